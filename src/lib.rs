@@ -5,8 +5,21 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attack;
+#[path = "../attacks/mod.rs"]
+pub mod attacks;
 pub mod backend;
+pub mod cli;
+pub mod codec;
+pub mod config;
 pub mod error;
+pub mod escrow;
+pub mod exit_codes;
+pub mod lawful;
+pub mod prelude;
+pub mod runner;
 pub mod secret;
+pub mod seed;
+pub mod world;
 
 pub use error::{Error, Result};

@@ -1,0 +1,62 @@
+//! `endpoint-compromise`: one user's device is compromised (the plain-E2E reference point).
+
+use crate::prelude::*;
+
+/// Compromise of one user's device.
+pub struct EndpointCompromise;
+
+static META: AttackMeta = AttackMeta {
+    id: "endpoint-compromise",
+    title: "Compromise of one device",
+    actor: "ordinary hacker with an implant on one phone",
+    capabilities: &[Capability::Intercept, Capability::CompromiseDevice],
+    description: "Implants the device of one user (chosen from the seed, or `user`) at the start of \
+        epoch `at_epoch`. The implant holds the identity key and the prekeys from then on (earlier \
+        prekeys were deleted, which is forward secrecy), opens every session-key delivery addressed \
+        to that user, reads the session keys the device itself generates, and opens those sessions' \
+        messages from the transcript. This is the worst single failure of plain end-to-end \
+        encryption, the reference every escrow scheme is compared with.",
+    references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017"],
+    params: &[
+        ParamSpec { name: "user", kind: ParamKind::Int { min: -1, max: 100_000 }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
+        ParamSpec { name: "at_epoch", kind: ParamKind::Int { min: 0, max: 1000 }, default: DefaultValue::Int(0), doc: "epoch at whose start the device is implanted" },
+    ],
+};
+
+impl Attack for EndpointCompromise {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, _scheme: &Scheme) -> Exposure {
+        Exposure::yes("every scheme has endpoints; escrow neither helps nor hurts here")
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        let users = ctx.info().users;
+        let user = match params.int("user") {
+            -1 => ctx.rng("user").gen_range(0..users),
+            u => (u as u32).min(users - 1),
+        };
+        ctx.advance_to(params.int("at_epoch") as u32)?;
+        let loot = ctx.compromise_device(user)?;
+        ctx.advance_to_end()?;
+        let own = ctx.implant_session_keys(&loot);
+        let transcript = ctx.intercept().clone();
+        for rec in &transcript.sessions {
+            let key = if let Some(k) = own.get(&rec.header.session) {
+                Some(k.clone())
+            } else {
+                let pre = loot.prekeys.get(&rec.header.epoch);
+                rec.deliveries
+                    .iter()
+                    .find(|d| d.recipient == user)
+                    .and_then(|d| pre.and_then(|p| accept(d, &rec.header, p).ok()))
+            };
+            if let Some(k) = key {
+                out.recovered.extend(read_session(&transcript, rec.header.session, &k));
+            }
+        }
+        out.figure("user", user as f64);
+        Ok(out)
+    }
+}

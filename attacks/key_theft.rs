@@ -1,0 +1,71 @@
+//! `key-theft`: an outside attacker steals the escrow master key where it sits in one place.
+
+use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use crate::prelude::*;
+
+/// Escrow master-key theft.
+pub struct KeyTheft;
+
+static META: AttackMeta = AttackMeta {
+    id: "key-theft",
+    title: "Escrow master-key theft",
+    actor: "outside attacker who breaches the key store",
+    capabilities: &[Capability::Intercept, Capability::CompromiseAgent],
+    description: "Breaches the one place that holds escrow key material (the agency's vault, or \
+        the first agent's vault when custody is split), takes what is there at epoch `at_epoch`, \
+        rebuilds the master secret if what it took suffices (checked against the published master \
+        key), then decrypts every escrow field in the intercepted transcript offline, derives the \
+        message keys and opens every message: past and future, without touching any agent again.",
+    references: &[
+        "Abelson et al., The Risks of Key Recovery, Key Escrow, and Trusted Third-Party Encryption, 1997, §3.1.3",
+        "Abelson et al., Keys Under Doormats, 2015",
+        "Green, A few thoughts on Ray Ozzie's 'Clear' proposal, 2018",
+    ],
+    params: &[ParamSpec {
+        name: "at_epoch",
+        kind: ParamKind::Int { min: 0, max: 1000 },
+        default: DefaultValue::Int(2),
+        doc: "epoch at whose start the vault is breached",
+    }],
+};
+
+impl Attack for KeyTheft {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, scheme: &Scheme) -> Exposure {
+        match scheme.custody.kind {
+            CustodyKind::None => Exposure::no("no escrow key exists"),
+            CustodyKind::Single => Exposure::yes("one agency key: the master secret sits in one vault"),
+            CustodyKind::Threshold if scheme.k() <= 1 => Exposure::yes("1-of-n: every share is the master key"),
+            CustodyKind::Threshold => Exposure::no("threshold custody: no single vault holds the master secret"),
+        }
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        let info = ctx.info();
+        if info.n == 0 {
+            out.blocked("no-escrow");
+            return Ok(out);
+        }
+        ctx.advance_to(params.int("at_epoch") as u32)?;
+        let vault = ctx.compromise_agent(0)?;
+        ctx.advance_to_end()?;
+        let b = ctx.backend();
+        let masters_pk = ctx.escrow_master_keys();
+        let mut masters = BTreeMap::new();
+        for (ke, shares) in shares_by_key(&[(0, vault)]) {
+            if let Some(m) = masters_pk.get(&ke).and_then(|pk| rebuild_master(b, &shares, pk)) {
+                masters.insert(ke, m);
+            }
+        }
+        out.figure("keys_recovered", masters.len() as f64);
+        if masters.is_empty() {
+            out.blocked("threshold-custody");
+            out.notes.push("one vault held one share; it does not match the master public key".into());
+        }
+        let transcript = ctx.intercept().clone();
+        out.recovered = read_with_masters(b, &transcript, &masters);
+        Ok(out)
+    }
+}

@@ -1,0 +1,75 @@
+//! `share-theft`: an outside attacker breaches `stolen` agents' vaults and interpolates.
+
+use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use crate::prelude::*;
+
+/// Threshold share theft.
+pub struct ShareTheft;
+
+static META: AttackMeta = AttackMeta {
+    id: "share-theft",
+    title: "Threshold share theft",
+    actor: "outside attacker breaching several agents",
+    capabilities: &[Capability::Intercept, Capability::CompromiseAgent],
+    description: "Breaches the vaults of agents 0..stolen at the start of epoch `at_epoch`, groups \
+        the stolen shares by escrow key, and for each key rebuilds the master secret by Lagrange \
+        interpolation at x = 0 (shares sit at x = i + 1), keeping it only if its public key equals \
+        the published one. With at least k shares of one key generation it then reads every field \
+        encrypted to that key; with fewer, interpolation yields a wrong scalar and nothing opens.",
+    references: &[
+        "Shamir, How to Share a Secret, 1979",
+        "Abelson et al., The Risks of Key Recovery, 1997 (\"regardless of ... secret-sharing\")",
+    ],
+    params: &[
+        ParamSpec {
+            name: "stolen",
+            kind: ParamKind::Int { min: 0, max: 64 },
+            default: DefaultValue::Int(3),
+            doc: "number of agents whose vaults are breached (agents 0..stolen)",
+        },
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: 0, max: 1000 },
+            default: DefaultValue::Int(2),
+            doc: "epoch at whose start the vaults are breached",
+        },
+    ],
+};
+
+impl Attack for ShareTheft {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, scheme: &Scheme) -> Exposure {
+        match scheme.custody.kind {
+            CustodyKind::None => Exposure::no("no escrow key exists"),
+            _ => Exposure::yes(format!("{} of {} vaults hold enough to rebuild the key", scheme.k(), scheme.n())),
+        }
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        let info = ctx.info();
+        let stolen = (params.int("stolen") as usize).min(info.n);
+        ctx.advance_to(params.int("at_epoch") as u32)?;
+        let mut loot = Vec::new();
+        for i in 0..stolen {
+            loot.push((i, ctx.compromise_agent(i)?));
+        }
+        ctx.advance_to_end()?;
+        let b = ctx.backend();
+        let masters_pk = ctx.escrow_master_keys();
+        let mut masters = BTreeMap::new();
+        for (ke, shares) in shares_by_key(&loot) {
+            if let Some(m) = masters_pk.get(&ke).and_then(|pk| rebuild_master(b, &shares, pk)) {
+                masters.insert(ke, m);
+            }
+        }
+        out.figure("keys_recovered", masters.len() as f64);
+        if masters.is_empty() && info.n > 0 {
+            out.blocked("threshold-custody");
+        }
+        let transcript = ctx.intercept().clone();
+        out.recovered = read_with_masters(b, &transcript, &masters);
+        Ok(out)
+    }
+}

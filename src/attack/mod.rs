@@ -1,0 +1,157 @@
+//! The attack interface: one trait, metadata, capabilities, and the context through which
+//! an attack reaches the world.
+//!
+//! An attack never touches the mechanism's internals. It receives an [`AttackCtx`] that
+//! hands out capabilities (each one a thing a real actor could obtain), records each use
+//! as cost, and leaves a trace where a real system would notice. The attack returns what
+//! it recovered ([`Outcome`]); the runner, not the attack, decides what that was worth by
+//! comparing it with ground truth the attack never sees.
+
+pub mod context;
+pub mod params;
+
+pub use context::{AttackCtx, DeviceLoot, PublicInfo};
+pub use params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params};
+
+use crate::config::scheme::Scheme;
+use crate::error::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Something a real actor could obtain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Read the relay's transcript (network or provider access).
+    Intercept,
+    /// Read an agent's vault at a time T.
+    CompromiseAgent,
+    /// Implant a user's device from a time T on.
+    CompromiseDevice,
+    /// Take a judge's (or the court's) signing key.
+    StealCourtKey,
+    /// Control the relay: add members, drop or alter envelopes, suppress notices.
+    ControlRelay,
+    /// Act as an agent: release shares without checks (an insider).
+    ActAsAgent,
+    /// Submit requests to an agent's API.
+    SubmitRequest,
+    /// Write an agent's audit log.
+    WriteAuditLog,
+    /// Control the dealer at key generation.
+    ControlDealer,
+    /// Control a client (a rogue endpoint, or the client update channel).
+    ControlClient,
+}
+
+impl Capability {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Intercept => "intercept",
+            Capability::CompromiseAgent => "compromise_agent",
+            Capability::CompromiseDevice => "compromise_device",
+            Capability::StealCourtKey => "steal_court_key",
+            Capability::ControlRelay => "control_relay",
+            Capability::ActAsAgent => "act_as_agent",
+            Capability::SubmitRequest => "submit_request",
+            Capability::WriteAuditLog => "write_audit_log",
+            Capability::ControlDealer => "control_dealer",
+            Capability::ControlClient => "control_client",
+        }
+    }
+    /// Whether obtaining it marks the moment of compromise (for `before_compromise`).
+    /// Passive interception does not: it is assumed from the start.
+    pub fn is_compromise(self) -> bool {
+        !matches!(self, Capability::Intercept | Capability::SubmitRequest)
+    }
+}
+
+/// Metadata every attack carries.
+#[derive(Debug)]
+pub struct AttackMeta {
+    /// Stable id (`key-theft`).
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Threat actor.
+    pub actor: &'static str,
+    /// Capabilities it needs (the actor is exactly this set).
+    pub capabilities: &'static [Capability],
+    /// One paragraph.
+    pub description: &'static str,
+    /// References (paper, year).
+    pub references: &'static [&'static str],
+    /// Parameters with defaults.
+    pub params: &'static [ParamSpec],
+}
+
+/// Does a scheme expose what an attack needs? Decided from the scheme alone, with no side effects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exposure {
+    /// Whether the scheme exposes it.
+    pub exposed: bool,
+    /// Why (or which control removes the need).
+    pub reason: String,
+}
+
+impl Exposure {
+    /// The scheme exposes what the attack needs.
+    pub fn yes(reason: impl Into<String>) -> Self {
+        Exposure { exposed: true, reason: reason.into() }
+    }
+    /// It does not.
+    pub fn no(reason: impl Into<String>) -> Self {
+        Exposure { exposed: false, reason: reason.into() }
+    }
+}
+
+/// What an attack returns: only what it actually recovered or observed.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Claimed plaintexts by envelope id (the runner checks every one against ground truth).
+    pub recovered: Vec<(u64, Vec<u8>)>,
+    /// The control whose refusal the attack ran into, as the mechanism reported it.
+    pub blocked_by: Option<String>,
+    /// Attack-specific measured figures (tries, trials, epochs, ...), added to `cost`.
+    pub figures: BTreeMap<String, f64>,
+    /// Detections the attack itself observed from the mechanism (e.g. a recipient rejecting
+    /// a forged field, a combiner naming an agent).
+    pub detected_by: Vec<String>,
+    /// Free-text notes for the report.
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    /// Records a measured figure.
+    pub fn figure(&mut self, name: &str, v: f64) {
+        self.figures.insert(name.to_string(), v);
+    }
+    /// Records the first blocking control.
+    pub fn blocked(&mut self, control: impl Into<String>) {
+        if self.blocked_by.is_none() {
+            self.blocked_by = Some(control.into());
+        }
+    }
+    /// Records a detection.
+    pub fn detected(&mut self, by: impl Into<String>) {
+        let by = by.into();
+        if !self.detected_by.contains(&by) {
+            self.detected_by.push(by);
+        }
+    }
+}
+
+/// One attack module.
+pub trait Attack: Send + Sync {
+    /// Its metadata.
+    fn meta(&self) -> &'static AttackMeta;
+    /// Whether `scheme` exposes what this attack needs (no side effects).
+    fn check(&self, scheme: &Scheme) -> Exposure;
+    /// Runs the attack.
+    ///
+    /// # Errors
+    /// Only for failures of the attack itself (the runner marks the cell `error`); a
+    /// refusal by the mechanism is a result, reported through [`Outcome::blocked_by`].
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
+}

@@ -1,0 +1,225 @@
+//! The lawful-access mechanism: escrow keys and their custody, agents, the court and its
+//! warrants, the audit log, and the combiner.
+
+pub mod agent;
+pub mod audit;
+pub mod combiner;
+pub mod court;
+pub mod field;
+
+use crate::backend::{Backend, BackendKind, KeyMaterial};
+use crate::config::scheme::{AuditMode, CustodyKind, Keygen, Lifetime, Scheme};
+use crate::error::Result;
+use crate::secret::Scalar;
+use crate::seed;
+use agent::{Agent, AgentEnv, Policy, ShareResponse};
+use audit::Witness;
+use court::Court;
+use ed25519_dalek::VerifyingKey;
+use field::BindingRule;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The escrow side of a world: keys, agents, court, witness.
+#[derive(Clone, Debug)]
+pub struct EscrowSystem {
+    /// The backend.
+    pub backend: BackendKind,
+    /// How fields are bound.
+    pub rule: BindingRule,
+    /// Custody kind.
+    pub custody: CustodyKind,
+    /// Shares needed.
+    pub k: usize,
+    /// Agents.
+    pub n: usize,
+    /// Live escrow keys: key epoch → current encoded public key set.
+    pub keys: BTreeMap<u32, Vec<u8>>,
+    /// Master public keys ever published (key epoch → master key), kept after destruction.
+    pub master_keys: BTreeMap<u32, Vec<u8>>,
+    /// Key epochs whose keys were destroyed.
+    pub destroyed: BTreeSet<u32>,
+    /// Refresh generation of each live key.
+    pub generation: BTreeMap<u32, u32>,
+    /// The agents.
+    pub agents: Vec<Agent>,
+    /// The court (`None` when the scheme offers no lawful access).
+    pub court: Option<Court>,
+    /// The outside witness of audit chain heads.
+    pub witness: Witness,
+    /// Audit mode.
+    pub audit_mode: AuditMode,
+    /// The family key inside every client chip (checks `checksum`/`signed` bindings).
+    pub family_key: [u8; 32],
+    /// Does the combiner verify shares?
+    pub verify_shares: bool,
+    /// Dealer copies of master secrets, kept only when the dealer is compromised.
+    pub dealer_copies: Vec<(u32, Scalar)>,
+    capture_dealer: bool,
+    seed: u64,
+    scheme: Scheme,
+}
+
+impl EscrowSystem {
+    /// Sets up the escrow side of a scheme (static keys are generated now; epoch keys at
+    /// the start of each epoch). With `capture_dealer`, the dealer keeps its copies.
+    ///
+    /// # Errors
+    /// As key generation.
+    pub fn new(scheme: &Scheme, backend: BackendKind, seed: u64, capture_dealer: bool) -> Result<Self> {
+        let b = backend.instance()?;
+        let (k, n) = (scheme.k().max(1), scheme.n().max(1));
+        let policy = Policy {
+            check_signature: scheme.warrant.check_signature,
+            check_expiry: scheme.warrant.check_expiry,
+            check_scope: scheme.warrant.check_scope,
+            replay_cache: scheme.warrant.replay_cache,
+            enforce_use_limit: scheme.warrant.use_limit > 0,
+            binding: BindingRule::from_scheme(scheme.field.binding, scheme.field.checksum_bits),
+        };
+        let has_escrow = scheme.custody.kind != CustodyKind::None;
+        let agents = if has_escrow { (0..n).map(|i| Agent::new(i, policy)).collect() } else { Vec::new() };
+        let court = if has_escrow {
+            let (ck, cn) = scheme.court_kn();
+            Some(Court::new(b, ck, cn, seed::derive(seed, "court", &[]))?)
+        } else {
+            None
+        };
+        let mut sys = EscrowSystem {
+            backend,
+            rule: policy.binding,
+            custody: scheme.custody.kind,
+            k,
+            n,
+            keys: BTreeMap::new(),
+            master_keys: BTreeMap::new(),
+            destroyed: BTreeSet::new(),
+            generation: BTreeMap::new(),
+            agents,
+            court,
+            witness: Witness::default(),
+            audit_mode: scheme.audit.log,
+            family_key: seed::derive(seed, "family-key", &[]),
+            verify_shares: scheme.combiner.verify_shares,
+            dealer_copies: Vec::new(),
+            capture_dealer,
+            seed,
+            scheme: scheme.clone(),
+        };
+        if has_escrow && scheme.custody.lifetime == Lifetime::Static {
+            sys.create_key(0)?;
+        }
+        Ok(sys)
+    }
+
+    /// The backend as a trait object.
+    pub fn b(&self) -> &'static dyn Backend {
+        self.backend.instance().expect("a world is only built with a compiled-in backend")
+    }
+
+    /// Is there any escrow at all?
+    pub fn has_escrow(&self) -> bool {
+        self.custody != CustodyKind::None
+    }
+
+    /// The key epoch that sessions of `epoch` escrow to.
+    pub fn key_epoch_for(&self, epoch: u32) -> u32 {
+        match self.scheme.custody.lifetime {
+            Lifetime::Static => 0,
+            Lifetime::Epoch => epoch,
+        }
+    }
+
+    fn keygen(&self, key_epoch: u32) -> Result<KeyMaterial> {
+        let b = self.b();
+        let s = seed::derive(self.seed, "escrow-keygen", &[key_epoch as u64]);
+        match (self.custody, self.scheme.custody.keygen) {
+            (CustodyKind::Threshold, Keygen::Dkg) => b.dkg_keygen(self.k, self.n, s),
+            (CustodyKind::Threshold, Keygen::Dealer) => b.dealer_keygen(self.k, self.n, s),
+            _ => b.dealer_keygen(1, 1, s),
+        }
+    }
+
+    fn create_key(&mut self, key_epoch: u32) -> Result<()> {
+        let km = self.keygen(key_epoch)?;
+        if self.capture_dealer {
+            if let Some(m) = &km.dealer_master {
+                self.dealer_copies.push((key_epoch, m.clone()));
+            }
+        }
+        // Every agent checks its share against the published commitment.
+        for (agent, share) in self.agents.iter_mut().zip(km.shares) {
+            agent.vault.put(key_epoch, share);
+        }
+        self.master_keys.insert(key_epoch, self.b().master_public_key(&km.public)?);
+        self.keys.insert(key_epoch, km.public);
+        self.generation.insert(key_epoch, 0);
+        Ok(())
+    }
+
+    /// Epoch boundary: create this epoch's key, destroy keys past retention, refresh the rest.
+    ///
+    /// # Errors
+    /// As key generation.
+    pub fn begin_epoch(&mut self, epoch: u32) -> Result<()> {
+        if !self.has_escrow() {
+            return Ok(());
+        }
+        let epoch_keys = self.scheme.custody.lifetime == Lifetime::Epoch;
+        if epoch_keys {
+            let retention = self.scheme.custody.retention;
+            let expired: Vec<u32> =
+                self.keys.keys().copied().filter(|&ke| ke.saturating_add(retention) < epoch).collect();
+            for ke in expired {
+                self.destroy_key(ke);
+            }
+        }
+        if self.scheme.custody.refresh && epoch > 0 {
+            let live: Vec<u32> = self.keys.keys().copied().collect();
+            for ke in live {
+                self.refresh_key(ke, epoch)?;
+            }
+        }
+        if epoch_keys && !self.keys.contains_key(&epoch) {
+            self.create_key(epoch)?;
+        }
+        Ok(())
+    }
+
+    fn destroy_key(&mut self, ke: u32) {
+        self.keys.remove(&ke);
+        self.generation.remove(&ke);
+        for a in &mut self.agents {
+            a.vault.destroy(ke);
+        }
+        self.destroyed.insert(ke);
+    }
+
+    fn refresh_key(&mut self, ke: u32, epoch: u32) -> Result<()> {
+        let shares: Option<Vec<Scalar>> = self.agents.iter().map(|a| a.vault.get(ke).cloned()).collect();
+        let (Some(shares), Some(public)) = (shares, self.keys.get(&ke)) else {
+            return Ok(());
+        };
+        let s = seed::derive(self.seed, "refresh", &[ke as u64, epoch as u64]);
+        let (np, ns) = self.b().refresh(public, &shares, s)?;
+        for (a, sh) in self.agents.iter_mut().zip(ns) {
+            a.vault.put(ke, sh);
+        }
+        self.keys.insert(ke, np);
+        *self.generation.entry(ke).or_insert(0) += 1;
+        Ok(())
+    }
+
+    /// Submits request bytes to agent `i` at time `now`, publishing its chain head to the
+    /// witness afterwards when the audit is witnessed.
+    pub fn submit(&mut self, i: usize, bytes: &[u8], directory: &[VerifyingKey], now: u64) -> Option<ShareResponse> {
+        let b = self.b();
+        let court_public = self.court.as_ref()?.master_public.clone();
+        let env = AgentEnv { backend: b, court_public: &court_public, directory, now };
+        let agent = self.agents.get_mut(i)?;
+        let resp = agent.handle(&env, bytes);
+        if self.audit_mode == AuditMode::Witnessed {
+            self.witness.publish(i, &self.agents[i].audit);
+        }
+        Some(resp)
+    }
+}

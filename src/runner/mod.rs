@@ -1,0 +1,311 @@
+//! The suite runner: builds each scheme's world once, runs attack cells against copies of
+//! it, and measures every figure itself from what the attacks return, compared with
+//! ground truth the attacks never see.
+
+pub mod expect;
+
+use crate::attack::context::{AttackCtx, BaseWorlds};
+use crate::attack::{Attack, Exposure, ParamValue, Params};
+use crate::config::scheme::{AuditMode, Scheme};
+use crate::escrow::audit::{self, Decision};
+use crate::lawful;
+use crate::seed;
+use crate::world::{World, WorldConfig};
+use expect::Expectation;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Exposure figures of a cell.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ExposureFigures {
+    /// Messages whose plaintext the attacker recovered, confirmed against ground truth.
+    pub messages: usize,
+    /// All messages.
+    pub messages_total: usize,
+    /// `messages / messages_total`.
+    pub fraction: f64,
+    /// Users with at least one exposed message they sent.
+    pub users: usize,
+    /// Users who sent any message.
+    pub users_total: usize,
+}
+
+/// A cell's verdict.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every matching expectation held.
+    Pass,
+    /// Some expectation failed.
+    Fail,
+    /// No expectation applies: reported, not judged.
+    Unjudged,
+    /// The attack failed (error or panic).
+    Error,
+}
+
+/// One measured cell: one attack with one parameter set against one scheme.
+#[derive(Clone, Debug, Serialize)]
+pub struct CellResult {
+    /// Scheme name.
+    pub scheme: String,
+    /// Attack id.
+    pub attack: String,
+    /// Resolved parameters.
+    pub params: BTreeMap<String, ParamValue>,
+    /// What `check` said about the scheme.
+    pub check: Exposure,
+    /// Exposure.
+    pub exposure: ExposureFigures,
+    /// Exposed messages not covered by any warrant the court issued.
+    pub out_of_scope: usize,
+    /// Exposed messages sent before the attacker's first compromise.
+    pub before_compromise: usize,
+    /// Whether any check, witness or audit comparison noticed.
+    pub detected: bool,
+    /// Which controls noticed.
+    pub detected_by: Vec<String>,
+    /// The control that stopped the attack, as the mechanism reported it.
+    pub blocked_by: Option<String>,
+    /// Capabilities used, agents and devices compromised, tries, and the attack's figures.
+    pub cost: Map<String, Value>,
+    /// The expectations that applied.
+    pub expected: Vec<Expectation>,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Why an expectation failed, or the error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+    /// Error message when the attack failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The attack's notes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+fn num(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".into()
+    }
+}
+
+/// Detections visible after an attack: client checks that fired, audit verification
+/// (against the witness when witnessed), agents' refusals, and the comparison of granted
+/// audit records with the court's docket.
+fn detections(world: &World, docket_fps: &BTreeSet<String>) -> Vec<String> {
+    let mut d: BTreeSet<String> = world.detections.iter().map(|x| x.control.clone()).collect();
+    let esc = &world.escrow;
+    if esc.audit_mode != AuditMode::None {
+        let witness = (esc.audit_mode == AuditMode::Witnessed).then_some(&esc.witness);
+        for a in &esc.agents {
+            if let Err(t) = audit::verify(&a.audit, witness) {
+                d.insert(format!("audit-verify:{}", t.kind()));
+            }
+            for e in a.audit.entries() {
+                match &e.record.decision {
+                    Decision::Refused { .. } => {
+                        d.insert("agent-refusal".into());
+                    }
+                    Decision::Granted if !docket_fps.contains(&e.record.warrant_fp) => {
+                        d.insert("docket-audit".into());
+                    }
+                    Decision::Granted => {}
+                }
+            }
+        }
+    }
+    d.into_iter().collect()
+}
+
+/// Runs one cell against a scheme's base worlds and measures it.
+pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expectations: &[Expectation]) -> CellResult {
+    let meta = attack.meta();
+    let scheme = &base.config.scheme;
+    let check = attack.check(scheme);
+    let mut ctx = AttackCtx::new(base, meta.id);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| attack.run(&mut ctx, params)));
+    let (outcome, error) = match result {
+        Ok(Ok(o)) => (Some(o), None),
+        Ok(Err(e)) => (None, Some(e.to_string())),
+        Err(p) => (None, Some(format!("panicked: {}", panic_message(p)))),
+    };
+    let parts = ctx.into_parts();
+    let world = &parts.world;
+    let outcome = outcome.unwrap_or_default();
+    let confirmed = world.truth().confirm(outcome.recovered.iter().map(|(id, pt)| (*id, pt.as_slice())));
+    let messages_total = world.message_count();
+    let users_total = world.active_users().len();
+    let users = world.authors(&confirmed).len();
+    let covered = |id: u64| -> bool {
+        let Some(env) = world.transcript.envelopes.get(id as usize) else { return false };
+        let Some(s) = world.transcript.sessions.get(env.header.session as usize) else { return false };
+        parts.docket.iter().any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
+    };
+    let out_of_scope = confirmed.iter().filter(|id| !covered(**id)).count();
+    let first_compromise = parts.uses.iter().filter(|u| u.capability.is_compromise()).map(|u| u.time).min();
+    let before_compromise = match first_compromise {
+        Some(t0) => confirmed
+            .iter()
+            .filter(|id| world.transcript.envelopes.get(**id as usize).is_some_and(|e| e.time < t0))
+            .count(),
+        None => 0,
+    };
+    let docket_fps: BTreeSet<String> = parts.docket.iter().map(|w| w.fingerprint()).collect();
+    let mut detected_by = detections(world, &docket_fps);
+    for d in &outcome.detected_by {
+        if !detected_by.contains(d) {
+            detected_by.push(d.clone());
+        }
+    }
+    detected_by.sort();
+    let mut cost = Map::new();
+    let mut caps: BTreeMap<&str, u64> = BTreeMap::new();
+    for u in &parts.uses {
+        *caps.entry(u.capability.name()).or_insert(0) += 1;
+    }
+    cost.insert("capabilities".into(), serde_json::to_value(&caps).unwrap_or(Value::Null));
+    cost.insert("agents_compromised".into(), Value::from(parts.agents_compromised.len()));
+    cost.insert("devices_compromised".into(), Value::from(parts.devices_compromised.len()));
+    cost.insert("tries".into(), Value::from(parts.tries));
+    for (k, v) in &outcome.figures {
+        cost.insert(k.clone(), num(*v));
+    }
+    let fraction = if messages_total == 0 { 0.0 } else { confirmed.len() as f64 / messages_total as f64 };
+    let mut cell = CellResult {
+        scheme: scheme.name.clone(),
+        attack: meta.id.to_string(),
+        params: params.0.clone(),
+        check,
+        exposure: ExposureFigures { messages: confirmed.len(), messages_total, fraction, users, users_total },
+        out_of_scope,
+        before_compromise,
+        detected: !detected_by.is_empty(),
+        detected_by,
+        blocked_by: outcome.blocked_by.clone(),
+        cost,
+        expected: expectations.iter().filter(|e| e.matches(&scheme.name, meta.id, &params.0)).cloned().collect(),
+        verdict: Verdict::Unjudged,
+        failures: Vec::new(),
+        error,
+        notes: outcome.notes.clone(),
+    };
+    judge(&mut cell);
+    cell
+}
+
+/// Applies the cell's expectations and sets its verdict.
+pub fn judge(cell: &mut CellResult) {
+    if cell.error.is_some() {
+        cell.verdict = Verdict::Error;
+        return;
+    }
+    let mut failures = Vec::new();
+    for e in &cell.expected {
+        if let Some(c) = &e.exposure {
+            if !c.holds(cell.exposure.fraction) {
+                failures.push(format!("exposure {} expected {c}", cell.exposure.fraction));
+            }
+        }
+        if let Some(c) = &e.users {
+            if !c.holds(cell.exposure.users as f64) {
+                failures.push(format!("users {} expected {c}", cell.exposure.users));
+            }
+        }
+        if let Some(c) = &e.out_of_scope {
+            if !c.holds(cell.out_of_scope as f64) {
+                failures.push(format!("out_of_scope {} expected {c}", cell.out_of_scope));
+            }
+        }
+        if let Some(d) = e.detected {
+            if d != cell.detected {
+                failures.push(format!("detected {} expected {d}", cell.detected));
+            }
+        }
+        if let Some(b) = &e.blocked_by {
+            let got = cell.blocked_by.as_deref().unwrap_or("none");
+            if got != b {
+                failures.push(format!("blocked_by {got} expected {b}"));
+            }
+        }
+    }
+    cell.verdict = if cell.expected.is_empty() {
+        Verdict::Unjudged
+    } else if failures.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    cell.failures = failures;
+}
+
+/// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LawfulUtility {
+    /// Messages covered by the warrants.
+    pub warranted_messages: usize,
+    /// Of those, read and confirmed.
+    pub readable: usize,
+    /// `readable / warranted_messages`.
+    pub fraction: f64,
+}
+
+/// Measures lawful utility on a copy of the finished world: warrants for `targets` seeded
+/// users over every epoch, requested from every agent.
+pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
+    let mut world = base.finished().clone();
+    let mut rng = seed::rng(world.config.seed, "utility-targets", &[]);
+    let users: Vec<u32> = world.active_users().into_iter().collect();
+    let chosen: Vec<u32> = users.choose_multiple(&mut rng, targets.min(users.len())).copied().collect();
+    let mut warranted = BTreeSet::new();
+    let mut read = BTreeSet::new();
+    for (i, &t) in chosen.iter().enumerate() {
+        let w = crate::escrow::court::Warrant {
+            case_id: format!("utility-{i}"),
+            targets: vec![t],
+            from_epoch: 0,
+            to_epoch: world.epochs().saturating_sub(1),
+            issued: world.now,
+            expires: world.now + lawful::WARRANT_VALIDITY,
+            nonce: seed::derive(world.config.seed, "utility-nonce", &[i as u64])[..16].try_into().unwrap_or([0; 16]),
+            use_limit: 0,
+        };
+        let sessions = lawful::sessions_in_scope(&world, &w);
+        warranted.extend(lawful::messages_of(&world, &sessions));
+        let Ok(signed) = lawful::issue_warrant(&world, w) else { continue };
+        let bytes = lawful::build_request(&world, &signed, &sessions, "utility", signed.warrant.nonce);
+        let all: Vec<usize> = (0..world.escrow.n).collect();
+        let now = world.now + 1;
+        let rs = lawful::submit_to(&mut world, &all, &bytes, now);
+        let got = lawful::combine_and_read(&world, &sessions, &rs);
+        read.extend(world.truth().confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))));
+    }
+    let readable = read.intersection(&warranted).count();
+    LawfulUtility {
+        warranted_messages: warranted.len(),
+        readable,
+        fraction: if warranted.is_empty() { 0.0 } else { readable as f64 / warranted.len() as f64 },
+    }
+}
+
+/// Builds the base worlds of a scheme.
+///
+/// # Errors
+/// World construction errors.
+pub fn base_worlds(scheme: &Scheme, config: &WorldConfig) -> crate::Result<BaseWorlds> {
+    BaseWorlds::build(WorldConfig { scheme: scheme.clone(), ..config.clone() })
+}

@@ -1,0 +1,209 @@
+//! The end-to-end layer: headers, hash-ratchet message keys, ChaCha20-Poly1305 messages
+//! with the header as associated data, and session-key delivery by X25519.
+
+use crate::codec::{Reader, Writer};
+use crate::error::{Error, Result};
+use crate::secret::Key32;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use x25519_dalek::{PublicKey as XPublic, StaticSecret};
+
+/// Header of one message; it is the AEAD associated data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageHeader {
+    /// Conversation.
+    pub conv: u32,
+    /// Global session index.
+    pub session: u32,
+    /// Sender (user index).
+    pub sender: u32,
+    /// Epoch.
+    pub epoch: u32,
+    /// Position in the session's ratchet.
+    pub counter: u32,
+}
+
+impl MessageHeader {
+    /// Canonical encoding (associated data).
+    pub fn encode(&self) -> Vec<u8> {
+        Writer::tagged("msg-header")
+            .u32(self.conv)
+            .u32(self.session)
+            .u32(self.sender)
+            .u32(self.epoch)
+            .u32(self.counter)
+            .finish()
+    }
+}
+
+/// The header of a session: who is in it, when, and who opened it. The escrow field is
+/// bound to it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionHeader {
+    /// Global session index.
+    pub session: u32,
+    /// Conversation.
+    pub conv: u32,
+    /// Epoch.
+    pub epoch: u32,
+    /// The member who opened the session and escrowed its key.
+    pub sender: u32,
+    /// Every member, sender included, sorted.
+    pub members: Vec<u32>,
+}
+
+impl SessionHeader {
+    /// Canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        Writer::tagged("session-header")
+            .u32(self.session)
+            .u32(self.conv)
+            .u32(self.epoch)
+            .u32(self.sender)
+            .u32s(&self.members)
+            .finish()
+    }
+    /// Decodes a session header.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] on bad bytes.
+    pub fn decode(b: &[u8]) -> Result<Self> {
+        let mut r = Reader::tagged(b, "session header", "session-header")?;
+        let h = SessionHeader {
+            session: r.u32()?,
+            conv: r.u32()?,
+            epoch: r.u32()?,
+            sender: r.u32()?,
+            members: r.u32s()?,
+        };
+        r.finish()?;
+        Ok(h)
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA256 of `data` under `key`.
+pub fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(data);
+    m.finalize().into_bytes().into()
+}
+
+/// HKDF-SHA256 to 32 bytes.
+pub fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> [u8; 32] {
+    let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
+    let mut out = [0u8; 32];
+    hk.expand(info, &mut out).expect("32 bytes is a valid HKDF length");
+    out
+}
+
+/// A symmetric hash ratchet: `chain_{i+1} = HMAC(chain_i, 2)`, `message_key_i = HMAC(chain_i, 1)`.
+/// Advancing overwrites (and so deletes) the used chain key.
+#[derive(Clone, Debug)]
+pub struct Ratchet {
+    chain: Key32,
+    /// Counter of the next message key.
+    pub position: u32,
+}
+
+impl Ratchet {
+    /// The ratchet at position 0 for a session key.
+    pub fn new(session_key: &Key32) -> Self {
+        Ratchet { chain: Key32(hkdf32(&session_key.0, b"escrowlab-ratchet", b"chain")), position: 0 }
+    }
+    /// Takes the next message key and deletes the chain key that produced it.
+    pub fn next_key(&mut self) -> Key32 {
+        let mk = hmac(&self.chain.0, &[1]);
+        self.chain = Key32(hmac(&self.chain.0, &[2]));
+        self.position += 1;
+        Key32(mk)
+    }
+    /// The key for `counter`, if it is not already behind the ratchet (a deleted key is gone).
+    pub fn key_at(&mut self, counter: u32) -> Option<Key32> {
+        if counter < self.position {
+            return None;
+        }
+        while self.position < counter {
+            self.next_key();
+        }
+        Some(self.next_key())
+    }
+}
+
+/// Derives the message key at `counter` from a session key (what the escrow combiner does).
+pub fn message_key(session_key: &Key32, counter: u32) -> Key32 {
+    let mut r = Ratchet::new(session_key);
+    r.key_at(counter).expect("a fresh ratchet is at position 0")
+}
+
+/// Seals `plaintext` with a single-use key and `ad` as associated data (zero nonce: every
+/// key in escrowlab seals exactly one message).
+pub fn seal(key: &Key32, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let c = ChaCha20Poly1305::new(Key::from_slice(&key.0));
+    c.encrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: plaintext, aad: ad })
+        .expect("ChaCha20-Poly1305 encryption of a bounded message cannot fail")
+}
+
+/// Opens a sealed message; `None` when the tag fails.
+pub fn open(key: &Key32, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    let c = ChaCha20Poly1305::new(Key::from_slice(&key.0));
+    c.decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: ciphertext, aad: ad }).ok()
+}
+
+/// A session key encrypted to one recipient's epoch prekey.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyDelivery {
+    /// Recipient user index (or a ghost's pseudo-index).
+    pub recipient: u32,
+    /// Sender's ephemeral X25519 public key.
+    pub ephemeral: [u8; 32],
+    /// AEAD of the session key.
+    pub sealed: Vec<u8>,
+}
+
+fn delivery_key(shared: &[u8; 32], header: &SessionHeader, recipient: u32) -> (Key32, Vec<u8>) {
+    let mut ad = header.encode();
+    ad.extend_from_slice(&recipient.to_be_bytes());
+    (Key32(hkdf32(shared, b"escrowlab-delivery", &ad)), ad)
+}
+
+/// Encrypts `session_key` to `prekey` with an ephemeral secret from `eph_seed`.
+pub fn deliver(
+    session_key: &Key32,
+    header: &SessionHeader,
+    recipient: u32,
+    prekey: &[u8; 32],
+    eph_seed: [u8; 32],
+) -> KeyDelivery {
+    let eph = StaticSecret::from(eph_seed);
+    let shared = eph.diffie_hellman(&XPublic::from(*prekey));
+    let (k, ad) = delivery_key(shared.as_bytes(), header, recipient);
+    KeyDelivery {
+        recipient,
+        ephemeral: XPublic::from(&eph).to_bytes(),
+        sealed: seal(&k, &ad, &session_key.0),
+    }
+}
+
+/// Opens a delivery with the recipient's prekey secret.
+///
+/// # Errors
+/// [`Error::Refused`] (`delivery`) when the tag fails (wrong key or altered bytes).
+pub fn accept(delivery: &KeyDelivery, header: &SessionHeader, prekey_secret: &[u8; 32]) -> Result<Key32> {
+    let sk = StaticSecret::from(*prekey_secret);
+    let shared = sk.diffie_hellman(&XPublic::from(delivery.ephemeral));
+    let (k, ad) = delivery_key(shared.as_bytes(), header, delivery.recipient);
+    let pt = open(&k, &ad, &delivery.sealed)
+        .ok_or_else(|| Error::refused("delivery", "session key delivery does not open"))?;
+    let arr: [u8; 32] = pt.try_into().map_err(|_| Error::malformed("key delivery", "not 32 bytes"))?;
+    Ok(Key32(arr))
+}
+
+/// The X25519 public key of a secret.
+pub fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
+    XPublic::from(&StaticSecret::from(*secret)).to_bytes()
+}

@@ -1,0 +1,539 @@
+//! The simulated world: a population of users with identity and key-agreement keys,
+//! 1:1 and group conversations, one session per conversation per epoch with a fresh key
+//! delivered to every member and escrowed, hash-ratchet messages, a relay that records
+//! every envelope, a ground-truth store, and a clock.
+
+pub mod messaging;
+pub mod truth;
+
+use crate::backend::BackendKind;
+use crate::config::limits;
+use crate::config::scheme::Scheme;
+use crate::error::{Error, Result};
+use crate::escrow::field::{EscrowField, FieldEnv};
+use crate::escrow::EscrowSystem;
+use crate::secret::Key32;
+use crate::seed;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use messaging::{deliver, seal, x25519_public, KeyDelivery, MessageHeader, Ratchet, SessionHeader};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use truth::GroundTruth;
+
+/// Simulated ticks per epoch.
+pub const TICKS_PER_EPOCH: u64 = 1000;
+/// Recipient index used in a delivery to a ghost participant.
+pub const GHOST: u32 = u32::MAX;
+
+/// Size and shape of the simulated population.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Users.
+    #[serde(default = "defaults::users")]
+    pub users: u32,
+    /// Fraction of conversations that are groups (3–8 members).
+    #[serde(default = "defaults::group_share")]
+    pub group_share: f64,
+    /// Epochs simulated.
+    #[serde(default = "defaults::epochs")]
+    pub epochs: u32,
+    /// Messages per session.
+    #[serde(default = "defaults::messages")]
+    pub messages_per_session: u32,
+    /// Conversations (default: as many as users).
+    #[serde(default)]
+    pub conversations: Option<u32>,
+}
+
+mod defaults {
+    pub fn users() -> u32 {
+        200
+    }
+    pub fn group_share() -> f64 {
+        0.2
+    }
+    pub fn epochs() -> u32 {
+        4
+    }
+    pub fn messages() -> u32 {
+        20
+    }
+}
+
+impl Default for Population {
+    fn default() -> Self {
+        Population {
+            users: defaults::users(),
+            group_share: defaults::group_share(),
+            epochs: defaults::epochs(),
+            messages_per_session: defaults::messages(),
+            conversations: None,
+        }
+    }
+}
+
+impl Population {
+    /// Checks every figure against its documented limit.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the field and the accepted range.
+    pub fn validate(&self) -> Result<()> {
+        let range = |name: &str, v: u64, lo: u64, hi: u64| {
+            if v < lo || v > hi {
+                Err(Error::input(format!("{name} = {v} is out of range (accepted: {lo}..={hi})")))
+            } else {
+                Ok(())
+            }
+        };
+        range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
+        range("epochs", self.epochs as u64, 1, limits::MAX_EPOCHS as u64)?;
+        range("messages_per_session", self.messages_per_session as u64, 1, limits::MAX_MESSAGES_PER_SESSION as u64)?;
+        let convs = self.conversation_count() as u64;
+        range("conversations", convs, 1, limits::MAX_USERS as u64)?;
+        let total = convs * self.epochs as u64 * self.messages_per_session as u64;
+        if total > limits::MAX_TOTAL_MESSAGES {
+            return Err(Error::input(format!(
+                "conversations × epochs × messages_per_session = {total} messages is over the limit of {}",
+                limits::MAX_TOTAL_MESSAGES
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.group_share) || self.group_share.is_nan() {
+            return Err(Error::input(format!("group_share = {} is out of range (accepted: 0.0..=1.0)", self.group_share)));
+        }
+        Ok(())
+    }
+    /// Number of conversations.
+    pub fn conversation_count(&self) -> u32 {
+        self.conversations.unwrap_or(self.users)
+    }
+}
+
+/// Everything a world is built from.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The population.
+    pub population: Population,
+    /// The one seed.
+    pub seed: u64,
+    /// The threshold backend.
+    pub backend: BackendKind,
+}
+
+/// A conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversation {
+    /// Id (index).
+    pub id: u32,
+    /// Members, sorted.
+    pub members: Vec<u32>,
+    /// Group (3+ members) or 1:1.
+    pub group: bool,
+}
+
+/// One session as the relay saw it.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    /// Header.
+    pub header: SessionHeader,
+    /// Encoded escrow field, if one was sent.
+    pub field: Option<Vec<u8>>,
+    /// Key deliveries (one per member other than the sender, plus any ghost).
+    pub deliveries: Vec<KeyDelivery>,
+    /// Envelope ids of its messages.
+    pub messages: Range<usize>,
+}
+
+/// One message envelope as the relay saw it.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    /// Id (index in the transcript).
+    pub id: u64,
+    /// Header (associated data).
+    pub header: MessageHeader,
+    /// AEAD ciphertext.
+    pub ciphertext: Vec<u8>,
+    /// Send time.
+    pub time: u64,
+}
+
+/// What the relay recorded: what an interceptor with network or provider access sees.
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    /// Sessions in order.
+    pub sessions: Vec<SessionRecord>,
+    /// Envelopes in order.
+    pub envelopes: Vec<Envelope>,
+}
+
+impl Transcript {
+    /// Decoded escrow field of a session.
+    pub fn field(&self, session: u32) -> Option<EscrowField> {
+        self.sessions.get(session as usize)?.field.as_ref().and_then(|b| EscrowField::decode(b).ok())
+    }
+}
+
+/// A client check, audit check or witness that fired.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Detection {
+    /// The control that noticed (`roster-check`, `join-notice`, `recipient-field-check`, ...).
+    pub control: String,
+    /// Epoch.
+    pub epoch: u32,
+    /// What it saw.
+    pub detail: String,
+}
+
+/// How a rogue client treats escrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RogueMode {
+    /// Sends no escrow field.
+    Strip,
+    /// Sends random bytes as the field.
+    Garbage,
+}
+
+/// A silent participant added by whoever controls the relay.
+#[derive(Clone, Debug)]
+pub struct GhostHook {
+    /// Conversations to join.
+    pub conversations: BTreeSet<u32>,
+    /// From this epoch on.
+    pub from_epoch: u32,
+    /// The ghost's X25519 public key (the attacker holds the secret).
+    pub ghost_public: [u8; 32],
+    /// Suppress the "member joined" notice clients would show.
+    pub suppress_notice: bool,
+}
+
+/// Changes an attacker makes to how the world runs. Empty for an honest world.
+#[derive(Clone, Debug, Default)]
+pub struct Hooks {
+    /// The dealer keeps its copies of master secrets.
+    pub capture_dealer: bool,
+    /// A ghost participant.
+    pub ghost: Option<GhostHook>,
+    /// From an epoch on, clients escrow to this public key set instead.
+    pub escrow_key_override: Option<(u32, Vec<u8>)>,
+    /// Rogue clients.
+    pub rogue_clients: BTreeMap<u32, RogueMode>,
+}
+
+impl Hooks {
+    /// Does any hook change how traffic is produced from `epoch` on?
+    pub fn touches_traffic(&self) -> bool {
+        self.ghost.is_some() || self.escrow_key_override.is_some() || !self.rogue_clients.is_empty()
+    }
+}
+
+/// The whole simulated world.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// What it was built from.
+    pub config: WorldConfig,
+    /// Users' identity (verifying) keys: the directory.
+    pub directory: Vec<VerifyingKey>,
+    /// Conversations.
+    pub conversations: Vec<Conversation>,
+    /// The relay's transcript.
+    pub transcript: Transcript,
+    truth: GroundTruth,
+    /// The escrow side.
+    pub escrow: EscrowSystem,
+    /// Attacker hooks in force.
+    pub hooks: Hooks,
+    /// The next epoch to simulate.
+    pub next_epoch: u32,
+    /// Current simulated time.
+    pub now: u64,
+    /// Client-side detections.
+    pub detections: Vec<Detection>,
+    /// Sessions whose field some honest recipient rejected.
+    pub rejected_sessions: BTreeSet<u32>,
+}
+
+/// Per-session output of the parallel simulation.
+struct SessionOut {
+    record: SessionRecord,
+    envelopes: Vec<(MessageHeader, Vec<u8>, u64)>,
+    plaintexts: Vec<Vec<u8>>,
+    detections: Vec<Detection>,
+    rejected: bool,
+}
+
+impl World {
+    /// Builds the population and the escrow keys, before any traffic.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for an invalid population; key generation errors.
+    pub fn new(config: WorldConfig, hooks: Hooks) -> Result<World> {
+        config.population.validate()?;
+        let s = config.seed;
+        let users = config.population.users;
+        let directory = (0..users).map(|u| identity_key(s, u).verifying_key()).collect();
+        let conversations = make_conversations(&config.population, s);
+        let escrow = EscrowSystem::new(&config.scheme, config.backend, s, hooks.capture_dealer)?;
+        Ok(World {
+            config,
+            directory,
+            conversations,
+            transcript: Transcript::default(),
+            truth: GroundTruth::default(),
+            escrow,
+            hooks,
+            next_epoch: 0,
+            now: 0,
+            detections: Vec::new(),
+            rejected_sessions: BTreeSet::new(),
+        })
+    }
+
+    /// Builds and runs a world to the end of its last epoch.
+    ///
+    /// # Errors
+    /// As [`World::new`] and [`World::step`].
+    pub fn run(config: WorldConfig) -> Result<World> {
+        let mut w = World::new(config, Hooks::default())?;
+        w.run_to_end()?;
+        Ok(w)
+    }
+
+    /// Runs every remaining epoch and the final boundary.
+    ///
+    /// # Errors
+    /// As [`World::step`].
+    pub fn run_to_end(&mut self) -> Result<()> {
+        while !self.finished() {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Epochs in the run.
+    pub fn epochs(&self) -> u32 {
+        self.config.population.epochs
+    }
+
+    /// Has the last epoch (and the final boundary) passed?
+    pub fn finished(&self) -> bool {
+        self.next_epoch > self.epochs()
+    }
+
+    /// The measuring code's view of the plaintexts.
+    pub(crate) fn truth(&self) -> &GroundTruth {
+        &self.truth
+    }
+
+    /// Advances one epoch: the escrow boundary (new keys, destruction, refresh) and then the
+    /// epoch's traffic. Past the last epoch it runs the final boundary only.
+    ///
+    /// # Errors
+    /// Key generation or encoding errors.
+    pub fn step(&mut self) -> Result<()> {
+        let epoch = self.next_epoch;
+        if epoch > self.epochs() {
+            return Ok(());
+        }
+        self.escrow.begin_epoch(epoch)?;
+        self.now = epoch as u64 * TICKS_PER_EPOCH;
+        self.next_epoch += 1;
+        if epoch == self.epochs() {
+            return Ok(());
+        }
+        let base = self.transcript.sessions.len() as u32;
+        let outs: Vec<Result<SessionOut>> = self
+            .conversations
+            .par_iter()
+            .enumerate()
+            .map(|(i, conv)| self.simulate_session(conv, epoch, base + i as u32))
+            .collect();
+        for out in outs {
+            let mut out = out?;
+            let first = self.transcript.envelopes.len();
+            for ((header, ciphertext, time), pt) in out.envelopes.into_iter().zip(out.plaintexts) {
+                let id = self.transcript.envelopes.len() as u64;
+                self.transcript.envelopes.push(Envelope { id, header, ciphertext, time });
+                self.truth.push(pt);
+            }
+            out.record.messages = first..self.transcript.envelopes.len();
+            if out.rejected {
+                self.rejected_sessions.insert(out.record.header.session);
+            }
+            self.detections.append(&mut out.detections);
+            self.transcript.sessions.push(out.record);
+        }
+        Ok(())
+    }
+
+    /// The escrow public key set a client configured for `epoch` uses (honest or overridden).
+    fn client_escrow_key(&self, epoch: u32) -> Option<Vec<u8>> {
+        if let Some((from, pk)) = &self.hooks.escrow_key_override {
+            if epoch >= *from && !self.config.scheme.client.pin_escrow_key {
+                return Some(pk.clone());
+            }
+        }
+        self.escrow.keys.get(&self.escrow.key_epoch_for(epoch)).cloned()
+    }
+
+    fn simulate_session(&self, conv: &Conversation, epoch: u32, session: u32) -> Result<SessionOut> {
+        let s = self.config.seed;
+        let mut rng = seed::rng(s, "session", &[session as u64]);
+        let sender = *conv.members.choose(&mut rng).expect("conversations have members");
+        let header = SessionHeader { session, conv: conv.id, epoch, sender, members: conv.members.clone() };
+        let session_key = Key32(rng.gen());
+        debug_assert_eq!(session_key, session_key_of(s, conv, session));
+        let mut detections = Vec::new();
+        let mut rejected = false;
+        // The escrow field.
+        let field = if self.escrow.has_escrow() {
+            let honest_key = self.escrow.keys.get(&self.escrow.key_epoch_for(epoch)).cloned();
+            let used_key = self.client_escrow_key(epoch);
+            if let (Some((from, _)), true) = (&self.hooks.escrow_key_override, self.config.scheme.client.pin_escrow_key) {
+                if epoch >= *from {
+                    detections.push(Detection {
+                        control: "key-pinning".into(),
+                        epoch,
+                        detail: format!("session {session}: pushed escrow key differs from the pinned one; refused"),
+                    });
+                }
+            }
+            let env = FieldEnv { backend: self.escrow.b(), rule: self.escrow.rule, family_key: &self.escrow.family_key };
+            let ke = self.escrow.key_epoch_for(epoch);
+            match (self.hooks.rogue_clients.get(&sender), used_key) {
+                (Some(RogueMode::Strip), _) | (None, None) | (Some(_), None) => None,
+                (Some(RogueMode::Garbage), Some(_)) => {
+                    let mut g = vec![0u8; 256];
+                    rng.fill(&mut g[..]);
+                    Some(EscrowField { key_epoch: ke, te_ct: g, wrapped: vec![0; 48], check: Vec::new(), sig: Vec::new() })
+                }
+                (None, Some(pk)) => {
+                    let f = env.make(&header, &session_key, ke, &pk, &identity_key(s, sender), rng.gen())?;
+                    // Honest recipients check the binding against their own configured key.
+                    let check_key = honest_key.clone().unwrap_or(pk);
+                    let check_key = self.client_escrow_key(epoch).unwrap_or(check_key);
+                    if let Err(e) = env.recipient_check(&header, &session_key, &f, &check_key, &self.directory[sender as usize]) {
+                        rejected = true;
+                        detections.push(Detection { control: "recipient-field-check".into(), epoch, detail: e.to_string() });
+                    }
+                    Some(f)
+                }
+            }
+        } else {
+            None
+        };
+        // Honest recipients refuse a session with no field (or a bogus one) unless they are rogue too.
+        if self.escrow.has_escrow() {
+            let honest_recipients = conv.members.iter().any(|m| *m != sender && !self.hooks.rogue_clients.contains_key(m));
+            let bogus = match &field {
+                None => true,
+                Some(f) => self.hooks.rogue_clients.get(&sender) == Some(&RogueMode::Garbage) && f.sig.is_empty(),
+            };
+            if bogus && honest_recipients && self.hooks.rogue_clients.contains_key(&sender) {
+                rejected = true;
+                detections.push(Detection {
+                    control: "recipient-field-check".into(),
+                    epoch,
+                    detail: format!("session {session}: missing or bogus escrow field"),
+                });
+            }
+        }
+        // Key deliveries.
+        let mut deliveries = Vec::new();
+        for &m in conv.members.iter().filter(|&&m| m != sender) {
+            let pk = x25519_public(&prekey_secret(s, m, epoch));
+            deliveries.push(deliver(&session_key, &header, m, &pk, seed::derive(s, "eph", &[session as u64, m as u64])));
+        }
+        if let Some(g) = &self.hooks.ghost {
+            if epoch >= g.from_epoch && g.conversations.contains(&conv.id) {
+                deliveries.push(deliver(&session_key, &header, GHOST, &g.ghost_public, seed::derive(s, "eph-ghost", &[session as u64])));
+                if self.config.scheme.client.roster_check {
+                    detections.push(Detection {
+                        control: "roster-check".into(),
+                        epoch,
+                        detail: format!("session {session}: a key outside the signed roster received the session key"),
+                    });
+                } else if !g.suppress_notice {
+                    detections.push(Detection {
+                        control: "join-notice".into(),
+                        epoch,
+                        detail: format!("session {session}: clients showed a member-joined notice"),
+                    });
+                }
+            }
+        }
+        // Messages.
+        let mut ratchet = Ratchet::new(&session_key);
+        let m = self.config.population.messages_per_session;
+        let mut envelopes = Vec::with_capacity(m as usize);
+        let mut plaintexts = Vec::with_capacity(m as usize);
+        for counter in 0..m {
+            let from = *conv.members.choose(&mut rng).expect("members");
+            let mh = MessageHeader { conv: conv.id, session, sender: from, epoch, counter };
+            let text: u64 = rng.gen();
+            let pt = format!("u{from}→c{} e{epoch} #{counter}: {text:016x}", conv.id).into_bytes();
+            let mk = ratchet.next_key();
+            let time = epoch as u64 * TICKS_PER_EPOCH + 1 + (counter as u64 * (TICKS_PER_EPOCH - 100)) / m as u64;
+            envelopes.push((mh, seal(&mk, &mh.encode(), &pt), time));
+            plaintexts.push(pt);
+        }
+        Ok(SessionOut {
+            record: SessionRecord { header, field: field.map(|f| f.encode()), deliveries, messages: 0..0 },
+            envelopes,
+            plaintexts,
+            detections,
+            rejected,
+        })
+    }
+
+    /// Total messages.
+    pub fn message_count(&self) -> usize {
+        self.transcript.envelopes.len()
+    }
+
+    /// Authors of a set of envelopes.
+    pub fn authors(&self, ids: &BTreeSet<u64>) -> BTreeSet<u32> {
+        ids.iter().filter_map(|id| self.transcript.envelopes.get(*id as usize)).map(|e| e.header.sender).collect()
+    }
+
+    /// Users who sent at least one message.
+    pub fn active_users(&self) -> BTreeSet<u32> {
+        self.transcript.envelopes.iter().map(|e| e.header.sender).collect()
+    }
+}
+
+/// A user's identity signing key (derived from the seed; held only by the device).
+pub(crate) fn identity_key(seed: u64, user: u32) -> SigningKey {
+    SigningKey::from_bytes(&seed::derive(seed, "identity", &[user as u64]))
+}
+
+/// The session key a sender's device generated (what an implant on that device reads).
+pub(crate) fn session_key_of(seed: u64, conv: &Conversation, session: u32) -> Key32 {
+    let mut rng = seed::rng(seed, "session", &[session as u64]);
+    let _sender = conv.members.choose(&mut rng);
+    Key32(rng.gen())
+}
+
+/// A user's prekey secret for an epoch (deleted by the device after the epoch).
+pub(crate) fn prekey_secret(seed: u64, user: u32, epoch: u32) -> [u8; 32] {
+    seed::derive(seed, "prekey", &[user as u64, epoch as u64])
+}
+
+fn make_conversations(p: &Population, s: u64) -> Vec<Conversation> {
+    let mut rng = seed::rng(s, "conversations", &[]);
+    let n = p.conversation_count();
+    let groups = (n as f64 * p.group_share).round() as u32;
+    let users: Vec<u32> = (0..p.users).collect();
+    (0..n)
+        .map(|id| {
+            let size = if id < groups && p.users >= 3 { rng.gen_range(3..=8.min(p.users)) } else { 2 };
+            let mut members: Vec<u32> = users.choose_multiple(&mut rng, size as usize).copied().collect();
+            members.sort_unstable();
+            Conversation { id, members, group: size > 2 }
+        })
+        .collect()
+}

@@ -1,0 +1,42 @@
+//! The ground-truth store: every plaintext, readable only by the measuring code.
+//!
+//! Nothing in this module hands out a plaintext. The runner passes in what an attack
+//! claims to have recovered and gets back which claims are exactly right.
+
+use std::collections::BTreeSet;
+
+/// Plaintexts by envelope id.
+#[derive(Clone, Default)]
+pub struct GroundTruth {
+    plaintexts: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for GroundTruth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GroundTruth({} messages, sealed)", self.plaintexts.len())
+    }
+}
+
+impl GroundTruth {
+    /// Records the plaintext of the next envelope id.
+    pub(crate) fn push(&mut self, plaintext: Vec<u8>) {
+        self.plaintexts.push(plaintext);
+    }
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.plaintexts.len()
+    }
+    /// Whether no message was sent.
+    pub fn is_empty(&self) -> bool {
+        self.plaintexts.is_empty()
+    }
+    /// The envelope ids whose claimed plaintext is exactly the one sent. Claims for unknown
+    /// ids or with wrong bytes count for nothing.
+    pub fn confirm<'a>(&self, claims: impl IntoIterator<Item = (u64, &'a [u8])>) -> BTreeSet<u64> {
+        claims
+            .into_iter()
+            .filter(|(id, pt)| self.plaintexts.get(*id as usize).is_some_and(|t| t.as_slice() == *pt))
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
