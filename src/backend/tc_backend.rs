@@ -1,1 +1,3 @@
 //! stub
+/// stub
+pub struct ThresholdCrypto;
