@@ -15,7 +15,10 @@ fn seed(n: u8) -> [u8; 32] {
 }
 
 fn backends() -> Vec<&'static dyn Backend> {
-    BackendKind::all().into_iter().map(|k| k.instance().unwrap()).collect()
+    BackendKind::all()
+        .into_iter()
+        .map(|k| k.instance().unwrap())
+        .collect()
 }
 
 fn check(pt: &[u8]) -> bool {
@@ -23,10 +26,15 @@ fn check(pt: &[u8]) -> bool {
 }
 
 /// A 2-of-3 key, a ciphertext of MSG, and all three decryption shares.
-fn setup(b: &dyn Backend) -> (KeyMaterial, Vec<u8>, Vec<(usize, Vec<u8>)>) {
+/// Indexed encoded shares.
+type Shares = Vec<(usize, Vec<u8>)>;
+
+fn setup(b: &dyn Backend) -> (KeyMaterial, Vec<u8>, Shares) {
     let km = b.dealer_keygen(2, 3, seed(1)).unwrap();
     let ct = b.encrypt(&km.public, MSG, seed(2)).unwrap();
-    let shares = (0..3).map(|i| (i, b.decryption_share(&km.shares[i], &ct).unwrap())).collect();
+    let shares = (0..3)
+        .map(|i| (i, b.decryption_share(&km.shares[i], &ct).unwrap()))
+        .collect();
     (km, ct, shares)
 }
 
@@ -42,18 +50,28 @@ fn unverified_bad_share_gives_wrong_plaintext() {
         let (km, ct, good) = setup(b);
         let shares = vec![(0, bad_share(b, &km, 0)), good[1].clone()];
         // Raw: Ok, and the plaintext is wrong.
-        let raw = b.combine_raw(&km.public, &shares, &ct).expect("the crate does not notice");
+        let raw = b
+            .combine_raw(&km.public, &shares, &ct)
+            .expect("the crate does not notice");
         assert_ne!(raw, MSG, "{}", b.kind());
         // Safe: refused, naming agent 0.
         match safe_combine(b, &km.public, 3, &shares, &ct, check) {
             Err(Error::ShareRejected { agent: 0, .. }) => {}
-            other => panic!("{}: expected ShareRejected for agent 0, got {other:?}", b.kind()),
+            other => panic!(
+                "{}: expected ShareRejected for agent 0, got {other:?}",
+                b.kind()
+            ),
         }
 
         // Same for signatures: a share over another message makes a wrong signature raw.
         let mpk = b.master_public_key(&km.public).unwrap();
-        let sig_shares = vec![(0, b.sign_share(&km.shares[0], b"forged").unwrap()), (1, b.sign_share(&km.shares[1], MSG).unwrap())];
-        let raw_sig = b.combine_signatures_raw(&km.public, &sig_shares).expect("the crate does not notice");
+        let sig_shares = vec![
+            (0, b.sign_share(&km.shares[0], b"forged").unwrap()),
+            (1, b.sign_share(&km.shares[1], MSG).unwrap()),
+        ];
+        let raw_sig = b
+            .combine_signatures_raw(&km.public, &sig_shares)
+            .expect("the crate does not notice");
         assert!(!b.verify_signature_raw(&mpk, &raw_sig, MSG), "{}", b.kind());
         assert!(matches!(
             safe_combine_signatures(b, &km.public, 3, &sig_shares, MSG),
@@ -68,7 +86,12 @@ fn bad_share_first_defeats_good_ones() {
         let (km, ct, good) = setup(b);
         let shares = vec![(0, bad_share(b, &km, 0)), good[1].clone(), good[2].clone()];
         // Raw: only the first k = 2 shares are used; the extra good one does not help.
-        assert_ne!(b.combine_raw(&km.public, &shares, &ct).unwrap(), MSG, "{}", b.kind());
+        assert_ne!(
+            b.combine_raw(&km.public, &shares, &ct).unwrap(),
+            MSG,
+            "{}",
+            b.kind()
+        );
         // Safe: the bad share is dropped and named, the two good ones decrypt.
         let out = safe_combine(b, &km.public, 3, &shares, &ct, check).unwrap();
         assert_eq!(out.plaintext, MSG);
@@ -83,7 +106,9 @@ fn duplicate_indices_give_garbage() {
         let (km, ct, good) = setup(b);
         let dup = vec![good[1].clone(), good[1].clone()];
         // Raw: no DuplicateEntry error, just a wrong plaintext.
-        let raw = b.combine_raw(&km.public, &dup, &ct).expect("the crate does not detect duplicates");
+        let raw = b
+            .combine_raw(&km.public, &dup, &ct)
+            .expect("the crate does not detect duplicates");
         assert_ne!(raw, MSG, "{}", b.kind());
         // Safe: duplicates are deduplicated; with a third distinct share it decrypts...
         let mut with_dup = dup.clone();
@@ -94,14 +119,21 @@ fn duplicate_indices_give_garbage() {
         // ...and with only the duplicate it refuses for lack of shares.
         assert!(matches!(
             safe_combine(b, &km.public, 3, &dup, &ct, check),
-            Err(Error::Refused { control: "threshold", .. })
+            Err(Error::Refused {
+                control: "threshold",
+                ..
+            })
         ));
         // Signatures: same story.
         let s1 = b.sign_share(&km.shares[1], MSG).unwrap();
         let mpk = b.master_public_key(&km.public).unwrap();
-        let raw_sig = b.combine_signatures_raw(&km.public, &[(1, s1.clone()), (1, s1.clone())]).unwrap();
+        let raw_sig = b
+            .combine_signatures_raw(&km.public, &[(1, s1.clone()), (1, s1.clone())])
+            .unwrap();
         assert!(!b.verify_signature_raw(&mpk, &raw_sig, MSG));
-        assert!(safe_combine_signatures(b, &km.public, 3, &[(1, s1.clone()), (1, s1)], MSG).is_err());
+        assert!(
+            safe_combine_signatures(b, &km.public, 3, &[(1, s1.clone()), (1, s1)], MSG).is_err()
+        );
     }
 }
 
@@ -116,8 +148,9 @@ fn malleable_ciphertext_is_refused() {
         assert!(!b.verify_ciphertext(&flipped));
         // Decryption shares do not verify the ciphertext, and neither does the raw combine:
         // the plaintext comes out with the same bit flipped.
-        let shares: Vec<(usize, Vec<u8>)> =
-            (0..2).map(|i| (i, b.decryption_share(&km.shares[i], &flipped).unwrap())).collect();
+        let shares: Vec<(usize, Vec<u8>)> = (0..2)
+            .map(|i| (i, b.decryption_share(&km.shares[i], &flipped).unwrap()))
+            .collect();
         let raw = b.combine_raw(&km.public, &shares, &flipped).unwrap();
         let mut expected = MSG.to_vec();
         expected[0] ^= 0x01;
@@ -125,7 +158,10 @@ fn malleable_ciphertext_is_refused() {
         // Safe: refused by the ciphertext check before any share is looked at.
         assert!(matches!(
             safe_combine(b, &km.public, 3, &shares, &flipped, |_| true),
-            Err(Error::Refused { control: "ciphertext", .. })
+            Err(Error::Refused {
+                control: "ciphertext",
+                ..
+            })
         ));
     }
 }
@@ -144,7 +180,9 @@ fn identity_key_and_signature() {
         assert!(b.is_identity_key(&pk0));
         let forged_ok = b.verify_signature_raw(&pk0, &sig0, b"any warrant at all");
         match b.kind() {
-            BackendKind::ThresholdCrypto => assert!(forged_ok, "threshold_crypto accepts the identity pair"),
+            BackendKind::ThresholdCrypto => {
+                assert!(forged_ok, "threshold_crypto accepts the identity pair")
+            }
             BackendKind::Blsttc => assert!(!forged_ok, "blsttc rejects the identity key itself"),
         }
         // Our verification rejects identity keys first, in both backends.
@@ -157,16 +195,30 @@ fn identity_key_and_signature() {
         match b.kind() {
             BackendKind::ThresholdCrypto => {
                 assert!(b.verify_signature_share(&pk0, 0, &sig0, b"warrant"));
-                assert!(matches!(r, Err(Error::Refused { control: "signature", .. })), "{r:?}");
+                assert!(
+                    matches!(
+                        r,
+                        Err(Error::Refused {
+                            control: "signature",
+                            ..
+                        })
+                    ),
+                    "{r:?}"
+                );
             }
-            BackendKind::Blsttc => assert!(matches!(r, Err(Error::ShareRejected { agent: 0, .. })), "{r:?}"),
+            BackendKind::Blsttc => assert!(
+                matches!(r, Err(Error::ShareRejected { agent: 0, .. })),
+                "{r:?}"
+            ),
         }
     }
     #[cfg(feature = "threshold_crypto")]
     {
         // Straight through the crate's API.
-        let pk = threshold_crypto::PublicKey::from_bytes(<[u8; 48]>::try_from(&pk0[..]).unwrap()).unwrap();
-        let sig = threshold_crypto::Signature::from_bytes(<[u8; 96]>::try_from(&sig0[..]).unwrap()).unwrap();
+        let pk = threshold_crypto::PublicKey::from_bytes(<[u8; 48]>::try_from(&pk0[..]).unwrap())
+            .unwrap();
+        let sig = threshold_crypto::Signature::from_bytes(<[u8; 96]>::try_from(&sig0[..]).unwrap())
+            .unwrap();
         assert!(pk.verify(&sig, b"transfer everything"));
     }
     let pk = blsttc::PublicKey::from_bytes(<[u8; 48]>::try_from(&pk0[..]).unwrap()).unwrap();
@@ -179,12 +231,18 @@ fn blsttc_serde_secret_key_panics_on_non_canonical() {
     let json = serde_json::to_string(&[0xffu8; 32]).unwrap();
     // Raw: serde deserialisation panics (an `unwrap` inside the crate).
     let raw = catch_unwind(|| serde_json::from_str::<blsttc::SecretKey>(&json));
-    assert!(raw.is_err(), "blsttc serde SecretKey did not panic on 32 x 0xff");
+    assert!(
+        raw.is_err(),
+        "blsttc serde SecretKey did not panic on 32 x 0xff"
+    );
     // The crate's `from_bytes` returns an error instead.
     assert!(blsttc::SecretKey::from_bytes([0xff; 32]).is_err());
     // Ours: an error, in every backend, through the check and the conversion.
     for b in backends() {
-        assert!(matches!(b.check_scalar(&Scalar([0xff; 32])), Err(Error::Malformed { .. })));
+        assert!(matches!(
+            b.check_scalar(&Scalar([0xff; 32])),
+            Err(Error::Malformed { .. })
+        ));
         assert!(b.sign_with_scalar(&Scalar([0xff; 32]), MSG).is_err());
     }
     assert!(matches!(
@@ -210,11 +268,17 @@ fn interpolation_with_duplicate_x() {
         use threshold_crypto::Fr;
         let samples = vec![(1u64, Fr::one()), (1u64, Fr::zero())];
         let raw = catch_unwind(AssertUnwindSafe(|| Poly::interpolate(samples.clone())));
-        assert!(raw.is_err(), "threshold_crypto Poly::interpolate did not panic on a duplicate x");
+        assert!(
+            raw.is_err(),
+            "threshold_crypto Poly::interpolate did not panic on a duplicate x"
+        );
     }
     // blsttc reports it as an error.
     let samples = vec![(1u64, 7u64), (1u64, 9u64)];
-    assert!(matches!(blsttc::poly::Poly::interpolate(samples), Err(blsttc::Error::DuplicateEntry)));
+    assert!(matches!(
+        blsttc::poly::Poly::interpolate(samples),
+        Err(blsttc::Error::DuplicateEntry)
+    ));
     // Ours: Misuse, in both backends, and no panic.
     for b in backends() {
         let km = b.dealer_keygen(2, 3, seed(4)).unwrap();
@@ -255,14 +319,19 @@ fn threshold_crypto_secrets_in_toml_are_out_of_spec() {
         // Raw: toml 0.8 fails to serialise most limbs; toml 1.x writes them as integers
         // above i64::MAX, which the TOML spec (64-bit signed integers) does not allow, so
         // other TOML readers reject the file.
-        match toml::to_string(&Out { key: SerdeSecret(&share) }) {
+        match toml::to_string(&Out {
+            key: SerdeSecret(&share),
+        }) {
             Err(_) => {}
             Ok(text) => {
                 let out_of_spec = text
                     .split(|c: char| !c.is_ascii_digit())
                     .filter_map(|t| t.parse::<u128>().ok())
                     .any(|v| v > i64::MAX as u128);
-                assert!(out_of_spec, "expected an out-of-spec TOML integer in {text:?}");
+                assert!(
+                    out_of_spec,
+                    "expected an out-of-spec TOML integer in {text:?}"
+                );
                 // (toml 1.x itself reads it back; the problem is portability.)
                 if let Ok(back) = toml::from_str::<In>(&text) {
                     assert!(back.key.into_inner() == share);
@@ -274,7 +343,10 @@ fn threshold_crypto_secrets_in_toml_are_out_of_spec() {
         struct Hex {
             key: String,
         }
-        let s = toml::to_string(&Hex { key: hex::encode(scalar.as_bytes()) }).unwrap();
+        let s = toml::to_string(&Hex {
+            key: hex::encode(scalar.as_bytes()),
+        })
+        .unwrap();
         let back: Hex = toml::from_str(&s).unwrap();
         assert_eq!(hex::decode(back.key).unwrap(), bytes);
     }

@@ -13,8 +13,8 @@ use blsttc::group::prime::PrimeCurveAffine;
 use blsttc::group::Curve;
 use blsttc::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
 use blsttc::{
-    Ciphertext, DecryptionShare, Fr, G1Affine, PublicKey, PublicKeySet, SecretKey, SecretKeyShare, Signature,
-    SignatureShare,
+    Ciphertext, DecryptionShare, Fr, G1Affine, PublicKey, PublicKeySet, SecretKey, SecretKeyShare,
+    Signature, SignatureShare,
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -55,7 +55,8 @@ fn x_of(i: usize) -> Result<Fr> {
 }
 
 fn fr_of(s: &Scalar) -> Result<Fr> {
-    Option::from(Fr::from_bytes_be(&s.0)).ok_or_else(|| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
+    Option::from(Fr::from_bytes_be(&s.0))
+        .ok_or_else(|| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
 }
 
 fn fixed<const N: usize>(b: &[u8], what: &'static str) -> Result<[u8; N]> {
@@ -69,7 +70,8 @@ fn crate_err(what: &'static str) -> impl Fn(blsttc::Error) -> Error {
 
 fn commitment_of(public: &PublicKeySet) -> Commitment {
     // The encoding was produced by the crate from valid points; it decodes.
-    Commitment::from_bytes(public.to_bytes()).unwrap_or_else(|_| unreachable!("a valid commitment re-decodes"))
+    Commitment::from_bytes(public.to_bytes())
+        .unwrap_or_else(|_| unreachable!("a valid commitment re-decodes"))
 }
 
 impl Blsttc {
@@ -88,40 +90,46 @@ impl Blsttc {
         check_k_n(k, n)?;
         let degree = k - 1;
         // Each dealer d: a bivariate polynomial, its public commitment, the rows it sends.
+        // Each dealer d: a bivariate polynomial, its public commitment, and the row it
+        // sends to each participant j (`inbox[j][d]`).
         let mut commitments: Vec<BivarCommitment> = Vec::with_capacity(n);
-        let mut rows: Vec<Vec<Poly>> = Vec::with_capacity(n);
+        let mut inbox: Vec<Vec<Poly>> = (0..n).map(|_| Vec::with_capacity(n)).collect();
         for d in 0..n {
             let mut rng = ChaCha20Rng::from_seed(sub_seed(&seed, "dkg", d));
             let bivar = BivarPoly::random(degree, &mut rng);
             commitments.push(bivar.commitment());
-            let mut sent = Vec::with_capacity(n);
-            for j in 0..n {
+            for (j, received) in inbox.iter_mut().enumerate() {
                 let mut row = bivar.row(x_of(j)?);
                 if corrupt == Some((d, j)) {
                     row = row + Fr::from(1u64);
                 }
-                sent.push(row);
+                received.push(row);
             }
-            rows.push(sent);
         }
-        // Each participant j checks every row it received and sums the values at 0.
+        // Each participant j checks every row it received against the dealer's commitment
+        // and sums the rows' values at 0.
         let mut shares = Vec::with_capacity(n);
-        for j in 0..n {
+        for (j, received) in inbox.iter().enumerate() {
             let m = x_of(j)?;
             let mut acc = Fr::from(0u64);
-            for (d, commitment) in commitments.iter().enumerate() {
-                let row = &rows[d][j];
+            for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
                 if row.commitment() != commitment.row(m) {
                     return Err(Error::ShareRejected {
                         agent: d,
-                        reason: format!("dealer {d}'s row for participant {j} does not match its commitment"),
+                        reason: format!(
+                            "dealer {d}'s row for participant {j} does not match its commitment"
+                        ),
                     });
                 }
                 let value = row.evaluate(Fr::from(0u64));
-                if (G1Affine::generator() * value).to_affine() != commitment.evaluate(m, Fr::from(0u64)) {
+                if (G1Affine::generator() * value).to_affine()
+                    != commitment.evaluate(m, Fr::from(0u64))
+                {
                     return Err(Error::ShareRejected {
                         agent: d,
-                        reason: format!("dealer {d}'s value for participant {j} does not match its commitment"),
+                        reason: format!(
+                            "dealer {d}'s value for participant {j} does not match its commitment"
+                        ),
                     });
                 }
                 acc += value;
@@ -132,7 +140,11 @@ impl Blsttc {
         for c in &commitments[1..] {
             master += c.row(Fr::from(0u64));
         }
-        Ok(KeyGenOutput { public: PublicKeySet::from(master), shares, dealer_master: None })
+        Ok(KeyGenOutput {
+            public: PublicKeySet::from(master),
+            shares,
+            dealer_master: None,
+        })
     }
 }
 
@@ -155,7 +167,11 @@ impl ThresholdBackend for Blsttc {
             .map(|i| Ok(SecretKeyShare::from_mut(&mut poly.evaluate(x_of(i)?))))
             .collect::<Result<Vec<_>>>()?;
         let public = PublicKeySet::from(poly.commitment());
-        Ok(KeyGenOutput { public, shares, dealer_master: Some(master) })
+        Ok(KeyGenOutput {
+            public,
+            shares,
+            dealer_master: Some(master),
+        })
     }
 
     fn dkg_keygen(k: usize, n: usize, seed: [u8; 32]) -> Result<KeyGenOutput<Self>> {
@@ -170,7 +186,9 @@ impl ThresholdBackend for Blsttc {
         let k = public.threshold() + 1;
         let n = shares.len();
         if n < k {
-            return Err(Error::misuse(format!("refresh needs one share per agent: {n} shares for k = {k}")));
+            return Err(Error::misuse(format!(
+                "refresh needs one share per agent: {n} shares for k = {k}"
+            )));
         }
         let mut new: Vec<Fr> = shares
             .iter()
@@ -222,8 +240,15 @@ impl ThresholdBackend for Blsttc {
         share.decrypt_share_no_verify(ct)
     }
 
-    fn verify_decryption_share(public: &PublicKeySet, i: usize, share: &DecryptionShare, ct: &Ciphertext) -> bool {
-        public.public_key_share(i).verify_decryption_share(share, ct)
+    fn verify_decryption_share(
+        public: &PublicKeySet,
+        i: usize,
+        share: &DecryptionShare,
+        ct: &Ciphertext,
+    ) -> bool {
+        public
+            .public_key_share(i)
+            .verify_decryption_share(share, ct)
     }
 
     fn combine_decryption_shares_raw(
@@ -240,11 +265,19 @@ impl ThresholdBackend for Blsttc {
         share.sign(msg)
     }
 
-    fn verify_signature_share(public: &PublicKeySet, i: usize, sig: &SignatureShare, msg: &[u8]) -> bool {
+    fn verify_signature_share(
+        public: &PublicKeySet,
+        i: usize,
+        sig: &SignatureShare,
+        msg: &[u8],
+    ) -> bool {
         public.public_key_share(i).verify(sig, msg)
     }
 
-    fn combine_signatures_raw(public: &PublicKeySet, shares: &[(usize, SignatureShare)]) -> Result<Signature> {
+    fn combine_signatures_raw(
+        public: &PublicKeySet,
+        shares: &[(usize, SignatureShare)],
+    ) -> Result<Signature> {
         public
             .combine_signatures(shares.iter().map(|(i, s)| (*i, s)))
             .map_err(|e| Error::refused("threshold", format!("blsttc combine: {e}")))
@@ -259,7 +292,9 @@ impl ThresholdBackend for Blsttc {
     }
 
     fn sign_with_scalar(secret: &Scalar, msg: &[u8]) -> Result<Signature> {
-        Ok(SecretKey::from_bytes(secret.0).map_err(crate_err("scalar"))?.sign(msg))
+        Ok(SecretKey::from_bytes(secret.0)
+            .map_err(crate_err("scalar"))?
+            .sign(msg))
     }
 
     fn share_to_scalar(share: &SecretKeyShare) -> Scalar {
@@ -277,16 +312,21 @@ impl ThresholdBackend for Blsttc {
         let mut samples: Vec<(Fr, Fr)> = Vec::with_capacity(points.len());
         for (n, (i, s)) in points.iter().enumerate() {
             if points[..n].iter().any(|(j, _)| j == i) {
-                return Err(Error::misuse(format!("duplicate index {i} in interpolation")));
+                return Err(Error::misuse(format!(
+                    "duplicate index {i} in interpolation"
+                )));
             }
             samples.push((x_of(*i)?, fr_of(s)?));
         }
-        let poly = Poly::interpolate(samples).map_err(|e| Error::misuse(format!("interpolation: {e}")))?;
+        let poly =
+            Poly::interpolate(samples).map_err(|e| Error::misuse(format!("interpolation: {e}")))?;
         Ok(Scalar(poly.evaluate(Fr::from(0u64)).to_bytes_be()))
     }
 
     fn public_key_of_scalar(secret: &Scalar) -> Result<PublicKey> {
-        Ok(SecretKey::from_bytes(secret.0).map_err(crate_err("scalar"))?.public_key())
+        Ok(SecretKey::from_bytes(secret.0)
+            .map_err(crate_err("scalar"))?
+            .public_key())
     }
 
     fn decrypt_with_scalar(secret: &Scalar, ct: &Ciphertext) -> Result<Option<Vec<u8>>> {
@@ -304,12 +344,18 @@ impl ThresholdBackend for Blsttc {
     fn decode_public_set(b: &[u8]) -> Result<PublicKeySet> {
         const WHAT: &str = "public key set";
         if b.is_empty() || b.len() % G1_LEN != 0 {
-            return Err(Error::malformed(WHAT, format!("length {} is not a positive multiple of {G1_LEN}", b.len())));
+            return Err(Error::malformed(
+                WHAT,
+                format!("length {} is not a positive multiple of {G1_LEN}", b.len()),
+            ));
         }
         let set = PublicKeySet::from_bytes(b.to_vec()).map_err(crate_err(WHAT))?;
         let last: [u8; G1_LEN] = fixed(&b[b.len() - G1_LEN..], WHAT)?;
         if b.len() > G1_LEN && last == G1Affine::identity().to_compressed() {
-            return Err(Error::malformed(WHAT, "highest coefficient is the identity (non-canonical degree)"));
+            return Err(Error::malformed(
+                WHAT,
+                "highest coefficient is the identity (non-canonical degree)",
+            ));
         }
         Ok(set)
     }
@@ -328,7 +374,10 @@ impl ThresholdBackend for Blsttc {
 
     fn decode_ciphertext(b: &[u8]) -> Result<Ciphertext> {
         if b.len() <= G1_LEN + G2_LEN {
-            return Err(Error::malformed("ciphertext", format!("{} bytes is too short", b.len())));
+            return Err(Error::malformed(
+                "ciphertext",
+                format!("{} bytes is too short", b.len()),
+            ));
         }
         Ciphertext::from_bytes(b).map_err(crate_err("ciphertext"))
     }
@@ -338,7 +387,8 @@ impl ThresholdBackend for Blsttc {
     }
 
     fn decode_decryption_share(b: &[u8]) -> Result<DecryptionShare> {
-        DecryptionShare::from_bytes(fixed(b, "decryption share")?).map_err(crate_err("decryption share"))
+        DecryptionShare::from_bytes(fixed(b, "decryption share")?)
+            .map_err(crate_err("decryption share"))
     }
 
     fn encode_signature_share(v: &SignatureShare) -> Vec<u8> {
@@ -346,7 +396,8 @@ impl ThresholdBackend for Blsttc {
     }
 
     fn decode_signature_share(b: &[u8]) -> Result<SignatureShare> {
-        SignatureShare::from_bytes(fixed(b, "signature share")?).map_err(crate_err("signature share"))
+        SignatureShare::from_bytes(fixed(b, "signature share")?)
+            .map_err(crate_err("signature share"))
     }
 
     fn encode_signature(v: &Signature) -> Vec<u8> {

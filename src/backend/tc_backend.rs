@@ -23,8 +23,8 @@ use threshold_crypto::group::{CurveAffine, CurveProjective};
 use threshold_crypto::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
 use threshold_crypto::serde_impl::{FieldWrap, SerdeSecret};
 use threshold_crypto::{
-    Ciphertext, DecryptionShare, Fr, FrRepr, G1Affine, IntoFr, PublicKey, PublicKeySet, SecretKey, SecretKeyShare,
-    Signature, SignatureShare, G1,
+    Ciphertext, DecryptionShare, Fr, FrRepr, G1Affine, IntoFr, PublicKey, PublicKeySet, SecretKey,
+    SecretKeyShare, Signature, SignatureShare, G1,
 };
 
 /// Compressed G1 size.
@@ -69,7 +69,8 @@ fn fr_of(s: &Scalar) -> Result<Fr> {
         b.copy_from_slice(chunk);
         limbs[3 - k] = u64::from_be_bytes(b);
     }
-    Fr::from_repr(FrRepr(limbs)).map_err(|_| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
+    Fr::from_repr(FrRepr(limbs))
+        .map_err(|_| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
 }
 
 /// A field element as 32 bytes big-endian.
@@ -97,7 +98,11 @@ fn bytes_value(b: &[u8]) -> Value {
 /// The bytes of a JSON array of small numbers (what the crate's serde writes for points).
 fn value_bytes(v: &Value) -> Vec<u8> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok())).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -138,39 +143,44 @@ impl ThresholdCrypto {
     ) -> Result<KeyGenOutput<Self>> {
         check_k_n(k, n)?;
         let degree = k - 1;
+        // Each dealer d: a bivariate polynomial, its public commitment, and the row it
+        // sends to each participant j (`inbox[j][d]`).
         let mut commitments: Vec<BivarCommitment> = Vec::with_capacity(n);
-        let mut rows: Vec<Vec<Poly>> = Vec::with_capacity(n);
+        let mut inbox: Vec<Vec<Poly>> = (0..n).map(|_| Vec::with_capacity(n)).collect();
         for d in 0..n {
             let mut rng = StdRng::from_seed(sub_seed(&seed, "dkg", d));
             let bivar = BivarPoly::random(degree, &mut rng);
             commitments.push(bivar.commitment());
-            let mut sent = Vec::with_capacity(n);
-            for j in 0..n {
+            for (j, received) in inbox.iter_mut().enumerate() {
                 let mut row = bivar.row(x_of(j)?);
                 if corrupt == Some((d, j)) {
                     row = row + Fr::one();
                 }
-                sent.push(row);
+                received.push(row);
             }
-            rows.push(sent);
         }
+        // Each participant j checks every row it received against the dealer's commitment
+        // and sums the rows' values at 0.
         let mut shares = Vec::with_capacity(n);
-        for j in 0..n {
+        for (j, received) in inbox.iter().enumerate() {
             let m = x_of(j)?;
             let mut acc = Fr::zero();
-            for (d, commitment) in commitments.iter().enumerate() {
-                let row = &rows[d][j];
+            for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
                 if row.commitment() != commitment.row(m) {
                     return Err(Error::ShareRejected {
                         agent: d,
-                        reason: format!("dealer {d}'s row for participant {j} does not match its commitment"),
+                        reason: format!(
+                            "dealer {d}'s row for participant {j} does not match its commitment"
+                        ),
                     });
                 }
                 let value = row.evaluate(Fr::zero());
                 if G1Affine::one().mul(value) != commitment.evaluate(m, Fr::zero()) {
                     return Err(Error::ShareRejected {
                         agent: d,
-                        reason: format!("dealer {d}'s value for participant {j} does not match its commitment"),
+                        reason: format!(
+                            "dealer {d}'s value for participant {j} does not match its commitment"
+                        ),
                     });
                 }
                 acc.add_assign(&value);
@@ -181,7 +191,11 @@ impl ThresholdCrypto {
         for c in &commitments[1..] {
             master += c.row(Fr::zero());
         }
-        Ok(KeyGenOutput { public: PublicKeySet::from(master), shares, dealer_master: None })
+        Ok(KeyGenOutput {
+            public: PublicKeySet::from(master),
+            shares,
+            dealer_master: None,
+        })
     }
 }
 
@@ -203,7 +217,11 @@ impl ThresholdBackend for ThresholdCrypto {
         let shares = (0..n)
             .map(|i| Ok(SecretKeyShare::from_mut(&mut poly.evaluate(x_of(i)?))))
             .collect::<Result<Vec<_>>>()?;
-        Ok(KeyGenOutput { public: PublicKeySet::from(poly.commitment()), shares, dealer_master: Some(master) })
+        Ok(KeyGenOutput {
+            public: PublicKeySet::from(poly.commitment()),
+            shares,
+            dealer_master: Some(master),
+        })
     }
 
     fn dkg_keygen(k: usize, n: usize, seed: [u8; 32]) -> Result<KeyGenOutput<Self>> {
@@ -218,7 +236,9 @@ impl ThresholdBackend for ThresholdCrypto {
         let k = public.threshold() + 1;
         let n = shares.len();
         if n < k {
-            return Err(Error::misuse(format!("refresh needs one share per agent: {n} shares for k = {k}")));
+            return Err(Error::misuse(format!(
+                "refresh needs one share per agent: {n} shares for k = {k}"
+            )));
         }
         let mut new: Vec<Fr> = shares.iter().map(share_fr).collect();
         let mut commitment = commitment_of(public);
@@ -267,8 +287,15 @@ impl ThresholdBackend for ThresholdCrypto {
         share.decrypt_share_no_verify(ct)
     }
 
-    fn verify_decryption_share(public: &PublicKeySet, i: usize, share: &DecryptionShare, ct: &Ciphertext) -> bool {
-        public.public_key_share(i).verify_decryption_share(share, ct)
+    fn verify_decryption_share(
+        public: &PublicKeySet,
+        i: usize,
+        share: &DecryptionShare,
+        ct: &Ciphertext,
+    ) -> bool {
+        public
+            .public_key_share(i)
+            .verify_decryption_share(share, ct)
     }
 
     fn combine_decryption_shares_raw(
@@ -285,11 +312,19 @@ impl ThresholdBackend for ThresholdCrypto {
         share.sign(msg)
     }
 
-    fn verify_signature_share(public: &PublicKeySet, i: usize, sig: &SignatureShare, msg: &[u8]) -> bool {
+    fn verify_signature_share(
+        public: &PublicKeySet,
+        i: usize,
+        sig: &SignatureShare,
+        msg: &[u8],
+    ) -> bool {
         public.public_key_share(i).verify(sig, msg)
     }
 
-    fn combine_signatures_raw(public: &PublicKeySet, shares: &[(usize, SignatureShare)]) -> Result<Signature> {
+    fn combine_signatures_raw(
+        public: &PublicKeySet,
+        shares: &[(usize, SignatureShare)],
+    ) -> Result<Signature> {
         public
             .combine_signatures(shares.iter().map(|(i, s)| (*i, s)))
             .map_err(|e| Error::refused("threshold", format!("threshold_crypto combine: {e}")))
@@ -323,7 +358,9 @@ impl ThresholdBackend for ThresholdCrypto {
         for (n, (i, s)) in points.iter().enumerate() {
             // The crate's `Poly::interpolate` panics on a duplicate x: refuse it here.
             if points[..n].iter().any(|(j, _)| j == i) {
-                return Err(Error::misuse(format!("duplicate index {i} in interpolation")));
+                return Err(Error::misuse(format!(
+                    "duplicate index {i} in interpolation"
+                )));
             }
             samples.push((x_of(*i)?, fr_of(s)?));
         }
@@ -344,17 +381,26 @@ impl ThresholdBackend for ThresholdCrypto {
 
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {
         let value = to_value(v);
-        let coeffs = value["commit"]["coeff"].as_array().cloned().unwrap_or_default();
+        let coeffs = value["commit"]["coeff"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         coeffs.iter().flat_map(value_bytes).collect()
     }
 
     fn decode_public_set(b: &[u8]) -> Result<PublicKeySet> {
         const WHAT: &str = "public key set";
         if b.is_empty() || b.len() % G1_LEN != 0 {
-            return Err(Error::malformed(WHAT, format!("length {} is not a positive multiple of {G1_LEN}", b.len())));
+            return Err(Error::malformed(
+                WHAT,
+                format!("length {} is not a positive multiple of {G1_LEN}", b.len()),
+            ));
         }
         if b.len() > G1_LEN && b[b.len() - G1_LEN..] == identity_g1()[..] {
-            return Err(Error::malformed(WHAT, "highest coefficient is the identity (non-canonical degree)"));
+            return Err(Error::malformed(
+                WHAT,
+                "highest coefficient is the identity (non-canonical degree)",
+            ));
         }
         let coeff: Vec<Value> = b.chunks_exact(G1_LEN).map(bytes_value).collect();
         from_value(serde_json::json!({ "commit": { "coeff": coeff } }), WHAT)
@@ -380,11 +426,17 @@ impl ThresholdBackend for ThresholdCrypto {
     fn decode_ciphertext(b: &[u8]) -> Result<Ciphertext> {
         const WHAT: &str = "ciphertext";
         if b.len() < G1_LEN + G2_LEN {
-            return Err(Error::malformed(WHAT, format!("{} bytes is too short", b.len())));
+            return Err(Error::malformed(
+                WHAT,
+                format!("{} bytes is too short", b.len()),
+            ));
         }
         let (u, rest) = b.split_at(G1_LEN);
         let (w, v) = rest.split_at(G2_LEN);
-        from_value(Value::Array(vec![bytes_value(u), bytes_value(v), bytes_value(w)]), WHAT)
+        from_value(
+            Value::Array(vec![bytes_value(u), bytes_value(v), bytes_value(w)]),
+            WHAT,
+        )
     }
 
     fn encode_decryption_share(v: &DecryptionShare) -> Vec<u8> {
@@ -411,6 +463,7 @@ impl ThresholdBackend for ThresholdCrypto {
     }
 
     fn decode_signature(b: &[u8]) -> Result<Signature> {
-        Signature::from_bytes(fixed::<G2_LEN>(b, "signature")?).map_err(|e| Error::malformed("signature", e.to_string()))
+        Signature::from_bytes(fixed::<G2_LEN>(b, "signature")?)
+            .map_err(|e| Error::malformed("signature", e.to_string()))
     }
 }
