@@ -292,6 +292,18 @@ fn determinism<B: ThresholdBackend>() {
     let c2 = b.encrypt(&a1.public, MSG, seed(14)).unwrap();
     assert_eq!(c1, c2);
     assert_ne!(c1, b.encrypt(&a1.public, MSG, seed(15)).unwrap());
+    // An empty message round-trips through the encoding too.
+    let empty = b.encrypt(&a1.public, b"", seed(14)).unwrap();
+    assert!(b.verify_ciphertext(&empty));
+    assert_eq!(
+        B::encode_ciphertext(&B::decode_ciphertext(&empty).unwrap()),
+        empty
+    );
+    assert_eq!(
+        b.decrypt_with_scalar(a1.dealer_master.as_ref().unwrap(), &empty)
+            .unwrap(),
+        Some(vec![])
+    );
     let r1 = b.refresh(&a1.public, &a1.shares, seed(16)).unwrap();
     let r2 = b.refresh(&a1.public, &a1.shares, seed(16)).unwrap();
     assert_eq!(r1, r2);
