@@ -1,1 +1,420 @@
-//! stub
+//! The primary backend: blsttc 8 (blst underneath, RFC 9380 hash-to-G2).
+//!
+//! Encodings are the crate's own `to_bytes` (48-byte compressed G1, 96-byte compressed
+//! G2, 32-byte big-endian scalars; a public key set is its coefficients' compressed G1
+//! points concatenated; a ciphertext is `U ‖ W ‖ V`). Every decode checks lengths before
+//! calling the crate, so that no input can reach a panicking path (an empty commitment
+//! would make `PublicKeySet::threshold` underflow).
+
+use super::{KeyGenOutput, ThresholdBackend};
+use crate::error::{Error, Result};
+use crate::secret::Scalar;
+use blsttc::group::prime::PrimeCurveAffine;
+use blsttc::group::Curve;
+use blsttc::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
+use blsttc::{
+    Ciphertext, DecryptionShare, Fr, G1Affine, PublicKey, PublicKeySet, SecretKey, SecretKeyShare,
+    Signature, SignatureShare,
+};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
+
+/// Compressed G1 size.
+const G1_LEN: usize = 48;
+/// Compressed G2 size.
+const G2_LEN: usize = 96;
+
+/// The blsttc 8.0.2 backend.
+pub struct Blsttc;
+
+/// A sub-seed for participant `index` of a protocol step named `label`.
+fn sub_seed(seed: &[u8; 32], label: &str, index: usize) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"escrowlab/blsttc/");
+    h.update(label.as_bytes());
+    h.update(seed);
+    h.update((index as u64).to_be_bytes());
+    h.finalize().into()
+}
+
+fn check_k_n(k: usize, n: usize) -> Result<()> {
+    if k == 0 || k > n {
+        return Err(Error::misuse(format!("a {k}-of-{n} key needs 1 <= k <= n")));
+    }
+    Ok(())
+}
+
+/// `x = i + 1` as a field element, refusing an index that would wrap.
+fn x_of(i: usize) -> Result<Fr> {
+    u64::try_from(i)
+        .ok()
+        .and_then(|v| v.checked_add(1))
+        .map(Fr::from)
+        .ok_or_else(|| Error::misuse(format!("agent index {i} out of range")))
+}
+
+fn fr_of(s: &Scalar) -> Result<Fr> {
+    Option::from(Fr::from_bytes_be(&s.0))
+        .ok_or_else(|| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
+}
+
+fn fixed<const N: usize>(b: &[u8], what: &'static str) -> Result<[u8; N]> {
+    b.try_into()
+        .map_err(|_| Error::malformed(what, format!("expected {N} bytes, got {}", b.len())))
+}
+
+fn crate_err(what: &'static str) -> impl Fn(blsttc::Error) -> Error {
+    move |e| Error::malformed(what, e.to_string())
+}
+
+fn commitment_of(public: &PublicKeySet) -> Commitment {
+    // The encoding was produced by the crate from valid points; it decodes.
+    Commitment::from_bytes(public.to_bytes())
+        .unwrap_or_else(|_| unreachable!("a valid commitment re-decodes"))
+}
+
+impl Blsttc {
+    /// The DKG with an optional faulty dealer: `corrupt = Some((dealer, recipient))` makes
+    /// `dealer` send `recipient` a row that does not match its commitment. Exposed so that
+    /// tests can show the receiving participant refusing it.
+    ///
+    /// # Errors
+    /// As [`ThresholdBackend::dkg_keygen`].
+    pub fn dkg_with_fault(
+        k: usize,
+        n: usize,
+        seed: [u8; 32],
+        corrupt: Option<(usize, usize)>,
+    ) -> Result<KeyGenOutput<Self>> {
+        check_k_n(k, n)?;
+        let degree = k - 1;
+        // Each dealer d: a bivariate polynomial, its public commitment, the rows it sends.
+        // Each dealer d: a bivariate polynomial, its public commitment, and the row it
+        // sends to each participant j (`inbox[j][d]`).
+        let mut commitments: Vec<BivarCommitment> = Vec::with_capacity(n);
+        let mut inbox: Vec<Vec<Poly>> = (0..n).map(|_| Vec::with_capacity(n)).collect();
+        for d in 0..n {
+            let mut rng = ChaCha20Rng::from_seed(sub_seed(&seed, "dkg", d));
+            let bivar = BivarPoly::random(degree, &mut rng);
+            commitments.push(bivar.commitment());
+            for (j, received) in inbox.iter_mut().enumerate() {
+                let mut row = bivar.row(x_of(j)?);
+                if corrupt == Some((d, j)) {
+                    row = row + Fr::from(1u64);
+                }
+                received.push(row);
+            }
+        }
+        // Each participant j checks every row it received against the dealer's commitment
+        // and sums the rows' values at 0.
+        let mut shares = Vec::with_capacity(n);
+        for (j, received) in inbox.iter().enumerate() {
+            let m = x_of(j)?;
+            let mut acc = Fr::from(0u64);
+            for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
+                if row.commitment() != commitment.row(m) {
+                    return Err(Error::ShareRejected {
+                        agent: d,
+                        reason: format!(
+                            "dealer {d}'s row for participant {j} does not match its commitment"
+                        ),
+                    });
+                }
+                let value = row.evaluate(Fr::from(0u64));
+                if (G1Affine::generator() * value).to_affine()
+                    != commitment.evaluate(m, Fr::from(0u64))
+                {
+                    return Err(Error::ShareRejected {
+                        agent: d,
+                        reason: format!(
+                            "dealer {d}'s value for participant {j} does not match its commitment"
+                        ),
+                    });
+                }
+                acc += value;
+            }
+            shares.push(SecretKeyShare::from_mut(&mut acc));
+        }
+        let mut master = commitments[0].row(Fr::from(0u64));
+        for c in &commitments[1..] {
+            master += c.row(Fr::from(0u64));
+        }
+        Ok(KeyGenOutput {
+            public: PublicKeySet::from(master),
+            shares,
+            dealer_master: None,
+        })
+    }
+}
+
+impl ThresholdBackend for Blsttc {
+    const NAME: &'static str = "blsttc";
+    type PublicKeySet = PublicKeySet;
+    type SecretKeyShare = SecretKeyShare;
+    type PublicKey = PublicKey;
+    type Ciphertext = Ciphertext;
+    type DecryptionShare = DecryptionShare;
+    type SignatureShare = SignatureShare;
+    type Signature = Signature;
+
+    fn dealer_keygen(k: usize, n: usize, seed: [u8; 32]) -> Result<KeyGenOutput<Self>> {
+        check_k_n(k, n)?;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let poly = Poly::random(k - 1, &mut rng);
+        let master = Scalar(poly.evaluate(Fr::from(0u64)).to_bytes_be());
+        let shares = (0..n)
+            .map(|i| Ok(SecretKeyShare::from_mut(&mut poly.evaluate(x_of(i)?))))
+            .collect::<Result<Vec<_>>>()?;
+        let public = PublicKeySet::from(poly.commitment());
+        Ok(KeyGenOutput {
+            public,
+            shares,
+            dealer_master: Some(master),
+        })
+    }
+
+    fn dkg_keygen(k: usize, n: usize, seed: [u8; 32]) -> Result<KeyGenOutput<Self>> {
+        Self::dkg_with_fault(k, n, seed, None)
+    }
+
+    fn refresh(
+        public: &PublicKeySet,
+        shares: &[SecretKeyShare],
+        seed: [u8; 32],
+    ) -> Result<(PublicKeySet, Vec<SecretKeyShare>)> {
+        let k = public.threshold() + 1;
+        let n = shares.len();
+        if n < k {
+            return Err(Error::misuse(format!(
+                "refresh needs one share per agent: {n} shares for k = {k}"
+            )));
+        }
+        let mut new: Vec<Fr> = shares
+            .iter()
+            .map(|s| fr_of(&Scalar(s.to_bytes())))
+            .collect::<Result<Vec<_>>>()?;
+        let mut commitment = commitment_of(public);
+        for a in 0..n {
+            let mut rng = ChaCha20Rng::from_seed(sub_seed(&seed, "refresh", a));
+            let random = Poly::random(k - 1, &mut rng);
+            let c0 = random.evaluate(Fr::from(0u64));
+            let delta = random - c0;
+            for (j, s) in new.iter_mut().enumerate() {
+                *s += delta.evaluate(x_of(j)?);
+            }
+            commitment += delta.commitment();
+        }
+        let shares = new.iter_mut().map(SecretKeyShare::from_mut).collect();
+        Ok((PublicKeySet::from(commitment), shares))
+    }
+
+    fn threshold(public: &PublicKeySet) -> usize {
+        public.threshold()
+    }
+
+    fn master_public_key(public: &PublicKeySet) -> PublicKey {
+        public.public_key()
+    }
+
+    fn public_key_share(public: &PublicKeySet, i: usize) -> PublicKey {
+        // A share key computed by the crate is a valid point: it re-decodes.
+        PublicKey::from_bytes(public.public_key_share(i).to_bytes())
+            .unwrap_or_else(|_| unreachable!("a public key share re-decodes"))
+    }
+
+    fn share_matches_commitment(public: &PublicKeySet, i: usize, share: &SecretKeyShare) -> bool {
+        share.public_key_share() == public.public_key_share(i)
+    }
+
+    fn encrypt(public: &PublicKeySet, msg: &[u8], seed: [u8; 32]) -> Ciphertext {
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        public.public_key().encrypt_with_rng(&mut rng, msg)
+    }
+
+    fn verify_ciphertext(ct: &Ciphertext) -> bool {
+        ct.verify()
+    }
+
+    fn decryption_share(share: &SecretKeyShare, ct: &Ciphertext) -> DecryptionShare {
+        share.decrypt_share_no_verify(ct)
+    }
+
+    fn verify_decryption_share(
+        public: &PublicKeySet,
+        i: usize,
+        share: &DecryptionShare,
+        ct: &Ciphertext,
+    ) -> bool {
+        public
+            .public_key_share(i)
+            .verify_decryption_share(share, ct)
+    }
+
+    fn combine_decryption_shares_raw(
+        public: &PublicKeySet,
+        shares: &[(usize, DecryptionShare)],
+        ct: &Ciphertext,
+    ) -> Result<Vec<u8>> {
+        public
+            .decrypt(shares.iter().map(|(i, s)| (*i, s)), ct)
+            .map_err(|e| Error::refused("threshold", format!("blsttc combine: {e}")))
+    }
+
+    fn sign_share(share: &SecretKeyShare, msg: &[u8]) -> SignatureShare {
+        share.sign(msg)
+    }
+
+    fn verify_signature_share(
+        public: &PublicKeySet,
+        i: usize,
+        sig: &SignatureShare,
+        msg: &[u8],
+    ) -> bool {
+        public.public_key_share(i).verify(sig, msg)
+    }
+
+    fn combine_signatures_raw(
+        public: &PublicKeySet,
+        shares: &[(usize, SignatureShare)],
+    ) -> Result<Signature> {
+        public
+            .combine_signatures(shares.iter().map(|(i, s)| (*i, s)))
+            .map_err(|e| Error::refused("threshold", format!("blsttc combine: {e}")))
+    }
+
+    fn verify_signature_raw(pk: &PublicKey, sig: &Signature, msg: &[u8]) -> bool {
+        pk.verify(sig, msg)
+    }
+
+    fn is_identity_key(pk: &PublicKey) -> bool {
+        *pk == PublicKey::from(G1Affine::identity())
+    }
+
+    fn sign_with_scalar(secret: &Scalar, msg: &[u8]) -> Result<Signature> {
+        Ok(SecretKey::from_bytes(secret.0)
+            .map_err(crate_err("scalar"))?
+            .sign(msg))
+    }
+
+    fn share_to_scalar(share: &SecretKeyShare) -> Scalar {
+        Scalar(share.to_bytes())
+    }
+
+    fn share_from_scalar(scalar: &Scalar) -> Result<SecretKeyShare> {
+        SecretKeyShare::from_bytes(scalar.0).map_err(crate_err("scalar"))
+    }
+
+    fn interpolate_at_zero(points: &[(usize, Scalar)]) -> Result<Scalar> {
+        if points.is_empty() {
+            return Err(Error::misuse("interpolation needs at least one point"));
+        }
+        let mut samples: Vec<(Fr, Fr)> = Vec::with_capacity(points.len());
+        for (n, (i, s)) in points.iter().enumerate() {
+            if points[..n].iter().any(|(j, _)| j == i) {
+                return Err(Error::misuse(format!(
+                    "duplicate index {i} in interpolation"
+                )));
+            }
+            samples.push((x_of(*i)?, fr_of(s)?));
+        }
+        let poly =
+            Poly::interpolate(samples).map_err(|e| Error::misuse(format!("interpolation: {e}")))?;
+        Ok(Scalar(poly.evaluate(Fr::from(0u64)).to_bytes_be()))
+    }
+
+    fn public_key_of_scalar(secret: &Scalar) -> Result<PublicKey> {
+        Ok(SecretKey::from_bytes(secret.0)
+            .map_err(crate_err("scalar"))?
+            .public_key())
+    }
+
+    fn decrypt_with_scalar(secret: &Scalar, ct: &Ciphertext) -> Result<Option<Vec<u8>>> {
+        let sk = SecretKey::from_bytes(secret.0).map_err(crate_err("scalar"))?;
+        if !ct.verify() {
+            return Ok(None);
+        }
+        Ok(sk.decrypt(ct))
+    }
+
+    fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {
+        v.to_bytes()
+    }
+
+    fn decode_public_set(b: &[u8]) -> Result<PublicKeySet> {
+        const WHAT: &str = "public key set";
+        if b.is_empty() || b.len() % G1_LEN != 0 {
+            return Err(Error::malformed(
+                WHAT,
+                format!("length {} is not a positive multiple of {G1_LEN}", b.len()),
+            ));
+        }
+        let set = PublicKeySet::from_bytes(b.to_vec()).map_err(crate_err(WHAT))?;
+        let last: [u8; G1_LEN] = fixed(&b[b.len() - G1_LEN..], WHAT)?;
+        if b.len() > G1_LEN && last == G1Affine::identity().to_compressed() {
+            return Err(Error::malformed(
+                WHAT,
+                "highest coefficient is the identity (non-canonical degree)",
+            ));
+        }
+        Ok(set)
+    }
+
+    fn encode_public_key(v: &PublicKey) -> Vec<u8> {
+        v.to_bytes().to_vec()
+    }
+
+    fn decode_public_key(b: &[u8]) -> Result<PublicKey> {
+        PublicKey::from_bytes(fixed(b, "public key")?).map_err(crate_err("public key"))
+    }
+
+    fn encode_ciphertext(v: &Ciphertext) -> Vec<u8> {
+        v.to_bytes()
+    }
+
+    fn decode_ciphertext(b: &[u8]) -> Result<Ciphertext> {
+        const WHAT: &str = "ciphertext";
+        if b.len() < G1_LEN + G2_LEN {
+            return Err(Error::malformed(
+                WHAT,
+                format!("{} bytes is too short", b.len()),
+            ));
+        }
+        if b.len() == G1_LEN + G2_LEN {
+            // An empty body: the crate's `from_bytes` refuses it although `to_bytes` writes
+            // it, so go through its serde form (same point checks) instead.
+            let arr = |x: &[u8]| serde_json::Value::from(x.to_vec());
+            let (u, w) = b.split_at(G1_LEN);
+            let value = serde_json::Value::Array(vec![arr(u), arr(&[]), arr(w)]);
+            return serde_json::from_value(value)
+                .map_err(|e| Error::malformed(WHAT, e.to_string()));
+        }
+        Ciphertext::from_bytes(b).map_err(crate_err(WHAT))
+    }
+
+    fn encode_decryption_share(v: &DecryptionShare) -> Vec<u8> {
+        v.to_bytes().to_vec()
+    }
+
+    fn decode_decryption_share(b: &[u8]) -> Result<DecryptionShare> {
+        DecryptionShare::from_bytes(fixed(b, "decryption share")?)
+            .map_err(crate_err("decryption share"))
+    }
+
+    fn encode_signature_share(v: &SignatureShare) -> Vec<u8> {
+        v.to_bytes().to_vec()
+    }
+
+    fn decode_signature_share(b: &[u8]) -> Result<SignatureShare> {
+        SignatureShare::from_bytes(fixed(b, "signature share")?)
+            .map_err(crate_err("signature share"))
+    }
+
+    fn encode_signature(v: &Signature) -> Vec<u8> {
+        v.to_bytes().to_vec()
+    }
+
+    fn decode_signature(b: &[u8]) -> Result<Signature> {
+        Signature::from_bytes(fixed(b, "signature")?).map_err(crate_err("signature"))
+    }
+}

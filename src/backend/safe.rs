@@ -17,12 +17,15 @@ pub struct Combined {
     pub rejected: Vec<(usize, String)>,
 }
 
+/// Agents whose share was thrown out, with the reason.
+pub type Rejections = Vec<(usize, String)>;
+
 /// Filters `shares` down to verified, deduplicated ones, naming the rejected agents.
 fn verified_shares(
     shares: &[(usize, Vec<u8>)],
     n: usize,
     verify: impl Fn(usize, &[u8]) -> bool,
-) -> (Vec<(usize, Vec<u8>)>, Vec<(usize, String)>) {
+) -> (Vec<(usize, Vec<u8>)>, Rejections) {
     let mut good: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut rejected = Vec::new();
     for (i, bytes) in shares {
@@ -94,7 +97,7 @@ pub fn safe_combine_signatures(
     n: usize,
     shares: &[(usize, Vec<u8>)],
     msg: &[u8],
-) -> Result<(Vec<u8>, Vec<(usize, String)>)> {
+) -> Result<(Vec<u8>, Rejections)> {
     let k = backend.k(public)?;
     let (good, rejected) =
         verified_shares(shares, n, |i, b| backend.verify_signature_share(public, i, b, msg));
