@@ -6,7 +6,9 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod config;
 pub mod error;
+pub mod escrow;
 pub mod secret;
 
 pub use error::{Error, Result};

@@ -1,0 +1,2 @@
+//! The escrow mechanism: agents, their vaults, policies and audit logs.
+pub mod audit;
