@@ -272,3 +272,12 @@ fn unknown_name_lists_the_builtins() {
         assert!(msg.contains(name), "{name} missing from: {msg}");
     }
 }
+
+#[test]
+fn court_kind_and_keys_must_agree() {
+    let court = |c: &str| format!("{BASE}[warrant]\ncourt = {c}\n");
+    let msg = err(&court("{ kind = \"single\", k = 2, n = 3 }"));
+    assert!(msg.starts_with("t.toml:8:9: ") && msg.contains("takes no k or n"), "{msg}");
+    let msg = err(&court("{ kind = \"threshold\", k = 2 }"));
+    assert!(msg.starts_with("t.toml:8:9: ") && msg.contains("needs both k and n"), "{msg}");
+}

@@ -140,7 +140,7 @@ impl Default for Field {
 
 /// The key that signs warrants.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "lowercase", try_from = "CourtRepr")]
 pub enum Court {
     /// One court key.
     #[default]
@@ -152,6 +152,35 @@ pub enum Court {
         /// Judges in all (at most [`MAX_COURT`]).
         n: usize,
     },
+}
+
+/// The court table as written, before [`Court`] checks which keys go with which kind
+/// (serde's internally tagged enums ignore stray keys in unit variants).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourtRepr {
+    kind: CourtKind,
+    k: Option<usize>,
+    n: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum CourtKind {
+    Single,
+    Threshold,
+}
+
+impl TryFrom<CourtRepr> for Court {
+    type Error = String;
+    fn try_from(r: CourtRepr) -> std::result::Result<Court, String> {
+        match (r.kind, r.k, r.n) {
+            (CourtKind::Single, None, None) => Ok(Court::Single),
+            (CourtKind::Single, _, _) => Err("court kind `single` takes no k or n".into()),
+            (CourtKind::Threshold, Some(k), Some(n)) => Ok(Court::Threshold { k, n }),
+            (CourtKind::Threshold, _, _) => Err("court kind `threshold` needs both k and n".into()),
+        }
+    }
 }
 
 /// The `[warrant]` table: the court and the checks an agent makes before releasing a share.
