@@ -418,8 +418,9 @@ impl std::error::Error for Tamper {}
 /// `ChainReset` when it is the genesis value again). A plain chain does **not** catch a
 /// truncated tail or a rewrite with recomputed hashes.
 ///
-/// With a witness, every checkpoint `(L, H)` for this agent must also hold: the log has at
-/// least `L` entries (`Truncated`) and entry `L - 1` has hash `H` (`Rewritten`).
+/// With a witness, every checkpoint `(L, H)` for this agent must also hold: entry `L - 1`
+/// has hash `H` (`Rewritten`, checked first, earliest checkpoint first) and the log has at
+/// least `L` entries (`Truncated`, reporting the longest witnessed length).
 ///
 /// # Errors
 /// The [`Tamper`] found.
@@ -465,10 +466,9 @@ pub fn verify(log: &AuditLog, witness: Option<&Witness>) -> std::result::Result<
     let mut cps = witness.checkpoints(agent).to_vec();
     cps.sort_by_key(|c| c.len);
     let found_len = entries.len() as u64;
-    for cp in cps {
-        if cp.len > found_len {
-            return Err(Tamper::Truncated { witnessed_len: cp.len, found_len });
-        }
+    // Heads first, earliest checkpoint first: a rewrite is named where it starts, even
+    // when it also shortened the log.
+    for cp in cps.iter().filter(|c| c.len <= found_len) {
         let head = match cp.len {
             0 => genesis,
             l => entries[(l - 1) as usize].hash,
@@ -476,6 +476,9 @@ pub fn verify(log: &AuditLog, witness: Option<&Witness>) -> std::result::Result<
         if head != cp.head {
             return Err(Tamper::Rewritten { seq: cp.len.saturating_sub(1) });
         }
+    }
+    if let Some(max) = cps.last().filter(|c| c.len > found_len) {
+        return Err(Tamper::Truncated { witnessed_len: max.len, found_len });
     }
     Ok(())
 }
