@@ -1,6 +1,8 @@
 //! Audit logs: every tamper is detected and named; what a plain chain cannot see.
 
-use escrowlab::escrow::audit::{verify, AuditEntry, AuditLog, AuditRecord, Decision, Tamper, Witness};
+use escrowlab::escrow::audit::{
+    verify, AuditEntry, AuditLog, AuditRecord, Decision, Tamper, Witness,
+};
 use escrowlab::Error;
 use proptest::prelude::*;
 
@@ -14,7 +16,9 @@ fn record(i: u64) -> AuditRecord {
         field_id: format!("field-{i}"),
         requester: "agency".into(),
         decision: if i % 4 == 3 {
-            Decision::Refused { control: "scope".into() }
+            Decision::Refused {
+                control: "scope".into(),
+            }
         } else {
             Decision::Granted
         },
@@ -40,7 +44,11 @@ fn rechain(log: &mut AuditLog, from: usize) {
     let agent = log.agent();
     let entries = log.entries_mut();
     for i in from..entries.len() {
-        let prev = if i == 0 { AuditLog::genesis(agent) } else { entries[i - 1].hash };
+        let prev = if i == 0 {
+            AuditLog::genesis(agent)
+        } else {
+            entries[i - 1].hash
+        };
         let e = &mut entries[i];
         e.prev = prev;
         e.hash = AuditEntry::compute_hash(agent, e.seq, &e.prev, &e.record);
@@ -63,7 +71,13 @@ fn an_untouched_log_verifies() {
     assert!(empty.is_empty());
     assert_eq!(empty.head(), AuditLog::genesis(AGENT));
     assert_ne!(AuditLog::genesis(0), AuditLog::genesis(1));
-    assert_eq!(verify(&empty, Some(&w)), Err(Tamper::Truncated { witnessed_len: 10, found_len: 0 }));
+    assert_eq!(
+        verify(&empty, Some(&w)),
+        Err(Tamper::Truncated {
+            witnessed_len: 10,
+            found_len: 0
+        })
+    );
     assert_eq!(verify(&empty, Some(&Witness::new())), Ok(()));
     assert_eq!(w.checkpoints(AGENT).len(), 11);
     assert!(w.checkpoints(AGENT + 1).is_empty());
@@ -86,7 +100,9 @@ fn hashes_bind_agent_and_every_field() {
     b.warrant_fp = "bc".into();
     assert_ne!(h(AGENT, 0, &a), h(AGENT, 0, &b));
     let mut c = e.record.clone();
-    c.decision = Decision::Refused { control: String::new() };
+    c.decision = Decision::Refused {
+        control: String::new(),
+    };
     assert_ne!(h(AGENT, 0, &c), e.hash);
 }
 
@@ -97,7 +113,10 @@ fn edit_is_detected() {
     let t = verify(&log, None).unwrap_err();
     assert_eq!(t, Tamper::Edited { seq: 7 });
     assert_eq!(t.kind(), "edit");
-    assert_eq!(t.to_string(), "entry 7 edited: stored hash does not match its contents");
+    assert_eq!(
+        t.to_string(),
+        "entry 7 edited: stored hash does not match its contents"
+    );
     assert_eq!(verify(&log, Some(&w)), Err(t));
 
     // Flip a decision: a refused request recorded as granted.
@@ -148,9 +167,18 @@ fn truncating_the_tail_passes_a_plain_chain_but_not_a_witness() {
     // shorter one.
     assert_eq!(verify(&log, None), Ok(()));
     let t = verify(&log, Some(&w)).unwrap_err();
-    assert_eq!(t, Tamper::Truncated { witnessed_len: 10, found_len: 7 });
+    assert_eq!(
+        t,
+        Tamper::Truncated {
+            witnessed_len: 10,
+            found_len: 7
+        }
+    );
     assert_eq!(t.kind(), "truncate");
-    assert_eq!(t.to_string(), "log truncated: the witness saw 10 entries, the log has 7");
+    assert_eq!(
+        t.to_string(),
+        "log truncated: the witness saw 10 entries, the log has 7"
+    );
     // A witness that last saw 7 entries is satisfied.
     let (full, _) = witnessed_log(10);
     let mut early = Witness::new();
@@ -173,7 +201,15 @@ fn inserting_a_forged_entry_is_detected() {
     let mut forged = record(99);
     forged.requester = "forger".into();
     let hash = AuditEntry::compute_hash(AGENT, 4, &prev, &forged);
-    log.entries_mut().insert(4, AuditEntry { seq: 4, record: forged, prev, hash });
+    log.entries_mut().insert(
+        4,
+        AuditEntry {
+            seq: 4,
+            record: forged,
+            prev,
+            hash,
+        },
+    );
     let t = verify(&log, None).unwrap_err();
     assert_eq!(t, Tamper::Inserted { seq: 4 });
     assert_eq!(t.kind(), "insert");
@@ -264,7 +300,16 @@ fn decode_rejects_bad_bytes() {
     let bytes = log.encode();
     for cut in 0..bytes.len() {
         let e = AuditLog::decode(&bytes[..cut]).unwrap_err();
-        assert!(matches!(e, Error::Malformed { what: "audit log", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::Malformed {
+                    what: "audit log",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
     }
     let mut extra = bytes.clone();
     extra.push(0);

@@ -23,7 +23,10 @@ fn err(text: &str) -> String {
 
 fn assert_at(text: &str, loc: &str, needle: &str) {
     let msg = err(text);
-    assert!(msg.starts_with(&format!("t.toml:{loc}: ")), "expected at {loc}: {msg}");
+    assert!(
+        msg.starts_with(&format!("t.toml:{loc}: ")),
+        "expected at {loc}: {msg}"
+    );
     assert!(msg.contains(needle), "expected {needle:?} in: {msg}");
 }
 
@@ -32,7 +35,13 @@ fn every_builtin_parses_and_round_trips() {
     let names = Scheme::builtin_names();
     assert_eq!(
         names,
-        ["e2e-baseline", "single-key", "threshold-3of5", "threshold-3of5-epoch", "hardened"]
+        [
+            "e2e-baseline",
+            "single-key",
+            "threshold-3of5",
+            "threshold-3of5-epoch",
+            "hardened"
+        ]
     );
     let all = Scheme::builtins();
     assert_eq!(all.len(), names.len());
@@ -101,7 +110,10 @@ fn broken_fixtures_load_by_path_and_say_what_is_weak() {
     let cases = [
         ("no-scope-check", vec!["no scope check"]),
         ("no-replay-cache", vec!["no replay cache", "no use limit"]),
-        ("unverified-combiner", vec!["combiner does not verify shares"]),
+        (
+            "unverified-combiner",
+            vec!["combiner does not verify shares"],
+        ),
         ("checksum-8", vec!["checksum binding (8 bits)"]),
     ];
     for (name, weak) in cases {
@@ -111,16 +123,35 @@ fn broken_fixtures_load_by_path_and_say_what_is_weak() {
         let s = Scheme::load(&path).unwrap();
         assert_eq!(s.name, format!("broken/{name}"));
         assert_eq!(s.weakened_controls(), weak, "{name}");
-        assert!(Scheme::load(&format!("broken/{name}")).is_err(), "not a built-in");
+        assert!(
+            Scheme::load(&format!("broken/{name}")).is_err(),
+            "not a built-in"
+        );
     }
 }
 
 #[test]
 fn threshold_k_and_n_errors_point_at_the_key() {
-    assert_at(&BASE.replace("k = 3", "k = 0"), "5:1", "k must be at least 1");
-    assert_at(&BASE.replace("k = 3", "k = 6"), "5:1", "k = 6 is larger than n = 5");
-    assert_at(&BASE.replace("n = 5", "n = 0"), "6:1", "n must be at least 1");
-    assert_at(&BASE.replace("n = 5", "n = 65"), "6:1", "above the limit of 64");
+    assert_at(
+        &BASE.replace("k = 3", "k = 0"),
+        "5:1",
+        "k must be at least 1",
+    );
+    assert_at(
+        &BASE.replace("k = 3", "k = 6"),
+        "5:1",
+        "k = 6 is larger than n = 5",
+    );
+    assert_at(
+        &BASE.replace("n = 5", "n = 0"),
+        "6:1",
+        "n must be at least 1",
+    );
+    assert_at(
+        &BASE.replace("n = 5", "n = 65"),
+        "6:1",
+        "above the limit of 64",
+    );
     let ok = BASE.replace("n = 5", &format!("n = {MAX_AGENTS}"));
     Scheme::from_toml_str(&ok, "t.toml").unwrap();
     // k defaulted (absent) and larger than n: points at the [custody] table.
@@ -156,11 +187,28 @@ fn checksum_bits_are_checked_only_for_checksum_binding() {
 #[test]
 fn court_errors_point_inside_the_inline_table() {
     let court = |c: &str| format!("{BASE}[warrant]\ncourt = {c}\n");
-    assert_at(&court("{ kind = \"threshold\", k = 4, n = 3 }"), "8:31", "court k = 4 is larger than court n = 3");
-    assert_at(&court("{ kind = \"threshold\", k = 0, n = 3 }"), "8:31", "court k must be at least 1");
-    assert_at(&court("{ kind = \"threshold\", k = 2, n = 17 }"), "8:38", "above the limit of 16 judges");
-    assert_at(&court("{ kind = \"threshold\", k = 0, n = 0 }"), "8:38", "court n must be at least 1");
-    let ok = Scheme::from_toml_str(&court("{ kind = \"threshold\", k = 16, n = 16 }"), "t.toml").unwrap();
+    assert_at(
+        &court("{ kind = \"threshold\", k = 4, n = 3 }"),
+        "8:31",
+        "court k = 4 is larger than court n = 3",
+    );
+    assert_at(
+        &court("{ kind = \"threshold\", k = 0, n = 3 }"),
+        "8:31",
+        "court k must be at least 1",
+    );
+    assert_at(
+        &court("{ kind = \"threshold\", k = 2, n = 17 }"),
+        "8:38",
+        "above the limit of 16 judges",
+    );
+    assert_at(
+        &court("{ kind = \"threshold\", k = 0, n = 0 }"),
+        "8:38",
+        "court n must be at least 1",
+    );
+    let ok = Scheme::from_toml_str(&court("{ kind = \"threshold\", k = 16, n = 16 }"), "t.toml")
+        .unwrap();
     assert_eq!(ok.warrant.court, Court::Threshold { k: 16, n: 16 });
     // Unknown kind or stray key in the court table: rejected on the court line.
     assert!(err(&court("{ kind = \"panel\" }")).starts_with("t.toml:8:"));
@@ -174,11 +222,27 @@ fn retention_name_and_summary_are_checked() {
     assert_at(&t, "7:1", "retention = 1001 is above the limit of 1000");
     Scheme::from_toml_str(&BASE.replace("n = 5", "n = 5\nretention = 1000"), "t.toml").unwrap();
 
-    assert_at(&BASE.replace("name = \"t\"", "name = \"\""), "1:1", "name must not be empty");
-    assert_at(&BASE.replace("name = \"t\"", "name = \"Big\""), "1:1", "name may contain only");
-    assert_at(&BASE.replace("name = \"t\"", "name = \"a b\""), "1:1", "name may contain only");
+    assert_at(
+        &BASE.replace("name = \"t\"", "name = \"\""),
+        "1:1",
+        "name must not be empty",
+    );
+    assert_at(
+        &BASE.replace("name = \"t\"", "name = \"Big\""),
+        "1:1",
+        "name may contain only",
+    );
+    assert_at(
+        &BASE.replace("name = \"t\"", "name = \"a b\""),
+        "1:1",
+        "name may contain only",
+    );
     let long = format!("name = \"{}\"", "a".repeat(65));
-    assert_at(&BASE.replace("name = \"t\"", &long), "1:1", "longer than 64");
+    assert_at(
+        &BASE.replace("name = \"t\"", &long),
+        "1:1",
+        "longer than 64",
+    );
     let ok = format!("name = \"{}\"", "a".repeat(64));
     Scheme::from_toml_str(&BASE.replace("name = \"t\"", &ok), "t.toml").unwrap();
     Scheme::from_toml_str(&BASE.replace("name = \"t\"", "name = \"x/y-2\""), "t.toml").unwrap();
@@ -191,9 +255,21 @@ fn retention_name_and_summary_are_checked() {
 
 #[test]
 fn unknown_keys_are_rejected_where_they_are() {
-    assert_at(&format!("{BASE}colour = \"red\"\n"), "7:1", "unknown field `colour`");
-    assert_at(&format!("{BASE}[audit]\nlog = \"none\"\n  verbose = true\n"), "9:3", "unknown field `verbose`");
-    assert_at(&format!("surprise = 1\n{BASE}"), "1:1", "unknown field `surprise`");
+    assert_at(
+        &format!("{BASE}colour = \"red\"\n"),
+        "7:1",
+        "unknown field `colour`",
+    );
+    assert_at(
+        &format!("{BASE}[audit]\nlog = \"none\"\n  verbose = true\n"),
+        "9:3",
+        "unknown field `verbose`",
+    );
+    assert_at(
+        &format!("surprise = 1\n{BASE}"),
+        "1:1",
+        "unknown field `surprise`",
+    );
     let t = format!("{BASE}[extra]\nx = 1\n");
     assert!(err(&t).starts_with("t.toml:7:"), "{}", err(&t));
 }
@@ -221,7 +297,10 @@ fn wrong_types_and_values_are_rejected() {
 #[test]
 fn missing_required_keys_are_rejected() {
     let msg = err(&BASE.replace("name = \"t\"\n", ""));
-    assert!(msg.starts_with("t.toml:1:1: ") && msg.contains("missing field `name`"), "{msg}");
+    assert!(
+        msg.starts_with("t.toml:1:1: ") && msg.contains("missing field `name`"),
+        "{msg}"
+    );
     let msg = err(&BASE.replace("summary = \"a test scheme\"\n", ""));
     assert!(msg.contains("missing field `summary`"), "{msg}");
     let msg = err("name = \"t\"\nsummary = \"s\"\n");
@@ -242,7 +321,10 @@ fn load_by_path_reads_a_file() {
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, BASE.replace("k = 3", "k = 9")).unwrap();
     let msg = Scheme::load(bad.to_str().unwrap()).unwrap_err().to_string();
-    assert!(msg.starts_with(&format!("{}:5:1: ", bad.display())), "{msg}");
+    assert!(
+        msg.starts_with(&format!("{}:5:1: ", bad.display())),
+        "{msg}"
+    );
 
     // Not UTF-8: the file and place are named.
     let bin = dir.path().join("bin.toml");
@@ -250,7 +332,10 @@ fn load_by_path_reads_a_file() {
     let e = Scheme::load(bin.to_str().unwrap()).unwrap_err();
     assert!(matches!(e, Error::Config { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.starts_with(&format!("{}:2:12: ", bin.display())), "{msg}");
+    assert!(
+        msg.starts_with(&format!("{}:2:12: ", bin.display())),
+        "{msg}"
+    );
     assert!(msg.contains("not valid UTF-8"), "{msg}");
 
     // Too large.
@@ -277,7 +362,13 @@ fn unknown_name_lists_the_builtins() {
 fn court_kind_and_keys_must_agree() {
     let court = |c: &str| format!("{BASE}[warrant]\ncourt = {c}\n");
     let msg = err(&court("{ kind = \"single\", k = 2, n = 3 }"));
-    assert!(msg.starts_with("t.toml:8:9: ") && msg.contains("takes no k or n"), "{msg}");
+    assert!(
+        msg.starts_with("t.toml:8:9: ") && msg.contains("takes no k or n"),
+        "{msg}"
+    );
     let msg = err(&court("{ kind = \"threshold\", k = 2 }"));
-    assert!(msg.starts_with("t.toml:8:9: ") && msg.contains("needs both k and n"), "{msg}");
+    assert!(
+        msg.starts_with("t.toml:8:9: ") && msg.contains("needs both k and n"),
+        "{msg}"
+    );
 }

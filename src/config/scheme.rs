@@ -134,7 +134,10 @@ pub struct Field {
 
 impl Default for Field {
     fn default() -> Self {
-        Field { binding: Binding::default(), checksum_bits: 16 }
+        Field {
+            binding: Binding::default(),
+            checksum_bits: 16,
+        }
     }
 }
 
@@ -256,7 +259,9 @@ pub struct Combiner {
 
 impl Default for Combiner {
     fn default() -> Self {
-        Combiner { verify_shares: true }
+        Combiner {
+            verify_shares: true,
+        }
     }
 }
 
@@ -275,11 +280,26 @@ fn yes() -> bool {
 
 /// The built-in schemes, by name, with their text.
 const BUILTINS: &[(&str, &str)] = &[
-    ("e2e-baseline", include_str!("../../fixtures/schemes/e2e-baseline.toml")),
-    ("single-key", include_str!("../../fixtures/schemes/single-key.toml")),
-    ("threshold-3of5", include_str!("../../fixtures/schemes/threshold-3of5.toml")),
-    ("threshold-3of5-epoch", include_str!("../../fixtures/schemes/threshold-3of5-epoch.toml")),
-    ("hardened", include_str!("../../fixtures/schemes/hardened.toml")),
+    (
+        "e2e-baseline",
+        include_str!("../../fixtures/schemes/e2e-baseline.toml"),
+    ),
+    (
+        "single-key",
+        include_str!("../../fixtures/schemes/single-key.toml"),
+    ),
+    (
+        "threshold-3of5",
+        include_str!("../../fixtures/schemes/threshold-3of5.toml"),
+    ),
+    (
+        "threshold-3of5-epoch",
+        include_str!("../../fixtures/schemes/threshold-3of5-epoch.toml"),
+    ),
+    (
+        "hardened",
+        include_str!("../../fixtures/schemes/hardened.toml"),
+    ),
 ];
 
 impl Scheme {
@@ -407,7 +427,10 @@ impl Scheme {
     /// Checks every value; on failure returns the TOML key path of the offending key and
     /// the message.
     fn validate(&self) -> std::result::Result<(), (Vec<&'static str>, String)> {
-        fn err<T>(path: &[&'static str], msg: String) -> std::result::Result<T, (Vec<&'static str>, String)> {
+        fn err<T>(
+            path: &[&'static str],
+            msg: String,
+        ) -> std::result::Result<T, (Vec<&'static str>, String)> {
             Err((path.to_vec(), msg))
         }
         let name = &self.name;
@@ -415,7 +438,10 @@ impl Scheme {
             return err(&["name"], "name must not be empty".into());
         }
         if name.chars().count() > MAX_NAME_LEN {
-            return err(&["name"], format!("name is longer than {MAX_NAME_LEN} characters"));
+            return err(
+                &["name"],
+                format!("name is longer than {MAX_NAME_LEN} characters"),
+            );
         }
         if let Some(c) = name
             .chars()
@@ -436,17 +462,27 @@ impl Scheme {
         let c = &self.custody;
         match c.kind {
             CustodyKind::None | CustodyKind::Single => {
-                let kind = if c.kind == CustodyKind::None { "none" } else { "single" };
+                let kind = if c.kind == CustodyKind::None {
+                    "none"
+                } else {
+                    "single"
+                };
                 if c.k != 1 {
                     return err(
                         &["custody", "k"],
-                        format!("custody kind `{kind}` takes no k (found k = {}); remove it", c.k),
+                        format!(
+                            "custody kind `{kind}` takes no k (found k = {}); remove it",
+                            c.k
+                        ),
                     );
                 }
                 if c.n != 1 {
                     return err(
                         &["custody", "n"],
-                        format!("custody kind `{kind}` takes no n (found n = {}); remove it", c.n),
+                        format!(
+                            "custody kind `{kind}` takes no n (found n = {}); remove it",
+                            c.n
+                        ),
                     );
                 }
             }
@@ -474,7 +510,10 @@ impl Scheme {
         if c.retention > MAX_RETENTION {
             return err(
                 &["custody", "retention"],
-                format!("retention = {} is above the limit of {MAX_RETENTION} epochs", c.retention),
+                format!(
+                    "retention = {} is above the limit of {MAX_RETENTION} epochs",
+                    c.retention
+                ),
             );
         }
 
@@ -492,7 +531,10 @@ impl Scheme {
 
         if let Court::Threshold { k, n } = self.warrant.court {
             if n == 0 {
-                return err(&["warrant", "court", "n"], "court n must be at least 1".into());
+                return err(
+                    &["warrant", "court", "n"],
+                    "court n must be at least 1".into(),
+                );
             }
             if n > MAX_COURT {
                 return err(
@@ -501,7 +543,10 @@ impl Scheme {
                 );
             }
             if k == 0 {
-                return err(&["warrant", "court", "k"], "court k must be at least 1".into());
+                return err(
+                    &["warrant", "court", "k"],
+                    "court k must be at least 1".into(),
+                );
             }
             if k > n {
                 return err(
@@ -519,7 +564,12 @@ fn checksum_label(bits: u32) -> &'static str {
     static LABELS: OnceLock<Vec<String>> = OnceLock::new();
     let labels = LABELS.get_or_init(|| {
         (1..=MAX_CHECKSUM_BITS)
-            .map(|b| format!("checksum binding ({b} bit{})", if b == 1 { "" } else { "s" }))
+            .map(|b| {
+                format!(
+                    "checksum binding ({b} bit{})",
+                    if b == 1 { "" } else { "s" }
+                )
+            })
             .collect()
     });
     match bits.checked_sub(1).and_then(|i| labels.get(i as usize)) {
@@ -530,7 +580,11 @@ fn checksum_label(bits: u32) -> &'static str {
 
 fn config_error(file: &str, line: usize, column: usize, message: String) -> Error {
     Error::Config {
-        location: Location { file: file.to_string(), line: Some(line), column: Some(column) },
+        location: Location {
+            file: file.to_string(),
+            line: Some(line),
+            column: Some(column),
+        },
         message,
     }
 }
@@ -574,13 +628,22 @@ pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
 
 /// Reads a file of at most [`MAX_FILE_BYTES`] bytes as UTF-8.
 fn read_limited(path: &str) -> Result<String> {
-    let io = |source| Error::Io { path: path.to_string(), source };
+    let io = |source| Error::Io {
+        path: path.to_string(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Error::Config {
-            location: Location { file: path.to_string(), line: None, column: None },
+            location: Location {
+                file: path.to_string(),
+                line: None,
+                column: None,
+            },
             message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
         });
     }

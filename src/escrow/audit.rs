@@ -72,7 +72,12 @@ impl AuditRecord {
 
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.time.to_be_bytes());
-        for s in [&self.case_id, &self.warrant_fp, &self.field_id, &self.requester] {
+        for s in [
+            &self.case_id,
+            &self.warrant_fp,
+            &self.field_id,
+            &self.requester,
+        ] {
             put_str(out, s);
         }
         match &self.decision {
@@ -123,7 +128,10 @@ pub struct AuditLog {
 impl AuditLog {
     /// An empty log for agent `agent`.
     pub fn new(agent: usize) -> AuditLog {
-        AuditLog { agent, entries: Vec::new() }
+        AuditLog {
+            agent,
+            entries: Vec::new(),
+        }
     }
 
     /// `SHA-256("escrowlab-audit-genesis" ‖ agent)`: the `prev` of entry 0 and the head
@@ -145,13 +153,20 @@ impl AuditLog {
         let seq = self.entries.last().map_or(0, |e| e.seq.wrapping_add(1));
         let prev = self.head();
         let hash = AuditEntry::compute_hash(self.agent, seq, &prev, &record);
-        self.entries.push(AuditEntry { seq, record, prev, hash });
+        self.entries.push(AuditEntry {
+            seq,
+            record,
+            prev,
+            hash,
+        });
         &self.entries[self.entries.len() - 1]
     }
 
     /// Hash of the last entry, or the genesis value when the log is empty.
     pub fn head(&self) -> [u8; 32] {
-        self.entries.last().map_or_else(|| AuditLog::genesis(self.agent), |e| e.hash)
+        self.entries
+            .last()
+            .map_or_else(|| AuditLog::genesis(self.agent), |e| e.hash)
     }
 
     /// Number of entries.
@@ -176,7 +191,10 @@ impl AuditLog {
 
     /// Number of entries recording a released share.
     pub fn granted_count(&self) -> usize {
-        self.entries.iter().filter(|e| e.record.decision == Decision::Granted).count()
+        self.entries
+            .iter()
+            .filter(|e| e.record.decision == Decision::Granted)
+            .count()
     }
 
     /// Byte encoding: magic, agent, entry count, then each entry (seq, prev, hash,
@@ -210,7 +228,9 @@ impl AuditLog {
         let count = r.u64()?;
         let remaining = (bytes.len() - r.pos) as u64;
         if count > remaining / MIN_ENTRY_BYTES as u64 {
-            return Err(malformed(format!("{count} entries cannot fit in {remaining} bytes")));
+            return Err(malformed(format!(
+                "{count} entries cannot fit in {remaining} bytes"
+            )));
         }
         let mut entries = Vec::with_capacity(count as usize);
         for _ in 0..count {
@@ -224,11 +244,25 @@ impl AuditLog {
             let requester = r.string()?;
             let decision = match r.take(1)?[0] {
                 0 => Decision::Granted,
-                1 => Decision::Refused { control: r.string()? },
+                1 => Decision::Refused {
+                    control: r.string()?,
+                },
                 t => return Err(malformed(format!("unknown decision tag {t}"))),
             };
-            let record = AuditRecord { time, case_id, warrant_fp, field_id, requester, decision };
-            entries.push(AuditEntry { seq, record, prev, hash });
+            let record = AuditRecord {
+                time,
+                case_id,
+                warrant_fp,
+                field_id,
+                requester,
+                decision,
+            };
+            entries.push(AuditEntry {
+                seq,
+                record,
+                prev,
+                hash,
+            });
         }
         if r.pos != bytes.len() {
             return Err(malformed(format!("{} trailing bytes", bytes.len() - r.pos)));
@@ -277,7 +311,9 @@ impl<'a> Reader<'a> {
         b.copy_from_slice(self.take(4)?);
         let len = u32::from_be_bytes(b) as usize;
         if len > MAX_FIELD_BYTES {
-            return Err(malformed(format!("string of {len} bytes exceeds {MAX_FIELD_BYTES}")));
+            return Err(malformed(format!(
+                "string of {len} bytes exceeds {MAX_FIELD_BYTES}"
+            )));
         }
         let s = self.take(len)?;
         String::from_utf8(s.to_vec()).map_err(|_| malformed("string is not UTF-8"))
@@ -308,7 +344,10 @@ impl Witness {
 
     /// Records the current length and head of `log` for agent `agent`.
     pub fn publish(&mut self, agent: usize, log: &AuditLog) {
-        let cp = Checkpoint { len: log.len() as u64, head: log.head() };
+        let cp = Checkpoint {
+            len: log.len() as u64,
+            head: log.head(),
+        };
         self.checkpoints.entry(agent).or_default().push(cp);
     }
 
@@ -474,11 +513,16 @@ pub fn verify(log: &AuditLog, witness: Option<&Witness>) -> std::result::Result<
             l => entries[(l - 1) as usize].hash,
         };
         if head != cp.head {
-            return Err(Tamper::Rewritten { seq: cp.len.saturating_sub(1) });
+            return Err(Tamper::Rewritten {
+                seq: cp.len.saturating_sub(1),
+            });
         }
     }
     if let Some(max) = cps.last().filter(|c| c.len > found_len) {
-        return Err(Tamper::Truncated { witnessed_len: max.len, found_len });
+        return Err(Tamper::Truncated {
+            witnessed_len: max.len,
+            found_len,
+        });
     }
     Ok(())
 }
