@@ -85,6 +85,10 @@ fn builtins_have_the_intended_shape() {
     assert_eq!(h.warrant.court, Court::Threshold { k: 2, n: 3 });
     assert_eq!(h.audit.log, AuditMode::Witnessed);
     assert!(h.weakened_controls().is_empty());
+    assert_eq!(h.court_kn(), (2, 3));
+    assert!(h.client.roster_check && h.client.pin_escrow_key);
+    assert_eq!(t.court_kn(), (1, 1));
+    assert!(!t.client.roster_check && !t.client.pin_escrow_key);
 }
 
 #[test]

@@ -27,5 +27,9 @@ pub const MAX_EPOCHS: usize = 1_000;
 /// Most messages a conversation may send in one session.
 pub const MAX_MESSAGES_PER_SESSION: usize = 10_000;
 
+/// Most messages in a whole run (conversations × epochs × messages per session): every
+/// message and its ground-truth plaintext are kept in memory.
+pub const MAX_TOTAL_MESSAGES: u64 = 10_000_000;
+
 /// Largest configuration file read (scheme, suite), in bytes: 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;

@@ -4,4 +4,4 @@
 pub mod limits;
 pub mod scheme;
 
-pub use scheme::{AuditMode, Binding, Court, CustodyKind, Keygen, Lifetime, Scheme};
+pub use scheme::{AuditMode, Binding, Client, Court, CustodyKind, Keygen, Lifetime, Scheme};

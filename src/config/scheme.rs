@@ -41,6 +41,9 @@ pub struct Scheme {
     /// The law-enforcement combiner.
     #[serde(default)]
     pub combiner: Combiner,
+    /// Checks made by honest clients.
+    #[serde(default)]
+    pub client: Client,
 }
 
 /// Who holds the escrow key.
@@ -265,6 +268,20 @@ impl Default for Combiner {
     }
 }
 
+/// The `[client]` table: checks an honest client makes on its own (both off by default).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// Compare the recipients of a session key with the signed conversation roster, so a
+    /// hidden ("ghost") member is noticed.
+    #[serde(default)]
+    pub roster_check: bool,
+    /// Pin the escrow public key (or check it in a transparency log), so a substituted
+    /// escrow key is noticed instead of used.
+    #[serde(default)]
+    pub pin_escrow_key: bool,
+}
+
 fn one() -> usize {
     1
 }
@@ -379,6 +396,14 @@ impl Scheme {
             CustodyKind::None => 0,
             CustodyKind::Single => 1,
             CustodyKind::Threshold => self.custody.n,
+        }
+    }
+
+    /// The court's `(k, n)`: `(1, 1)` for a single court key.
+    pub fn court_kn(&self) -> (usize, usize) {
+        match self.warrant.court {
+            Court::Single => (1, 1),
+            Court::Threshold { k, n } => (k, n),
         }
     }
 
