@@ -1,0 +1,7 @@
+//! Configuration read from TOML files: schemes (what mechanism is built) and the limits
+//! every file is checked against.
+
+pub mod limits;
+pub mod scheme;
+
+pub use scheme::{AuditMode, Binding, Client, Court, CustodyKind, Keygen, Lifetime, Scheme};

@@ -1,0 +1,682 @@
+//! A scheme: which lawful-access mechanism is built, with every control as a switch.
+//!
+//! Schemes are TOML files (see `fixtures/schemes/`). Five are built in and can be named
+//! on the command line ([`Scheme::builtin_names`]); any other file is loaded by path.
+//! Every table rejects unknown keys, and every value is checked against
+//! [`limits`](super::limits) after parsing; a problem is reported as [`Error::Config`]
+//! with the file, line and column of the offending key.
+
+use super::limits::{MAX_AGENTS, MAX_CHECKSUM_BITS, MAX_COURT, MAX_FILE_BYTES, MAX_RETENTION};
+use crate::backend::BackendKind;
+use crate::error::{Error, Location, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::sync::OnceLock;
+
+/// Longest scheme name accepted.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// A whole scheme file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    /// Short identifier: `[a-z0-9-/]+`, at most [`MAX_NAME_LEN`] characters.
+    pub name: String,
+    /// One line saying what the scheme is.
+    pub summary: String,
+    /// Threshold backend to build with; `None` leaves the choice to the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendKind>,
+    /// Who holds the escrow key, and how it lives.
+    pub custody: Custody,
+    /// How the escrow access field is bound to its session.
+    #[serde(default)]
+    pub field: Field,
+    /// The court and the checks an agent makes on a warrant.
+    #[serde(default)]
+    pub warrant: Warrant,
+    /// The agents' audit logs.
+    #[serde(default)]
+    pub audit: Audit,
+    /// The law-enforcement combiner.
+    #[serde(default)]
+    pub combiner: Combiner,
+    /// Checks made by honest clients.
+    #[serde(default)]
+    pub client: Client,
+}
+
+/// Who holds the escrow key.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum CustodyKind {
+    /// No escrow at all: plain end-to-end encryption, the baseline.
+    None,
+    /// One agency holds one key.
+    Single,
+    /// `k` of `n` agencies must cooperate.
+    Threshold,
+}
+
+/// How a threshold escrow key is generated.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Keygen {
+    /// A trusted dealer builds the key and hands out shares (and could keep a copy).
+    #[default]
+    Dealer,
+    /// Dealer-free distributed key generation: nobody ever holds the master secret.
+    Dkg,
+}
+
+/// How long an escrow key lives.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifetime {
+    /// One key for the whole timeline.
+    #[default]
+    Static,
+    /// A fresh key every epoch, destroyed `retention` epochs later.
+    Epoch,
+}
+
+/// The `[custody]` table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Custody {
+    /// Who holds the key (required).
+    pub kind: CustodyKind,
+    /// Shares needed (threshold custody; must be 1 otherwise).
+    #[serde(default = "one")]
+    pub k: usize,
+    /// Agents holding shares (threshold custody; must be 1 otherwise).
+    #[serde(default = "one")]
+    pub n: usize,
+    /// How the key is generated.
+    #[serde(default)]
+    pub keygen: Keygen,
+    /// How long a key lives.
+    #[serde(default)]
+    pub lifetime: Lifetime,
+    /// Epochs an old epoch key is kept after its epoch (lifetime `epoch`).
+    #[serde(default)]
+    pub retention: u32,
+    /// Proactive refresh: re-share the same secret every epoch so shares from different
+    /// epochs do not combine.
+    #[serde(default)]
+    pub refresh: bool,
+}
+
+/// How the escrow access field is bound to the session it claims to escrow.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Binding {
+    /// No binding: a sender can attach any field.
+    None,
+    /// A short check over session key ‖ field (the Clipper LEAF design).
+    Checksum,
+    /// The sender signs header ‖ field.
+    #[default]
+    Signed,
+    /// Escrow randomness is derived from session key ‖ header, so every recipient
+    /// re-derives the exact field and rejects a forgery.
+    Recompute,
+}
+
+/// The `[field]` table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The binding mode.
+    #[serde(default)]
+    pub binding: Binding,
+    /// Bits of the check (binding `checksum`): 1 to [`MAX_CHECKSUM_BITS`].
+    #[serde(default = "sixteen")]
+    pub checksum_bits: u32,
+}
+
+impl Default for Field {
+    fn default() -> Self {
+        Field {
+            binding: Binding::default(),
+            checksum_bits: 16,
+        }
+    }
+}
+
+/// The key that signs warrants.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(tag = "kind", rename_all = "lowercase", try_from = "CourtRepr")]
+pub enum Court {
+    /// One court key.
+    #[default]
+    Single,
+    /// `k` of `n` judges sign with threshold signature shares.
+    Threshold {
+        /// Judges needed.
+        k: usize,
+        /// Judges in all (at most [`MAX_COURT`]).
+        n: usize,
+    },
+}
+
+/// The court table as written, before [`Court`] checks which keys go with which kind
+/// (serde's internally tagged enums ignore stray keys in unit variants).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourtRepr {
+    kind: CourtKind,
+    k: Option<usize>,
+    n: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum CourtKind {
+    Single,
+    Threshold,
+}
+
+impl TryFrom<CourtRepr> for Court {
+    type Error = String;
+    fn try_from(r: CourtRepr) -> std::result::Result<Court, String> {
+        match (r.kind, r.k, r.n) {
+            (CourtKind::Single, None, None) => Ok(Court::Single),
+            (CourtKind::Single, _, _) => Err("court kind `single` takes no k or n".into()),
+            (CourtKind::Threshold, Some(k), Some(n)) => Ok(Court::Threshold { k, n }),
+            (CourtKind::Threshold, _, _) => Err("court kind `threshold` needs both k and n".into()),
+        }
+    }
+}
+
+/// The `[warrant]` table: the court and the checks an agent makes before releasing a share.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Warrant {
+    /// Who signs warrants.
+    #[serde(default)]
+    pub court: Court,
+    /// Verify the court's signature (rejecting identity keys).
+    #[serde(default = "yes")]
+    pub check_signature: bool,
+    /// Reject expired (or not yet valid) warrants.
+    #[serde(default = "yes")]
+    pub check_expiry: bool,
+    /// Release only for fields whose parties and epoch the warrant covers.
+    #[serde(default = "yes")]
+    pub check_scope: bool,
+    /// Refuse a request already answered.
+    #[serde(default = "yes")]
+    pub replay_cache: bool,
+    /// Most shares released per warrant per agent; 0 means unlimited.
+    #[serde(default = "one_u32")]
+    pub use_limit: u32,
+}
+
+impl Default for Warrant {
+    fn default() -> Self {
+        Warrant {
+            court: Court::default(),
+            check_signature: true,
+            check_expiry: true,
+            check_scope: true,
+            replay_cache: true,
+            use_limit: 1,
+        }
+    }
+}
+
+/// How agents keep their audit logs.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditMode {
+    /// No log.
+    None,
+    /// A SHA-256 hash chain per agent: catches edits, deletions and reordering, but not
+    /// truncation of the tail nor a consistent rewrite.
+    #[default]
+    HashChain,
+    /// A hash chain whose heads are anchored with an outside witness: also catches
+    /// truncation and rewriting.
+    Witnessed,
+}
+
+/// The `[audit]` table.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// The log mode.
+    #[serde(default)]
+    pub log: AuditMode,
+}
+
+/// The `[combiner]` table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Combiner {
+    /// Verify each decryption share before combining (a deliberately broken combiner
+    /// sets `false`).
+    #[serde(default = "yes")]
+    pub verify_shares: bool,
+}
+
+impl Default for Combiner {
+    fn default() -> Self {
+        Combiner {
+            verify_shares: true,
+        }
+    }
+}
+
+/// The `[client]` table: checks an honest client makes on its own (both off by default).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// Compare the recipients of a session key with the signed conversation roster, so a
+    /// hidden ("ghost") member is noticed.
+    #[serde(default)]
+    pub roster_check: bool,
+    /// Pin the escrow public key (or check it in a transparency log), so a substituted
+    /// escrow key is noticed instead of used.
+    #[serde(default)]
+    pub pin_escrow_key: bool,
+}
+
+fn one() -> usize {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn sixteen() -> u32 {
+    16
+}
+fn yes() -> bool {
+    true
+}
+
+/// The built-in schemes, by name, with their text.
+const BUILTINS: &[(&str, &str)] = &[
+    (
+        "e2e-baseline",
+        include_str!("../../fixtures/schemes/e2e-baseline.toml"),
+    ),
+    (
+        "single-key",
+        include_str!("../../fixtures/schemes/single-key.toml"),
+    ),
+    (
+        "threshold-3of5",
+        include_str!("../../fixtures/schemes/threshold-3of5.toml"),
+    ),
+    (
+        "threshold-3of5-epoch",
+        include_str!("../../fixtures/schemes/threshold-3of5-epoch.toml"),
+    ),
+    (
+        "hardened",
+        include_str!("../../fixtures/schemes/hardened.toml"),
+    ),
+];
+
+impl Scheme {
+    /// Parses and validates a scheme from TOML text. `file` names the source in errors
+    /// (a path, or `builtin:NAME`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
+    /// key, a wrong type, a missing required key, or a value out of range.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
+        let scheme: Scheme = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => line_col(text, span.start),
+                None => (1, 1),
+            };
+            config_error(file, line, column, e.message().trim_end().to_string())
+        })?;
+        scheme.validate().map_err(|(path, message)| {
+            let (line, column) = locate(text, &path);
+            config_error(file, line, column, message)
+        })?;
+        Ok(scheme)
+    }
+
+    /// Loads a built-in scheme by name or, failing that, a scheme file by path.
+    ///
+    /// # Errors
+    /// [`Error::Input`] listing the built-in names when `name_or_path` is neither;
+    /// [`Error::Io`] when the file cannot be read; [`Error::Config`] when it is larger
+    /// than [`MAX_FILE_BYTES`], not UTF-8, or not a valid scheme.
+    pub fn load(name_or_path: &str) -> Result<Scheme> {
+        if let Some((name, text)) = BUILTINS.iter().find(|(n, _)| *n == name_or_path) {
+            return Scheme::from_toml_str(text, &format!("builtin:{name}"));
+        }
+        let path = std::path::Path::new(name_or_path);
+        if !path.is_file() {
+            return Err(Error::input(format!(
+                "unknown scheme `{name_or_path}`: not a built-in scheme ({}) and no such file",
+                Scheme::builtin_names().join(", ")
+            )));
+        }
+        let text = read_limited(name_or_path)?;
+        Scheme::from_toml_str(&text, name_or_path)
+    }
+
+    /// Names of the built-in schemes, in the order the default suite runs them.
+    pub fn builtin_names() -> Vec<&'static str> {
+        BUILTINS.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The built-in schemes, parsed.
+    ///
+    /// # Panics
+    /// Never in a released build: every built-in is parsed by the test suite.
+    pub fn builtins() -> Vec<Scheme> {
+        BUILTINS
+            .iter()
+            .map(|(name, text)| {
+                Scheme::from_toml_str(text, &format!("builtin:{name}"))
+                    .unwrap_or_else(|e| panic!("built-in scheme `{name}` is invalid: {e}"))
+            })
+            .collect()
+    }
+
+    /// Shares needed to recover an escrowed key: 0 without custody, 1 for a single key.
+    pub fn k(&self) -> usize {
+        match self.custody.kind {
+            CustodyKind::None => 0,
+            CustodyKind::Single => 1,
+            CustodyKind::Threshold => self.custody.k,
+        }
+    }
+
+    /// Key holders: 0 without custody, 1 for a single key.
+    pub fn n(&self) -> usize {
+        match self.custody.kind {
+            CustodyKind::None => 0,
+            CustodyKind::Single => 1,
+            CustodyKind::Threshold => self.custody.n,
+        }
+    }
+
+    /// The court's `(k, n)`: `(1, 1)` for a single court key.
+    pub fn court_kn(&self) -> (usize, usize) {
+        match self.warrant.court {
+            Court::Single => (1, 1),
+            Court::Threshold { k, n } => (k, n),
+        }
+    }
+
+    /// Does the scheme escrow anything (is there a lawful-access path at all)?
+    pub fn offers_lawful_access(&self) -> bool {
+        self.custody.kind != CustodyKind::None
+    }
+
+    /// Names of the controls this scheme switches off or keeps weak, for the `schemes`
+    /// listing. Empty for a scheme without escrow (there is nothing to weaken).
+    pub fn weakened_controls(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if !self.offers_lawful_access() {
+            return v;
+        }
+        match self.field.binding {
+            Binding::None => v.push("no field binding"),
+            Binding::Checksum => v.push(checksum_label(self.field.checksum_bits)),
+            Binding::Signed | Binding::Recompute => {}
+        }
+        let w = &self.warrant;
+        if !w.check_signature {
+            v.push("no warrant signature check");
+        }
+        if !w.check_expiry {
+            v.push("no expiry check");
+        }
+        if !w.check_scope {
+            v.push("no scope check");
+        }
+        if !w.replay_cache {
+            v.push("no replay cache");
+        }
+        if w.use_limit == 0 {
+            v.push("no use limit");
+        }
+        if self.audit.log == AuditMode::None {
+            v.push("no audit log");
+        }
+        if !self.combiner.verify_shares {
+            v.push("combiner does not verify shares");
+        }
+        v
+    }
+
+    /// Checks every value; on failure returns the TOML key path of the offending key and
+    /// the message.
+    fn validate(&self) -> std::result::Result<(), (Vec<&'static str>, String)> {
+        fn err<T>(
+            path: &[&'static str],
+            msg: String,
+        ) -> std::result::Result<T, (Vec<&'static str>, String)> {
+            Err((path.to_vec(), msg))
+        }
+        let name = &self.name;
+        if name.is_empty() {
+            return err(&["name"], "name must not be empty".into());
+        }
+        if name.chars().count() > MAX_NAME_LEN {
+            return err(
+                &["name"],
+                format!("name is longer than {MAX_NAME_LEN} characters"),
+            );
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '/'))
+        {
+            return err(
+                &["name"],
+                format!("name may contain only a-z, 0-9, `-` and `/` (found {c:?})"),
+            );
+        }
+        if self.summary.trim().is_empty() {
+            return err(&["summary"], "summary must not be empty".into());
+        }
+        if self.summary.contains(['\n', '\r']) {
+            return err(&["summary"], "summary must be a single line".into());
+        }
+
+        let c = &self.custody;
+        match c.kind {
+            CustodyKind::None | CustodyKind::Single => {
+                let kind = if c.kind == CustodyKind::None {
+                    "none"
+                } else {
+                    "single"
+                };
+                if c.k != 1 {
+                    return err(
+                        &["custody", "k"],
+                        format!(
+                            "custody kind `{kind}` takes no k (found k = {}); remove it",
+                            c.k
+                        ),
+                    );
+                }
+                if c.n != 1 {
+                    return err(
+                        &["custody", "n"],
+                        format!(
+                            "custody kind `{kind}` takes no n (found n = {}); remove it",
+                            c.n
+                        ),
+                    );
+                }
+            }
+            CustodyKind::Threshold => {
+                if c.n == 0 {
+                    return err(&["custody", "n"], "n must be at least 1".into());
+                }
+                if c.n > MAX_AGENTS {
+                    return err(
+                        &["custody", "n"],
+                        format!("n = {} is above the limit of {MAX_AGENTS} agents", c.n),
+                    );
+                }
+                if c.k == 0 {
+                    return err(&["custody", "k"], "k must be at least 1".into());
+                }
+                if c.k > c.n {
+                    return err(
+                        &["custody", "k"],
+                        format!("k = {} is larger than n = {}", c.k, c.n),
+                    );
+                }
+            }
+        }
+        if c.retention > MAX_RETENTION {
+            return err(
+                &["custody", "retention"],
+                format!(
+                    "retention = {} is above the limit of {MAX_RETENTION} epochs",
+                    c.retention
+                ),
+            );
+        }
+
+        if self.field.binding == Binding::Checksum
+            && !(1..=MAX_CHECKSUM_BITS).contains(&self.field.checksum_bits)
+        {
+            return err(
+                &["field", "checksum_bits"],
+                format!(
+                    "checksum_bits = {} is outside 1..={MAX_CHECKSUM_BITS}",
+                    self.field.checksum_bits
+                ),
+            );
+        }
+
+        if let Court::Threshold { k, n } = self.warrant.court {
+            if n == 0 {
+                return err(
+                    &["warrant", "court", "n"],
+                    "court n must be at least 1".into(),
+                );
+            }
+            if n > MAX_COURT {
+                return err(
+                    &["warrant", "court", "n"],
+                    format!("court n = {n} is above the limit of {MAX_COURT} judges"),
+                );
+            }
+            if k == 0 {
+                return err(
+                    &["warrant", "court", "k"],
+                    "court k must be at least 1".into(),
+                );
+            }
+            if k > n {
+                return err(
+                    &["warrant", "court", "k"],
+                    format!("court k = {k} is larger than court n = {n}"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `"checksum binding (N bits)"` as a `'static` string (one table, built once).
+fn checksum_label(bits: u32) -> &'static str {
+    static LABELS: OnceLock<Vec<String>> = OnceLock::new();
+    let labels = LABELS.get_or_init(|| {
+        (1..=MAX_CHECKSUM_BITS)
+            .map(|b| {
+                format!(
+                    "checksum binding ({b} bit{})",
+                    if b == 1 { "" } else { "s" }
+                )
+            })
+            .collect()
+    });
+    match bits.checked_sub(1).and_then(|i| labels.get(i as usize)) {
+        Some(s) => s.as_str(),
+        None => "checksum binding (invalid width)",
+    }
+}
+
+fn config_error(file: &str, line: usize, column: usize, message: String) -> Error {
+    Error::Config {
+        location: Location {
+            file: file.to_string(),
+            line: Some(line),
+            column: Some(column),
+        },
+        message,
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Line and column of the key at `path` (e.g. `["custody", "k"]`). When the key is absent
+/// (a default was used), the deepest table on the path that is present; else 1:1.
+pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return (1, 1);
+    };
+    let mut table = doc.get_ref();
+    let mut found = 0usize;
+    for (depth, part) in path.iter().enumerate() {
+        let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *part) else {
+            break;
+        };
+        found = key.span().start;
+        if depth + 1 == path.len() {
+            break;
+        }
+        match value.get_ref().as_table() {
+            Some(t) => table = t,
+            None => break,
+        }
+    }
+    line_col(text, found)
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`] bytes as UTF-8.
+fn read_limited(path: &str) -> Result<String> {
+    let io = |source| Error::Io {
+        path: path.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Config {
+            location: Location {
+                file: path.to_string(),
+                line: None,
+                column: None,
+            },
+            message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        // The valid prefix is UTF-8, so its line and column are well defined.
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
+        let (line, column) = line_col(&prefix, good);
+        config_error(path, line, column, "file is not valid UTF-8".into())
+    })
+}
