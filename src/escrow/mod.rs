@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 //! The lawful-access mechanism: escrow keys and their custody, agents, the court and its
 //! warrants, the audit log, and the combiner.
 
@@ -224,7 +223,3 @@ impl EscrowSystem {
         Some(resp)
     }
 }
-=======
-//! The escrow mechanism: agents, their vaults, policies and audit logs.
-pub mod audit;
->>>>>>> config
