@@ -244,7 +244,13 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         .take(3)
         .collect();
     let probes: Vec<(&str, Vec<u8>, Vec<u32>, u64)> = vec![
-        ("out-of-scope", build_request(&world, &signed, &outside, "law-enforcement", nonce(12)), outside.clone(), now + 2),
+        ("out-of-scope", {
+            let mut w3 = warrant.clone();
+            w3.case_id = format!("case-{}-3", config.seed);
+            w3.nonce = nonce(3);
+            let s3 = issue_warrant(&world, w3)?;
+            build_request(&world, &s3, &outside, "law-enforcement", nonce(12))
+        }, outside.clone(), now + 2),
         ("expired", {
             let mut w2 = warrant.clone();
             w2.case_id = format!("case-{}-2", config.seed);
