@@ -34,7 +34,11 @@ impl Attack for EndpointCompromise {
         let mut out = Outcome::default();
         let users = ctx.info().users;
         let user = match params.int("user") {
-            -1 => ctx.rng("user").gen_range(0..users),
+            // The hacker picks someone who uses the messenger (a member of some conversation).
+            -1 => {
+                let users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
+                users.choose(&mut ctx.rng("user")).copied().unwrap_or(0)
+            }
             u => (u as u32).min(users - 1),
         };
         ctx.advance_to(params.int("at_epoch") as u32)?;

@@ -27,6 +27,81 @@ pub enum Command {
     /// Simulate a population, issue a warrant, run lawful access end to end, and probe
     /// requests the agents must refuse.
     LawfulAccess(LawfulArgs),
+    /// List every registered attack: id, title, actor, capabilities.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one attack's metadata, parameters with defaults, and references.
+    Info {
+        /// Attack id.
+        id: String,
+    },
+    /// Run one attack against one scheme (one cell).
+    Attack(AttackArgs),
+    /// Run a suite (the default suite when no file is given).
+    Suite(SuiteArgs),
+}
+
+/// Report formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The matrix, one-loophole lines and lawful utility, for a terminal.
+    Table,
+    /// The full `escrowlab-report/1` JSON.
+    Json,
+    /// A Markdown report for a lab write-up.
+    Markdown,
+    /// JUnit XML, one test case per cell.
+    Junit,
+}
+
+/// Arguments of `attack`.
+#[derive(clap::Args, Debug)]
+pub struct AttackArgs {
+    /// Attack id (see `escrowlab list`).
+    pub id: String,
+    /// Built-in scheme name or path to a scheme TOML file.
+    #[arg(long)]
+    pub scheme: String,
+    /// A parameter, `key=value` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// The one seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Users.
+    #[arg(long, default_value_t = 200)]
+    pub users: u32,
+    /// Epochs.
+    #[arg(long, default_value_t = 4)]
+    pub epochs: u32,
+    /// Threshold backend (default: the scheme's, else blsttc).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// Print the cell as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `suite`.
+#[derive(clap::Args, Debug)]
+pub struct SuiteArgs {
+    /// Suite TOML file (default: the built-in default suite).
+    pub file: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Override the suite's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the backend of every scheme.
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
 }
 
 /// Arguments of `lawful-access`.
@@ -89,14 +164,7 @@ fn out(text: &str) -> Result<()> {
 /// Bad input and I/O errors.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        None => lawful_access(LawfulArgs {
-            scheme: "threshold-3of5".into(),
-            seed: 42,
-            users: 200,
-            epochs: 4,
-            backend: None,
-            json: false,
-        }),
+        None => suite(SuiteArgs { file: None, format: Format::Table, out: None, seed: None, backend: None }),
         Some(Command::Schemes) => {
             let mut s = String::new();
             for sc in Scheme::builtins() {
@@ -108,7 +176,129 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::LawfulAccess(a)) => lawful_access(a),
+        Some(Command::List { json }) => list(json),
+        Some(Command::Info { id }) => info(&id),
+        Some(Command::Attack(a)) => attack(a),
+        Some(Command::Suite(a)) => suite(a),
     }
+}
+
+fn list(json: bool) -> Result<i32> {
+    let attacks = crate::attacks::REGISTRY;
+    if json {
+        let v: Vec<serde_json::Value> = attacks
+            .iter()
+            .map(|a| {
+                let m = a.meta();
+                serde_json::json!({
+                    "id": m.id,
+                    "title": m.title,
+                    "actor": m.actor,
+                    "capabilities": m.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let j = serde_json::to_string_pretty(&v).map_err(|e| Error::misuse(e.to_string()))?;
+        out(&format!("{j}\n"))?;
+        return Ok(exit_codes::OK);
+    }
+    let mut s = String::new();
+    for a in attacks {
+        let m = a.meta();
+        let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
+        s.push_str(&format!("{:<24} {}\n{:<24} actor: {}; needs: {}\n", m.id, m.title, "", m.actor, caps.join(", ")));
+    }
+    out(&s)?;
+    Ok(exit_codes::OK)
+}
+
+fn info(id: &str) -> Result<i32> {
+    let a = crate::attacks::find(id).ok_or_else(|| crate::runner::unknown_attack(id))?;
+    out(&crate::docs::attack_section(a.meta()))?;
+    Ok(exit_codes::OK)
+}
+
+fn parse_params(id: &str, raw: &[String]) -> Result<std::collections::BTreeMap<String, crate::attack::ParamValue>> {
+    let a = crate::attacks::find(id).ok_or_else(|| crate::runner::unknown_attack(id))?;
+    let mut m = std::collections::BTreeMap::new();
+    for r in raw {
+        let (k, v) = r
+            .split_once('=')
+            .ok_or_else(|| Error::input(format!("--param `{r}` is not key=value")))?;
+        let spec = a.meta().params.iter().find(|s| s.name == k.trim()).ok_or_else(|| {
+            let known: Vec<&str> = a.meta().params.iter().map(|s| s.name).collect();
+            Error::input(format!(
+                "attack `{id}` has no parameter `{}` (its parameters: {})",
+                k.trim(),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })?;
+        m.insert(spec.name.to_string(), spec.parse(id, v)?);
+    }
+    Ok(m)
+}
+
+fn attack(a: AttackArgs) -> Result<i32> {
+    let given = parse_params(&a.id, &a.params)?;
+    let scheme = Scheme::load(&a.scheme)?;
+    let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
+    backend.instance()?;
+    let population = Population { users: a.users, epochs: a.epochs, ..Population::default() };
+    population.validate()?;
+    let config = WorldConfig { scheme: scheme.clone(), population, seed: a.seed, backend };
+    let cell = crate::runner::run_one(&scheme, &a.id, &given, &config)?;
+    if a.json {
+        let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
+        out(&format!("{j}\n"))?;
+    } else {
+        let params: Vec<String> = cell.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut s = format!("{} against {} ({})\n", cell.attack, cell.scheme, params.join(" "));
+        s.push_str(&format!("check: {} — {}\n", if cell.check.exposed { "exposed" } else { "not exposed" }, cell.check.reason));
+        s.push_str(&format!(
+            "exposure: {} of {} messages ({:.2}%), {} of {} users\nout of scope: {}; before compromise: {}\n",
+            cell.exposure.messages,
+            cell.exposure.messages_total,
+            cell.exposure.fraction * 100.0,
+            cell.exposure.users,
+            cell.exposure.users_total,
+            cell.out_of_scope,
+            cell.before_compromise
+        ));
+        s.push_str(&format!(
+            "detected: {} [{}]; blocked by: {}\ncost: {}\n",
+            cell.detected,
+            cell.detected_by.join(", "),
+            cell.blocked_by.as_deref().unwrap_or("-"),
+            serde_json::Value::Object(cell.cost.clone())
+        ));
+        for n in &cell.notes {
+            s.push_str(&format!("note: {n}\n"));
+        }
+        if let Some(e) = &cell.error {
+            s.push_str(&format!("error: {e}\n"));
+        }
+        out(&s)?;
+    }
+    Ok(if cell.error.is_some() { exit_codes::EXPECTATION_FAILED } else { exit_codes::OK })
+}
+
+fn suite(a: SuiteArgs) -> Result<i32> {
+    if let Some(p) = &a.out {
+        crate::output::check_writable(p)?;
+    }
+    let suite = crate::config::suite::Suite::load(a.file.as_deref())?;
+    let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
+    let text = match a.format {
+        Format::Table => crate::report::text::table(&report),
+        Format::Json => report.to_json(),
+        Format::Markdown => crate::report::text::markdown(&report),
+        Format::Junit => crate::report::junit::render(&report),
+    };
+    match &a.out {
+        Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
+        None => out(&text)?,
+    }
+    Ok(if report.all_held() { exit_codes::OK } else { exit_codes::EXPECTATION_FAILED })
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {

@@ -186,6 +186,11 @@ impl<'a> AttackCtx<'a> {
     pub fn directory(&self) -> Vec<ed25519_dalek::VerifyingKey> {
         self.world.directory.clone()
     }
+    /// Users who are members of at least one conversation (metadata anyone watching the
+    /// service for a while learns; it reveals no content).
+    pub fn users_in_conversations(&self) -> BTreeSet<u32> {
+        self.world.conversations.iter().flat_map(|c| c.members.iter().copied()).collect()
+    }
     /// Simulated attacker work, counted by the attack (brute-force tries, ...).
     pub fn count_tries(&mut self, n: u64) {
         self.tries += n;

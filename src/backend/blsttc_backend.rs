@@ -331,10 +331,17 @@ impl ThresholdBackend for Blsttc {
 
     fn decrypt_with_scalar(secret: &Scalar, ct: &Ciphertext) -> Result<Option<Vec<u8>>> {
         let sk = SecretKey::from_bytes(secret.0).map_err(crate_err("scalar"))?;
-        if !ct.verify() {
-            return Ok(None);
-        }
+        // `SecretKey::decrypt` verifies the ciphertext itself.
         Ok(sk.decrypt(ct))
+    }
+
+    fn decrypt_with_scalar_unverified(secret: &Scalar, ct: &Ciphertext) -> Result<Vec<u8>> {
+        // The master key as the only share of a degree-0 sharing: the crate's unchecked
+        // combine of that one share is U·sk xored into the body.
+        let share = SecretKeyShare::from_bytes(secret.0).map_err(crate_err("scalar"))?;
+        let public = PublicKeySet::from(Poly::constant(fr_of(secret)?).commitment());
+        let d = share.decrypt_share_no_verify(ct);
+        public.decrypt([(0usize, &d)], ct).map_err(crate_err("ciphertext"))
     }
 
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {

@@ -169,6 +169,13 @@ pub trait ThresholdBackend: Send + Sync + 'static {
     /// # Errors
     /// [`Error::Malformed`] when the scalar is not canonical.
     fn decrypt_with_scalar(secret: &Scalar, ct: &Self::Ciphertext) -> Result<Option<Vec<u8>>>;
+    /// Decrypts with a whole secret scalar **without** verifying the ciphertext (what a
+    /// thief holding the master key does: one G1 multiplication, no pairing; the caller
+    /// confirms the result some other way, e.g. an AEAD tag).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when the scalar is not canonical.
+    fn decrypt_with_scalar_unverified(secret: &Scalar, ct: &Self::Ciphertext) -> Result<Vec<u8>>;
 
     /// Byte encoding of a public key set.
     fn encode_public_set(v: &Self::PublicKeySet) -> Vec<u8>;
@@ -396,6 +403,11 @@ pub trait Backend: Send + Sync {
     /// # Errors
     /// [`Error::Malformed`].
     fn decrypt_with_scalar(&self, secret: &Scalar, ct: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Decrypts with a whole secret scalar without verifying the ciphertext.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`].
+    fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>>;
 }
 
 /// Adapter from a typed [`ThresholdBackend`] to the byte-level [`Backend`].
@@ -522,5 +534,8 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
     }
     fn decrypt_with_scalar(&self, secret: &Scalar, ct: &[u8]) -> Result<Option<Vec<u8>>> {
         B::decrypt_with_scalar(secret, &B::decode_ciphertext(ct)?)
+    }
+    fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
+        B::decrypt_with_scalar_unverified(secret, &B::decode_ciphertext(ct)?)
     }
 }

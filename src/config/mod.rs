@@ -3,5 +3,6 @@
 
 pub mod limits;
 pub mod scheme;
+pub mod suite;
 
 pub use scheme::{AuditMode, Binding, Client, Court, CustodyKind, Keygen, Lifetime, Scheme};

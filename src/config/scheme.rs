@@ -603,7 +603,7 @@ fn checksum_label(bits: u32) -> &'static str {
     }
 }
 
-fn config_error(file: &str, line: usize, column: usize, message: String) -> Error {
+pub(crate) fn config_error(file: &str, line: usize, column: usize, message: String) -> Error {
     Error::Config {
         location: Location {
             file: file.to_string(),
@@ -652,7 +652,7 @@ pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
 }
 
 /// Reads a file of at most [`MAX_FILE_BYTES`] bytes as UTF-8.
-fn read_limited(path: &str) -> Result<String> {
+pub(crate) fn read_limited(path: &str) -> Result<String> {
     let io = |source| Error::Io {
         path: path.to_string(),
         source,

@@ -3,6 +3,7 @@
 //! ground truth the attacks never see.
 
 pub mod expect;
+pub mod suite;
 
 use crate::attack::context::{AttackCtx, BaseWorlds};
 use crate::attack::{Attack, Exposure, ParamValue, Params};
@@ -143,6 +144,11 @@ pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expecta
         Ok(Ok(o)) => (Some(o), None),
         Ok(Err(e)) => (None, Some(e.to_string())),
         Err(p) => (None, Some(format!("panicked: {}", panic_message(p)))),
+    };
+    // Measure against the whole run, whatever point in time the attack stopped at.
+    let error = match (error, ctx.advance_to_end()) {
+        (None, Err(e)) => Some(format!("the world could not finish after the attack: {e}")),
+        (e, _) => e,
     };
     let parts = ctx.into_parts();
     let world = &parts.world;

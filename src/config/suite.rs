@@ -1,0 +1,238 @@
+//! Suites as TOML: seed, population, schemes, attacks, parameter sweeps and typed
+//! expectations per cell. The default suite is embedded in the binary.
+
+use super::scheme::{config_error, locate, read_limited, Scheme};
+use crate::attack::{ParamValue, Params};
+use crate::backend::BackendKind;
+use crate::error::{Error, Result};
+use crate::runner::expect::Expectation;
+use crate::world::Population;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The default suite, embedded.
+pub const DEFAULT_SUITE: &str = include_str!("../../fixtures/suites/default.toml");
+
+/// Which attacks a suite runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttackSelection {
+    /// `"all"`.
+    All(String),
+    /// A list of ids.
+    List(Vec<String>),
+}
+
+impl Default for AttackSelection {
+    fn default() -> Self {
+        AttackSelection::All("all".into())
+    }
+}
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_targets() -> usize {
+    5
+}
+
+/// A suite file as written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFile {
+    /// The one seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Backend (default blsttc, or each scheme's own).
+    #[serde(default)]
+    pub backend: Option<BackendKind>,
+    /// Scheme names or paths (relative to the suite file). Default: every built-in.
+    #[serde(default)]
+    pub schemes: Option<Vec<String>>,
+    /// `"all"` or a list of attack ids.
+    #[serde(default)]
+    pub attacks: AttackSelection,
+    /// Population.
+    #[serde(default)]
+    pub population: Population,
+    /// Fixed parameters per attack.
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, ParamValue>>,
+    /// Parameter sweeps per attack: each value its own cell.
+    #[serde(default)]
+    pub sweep: BTreeMap<String, BTreeMap<String, Vec<ParamValue>>>,
+    /// Users targeted when measuring lawful utility.
+    #[serde(default = "default_targets")]
+    pub utility_targets: usize,
+    /// Expectations.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// A loaded, validated suite.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// Where it came from.
+    pub source: String,
+    /// The file's contents.
+    pub file: SuiteFile,
+    /// Resolved schemes.
+    pub schemes: Vec<Scheme>,
+    /// Resolved attack ids.
+    pub attacks: Vec<String>,
+}
+
+/// One cell to run.
+#[derive(Clone, Debug)]
+pub struct CellSpec {
+    /// Index into `Suite::schemes`.
+    pub scheme: usize,
+    /// Attack id.
+    pub attack: &'static str,
+    /// Resolved parameters.
+    pub params: Params,
+}
+
+impl Suite {
+    /// Loads the default suite, or a suite file by path.
+    ///
+    /// # Errors
+    /// [`Error::Config`] with file, line and column; [`Error::Io`].
+    pub fn load(path: Option<&str>) -> Result<Suite> {
+        match path {
+            None => Suite::from_toml_str(DEFAULT_SUITE, "builtin:default", None),
+            Some(p) => {
+                let text = read_limited(p)?;
+                let dir = std::path::Path::new(p).parent().map(|d| d.to_path_buf());
+                Suite::from_toml_str(&text, p, dir.as_deref())
+            }
+        }
+    }
+
+    /// Parses and validates suite text. Scheme paths are resolved relative to `dir`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming file, line and column.
+    pub fn from_toml_str(text: &str, source: &str, dir: Option<&std::path::Path>) -> Result<Suite> {
+        let file: SuiteFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| super::scheme::line_col(text, s.start)).unwrap_or((1, 1));
+            config_error(source, line, column, e.message().trim_end().to_string())
+        })?;
+        let at = |path: &[&str], msg: String| {
+            let (l, c) = locate(text, path);
+            config_error(source, l, c, msg)
+        };
+        file.population.validate().map_err(|e| at(&["population"], e.to_string()))?;
+        if file.utility_targets > 1000 {
+            return Err(at(&["utility_targets"], "utility_targets is out of range (accepted: 0..=1000)".into()));
+        }
+        let names = file.schemes.clone().unwrap_or_else(|| Scheme::builtin_names().iter().map(|s| s.to_string()).collect());
+        if names.is_empty() {
+            return Err(at(&["schemes"], "the suite names no scheme".into()));
+        }
+        if names.len() > 64 {
+            return Err(at(&["schemes"], "more than 64 schemes in one suite".into()));
+        }
+        let mut schemes = Vec::new();
+        let mut seen = BTreeSet::new();
+        for n in &names {
+            let is_builtin = Scheme::builtin_names().contains(&n.as_str());
+            let resolved = match (is_builtin, dir) {
+                (false, Some(d)) if !std::path::Path::new(n).is_absolute() && d.join(n).is_file() => d.join(n).to_string_lossy().into_owned(),
+                _ => n.clone(),
+            };
+            let s = Scheme::load(&resolved).map_err(|e| match e {
+                Error::Input(m) => at(&["schemes"], m),
+                other => other,
+            })?;
+            if !seen.insert(s.name.clone()) {
+                return Err(at(&["schemes"], format!("scheme name `{}` appears twice", s.name)));
+            }
+            schemes.push(s);
+        }
+        let known: Vec<&str> = crate::attacks::REGISTRY.iter().map(|a| a.meta().id).collect();
+        let attacks: Vec<String> = match &file.attacks {
+            AttackSelection::All(s) if s == "all" => known.iter().map(|s| s.to_string()).collect(),
+            AttackSelection::All(s) => {
+                return Err(at(&["attacks"], format!("attacks = \"{s}\": write \"all\" or a list of attack ids")));
+            }
+            AttackSelection::List(l) => l.clone(),
+        };
+        let unknown = |id: &str, path: &[&str]| {
+            at(path, format!("unknown attack `{id}` (known: {})", known.join(", ")))
+        };
+        for a in &attacks {
+            if crate::attacks::find(a).is_none() {
+                return Err(unknown(a, &["attacks"]));
+            }
+        }
+        for (a, ps) in &file.params {
+            let atk = crate::attacks::find(a).ok_or_else(|| unknown(a, &["params", a]))?;
+            Params::resolve(a, atk.meta().params, ps).map_err(|e| at(&["params", a], e.to_string()))?;
+        }
+        for (a, sw) in &file.sweep {
+            let atk = crate::attacks::find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
+            let mut cells = 1usize;
+            for (p, values) in sw {
+                if values.is_empty() {
+                    return Err(at(&["sweep", a], format!("sweep of `{p}` has no values")));
+                }
+                cells = cells.saturating_mul(values.len());
+                for v in values {
+                    let one = BTreeMap::from([(p.clone(), v.clone())]);
+                    Params::resolve(a, atk.meta().params, &one).map_err(|e| at(&["sweep", a], e.to_string()))?;
+                }
+            }
+            if cells > 256 {
+                return Err(at(&["sweep", a], format!("the sweep of `{a}` makes {cells} cells (limit 256)")));
+            }
+        }
+        for e in &file.expect {
+            if !schemes.iter().any(|s| s.name == e.scheme) {
+                return Err(at(&["expect"], format!("expectation for scheme `{}`, which the suite does not run", e.scheme)));
+            }
+            let atk = crate::attacks::find(&e.attack).ok_or_else(|| unknown(&e.attack, &["expect"]))?;
+            if !attacks.contains(&e.attack) {
+                return Err(at(&["expect"], format!("expectation for attack `{}`, which the suite does not run", e.attack)));
+            }
+            for p in e.params.keys() {
+                if !atk.meta().params.iter().any(|s| s.name == p) {
+                    return Err(at(&["expect"], format!("expectation names parameter `{p}`, which `{}` does not have", e.attack)));
+                }
+            }
+        }
+        Ok(Suite { source: source.to_string(), file, schemes, attacks })
+    }
+
+    /// Every cell: scheme × attack × the product of the attack's sweep.
+    pub fn cells(&self) -> Vec<CellSpec> {
+        let mut out = Vec::new();
+        for (si, _) in self.schemes.iter().enumerate() {
+            for id in &self.attacks {
+                let Some(atk) = crate::attacks::find(id) else { continue };
+                let base = self.file.params.get(id).cloned().unwrap_or_default();
+                let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![base];
+                if let Some(sw) = self.file.sweep.get(id) {
+                    for (p, values) in sw {
+                        combos = combos
+                            .into_iter()
+                            .flat_map(|c| {
+                                values.iter().map(move |v| {
+                                    let mut c = c.clone();
+                                    c.insert(p.clone(), v.clone());
+                                    c
+                                })
+                            })
+                            .collect();
+                    }
+                }
+                for c in combos {
+                    if let Ok(params) = Params::resolve(id, atk.meta().params, &c) {
+                        out.push(CellSpec { scheme: si, attack: atk.meta().id, params });
+                    }
+                }
+            }
+        }
+        out
+    }
+}

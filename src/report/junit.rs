@@ -1,0 +1,46 @@
+//! JUnit XML: one test case per cell, through quick-junit.
+
+use super::Report;
+use crate::runner::Verdict;
+use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+
+/// Renders the report as JUnit XML.
+pub fn render(report: &Report) -> String {
+    let mut jr = JReport::new("escrowlab");
+    for scheme in &report.schemes {
+        let mut suite = TestSuite::new(scheme.name.clone());
+        for c in report.results.iter().filter(|c| c.scheme == scheme.name) {
+            let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let name = if params.is_empty() { c.attack.clone() } else { format!("{} [{}]", c.attack, params.join(",")) };
+            let status = match c.verdict {
+                Verdict::Pass | Verdict::Unjudged => TestCaseStatus::success(),
+                Verdict::Fail => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(c.failures.join("; "));
+                    s
+                }
+                Verdict::Error => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    s.set_message(c.error.clone().unwrap_or_default());
+                    s
+                }
+            };
+            let mut tc = TestCase::new(name, status);
+            tc.set_classname(format!("escrowlab.{}", scheme.name));
+            tc.set_system_out(format!(
+                "exposure {:.4} ({} of {} messages, {} of {} users); out_of_scope {}; detected_by [{}]; blocked_by {}",
+                c.exposure.fraction,
+                c.exposure.messages,
+                c.exposure.messages_total,
+                c.exposure.users,
+                c.exposure.users_total,
+                c.out_of_scope,
+                c.detected_by.join(", "),
+                c.blocked_by.as_deref().unwrap_or("-")
+            ));
+            suite.add_test_case(tc);
+        }
+        jr.add_test_suite(suite);
+    }
+    jr.to_string().unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
+}
