@@ -129,6 +129,7 @@ pub struct LawfulArgs {
 
 /// Runs the CLI on the process arguments and returns the exit status.
 pub fn main() -> i32 {
+    crate::panics::install_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -18,6 +18,7 @@ pub mod escrow;
 pub mod exit_codes;
 pub mod lawful;
 pub mod output;
+pub mod panics;
 pub mod prelude;
 pub mod report;
 pub mod runner;

@@ -155,3 +155,9 @@ pub trait Attack: Send + Sync {
     /// refusal by the mechanism is a result, reported through [`Outcome::blocked_by`].
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
 }
+
+impl std::fmt::Debug for dyn Attack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Attack({})", self.meta().id)
+    }
+}

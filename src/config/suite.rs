@@ -2,7 +2,7 @@
 //! expectations per cell. The default suite is embedded in the binary.
 
 use super::scheme::{config_error, locate, read_limited, Scheme};
-use crate::attack::{ParamValue, Params};
+use crate::attack::{Attack, ParamValue, Params};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
 use crate::runner::expect::Expectation;
@@ -80,6 +80,8 @@ pub struct Suite {
     pub schemes: Vec<Scheme>,
     /// Resolved attack ids.
     pub attacks: Vec<String>,
+    /// The registry the ids were resolved in.
+    pub registry: &'static [&'static dyn Attack],
 }
 
 /// One cell to run.
@@ -87,8 +89,8 @@ pub struct Suite {
 pub struct CellSpec {
     /// Index into `Suite::schemes`.
     pub scheme: usize,
-    /// Attack id.
-    pub attack: &'static str,
+    /// The attack.
+    pub attack: &'static dyn Attack,
     /// Resolved parameters.
     pub params: Params,
 }
@@ -114,6 +116,21 @@ impl Suite {
     /// # Errors
     /// [`Error::Config`] naming file, line and column.
     pub fn from_toml_str(text: &str, source: &str, dir: Option<&std::path::Path>) -> Result<Suite> {
+        Suite::from_toml_str_in(text, source, dir, crate::attacks::REGISTRY)
+    }
+
+    /// As [`Suite::from_toml_str`], resolving attack ids in `registry` (a lab's or a test's own
+    /// list of attacks).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming file, line and column.
+    pub fn from_toml_str_in(
+        text: &str,
+        source: &str,
+        dir: Option<&std::path::Path>,
+        registry: &'static [&'static dyn Attack],
+    ) -> Result<Suite> {
+        let find = |id: &str| registry.iter().copied().find(|a| a.meta().id == id);
         let file: SuiteFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| super::scheme::line_col(text, s.start)).unwrap_or((1, 1));
             config_error(source, line, column, e.message().trim_end().to_string())
@@ -150,7 +167,7 @@ impl Suite {
             }
             schemes.push(s);
         }
-        let known: Vec<&str> = crate::attacks::REGISTRY.iter().map(|a| a.meta().id).collect();
+        let known: Vec<&str> = registry.iter().map(|a| a.meta().id).collect();
         let attacks: Vec<String> = match &file.attacks {
             AttackSelection::All(s) if s == "all" => known.iter().map(|s| s.to_string()).collect(),
             AttackSelection::All(s) => {
@@ -162,16 +179,16 @@ impl Suite {
             at(path, format!("unknown attack `{id}` (known: {})", known.join(", ")))
         };
         for a in &attacks {
-            if crate::attacks::find(a).is_none() {
+            if find(a).is_none() {
                 return Err(unknown(a, &["attacks"]));
             }
         }
         for (a, ps) in &file.params {
-            let atk = crate::attacks::find(a).ok_or_else(|| unknown(a, &["params", a]))?;
+            let atk = find(a).ok_or_else(|| unknown(a, &["params", a]))?;
             Params::resolve(a, atk.meta().params, ps).map_err(|e| at(&["params", a], e.to_string()))?;
         }
         for (a, sw) in &file.sweep {
-            let atk = crate::attacks::find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
+            let atk = find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
             let mut cells = 1usize;
             for (p, values) in sw {
                 if values.is_empty() {
@@ -191,7 +208,7 @@ impl Suite {
             if !schemes.iter().any(|s| s.name == e.scheme) {
                 return Err(at(&["expect"], format!("expectation for scheme `{}`, which the suite does not run", e.scheme)));
             }
-            let atk = crate::attacks::find(&e.attack).ok_or_else(|| unknown(&e.attack, &["expect"]))?;
+            let atk = find(&e.attack).ok_or_else(|| unknown(&e.attack, &["expect"]))?;
             if !attacks.contains(&e.attack) {
                 return Err(at(&["expect"], format!("expectation for attack `{}`, which the suite does not run", e.attack)));
             }
@@ -201,7 +218,7 @@ impl Suite {
                 }
             }
         }
-        Ok(Suite { source: source.to_string(), file, schemes, attacks })
+        Ok(Suite { source: source.to_string(), file, schemes, attacks, registry })
     }
 
     /// Every cell: scheme × attack × the product of the attack's sweep.
@@ -209,7 +226,7 @@ impl Suite {
         let mut out = Vec::new();
         for (si, _) in self.schemes.iter().enumerate() {
             for id in &self.attacks {
-                let Some(atk) = crate::attacks::find(id) else { continue };
+                let Some(atk) = self.registry.iter().copied().find(|a| a.meta().id == id) else { continue };
                 let base = self.file.params.get(id).cloned().unwrap_or_default();
                 let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![base];
                 if let Some(sw) = self.file.sweep.get(id) {
@@ -228,7 +245,7 @@ impl Suite {
                 }
                 for c in combos {
                     if let Ok(params) = Params::resolve(id, atk.meta().params, &c) {
-                        out.push(CellSpec { scheme: si, attack: atk.meta().id, params });
+                        out.push(CellSpec { scheme: si, attack: atk, params });
                     }
                 }
             }

@@ -95,15 +95,6 @@ fn num(v: f64) -> Value {
     }
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-text payload".into()
-    }
-}
 
 /// Detections visible after an attack: client checks that fired, audit verification
 /// (against the witness when witnessed), agents' refusals, and the comparison of granted
@@ -139,11 +130,11 @@ pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expecta
     let scheme = &base.config.scheme;
     let check = attack.check(scheme);
     let mut ctx = AttackCtx::new(base, meta.id);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| attack.run(&mut ctx, params)));
+    let result = crate::panics::contained(|| attack.run(&mut ctx, params));
     let (outcome, error) = match result {
         Ok(Ok(o)) => (Some(o), None),
         Ok(Err(e)) => (None, Some(e.to_string())),
-        Err(p) => (None, Some(format!("panicked: {}", panic_message(p)))),
+        Err(p) => (None, Some(format!("the attack panicked: {p}"))),
     };
     // Measure against the whole run, whatever point in time the attack stopped at.
     let error = match (error, ctx.advance_to_end()) {

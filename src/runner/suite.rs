@@ -30,10 +30,7 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
         let mine: Vec<_> = cells.iter().filter(|c| c.scheme == si).collect();
         let mut out: Vec<CellResult> = mine
             .par_iter()
-            .map(|c| {
-                let atk = crate::attacks::find(c.attack).expect("suite cells name registered attacks");
-                run_cell(&base, atk, &c.params, &suite.file.expect)
-            })
+            .map(|c| run_cell(&base, c.attack, &c.params, &suite.file.expect))
             .collect();
         let utility = lawful_utility(&base, suite.file.utility_targets);
         summaries.push(SchemeSummary::new(scheme, be, utility, &out));
