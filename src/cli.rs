@@ -42,6 +42,32 @@ pub enum Command {
     Attack(AttackArgs),
     /// Run a suite (the default suite when no file is given).
     Suite(SuiteArgs),
+    /// Decode a file in one of the mechanism's byte formats and describe it.
+    Inspect {
+        /// The format.
+        #[arg(value_enum)]
+        kind: crate::inspect::Kind,
+        /// The file.
+        file: std::path::PathBuf,
+        /// Backend whose encodings to use.
+        #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
+        backend: BackendKind,
+    },
+    /// Write a real encoding of one of the byte formats, from a small seeded world.
+    Sample {
+        /// The format.
+        #[arg(value_enum)]
+        kind: crate::inspect::Kind,
+        /// Where to write it.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Backend.
+        #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
+        backend: BackendKind,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Report formats.
@@ -181,6 +207,16 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Info { id }) => info(&id),
         Some(Command::Attack(a)) => attack(a),
         Some(Command::Suite(a)) => suite(a),
+        Some(Command::Inspect { kind, file, backend }) => {
+            let bytes = crate::output::read_limited_bytes(&file)?;
+            out(&format!("{}\n", crate::inspect::inspect(kind, &bytes, backend)?))?;
+            Ok(exit_codes::OK)
+        }
+        Some(Command::Sample { kind, out: path, backend, seed }) => {
+            crate::output::check_writable(&path)?;
+            crate::output::write_atomic(&path, &crate::inspect::sample(kind, backend, seed)?)?;
+            Ok(exit_codes::OK)
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod docs;
 pub mod error;
 pub mod escrow;
 pub mod exit_codes;
+pub mod inspect;
 pub mod lawful;
 pub mod output;
 pub mod panics;

@@ -408,6 +408,11 @@ pub trait Backend: Send + Sync {
     /// # Errors
     /// [`Error::Malformed`].
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>>;
+    /// Checks that bytes decode as a decryption share (a valid group point).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`].
+    fn check_decryption_share(&self, share: &[u8]) -> Result<()>;
 }
 
 /// Adapter from a typed [`ThresholdBackend`] to the byte-level [`Backend`].
@@ -537,5 +542,8 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
     }
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
         B::decrypt_with_scalar_unverified(secret, &B::decode_ciphertext(ct)?)
+    }
+    fn check_decryption_share(&self, share: &[u8]) -> Result<()> {
+        B::decode_decryption_share(share).map(|_| ())
     }
 }
