@@ -9,7 +9,11 @@ use crate::prelude::*;
 /// # Errors
 /// [`Error::Malformed`] when the bytes are not a request.
 pub fn sessions_of_request(bytes: &[u8]) -> Result<Vec<u32>> {
-    Ok(ShareRequest::decode(bytes)?.items.iter().map(|(h, _)| h.session).collect())
+    Ok(ShareRequest::decode(bytes)?
+        .items
+        .iter()
+        .map(|(h, _)| h.session)
+        .collect())
 }
 
 /// Every control that refused any item, in order of first appearance.
@@ -42,10 +46,16 @@ pub fn item_refusals(responses: &[ShareResponse], idx: usize) -> Vec<String> {
 
 /// Decryption shares released, over all agents and items.
 pub fn shares_released(responses: &[ShareResponse]) -> usize {
-    responses.iter().map(|r| r.items.iter().filter(|o| o.is_ok()).count()).sum()
+    responses
+        .iter()
+        .map(|r| r.items.iter().filter(|o| o.is_ok()).count())
+        .sum()
 }
 
 /// Decryption shares released for item `idx`.
 pub fn item_shares(responses: &[ShareResponse], idx: usize) -> usize {
-    responses.iter().filter(|r| r.items.get(idx).is_some_and(|o| o.is_ok())).count()
+    responses
+        .iter()
+        .filter(|r| r.items.get(idx).is_some_and(|o| o.is_ok()))
+        .count()
 }

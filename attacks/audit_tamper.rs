@@ -7,7 +7,15 @@ use crate::prelude::*;
 /// Audit log tampering.
 pub struct AuditTamper;
 
-const TAMPERS: &[&str] = &["edit", "delete", "reorder", "truncate", "rewrite", "chain-reset", "insert"];
+const TAMPERS: &[&str] = &[
+    "edit",
+    "delete",
+    "reorder",
+    "truncate",
+    "rewrite",
+    "chain-reset",
+    "insert",
+];
 
 static META: AttackMeta = AttackMeta {
     id: "audit-tamper",
@@ -45,7 +53,11 @@ fn rechain(log: &mut AuditLog, from: usize, reset_at: Option<usize>) {
     let agent = log.agent();
     let entries = log.entries_mut();
     for i in from..entries.len() {
-        let prev = if Some(i) == reset_at || i == 0 { AuditLog::genesis(agent) } else { entries[i - 1].hash };
+        let prev = if Some(i) == reset_at || i == 0 {
+            AuditLog::genesis(agent)
+        } else {
+            entries[i - 1].hash
+        };
         let e = &mut entries[i];
         e.prev = prev;
         e.hash = AuditEntry::compute_hash(agent, e.seq, &e.prev, &e.record);
@@ -58,9 +70,15 @@ impl Attack for AuditTamper {
     }
     fn check(&self, scheme: &Scheme) -> Exposure {
         match scheme.audit.log {
-            AuditMode::None => Exposure::yes("no audit log: there is nothing to tamper with and nothing to notice"),
-            AuditMode::HashChain => Exposure::yes("an unkeyed hash chain: a cut tail or a recomputed rewrite verifies"),
-            AuditMode::Witnessed => Exposure::no("a witness holds earlier chain heads: every tamper kind is caught"),
+            AuditMode::None => {
+                Exposure::yes("no audit log: there is nothing to tamper with and nothing to notice")
+            }
+            AuditMode::HashChain => {
+                Exposure::yes("an unkeyed hash chain: a cut tail or a recomputed rewrite verifies")
+            }
+            AuditMode::Witnessed => {
+                Exposure::no("a witness holds earlier chain heads: every tamper kind is caught")
+            }
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -74,8 +92,13 @@ impl Attack for AuditTamper {
         let last = info.epochs.saturating_sub(1);
         let window = [last, last];
         // Three disjoint targets, each with traffic in the window.
-        let sessions: Vec<Vec<u32>> =
-            ctx.intercept().sessions.iter().filter(|s| s.header.epoch == last).map(|s| s.header.members.clone()).collect();
+        let sessions: Vec<Vec<u32>> = ctx
+            .intercept()
+            .sessions
+            .iter()
+            .filter(|s| s.header.epoch == last)
+            .map(|s| s.header.members.clone())
+            .collect();
         let mut rng = ctx.rng("targets");
         let mut order: Vec<usize> = (0..sessions.len()).collect();
         order.shuffle(&mut rng);
@@ -86,7 +109,8 @@ impl Attack for AuditTamper {
             }
         }
         if targets.len() < 3 {
-            out.notes.push("too few conversations for three cases".into());
+            out.notes
+                .push("too few conversations for three cases".into());
             return Ok(out);
         }
         let (prior, _) = ctx.lawful_case("case-prior", vec![targets[0]], window)?;
@@ -101,13 +125,25 @@ impl Attack for AuditTamper {
             return Ok(out);
         };
         let hidden_fp = hidden.fingerprint();
-        let is_hidden = |r: &AuditRecord| r.warrant_fp == hidden_fp && r.decision == Decision::Granted;
-        let original: Vec<AuditRecord> = log.entries().iter().map(|e| e.record.clone()).filter(|r| is_hidden(r)).collect();
-        let positions: Vec<usize> =
-            log.entries().iter().enumerate().filter(|(_, e)| is_hidden(&e.record)).map(|(i, _)| i).collect();
+        let is_hidden =
+            |r: &AuditRecord| r.warrant_fp == hidden_fp && r.decision == Decision::Granted;
+        let original: Vec<AuditRecord> = log
+            .entries()
+            .iter()
+            .map(|e| e.record.clone())
+            .filter(|r| is_hidden(r))
+            .collect();
+        let positions: Vec<usize> = log
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| is_hidden(&e.record))
+            .map(|(i, _)| i)
+            .collect();
         out.figure("hidden_case_records", original.len() as f64);
         let (Some(&first), Some(&last_pos)) = (positions.first(), positions.last()) else {
-            out.notes.push("the hidden case left no granted record at agent 0".into());
+            out.notes
+                .push("the hidden case left no granted record at agent 0".into());
             return Ok(out);
         };
         let disguise = |r: &mut AuditRecord| {
@@ -135,7 +171,11 @@ impl Attack for AuditTamper {
             }
             "reorder" => {
                 // Move the first hidden record before its predecessor (or after its successor).
-                let other = if first > 0 { first - 1 } else { (first + 1).min(log.len() - 1) };
+                let other = if first > 0 {
+                    first - 1
+                } else {
+                    (first + 1).min(log.len() - 1)
+                };
                 log.entries_mut().swap(other, first);
             }
             _ => {
@@ -144,7 +184,8 @@ impl Attack for AuditTamper {
                 let mut forged = log.entries()[first].clone();
                 disguise(&mut forged.record);
                 forged.record.field_id = "s0:forged".into();
-                forged.hash = AuditEntry::compute_hash(log.agent(), forged.seq, &forged.prev, &forged.record);
+                forged.hash =
+                    AuditEntry::compute_hash(log.agent(), forged.seq, &forged.prev, &forged.record);
                 log.entries_mut().insert(first, forged);
             }
         }
@@ -153,12 +194,20 @@ impl Attack for AuditTamper {
             .filter(|r| !log.entries().iter().any(|e| &e.record == *r))
             .count();
         let verdict = verify(log, witness.as_ref());
-        let silent = if verdict.is_ok() { removed_or_altered } else { 0 };
+        let silent = if verdict.is_ok() {
+            removed_or_altered
+        } else {
+            0
+        };
         out.figure("records_hidden", removed_or_altered as f64);
         out.figure("silent_accesses", silent as f64);
         match verdict {
-            Ok(()) => out.notes.push(format!("{tamper}: the tampered log verifies; {removed_or_altered} access(es) hidden")),
-            Err(t) => out.notes.push(format!("{tamper}: verification flags it: {t}")),
+            Ok(()) => out.notes.push(format!(
+                "{tamper}: the tampered log verifies; {removed_or_altered} access(es) hidden"
+            )),
+            Err(t) => out
+                .notes
+                .push(format!("{tamper}: verification flags it: {t}")),
         }
         Ok(out)
     }

@@ -54,7 +54,11 @@ impl Attack for ScopeAbuse {
         }
         ctx.advance_to_end()?;
         let transcript = ctx.intercept().clone();
-        let senders: BTreeSet<u32> = transcript.sessions.iter().map(|s| s.header.sender).collect();
+        let senders: BTreeSet<u32> = transcript
+            .sessions
+            .iter()
+            .map(|s| s.header.sender)
+            .collect();
         let senders: Vec<u32> = senders.into_iter().collect();
         let mut rng = ctx.rng("choices");
         let Some(&target) = senders.choose(&mut rng) else {
@@ -88,7 +92,11 @@ impl Attack for ScopeAbuse {
         target_outside.shuffle(&mut rng);
         others.shuffle(&mut rng);
         let want = params.int("victims") as usize;
-        let mut victims: Vec<u32> = target_outside.iter().copied().take(want.div_ceil(2)).collect();
+        let mut victims: Vec<u32> = target_outside
+            .iter()
+            .copied()
+            .take(want.div_ceil(2))
+            .collect();
         victims.extend(others.iter().copied().take(want - victims.len()));
         victims.sort_unstable();
         out.figure("in_scope_sessions", in_scope.len() as f64);
@@ -96,7 +104,9 @@ impl Attack for ScopeAbuse {
         let mut sessions = in_scope.clone();
         sessions.extend(&victims);
         let bytes = ctx.build_request(&warrant, &sessions, "officer:case-scope", rng.gen());
-        let responses: Vec<ShareResponse> = (0..info.n).filter_map(|i| ctx.submit_request(i, &bytes, 1)).collect();
+        let responses: Vec<ShareResponse> = (0..info.n)
+            .filter_map(|i| ctx.submit_request(i, &bytes, 1))
+            .collect();
         let read = ctx.combine_and_read(&sessions, &responses);
         let k = info.k;
         let mut opened = 0usize;
@@ -118,7 +128,10 @@ impl Attack for ScopeAbuse {
             }
         }
         if !controls.is_empty() {
-            out.notes.push(format!("controls that refused out-of-scope items: {}", controls.join(", ")));
+            out.notes.push(format!(
+                "controls that refused out-of-scope items: {}",
+                controls.join(", ")
+            ));
         }
         out.notes.push(format!(
             "request of {} in-scope and {} out-of-scope session(s); {} out-of-scope session(s) got k shares",

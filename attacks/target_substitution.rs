@@ -11,7 +11,11 @@ static META: AttackMeta = AttackMeta {
     id: "target-substitution",
     title: "Target substitution (confused deputy)",
     actor: "criminal who plants an account and gets it warranted",
-    capabilities: &[Capability::Intercept, Capability::SubmitRequest, Capability::CompromiseDevice],
+    capabilities: &[
+        Capability::Intercept,
+        Capability::SubmitRequest,
+        Capability::CompromiseDevice,
+    ],
     description: "A criminal plants an account P (a seeded user) and gets the court to issue a \
         genuine warrant for P over every epoch. From the intercepted transcript it takes `victims` \
         sessions of other users (sessions P is not in), and for each builds a header that names P \
@@ -32,7 +36,10 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "victims",
-            kind: ParamKind::Int { min: 1, max: 100_000 },
+            kind: ParamKind::Int {
+                min: 1,
+                max: 100_000,
+            },
             default: DefaultValue::Int(10),
             doc: "victim sessions attached to the planted account's header",
         },
@@ -74,7 +81,11 @@ impl Attack for TargetSubstitution {
         }
         ctx.advance_to_end()?;
         let transcript = ctx.intercept().clone();
-        let senders: BTreeSet<u32> = transcript.sessions.iter().map(|s| s.header.sender).collect();
+        let senders: BTreeSet<u32> = transcript
+            .sessions
+            .iter()
+            .map(|s| s.header.sender)
+            .collect();
         let senders: Vec<u32> = senders.into_iter().collect();
         let mut rng = ctx.rng("choices");
         let Some(&planted) = senders.choose(&mut rng) else {
@@ -82,7 +93,11 @@ impl Attack for TargetSubstitution {
             return Ok(out);
         };
         let resign = params.flag("resign");
-        let planted_key = if resign { Some(ctx.compromise_device(planted)?.identity) } else { None };
+        let planted_key = if resign {
+            Some(ctx.compromise_device(planted)?.identity)
+        } else {
+            None
+        };
         let window = [0, info.epochs.saturating_sub(1)];
         let warrant = ctx.obtain_warrant("case-planted", vec![planted], window)?;
         let mut candidates: Vec<u32> = transcript
@@ -97,7 +112,11 @@ impl Attack for TargetSubstitution {
         let victims = candidates;
         let mut items = Vec::with_capacity(victims.len());
         for &v in &victims {
-            let (Some(rec), Some(mut field)) = (transcript.sessions.get(v as usize), transcript.field(v)) else { continue };
+            let (Some(rec), Some(mut field)) =
+                (transcript.sessions.get(v as usize), transcript.field(v))
+            else {
+                continue;
+            };
             let mut h = rec.header.clone();
             h.sender = planted;
             h.members.push(planted);
@@ -108,9 +127,16 @@ impl Attack for TargetSubstitution {
             items.push((h, field));
         }
         out.figure("victim_sessions", victims.len() as f64);
-        let req = ShareRequest { warrant, items, requester: "officer:case-planted".into(), nonce: rng.gen() };
+        let req = ShareRequest {
+            warrant,
+            items,
+            requester: "officer:case-planted".into(),
+            nonce: rng.gen(),
+        };
         let bytes = req.encode();
-        let responses: Vec<ShareResponse> = (0..info.n).filter_map(|i| ctx.submit_request(i, &bytes, 1)).collect();
+        let responses: Vec<ShareResponse> = (0..info.n)
+            .filter_map(|i| ctx.submit_request(i, &bytes, 1))
+            .collect();
         let mut served = 0usize;
         let mut controls: Vec<String> = Vec::new();
         for idx in 0..victims.len() {
@@ -126,14 +152,18 @@ impl Attack for TargetSubstitution {
         out.figure("victim_sessions_served", served as f64);
         // The shares decrypt the victim's own field: unwrap with the victim's true header.
         let read = ctx.combine_and_read(&victims, &responses);
-        out.figure("victim_sessions_read", (victims.len() - read.failed_sessions.len()) as f64);
+        out.figure(
+            "victim_sessions_read",
+            (victims.len() - read.failed_sessions.len()) as f64,
+        );
         if served == 0 {
             if let Some(c) = controls.first() {
                 out.blocked(c.clone());
             }
         }
         if !controls.is_empty() {
-            out.notes.push(format!("controls that refused: {}", controls.join(", ")));
+            out.notes
+                .push(format!("controls that refused: {}", controls.join(", ")));
         }
         out.recovered = read.plaintexts;
         Ok(out)

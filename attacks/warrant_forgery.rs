@@ -48,11 +48,15 @@ impl Attack for WarrantForgery {
             return Exposure::no("no escrow: there is no court");
         }
         if !scheme.warrant.check_signature {
-            return Exposure::yes("agents do not check the court's signature: any warrant is accepted");
+            return Exposure::yes(
+                "agents do not check the court's signature: any warrant is accepted",
+            );
         }
         match scheme.court_kn() {
             (1, _) => Exposure::yes("one court key: whoever holds it signs any warrant"),
-            (k, n) => Exposure::no(format!("{k}-of-{n} court: one judge's key signs nothing the agents accept")),
+            (k, n) => Exposure::no(format!(
+                "{k}-of-{n} court: one judge's key signs nothing the agents accept"
+            )),
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -101,8 +105,12 @@ impl Attack for WarrantForgery {
         let signature = b.sign_with_scalar(&secret, &warrant.encode())?;
         let signed = SignedWarrant { warrant, signature };
         let transcript = ctx.intercept().clone();
-        let sessions: Vec<u32> =
-            transcript.sessions.iter().filter(|s| s.field.is_some()).map(|s| s.header.session).collect();
+        let sessions: Vec<u32> = transcript
+            .sessions
+            .iter()
+            .filter(|s| s.field.is_some())
+            .map(|s| s.header.session)
+            .collect();
         let bytes = ctx.build_request(&signed, &sessions, "forger", rng.gen());
         // Agents one at a time, until k of them have served something.
         let mut responses = Vec::new();
@@ -110,7 +118,10 @@ impl Attack for WarrantForgery {
             if let Some(r) = ctx.submit_request(i, &bytes, 1) {
                 responses.push(r);
             }
-            let serving = responses.iter().filter(|r| r.items.iter().any(|o| o.is_ok())).count();
+            let serving = responses
+                .iter()
+                .filter(|r| r.items.iter().any(|o| o.is_ok()))
+                .count();
             if serving >= info.k {
                 break;
             }
@@ -118,14 +129,18 @@ impl Attack for WarrantForgery {
         out.figure("agents_asked", responses.len() as f64);
         let controls = refusal_controls(&responses);
         let read = ctx.combine_and_read(&sessions, &responses);
-        out.figure("sessions_read", (sessions.len() - read.failed_sessions.len()) as f64);
+        out.figure(
+            "sessions_read",
+            (sessions.len() - read.failed_sessions.len()) as f64,
+        );
         if read.plaintexts.is_empty() {
             if let Some(c) = controls.first() {
                 out.blocked(c.clone());
             }
         }
         if !controls.is_empty() {
-            out.notes.push(format!("controls that refused: {}", controls.join(", ")));
+            out.notes
+                .push(format!("controls that refused: {}", controls.join(", ")));
         }
         out.recovered = read.plaintexts;
         Ok(out)

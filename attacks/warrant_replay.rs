@@ -67,7 +67,12 @@ impl Attack for WarrantReplay {
         }
         ctx.advance_to_end()?;
         // The legitimate case: a target the attacker does not choose, drawn from the senders.
-        let senders: BTreeSet<u32> = ctx.intercept().sessions.iter().map(|s| s.header.sender).collect();
+        let senders: BTreeSet<u32> = ctx
+            .intercept()
+            .sessions
+            .iter()
+            .map(|s| s.header.sender)
+            .collect();
         let senders: Vec<u32> = senders.into_iter().collect();
         let Some(&target) = senders.choose(&mut ctx.rng("target")) else {
             out.notes.push("no traffic".into());
@@ -96,7 +101,9 @@ impl Attack for WarrantReplay {
                     ctx.build_request(&warrant, &sessions, "replayer", rng.gen())
                 }
             };
-            let responses: Vec<ShareResponse> = (0..info.n).filter_map(|i| ctx.submit_request(i, &bytes, 2)).collect();
+            let responses: Vec<ShareResponse> = (0..info.n)
+                .filter_map(|i| ctx.submit_request(i, &bytes, 2))
+                .collect();
             let controls = refusal_controls(&responses);
             let released = shares_released(&responses);
             let got = ctx.combine_and_read(&sessions, &responses);
@@ -126,7 +133,10 @@ impl Attack for WarrantReplay {
             }
         }
         if !all_controls.is_empty() {
-            out.notes.push(format!("controls that refused: {}", all_controls.join(", ")));
+            out.notes.push(format!(
+                "controls that refused: {}",
+                all_controls.join(", ")
+            ));
         }
         out.recovered = read.into_iter().collect();
         Ok(out)
