@@ -147,12 +147,19 @@ fn target_substitution_resigned_by_the_planted_account_passes_the_signature_chec
 
 #[test]
 fn warrant_forgery_with_one_court_key_reads_everything_but_the_docket_shows_it() {
-    let c = cell("threshold-3of5", "warrant-forgery", &[]);
+    let c = cell("threshold-3of5", "warrant-forgery", &[("sessions", int(0))]);
     assert_eq!(c.exposure.fraction, 1.0);
+    assert_eq!(figure(&c, "sessions_read"), figure(&c, "sessions_covered"));
     assert_eq!(c.out_of_scope, c.exposure.messages);
     assert_eq!(figure(&c, "court_key_recovered"), 1);
     assert_eq!(figure(&c, "agents_asked"), 3, "only k agents are needed");
     assert_eq!(c.detected_by, vec!["docket-audit".to_string()]);
+    // The default requests a random 40 of the sessions (to bound the agents' pairings):
+    // every one of them opens.
+    let d = cell("threshold-3of5", "warrant-forgery", &[]);
+    assert_eq!(figure(&d, "sessions_requested"), 40);
+    assert_eq!(figure(&d, "sessions_read"), 40);
+    assert_eq!(d.exposure.messages, 40 * 5);
 }
 
 #[test]
@@ -163,7 +170,7 @@ fn warrant_forgery_against_a_threshold_court_needs_k_judges() {
     assert_eq!(figure(&one, "court_key_recovered"), 0);
     assert!(detected(&one, "agent-refusal"));
     assert!(!detected(&one, "docket-audit"));
-    let two = cell("hardened", "warrant-forgery", &[("judges_stolen", int(2))]);
+    let two = cell("hardened", "warrant-forgery", &[("judges_stolen", int(2)), ("sessions", int(0))]);
     assert_eq!(figure(&two, "court_key_recovered"), 1);
     // Epoch keys with retention 1: only the last epoch's sessions are still readable.
     assert_eq!(two.exposure.fraction, 0.25);
