@@ -4,10 +4,16 @@
 //! add `pub mod my_attack;` below and one line to [`REGISTRY`]. `escrowlab list`, the
 //! suite, `docs/ATTACKS.md` and the tests pick it up from there.
 
+pub mod agent_api;
+pub mod audit_tamper;
 pub mod common;
 pub mod endpoint_compromise;
 pub mod key_theft;
+pub mod scope_abuse;
 pub mod share_theft;
+pub mod target_substitution;
+pub mod warrant_forgery;
+pub mod warrant_replay;
 
 use crate::attack::Attack;
 
@@ -15,6 +21,11 @@ use crate::attack::Attack;
 pub static REGISTRY: &[&dyn Attack] = &[
     &key_theft::KeyTheft,
     &share_theft::ShareTheft,
+    &warrant_replay::WarrantReplay,
+    &scope_abuse::ScopeAbuse,
+    &target_substitution::TargetSubstitution,
+    &audit_tamper::AuditTamper,
+    &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
 ];
 

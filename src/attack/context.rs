@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::escrow::agent::ShareResponse;
-use crate::escrow::audit::AuditLog;
+use crate::escrow::audit::{AuditLog, Witness};
 use crate::escrow::court::{SignedWarrant, Warrant};
 use crate::escrow::field::{chip_check, EscrowField};
 use crate::lawful;
@@ -411,6 +411,40 @@ impl<'a> AttackCtx<'a> {
             docket: self.docket,
             tries: self.tries,
         }
+    }
+
+    /// The court issues (and dockets) a warrant for `targets` over `window` now, and hands
+    /// it to the officer *without* submitting any request: what an officer holding a valid,
+    /// unused warrant has. The warrant is counted as issued by the court (it covers its
+    /// scope for `out_of_scope`).
+    ///
+    /// # Errors
+    /// When the scheme has no court.
+    pub fn obtain_warrant(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<SignedWarrant> {
+        let now = self.world.now;
+        let warrant = Warrant {
+            case_id: case.to_string(),
+            targets,
+            from_epoch: window[0],
+            to_epoch: window[1],
+            issued: now,
+            expires: now + lawful::WARRANT_VALIDITY,
+            nonce: seed::derive(self.world.config.seed, "attack-nonce", &[self.docket.len() as u64])[..16]
+                .try_into()
+                .unwrap_or([0; 16]),
+            use_limit: self.world.config.scheme.warrant.use_limit,
+        };
+        let signed = lawful::issue_warrant(&self.world, warrant)?;
+        self.docket.push(signed.clone());
+        self.pristine = false;
+        Ok(signed)
+    }
+
+    /// What the outside audit witness holds (public checkpoints of every agent's chain
+    /// head), when the scheme's audit is witnessed. The attacker can read it, never
+    /// rewrite it.
+    pub fn audit_witness(&self) -> Option<Witness> {
+        (self.world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed).then(|| self.world.escrow.witness.clone())
     }
 }
 

@@ -119,6 +119,12 @@ impl EscrowField {
     fn signed_message(&self, header: &SessionHeader) -> Vec<u8> {
         Writer::tagged("eaf-sig").bytes(&header.encode()).bytes(&self.body()).bytes(&self.check).finish()
     }
+    /// (Re)signs the field for `header` with `signer`'s identity key, replacing any
+    /// signature: what whoever holds the key named as sender in `header` can do to any
+    /// field's bytes (the body and check are untouched).
+    pub fn resign(&mut self, header: &SessionHeader, signer: &SigningKey) {
+        self.sig = signer.sign(&self.signed_message(header)).to_bytes().to_vec();
+    }
 }
 
 fn wrap_ad(header: &SessionHeader, key_epoch: u32) -> Vec<u8> {
