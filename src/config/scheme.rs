@@ -327,6 +327,7 @@ impl Scheme {
     /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
     /// key, a wrong type, a missing required key, or a value out of range.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
+        ensure_not_empty(text, file, "a scheme needs at least `name`, `summary` and `[custody] kind`")?;
         let scheme: Scheme = toml::from_str(text).map_err(|e| {
             let (line, column) = match e.span() {
                 Some(span) => line_col(text, span.start),
@@ -612,6 +613,18 @@ pub(crate) fn config_error(file: &str, line: usize, column: usize, message: Stri
         },
         message,
     }
+}
+
+/// Refuses a file with nothing but whitespace and comments: almost always a mistake.
+pub(crate) fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()> {
+    let empty = text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    });
+    if empty {
+        return Err(config_error(file, 1, 1, format!("the file is empty: {hint}")));
+    }
+    Ok(())
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

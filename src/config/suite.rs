@@ -130,6 +130,7 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &'static [&'static dyn Attack],
     ) -> Result<Suite> {
+        super::scheme::ensure_not_empty(text, source, "a suite needs at least `schemes` (or `seed`) to be meaningful")?;
         let find = |id: &str| registry.iter().copied().find(|a| a.meta().id == id);
         let file: SuiteFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| super::scheme::line_col(text, s.start)).unwrap_or((1, 1));
