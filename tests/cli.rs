@@ -66,3 +66,32 @@ fn out_into_a_missing_directory_fails_before_any_work() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
 }
+
+#[test]
+fn suite_json_is_byte_identical_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("small.toml");
+    std::fs::write(
+        &suite,
+        "seed = 5\nschemes = [\"e2e-baseline\", \"single-key\", \"threshold-3of5\", \"hardened\"]\nattacks = \"all\"\n\
+         [population]\nusers = 20\nepochs = 3\nmessages_per_session = 3\n\
+         [sweep]\nshare-theft = { stolen = [2, 3] }\n",
+    )
+    .unwrap();
+    let run = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+            .args(["suite", suite.to_str().unwrap(), "--format", "json"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+    };
+    let one = run("1");
+    let two = run("2");
+    let four = run("4");
+    assert!(one.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&one.stderr));
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, four.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(v["schema"], "escrowlab-report/1");
+    assert!(v["results"].as_array().unwrap().len() >= 4);
+}
