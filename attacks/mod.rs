@@ -4,9 +4,14 @@
 //! add `pub mod my_attack;` below and one line to [`REGISTRY`]. `escrowlab list`, the
 //! suite, `docs/ATTACKS.md` and the tests pick it up from there.
 
+pub mod collusion;
 pub mod common;
+pub mod dealer;
 pub mod endpoint_compromise;
 pub mod key_theft;
+pub mod malicious_shares;
+pub mod mobile_adversary;
+pub mod rogue_agent;
 pub mod share_theft;
 
 use crate::attack::Attack;
@@ -15,6 +20,11 @@ use crate::attack::Attack;
 pub static REGISTRY: &[&dyn Attack] = &[
     &key_theft::KeyTheft,
     &share_theft::ShareTheft,
+    &mobile_adversary::MobileAdversary,
+    &dealer::Dealer,
+    &collusion::Collusion,
+    &rogue_agent::RogueAgent,
+    &malicious_shares::MaliciousShares,
     &endpoint_compromise::EndpointCompromise,
 ];
 
