@@ -48,6 +48,12 @@ static META: AttackMeta = AttackMeta {
             doc: "further agents breached after the leak (mode leak)",
         },
         ParamSpec {
+            name: "reuse_fields",
+            kind: ParamKind::Int { min: 0, max: 1_000_000 },
+            default: DefaultValue::Int(100),
+            doc: "other fields (under the same key) each case share set is tried on, in transcript order (0: all; mode reuse)",
+        },
+        ParamSpec {
             name: "at_epoch",
             kind: ParamKind::Int { min: 0, max: 1000 },
             default: DefaultValue::Int(2),
@@ -76,7 +82,7 @@ impl Attack for RogueAgent {
             return Ok(out);
         }
         match params.word("mode") {
-            "reuse" => reuse(ctx, &mut out)?,
+            "reuse" => reuse(ctx, params, &mut out)?,
             "combiner" => combiner(ctx, &mut out)?,
             _ => leak(ctx, params, &mut out)?,
         }
@@ -113,7 +119,11 @@ fn shares_of(case: &LawfulCase, idx: usize) -> Vec<(usize, Vec<u8>)> {
         .collect()
 }
 
-fn reuse(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
+fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
+    let limit = match params.int("reuse_fields") {
+        0 => usize::MAX,
+        n => n as usize,
+    };
     ctx.advance_to_end()?;
     let Some(case) = case_for_someone(ctx, "rogue-reuse")? else {
         out.notes
@@ -145,22 +155,17 @@ fn reuse(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
             opened_own += 1;
             out.recovered.extend(read_session(&transcript, s, &sk));
         }
-        // ... and are tried on every other field under the same key.
-        for other in transcript
+        // ... and are tried on other fields under the same key (up to `reuse_fields`).
+        let others = transcript
             .sessions
             .iter()
             .filter(|r| !in_case.contains(&r.header.session))
-        {
-            let Some(of) = other
-                .field
-                .as_ref()
-                .and_then(|f| EscrowField::decode(f).ok())
-            else {
-                continue;
-            };
-            if of.key_epoch != field.key_epoch {
-                continue;
-            }
+            .filter_map(|r| {
+                let f = r.field.as_ref().and_then(|f| EscrowField::decode(f).ok())?;
+                (f.key_epoch == field.key_epoch).then_some((r, f))
+            })
+            .take(limit);
+        for (other, of) in others {
             tries += 1;
             let key = b
                 .combine_raw(public, &shares, &of.te_ct)
