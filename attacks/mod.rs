@@ -6,9 +6,14 @@
 
 pub mod agent_api;
 pub mod audit_tamper;
+pub mod collusion;
 pub mod common;
+pub mod dealer;
 pub mod endpoint_compromise;
 pub mod key_theft;
+pub mod malicious_shares;
+pub mod mobile_adversary;
+pub mod rogue_agent;
 pub mod scope_abuse;
 pub mod share_theft;
 pub mod target_substitution;
@@ -21,10 +26,15 @@ use crate::attack::Attack;
 pub static REGISTRY: &[&dyn Attack] = &[
     &key_theft::KeyTheft,
     &share_theft::ShareTheft,
+    &mobile_adversary::MobileAdversary,
+    &dealer::Dealer,
+    &collusion::Collusion,
+    &rogue_agent::RogueAgent,
     &warrant_replay::WarrantReplay,
     &scope_abuse::ScopeAbuse,
     &target_substitution::TargetSubstitution,
     &audit_tamper::AuditTamper,
+    &malicious_shares::MaliciousShares,
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
 ];

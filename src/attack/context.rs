@@ -360,27 +360,8 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// When the scheme has no court.
     pub fn lawful_case(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<(SignedWarrant, Vec<u8>)> {
-        let now = self.world.now;
-        let warrant = Warrant {
-            case_id: case.to_string(),
-            targets,
-            from_epoch: window[0],
-            to_epoch: window[1],
-            issued: now,
-            expires: now + lawful::WARRANT_VALIDITY,
-            nonce: seed::derive(self.world.config.seed, "attack-nonce", &[self.docket.len() as u64])[..16]
-                .try_into()
-                .unwrap_or([0; 16]),
-            use_limit: self.world.config.scheme.warrant.use_limit,
-        };
-        let signed = lawful::issue_warrant(&self.world, warrant.clone())?;
-        self.docket.push(signed.clone());
-        let sessions = lawful::sessions_in_scope(&self.world, &warrant);
-        let bytes = lawful::build_request(&self.world, &signed, &sessions, &format!("officer:{case}"), signed.warrant.nonce);
-        let all: Vec<usize> = (0..self.world.escrow.n).collect();
-        lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
-        self.pristine = false;
-        Ok((signed, bytes))
+        let c = self.lawful_case_answers(case, targets, window)?;
+        Ok((c.warrant, c.request))
     }
 
     /// Combines per-session shares and reads the messages (the attacker's own combiner,
@@ -446,6 +427,63 @@ impl<'a> AttackCtx<'a> {
     pub fn audit_witness(&self) -> Option<Witness> {
         (self.world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed).then(|| self.world.escrow.witness.clone())
     }
+
+    /// `control_dealer`, handing out inconsistent shares: the dealer gives agent `victim`
+    /// a share off another polynomial, which does not match the published commitment.
+    /// Rebuilds the world from key generation on, like [`AttackCtx::control_dealer`].
+    ///
+    /// # Errors
+    /// Key generation errors.
+    pub fn control_dealer_inconsistent(&mut self, victim: usize) -> Result<()> {
+        self.record(Capability::ControlDealer, format!("key ceremony: inconsistent share to agent {victim}"));
+        let mut hooks = self.world.hooks.clone();
+        hooks.dealer_inconsistent = Some(victim);
+        let target = self.world.next_epoch;
+        self.world = World::new(self.world.config.clone(), hooks)?;
+        self.pristine = false;
+        while self.world.next_epoch < target {
+            self.world.step()?;
+        }
+        Ok(())
+    }
+
+    /// As [`AttackCtx::lawful_case`], also returning what the case produced: the sessions
+    /// requested (in request order) and every agent's answer. Whoever sits where the answers
+    /// arrive (the officer, the combiner, an agent in the loop) sees these.
+    ///
+    /// # Errors
+    /// When the scheme has no court.
+    pub fn lawful_case_answers(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<LawfulCase> {
+        let now = self.world.now;
+        let signed = self.obtain_warrant(case, targets, window)?;
+        let sessions = lawful::sessions_in_scope(&self.world, &signed.warrant);
+        let bytes = lawful::build_request(&self.world, &signed, &sessions, &format!("officer:{case}"), signed.warrant.nonce);
+        let all: Vec<usize> = (0..self.world.escrow.n).collect();
+        let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
+        Ok(LawfulCase { warrant: signed, request: bytes, sessions, responses })
+    }
+
+    /// `act_as_agent(i)` without releasing anything through the vault: the insider decides
+    /// what agent `i` sends (e.g. replaces its answers before they leave).
+    pub fn act_as_agent_sender(&mut self, i: usize) {
+        if !self.agents_compromised.contains(&i) {
+            self.record(Capability::ActAsAgent, format!("agent {i} (controls its answers)"));
+            self.agents_compromised.insert(i);
+        }
+    }
+}
+
+/// What a lawful case run through [`AttackCtx::lawful_case_answers`] produced.
+#[derive(Clone, Debug)]
+pub struct LawfulCase {
+    /// The warrant the court issued.
+    pub warrant: SignedWarrant,
+    /// The request bytes sent to every agent.
+    pub request: Vec<u8>,
+    /// The sessions requested, in request order (answers' items follow this order).
+    pub sessions: Vec<u32>,
+    /// Every agent's answer.
+    pub responses: Vec<ShareResponse>,
 }
 
 /// What the runner measures after an attack.

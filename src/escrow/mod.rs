@@ -12,6 +12,7 @@ use crate::config::scheme::{AuditMode, CustodyKind, Keygen, Lifetime, Scheme};
 use crate::error::Result;
 use crate::secret::Scalar;
 use crate::seed;
+use crate::world::Detection;
 use agent::{Agent, AgentEnv, Policy, ShareResponse};
 use audit::Witness;
 use court::Court;
@@ -54,9 +55,22 @@ pub struct EscrowSystem {
     pub verify_shares: bool,
     /// Dealer copies of master secrets, kept only when the dealer is compromised.
     pub dealer_copies: Vec<(u32, Scalar)>,
-    capture_dealer: bool,
+    /// Detections raised inside the escrow system (an agent whose share fails the
+    /// commitment check at key creation). The world moves them into its own list.
+    pub detections: Vec<Detection>,
+    dealer: DealerConduct,
     seed: u64,
     scheme: Scheme,
+}
+
+/// How the dealer of a key ceremony behaves (honest: the default, which keeps nothing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DealerConduct {
+    /// The dealer keeps its copy of every master secret it generates.
+    pub keep_copies: bool,
+    /// The dealer hands this agent a share off another polynomial, which does not match the
+    /// published commitment.
+    pub inconsistent_share_to: Option<usize>,
 }
 
 impl EscrowSystem {
@@ -66,6 +80,15 @@ impl EscrowSystem {
     /// # Errors
     /// As key generation.
     pub fn new(scheme: &Scheme, backend: BackendKind, seed: u64, capture_dealer: bool) -> Result<Self> {
+        Self::with_dealer(scheme, backend, seed, DealerConduct { keep_copies: capture_dealer, inconsistent_share_to: None })
+    }
+
+    /// As [`EscrowSystem::new`], with the dealer behaving as `dealer` says (a DKG has no
+    /// dealer, so `dealer` changes nothing there).
+    ///
+    /// # Errors
+    /// As key generation.
+    pub fn with_dealer(scheme: &Scheme, backend: BackendKind, seed: u64, dealer: DealerConduct) -> Result<Self> {
         let b = backend.instance()?;
         let (k, n) = (scheme.k().max(1), scheme.n().max(1));
         let policy = Policy {
@@ -101,7 +124,8 @@ impl EscrowSystem {
             family_key: seed::derive(seed, "family-key", &[]),
             verify_shares: scheme.combiner.verify_shares,
             dealer_copies: Vec::new(),
-            capture_dealer,
+            detections: Vec::new(),
+            dealer,
             seed,
             scheme: scheme.clone(),
         };
@@ -140,17 +164,32 @@ impl EscrowSystem {
     }
 
     fn create_key(&mut self, key_epoch: u32) -> Result<()> {
-        let km = self.keygen(key_epoch)?;
-        if self.capture_dealer {
-            if let Some(m) = &km.dealer_master {
+        let mut km = self.keygen(key_epoch)?;
+        // Only a dealer (a key generation that computed the master secret) can misbehave.
+        if let Some(m) = &km.dealer_master {
+            if self.dealer.keep_copies {
                 self.dealer_copies.push((key_epoch, m.clone()));
             }
+            if let Some(victim) = self.dealer.inconsistent_share_to.filter(|&v| v < km.shares.len()) {
+                let s = seed::derive(self.seed, "dealer-inconsistent", &[key_epoch as u64]);
+                let other = self.b().dealer_keygen(self.k.min(km.shares.len()), km.shares.len(), s)?;
+                km.shares[victim] = other.shares[victim].clone();
+            }
         }
-        // Every agent checks its share against the published commitment.
-        for (agent, share) in self.agents.iter_mut().zip(km.shares) {
+        // Every agent checks its share against the published commitment and reports a
+        // mismatch (it keeps the share: it has no other).
+        let b = self.b();
+        for (i, (agent, share)) in self.agents.iter_mut().zip(km.shares).enumerate() {
+            if !b.share_matches_commitment(&km.public, i, &share)? {
+                self.detections.push(Detection {
+                    control: "share-commitment-check".into(),
+                    epoch: key_epoch,
+                    detail: format!("agent {i}: its share of key {key_epoch} does not match the published commitment"),
+                });
+            }
             agent.vault.put(key_epoch, share);
         }
-        self.master_keys.insert(key_epoch, self.b().master_public_key(&km.public)?);
+        self.master_keys.insert(key_epoch, b.master_public_key(&km.public)?);
         self.keys.insert(key_epoch, km.public);
         self.generation.insert(key_epoch, 0);
         Ok(())

@@ -11,7 +11,7 @@ use crate::config::limits;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::escrow::field::{EscrowField, FieldEnv};
-use crate::escrow::EscrowSystem;
+use crate::escrow::{DealerConduct, EscrowSystem};
 use crate::secret::Key32;
 use crate::seed;
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -216,6 +216,9 @@ pub struct GhostHook {
 pub struct Hooks {
     /// The dealer keeps its copies of master secrets.
     pub capture_dealer: bool,
+    /// The dealer hands this agent a share that does not match the published commitment
+    /// (honoured only where a dealer generates keys).
+    pub dealer_inconsistent: Option<usize>,
     /// A ghost participant.
     pub ghost: Option<GhostHook>,
     /// From an epoch on, clients escrow to this public key set instead.
@@ -277,7 +280,9 @@ impl World {
         let users = config.population.users;
         let directory = (0..users).map(|u| identity_key(s, u).verifying_key()).collect();
         let conversations = make_conversations(&config.population, s);
-        let escrow = EscrowSystem::new(&config.scheme, config.backend, s, hooks.capture_dealer)?;
+        let conduct = DealerConduct { keep_copies: hooks.capture_dealer, inconsistent_share_to: hooks.dealer_inconsistent };
+        let mut escrow = EscrowSystem::with_dealer(&config.scheme, config.backend, s, conduct)?;
+        let detections = std::mem::take(&mut escrow.detections);
         Ok(World {
             config,
             directory,
@@ -288,7 +293,7 @@ impl World {
             hooks,
             next_epoch: 0,
             now: 0,
-            detections: Vec::new(),
+            detections,
             rejected_sessions: BTreeSet::new(),
         })
     }
@@ -340,6 +345,7 @@ impl World {
             return Ok(());
         }
         self.escrow.begin_epoch(epoch)?;
+        self.detections.append(&mut self.escrow.detections);
         self.now = epoch as u64 * TICKS_PER_EPOCH;
         self.next_epoch += 1;
         if epoch == self.epochs() {
@@ -367,6 +373,8 @@ impl World {
             self.detections.append(&mut out.detections);
             self.transcript.sessions.push(out.record);
         }
+        // The epoch is over: the clock stands at the start of the next one.
+        self.now = (epoch as u64 + 1) * TICKS_PER_EPOCH;
         Ok(())
     }
 

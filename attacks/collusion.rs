@@ -1,0 +1,128 @@
+//! `collusion`: `colluders` agents release decryption shares for every field in the
+//! transcript, with no warrant and no audit record, and combine them.
+
+use crate::prelude::*;
+
+/// k agents collude without a warrant.
+pub struct Collusion;
+
+static META: AttackMeta = AttackMeta {
+    id: "collusion",
+    title: "Agents collude without a warrant",
+    actor: "insiders at several escrow agents",
+    capabilities: &[Capability::Intercept, Capability::ActAsAgent],
+    description: "At the start of epoch `at_epoch` (default: after the last epoch) agents \
+        0..colluders act outside the protocol: each releases its decryption share for every escrow \
+        field in the intercepted transcript, with no warrant check and no audit record. The \
+        colluders trust one another, so they combine with the crate's raw combine and let the \
+        AEAD tag of the wrapped session key confirm the result (one pairing-free check per field \
+        instead of a pairing per share), then open the messages. With k colluders every field \
+        whose key they still hold opens; fewer than k shares interpolate to a wrong key and the \
+        tag rejects it. Epoch keys with short retention limit the damage to the keys still live.",
+    references: &[
+        "Abelson et al., The Risks of Key Recovery, Key Escrow, and Trusted Third-Party Encryption, 1997",
+        "Liu, Ryan & Chen, Accountable Escrow / ARLEAS, 2014",
+    ],
+    params: &[
+        ParamSpec {
+            name: "colluders",
+            kind: ParamKind::Int { min: 0, max: 64 },
+            default: DefaultValue::Int(3),
+            doc: "number of colluding agents (agents 0..colluders)",
+        },
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: -1, max: 1000 },
+            default: DefaultValue::Int(-1),
+            doc: "epoch at whose start they collude (-1: after the last epoch)",
+        },
+    ],
+};
+
+impl Attack for Collusion {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, scheme: &Scheme) -> Exposure {
+        match scheme.custody.kind {
+            CustodyKind::None => Exposure::no("no escrow key exists"),
+            _ => Exposure::yes(format!(
+                "any {} of {} agents can release shares; nothing binds a release to a record someone else checks",
+                scheme.k(),
+                scheme.n()
+            )),
+        }
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        let info = ctx.info();
+        if info.n == 0 {
+            out.blocked("no-escrow");
+            return Ok(out);
+        }
+        let colluders = (params.int("colluders") as usize).min(info.n);
+        match params.int("at_epoch") {
+            -1 => ctx.advance_to_end()?,
+            e => ctx.advance_to(e as u32)?,
+        }
+        let b = ctx.backend();
+        let publics = ctx.escrow_public_keys();
+        let transcript = ctx.intercept().clone();
+        let (mut opened, mut no_key, mut failed, mut shares_released) =
+            (0usize, 0usize, 0usize, 0usize);
+        for rec in &transcript.sessions {
+            let Some(field) = rec.field.as_ref().and_then(|f| EscrowField::decode(f).ok()) else {
+                continue;
+            };
+            let Some(public) = publics.get(&field.key_epoch) else {
+                no_key += 1;
+                continue;
+            };
+            let shares: Vec<(usize, Vec<u8>)> = (0..colluders)
+                .filter_map(|i| ctx.act_as_agent(i, &field).map(|s| (i, s)))
+                .collect();
+            shares_released += shares.len();
+            if shares.is_empty() {
+                no_key += 1;
+                continue;
+            }
+            let key = b
+                .combine_raw(public, &shares, &field.te_ct)
+                .ok()
+                .and_then(|w| unwrap_session_key(&w, &rec.header, &field));
+            match key {
+                Some(sk) => {
+                    opened += 1;
+                    out.recovered
+                        .extend(read_session(&transcript, rec.header.session, &sk));
+                }
+                None => failed += 1,
+            }
+        }
+        // The rest of the run happens without them (so every cell measures the same world).
+        ctx.advance_to_end()?;
+        out.figure("colluders", colluders as f64);
+        out.figure("shares_released", shares_released as f64);
+        out.figure("sessions_opened", opened as f64);
+        out.figure("sessions_key_destroyed", no_key as f64);
+        out.figure("sessions_combine_failed", failed as f64);
+        if opened == 0 {
+            if colluders < info.k {
+                out.blocked("threshold-custody");
+                out.notes.push(format!(
+                    "{colluders} colluder(s), {} shares needed: every combine failed its tag",
+                    info.k
+                ));
+            } else if no_key > 0 {
+                out.blocked("retention");
+                out.notes
+                    .push("every field's key was destroyed before the collusion".into());
+            }
+        } else {
+            out.notes.push(format!(
+                "{opened} session(s) opened with no warrant and no audit record; {no_key} were escrowed to keys already destroyed"
+            ));
+        }
+        Ok(out)
+    }
+}

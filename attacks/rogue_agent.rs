@@ -1,0 +1,299 @@
+//! `rogue-agent`: one insider agent or a rogue combiner tries to get more than a warrant
+//! gives: reuse a case's shares on other fields, leak its key share, or rebuild the master
+//! key from what a combiner receives.
+
+use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use crate::attack::context::LawfulCase;
+use crate::prelude::*;
+
+/// One rogue agent, or a rogue combiner.
+pub struct RogueAgent;
+
+static META: AttackMeta = AttackMeta {
+    id: "rogue-agent",
+    title: "One rogue agent or rogue combiner",
+    actor: "insider at one agent, or at law enforcement's combiner",
+    capabilities: &[Capability::Intercept, Capability::CompromiseAgent],
+    description: "Three insider moves. `reuse`: a lawful case runs for one target; the insider \
+        takes every agent's decryption shares for the target's fields and applies them to every \
+        other field in the transcript (combine, then unwrap the session key): shares are \
+        per-ciphertext, so nothing outside the warrant opens. `leak`: agent `agent` leaks its vault \
+        share at epoch `at_epoch`; the attacker breaches `extra_breaches` further agents and \
+        interpolates: the leak lowers the bar to k - 1 breaches, no further. `combiner`: the \
+        combiner of a lawful case tries to rebuild the master key from what it receives; it only \
+        ever receives decryption shares (group elements bound to one ciphertext), never key \
+        shares, so interpolating them as scalars yields nothing that matches the master key.",
+    references: &[
+        "Abelson et al., The Risks of Key Recovery, 1997",
+        "Boneh, Boyen & Halevi, Chosen Ciphertext Secure Public Key Threshold Encryption Without Random Oracles, 2006",
+        "Shoup & Gennaro, Securing Threshold Cryptosystems against Chosen Ciphertext Attack, 1998",
+    ],
+    params: &[
+        ParamSpec {
+            name: "mode",
+            kind: ParamKind::Choice(&["leak", "reuse", "combiner"]),
+            default: DefaultValue::Str("leak"),
+            doc: "leak: the agent leaks its share; reuse: a case's shares on other fields; combiner: rebuild from received shares",
+        },
+        ParamSpec {
+            name: "agent",
+            kind: ParamKind::Int { min: 0, max: 63 },
+            default: DefaultValue::Int(0),
+            doc: "the rogue agent (mode leak)",
+        },
+        ParamSpec {
+            name: "extra_breaches",
+            kind: ParamKind::Int { min: 0, max: 63 },
+            default: DefaultValue::Int(0),
+            doc: "further agents breached after the leak (mode leak)",
+        },
+        ParamSpec {
+            name: "reuse_fields",
+            kind: ParamKind::Int { min: 0, max: 1_000_000 },
+            default: DefaultValue::Int(100),
+            doc: "other fields (under the same key) each case share set is tried on, in transcript order (0: all; mode reuse)",
+        },
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: 0, max: 1000 },
+            default: DefaultValue::Int(2),
+            doc: "epoch at whose start the leak and breaches happen (mode leak)",
+        },
+    ],
+};
+
+impl Attack for RogueAgent {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, scheme: &Scheme) -> Exposure {
+        if scheme.custody.kind == CustodyKind::None {
+            return Exposure::no("no escrow key exists");
+        }
+        Exposure::yes(format!(
+            "one insider's share lowers the bar to {} more breach(es); per-ciphertext shares stop reuse",
+            scheme.k().saturating_sub(1)
+        ))
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        if ctx.info().n == 0 {
+            out.blocked("no-escrow");
+            return Ok(out);
+        }
+        match params.word("mode") {
+            "reuse" => reuse(ctx, params, &mut out)?,
+            "combiner" => combiner(ctx, &mut out)?,
+            _ => leak(ctx, params, &mut out)?,
+        }
+        Ok(out)
+    }
+}
+
+/// A lawful case for the first seeded user with traffic in the last epoch.
+fn case_for_someone(ctx: &mut AttackCtx, label: &str) -> Result<Option<LawfulCase>> {
+    let info = ctx.info();
+    let last = info.epochs.saturating_sub(1);
+    let mut rng = ctx.rng(label);
+    for attempt in 0..32 {
+        let target = rng.gen_range(0..info.users);
+        let c =
+            ctx.lawful_case_answers(&format!("{label}-{attempt}"), vec![target], [last, last])?;
+        if !c.sessions.is_empty() {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
+/// The released shares of item `idx` of a case, as `(agent, share)`.
+fn shares_of(case: &LawfulCase, idx: usize) -> Vec<(usize, Vec<u8>)> {
+    case.responses
+        .iter()
+        .filter_map(|r| {
+            r.items
+                .get(idx)
+                .and_then(|o| o.as_ref().ok())
+                .map(|s| (r.agent, s.clone()))
+        })
+        .collect()
+}
+
+fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
+    let limit = match params.int("reuse_fields") {
+        0 => usize::MAX,
+        n => n as usize,
+    };
+    ctx.advance_to_end()?;
+    let Some(case) = case_for_someone(ctx, "rogue-reuse")? else {
+        out.notes
+            .push("no target had traffic in the last epoch".into());
+        return Ok(());
+    };
+    let b = ctx.backend();
+    let publics = ctx.escrow_public_keys();
+    let transcript = ctx.intercept().clone();
+    let in_case: BTreeSet<u32> = case.sessions.iter().copied().collect();
+    let (mut tries, mut opened_other, mut opened_own) = (0u64, 0usize, 0usize);
+    for (idx, &s) in case.sessions.iter().enumerate() {
+        let shares = shares_of(&case, idx);
+        let Some(rec) = transcript.sessions.get(s as usize) else {
+            continue;
+        };
+        let Some(field) = transcript.field(s) else {
+            continue;
+        };
+        let Some(public) = publics.get(&field.key_epoch) else {
+            continue;
+        };
+        // The shares open their own field (what the warrant allows) ...
+        if let Some(sk) = b
+            .combine_raw(public, &shares, &field.te_ct)
+            .ok()
+            .and_then(|w| unwrap_session_key(&w, &rec.header, &field))
+        {
+            opened_own += 1;
+            out.recovered.extend(read_session(&transcript, s, &sk));
+        }
+        // ... and are tried on other fields under the same key (up to `reuse_fields`).
+        let others = transcript
+            .sessions
+            .iter()
+            .filter(|r| !in_case.contains(&r.header.session))
+            .filter_map(|r| {
+                let f = r.field.as_ref().and_then(|f| EscrowField::decode(f).ok())?;
+                (f.key_epoch == field.key_epoch).then_some((r, f))
+            })
+            .take(limit);
+        for (other, of) in others {
+            tries += 1;
+            let key = b
+                .combine_raw(public, &shares, &of.te_ct)
+                .ok()
+                .and_then(|w| unwrap_session_key(&w, &other.header, &of));
+            if let Some(sk) = key {
+                opened_other += 1;
+                out.recovered
+                    .extend(read_session(&transcript, other.header.session, &sk));
+            }
+        }
+    }
+    ctx.count_tries(tries);
+    out.figure("warranted_sessions", case.sessions.len() as f64);
+    out.figure("warranted_sessions_opened", opened_own as f64);
+    out.figure("reuse_tries", tries as f64);
+    out.figure("other_sessions_opened", opened_other as f64);
+    if opened_other == 0 {
+        out.blocked("per-ciphertext-shares");
+        out.notes.push(format!(
+            "the case's shares opened its own {opened_own} session(s) and none of {tries} reuse tries on other fields"
+        ));
+    }
+    Ok(())
+}
+
+fn leak(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
+    let info = ctx.info();
+    let agent = (params.int("agent") as usize).min(info.n - 1);
+    let extra = (params.int("extra_breaches") as usize).min(info.n - 1);
+    ctx.advance_to(params.int("at_epoch") as u32)?;
+    // The rogue agent hands over its vault: what a breach of it would take.
+    let mut loot = vec![(agent, ctx.compromise_agent(agent)?)];
+    for i in (0..info.n).filter(|&i| i != agent).take(extra) {
+        loot.push((i, ctx.compromise_agent(i)?));
+    }
+    ctx.advance_to_end()?;
+    let b = ctx.backend();
+    let master_pks = ctx.escrow_master_keys();
+    let mut masters = BTreeMap::new();
+    for (ke, shares) in shares_by_key(&loot) {
+        if let Some(m) = master_pks
+            .get(&ke)
+            .and_then(|pk| rebuild_master(b, &shares, pk))
+        {
+            masters.insert(ke, m);
+        }
+    }
+    out.figure("agents_to_corrupt", info.k.saturating_sub(1) as f64);
+    out.figure("extra_breaches", extra as f64);
+    out.figure("keys_recovered", masters.len() as f64);
+    if masters.is_empty() {
+        out.blocked("threshold-custody");
+        out.notes.push(format!(
+            "the leaked share plus {extra} stolen one(s) is {} of the {} needed",
+            extra + 1,
+            info.k
+        ));
+    } else {
+        out.notes.push(format!(
+            "the leaked share plus {extra} stolen one(s) rebuilt {} key(s)",
+            masters.len()
+        ));
+    }
+    let transcript = ctx.intercept().clone();
+    out.recovered = read_with_masters(b, &transcript, &masters);
+    Ok(())
+}
+
+/// A decryption share's bytes read as a canonical scalar: the first 32 bytes with the top
+/// bits cleared so they lie below the group order.
+fn as_scalar(bytes: &[u8]) -> Scalar {
+    let mut s = [0u8; 32];
+    let n = bytes.len().min(32);
+    s[..n].copy_from_slice(&bytes[..n]);
+    s[0] &= 0x3f;
+    Scalar(s)
+}
+
+fn combiner(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
+    ctx.advance_to_end()?;
+    let Some(case) = case_for_someone(ctx, "rogue-combiner")? else {
+        out.notes
+            .push("no target had traffic in the last epoch".into());
+        return Ok(());
+    };
+    let b = ctx.backend();
+    let master_pks = ctx.escrow_master_keys();
+    let transcript = ctx.intercept().clone();
+    let k = ctx.info().k;
+    let mut attempts = 0u64;
+    let mut masters = BTreeMap::new();
+    for (idx, &s) in case.sessions.iter().enumerate() {
+        let Some(field) = transcript.field(s) else {
+            continue;
+        };
+        let Some(mpk) = master_pks.get(&field.key_epoch) else {
+            continue;
+        };
+        let shares = shares_of(&case, idx);
+        // Everything the combiner received, read as points of the sharing polynomial.
+        let points: Vec<(usize, Scalar)> = shares.iter().map(|(i, d)| (*i, as_scalar(d))).collect();
+        for take in [k.min(points.len()), points.len()] {
+            attempts += 1;
+            if let Some(m) = rebuild_master(b, &points[..take], mpk) {
+                masters.insert(field.key_epoch, m);
+            }
+        }
+    }
+    // The combiner's legitimate work: combining the shares of the warranted sessions.
+    let read = ctx.combine_and_read(&case.sessions, &case.responses);
+    out.recovered = read.plaintexts;
+    out.recovered
+        .extend(read_with_masters(b, &transcript, &masters));
+    out.figure("rebuild_attempts", attempts as f64);
+    out.figure("keys_recovered", masters.len() as f64);
+    out.figure("warranted_sessions", case.sessions.len() as f64);
+    out.figure(
+        "warranted_sessions_failed",
+        read.failed_sessions.len() as f64,
+    );
+    if masters.is_empty() {
+        out.blocked("share-decryption-only");
+        out.notes.push(
+            "the combiner receives only decryption shares, bound to one ciphertext each; read as scalars they \
+             interpolate to nothing that matches the master key"
+                .into(),
+        );
+    }
+    Ok(())
+}
