@@ -6,7 +6,11 @@
 
 pub mod common;
 pub mod endpoint_compromise;
+pub mod escrow_key_substitution;
+pub mod field_forgery;
+pub mod ghost;
 pub mod key_theft;
+pub mod rogue_endpoints;
 pub mod share_theft;
 
 use crate::attack::Attack;
@@ -15,6 +19,10 @@ use crate::attack::Attack;
 pub static REGISTRY: &[&dyn Attack] = &[
     &key_theft::KeyTheft,
     &share_theft::ShareTheft,
+    &field_forgery::FieldForgery,
+    &rogue_endpoints::RogueEndpoints,
+    &ghost::Ghost,
+    &escrow_key_substitution::EscrowKeySubstitution,
     &endpoint_compromise::EndpointCompromise,
 ];
 
