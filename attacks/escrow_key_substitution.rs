@@ -11,7 +11,8 @@ static META: AttackMeta = AttackMeta {
     title: "Escrow key substitution",
     actor: "whoever controls client configuration or updates",
     capabilities: &[Capability::ControlClient, Capability::Intercept],
-    description: "Generates a key set of its own and pushes its public key to every client through \
+    description:
+        "Generates a key set of its own and pushes its public key to every client through \
         the update channel at epoch `at_epoch`. From then on clients escrow session keys to the \
         attacker instead of the agents (each field still names the genuine key epoch). The \
         attacker decrypts every field in the intercepted transcript with its own secret, unwraps \
@@ -25,8 +26,18 @@ static META: AttackMeta = AttackMeta {
         "Melara et al., CONIKS: Bringing Key Transparency to End Users, 2015",
     ],
     params: &[
-        ParamSpec { name: "at_epoch", kind: ParamKind::Int { min: 0, max: 1000 }, default: DefaultValue::Int(1), doc: "epoch from which clients use the pushed key" },
-        ParamSpec { name: "targets", kind: ParamKind::Int { min: 1, max: 1000 }, default: DefaultValue::Int(2), doc: "users law enforcement serves a warrant on" },
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: 0, max: 1000 },
+            default: DefaultValue::Int(1),
+            doc: "epoch from which clients use the pushed key",
+        },
+        ParamSpec {
+            name: "targets",
+            kind: ParamKind::Int { min: 1, max: 1000 },
+            default: DefaultValue::Int(2),
+            doc: "users law enforcement serves a warrant on",
+        },
     ],
 };
 
@@ -48,7 +59,10 @@ impl Attack for EscrowKeySubstitution {
         let info = ctx.info();
         if info.scheme.custody.kind == CustodyKind::None {
             out.blocked("no-escrow");
-            out.notes.push("not applicable: plain end-to-end encryption has no escrow key to substitute".into());
+            out.notes.push(
+                "not applicable: plain end-to-end encryption has no escrow key to substitute"
+                    .into(),
+            );
             return Ok(out);
         }
         let at_epoch = (params.int("at_epoch") as u32).min(info.epochs);
@@ -66,22 +80,37 @@ impl Attack for EscrowKeySubstitution {
         let b = ctx.backend();
         let transcript = ctx.intercept().clone();
         let (mut fields, mut opened) = (0usize, 0usize);
-        for rec in transcript.sessions.iter().filter(|r| r.header.epoch >= at_epoch) {
-            let Some(field) = transcript.field(rec.header.session) else { continue };
+        for rec in transcript
+            .sessions
+            .iter()
+            .filter(|r| r.header.epoch >= at_epoch)
+        {
+            let Some(field) = transcript.field(rec.header.session) else {
+                continue;
+            };
             fields += 1;
-            let Ok(Some(w)) = b.decrypt_with_scalar(&master, &field.te_ct) else { continue };
-            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else { continue };
+            let Ok(Some(w)) = b.decrypt_with_scalar(&master, &field.te_ct) else {
+                continue;
+            };
+            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+                continue;
+            };
             opened += 1;
-            out.recovered.extend(read_session(&transcript, rec.header.session, &sk));
+            out.recovered
+                .extend(read_session(&transcript, rec.header.session, &sk));
         }
         out.figure("fields_tried", fields as f64);
         out.figure("fields_opened", opened as f64);
         if fields > 0 && opened == 0 {
             if info.scheme.client.pin_escrow_key {
                 out.blocked("key-pinning");
-                out.notes.push("clients kept the pinned escrow key; no field is encrypted to the attacker".into());
+                out.notes.push(
+                    "clients kept the pinned escrow key; no field is encrypted to the attacker"
+                        .into(),
+                );
             } else {
-                out.notes.push("no field opened with the attacker's key".into());
+                out.notes
+                    .push("no field opened with the attacker's key".into());
             }
         }
         // Law enforcement serves a warrant on users active since the push, over the epochs
@@ -95,18 +124,33 @@ impl Attack for EscrowKeySubstitution {
             .into_iter()
             .collect();
         senders.shuffle(&mut rng);
-        let targets: Vec<u32> = senders.into_iter().take(params.int("targets") as usize).collect();
+        let targets: Vec<u32> = senders
+            .into_iter()
+            .take(params.int("targets") as usize)
+            .collect();
         let live_from = ctx.escrow_public_keys().keys().next().copied().unwrap_or(0);
-        let from = if info.scheme.custody.lifetime == Lifetime::Epoch { live_from.max(at_epoch) } else { at_epoch };
+        let from = if info.scheme.custody.lifetime == Lifetime::Epoch {
+            live_from.max(at_epoch)
+        } else {
+            at_epoch
+        };
         let to = info.epochs.saturating_sub(1);
         if !targets.is_empty() && from <= to {
             let case = ctx.lawful_case_answers("escrow-key-substitution", targets, [from, to])?;
             let read = ctx.combine_and_read(&case.sessions, &case.responses);
             if !case.sessions.is_empty() {
                 out.figure("lawful_sessions", case.sessions.len() as f64);
-                out.figure("lawful_fail_fraction", read.failed_sessions.len() as f64 / case.sessions.len() as f64);
+                out.figure(
+                    "lawful_fail_fraction",
+                    read.failed_sessions.len() as f64 / case.sessions.len() as f64,
+                );
             }
-            let refused = case.responses.iter().flat_map(|r| r.items.iter()).filter(|i| i.is_err()).count();
+            let refused = case
+                .responses
+                .iter()
+                .flat_map(|r| r.items.iter())
+                .filter(|i| i.is_err())
+                .count();
             out.notes.push(format!(
                 "lawful case over epochs {from}..={to}: {} of {} sessions failed to open, {refused} item(s) refused by agents",
                 read.failed_sessions.len(),

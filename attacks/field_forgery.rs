@@ -63,8 +63,12 @@ impl Attack for FieldForgery {
                 "a {}-bit chip check: about 2^{} tries through the sender's own chip",
                 scheme.field.checksum_bits, scheme.field.checksum_bits
             )),
-            Binding::Signed => Exposure::no("a 256-bit chip check and a signature: out of brute-force reach"),
-            Binding::Recompute => Exposure::no("recipients recompute the field from the session key"),
+            Binding::Signed => {
+                Exposure::no("a 256-bit chip check and a signature: out of brute-force reach")
+            }
+            Binding::Recompute => {
+                Exposure::no("recipients recompute the field from the session key")
+            }
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -72,7 +76,8 @@ impl Attack for FieldForgery {
         let info = ctx.info();
         if info.scheme.custody.kind == CustodyKind::None {
             out.blocked("no-escrow");
-            out.notes.push("plain end-to-end encryption: there is no escrow field to forge".into());
+            out.notes
+                .push("plain end-to-end encryption: there is no escrow field to forge".into());
             return Ok(out);
         }
         // Epoch 0's traffic has happened, so every scheme (also epoch keys) has a live key.
@@ -85,10 +90,15 @@ impl Attack for FieldForgery {
                     info.scheme.field.checksum_bits
                 ));
             } else {
-                out.notes.push(format!("bits = {bits_param} ignored: the scheme's binding is not a checksum"));
+                out.notes.push(format!(
+                    "bits = {bits_param} ignored: the scheme's binding is not a checksum"
+                ));
             }
         }
-        let rule = BindingRule::from_scheme(ctx.info().scheme.field.binding, ctx.info().scheme.field.checksum_bits);
+        let rule = BindingRule::from_scheme(
+            ctx.info().scheme.field.binding,
+            ctx.info().scheme.field.checksum_bits,
+        );
         let bits = rule.check_bits();
         let mut trials = params.int("trials");
         if rule == BindingRule::Recompute && trials > RECOMPUTE_TRIALS {
@@ -106,7 +116,12 @@ impl Attack for FieldForgery {
         let peer = (sender + 1 + rng.gen_range(0..info.users - 1)) % info.users;
         ctx.control_client(sender, RogueMode::Garbage);
         let identity = ctx.client_identity(sender);
-        let key_epoch = ctx.escrow_public_keys().keys().next_back().copied().unwrap_or(0);
+        let key_epoch = ctx
+            .escrow_public_keys()
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(0);
         let epoch = ctx.epoch();
         let mut members = vec![sender, peer];
         members.sort_unstable();
@@ -116,13 +131,25 @@ impl Attack for FieldForgery {
         let mut refusal: Option<(String, String)> = None;
         for t in 0..trials as u32 {
             // A session of the attacker's own: a made-up header and a fresh session key.
-            let header = SessionHeader { session: u32::MAX - t, conv: u32::MAX, epoch, sender, members: members.clone() };
+            let header = SessionHeader {
+                session: u32::MAX - t,
+                conv: u32::MAX,
+                epoch,
+                sender,
+                members: members.clone(),
+            };
             let session_key = Key32(rng.gen());
             let mut te_ct = vec![0u8; 256];
             rng.fill(&mut te_ct[..]);
             let mut wrapped = vec![0u8; 48];
             rng.fill(&mut wrapped[..]);
-            let mut field = EscrowField { key_epoch, te_ct, wrapped, check: Vec::new(), sig: Vec::new() };
+            let mut field = EscrowField {
+                key_epoch,
+                te_ct,
+                wrapped,
+                check: Vec::new(),
+                sig: Vec::new(),
+            };
             let mut passed = false;
             let mut tries = 0u64;
             if rule == BindingRule::Recompute {
@@ -153,7 +180,9 @@ impl Attack for FieldForgery {
             match ctx.recipient_accepts(&header, &session_key, &field) {
                 Ok(()) if passed => accepted += 1,
                 Ok(()) => {}
-                Err(Error::Refused { control, reason }) => refusal = Some((control.to_string(), reason)),
+                Err(Error::Refused { control, reason }) => {
+                    refusal = Some((control.to_string(), reason))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -168,19 +197,27 @@ impl Attack for FieldForgery {
             ));
         }
         if let Some((control, reason)) = refusal {
-            out.notes.push(format!("recipient refused the forged field: {reason}"));
+            out.notes
+                .push(format!("recipient refused the forged field: {reason}"));
             out.detected("recipient-field-check");
             if accepted == 0 {
                 out.blocked(control);
             }
         }
-        out.notes.push("exposure is 0 by design: the attack hides the sender's own traffic, it reads no one's".into());
+        out.notes.push(
+            "exposure is 0 by design: the attack hides the sender's own traffic, it reads no one's"
+                .into(),
+        );
         Ok(out)
     }
 }
 
 /// The rogue sender's own signature over its forged field (as an honest client signs).
-fn sign_field(id: &ed25519_dalek::SigningKey, header: &SessionHeader, field: &EscrowField) -> Vec<u8> {
+fn sign_field(
+    id: &ed25519_dalek::SigningKey,
+    header: &SessionHeader,
+    field: &EscrowField,
+) -> Vec<u8> {
     use ed25519_dalek::Signer;
     id.sign(&field.signed_message(header)).to_bytes().to_vec()
 }

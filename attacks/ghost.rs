@@ -40,17 +40,26 @@ impl Attack for Ghost {
         if scheme.client.roster_check {
             Exposure::no("clients check session-key recipients against the signed roster")
         } else {
-            Exposure::yes("clients encrypt session keys to whatever member list the relay gives them")
+            Exposure::yes(
+                "clients encrypt session keys to whatever member list the relay gives them",
+            )
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();
         let at_epoch = (params.int("at_epoch") as u32).min(info.epochs);
-        let groups: Vec<u32> = ctx.conversations().iter().filter(|c| c.group).map(|c| c.id).collect();
+        let groups: Vec<u32> = ctx
+            .conversations()
+            .iter()
+            .filter(|c| c.group)
+            .map(|c| c.id)
+            .collect();
         let mut rng = ctx.rng("ghost");
-        let chosen: BTreeSet<u32> =
-            groups.choose_multiple(&mut rng, (params.int("groups") as usize).min(groups.len())).copied().collect();
+        let chosen: BTreeSet<u32> = groups
+            .choose_multiple(&mut rng, (params.int("groups") as usize).min(groups.len()))
+            .copied()
+            .collect();
         let ghost_secret: [u8; 32] = rng.gen();
         let ghost_public = x25519_public(&ghost_secret);
         ctx.advance_to(at_epoch)?;
@@ -58,12 +67,19 @@ impl Attack for Ghost {
         ctx.advance_to_end()?;
         let transcript = ctx.intercept().clone();
         let (mut targeted, mut opened) = (0usize, 0usize);
-        for rec in transcript.sessions.iter().filter(|r| chosen.contains(&r.header.conv) && r.header.epoch >= at_epoch) {
+        for rec in transcript
+            .sessions
+            .iter()
+            .filter(|r| chosen.contains(&r.header.conv) && r.header.epoch >= at_epoch)
+        {
             targeted += 1;
-            let Some(d) = rec.deliveries.iter().find(|d| d.recipient == GHOST) else { continue };
+            let Some(d) = rec.deliveries.iter().find(|d| d.recipient == GHOST) else {
+                continue;
+            };
             if let Ok(key) = accept(d, &rec.header, &ghost_secret) {
                 opened += 1;
-                out.recovered.extend(read_session(&transcript, rec.header.session, &key));
+                out.recovered
+                    .extend(read_session(&transcript, rec.header.session, &key));
             }
         }
         out.figure("groups_joined", chosen.len() as f64);
@@ -74,7 +90,8 @@ impl Attack for Ghost {
                 out.blocked("roster-check");
                 out.notes.push("senders' clients found the ghost's key outside the signed roster and did not encrypt to it".into());
             } else {
-                out.notes.push("no session key was delivered to the ghost".into());
+                out.notes
+                    .push("no session key was delivered to the ghost".into());
             }
         }
         Ok(out)

@@ -45,17 +45,38 @@ impl Attack for RogueEndpoints {
         let info = ctx.info();
         if info.scheme.custody.kind == CustodyKind::None {
             out.blocked("no-escrow");
-            out.notes.push("not applicable: plain end-to-end encryption gives law enforcement nothing to read".into());
+            out.notes.push(
+                "not applicable: plain end-to-end encryption gives law enforcement nothing to read"
+                    .into(),
+            );
             return Ok(out);
         }
-        let mode = if params.word("mode") == "garbage" { RogueMode::Garbage } else { RogueMode::Strip };
+        let mode = if params.word("mode") == "garbage" {
+            RogueMode::Garbage
+        } else {
+            RogueMode::Strip
+        };
         let at_epoch = (params.int("at_epoch") as u32).min(info.epochs);
-        let one_to_one: Vec<u32> = ctx.conversations().iter().filter(|c| !c.group).map(|c| c.id).collect();
+        let one_to_one: Vec<u32> = ctx
+            .conversations()
+            .iter()
+            .filter(|c| !c.group)
+            .map(|c| c.id)
+            .collect();
         let mut rng = ctx.rng("pairs");
-        let chosen: BTreeSet<u32> =
-            one_to_one.choose_multiple(&mut rng, (params.int("pairs") as usize).min(one_to_one.len())).copied().collect();
+        let chosen: BTreeSet<u32> = one_to_one
+            .choose_multiple(
+                &mut rng,
+                (params.int("pairs") as usize).min(one_to_one.len()),
+            )
+            .copied()
+            .collect();
         let mut per_user: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-        for c in ctx.conversations().iter().filter(|c| chosen.contains(&c.id)) {
+        for c in ctx
+            .conversations()
+            .iter()
+            .filter(|c| chosen.contains(&c.id))
+        {
             for &m in &c.members {
                 per_user.entry(m).or_default().insert(c.id);
             }
@@ -69,21 +90,34 @@ impl Attack for RogueEndpoints {
         // Law enforcement asks for the epochs whose keys are still live (older ones are
         // gone by retention, for honest and rogue traffic alike).
         let live_from = ctx.escrow_public_keys().keys().next().copied().unwrap_or(0);
-        let from = if info.scheme.custody.lifetime == Lifetime::Epoch { live_from.max(at_epoch) } else { at_epoch };
+        let from = if info.scheme.custody.lifetime == Lifetime::Epoch {
+            live_from.max(at_epoch)
+        } else {
+            at_epoch
+        };
         let to = info.epochs.saturating_sub(1);
         let targets: Vec<u32> = per_user.keys().copied().collect();
         let case = ctx.lawful_case_answers("rogue-endpoints", targets.clone(), [from, to])?;
         let read = ctx.combine_and_read(&case.sessions, &case.responses);
         let read_ids: BTreeSet<u64> = read.plaintexts.iter().map(|(id, _)| *id).collect();
         let transcript = ctx.intercept().clone();
-        let (mut rogue_total, mut rogue_read, mut other_total, mut other_read) = (0usize, 0usize, 0usize, 0usize);
-        for rec in transcript.sessions.iter().filter(|r| (from..=to).contains(&r.header.epoch)) {
+        let (mut rogue_total, mut rogue_read, mut other_total, mut other_read) =
+            (0usize, 0usize, 0usize, 0usize);
+        for rec in transcript
+            .sessions
+            .iter()
+            .filter(|r| (from..=to).contains(&r.header.epoch))
+        {
             let rogue = chosen.contains(&rec.header.conv);
             if !rogue && !rec.header.members.iter().any(|m| per_user.contains_key(m)) {
                 continue;
             }
             let n = rec.messages.len();
-            let r = rec.messages.clone().filter(|i| read_ids.contains(&(*i as u64))).count();
+            let r = rec
+                .messages
+                .clone()
+                .filter(|i| read_ids.contains(&(*i as u64)))
+                .count();
             if rogue {
                 rogue_total += n;
                 rogue_read += r;
@@ -96,10 +130,16 @@ impl Attack for RogueEndpoints {
         out.figure("target_messages", rogue_total as f64);
         out.figure("lawful_window_from", from as f64);
         if rogue_total > 0 {
-            out.figure("lawful_unreadable_fraction", 1.0 - rogue_read as f64 / rogue_total as f64);
+            out.figure(
+                "lawful_unreadable_fraction",
+                1.0 - rogue_read as f64 / rogue_total as f64,
+            );
         }
         if other_total > 0 {
-            out.figure("lawful_read_other_fraction", other_read as f64 / other_total as f64);
+            out.figure(
+                "lawful_read_other_fraction",
+                other_read as f64 / other_total as f64,
+            );
         }
         out.notes.push(format!(
             "law enforcement read {rogue_read} of {rogue_total} messages in the rogue conversations (epochs {from}..={to}), \

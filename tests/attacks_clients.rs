@@ -11,7 +11,10 @@ use escrowlab::world::{Hooks, RogueMode, World};
 use std::collections::BTreeMap;
 
 fn fig(c: &CellResult, name: &str) -> f64 {
-    c.cost.get(name).and_then(|v| v.as_f64()).unwrap_or_else(|| panic!("no figure `{name}` in {:?}", c.cost))
+    c.cost
+        .get(name)
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(|| panic!("no figure `{name}` in {:?}", c.cost))
 }
 
 fn has(c: &CellResult, control: &str) -> bool {
@@ -22,13 +25,21 @@ fn has(c: &CellResult, control: &str) -> bool {
 
 #[test]
 fn field_forgery_costs_two_to_the_bits_tries() {
-    let c = cell("single-key", "field-forgery", &[("bits", int(8)), ("trials", int(1000))]);
+    let c = cell(
+        "single-key",
+        "field-forgery",
+        &[("bits", int(8)), ("trials", int(1000))],
+    );
     let mean = fig(&c, "tries_mean");
     assert!((mean - 256.0).abs() < 0.05 * 256.0, "tries_mean {mean}");
     assert_eq!(fig(&c, "trials"), 1000.0);
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);
     assert_eq!(fig(&c, "check_bits"), 8.0);
-    assert!(c.notes.iter().any(|n| n.contains("scheme variant")), "{:?}", c.notes);
+    assert!(
+        c.notes.iter().any(|n| n.contains("scheme variant")),
+        "{:?}",
+        c.notes
+    );
     assert_eq!(c.exposure.messages, 0);
     assert_eq!(c.blocked_by, None);
     assert!(!c.detected, "{:?}", c.detected_by);
@@ -36,15 +47,26 @@ fn field_forgery_costs_two_to_the_bits_tries() {
 
 #[test]
 fn field_forgery_against_the_checksum_8_scheme_is_accepted() {
-    let c = cell("fixtures/schemes/broken/checksum-8.toml", "field-forgery", &[]);
+    let c = cell(
+        "fixtures/schemes/broken/checksum-8.toml",
+        "field-forgery",
+        &[],
+    );
     assert_eq!(fig(&c, "check_bits"), 8.0);
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);
-    assert!(fig(&c, "tries_mean") > 16.0, "mean of 16 trials of a 2^8 search");
+    assert!(
+        fig(&c, "tries_mean") > 16.0,
+        "mean of 16 trials of a 2^8 search"
+    );
 }
 
 #[test]
 fn field_forgery_runs_out_of_budget_against_signed_binding() {
-    let c = cell("threshold-3of5", "field-forgery", &[("max_tries", int(4096))]);
+    let c = cell(
+        "threshold-3of5",
+        "field-forgery",
+        &[("max_tries", int(4096))],
+    );
     assert_eq!(fig(&c, "accepted_fraction"), 0.0);
     assert_eq!(fig(&c, "tries_mean"), 4096.0);
     assert_eq!(fig(&c, "check_bits"), 256.0);
@@ -84,25 +106,46 @@ fn field_forgery_has_nothing_to_forge_without_escrow() {
 
 #[test]
 fn rogue_endpoints_evade_every_escrow_scheme_undetected() {
-    for scheme in ["single-key", "threshold-3of5", "threshold-3of5-epoch", "hardened"] {
+    for scheme in [
+        "single-key",
+        "threshold-3of5",
+        "threshold-3of5-epoch",
+        "hardened",
+    ] {
         let c = cell(scheme, "rogue-endpoints", &[]);
         assert!(fig(&c, "target_messages") > 0.0, "{scheme}");
         assert_eq!(fig(&c, "lawful_unreadable_fraction"), 1.0, "{scheme}");
-        assert_eq!(c.exposure.messages, 0, "{scheme}: law enforcement's reading is not exposure");
+        assert_eq!(
+            c.exposure.messages, 0,
+            "{scheme}: law enforcement's reading is not exposure"
+        );
         assert!(!c.detected, "{scheme}: {:?}", c.detected_by);
         assert_eq!(c.blocked_by, None);
-        if let Some(other) = c.cost.get("lawful_read_other_fraction").and_then(|v| v.as_f64()) {
-            assert_eq!(other, 1.0, "{scheme}: the targets' honest conversations stay readable");
+        if let Some(other) = c
+            .cost
+            .get("lawful_read_other_fraction")
+            .and_then(|v| v.as_f64())
+        {
+            assert_eq!(
+                other, 1.0,
+                "{scheme}: the targets' honest conversations stay readable"
+            );
         }
     }
 }
 
 #[test]
 fn rogue_endpoints_garbage_fields_are_unreadable_too() {
-    let c = cell("threshold-3of5", "rogue-endpoints", &[("mode", ParamValue::Str("garbage".into()))]);
+    let c = cell(
+        "threshold-3of5",
+        "rogue-endpoints",
+        &[("mode", ParamValue::Str("garbage".into()))],
+    );
     assert_eq!(fig(&c, "lawful_unreadable_fraction"), 1.0);
-    // The agents see the bogus fields only when a warrant is served.
+    // No recipient notices (both ends are rogue); the agents see the bogus fields, and
+    // refuse them, only when a warrant is served.
     assert!(!has(&c, "recipient-field-check"), "{:?}", c.detected_by);
+    assert!(has(&c, "agent-refusal"), "{:?}", c.detected_by);
 }
 
 #[test]
@@ -119,14 +162,26 @@ fn a_rogue_sender_facing_an_honest_recipient_is_rejected_and_detected() {
         hooks.rogue_clients.insert(3, mode);
         let mut w = World::new(cfg, hooks).expect("world");
         w.run_to_end().expect("runs");
-        let rogue_sent: Vec<u32> =
-            w.transcript.sessions.iter().filter(|s| s.header.sender == 3).map(|s| s.header.session).collect();
+        let rogue_sent: Vec<u32> = w
+            .transcript
+            .sessions
+            .iter()
+            .filter(|s| s.header.sender == 3)
+            .map(|s| s.header.session)
+            .collect();
         assert!(!rogue_sent.is_empty());
         for s in &rogue_sent {
             assert!(w.rejected_sessions.contains(s), "{mode:?}: session {s}");
         }
-        assert_eq!(w.rejected_sessions.len(), rogue_sent.len(), "{mode:?}: only the rogue sender's sessions");
-        assert!(w.detections.iter().all(|d| d.control == "recipient-field-check"));
+        assert_eq!(
+            w.rejected_sessions.len(),
+            rogue_sent.len(),
+            "{mode:?}: only the rogue sender's sessions"
+        );
+        assert!(w
+            .detections
+            .iter()
+            .all(|d| d.control == "recipient-field-check"));
         assert_eq!(w.detections.len(), rogue_sent.len());
     }
 }
@@ -138,11 +193,26 @@ fn ghost_reads_joined_groups_silently() {
     for scheme in ["threshold-3of5", "e2e-baseline"] {
         let c = cell(scheme, "ghost", &[]);
         assert!(c.exposure.messages > 0, "{scheme}");
-        assert!(c.exposure.fraction < 0.5, "{scheme}: only the joined groups");
-        assert_eq!(fig(&c, "sessions_opened"), fig(&c, "sessions_targeted"), "{scheme}");
+        assert!(
+            c.exposure.fraction < 0.5,
+            "{scheme}: only the joined groups"
+        );
+        assert_eq!(
+            fig(&c, "sessions_opened"),
+            fig(&c, "sessions_targeted"),
+            "{scheme}"
+        );
         // Groups from epoch 1 of 4: every message of 3 sessions per joined group.
-        assert_eq!(fig(&c, "sessions_targeted"), 3.0 * fig(&c, "groups_joined"), "{scheme}");
-        assert_eq!(c.exposure.messages as f64, fig(&c, "sessions_targeted") * 5.0, "{scheme}");
+        assert_eq!(
+            fig(&c, "sessions_targeted"),
+            3.0 * fig(&c, "groups_joined"),
+            "{scheme}"
+        );
+        assert_eq!(
+            c.exposure.messages as f64,
+            fig(&c, "sessions_targeted") * 5.0,
+            "{scheme}"
+        );
         assert_eq!(c.before_compromise, 0);
         assert!(!c.detected, "{scheme}: {:?}", c.detected_by);
     }
@@ -150,7 +220,11 @@ fn ghost_reads_joined_groups_silently() {
 
 #[test]
 fn ghost_without_suppression_shows_a_join_notice() {
-    let c = cell("threshold-3of5", "ghost", &[("suppress_notice", ParamValue::Bool(false))]);
+    let c = cell(
+        "threshold-3of5",
+        "ghost",
+        &[("suppress_notice", ParamValue::Bool(false))],
+    );
     assert!(c.exposure.messages > 0);
     assert!(has(&c, "join-notice"), "{:?}", c.detected_by);
 }
@@ -185,7 +259,11 @@ fn escrow_key_substitution_is_stopped_by_key_pinning() {
     assert_eq!(fig(&c, "fields_opened"), 0.0);
     assert_eq!(c.blocked_by.as_deref(), Some("key-pinning"));
     assert!(has(&c, "key-pinning"), "{:?}", c.detected_by);
-    assert_eq!(fig(&c, "lawful_fail_fraction"), 0.0, "pinned clients escrow to the genuine key");
+    assert_eq!(
+        fig(&c, "lawful_fail_fraction"),
+        0.0,
+        "pinned clients escrow to the genuine key"
+    );
 }
 
 #[test]
