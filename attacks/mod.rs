@@ -10,10 +10,14 @@ pub mod collusion;
 pub mod common;
 pub mod dealer;
 pub mod endpoint_compromise;
+pub mod escrow_key_substitution;
+pub mod field_forgery;
+pub mod ghost;
 pub mod key_theft;
 pub mod malicious_shares;
 pub mod mobile_adversary;
 pub mod rogue_agent;
+pub mod rogue_endpoints;
 pub mod scope_abuse;
 pub mod share_theft;
 pub mod target_substitution;
@@ -33,8 +37,12 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &warrant_replay::WarrantReplay,
     &scope_abuse::ScopeAbuse,
     &target_substitution::TargetSubstitution,
+    &field_forgery::FieldForgery,
+    &rogue_endpoints::RogueEndpoints,
+    &ghost::Ghost,
     &audit_tamper::AuditTamper,
     &malicious_shares::MaliciousShares,
+    &escrow_key_substitution::EscrowKeySubstitution,
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
 ];

@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 /// How long a warrant is valid (ticks).
 pub const WARRANT_VALIDITY: u64 = TICKS_PER_EPOCH / 2;
 
-/// Sessions in the transcript a warrant covers (and that carry a field).
+/// Sessions in the transcript a warrant covers (with or without an escrow field: a session
+/// whose field was stripped is still warranted traffic).
 pub fn sessions_in_scope(world: &World, w: &Warrant) -> Vec<u32> {
     world
         .transcript
@@ -61,18 +62,23 @@ pub struct ReadOutcome {
 pub fn combine_and_read(world: &World, sessions: &[u32], responses: &[ShareResponse]) -> ReadOutcome {
     let mut out = ReadOutcome::default();
     let b = world.escrow.b();
-    for (idx, &s) in sessions.iter().enumerate() {
+    // `build_request` leaves out sessions without a field, so answers' items follow the
+    // sessions that have one.
+    let mut idx = 0usize;
+    for &s in sessions {
         let (Some(rec), Some(field)) = (world.transcript.sessions.get(s as usize), world.transcript.field(s)) else {
             out.failed_sessions.push(s);
             continue;
         };
+        let item = idx;
+        idx += 1;
         let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
             out.failed_sessions.push(s);
             continue;
         };
         let shares: Vec<(usize, Vec<u8>)> = responses
             .iter()
-            .filter_map(|r| r.items.get(idx).and_then(|o| o.as_ref().ok()).map(|sh| (r.agent, sh.clone())))
+            .filter_map(|r| r.items.get(item).and_then(|o| o.as_ref().ok()).map(|sh| (r.agent, sh.clone())))
             .collect();
         match recover(b, public, world.escrow.n, &rec.header, &field, &shares, world.escrow.verify_shares) {
             Ok(rcv) => {

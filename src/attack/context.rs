@@ -8,12 +8,12 @@ use crate::error::{Error, Result};
 use crate::escrow::agent::ShareResponse;
 use crate::escrow::audit::{AuditLog, Witness};
 use crate::escrow::court::{SignedWarrant, Warrant};
-use crate::escrow::field::{chip_check, EscrowField};
+use crate::escrow::field::{chip_check, BindingRule, EscrowField};
 use crate::lawful;
 use crate::secret::{Key32, Scalar};
 use crate::seed;
 use crate::world::messaging::SessionHeader;
-use crate::world::{identity_key, prekey_secret, GhostHook, RogueMode, Transcript, World, WorldConfig, TICKS_PER_EPOCH};
+use crate::world::{identity_key, prekey_secret, Conversation, GhostHook, RogueMode, Transcript, World, WorldConfig, TICKS_PER_EPOCH};
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -381,6 +381,42 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
     }
 
+
+    /// The conversations and their members, as the relay routes them (what a relay
+    /// operator knows, and what the members of each conversation know of their own).
+    pub fn conversations(&self) -> Vec<Conversation> {
+        self.world.conversations.clone()
+    }
+
+    /// `control_client(user)` limited to some conversations: the user's client skips or
+    /// fakes escrow from now on, but only in `conversations` (a modified client two
+    /// users share between themselves), and behaves honestly elsewhere.
+    pub fn control_client_in(&mut self, user: u32, mode: RogueMode, conversations: BTreeSet<u32>) {
+        self.record(Capability::ControlClient, format!("user {user} ({mode:?}) in {} conversation(s)", conversations.len()));
+        self.world.hooks.rogue_clients.insert(user, mode);
+        self.world.hooks.rogue_scope.insert(user, conversations);
+        self.pristine = false;
+    }
+
+    /// The identity signing key of a user whose client the attacker controls (a rogue
+    /// endpoint holds its own key). `None` unless `control_client` was used on `user`.
+    pub fn client_identity(&self, user: u32) -> Option<SigningKey> {
+        self.world.hooks.rogue_clients.contains_key(&user).then(|| identity_key(self.world.config.seed, user))
+    }
+
+    /// Runs the experiment with client chips that check `bits` bits (a variant of a
+    /// `checksum` scheme: the Clipper LEAF had 16). Returns `false`, changing nothing, when
+    /// the scheme's binding is not a checksum.
+    pub fn set_chip_bits(&mut self, bits: u32) -> bool {
+        if !matches!(self.world.escrow.rule, BindingRule::Checksum(_)) {
+            return false;
+        }
+        self.world.escrow.rule = BindingRule::Checksum(bits);
+        self.world.config.scheme.field.checksum_bits = bits;
+        self.pristine = false;
+        true
+    }
+
     /// Ends the attack and hands its world and traces to the runner (an attack holds
     /// only `&mut AttackCtx` and so cannot call this).
     pub(crate) fn into_parts(self) -> CtxParts {
@@ -456,7 +492,11 @@ impl<'a> AttackCtx<'a> {
     pub fn lawful_case_answers(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<LawfulCase> {
         let now = self.world.now;
         let signed = self.obtain_warrant(case, targets, window)?;
-        let sessions = lawful::sessions_in_scope(&self.world, &signed.warrant);
+        // Only sessions that carry a field can be requested; answers follow this order.
+        let sessions: Vec<u32> = lawful::sessions_in_scope(&self.world, &signed.warrant)
+            .into_iter()
+            .filter(|&s| self.world.transcript.field(s).is_some())
+            .collect();
         let bytes = lawful::build_request(&self.world, &signed, &sessions, &format!("officer:{case}"), signed.warrant.nonce);
         let all: Vec<usize> = (0..self.world.escrow.n).collect();
         let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);

@@ -115,8 +115,8 @@ impl EscrowField {
         }
         Ok(f)
     }
-    /// Signed message: header ‖ body ‖ check.
-    fn signed_message(&self, header: &SessionHeader) -> Vec<u8> {
+    /// The message the sender signs: header ‖ body ‖ check (public: anyone can compute it).
+    pub fn signed_message(&self, header: &SessionHeader) -> Vec<u8> {
         Writer::tagged("eaf-sig").bytes(&header.encode()).bytes(&self.body()).bytes(&self.check).finish()
     }
     /// (Re)signs the field for `header` with `signer`'s identity key, replacing any

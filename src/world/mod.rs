@@ -225,6 +225,9 @@ pub struct Hooks {
     pub escrow_key_override: Option<(u32, Vec<u8>)>,
     /// Rogue clients.
     pub rogue_clients: BTreeMap<u32, RogueMode>,
+    /// Conversations a rogue client is rogue in (a user absent here is rogue in all of its
+    /// conversations): two users evading together need not touch their other conversations.
+    pub rogue_scope: BTreeMap<u32, BTreeSet<u32>>,
 }
 
 impl Hooks {
@@ -378,7 +381,18 @@ impl World {
         Ok(())
     }
 
-    /// The escrow public key set a client configured for `epoch` uses (honest or overridden).
+    /// How `user`'s client treats escrow in conversation `conv` (`None`: honestly).
+    pub fn rogue_mode(&self, user: u32, conv: u32) -> Option<RogueMode> {
+        let mode = *self.hooks.rogue_clients.get(&user)?;
+        match self.hooks.rogue_scope.get(&user) {
+            Some(scope) if !scope.contains(&conv) => None,
+            _ => Some(mode),
+        }
+    }
+
+    /// The escrow public key set an honest client uses for `epoch`: the genuine key of that
+    /// epoch, or a key pushed through the update channel, unless the client pins the
+    /// genuine key (then it keeps using that and ignores the push).
     fn client_escrow_key(&self, epoch: u32) -> Option<Vec<u8>> {
         if let Some((from, pk)) = &self.hooks.escrow_key_override {
             if epoch >= *from && !self.config.scheme.client.pin_escrow_key {
@@ -398,58 +412,54 @@ impl World {
         let mut detections = Vec::new();
         let mut rejected = false;
         // The escrow field.
-        let field = if self.escrow.has_escrow() {
-            let honest_key = self.escrow.keys.get(&self.escrow.key_epoch_for(epoch)).cloned();
-            let used_key = self.client_escrow_key(epoch);
-            if let (Some((from, _)), true) = (&self.hooks.escrow_key_override, self.config.scheme.client.pin_escrow_key) {
-                if epoch >= *from {
+        let ke = self.escrow.key_epoch_for(epoch);
+        let field = match (self.escrow.has_escrow(), self.rogue_mode(sender, conv.id)) {
+            (false, _) => None,
+            (true, Some(mode)) => {
+                // A rogue sender sends no field or random bytes; an honest recipient's check
+                // rejects either (a rogue recipient, cooperating, does not check).
+                if conv.members.iter().any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none()) {
+                    rejected = true;
+                    detections.push(Detection {
+                        control: "recipient-field-check".into(),
+                        epoch,
+                        detail: format!("session {session}: missing or bogus escrow field"),
+                    });
+                }
+                match mode {
+                    RogueMode::Strip => None,
+                    RogueMode::Garbage => {
+                        let mut g = vec![0u8; 256];
+                        rng.fill(&mut g[..]);
+                        Some(EscrowField { key_epoch: ke, te_ct: g, wrapped: vec![0; 48], check: Vec::new(), sig: Vec::new() })
+                    }
+                }
+            }
+            (true, None) => {
+                let pushed = self.hooks.escrow_key_override.as_ref().is_some_and(|(from, _)| epoch >= *from);
+                if pushed && self.config.scheme.client.pin_escrow_key {
                     detections.push(Detection {
                         control: "key-pinning".into(),
                         epoch,
                         detail: format!("session {session}: pushed escrow key differs from the pinned one; refused"),
                     });
                 }
-            }
-            let env = FieldEnv { backend: self.escrow.b(), rule: self.escrow.rule, family_key: &self.escrow.family_key };
-            let ke = self.escrow.key_epoch_for(epoch);
-            match (self.hooks.rogue_clients.get(&sender), used_key) {
-                (Some(RogueMode::Strip), _) | (None, None) | (Some(_), None) => None,
-                (Some(RogueMode::Garbage), Some(_)) => {
-                    let mut g = vec![0u8; 256];
-                    rng.fill(&mut g[..]);
-                    Some(EscrowField { key_epoch: ke, te_ct: g, wrapped: vec![0; 48], check: Vec::new(), sig: Vec::new() })
-                }
-                (None, Some(pk)) => {
-                    let f = env.make(&header, &session_key, ke, &pk, &identity_key(s, sender), rng.gen())?;
-                    // Honest recipients check the binding against their own configured key.
-                    let check_key = honest_key.clone().unwrap_or(pk);
-                    let check_key = self.client_escrow_key(epoch).unwrap_or(check_key);
-                    if let Err(e) = env.recipient_check(&header, &session_key, &f, &check_key, &self.directory[sender as usize]) {
-                        rejected = true;
-                        detections.push(Detection { control: "recipient-field-check".into(), epoch, detail: e.to_string() });
+                match self.client_escrow_key(epoch) {
+                    None => None,
+                    Some(pk) => {
+                        let env = FieldEnv { backend: self.escrow.b(), rule: self.escrow.rule, family_key: &self.escrow.family_key };
+                        let f = env.make(&header, &session_key, ke, &pk, &identity_key(s, sender), rng.gen())?;
+                        // Honest recipients check the binding against the key their own
+                        // client is configured with (the same one the sender used).
+                        if let Err(e) = env.recipient_check(&header, &session_key, &f, &pk, &self.directory[sender as usize]) {
+                            rejected = true;
+                            detections.push(Detection { control: "recipient-field-check".into(), epoch, detail: e.to_string() });
+                        }
+                        Some(f)
                     }
-                    Some(f)
                 }
             }
-        } else {
-            None
         };
-        // Honest recipients refuse a session with no field (or a bogus one) unless they are rogue too.
-        if self.escrow.has_escrow() {
-            let honest_recipients = conv.members.iter().any(|m| *m != sender && !self.hooks.rogue_clients.contains_key(m));
-            let bogus = match &field {
-                None => true,
-                Some(f) => self.hooks.rogue_clients.get(&sender) == Some(&RogueMode::Garbage) && f.sig.is_empty(),
-            };
-            if bogus && honest_recipients && self.hooks.rogue_clients.contains_key(&sender) {
-                rejected = true;
-                detections.push(Detection {
-                    control: "recipient-field-check".into(),
-                    epoch,
-                    detail: format!("session {session}: missing or bogus escrow field"),
-                });
-            }
-        }
         // Key deliveries.
         let mut deliveries = Vec::new();
         for &m in conv.members.iter().filter(|&&m| m != sender) {
@@ -458,19 +468,23 @@ impl World {
         }
         if let Some(g) = &self.hooks.ghost {
             if epoch >= g.from_epoch && g.conversations.contains(&conv.id) {
-                deliveries.push(deliver(&session_key, &header, GHOST, &g.ghost_public, seed::derive(s, "eph-ghost", &[session as u64])));
                 if self.config.scheme.client.roster_check {
+                    // The sender's client compares the recipients the relay lists with the
+                    // signed roster and does not encrypt the session key to the extra key.
                     detections.push(Detection {
                         control: "roster-check".into(),
                         epoch,
-                        detail: format!("session {session}: a key outside the signed roster received the session key"),
+                        detail: format!("session {session}: a key outside the signed roster was listed as a member; no key delivered to it"),
                     });
-                } else if !g.suppress_notice {
-                    detections.push(Detection {
-                        control: "join-notice".into(),
-                        epoch,
-                        detail: format!("session {session}: clients showed a member-joined notice"),
-                    });
+                } else {
+                    deliveries.push(deliver(&session_key, &header, GHOST, &g.ghost_public, seed::derive(s, "eph-ghost", &[session as u64])));
+                    if !g.suppress_notice {
+                        detections.push(Detection {
+                            control: "join-notice".into(),
+                            epoch,
+                            detail: format!("session {session}: clients showed a member-joined notice"),
+                        });
+                    }
                 }
             }
         }

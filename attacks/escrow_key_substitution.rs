@@ -1,0 +1,162 @@
+//! `escrow-key-substitution`: whoever controls client configuration or updates swaps the
+//! escrow public key clients encrypt to for one of its own.
+
+use crate::prelude::*;
+
+/// Substitution of the escrow public key through the client update channel.
+pub struct EscrowKeySubstitution;
+
+static META: AttackMeta = AttackMeta {
+    id: "escrow-key-substitution",
+    title: "Escrow key substitution",
+    actor: "whoever controls client configuration or updates",
+    capabilities: &[Capability::ControlClient, Capability::Intercept],
+    description:
+        "Generates a key set of its own and pushes its public key to every client through \
+        the update channel at epoch `at_epoch`. From then on clients escrow session keys to the \
+        attacker instead of the agents (each field still names the genuine key epoch). The \
+        attacker decrypts every field in the intercepted transcript with its own secret, unwraps \
+        the session keys and reads the sessions. Law enforcement notices nothing until a warrant \
+        is served: the agents release shares, but they do not open the substituted fields. The \
+        attack measures that silent failure on a lawful case for `targets` users. A client that \
+        pins the escrow key (or checks it in a transparency log) keeps the genuine key and \
+        reports the push.",
+    references: &[
+        "Abelson et al., Keys Under Doormats, 2015",
+        "Melara et al., CONIKS: Bringing Key Transparency to End Users, 2015",
+    ],
+    params: &[
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: 0, max: 1000 },
+            default: DefaultValue::Int(1),
+            doc: "epoch from which clients use the pushed key",
+        },
+        ParamSpec {
+            name: "targets",
+            kind: ParamKind::Int { min: 1, max: 1000 },
+            default: DefaultValue::Int(2),
+            doc: "users law enforcement serves a warrant on",
+        },
+    ],
+};
+
+impl Attack for EscrowKeySubstitution {
+    fn meta(&self) -> &'static AttackMeta {
+        &META
+    }
+    fn check(&self, scheme: &Scheme) -> Exposure {
+        if scheme.custody.kind == CustodyKind::None {
+            Exposure::no("no escrow key: clients encrypt to no one")
+        } else if scheme.client.pin_escrow_key {
+            Exposure::no("clients pin the escrow key")
+        } else {
+            Exposure::yes("clients take the escrow key from their configuration, which the update channel writes")
+        }
+    }
+    fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let mut out = Outcome::default();
+        let info = ctx.info();
+        if info.scheme.custody.kind == CustodyKind::None {
+            out.blocked("no-escrow");
+            out.notes.push(
+                "not applicable: plain end-to-end encryption has no escrow key to substitute"
+                    .into(),
+            );
+            return Ok(out);
+        }
+        let at_epoch = (params.int("at_epoch") as u32).min(info.epochs);
+        let mut rng = ctx.rng("key");
+        let km = ctx.backend().dealer_keygen(1, 1, rng.gen())?;
+        let master = km
+            .dealer_master
+            .clone()
+            .or_else(|| km.shares.first().cloned())
+            .ok_or_else(|| Error::misuse("key generation returned no secret"))?;
+        ctx.advance_to(at_epoch)?;
+        ctx.push_escrow_key(km.public.clone());
+        // All traffic, before the final key boundary.
+        ctx.advance_to(info.epochs)?;
+        let b = ctx.backend();
+        let transcript = ctx.intercept().clone();
+        let (mut fields, mut opened) = (0usize, 0usize);
+        for rec in transcript
+            .sessions
+            .iter()
+            .filter(|r| r.header.epoch >= at_epoch)
+        {
+            let Some(field) = transcript.field(rec.header.session) else {
+                continue;
+            };
+            fields += 1;
+            let Ok(Some(w)) = b.decrypt_with_scalar(&master, &field.te_ct) else {
+                continue;
+            };
+            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+                continue;
+            };
+            opened += 1;
+            out.recovered
+                .extend(read_session(&transcript, rec.header.session, &sk));
+        }
+        out.figure("fields_tried", fields as f64);
+        out.figure("fields_opened", opened as f64);
+        if fields > 0 && opened == 0 {
+            if info.scheme.client.pin_escrow_key {
+                out.blocked("key-pinning");
+                out.notes.push(
+                    "clients kept the pinned escrow key; no field is encrypted to the attacker"
+                        .into(),
+                );
+            } else {
+                out.notes
+                    .push("no field opened with the attacker's key".into());
+            }
+        }
+        // Law enforcement serves a warrant on users active since the push, over the epochs
+        // whose genuine keys are still live, and counts the sessions it cannot open.
+        let mut senders: Vec<u32> = transcript
+            .sessions
+            .iter()
+            .filter(|r| r.header.epoch >= at_epoch)
+            .map(|r| r.header.sender)
+            .collect::<BTreeSet<u32>>()
+            .into_iter()
+            .collect();
+        senders.shuffle(&mut rng);
+        let targets: Vec<u32> = senders
+            .into_iter()
+            .take(params.int("targets") as usize)
+            .collect();
+        let live_from = ctx.escrow_public_keys().keys().next().copied().unwrap_or(0);
+        let from = if info.scheme.custody.lifetime == Lifetime::Epoch {
+            live_from.max(at_epoch)
+        } else {
+            at_epoch
+        };
+        let to = info.epochs.saturating_sub(1);
+        if !targets.is_empty() && from <= to {
+            let case = ctx.lawful_case_answers("escrow-key-substitution", targets, [from, to])?;
+            let read = ctx.combine_and_read(&case.sessions, &case.responses);
+            if !case.sessions.is_empty() {
+                out.figure("lawful_sessions", case.sessions.len() as f64);
+                out.figure(
+                    "lawful_fail_fraction",
+                    read.failed_sessions.len() as f64 / case.sessions.len() as f64,
+                );
+            }
+            let refused = case
+                .responses
+                .iter()
+                .flat_map(|r| r.items.iter())
+                .filter(|i| i.is_err())
+                .count();
+            out.notes.push(format!(
+                "lawful case over epochs {from}..={to}: {} of {} sessions failed to open, {refused} item(s) refused by agents",
+                read.failed_sessions.len(),
+                case.sessions.len()
+            ));
+        }
+        Ok(out)
+    }
+}
