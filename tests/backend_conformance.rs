@@ -555,3 +555,17 @@ fn backends_share_public_key_encoding() {
         .collect();
     assert!(pks.windows(2).all(|w| w[0] == w[1]));
 }
+
+#[test]
+fn interpolation_with_more_than_k_shares_still_gives_the_master() {
+    for kind in escrowlab::backend::BackendKind::all() {
+        let b = kind.instance().unwrap();
+        let km = b.dealer_keygen(3, 5, [4; 32]).unwrap();
+        let master = b.master_public_key(&km.public).unwrap();
+        for take in 3..=5 {
+            let pts: Vec<(usize, escrowlab::secret::Scalar)> = km.shares.iter().cloned().enumerate().take(take).collect();
+            let s = b.interpolate_at_zero(&pts).unwrap();
+            assert_eq!(b.public_key_of_scalar(&s).unwrap(), master, "{kind}: {take} shares");
+        }
+    }
+}

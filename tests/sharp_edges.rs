@@ -351,3 +351,22 @@ fn threshold_crypto_secrets_in_toml_are_out_of_spec() {
         assert_eq!(hex::decode(back.key).unwrap(), bytes);
     }
 }
+
+/// Found while measuring share theft: blsttc's `Poly::interpolate` refuses more than
+/// degree + 2 points of one polynomial (a consistent extra point zeroes its Newton basis, and
+/// the next point reports `DuplicateEntry`), so a thief holding all five shares of a 3-of-5 key would
+/// "fail". Our interpolation takes any number of distinct points.
+#[test]
+fn blsttc_interpolate_refuses_extra_consistent_points_ours_does_not() {
+    use blsttc::poly::Poly;
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let poly = Poly::random(2, &mut rng);
+    let samples: Vec<(u64, blsttc::Fr)> = (1..=5u64).map(|x| (x, poly.evaluate(x))).collect();
+    assert!(Poly::interpolate(samples.clone()).is_err(), "the raw crate refuses two extra consistent points");
+    let b = BackendKind::Blsttc.instance().unwrap();
+    let pts: Vec<(usize, escrowlab::secret::Scalar)> =
+        samples.iter().map(|(x, y)| (*x as usize - 1, escrowlab::secret::Scalar(y.to_bytes_be()))).collect();
+    let s = b.interpolate_at_zero(&pts).unwrap();
+    assert_eq!(s.0, poly.evaluate(0u64).to_bytes_be());
+}

@@ -10,6 +10,7 @@ use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
 use blsttc::group::prime::PrimeCurveAffine;
+use blsttc::group::ff::Field;
 use blsttc::group::Curve;
 use blsttc::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
 use blsttc::{
@@ -318,9 +319,25 @@ impl ThresholdBackend for Blsttc {
             }
             samples.push((x_of(*i)?, fr_of(s)?));
         }
-        let poly =
-            Poly::interpolate(samples).map_err(|e| Error::misuse(format!("interpolation: {e}")))?;
-        Ok(Scalar(poly.evaluate(Fr::from(0u64)).to_bytes_be()))
+        // Lagrange at zero, computed directly. The crate's `Poly::interpolate` returns
+        // `DuplicateEntry` when it is given more than degree + 1 points of one polynomial
+        // (a consistent extra point zeroes its Newton basis), which is exactly what a thief
+        // holding more than k shares has.
+        let mut acc = Fr::from(0u64);
+        for (i, (xi, yi)) in samples.iter().enumerate() {
+            let mut num = Fr::from(1u64);
+            let mut den = Fr::from(1u64);
+            for (j, (xj, _)) in samples.iter().enumerate() {
+                if i != j {
+                    num *= xj;
+                    den *= *xj - xi;
+                }
+            }
+            let inv: Option<Fr> = den.invert().into();
+            let inv = inv.ok_or_else(|| Error::misuse("duplicate index in interpolation"))?;
+            acc += *yi * num * inv;
+        }
+        Ok(Scalar(acc.to_bytes_be()))
     }
 
     fn public_key_of_scalar(secret: &Scalar) -> Result<PublicKey> {

@@ -364,7 +364,27 @@ impl ThresholdBackend for ThresholdCrypto {
             }
             samples.push((x_of(*i)?, fr_of(s)?));
         }
-        Ok(scalar_of(&Poly::interpolate(samples).evaluate(Fr::zero())))
+        // Lagrange at zero, computed directly (see the blsttc backend for why the crate's
+        // interpolation is not used).
+        let mut acc = Fr::zero();
+        for (i, (xi, yi)) in samples.iter().enumerate() {
+            let mut num = Fr::one();
+            let mut den = Fr::one();
+            for (j, (xj, _)) in samples.iter().enumerate() {
+                if i != j {
+                    num.mul_assign(xj);
+                    let mut d = *xj;
+                    d.sub_assign(xi);
+                    den.mul_assign(&d);
+                }
+            }
+            let inv = den.inverse().ok_or_else(|| Error::misuse("duplicate index in interpolation"))?;
+            let mut term = *yi;
+            term.mul_assign(&num);
+            term.mul_assign(&inv);
+            acc.add_assign(&term);
+        }
+        Ok(scalar_of(&acc))
     }
 
     fn public_key_of_scalar(secret: &Scalar) -> Result<PublicKey> {
