@@ -114,7 +114,9 @@ impl Attack for FieldForgery {
         let mut rng = ctx.rng("forgery");
         let sender = rng.gen_range(0..info.users);
         let peer = (sender + 1 + rng.gen_range(0..info.users - 1)) % info.users;
-        ctx.control_client(sender, RogueMode::Garbage);
+        // The attacker's own client, used for its own made-up sessions only: its real
+        // conversations are untouched.
+        ctx.control_client_in(sender, RogueMode::Garbage, BTreeSet::new());
         let identity = ctx.client_identity(sender);
         let key_epoch = ctx
             .escrow_public_keys()

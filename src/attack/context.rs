@@ -38,6 +38,10 @@ impl BaseWorlds {
             w.step()?;
             snapshots.push(w.clone());
         }
+        let honest = std::sync::Arc::new(crate::world::HonestRun::of(&w));
+        for s in &mut snapshots {
+            s.honest = Some(honest.clone());
+        }
         Ok(BaseWorlds { config, snapshots })
     }
     /// The finished honest world.
@@ -301,7 +305,10 @@ impl<'a> AttackCtx<'a> {
         let mut hooks = self.world.hooks.clone();
         hooks.capture_dealer = true;
         let target = self.world.next_epoch;
+        let honest = self.world.honest.clone();
         self.world = World::new(self.world.config.clone(), hooks)?;
+        // What the dealer does changes keys, not traffic: honest sessions are still valid.
+        self.world.honest = honest;
         self.pristine = false;
         while self.world.next_epoch < target {
             self.world.step()?;
@@ -394,8 +401,11 @@ impl<'a> AttackCtx<'a> {
     pub fn control_client_in(&mut self, user: u32, mode: RogueMode, conversations: BTreeSet<u32>) {
         self.record(Capability::ControlClient, format!("user {user} ({mode:?}) in {} conversation(s)", conversations.len()));
         self.world.hooks.rogue_clients.insert(user, mode);
+        // With no conversation in scope nothing about the simulated traffic changes.
+        if !conversations.is_empty() {
+            self.pristine = false;
+        }
         self.world.hooks.rogue_scope.insert(user, conversations);
-        self.pristine = false;
     }
 
     /// The identity signing key of a user whose client the attacker controls (a rogue
@@ -412,6 +422,8 @@ impl<'a> AttackCtx<'a> {
             return false;
         }
         self.world.escrow.rule = BindingRule::Checksum(bits);
+        // Traffic from here on differs from the honest run's.
+        self.world.honest = None;
         self.world.config.scheme.field.checksum_bits = bits;
         self.pristine = false;
         true
@@ -475,7 +487,10 @@ impl<'a> AttackCtx<'a> {
         let mut hooks = self.world.hooks.clone();
         hooks.dealer_inconsistent = Some(victim);
         let target = self.world.next_epoch;
+        let honest = self.world.honest.clone();
         self.world = World::new(self.world.config.clone(), hooks)?;
+        // What the dealer does changes keys, not traffic: honest sessions are still valid.
+        self.world.honest = honest;
         self.pristine = false;
         while self.world.next_epoch < target {
             self.world.step()?;

@@ -261,6 +261,29 @@ pub struct World {
     pub detections: Vec<Detection>,
     /// Sessions whose field some honest recipient rejected.
     pub rejected_sessions: BTreeSet<u32>,
+    /// The honest run of the same configuration, when this world is a copy of it: sessions
+    /// that no hook touches are identical there (same seed, same derivations), so they are
+    /// copied instead of recomputed.
+    pub(crate) honest: Option<std::sync::Arc<HonestRun>>,
+}
+
+/// The finished honest run of a configuration: its transcript and ground truth.
+pub struct HonestRun {
+    pub(crate) transcript: Transcript,
+    pub(crate) truth: GroundTruth,
+}
+
+impl std::fmt::Debug for HonestRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HonestRun({} sessions)", self.transcript.sessions.len())
+    }
+}
+
+impl HonestRun {
+    /// Captures a finished honest world.
+    pub(crate) fn of(world: &World) -> Self {
+        HonestRun { transcript: world.transcript.clone(), truth: world.truth.clone() }
+    }
 }
 
 /// Per-session output of the parallel simulation.
@@ -298,6 +321,7 @@ impl World {
             now: 0,
             detections,
             rejected_sessions: BTreeSet::new(),
+            honest: None,
         })
     }
 
@@ -402,6 +426,42 @@ impl World {
         self.escrow.keys.get(&self.escrow.key_epoch_for(epoch)).cloned()
     }
 
+    /// The honest run's copy of this session, when no hook touches it (with the client
+    /// detection a pinned key still records).
+    fn reuse_honest(&self, conv: &Conversation, epoch: u32, session: u32) -> Option<SessionOut> {
+        let honest = self.honest.as_ref()?;
+        let rec = honest.transcript.sessions.get(session as usize)?;
+        if rec.header.conv != conv.id || rec.header.epoch != epoch {
+            return None;
+        }
+        if conv.members.iter().any(|&m| self.rogue_mode(m, conv.id).is_some()) {
+            return None;
+        }
+        if self.hooks.ghost.as_ref().is_some_and(|g| epoch >= g.from_epoch && g.conversations.contains(&conv.id)) {
+            return None;
+        }
+        let mut detections = Vec::new();
+        if self.hooks.escrow_key_override.as_ref().is_some_and(|(from, _)| epoch >= *from) && self.escrow.has_escrow() {
+            if !self.config.scheme.client.pin_escrow_key {
+                return None;
+            }
+            detections.push(Detection {
+                control: "key-pinning".into(),
+                epoch,
+                detail: format!("session {session}: pushed escrow key differs from the pinned one; refused"),
+            });
+        }
+        let envs = honest.transcript.envelopes.get(rec.messages.clone())?;
+        let plaintexts = rec.messages.clone().map(|i| honest.truth.get(i as u64).map(<[u8]>::to_vec)).collect::<Option<Vec<_>>>()?;
+        Some(SessionOut {
+            record: SessionRecord { messages: 0..0, ..rec.clone() },
+            envelopes: envs.iter().map(|e| (e.header, e.ciphertext.clone(), e.time)).collect(),
+            plaintexts,
+            detections,
+            rejected: false,
+        })
+    }
+
     fn simulate_session(&self, conv: &Conversation, epoch: u32, session: u32) -> Result<SessionOut> {
         let s = self.config.seed;
         let mut rng = seed::rng(s, "session", &[session as u64]);
@@ -409,6 +469,9 @@ impl World {
         let header = SessionHeader { session, conv: conv.id, epoch, sender, members: conv.members.clone() };
         let session_key = Key32(rng.gen());
         debug_assert_eq!(session_key, session_key_of(s, conv, session));
+        if let Some(out) = self.reuse_honest(conv, epoch, session) {
+            return Ok(out);
+        }
         let mut detections = Vec::new();
         let mut rejected = false;
         // The escrow field.

@@ -22,6 +22,11 @@ impl GroundTruth {
     pub(crate) fn push(&mut self, plaintext: Vec<u8>) {
         self.plaintexts.push(plaintext);
     }
+    /// One plaintext, for copying an honest session into a diverged world (crate-internal:
+    /// attacks never reach a `GroundTruth`).
+    pub(crate) fn get(&self, id: u64) -> Option<&[u8]> {
+        self.plaintexts.get(id as usize).map(Vec::as_slice)
+    }
     /// Number of messages.
     pub fn len(&self) -> usize {
         self.plaintexts.len()
