@@ -6,7 +6,11 @@ use crate::prelude::*;
 /// Rebuilds a master secret from shares `(agent index, scalar)` by Lagrange interpolation
 /// at zero, and keeps it only if its public key is the published master key. With fewer
 /// than `k` shares the interpolation produces a wrong scalar and this returns `None`.
-pub fn rebuild_master(backend: &dyn Backend, shares: &[(usize, Scalar)], master_public: &[u8]) -> Option<Scalar> {
+pub fn rebuild_master(
+    backend: &dyn Backend,
+    shares: &[(usize, Scalar)],
+    master_public: &[u8],
+) -> Option<Scalar> {
     if shares.is_empty() {
         return None;
     }
@@ -16,21 +20,35 @@ pub fn rebuild_master(backend: &dyn Backend, shares: &[(usize, Scalar)], master_
 
 /// Opens every session whose field is encrypted to a key in `masters` (key epoch → master
 /// secret): decrypt the field, unwrap the session key, derive message keys, open messages.
-pub fn read_with_masters(backend: &dyn Backend, transcript: &Transcript, masters: &BTreeMap<u32, Scalar>) -> Vec<(u64, Vec<u8>)> {
+pub fn read_with_masters(
+    backend: &dyn Backend,
+    transcript: &Transcript,
+    masters: &BTreeMap<u32, Scalar>,
+) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
     for rec in &transcript.sessions {
-        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else { continue };
-        let Some(master) = masters.get(&field.key_epoch) else { continue };
+        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
+            continue;
+        };
+        let Some(master) = masters.get(&field.key_epoch) else {
+            continue;
+        };
         // No pairing check: the AEAD tag of the wrapped key confirms the result.
-        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else { continue };
-        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else { continue };
+        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
+            continue;
+        };
+        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+            continue;
+        };
         out.extend(read_session(transcript, rec.header.session, &sk));
     }
     out
 }
 
 /// Groups stolen vault contents (one map per breached agent) by key epoch.
-pub fn shares_by_key(loot: &[(usize, BTreeMap<u32, Scalar>)]) -> BTreeMap<u32, Vec<(usize, Scalar)>> {
+pub fn shares_by_key(
+    loot: &[(usize, BTreeMap<u32, Scalar>)],
+) -> BTreeMap<u32, Vec<(usize, Scalar)>> {
     let mut by: BTreeMap<u32, Vec<(usize, Scalar)>> = BTreeMap::new();
     for (agent, vault) in loot {
         for (ke, s) in vault {

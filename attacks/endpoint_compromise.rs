@@ -57,7 +57,8 @@ impl Attack for EndpointCompromise {
                     .and_then(|d| pre.and_then(|p| accept(d, &rec.header, p).ok()))
             };
             if let Some(k) = key {
-                out.recovered.extend(read_session(&transcript, rec.header.session, &k));
+                out.recovered
+                    .extend(read_session(&transcript, rec.header.session, &k));
             }
         }
         out.figure("user", user as f64);

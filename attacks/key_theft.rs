@@ -36,9 +36,15 @@ impl Attack for KeyTheft {
     fn check(&self, scheme: &Scheme) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
-            CustodyKind::Single => Exposure::yes("one agency key: the master secret sits in one vault"),
-            CustodyKind::Threshold if scheme.k() <= 1 => Exposure::yes("1-of-n: every share is the master key"),
-            CustodyKind::Threshold => Exposure::no("threshold custody: no single vault holds the master secret"),
+            CustodyKind::Single => {
+                Exposure::yes("one agency key: the master secret sits in one vault")
+            }
+            CustodyKind::Threshold if scheme.k() <= 1 => {
+                Exposure::yes("1-of-n: every share is the master key")
+            }
+            CustodyKind::Threshold => {
+                Exposure::no("threshold custody: no single vault holds the master secret")
+            }
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -55,14 +61,18 @@ impl Attack for KeyTheft {
         let masters_pk = ctx.escrow_master_keys();
         let mut masters = BTreeMap::new();
         for (ke, shares) in shares_by_key(&[(0, vault)]) {
-            if let Some(m) = masters_pk.get(&ke).and_then(|pk| rebuild_master(b, &shares, pk)) {
+            if let Some(m) = masters_pk
+                .get(&ke)
+                .and_then(|pk| rebuild_master(b, &shares, pk))
+            {
                 masters.insert(ke, m);
             }
         }
         out.figure("keys_recovered", masters.len() as f64);
         if masters.is_empty() {
             out.blocked("threshold-custody");
-            out.notes.push("one vault held one share; it does not match the master public key".into());
+            out.notes
+                .push("one vault held one share; it does not match the master public key".into());
         }
         let transcript = ctx.intercept().clone();
         out.recovered = read_with_masters(b, &transcript, &masters);

@@ -11,7 +11,8 @@ static META: AttackMeta = AttackMeta {
     title: "Threshold share theft",
     actor: "outside attacker breaching several agents",
     capabilities: &[Capability::Intercept, Capability::CompromiseAgent],
-    description: "Breaches the vaults of agents 0..stolen at the start of epoch `at_epoch`, groups \
+    description:
+        "Breaches the vaults of agents 0..stolen at the start of epoch `at_epoch`, groups \
         the stolen shares by escrow key, and for each key rebuilds the master secret by Lagrange \
         interpolation at x = 0 (shares sit at x = i + 1), keeping it only if its public key equals \
         the published one. With at least k shares of one key generation it then reads every field \
@@ -43,7 +44,11 @@ impl Attack for ShareTheft {
     fn check(&self, scheme: &Scheme) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
-            _ => Exposure::yes(format!("{} of {} vaults hold enough to rebuild the key", scheme.k(), scheme.n())),
+            _ => Exposure::yes(format!(
+                "{} of {} vaults hold enough to rebuild the key",
+                scheme.k(),
+                scheme.n()
+            )),
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -60,7 +65,10 @@ impl Attack for ShareTheft {
         let masters_pk = ctx.escrow_master_keys();
         let mut masters = BTreeMap::new();
         for (ke, shares) in shares_by_key(&loot) {
-            if let Some(m) = masters_pk.get(&ke).and_then(|pk| rebuild_master(b, &shares, pk)) {
+            if let Some(m) = masters_pk
+                .get(&ke)
+                .and_then(|pk| rebuild_master(b, &shares, pk))
+            {
                 masters.insert(ke, m);
             }
         }

@@ -18,8 +18,20 @@ fn small_world(backend: BackendKind) -> World {
         .replace("replay_cache = true", "replay_cache = false")
         .replace("use_limit = 1", "use_limit = 0");
     let scheme = Scheme::from_toml_str(&text, "bench").expect("bench scheme");
-    let population = Population { users: 8, epochs: 1, messages_per_session: 4, group_share: 0.0, conversations: Some(4) };
-    World::run(WorldConfig { scheme, population, seed: 1, backend }).expect("world")
+    let population = Population {
+        users: 8,
+        epochs: 1,
+        messages_per_session: 4,
+        group_share: 0.0,
+        conversations: Some(4),
+    };
+    World::run(WorldConfig {
+        scheme,
+        population,
+        seed: 1,
+        backend,
+    })
+    .expect("world")
 }
 
 fn escrow_wrap(c: &mut Criterion) {
@@ -29,12 +41,27 @@ fn escrow_wrap(c: &mut Criterion) {
         let b = backend.instance().unwrap();
         let public = world.escrow.keys[&0].clone();
         let family = [7u8; 32];
-        let env = FieldEnv { backend: b, rule: BindingRule::Signed, family_key: &family };
-        let header = SessionHeader { session: 1, conv: 1, epoch: 0, sender: 0, members: vec![0, 1] };
+        let env = FieldEnv {
+            backend: b,
+            rule: BindingRule::Signed,
+            family_key: &family,
+        };
+        let header = SessionHeader {
+            session: 1,
+            conv: 1,
+            epoch: 0,
+            sender: 0,
+            members: vec![0, 1],
+        };
         let sk = Key32([5; 32]);
         let signer = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
         g.bench_function(BenchmarkId::from_parameter(backend.name()), |bench| {
-            bench.iter(|| black_box(env.make(&header, &sk, 0, &public, &signer, [9; 32]).unwrap()))
+            bench.iter(|| {
+                black_box(
+                    env.make(&header, &sk, 0, &public, &signer, [9; 32])
+                        .unwrap(),
+                )
+            })
         });
     }
     g.finish();
@@ -49,7 +76,13 @@ fn message_encryption(c: &mut Criterion) {
             let mut r = Ratchet::new(&Key32([1; 32]));
             bench.iter(|| {
                 let mk = r.next_key();
-                let h = MessageHeader { conv: 1, session: 1, sender: 0, epoch: 0, counter: r.position };
+                let h = MessageHeader {
+                    conv: 1,
+                    session: 1,
+                    sender: 0,
+                    epoch: 0,
+                    counter: r.position,
+                };
                 black_box(seal(&mk, &h.encode(), &pt))
             })
         });

@@ -159,7 +159,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit_codes::BAD_INPUT } else { exit_codes::OK };
+            let code = if e.use_stderr() {
+                exit_codes::BAD_INPUT
+            } else {
+                exit_codes::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -191,12 +195,22 @@ fn out(text: &str) -> Result<()> {
 /// Bad input and I/O errors.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        None => suite(SuiteArgs { file: None, format: Format::Table, out: None, seed: None, backend: None }),
+        None => suite(SuiteArgs {
+            file: None,
+            format: Format::Table,
+            out: None,
+            seed: None,
+            backend: None,
+        }),
         Some(Command::Schemes) => {
             let mut s = String::new();
             for sc in Scheme::builtins() {
                 let weak = sc.weakened_controls();
-                let note = if weak.is_empty() { String::new() } else { format!("  [weakened: {}]", weak.join(", ")) };
+                let note = if weak.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [weakened: {}]", weak.join(", "))
+                };
                 s.push_str(&format!("{:<22} {}{}\n", sc.name, sc.summary, note));
             }
             out(&s)?;
@@ -207,12 +221,24 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Info { id }) => info(&id),
         Some(Command::Attack(a)) => attack(a),
         Some(Command::Suite(a)) => suite(a),
-        Some(Command::Inspect { kind, file, backend }) => {
+        Some(Command::Inspect {
+            kind,
+            file,
+            backend,
+        }) => {
             let bytes = crate::output::read_limited_bytes(&file)?;
-            out(&format!("{}\n", crate::inspect::inspect(kind, &bytes, backend)?))?;
+            out(&format!(
+                "{}\n",
+                crate::inspect::inspect(kind, &bytes, backend)?
+            ))?;
             Ok(exit_codes::OK)
         }
-        Some(Command::Sample { kind, out: path, backend, seed }) => {
+        Some(Command::Sample {
+            kind,
+            out: path,
+            backend,
+            seed,
+        }) => {
             crate::output::check_writable(&path)?;
             crate::output::write_atomic(&path, &crate::inspect::sample(kind, backend, seed)?)?;
             Ok(exit_codes::OK)
@@ -243,7 +269,14 @@ fn list(json: bool) -> Result<i32> {
     for a in attacks {
         let m = a.meta();
         let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
-        s.push_str(&format!("{:<24} {}\n{:<24} actor: {}; needs: {}\n", m.id, m.title, "", m.actor, caps.join(", ")));
+        s.push_str(&format!(
+            "{:<24} {}\n{:<24} actor: {}; needs: {}\n",
+            m.id,
+            m.title,
+            "",
+            m.actor,
+            caps.join(", ")
+        ));
     }
     out(&s)?;
     Ok(exit_codes::OK)
@@ -255,21 +288,33 @@ fn info(id: &str) -> Result<i32> {
     Ok(exit_codes::OK)
 }
 
-fn parse_params(id: &str, raw: &[String]) -> Result<std::collections::BTreeMap<String, crate::attack::ParamValue>> {
+fn parse_params(
+    id: &str,
+    raw: &[String],
+) -> Result<std::collections::BTreeMap<String, crate::attack::ParamValue>> {
     let a = crate::attacks::find(id).ok_or_else(|| crate::runner::unknown_attack(id))?;
     let mut m = std::collections::BTreeMap::new();
     for r in raw {
         let (k, v) = r
             .split_once('=')
             .ok_or_else(|| Error::input(format!("--param `{r}` is not key=value")))?;
-        let spec = a.meta().params.iter().find(|s| s.name == k.trim()).ok_or_else(|| {
-            let known: Vec<&str> = a.meta().params.iter().map(|s| s.name).collect();
-            Error::input(format!(
-                "attack `{id}` has no parameter `{}` (its parameters: {})",
-                k.trim(),
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            ))
-        })?;
+        let spec = a
+            .meta()
+            .params
+            .iter()
+            .find(|s| s.name == k.trim())
+            .ok_or_else(|| {
+                let known: Vec<&str> = a.meta().params.iter().map(|s| s.name).collect();
+                Error::input(format!(
+                    "attack `{id}` has no parameter `{}` (its parameters: {})",
+                    k.trim(),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?;
         m.insert(spec.name.to_string(), spec.parse(id, v)?);
     }
     Ok(m)
@@ -280,17 +325,43 @@ fn attack(a: AttackArgs) -> Result<i32> {
     let scheme = Scheme::load(&a.scheme)?;
     let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
     backend.instance()?;
-    let population = Population { users: a.users, epochs: a.epochs, ..Population::default() };
+    let population = Population {
+        users: a.users,
+        epochs: a.epochs,
+        ..Population::default()
+    };
     population.validate()?;
-    let config = WorldConfig { scheme: scheme.clone(), population, seed: a.seed, backend };
+    let config = WorldConfig {
+        scheme: scheme.clone(),
+        population,
+        seed: a.seed,
+        backend,
+    };
     let cell = crate::runner::run_one(&scheme, &a.id, &given, &config)?;
     if a.json {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
     } else {
-        let params: Vec<String> = cell.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut s = format!("{} against {} ({})\n", cell.attack, cell.scheme, params.join(" "));
-        s.push_str(&format!("check: {} — {}\n", if cell.check.exposed { "exposed" } else { "not exposed" }, cell.check.reason));
+        let params: Vec<String> = cell
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut s = format!(
+            "{} against {} ({})\n",
+            cell.attack,
+            cell.scheme,
+            params.join(" ")
+        );
+        s.push_str(&format!(
+            "check: {} — {}\n",
+            if cell.check.exposed {
+                "exposed"
+            } else {
+                "not exposed"
+            },
+            cell.check.reason
+        ));
         s.push_str(&format!(
             "exposure: {} of {} messages ({:.2}%), {} of {} users\nout of scope: {}; before compromise: {}\n",
             cell.exposure.messages,
@@ -316,7 +387,11 @@ fn attack(a: AttackArgs) -> Result<i32> {
         }
         out(&s)?;
     }
-    Ok(if cell.error.is_some() { exit_codes::EXPECTATION_FAILED } else { exit_codes::OK })
+    Ok(if cell.error.is_some() {
+        exit_codes::EXPECTATION_FAILED
+    } else {
+        exit_codes::OK
+    })
 }
 
 fn suite(a: SuiteArgs) -> Result<i32> {
@@ -335,42 +410,77 @@ fn suite(a: SuiteArgs) -> Result<i32> {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
         None => out(&text)?,
     }
-    Ok(if report.all_held() { exit_codes::OK } else { exit_codes::EXPECTATION_FAILED })
+    Ok(if report.all_held() {
+        exit_codes::OK
+    } else {
+        exit_codes::EXPECTATION_FAILED
+    })
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {
     let scheme = Scheme::load(&a.scheme)?;
     let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
     backend.instance()?;
-    let population = Population { users: a.users, epochs: a.epochs, ..Population::default() };
+    let population = Population {
+        users: a.users,
+        epochs: a.epochs,
+        ..Population::default()
+    };
     population.validate()?;
-    let r = lawful::demonstrate(WorldConfig { scheme, population, seed: a.seed, backend })?;
+    let r = lawful::demonstrate(WorldConfig {
+        scheme,
+        population,
+        seed: a.seed,
+        backend,
+    })?;
     if a.json {
         let j = serde_json::to_string_pretty(&r).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
         return Ok(exit_codes::OK);
     }
     let mut s = String::new();
-    s.push_str(&format!("scheme {} on {} (seed {}), {} users × {} epochs, {} messages\n", r.scheme, r.backend, r.seed, r.users, r.epochs, r.messages_total));
+    s.push_str(&format!(
+        "scheme {} on {} (seed {}), {} users × {} epochs, {} messages\n",
+        r.scheme, r.backend, r.seed, r.users, r.epochs, r.messages_total
+    ));
     if let (Some(t), Some(w)) = (r.target, r.window) {
-        s.push_str(&format!("warrant: target user {t}, epochs {}..={}\n", w[0], w[1]));
+        s.push_str(&format!(
+            "warrant: target user {t}, epochs {}..={}\n",
+            w[0], w[1]
+        ));
     }
-    s.push_str(&format!("in scope: {} messages, decrypted and confirmed: {}\n", r.in_scope_messages, r.in_scope_decrypted));
-    s.push_str(&format!("outside the warrant decrypted: {}\n", r.out_of_scope_decrypted));
+    s.push_str(&format!(
+        "in scope: {} messages, decrypted and confirmed: {}\n",
+        r.in_scope_messages, r.in_scope_decrypted
+    ));
+    s.push_str(&format!(
+        "outside the warrant decrypted: {}\n",
+        r.out_of_scope_decrypted
+    ));
     for p in &r.probes {
         s.push_str(&format!(
             "probe {:<13} refused by {} agent(s), granted by {} ({}), messages read: {}\n",
             p.kind,
             p.refused_by,
             p.granted_by,
-            if p.controls.is_empty() { "-".to_string() } else { p.controls.join(", ") },
+            if p.controls.is_empty() {
+                "-".to_string()
+            } else {
+                p.controls.join(", ")
+            },
             p.messages_read
         ));
     }
     if !r.rejected_share_agents.is_empty() {
-        s.push_str(&format!("combiner rejected shares from agents {:?}\n", r.rejected_share_agents));
+        s.push_str(&format!(
+            "combiner rejected shares from agents {:?}\n",
+            r.rejected_share_agents
+        ));
     }
-    s.push_str(&format!("audit: {} entries, verified: {}\n", r.audit_entries, r.audit_verified));
+    s.push_str(&format!(
+        "audit: {} entries, verified: {}\n",
+        r.audit_entries, r.audit_verified
+    ));
     if let Some(n) = &r.note {
         s.push_str(&format!("note: {n}\n"));
     }

@@ -7,8 +7,18 @@ use crate::attack::{AttackMeta, ParamKind};
 pub fn attack_section(m: &AttackMeta) -> String {
     let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
     let mut s = format!("## `{}` — {}\n\n", m.id, m.title);
-    s.push_str(&format!("- **Actor:** {}\n- **Capabilities:** {}\n\n", m.actor, caps.join(", ")));
-    s.push_str(&format!("{}\n\n", m.description.split_whitespace().collect::<Vec<_>>().join(" ")));
+    s.push_str(&format!(
+        "- **Actor:** {}\n- **Capabilities:** {}\n\n",
+        m.actor,
+        caps.join(", ")
+    ));
+    s.push_str(&format!(
+        "{}\n\n",
+        m.description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
     if m.params.is_empty() {
         s.push_str("Parameters: none.\n\n");
     } else {
@@ -19,7 +29,13 @@ pub fn attack_section(m: &AttackMeta) -> String {
                 ParamKind::Bool => "true, false".into(),
                 ParamKind::Choice(c) => c.join(", "),
             };
-            s.push_str(&format!("| `{}` | {} | {} | {} |\n", p.name, p.default.value(), accepted, p.doc));
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                p.name,
+                p.default.value(),
+                accepted,
+                p.doc
+            ));
         }
         s.push('\n');
     }
@@ -39,7 +55,13 @@ pub fn attacks_markdown() -> String {
     s.push_str("| id | title | actor |\n|---|---|---|\n");
     for a in crate::attacks::REGISTRY {
         let m = a.meta();
-        s.push_str(&format!("| [`{}`](#{}) | {} | {} |\n", m.id, anchor(m), m.title, m.actor));
+        s.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} |\n",
+            m.id,
+            anchor(m),
+            m.title,
+            m.actor
+        ));
     }
     s.push('\n');
     for a in crate::attacks::REGISTRY {

@@ -104,14 +104,23 @@ impl Error {
     }
     /// Shorthand for [`Error::Malformed`].
     pub fn malformed(what: &'static str, reason: impl Into<String>) -> Self {
-        Error::Malformed { what, reason: reason.into() }
+        Error::Malformed {
+            what,
+            reason: reason.into(),
+        }
     }
     /// Shorthand for [`Error::Refused`].
     pub fn refused(control: &'static str, reason: impl Into<String>) -> Self {
-        Error::Refused { control, reason: reason.into() }
+        Error::Refused {
+            control,
+            reason: reason.into(),
+        }
     }
     /// Is this error the user's input (exit status 2)?
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::Input(_) | Error::Config { .. } | Error::Malformed { .. } | Error::Io { .. })
+        matches!(
+            self,
+            Error::Input(_) | Error::Config { .. } | Error::Malformed { .. } | Error::Io { .. }
+        )
     }
 }

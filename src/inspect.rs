@@ -35,8 +35,19 @@ pub enum Kind {
 
 fn small_world(backend: BackendKind, seed: u64) -> Result<World> {
     let scheme = Scheme::load("threshold-3of5")?;
-    let population = Population { users: 6, epochs: 1, messages_per_session: 2, group_share: 0.0, conversations: Some(3) };
-    World::run(WorldConfig { scheme, population, seed, backend })
+    let population = Population {
+        users: 6,
+        epochs: 1,
+        messages_per_session: 2,
+        group_share: 0.0,
+        conversations: Some(3),
+    };
+    World::run(WorldConfig {
+        scheme,
+        population,
+        seed,
+        backend,
+    })
 }
 
 /// A valid encoding of `kind` from a small seeded world.
@@ -60,7 +71,10 @@ pub fn sample(kind: Kind, backend: BackendKind, seed: u64) -> Result<Vec<u8>> {
     let signed = lawful::issue_warrant(&world, warrant)?;
     let request = lawful::build_request(&world, &signed, &[s0.session], "sample", [8; 16]);
     Ok(match kind {
-        Kind::Field => world.transcript.sessions[0].field.clone().unwrap_or_default(),
+        Kind::Field => world.transcript.sessions[0]
+            .field
+            .clone()
+            .unwrap_or_default(),
         Kind::Warrant => signed.encode(),
         Kind::Request => request,
         Kind::AuditLog => {
@@ -70,11 +84,21 @@ pub fn sample(kind: Kind, backend: BackendKind, seed: u64) -> Result<Vec<u8>> {
         }
         Kind::PublicKeySet => world.escrow.keys[&0].clone(),
         Kind::DecryptionShare => {
-            let f = world.transcript.field(s0.session).ok_or_else(|| Error::misuse("sample world has no field"))?;
-            let share = world.escrow.agents[0].vault.get(0).ok_or_else(|| Error::misuse("no share"))?;
+            let f = world
+                .transcript
+                .field(s0.session)
+                .ok_or_else(|| Error::misuse("sample world has no field"))?;
+            let share = world.escrow.agents[0]
+                .vault
+                .get(0)
+                .ok_or_else(|| Error::misuse("no share"))?;
             b.decryption_share(share, &f.te_ct)?
         }
-        Kind::SecretShare => world.escrow.agents[0].vault.get(0).map(|s| s.0.to_vec()).unwrap_or_default(),
+        Kind::SecretShare => world.escrow.agents[0]
+            .vault
+            .get(0)
+            .map(|s| s.0.to_vec())
+            .unwrap_or_default(),
     })
 }
 
@@ -114,7 +138,12 @@ pub fn inspect(kind: Kind, bytes: &[u8], backend: BackendKind) -> Result<String>
         }
         Kind::Request => {
             let r = ShareRequest::decode(bytes)?;
-            format!("share request from {:?} under warrant {} for {} field(s)", r.requester, r.warrant.fingerprint(), r.items.len())
+            format!(
+                "share request from {:?} under warrant {} for {} field(s)",
+                r.requester,
+                r.warrant.fingerprint(),
+                r.items.len()
+            )
         }
         Kind::AuditLog => {
             let log = AuditLog::decode(bytes)?;
@@ -122,24 +151,41 @@ pub fn inspect(kind: Kind, bytes: &[u8], backend: BackendKind) -> Result<String>
                 Ok(()) => "chain verifies".to_string(),
                 Err(t) => format!("TAMPERED: {t}"),
             };
-            format!("audit log of agent {}: {} entries, {} granted; {verdict}", log.agent(), log.len(), log.granted_count())
+            format!(
+                "audit log of agent {}: {} entries, {} granted; {verdict}",
+                log.agent(),
+                log.len(),
+                log.granted_count()
+            )
         }
         Kind::PublicKeySet => {
             let k = b.k(bytes)?;
             let pk = b.master_public_key(bytes)?;
-            format!("public key set: k = {k}, master key fingerprint {}", fingerprint(&pk))
+            format!(
+                "public key set: k = {k}, master key fingerprint {}",
+                fingerprint(&pk)
+            )
         }
         Kind::DecryptionShare => {
             b.check_decryption_share(bytes)?;
-            format!("decryption share: a valid group point, fingerprint {}", fingerprint(bytes))
+            format!(
+                "decryption share: a valid group point, fingerprint {}",
+                fingerprint(bytes)
+            )
         }
         Kind::SecretShare => {
-            let arr: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| Error::malformed("secret share", format!("expected 32 bytes, found {}", bytes.len())))?;
+            let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+                Error::malformed(
+                    "secret share",
+                    format!("expected 32 bytes, found {}", bytes.len()),
+                )
+            })?;
             let s = Scalar(arr);
             b.check_scalar(&s)?;
-            format!("secret share: canonical scalar, fingerprint {} (value never shown)", s.fingerprint())
+            format!(
+                "secret share: canonical scalar, fingerprint {} (value never shown)",
+                s.fingerprint()
+            )
         }
     })
 }

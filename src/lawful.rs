@@ -38,12 +38,29 @@ pub fn messages_of(world: &World, sessions: &[u32]) -> BTreeSet<u64> {
 }
 
 /// Builds the request bytes for `sessions` under a warrant.
-pub fn build_request(world: &World, warrant: &SignedWarrant, sessions: &[u32], requester: &str, nonce: [u8; 16]) -> Vec<u8> {
+pub fn build_request(
+    world: &World,
+    warrant: &SignedWarrant,
+    sessions: &[u32],
+    requester: &str,
+    nonce: [u8; 16],
+) -> Vec<u8> {
     let items = sessions
         .iter()
-        .filter_map(|&s| Some((world.transcript.sessions.get(s as usize)?.header.clone(), world.transcript.field(s)?)))
+        .filter_map(|&s| {
+            Some((
+                world.transcript.sessions.get(s as usize)?.header.clone(),
+                world.transcript.field(s)?,
+            ))
+        })
         .collect();
-    ShareRequest { warrant: warrant.clone(), items, requester: requester.to_string(), nonce }.encode()
+    ShareRequest {
+        warrant: warrant.clone(),
+        items,
+        requester: requester.to_string(),
+        nonce,
+    }
+    .encode()
 }
 
 /// What combining the agents' answers produced.
@@ -59,14 +76,21 @@ pub struct ReadOutcome {
 
 /// Combines per-session shares from `responses` (items in the order of `sessions`) and
 /// reads the messages.
-pub fn combine_and_read(world: &World, sessions: &[u32], responses: &[ShareResponse]) -> ReadOutcome {
+pub fn combine_and_read(
+    world: &World,
+    sessions: &[u32],
+    responses: &[ShareResponse],
+) -> ReadOutcome {
     let mut out = ReadOutcome::default();
     let b = world.escrow.b();
     // `build_request` leaves out sessions without a field, so answers' items follow the
     // sessions that have one.
     let mut idx = 0usize;
     for &s in sessions {
-        let (Some(rec), Some(field)) = (world.transcript.sessions.get(s as usize), world.transcript.field(s)) else {
+        let (Some(rec), Some(field)) = (
+            world.transcript.sessions.get(s as usize),
+            world.transcript.field(s),
+        ) else {
             out.failed_sessions.push(s);
             continue;
         };
@@ -78,12 +102,27 @@ pub fn combine_and_read(world: &World, sessions: &[u32], responses: &[ShareRespo
         };
         let shares: Vec<(usize, Vec<u8>)> = responses
             .iter()
-            .filter_map(|r| r.items.get(item).and_then(|o| o.as_ref().ok()).map(|sh| (r.agent, sh.clone())))
+            .filter_map(|r| {
+                r.items
+                    .get(item)
+                    .and_then(|o| o.as_ref().ok())
+                    .map(|sh| (r.agent, sh.clone()))
+            })
             .collect();
-        match recover(b, public, world.escrow.n, &rec.header, &field, &shares, world.escrow.verify_shares) {
+        match recover(
+            b,
+            public,
+            world.escrow.n,
+            &rec.header,
+            &field,
+            &shares,
+            world.escrow.verify_shares,
+        ) {
             Ok(rcv) => {
-                out.rejected_agents.extend(rcv.rejected.iter().map(|(a, _)| *a));
-                out.plaintexts.extend(read_session(&world.transcript, s, &rcv.session_key));
+                out.rejected_agents
+                    .extend(rcv.rejected.iter().map(|(a, _)| *a));
+                out.plaintexts
+                    .extend(read_session(&world.transcript, s, &rcv.session_key));
             }
             Err(e) => {
                 if let crate::Error::ShareRejected { agent, .. } = e {
@@ -97,9 +136,17 @@ pub fn combine_and_read(world: &World, sessions: &[u32], responses: &[ShareRespo
 }
 
 /// Submits request bytes to every agent in `agents` at time `now`.
-pub fn submit_to(world: &mut World, agents: &[usize], bytes: &[u8], now: u64) -> Vec<ShareResponse> {
+pub fn submit_to(
+    world: &mut World,
+    agents: &[usize],
+    bytes: &[u8],
+    now: u64,
+) -> Vec<ShareResponse> {
     let dir = world.directory.clone();
-    agents.iter().filter_map(|&i| world.escrow.submit(i, bytes, &dir, now)).collect()
+    agents
+        .iter()
+        .filter_map(|&i| world.escrow.submit(i, bytes, &dir, now))
+        .collect()
 }
 
 /// Issues a warrant from the world's court with the first `k` judges.
@@ -107,7 +154,11 @@ pub fn submit_to(world: &mut World, agents: &[usize], bytes: &[u8], now: u64) ->
 /// # Errors
 /// When the scheme has no court, or signing fails.
 pub fn issue_warrant(world: &World, warrant: Warrant) -> Result<SignedWarrant> {
-    let court = world.escrow.court.as_ref().ok_or_else(|| crate::Error::misuse("this scheme has no court"))?;
+    let court = world
+        .escrow
+        .court
+        .as_ref()
+        .ok_or_else(|| crate::Error::misuse("this scheme has no court"))?;
     let judges: Vec<usize> = (0..court.k).collect();
     court.issue(world.escrow.b(), warrant, &judges)
 }
@@ -209,7 +260,11 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     report.target = Some(target);
     report.window = Some(window);
     let now = world.now;
-    let nonce = |label: u64| -> [u8; 16] { seed::derive(config.seed, "nonce", &[label])[..16].try_into().unwrap_or([0; 16]) };
+    let nonce = |label: u64| -> [u8; 16] {
+        seed::derive(config.seed, "nonce", &[label])[..16]
+            .try_into()
+            .unwrap_or([0; 16])
+    };
     let warrant = Warrant {
         case_id: format!("case-{}-1", config.seed),
         targets: vec![target],
@@ -234,10 +289,14 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     let all: Vec<usize> = (0..world.escrow.n).collect();
     let first = build_request(&world, &signed, &in_scope, "law-enforcement", nonce(11));
     let responses = submit_to(&mut world, &all, &first, now + 1);
-    report.refused_requests += responses.iter().filter(|r| r.items.iter().all(|o| o.is_err())).count();
+    report.refused_requests += responses
+        .iter()
+        .filter(|r| r.items.iter().all(|o| o.is_err()))
+        .count();
     let read = combine_and_read(&world, &in_scope, &responses);
-    let mut decrypted: BTreeSet<u64> =
-        world.truth().confirm(read.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
+    let mut decrypted: BTreeSet<u64> = world
+        .truth()
+        .confirm(read.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
     report.rejected_share_agents = read.rejected_agents.iter().copied().collect();
 
     // Probes the agents must refuse.
@@ -245,38 +304,59 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         .transcript
         .sessions
         .iter()
-        .filter(|s| !s.header.members.contains(&target) && (window[0]..=window[1]).contains(&s.header.epoch))
+        .filter(|s| {
+            !s.header.members.contains(&target) && (window[0]..=window[1]).contains(&s.header.epoch)
+        })
         .map(|s| s.header.session)
         .take(3)
         .collect();
     let probes: Vec<(&str, Vec<u8>, Vec<u32>, u64)> = vec![
-        ("out-of-scope", {
-            let mut w3 = warrant.clone();
-            w3.case_id = format!("case-{}-3", config.seed);
-            w3.nonce = nonce(3);
-            let s3 = issue_warrant(&world, w3)?;
-            build_request(&world, &s3, &outside, "law-enforcement", nonce(12))
-        }, outside.clone(), now + 2),
-        ("expired", {
-            let mut w2 = warrant.clone();
-            w2.case_id = format!("case-{}-2", config.seed);
-            w2.nonce = nonce(2);
-            let s2 = issue_warrant(&world, w2)?;
-            build_request(&world, &s2, &in_scope, "law-enforcement", nonce(13))
-        }, in_scope.clone(), now + WARRANT_VALIDITY + TICKS_PER_EPOCH),
+        (
+            "out-of-scope",
+            {
+                let mut w3 = warrant.clone();
+                w3.case_id = format!("case-{}-3", config.seed);
+                w3.nonce = nonce(3);
+                let s3 = issue_warrant(&world, w3)?;
+                build_request(&world, &s3, &outside, "law-enforcement", nonce(12))
+            },
+            outside.clone(),
+            now + 2,
+        ),
+        (
+            "expired",
+            {
+                let mut w2 = warrant.clone();
+                w2.case_id = format!("case-{}-2", config.seed);
+                w2.nonce = nonce(2);
+                let s2 = issue_warrant(&world, w2)?;
+                build_request(&world, &s2, &in_scope, "law-enforcement", nonce(13))
+            },
+            in_scope.clone(),
+            now + WARRANT_VALIDITY + TICKS_PER_EPOCH,
+        ),
         ("replayed", first.clone(), in_scope.clone(), now + 3),
     ];
     for (kind, bytes, sessions, at) in probes {
         let rs = submit_to(&mut world, &all, &bytes, at);
-        let refused = rs.iter().filter(|r| r.items.iter().all(|o| o.is_err())).count();
+        let refused = rs
+            .iter()
+            .filter(|r| r.items.iter().all(|o| o.is_err()))
+            .count();
         let mut controls: Vec<String> = rs
             .iter()
-            .flat_map(|r| r.items.iter().filter_map(|o| o.as_ref().err().map(|e| e.control.clone())))
+            .flat_map(|r| {
+                r.items
+                    .iter()
+                    .filter_map(|o| o.as_ref().err().map(|e| e.control.clone()))
+            })
             .collect();
         controls.sort();
         controls.dedup();
         let got = combine_and_read(&world, &sessions, &rs);
-        let confirmed = world.truth().confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
+        let confirmed = world
+            .truth()
+            .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
         decrypted.extend(confirmed.iter().copied());
         report.refused_requests += refused;
         report.probes.push(Probe {
@@ -290,7 +370,12 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     report.in_scope_decrypted = decrypted.intersection(&in_scope_ids).count();
     report.out_of_scope_decrypted = decrypted.difference(&in_scope_ids).count();
     report.audit_entries = world.escrow.agents.iter().map(|a| a.audit.len()).sum();
-    let witness = (world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed).then_some(&world.escrow.witness);
-    report.audit_verified = world.escrow.agents.iter().all(|a| audit::verify(&a.audit, witness).is_ok());
+    let witness = (world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed)
+        .then_some(&world.escrow.witness);
+    report.audit_verified = world
+        .escrow
+        .agents
+        .iter()
+        .all(|a| audit::verify(&a.audit, witness).is_ok());
     Ok(report)
 }

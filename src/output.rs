@@ -6,7 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), source }
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Checks, before any work starts, that `path` can be written: its directory exists and
@@ -16,13 +19,23 @@ fn io(path: &Path, source: std::io::Error) -> Error {
 /// [`Error::Input`] or [`Error::Io`] with the path.
 pub fn check_writable(path: &Path) -> Result<()> {
     if path.is_dir() {
-        return Err(Error::input(format!("--out {}: is a directory", path.display())));
+        return Err(Error::input(format!(
+            "--out {}: is a directory",
+            path.display()
+        )));
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
-        return Err(Error::input(format!("--out {}: directory {} does not exist", path.display(), dir.display())));
+        return Err(Error::input(format!(
+            "--out {}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
     }
-    let probe = tempfile::Builder::new().prefix(".escrowlab-probe").tempfile_in(dir).map_err(|e| io(path, e))?;
+    let probe = tempfile::Builder::new()
+        .prefix(".escrowlab-probe")
+        .tempfile_in(dir)
+        .map_err(|e| io(path, e))?;
     drop(probe);
     Ok(())
 }
@@ -40,7 +53,10 @@ fn parent_dir(path: &Path) -> &Path {
 /// [`Error::Io`] with the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new().prefix(".escrowlab-report").tempfile_in(dir).map_err(|e| io(path, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".escrowlab-report")
+        .tempfile_in(dir)
+        .map_err(|e| io(path, e))?;
     tmp.write_all(bytes).map_err(|e| io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| io(path, e))?;
     tmp.persist(path).map_err(|e| io(path, e.error))?;
@@ -56,9 +72,14 @@ pub fn read_limited_bytes(path: &Path) -> Result<Vec<u8>> {
     let limit = crate::config::limits::MAX_FILE_BYTES;
     let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
     let mut bytes = Vec::new();
-    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io(path, e))?;
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(path, e))?;
     if bytes.len() as u64 > limit {
-        return Err(Error::input(format!("{}: file is larger than the limit of {limit} bytes", path.display())));
+        return Err(Error::input(format!(
+            "{}: file is larger than the limit of {limit} bytes",
+            path.display()
+        )));
     }
     Ok(bytes)
 }

@@ -1,8 +1,8 @@
 //! Everything an attack module (or a lab exercise) needs, in one `use`.
 
 pub use crate::attack::{
-    Attack, AttackCtx, AttackMeta, Capability, DefaultValue, DeviceLoot, Exposure, Outcome, ParamKind, ParamSpec, ParamValue,
-    Params, PublicInfo,
+    Attack, AttackCtx, AttackMeta, Capability, DefaultValue, DeviceLoot, Exposure, Outcome,
+    ParamKind, ParamSpec, ParamValue, Params, PublicInfo,
 };
 pub use crate::backend::Backend;
 pub use crate::config::scheme::{AuditMode, Binding, CustodyKind, Keygen, Lifetime, Scheme};

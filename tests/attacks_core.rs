@@ -9,9 +9,16 @@ fn key_theft_single_key_exposes_everything_past_and_future() {
     let c = cell("single-key", "key-theft", &[("at_epoch", int(2))]);
     assert_eq!(c.exposure.fraction, 1.0);
     assert_eq!(c.exposure.users, c.exposure.users_total);
-    assert!(c.before_compromise > 0, "messages from epochs 0-1 were sent before the theft");
+    assert!(
+        c.before_compromise > 0,
+        "messages from epochs 0-1 were sent before the theft"
+    );
     assert_eq!(c.out_of_scope, c.exposure.messages);
-    assert!(!c.detected, "a vault copy leaves no trace: {:?}", c.detected_by);
+    assert!(
+        !c.detected,
+        "a vault copy leaves no trace: {:?}",
+        c.detected_by
+    );
 }
 
 #[test]
@@ -33,8 +40,16 @@ fn share_theft_below_threshold_gets_nothing_and_at_threshold_everything() {
 
 #[test]
 fn share_theft_epoch_keys_limit_the_damage() {
-    let c = cell("threshold-3of5-epoch", "share-theft", &[("stolen", int(3)), ("at_epoch", int(2))]);
-    assert!(c.exposure.fraction > 0.0 && c.exposure.fraction < 1.0, "{}", c.exposure.fraction);
+    let c = cell(
+        "threshold-3of5-epoch",
+        "share-theft",
+        &[("stolen", int(3)), ("at_epoch", int(2))],
+    );
+    assert!(
+        c.exposure.fraction > 0.0 && c.exposure.fraction < 1.0,
+        "{}",
+        c.exposure.fraction
+    );
 }
 
 #[test]
@@ -42,7 +57,14 @@ fn endpoint_compromise_exposes_one_users_conversations_only() {
     let c = cell("e2e-baseline", "endpoint-compromise", &[("user", int(3))]);
     assert!(c.exposure.messages > 0);
     assert!(c.exposure.fraction < 0.2, "{}", c.exposure.fraction);
-    let late = cell("e2e-baseline", "endpoint-compromise", &[("user", int(3)), ("at_epoch", int(2))]);
-    assert!(late.exposure.messages < c.exposure.messages, "forward secrecy: earlier epochs stay closed");
+    let late = cell(
+        "e2e-baseline",
+        "endpoint-compromise",
+        &[("user", int(3)), ("at_epoch", int(2))],
+    );
+    assert!(
+        late.exposure.messages < c.exposure.messages,
+        "forward secrecy: earlier epochs stay closed"
+    );
     assert_eq!(late.before_compromise, 0);
 }

@@ -170,7 +170,11 @@ fn warrant_forgery_against_a_threshold_court_needs_k_judges() {
     assert_eq!(figure(&one, "court_key_recovered"), 0);
     assert!(detected(&one, "agent-refusal"));
     assert!(!detected(&one, "docket-audit"));
-    let two = cell("hardened", "warrant-forgery", &[("judges_stolen", int(2)), ("sessions", int(0))]);
+    let two = cell(
+        "hardened",
+        "warrant-forgery",
+        &[("judges_stolen", int(2)), ("sessions", int(0))],
+    );
     assert_eq!(figure(&two, "court_key_recovered"), 1);
     // Epoch keys with retention 1: only the last epoch's sessions are still readable.
     assert_eq!(two.exposure.fraction, 0.25);

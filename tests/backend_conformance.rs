@@ -563,9 +563,14 @@ fn interpolation_with_more_than_k_shares_still_gives_the_master() {
         let km = b.dealer_keygen(3, 5, [4; 32]).unwrap();
         let master = b.master_public_key(&km.public).unwrap();
         for take in 3..=5 {
-            let pts: Vec<(usize, escrowlab::secret::Scalar)> = km.shares.iter().cloned().enumerate().take(take).collect();
+            let pts: Vec<(usize, escrowlab::secret::Scalar)> =
+                km.shares.iter().cloned().enumerate().take(take).collect();
             let s = b.interpolate_at_zero(&pts).unwrap();
-            assert_eq!(b.public_key_of_scalar(&s).unwrap(), master, "{kind}: {take} shares");
+            assert_eq!(
+                b.public_key_of_scalar(&s).unwrap(),
+                master,
+                "{kind}: {take} shares"
+            );
         }
     }
 }

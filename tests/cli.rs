@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn escrowlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_escrowlab")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 #[test]
@@ -11,25 +14,57 @@ fn schemes_lists_the_five_builtins() {
     let o = escrowlab(&["schemes"]);
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8(o.stdout).unwrap();
-    for n in ["e2e-baseline", "single-key", "threshold-3of5", "threshold-3of5-epoch", "hardened"] {
+    for n in [
+        "e2e-baseline",
+        "single-key",
+        "threshold-3of5",
+        "threshold-3of5-epoch",
+        "hardened",
+    ] {
         assert!(s.lines().any(|l| l.starts_with(n)), "{n} missing in:\n{s}");
     }
 }
 
 #[test]
 fn lawful_access_json_is_byte_identical_for_the_same_seed() {
-    let args = ["lawful-access", "--scheme", "threshold-3of5", "--seed", "7", "--users", "40", "--json"];
+    let args = [
+        "lawful-access",
+        "--scheme",
+        "threshold-3of5",
+        "--seed",
+        "7",
+        "--users",
+        "40",
+        "--json",
+    ];
     let a = escrowlab(&args);
     let b = escrowlab(&args);
-    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
     assert_eq!(a.stdout, b.stdout);
     let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     assert!(v["in_scope_messages"].as_u64().unwrap() > 0);
     assert_eq!(v["in_scope_decrypted"], v["in_scope_messages"]);
     assert_eq!(v["out_of_scope_decrypted"], 0);
     assert_eq!(v["audit_verified"], true);
-    let c = escrowlab(&["lawful-access", "--scheme", "threshold-3of5", "--seed", "8", "--users", "40", "--json"]);
-    assert_ne!(a.stdout, c.stdout, "a different seed gives a different world");
+    let c = escrowlab(&[
+        "lawful-access",
+        "--scheme",
+        "threshold-3of5",
+        "--seed",
+        "8",
+        "--users",
+        "40",
+        "--json",
+    ]);
+    assert_ne!(
+        a.stdout, c.stdout,
+        "a different seed gives a different world"
+    );
 }
 
 #[test]
@@ -38,8 +73,22 @@ fn bad_input_exits_2_with_a_clear_message() {
         &["lawful-access", "--scheme", "no-such-scheme"][..],
         &["lawful-access", "--users", "0"],
         &["attack", "no-such-attack", "--scheme", "hardened"],
-        &["attack", "share-theft", "--scheme", "hardened", "--param", "stolen=x"],
-        &["attack", "share-theft", "--scheme", "hardened", "--param", "nope=1"],
+        &[
+            "attack",
+            "share-theft",
+            "--scheme",
+            "hardened",
+            "--param",
+            "stolen=x",
+        ],
+        &[
+            "attack",
+            "share-theft",
+            "--scheme",
+            "hardened",
+            "--param",
+            "nope=1",
+        ],
         &["suite", "/no/such/suite.toml"],
         &["frobnicate"],
     ] {
@@ -55,14 +104,28 @@ fn bad_input_exits_2_with_a_clear_message() {
 fn list_json_names_every_registered_attack() {
     let o = escrowlab(&["list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    let want: Vec<&str> = escrowlab::attacks::REGISTRY.iter().map(|a| a.meta().id).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = escrowlab::attacks::REGISTRY
+        .iter()
+        .map(|a| a.meta().id)
+        .collect();
     assert_eq!(ids, want);
 }
 
 #[test]
 fn out_into_a_missing_directory_fails_before_any_work() {
-    let o = escrowlab(&["suite", "--out", "/no/such/dir/report.json", "--format", "json"]);
+    let o = escrowlab(&[
+        "suite",
+        "--out",
+        "/no/such/dir/report.json",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
 }
@@ -88,7 +151,11 @@ fn suite_json_is_byte_identical_whatever_the_thread_count() {
     let one = run("1");
     let two = run("2");
     let four = run("4");
-    assert!(one.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&one.stderr));
+    assert!(
+        one.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
     assert_eq!(one.stdout, two.stdout);
     assert_eq!(one.stdout, four.stdout);
     let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();

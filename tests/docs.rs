@@ -9,5 +9,8 @@ fn attacks_md_is_current() {
         std::fs::write(path, &want).expect("write docs/ATTACKS.md");
     }
     let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(have == want, "docs/ATTACKS.md is stale: run `ESCROWLAB_BLESS=1 cargo test --test docs`");
+    assert!(
+        have == want,
+        "docs/ATTACKS.md is stale: run `ESCROWLAB_BLESS=1 cargo test --test docs`"
+    );
 }

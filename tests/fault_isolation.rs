@@ -30,7 +30,11 @@ impl Attack for Panicker {
 }
 
 struct Failer;
-static FAILER: AttackMeta = AttackMeta { id: "lab-failer", description: "Returns an error.", ..PANICKER };
+static FAILER: AttackMeta = AttackMeta {
+    id: "lab-failer",
+    description: "Returns an error.",
+    ..PANICKER
+};
 impl Attack for Failer {
     fn meta(&self) -> &'static AttackMeta {
         &FAILER
@@ -68,12 +72,20 @@ fn a_panicking_attack_yields_one_error_cell_and_a_complete_report() {
     let by = |id: &str| report.results.iter().find(|c| c.attack == id).unwrap();
     let p = by("lab-panicker");
     assert_eq!(p.verdict, Verdict::Error);
-    assert!(p.error.as_deref().unwrap().contains("deliberate bug"), "{:?}", p.error);
+    assert!(
+        p.error.as_deref().unwrap().contains("deliberate bug"),
+        "{:?}",
+        p.error
+    );
     let f = by("lab-failer");
     assert_eq!(f.verdict, Verdict::Error);
     assert!(f.error.as_deref().unwrap().contains("gave up"));
     let k = by("key-theft");
-    assert_eq!(k.verdict, Verdict::Pass, "the other cells still run and are judged");
+    assert_eq!(
+        k.verdict,
+        Verdict::Pass,
+        "the other cells still run and are judged"
+    );
     assert_eq!(k.exposure.fraction, 1.0);
     assert!(!report.all_held(), "an errored attack makes the run exit 1");
     assert_eq!(report.tally.error, 2);
@@ -82,7 +94,8 @@ fn a_panicking_attack_yields_one_error_cell_and_a_complete_report() {
     let path = dir.path().join("report.json");
     std::fs::write(&path, "old report").unwrap();
     escrowlab::output::write_atomic(&path, report.to_json().as_bytes()).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(v["schema"], "escrowlab-report/1");
     assert_eq!(v["results"].as_array().unwrap().len(), 3);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

@@ -20,10 +20,16 @@ struct Case {
 }
 
 fn check(args: &[String], expect: &str, location: Option<String>) -> Result<(), String> {
-    let o = Command::new(env!("CARGO_BIN_EXE_escrowlab")).args(args).output().map_err(|e| e.to_string())?;
+    let o = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
     let err = String::from_utf8_lossy(&o.stderr);
     if o.status.code() != Some(2) {
-        return Err(format!("{args:?}: exit {:?}, stderr: {err}", o.status.code()));
+        return Err(format!(
+            "{args:?}: exit {:?}, stderr: {err}",
+            o.status.code()
+        ));
     }
     if err.contains("panicked") || String::from_utf8_lossy(&o.stdout).contains("panicked") {
         return Err(format!("{args:?}: panicked: {err}"));
@@ -42,10 +48,15 @@ fn check(args: &[String], expect: &str, location: Option<String>) -> Result<(), 
 #[test]
 fn every_corpus_file_gives_its_error_and_exit_2() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/malformed");
-    let cases: Cases = toml::from_str(&std::fs::read_to_string(dir.join("cases.toml")).unwrap()).unwrap();
+    let cases: Cases =
+        toml::from_str(&std::fs::read_to_string(dir.join("cases.toml")).unwrap()).unwrap();
     let files = std::fs::read_dir(&dir).unwrap().count() - 1;
     assert!(files >= 50, "the corpus has {files} files");
-    assert_eq!(cases.case.len(), files, "every corpus file has a case in cases.toml");
+    assert_eq!(
+        cases.case.len(),
+        files,
+        "every corpus file has a case in cases.toml"
+    );
     let mut failures = Vec::new();
     for c in &cases.case {
         let path = dir.join(&c.file).display().to_string();
@@ -55,7 +66,12 @@ fn every_corpus_file_gives_its_error_and_exit_2() {
             failures.push(e);
         }
     }
-    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -64,7 +80,17 @@ fn a_ten_megabyte_file_is_refused_without_reading_it_all() {
     let big = dir.path().join("big.toml");
     std::fs::write(&big, vec![b'#'; 10 << 20]).unwrap();
     let p = big.display().to_string();
-    check(&["lawful-access".into(), "--scheme".into(), p.clone()], "larger than the limit", None).unwrap();
+    check(
+        &["lawful-access".into(), "--scheme".into(), p.clone()],
+        "larger than the limit",
+        None,
+    )
+    .unwrap();
     check(&["suite".into(), p.clone()], "larger than the limit", None).unwrap();
-    check(&["inspect".into(), "field".into(), p], "larger than the limit", None).unwrap();
+    check(
+        &["inspect".into(), "field".into(), p],
+        "larger than the limit",
+        None,
+    )
+    .unwrap();
 }

@@ -5,7 +5,9 @@
 use escrowlab::backend::BackendKind;
 use escrowlab::config::scheme::Scheme;
 use escrowlab::config::suite::Suite;
-use escrowlab::escrow::{agent::ShareRequest, audit::AuditLog, court::SignedWarrant, field::EscrowField};
+use escrowlab::escrow::{
+    agent::ShareRequest, audit::AuditLog, court::SignedWarrant, field::EscrowField,
+};
 use escrowlab::inspect::{sample, Kind};
 use escrowlab::world::messaging::SessionHeader;
 use proptest::prelude::*;
@@ -14,10 +16,16 @@ use std::sync::OnceLock;
 fn samples() -> &'static Vec<(Kind, Vec<u8>)> {
     static S: OnceLock<Vec<(Kind, Vec<u8>)>> = OnceLock::new();
     S.get_or_init(|| {
-        [Kind::Field, Kind::Warrant, Kind::Request, Kind::AuditLog, Kind::PublicKeySet]
-            .into_iter()
-            .map(|k| (k, sample(k, BackendKind::Blsttc, 1).unwrap()))
-            .collect()
+        [
+            Kind::Field,
+            Kind::Warrant,
+            Kind::Request,
+            Kind::AuditLog,
+            Kind::PublicKeySet,
+        ]
+        .into_iter()
+        .map(|k| (k, sample(k, BackendKind::Blsttc, 1).unwrap()))
+        .collect()
     })
 }
 
@@ -102,7 +110,13 @@ proptest! {
 fn secrets_never_appear_in_debug_output_or_reports() {
     let world = escrowlab::world::World::run(escrowlab::world::WorldConfig {
         scheme: Scheme::load("threshold-3of5").unwrap(),
-        population: escrowlab::world::Population { users: 6, epochs: 1, messages_per_session: 1, group_share: 0.0, conversations: Some(3) },
+        population: escrowlab::world::Population {
+            users: 6,
+            epochs: 1,
+            messages_per_session: 1,
+            group_share: 0.0,
+            conversations: Some(3),
+        },
         seed: 1,
         backend: BackendKind::Blsttc,
     })
@@ -111,8 +125,17 @@ fn secrets_never_appear_in_debug_output_or_reports() {
     for a in &world.escrow.agents {
         let share = a.vault.get(0).unwrap();
         let hex = hex::encode(share.as_bytes());
-        assert!(!debug.contains(&hex), "a share's hex appears in Debug output");
-        assert!(!debug.contains(&format!("{:?}", share.as_bytes())), "a share's bytes appear in Debug output");
-        assert!(debug.contains(&share.fingerprint()), "fingerprints are shown instead");
+        assert!(
+            !debug.contains(&hex),
+            "a share's hex appears in Debug output"
+        );
+        assert!(
+            !debug.contains(&format!("{:?}", share.as_bytes())),
+            "a share's bytes appear in Debug output"
+        );
+        assert!(
+            debug.contains(&share.fingerprint()),
+            "fingerprints are shown instead"
+        );
     }
 }

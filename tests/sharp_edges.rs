@@ -363,10 +363,15 @@ fn blsttc_interpolate_refuses_extra_consistent_points_ours_does_not() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let poly = Poly::random(2, &mut rng);
     let samples: Vec<(u64, blsttc::Fr)> = (1..=5u64).map(|x| (x, poly.evaluate(x))).collect();
-    assert!(Poly::interpolate(samples.clone()).is_err(), "the raw crate refuses two extra consistent points");
+    assert!(
+        Poly::interpolate(samples.clone()).is_err(),
+        "the raw crate refuses two extra consistent points"
+    );
     let b = BackendKind::Blsttc.instance().unwrap();
-    let pts: Vec<(usize, escrowlab::secret::Scalar)> =
-        samples.iter().map(|(x, y)| (*x as usize - 1, escrowlab::secret::Scalar(y.to_bytes_be()))).collect();
+    let pts: Vec<(usize, escrowlab::secret::Scalar)> = samples
+        .iter()
+        .map(|(x, y)| (*x as usize - 1, escrowlab::secret::Scalar(y.to_bytes_be())))
+        .collect();
     let s = b.interpolate_at_zero(&pts).unwrap();
     assert_eq!(s.0, poly.evaluate(0u64).to_bytes_be());
 }

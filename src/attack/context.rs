@@ -13,7 +13,10 @@ use crate::lawful;
 use crate::secret::{Key32, Scalar};
 use crate::seed;
 use crate::world::messaging::SessionHeader;
-use crate::world::{identity_key, prekey_secret, Conversation, GhostHook, RogueMode, Transcript, World, WorldConfig, TICKS_PER_EPOCH};
+use crate::world::{
+    identity_key, prekey_secret, Conversation, GhostHook, RogueMode, Transcript, World,
+    WorldConfig, TICKS_PER_EPOCH,
+};
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,7 +124,11 @@ impl<'a> AttackCtx<'a> {
     }
 
     fn record(&mut self, capability: Capability, detail: impl Into<String>) {
-        self.uses.push(CapabilityUse { capability, detail: detail.into(), time: self.world.now });
+        self.uses.push(CapabilityUse {
+            capability,
+            detail: detail.into(),
+            time: self.world.now,
+        });
     }
 
     // ----- time -----
@@ -168,7 +175,11 @@ impl<'a> AttackCtx<'a> {
     }
     /// A deterministic RNG for the attacker's own choices.
     pub fn rng(&self, label: &str) -> ChaCha20Rng {
-        seed::rng(self.world.config.seed, &format!("attack:{}:{label}", self.attack), &[])
+        seed::rng(
+            self.world.config.seed,
+            &format!("attack:{}:{label}", self.attack),
+            &[],
+        )
     }
     /// The backend (public code).
     pub fn backend(&self) -> &'static dyn Backend {
@@ -184,7 +195,11 @@ impl<'a> AttackCtx<'a> {
     }
     /// The court's pinned master public key (public), if there is a court.
     pub fn court_public(&self) -> Option<Vec<u8>> {
-        self.world.escrow.court.as_ref().map(|c| c.master_public.clone())
+        self.world
+            .escrow
+            .court
+            .as_ref()
+            .map(|c| c.master_public.clone())
     }
     /// Users' identity keys (the public directory).
     pub fn directory(&self) -> Vec<ed25519_dalek::VerifyingKey> {
@@ -193,7 +208,11 @@ impl<'a> AttackCtx<'a> {
     /// Users who are members of at least one conversation (metadata anyone watching the
     /// service for a while learns; it reveals no content).
     pub fn users_in_conversations(&self) -> BTreeSet<u32> {
-        self.world.conversations.iter().flat_map(|c| c.members.iter().copied()).collect()
+        self.world
+            .conversations
+            .iter()
+            .flat_map(|c| c.members.iter().copied())
+            .collect()
     }
     /// Simulated attacker work, counted by the attack (brute-force tries, ...).
     pub fn count_tries(&mut self, n: u64) {
@@ -204,7 +223,11 @@ impl<'a> AttackCtx<'a> {
 
     /// `intercept`: the relay transcript so far.
     pub fn intercept(&mut self) -> &Transcript {
-        if !self.uses.iter().any(|u| u.capability == Capability::Intercept) {
+        if !self
+            .uses
+            .iter()
+            .any(|u| u.capability == Capability::Intercept)
+        {
             self.record(Capability::Intercept, "relay transcript");
         }
         &self.world.transcript
@@ -215,8 +238,18 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// [`Error::Misuse`] for an unknown agent.
     pub fn compromise_agent(&mut self, i: usize) -> Result<BTreeMap<u32, Scalar>> {
-        let v = self.world.escrow.agents.get(i).ok_or_else(|| Error::misuse(format!("no agent {i}")))?.vault.contents();
-        self.record(Capability::CompromiseAgent, format!("agent {i} vault (epoch {})", self.epoch()));
+        let v = self
+            .world
+            .escrow
+            .agents
+            .get(i)
+            .ok_or_else(|| Error::misuse(format!("no agent {i}")))?
+            .vault
+            .contents();
+        self.record(
+            Capability::CompromiseAgent,
+            format!("agent {i} vault (epoch {})", self.epoch()),
+        );
         self.agents_compromised.insert(i);
         Ok(v)
     }
@@ -231,10 +264,19 @@ impl<'a> AttackCtx<'a> {
         }
         let s = self.world.config.seed;
         let from = self.epoch();
-        let prekeys = (from..self.world.epochs()).map(|e| (e, prekey_secret(s, user, e))).collect();
-        self.record(Capability::CompromiseDevice, format!("user {user} from epoch {from}"));
+        let prekeys = (from..self.world.epochs())
+            .map(|e| (e, prekey_secret(s, user, e)))
+            .collect();
+        self.record(
+            Capability::CompromiseDevice,
+            format!("user {user} from epoch {from}"),
+        );
         self.devices_compromised.insert(user);
-        Ok(DeviceLoot { user, identity: identity_key(s, user), prekeys })
+        Ok(DeviceLoot {
+            user,
+            identity: identity_key(s, user),
+            prekeys,
+        })
     }
 
     /// What an implant on `loot.user`'s device reads when that device opens a session
@@ -248,7 +290,10 @@ impl<'a> AttackCtx<'a> {
             .filter(|r| r.header.sender == loot.user && r.header.epoch >= from)
             .filter_map(|r| {
                 let conv = w.conversations.get(r.header.conv as usize)?;
-                Some((r.header.session, crate::world::session_key_of(w.config.seed, conv, r.header.session)))
+                Some((
+                    r.header.session,
+                    crate::world::session_key_of(w.config.seed, conv, r.header.session),
+                ))
             })
             .collect()
     }
@@ -261,9 +306,22 @@ impl<'a> AttackCtx<'a> {
     }
 
     /// `control_relay`: add a silent member to conversations from the current epoch on.
-    pub fn control_relay_ghost(&mut self, conversations: BTreeSet<u32>, ghost_public: [u8; 32], suppress_notice: bool) {
-        self.record(Capability::ControlRelay, format!("ghost in {} conversation(s)", conversations.len()));
-        self.world.hooks.ghost = Some(GhostHook { conversations, from_epoch: self.epoch(), ghost_public, suppress_notice });
+    pub fn control_relay_ghost(
+        &mut self,
+        conversations: BTreeSet<u32>,
+        ghost_public: [u8; 32],
+        suppress_notice: bool,
+    ) {
+        self.record(
+            Capability::ControlRelay,
+            format!("ghost in {} conversation(s)", conversations.len()),
+        );
+        self.world.hooks.ghost = Some(GhostHook {
+            conversations,
+            from_epoch: self.epoch(),
+            ghost_public,
+            suppress_notice,
+        });
         self.pristine = false;
     }
 
@@ -318,7 +376,11 @@ impl<'a> AttackCtx<'a> {
 
     /// What a controlled dealer kept (key epoch, master secret).
     pub fn dealer_copies(&self) -> Vec<(u32, Scalar)> {
-        if self.uses.iter().any(|u| u.capability == Capability::ControlDealer) {
+        if self
+            .uses
+            .iter()
+            .any(|u| u.capability == Capability::ControlDealer)
+        {
             self.world.escrow.dealer_copies.clone()
         } else {
             Vec::new()
@@ -334,7 +396,10 @@ impl<'a> AttackCtx<'a> {
 
     /// `control_client` of the update channel: every client escrows to `public` from now on.
     pub fn push_escrow_key(&mut self, public: Vec<u8>) {
-        self.record(Capability::ControlClient, "client update channel: escrow key");
+        self.record(
+            Capability::ControlClient,
+            "client update channel: escrow key",
+        );
         self.world.hooks.escrow_key_override = Some((self.epoch(), public));
         self.pristine = false;
     }
@@ -344,7 +409,8 @@ impl<'a> AttackCtx<'a> {
     pub fn chip_oracle(&mut self, session_key: &Key32, field: &EscrowField) -> bool {
         self.tries += 1;
         let bits = self.world.escrow.rule.check_bits();
-        bits == 0 || chip_check(&self.world.escrow.family_key, session_key, field, bits) == field.check
+        bits == 0
+            || chip_check(&self.world.escrow.family_key, session_key, field, bits) == field.check
     }
 
     /// What an honest recipient does with a session the attacker (a rogue sender) opens:
@@ -352,11 +418,29 @@ impl<'a> AttackCtx<'a> {
     ///
     /// # Errors
     /// [`Error::Refused`] naming the binding control when the recipient rejects it.
-    pub fn recipient_accepts(&mut self, header: &SessionHeader, session_key: &Key32, field: &EscrowField) -> Result<()> {
+    pub fn recipient_accepts(
+        &mut self,
+        header: &SessionHeader,
+        session_key: &Key32,
+        field: &EscrowField,
+    ) -> Result<()> {
         let w = &self.world;
-        let env = crate::escrow::field::FieldEnv { backend: w.escrow.b(), rule: w.escrow.rule, family_key: &w.escrow.family_key };
-        let pk = w.escrow.keys.get(&field.key_epoch).cloned().unwrap_or_default();
-        let vk = w.directory.get(header.sender as usize).copied().ok_or_else(|| Error::misuse("unknown sender"))?;
+        let env = crate::escrow::field::FieldEnv {
+            backend: w.escrow.b(),
+            rule: w.escrow.rule,
+            family_key: &w.escrow.family_key,
+        };
+        let pk = w
+            .escrow
+            .keys
+            .get(&field.key_epoch)
+            .cloned()
+            .unwrap_or_default();
+        let vk = w
+            .directory
+            .get(header.sender as usize)
+            .copied()
+            .ok_or_else(|| Error::misuse("unknown sender"))?;
         env.recipient_check(header, session_key, field, &pk, &vk)
     }
 
@@ -366,19 +450,34 @@ impl<'a> AttackCtx<'a> {
     ///
     /// # Errors
     /// When the scheme has no court.
-    pub fn lawful_case(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<(SignedWarrant, Vec<u8>)> {
+    pub fn lawful_case(
+        &mut self,
+        case: &str,
+        targets: Vec<u32>,
+        window: [u32; 2],
+    ) -> Result<(SignedWarrant, Vec<u8>)> {
         let c = self.lawful_case_answers(case, targets, window)?;
         Ok((c.warrant, c.request))
     }
 
     /// Combines per-session shares and reads the messages (the attacker's own combiner,
     /// which verifies shares like law enforcement's does).
-    pub fn combine_and_read(&self, sessions: &[u32], responses: &[ShareResponse]) -> lawful::ReadOutcome {
+    pub fn combine_and_read(
+        &self,
+        sessions: &[u32],
+        responses: &[ShareResponse],
+    ) -> lawful::ReadOutcome {
         lawful::combine_and_read(&self.world, sessions, responses)
     }
 
     /// Builds request bytes (anyone can build bytes; sending them is `submit_request`).
-    pub fn build_request(&self, warrant: &SignedWarrant, sessions: &[u32], requester: &str, nonce: [u8; 16]) -> Vec<u8> {
+    pub fn build_request(
+        &self,
+        warrant: &SignedWarrant,
+        sessions: &[u32],
+        requester: &str,
+        nonce: [u8; 16],
+    ) -> Vec<u8> {
         lawful::build_request(&self.world, warrant, sessions, requester, nonce)
     }
 
@@ -387,7 +486,6 @@ impl<'a> AttackCtx<'a> {
         self.world.now += ticks.min(TICKS_PER_EPOCH * 1000);
         self.pristine = false;
     }
-
 
     /// The conversations and their members, as the relay routes them (what a relay
     /// operator knows, and what the members of each conversation know of their own).
@@ -399,7 +497,13 @@ impl<'a> AttackCtx<'a> {
     /// fakes escrow from now on, but only in `conversations` (a modified client two
     /// users share between themselves), and behaves honestly elsewhere.
     pub fn control_client_in(&mut self, user: u32, mode: RogueMode, conversations: BTreeSet<u32>) {
-        self.record(Capability::ControlClient, format!("user {user} ({mode:?}) in {} conversation(s)", conversations.len()));
+        self.record(
+            Capability::ControlClient,
+            format!(
+                "user {user} ({mode:?}) in {} conversation(s)",
+                conversations.len()
+            ),
+        );
         self.world.hooks.rogue_clients.insert(user, mode);
         // With no conversation in scope nothing about the simulated traffic changes.
         if !conversations.is_empty() {
@@ -411,7 +515,11 @@ impl<'a> AttackCtx<'a> {
     /// The identity signing key of a user whose client the attacker controls (a rogue
     /// endpoint holds its own key). `None` unless `control_client` was used on `user`.
     pub fn client_identity(&self, user: u32) -> Option<SigningKey> {
-        self.world.hooks.rogue_clients.contains_key(&user).then(|| identity_key(self.world.config.seed, user))
+        self.world
+            .hooks
+            .rogue_clients
+            .contains_key(&user)
+            .then(|| identity_key(self.world.config.seed, user))
     }
 
     /// Runs the experiment with client chips that check `bits` bits (a variant of a
@@ -449,7 +557,12 @@ impl<'a> AttackCtx<'a> {
     ///
     /// # Errors
     /// When the scheme has no court.
-    pub fn obtain_warrant(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<SignedWarrant> {
+    pub fn obtain_warrant(
+        &mut self,
+        case: &str,
+        targets: Vec<u32>,
+        window: [u32; 2],
+    ) -> Result<SignedWarrant> {
         let now = self.world.now;
         let warrant = Warrant {
             case_id: case.to_string(),
@@ -458,7 +571,11 @@ impl<'a> AttackCtx<'a> {
             to_epoch: window[1],
             issued: now,
             expires: now + lawful::WARRANT_VALIDITY,
-            nonce: seed::derive(self.world.config.seed, "attack-nonce", &[self.docket.len() as u64])[..16]
+            nonce: seed::derive(
+                self.world.config.seed,
+                "attack-nonce",
+                &[self.docket.len() as u64],
+            )[..16]
                 .try_into()
                 .unwrap_or([0; 16]),
             use_limit: self.world.config.scheme.warrant.use_limit,
@@ -473,7 +590,8 @@ impl<'a> AttackCtx<'a> {
     /// head), when the scheme's audit is witnessed. The attacker can read it, never
     /// rewrite it.
     pub fn audit_witness(&self) -> Option<Witness> {
-        (self.world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed).then(|| self.world.escrow.witness.clone())
+        (self.world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed)
+            .then(|| self.world.escrow.witness.clone())
     }
 
     /// `control_dealer`, handing out inconsistent shares: the dealer gives agent `victim`
@@ -483,7 +601,10 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// Key generation errors.
     pub fn control_dealer_inconsistent(&mut self, victim: usize) -> Result<()> {
-        self.record(Capability::ControlDealer, format!("key ceremony: inconsistent share to agent {victim}"));
+        self.record(
+            Capability::ControlDealer,
+            format!("key ceremony: inconsistent share to agent {victim}"),
+        );
         let mut hooks = self.world.hooks.clone();
         hooks.dealer_inconsistent = Some(victim);
         let target = self.world.next_epoch;
@@ -504,7 +625,12 @@ impl<'a> AttackCtx<'a> {
     ///
     /// # Errors
     /// When the scheme has no court.
-    pub fn lawful_case_answers(&mut self, case: &str, targets: Vec<u32>, window: [u32; 2]) -> Result<LawfulCase> {
+    pub fn lawful_case_answers(
+        &mut self,
+        case: &str,
+        targets: Vec<u32>,
+        window: [u32; 2],
+    ) -> Result<LawfulCase> {
         let now = self.world.now;
         let signed = self.obtain_warrant(case, targets, window)?;
         // Only sessions that carry a field can be requested; answers follow this order.
@@ -512,17 +638,31 @@ impl<'a> AttackCtx<'a> {
             .into_iter()
             .filter(|&s| self.world.transcript.field(s).is_some())
             .collect();
-        let bytes = lawful::build_request(&self.world, &signed, &sessions, &format!("officer:{case}"), signed.warrant.nonce);
+        let bytes = lawful::build_request(
+            &self.world,
+            &signed,
+            &sessions,
+            &format!("officer:{case}"),
+            signed.warrant.nonce,
+        );
         let all: Vec<usize> = (0..self.world.escrow.n).collect();
         let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
-        Ok(LawfulCase { warrant: signed, request: bytes, sessions, responses })
+        Ok(LawfulCase {
+            warrant: signed,
+            request: bytes,
+            sessions,
+            responses,
+        })
     }
 
     /// `act_as_agent(i)` without releasing anything through the vault: the insider decides
     /// what agent `i` sends (e.g. replaces its answers before they leave).
     pub fn act_as_agent_sender(&mut self, i: usize) {
         if !self.agents_compromised.contains(&i) {
-            self.record(Capability::ActAsAgent, format!("agent {i} (controls its answers)"));
+            self.record(
+                Capability::ActAsAgent,
+                format!("agent {i} (controls its answers)"),
+            );
             self.agents_compromised.insert(i);
         }
     }

@@ -98,11 +98,17 @@ pub struct Exposure {
 impl Exposure {
     /// The scheme exposes what the attack needs.
     pub fn yes(reason: impl Into<String>) -> Self {
-        Exposure { exposed: true, reason: reason.into() }
+        Exposure {
+            exposed: true,
+            reason: reason.into(),
+        }
     }
     /// It does not.
     pub fn no(reason: impl Into<String>) -> Self {
-        Exposure { exposed: false, reason: reason.into() }
+        Exposure {
+            exposed: false,
+            reason: reason.into(),
+        }
     }
 }
 

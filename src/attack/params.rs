@@ -85,7 +85,10 @@ impl ParamSpec {
     /// [`Error::Input`] naming the parameter and the accepted values.
     pub fn check(&self, attack: &str, v: &ParamValue) -> Result<()> {
         let bad = |accepted: String| {
-            Err(Error::input(format!("attack `{attack}`: parameter `{}` = {v} is not accepted (accepted: {accepted})", self.name)))
+            Err(Error::input(format!(
+                "attack `{attack}`: parameter `{}` = {v} is not accepted (accepted: {accepted})",
+                self.name
+            )))
         };
         match (self.kind, v) {
             (ParamKind::Int { min, max }, ParamValue::Int(x)) if (min..=max).contains(x) => Ok(()),
@@ -102,15 +105,23 @@ impl ParamSpec {
     /// [`Error::Input`].
     pub fn parse(&self, attack: &str, s: &str) -> Result<ParamValue> {
         let v = match self.kind {
-            ParamKind::Int { .. } => s
-                .trim()
-                .parse::<i64>()
-                .map(ParamValue::Int)
-                .map_err(|_| Error::input(format!("attack `{attack}`: parameter `{}` wants an integer, got `{s}`", self.name)))?,
+            ParamKind::Int { .. } => {
+                s.trim().parse::<i64>().map(ParamValue::Int).map_err(|_| {
+                    Error::input(format!(
+                        "attack `{attack}`: parameter `{}` wants an integer, got `{s}`",
+                        self.name
+                    ))
+                })?
+            }
             ParamKind::Bool => match s.trim() {
                 "true" => ParamValue::Bool(true),
                 "false" => ParamValue::Bool(false),
-                _ => return Err(Error::input(format!("attack `{attack}`: parameter `{}` wants true or false, got `{s}`", self.name))),
+                _ => {
+                    return Err(Error::input(format!(
+                        "attack `{attack}`: parameter `{}` wants true or false, got `{s}`",
+                        self.name
+                    )))
+                }
             },
             ParamKind::Choice(_) => ParamValue::Str(s.trim().to_string()),
         };
@@ -128,19 +139,30 @@ impl Params {
     ///
     /// # Errors
     /// [`Error::Input`] for an unknown parameter or a value out of range.
-    pub fn resolve(attack: &str, specs: &[ParamSpec], given: &BTreeMap<String, ParamValue>) -> Result<Params> {
+    pub fn resolve(
+        attack: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params> {
         for name in given.keys() {
             if !specs.iter().any(|s| s.name == name) {
                 let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 return Err(Error::input(format!(
                     "attack `{attack}` has no parameter `{name}` (its parameters: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 )));
             }
         }
         let mut m = BTreeMap::new();
         for s in specs {
-            let v = given.get(s.name).cloned().unwrap_or_else(|| s.default.value());
+            let v = given
+                .get(s.name)
+                .cloned()
+                .unwrap_or_else(|| s.default.value());
             s.check(attack, &v)?;
             m.insert(s.name.to_string(), v);
         }

@@ -9,8 +9,8 @@
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
-use blsttc::group::prime::PrimeCurveAffine;
 use blsttc::group::ff::Field;
+use blsttc::group::prime::PrimeCurveAffine;
 use blsttc::group::Curve;
 use blsttc::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
 use blsttc::{
@@ -358,7 +358,9 @@ impl ThresholdBackend for Blsttc {
         let share = SecretKeyShare::from_bytes(secret.0).map_err(crate_err("scalar"))?;
         let public = PublicKeySet::from(Poly::constant(fr_of(secret)?).commitment());
         let d = share.decrypt_share_no_verify(ct);
-        public.decrypt([(0usize, &d)], ct).map_err(crate_err("ciphertext"))
+        public
+            .decrypt([(0usize, &d)], ct)
+            .map_err(crate_err("ciphertext"))
     }
 
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {

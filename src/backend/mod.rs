@@ -98,7 +98,10 @@ pub trait ThresholdBackend: Send + Sync + 'static {
     /// Checks the ciphertext's integrity proof (two pairings).
     fn verify_ciphertext(ct: &Self::Ciphertext) -> bool;
     /// Agent `i`'s decryption share. Does not verify the ciphertext: callers do.
-    fn decryption_share(share: &Self::SecretKeyShare, ct: &Self::Ciphertext) -> Self::DecryptionShare;
+    fn decryption_share(
+        share: &Self::SecretKeyShare,
+        ct: &Self::Ciphertext,
+    ) -> Self::DecryptionShare;
     /// Checks a decryption share against the public key share `i`.
     fn verify_decryption_share(
         public: &Self::PublicKeySet,
@@ -223,7 +226,17 @@ pub trait ThresholdBackend: Send + Sync + 'static {
 
 /// Which backend to use, as chosen on the command line or in a scheme file.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 pub enum BackendKind {
     /// blsttc 8 (blst underneath): the default.
@@ -325,7 +338,12 @@ pub trait Backend: Send + Sync {
     ///
     /// # Errors
     /// As the typed method, or [`Error::Malformed`] on bad encodings.
-    fn refresh(&self, public: &[u8], shares: &[Scalar], seed: [u8; 32]) -> Result<(Vec<u8>, Vec<Scalar>)>;
+    fn refresh(
+        &self,
+        public: &[u8],
+        shares: &[Scalar],
+        seed: [u8; 32],
+    ) -> Result<(Vec<u8>, Vec<Scalar>)>;
     /// Shares needed, `k`.
     ///
     /// # Errors
@@ -359,7 +377,8 @@ pub trait Backend: Send + Sync {
     ///
     /// # Errors
     /// As the crate, or [`Error::Malformed`].
-    fn combine_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)], ct: &[u8]) -> Result<Vec<u8>>;
+    fn combine_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)], ct: &[u8])
+        -> Result<Vec<u8>>;
     /// Signature share.
     ///
     /// # Errors
@@ -371,7 +390,8 @@ pub trait Backend: Send + Sync {
     ///
     /// # Errors
     /// As the crate, or [`Error::Malformed`].
-    fn combine_signatures_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)]) -> Result<Vec<u8>>;
+    fn combine_signatures_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)])
+        -> Result<Vec<u8>>;
     /// Verifies a signature exactly as the crate does (no identity-key check).
     fn verify_signature_raw(&self, pk: &[u8], sig: &[u8], msg: &[u8]) -> bool;
     /// Verifies a signature, rejecting identity (zero) keys first.
@@ -446,28 +466,44 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
     fn dkg_keygen(&self, k: usize, n: usize, seed: [u8; 32]) -> Result<KeyMaterial> {
         B::dkg_keygen(k, n, seed).map(Self::material)
     }
-    fn refresh(&self, public: &[u8], shares: &[Scalar], seed: [u8; 32]) -> Result<(Vec<u8>, Vec<Scalar>)> {
+    fn refresh(
+        &self,
+        public: &[u8],
+        shares: &[Scalar],
+        seed: [u8; 32],
+    ) -> Result<(Vec<u8>, Vec<Scalar>)> {
         let p = B::decode_public_set(public)?;
         let s = Self::shares_of(shares)?;
         let (np, ns) = B::refresh(&p, &s, seed)?;
-        Ok((B::encode_public_set(&np), ns.iter().map(B::share_to_scalar).collect()))
+        Ok((
+            B::encode_public_set(&np),
+            ns.iter().map(B::share_to_scalar).collect(),
+        ))
     }
     fn k(&self, public: &[u8]) -> Result<usize> {
         Ok(B::threshold(&B::decode_public_set(public)?) + 1)
     }
     fn master_public_key(&self, public: &[u8]) -> Result<Vec<u8>> {
-        Ok(B::encode_public_key(&B::master_public_key(&B::decode_public_set(public)?)))
+        Ok(B::encode_public_key(&B::master_public_key(
+            &B::decode_public_set(public)?,
+        )))
     }
     fn share_matches_commitment(&self, public: &[u8], i: usize, share: &Scalar) -> Result<bool> {
         let p = B::decode_public_set(public)?;
-        Ok(B::share_matches_commitment(&p, i, &B::share_from_scalar(share)?))
+        Ok(B::share_matches_commitment(
+            &p,
+            i,
+            &B::share_from_scalar(share)?,
+        ))
     }
     fn encrypt(&self, public: &[u8], msg: &[u8], seed: [u8; 32]) -> Result<Vec<u8>> {
         let p = B::decode_public_set(public)?;
         Ok(B::encode_ciphertext(&B::encrypt(&p, msg, seed)))
     }
     fn verify_ciphertext(&self, ct: &[u8]) -> bool {
-        B::decode_ciphertext(ct).map(|c| B::verify_ciphertext(&c)).unwrap_or(false)
+        B::decode_ciphertext(ct)
+            .map(|c| B::verify_ciphertext(&c))
+            .unwrap_or(false)
     }
     fn decryption_share(&self, share: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
         let s = B::share_from_scalar(share)?;
@@ -484,7 +520,12 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         };
         B::verify_decryption_share(&p, i, &d, &c)
     }
-    fn combine_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)], ct: &[u8]) -> Result<Vec<u8>> {
+    fn combine_raw(
+        &self,
+        public: &[u8],
+        shares: &[(usize, Vec<u8>)],
+        ct: &[u8],
+    ) -> Result<Vec<u8>> {
         let p = B::decode_public_set(public)?;
         let c = B::decode_ciphertext(ct)?;
         let d = shares
@@ -494,7 +535,10 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         B::combine_decryption_shares_raw(&p, &d, &c)
     }
     fn sign_share(&self, share: &Scalar, msg: &[u8]) -> Result<Vec<u8>> {
-        Ok(B::encode_signature_share(&B::sign_share(&B::share_from_scalar(share)?, msg)))
+        Ok(B::encode_signature_share(&B::sign_share(
+            &B::share_from_scalar(share)?,
+            msg,
+        )))
     }
     fn verify_signature_share(&self, public: &[u8], i: usize, sig: &[u8], msg: &[u8]) -> bool {
         let (Ok(p), Ok(s)) = (B::decode_public_set(public), B::decode_signature_share(sig)) else {
@@ -502,7 +546,11 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         };
         B::verify_signature_share(&p, i, &s, msg)
     }
-    fn combine_signatures_raw(&self, public: &[u8], shares: &[(usize, Vec<u8>)]) -> Result<Vec<u8>> {
+    fn combine_signatures_raw(
+        &self,
+        public: &[u8],
+        shares: &[(usize, Vec<u8>)],
+    ) -> Result<Vec<u8>> {
         let p = B::decode_public_set(public)?;
         let s = shares
             .iter()
@@ -523,7 +571,9 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         !B::is_identity_key(&k) && B::verify_signature_raw(&k, &s, msg)
     }
     fn is_identity_key(&self, pk: &[u8]) -> bool {
-        B::decode_public_key(pk).map(|k| B::is_identity_key(&k)).unwrap_or(false)
+        B::decode_public_key(pk)
+            .map(|k| B::is_identity_key(&k))
+            .unwrap_or(false)
     }
     fn sign_with_scalar(&self, secret: &Scalar, msg: &[u8]) -> Result<Vec<u8>> {
         Ok(B::encode_signature(&B::sign_with_scalar(secret, msg)?))

@@ -39,7 +39,10 @@ fn verified_shares(
         if verify(*i, bytes) {
             good.push((*i, bytes.clone()));
         } else {
-            rejected.push((*i, "share does not verify against the agent's public key share".into()));
+            rejected.push((
+                *i,
+                "share does not verify against the agent's public key share".into(),
+            ));
         }
     }
     (good, rejected)
@@ -64,14 +67,21 @@ pub fn safe_combine(
     check: impl Fn(&[u8]) -> bool,
 ) -> Result<Combined> {
     if !backend.verify_ciphertext(ct) {
-        return Err(Error::refused("ciphertext", "the threshold ciphertext does not verify"));
+        return Err(Error::refused(
+            "ciphertext",
+            "the threshold ciphertext does not verify",
+        ));
     }
     let k = backend.k(public)?;
-    let (good, rejected) =
-        verified_shares(shares, n, |i, b| backend.verify_decryption_share(public, i, b, ct));
+    let (good, rejected) = verified_shares(shares, n, |i, b| {
+        backend.verify_decryption_share(public, i, b, ct)
+    });
     if good.len() < k {
         if let Some((agent, reason)) = rejected.first() {
-            return Err(Error::ShareRejected { agent: *agent, reason: reason.clone() });
+            return Err(Error::ShareRejected {
+                agent: *agent,
+                reason: reason.clone(),
+            });
         }
         return Err(Error::refused(
             "threshold",
@@ -80,9 +90,15 @@ pub fn safe_combine(
     }
     let plaintext = backend.combine_raw(public, &good[..k], ct)?;
     if !check(&plaintext) {
-        return Err(Error::refused("key-check", "the recovered key fails its authentication tag"));
+        return Err(Error::refused(
+            "key-check",
+            "the recovered key fails its authentication tag",
+        ));
     }
-    Ok(Combined { plaintext, rejected })
+    Ok(Combined {
+        plaintext,
+        rejected,
+    })
 }
 
 /// Combines signature shares safely and verifies the result against the master key
@@ -99,11 +115,15 @@ pub fn safe_combine_signatures(
     msg: &[u8],
 ) -> Result<(Vec<u8>, Rejections)> {
     let k = backend.k(public)?;
-    let (good, rejected) =
-        verified_shares(shares, n, |i, b| backend.verify_signature_share(public, i, b, msg));
+    let (good, rejected) = verified_shares(shares, n, |i, b| {
+        backend.verify_signature_share(public, i, b, msg)
+    });
     if good.len() < k {
         if let Some((agent, reason)) = rejected.first() {
-            return Err(Error::ShareRejected { agent: *agent, reason: reason.clone() });
+            return Err(Error::ShareRejected {
+                agent: *agent,
+                reason: reason.clone(),
+            });
         }
         return Err(Error::refused(
             "threshold",
@@ -113,7 +133,10 @@ pub fn safe_combine_signatures(
     let sig = backend.combine_signatures_raw(public, &good[..k])?;
     let pk = backend.master_public_key(public)?;
     if !backend.verify_signature(&pk, &sig, msg) {
-        return Err(Error::refused("signature", "the combined signature does not verify"));
+        return Err(Error::refused(
+            "signature",
+            "the combined signature does not verify",
+        ));
     }
     Ok((sig, rejected))
 }

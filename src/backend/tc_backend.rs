@@ -378,7 +378,9 @@ impl ThresholdBackend for ThresholdCrypto {
                     den.mul_assign(&d);
                 }
             }
-            let inv = den.inverse().ok_or_else(|| Error::misuse("duplicate index in interpolation"))?;
+            let inv = den
+                .inverse()
+                .ok_or_else(|| Error::misuse("duplicate index in interpolation"))?;
             let mut term = *yi;
             term.mul_assign(&num);
             term.mul_assign(&inv);

@@ -327,7 +327,11 @@ impl Scheme {
     /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
     /// key, a wrong type, a missing required key, or a value out of range.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
-        ensure_not_empty(text, file, "a scheme needs at least `name`, `summary` and `[custody] kind`")?;
+        ensure_not_empty(
+            text,
+            file,
+            "a scheme needs at least `name`, `summary` and `[custody] kind`",
+        )?;
         let scheme: Scheme = toml::from_str(text).map_err(|e| {
             let (line, column) = match e.span() {
                 Some(span) => line_col(text, span.start),
@@ -622,7 +626,12 @@ pub(crate) fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()>
         t.is_empty() || t.starts_with('#')
     });
     if empty {
-        return Err(config_error(file, 1, 1, format!("the file is empty: {hint}")));
+        return Err(config_error(
+            file,
+            1,
+            1,
+            format!("the file is empty: {hint}"),
+        ));
     }
     Ok(())
 }

@@ -130,21 +130,38 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &'static [&'static dyn Attack],
     ) -> Result<Suite> {
-        super::scheme::ensure_not_empty(text, source, "a suite needs at least `schemes` (or `seed`) to be meaningful")?;
+        super::scheme::ensure_not_empty(
+            text,
+            source,
+            "a suite needs at least `schemes` (or `seed`) to be meaningful",
+        )?;
         let find = |id: &str| registry.iter().copied().find(|a| a.meta().id == id);
         let file: SuiteFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| super::scheme::line_col(text, s.start)).unwrap_or((1, 1));
+            let (line, column) = e
+                .span()
+                .map(|s| super::scheme::line_col(text, s.start))
+                .unwrap_or((1, 1));
             config_error(source, line, column, e.message().trim_end().to_string())
         })?;
         let at = |path: &[&str], msg: String| {
             let (l, c) = locate(text, path);
             config_error(source, l, c, msg)
         };
-        file.population.validate().map_err(|e| at(&["population"], e.to_string()))?;
+        file.population
+            .validate()
+            .map_err(|e| at(&["population"], e.to_string()))?;
         if file.utility_targets > 1000 {
-            return Err(at(&["utility_targets"], "utility_targets is out of range (accepted: 0..=1000)".into()));
+            return Err(at(
+                &["utility_targets"],
+                "utility_targets is out of range (accepted: 0..=1000)".into(),
+            ));
         }
-        let names = file.schemes.clone().unwrap_or_else(|| Scheme::builtin_names().iter().map(|s| s.to_string()).collect());
+        let names = file.schemes.clone().unwrap_or_else(|| {
+            Scheme::builtin_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
         if names.is_empty() {
             return Err(at(&["schemes"], "the suite names no scheme".into()));
         }
@@ -156,7 +173,11 @@ impl Suite {
         for n in &names {
             let is_builtin = Scheme::builtin_names().contains(&n.as_str());
             let resolved = match (is_builtin, dir) {
-                (false, Some(d)) if !std::path::Path::new(n).is_absolute() && d.join(n).is_file() => d.join(n).to_string_lossy().into_owned(),
+                (false, Some(d))
+                    if !std::path::Path::new(n).is_absolute() && d.join(n).is_file() =>
+                {
+                    d.join(n).to_string_lossy().into_owned()
+                }
                 _ => n.clone(),
             };
             let s = Scheme::load(&resolved).map_err(|e| match e {
@@ -164,7 +185,10 @@ impl Suite {
                 other => other,
             })?;
             if !seen.insert(s.name.clone()) {
-                return Err(at(&["schemes"], format!("scheme name `{}` appears twice", s.name)));
+                return Err(at(
+                    &["schemes"],
+                    format!("scheme name `{}` appears twice", s.name),
+                ));
             }
             schemes.push(s);
         }
@@ -172,12 +196,18 @@ impl Suite {
         let attacks: Vec<String> = match &file.attacks {
             AttackSelection::All(s) if s == "all" => known.iter().map(|s| s.to_string()).collect(),
             AttackSelection::All(s) => {
-                return Err(at(&["attacks"], format!("attacks = \"{s}\": write \"all\" or a list of attack ids")));
+                return Err(at(
+                    &["attacks"],
+                    format!("attacks = \"{s}\": write \"all\" or a list of attack ids"),
+                ));
             }
             AttackSelection::List(l) => l.clone(),
         };
         let unknown = |id: &str, path: &[&str]| {
-            at(path, format!("unknown attack `{id}` (known: {})", known.join(", ")))
+            at(
+                path,
+                format!("unknown attack `{id}` (known: {})", known.join(", ")),
+            )
         };
         for a in &attacks {
             if find(a).is_none() {
@@ -186,7 +216,8 @@ impl Suite {
         }
         for (a, ps) in &file.params {
             let atk = find(a).ok_or_else(|| unknown(a, &["params", a]))?;
-            Params::resolve(a, atk.meta().params, ps).map_err(|e| at(&["params", a], e.to_string()))?;
+            Params::resolve(a, atk.meta().params, ps)
+                .map_err(|e| at(&["params", a], e.to_string()))?;
         }
         for (a, sw) in &file.sweep {
             let atk = find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
@@ -198,28 +229,56 @@ impl Suite {
                 cells = cells.saturating_mul(values.len());
                 for v in values {
                     let one = BTreeMap::from([(p.clone(), v.clone())]);
-                    Params::resolve(a, atk.meta().params, &one).map_err(|e| at(&["sweep", a], e.to_string()))?;
+                    Params::resolve(a, atk.meta().params, &one)
+                        .map_err(|e| at(&["sweep", a], e.to_string()))?;
                 }
             }
             if cells > 256 {
-                return Err(at(&["sweep", a], format!("the sweep of `{a}` makes {cells} cells (limit 256)")));
+                return Err(at(
+                    &["sweep", a],
+                    format!("the sweep of `{a}` makes {cells} cells (limit 256)"),
+                ));
             }
         }
         for e in &file.expect {
             if !schemes.iter().any(|s| s.name == e.scheme) {
-                return Err(at(&["expect"], format!("expectation for scheme `{}`, which the suite does not run", e.scheme)));
+                return Err(at(
+                    &["expect"],
+                    format!(
+                        "expectation for scheme `{}`, which the suite does not run",
+                        e.scheme
+                    ),
+                ));
             }
             let atk = find(&e.attack).ok_or_else(|| unknown(&e.attack, &["expect"]))?;
             if !attacks.contains(&e.attack) {
-                return Err(at(&["expect"], format!("expectation for attack `{}`, which the suite does not run", e.attack)));
+                return Err(at(
+                    &["expect"],
+                    format!(
+                        "expectation for attack `{}`, which the suite does not run",
+                        e.attack
+                    ),
+                ));
             }
             for p in e.params.keys() {
                 if !atk.meta().params.iter().any(|s| s.name == p) {
-                    return Err(at(&["expect"], format!("expectation names parameter `{p}`, which `{}` does not have", e.attack)));
+                    return Err(at(
+                        &["expect"],
+                        format!(
+                            "expectation names parameter `{p}`, which `{}` does not have",
+                            e.attack
+                        ),
+                    ));
                 }
             }
         }
-        Ok(Suite { source: source.to_string(), file, schemes, attacks, registry })
+        Ok(Suite {
+            source: source.to_string(),
+            file,
+            schemes,
+            attacks,
+            registry,
+        })
     }
 
     /// Every cell: scheme × attack × the product of the attack's sweep.
@@ -227,7 +286,9 @@ impl Suite {
         let mut out = Vec::new();
         for (si, _) in self.schemes.iter().enumerate() {
             for id in &self.attacks {
-                let Some(atk) = self.registry.iter().copied().find(|a| a.meta().id == id) else { continue };
+                let Some(atk) = self.registry.iter().copied().find(|a| a.meta().id == id) else {
+                    continue;
+                };
                 let base = self.file.params.get(id).cloned().unwrap_or_default();
                 let mut combos: Vec<BTreeMap<String, ParamValue>> = vec![base];
                 if let Some(sw) = self.file.sweep.get(id) {
@@ -246,7 +307,11 @@ impl Suite {
                 }
                 for c in combos {
                     if let Ok(params) = Params::resolve(id, atk.meta().params, &c) {
-                        out.push(CellSpec { scheme: si, attack: atk, params });
+                        out.push(CellSpec {
+                            scheme: si,
+                            attack: atk,
+                            params,
+                        });
                     }
                 }
             }

@@ -22,7 +22,9 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.shares.iter().map(|(k, v)| (k, v.fingerprint()))).finish()
+        f.debug_map()
+            .entries(self.shares.iter().map(|(k, v)| (k, v.fingerprint())))
+            .finish()
     }
 }
 
@@ -83,7 +85,10 @@ impl ShareRequest {
     /// Canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::tagged("share-request");
-        w.bytes(&self.warrant.encode()).str(&self.requester).bytes(&self.nonce).u32(self.items.len() as u32);
+        w.bytes(&self.warrant.encode())
+            .str(&self.requester)
+            .bytes(&self.nonce)
+            .u32(self.items.len() as u32);
         for (h, f) in &self.items {
             w.bytes(&h.encode()).bytes(&f.encode());
         }
@@ -109,7 +114,12 @@ impl ShareRequest {
             items.push((h, f));
         }
         r.finish()?;
-        Ok(ShareRequest { warrant, items, requester, nonce })
+        Ok(ShareRequest {
+            warrant,
+            items,
+            requester,
+            nonce,
+        })
     }
 }
 
@@ -128,9 +138,18 @@ pub struct Refusal {
 impl From<Error> for Refusal {
     fn from(e: Error) -> Self {
         match e {
-            Error::Refused { control, reason } => Refusal { control: control.into(), reason },
-            Error::Malformed { what, reason } => Refusal { control: "malformed".into(), reason: format!("{what}: {reason}") },
-            other => Refusal { control: "error".into(), reason: other.to_string() },
+            Error::Refused { control, reason } => Refusal {
+                control: control.into(),
+                reason,
+            },
+            Error::Malformed { what, reason } => Refusal {
+                control: "malformed".into(),
+                reason: format!("{what}: {reason}"),
+            },
+            other => Refusal {
+                control: "error".into(),
+                reason: other.to_string(),
+            },
         }
     }
 }
@@ -184,10 +203,19 @@ impl Agent {
         }
     }
 
-    fn record(&mut self, now: u64, w: Option<&SignedWarrant>, field_id: &str, requester: &str, d: Decision) {
+    fn record(
+        &mut self,
+        now: u64,
+        w: Option<&SignedWarrant>,
+        field_id: &str,
+        requester: &str,
+        d: Decision,
+    ) {
         self.audit.append(AuditRecord {
             time: now,
-            case_id: w.map(|w| w.warrant.case_id.clone()).unwrap_or_else(|| "?".into()),
+            case_id: w
+                .map(|w| w.warrant.case_id.clone())
+                .unwrap_or_else(|| "?".into()),
             warrant_fp: w.map(|w| w.fingerprint()).unwrap_or_else(|| "?".into()),
             field_id: field_id.to_string(),
             requester: requester.to_string(),
@@ -196,29 +224,52 @@ impl Agent {
     }
 
     /// Warrant-level checks: signature, expiry, replay cache, use limit.
-    fn check_warrant(&mut self, env: &AgentEnv<'_>, req: &ShareRequest, digest: [u8; 32]) -> Result<()> {
+    fn check_warrant(
+        &mut self,
+        env: &AgentEnv<'_>,
+        req: &ShareRequest,
+        digest: [u8; 32],
+    ) -> Result<()> {
         let w = &req.warrant;
         if self.policy.check_signature && !verify_warrant(env.backend, env.court_public, w) {
-            return Err(Error::refused("signature", "the warrant's signature does not verify against the court key"));
+            return Err(Error::refused(
+                "signature",
+                "the warrant's signature does not verify against the court key",
+            ));
         }
         if self.policy.check_expiry && (env.now > w.warrant.expires || env.now < w.warrant.issued) {
             return Err(Error::refused(
                 "expiry",
-                format!("time {} is outside the warrant's validity {}..={}", env.now, w.warrant.issued, w.warrant.expires),
+                format!(
+                    "time {} is outside the warrant's validity {}..={}",
+                    env.now, w.warrant.issued, w.warrant.expires
+                ),
             ));
         }
         if self.policy.replay_cache && self.served.contains(&digest) {
-            return Err(Error::refused("replay-cache", "this exact request was already served"));
+            return Err(Error::refused(
+                "replay-cache",
+                "this exact request was already served",
+            ));
         }
         let used = self.uses.get(&w.warrant.nonce).copied().unwrap_or(0);
         if self.policy.enforce_use_limit && w.warrant.use_limit > 0 && used >= w.warrant.use_limit {
-            return Err(Error::refused("use-limit", format!("the warrant was already used {used} time(s)")));
+            return Err(Error::refused(
+                "use-limit",
+                format!("the warrant was already used {used} time(s)"),
+            ));
         }
         Ok(())
     }
 
     /// Item-level checks and the share itself.
-    fn serve_item(&self, env: &AgentEnv<'_>, w: &SignedWarrant, h: &SessionHeader, f: &EscrowField) -> Result<Vec<u8>> {
+    fn serve_item(
+        &self,
+        env: &AgentEnv<'_>,
+        w: &SignedWarrant,
+        h: &SessionHeader,
+        f: &EscrowField,
+    ) -> Result<Vec<u8>> {
         if self.policy.check_scope {
             if self.policy.binding.agent_verifiable() {
                 let vk = env
@@ -231,15 +282,23 @@ impl Agent {
                 })?;
             }
             if !w.warrant.covers(h.epoch, &h.members) {
-                return Err(Error::refused("scope", "the session is outside the warrant's targets or window"));
+                return Err(Error::refused(
+                    "scope",
+                    "the session is outside the warrant's targets or window",
+                ));
             }
         }
-        let share = self
-            .vault
-            .get(f.key_epoch)
-            .ok_or_else(|| Error::refused("retention", format!("escrow key of epoch {} is destroyed", f.key_epoch)))?;
+        let share = self.vault.get(f.key_epoch).ok_or_else(|| {
+            Error::refused(
+                "retention",
+                format!("escrow key of epoch {} is destroyed", f.key_epoch),
+            )
+        })?;
         if !env.backend.verify_ciphertext(&f.te_ct) {
-            return Err(Error::refused("ciphertext", "the field's threshold ciphertext does not verify"));
+            return Err(Error::refused(
+                "ciphertext",
+                "the field's threshold ciphertext does not verify",
+            ));
         }
         env.backend.decryption_share(share, &f.te_ct)
     }
@@ -250,32 +309,59 @@ impl Agent {
             Ok(r) => r,
             Err(e) => {
                 let refusal = Refusal::from(e);
-                self.record(env.now, None, "*", "?", Decision::Refused { control: refusal.control.clone() });
-                return ShareResponse { agent: self.index, items: vec![Err(refusal)] };
+                self.record(
+                    env.now,
+                    None,
+                    "*",
+                    "?",
+                    Decision::Refused {
+                        control: refusal.control.clone(),
+                    },
+                );
+                return ShareResponse {
+                    agent: self.index,
+                    items: vec![Err(refusal)],
+                };
             }
         };
         let digest: [u8; 32] = Sha256::digest(bytes).into();
         if let Err(e) = self.check_warrant(env, &req, digest) {
             let refusal = Refusal::from(e);
-            self.record(env.now, Some(&req.warrant), "*", &req.requester, Decision::Refused {
-                control: refusal.control.clone(),
-            });
-            return ShareResponse { agent: self.index, items: req.items.iter().map(|_| Err(refusal.clone())).collect() };
+            self.record(
+                env.now,
+                Some(&req.warrant),
+                "*",
+                &req.requester,
+                Decision::Refused {
+                    control: refusal.control.clone(),
+                },
+            );
+            return ShareResponse {
+                agent: self.index,
+                items: req.items.iter().map(|_| Err(refusal.clone())).collect(),
+            };
         }
         self.served.insert(digest);
         *self.uses.entry(req.warrant.warrant.nonce).or_insert(0) += 1;
         let mut items = Vec::with_capacity(req.items.len());
         for (h, f) in &req.items {
-            let out = self.serve_item(env, &req.warrant, h, f).map_err(Refusal::from);
+            let out = self
+                .serve_item(env, &req.warrant, h, f)
+                .map_err(Refusal::from);
             let field_id = format!("s{}:{}", h.session, fingerprint(&f.te_ct));
             let d = match &out {
                 Ok(_) => Decision::Granted,
-                Err(r) => Decision::Refused { control: r.control.clone() },
+                Err(r) => Decision::Refused {
+                    control: r.control.clone(),
+                },
             };
             self.record(env.now, Some(&req.warrant), &field_id, &req.requester, d);
             items.push(out);
         }
-        ShareResponse { agent: self.index, items }
+        ShareResponse {
+            agent: self.index,
+            items,
+        }
     }
 
     /// An insider releasing a share with no check and no audit record (`act_as_agent`).

@@ -38,24 +38,40 @@ pub fn recover(
 ) -> Result<Recovery> {
     let unwrap = |w: &[u8]| unwrap_session_key(w, header, field);
     if verify_shares {
-        let c = safe_combine(backend, public, n, shares, &field.te_ct, |w| unwrap(w).is_some())?;
-        let session_key = unwrap(&c.plaintext).ok_or_else(|| Error::refused("key-check", "unwrap failed"))?;
-        return Ok(Recovery { session_key, rejected: c.rejected });
+        let c = safe_combine(backend, public, n, shares, &field.te_ct, |w| {
+            unwrap(w).is_some()
+        })?;
+        let session_key =
+            unwrap(&c.plaintext).ok_or_else(|| Error::refused("key-check", "unwrap failed"))?;
+        return Ok(Recovery {
+            session_key,
+            rejected: c.rejected,
+        });
     }
     let k = backend.k(public)?;
     if shares.len() < k {
-        return Err(Error::refused("threshold", format!("{} shares, {k} needed", shares.len())));
+        return Err(Error::refused(
+            "threshold",
+            format!("{} shares, {k} needed", shares.len()),
+        ));
     }
     let w = backend.combine_raw(public, &shares[..k], &field.te_ct)?;
     let session_key = unwrap(&w).ok_or_else(|| {
         Error::refused("key-check", "the combined key is wrong, and an unverifying combiner cannot say whose share caused it")
     })?;
-    Ok(Recovery { session_key, rejected: Vec::new() })
+    Ok(Recovery {
+        session_key,
+        rejected: Vec::new(),
+    })
 }
 
 /// Opens every message of `session` in the transcript with its session key.
 /// Returns `(envelope id, plaintext)` for each message whose tag verifies.
-pub fn read_session(transcript: &Transcript, session: u32, session_key: &Key32) -> Vec<(u64, Vec<u8>)> {
+pub fn read_session(
+    transcript: &Transcript,
+    session: u32,
+    session_key: &Key32,
+) -> Vec<(u64, Vec<u8>)> {
     let Some(rec) = transcript.sessions.get(session as usize) else {
         return Vec::new();
     };

@@ -56,7 +56,8 @@ impl Warrant {
     }
     /// Does the warrant's scope cover a session of `epoch` with these members?
     pub fn covers(&self, epoch: u32, members: &[u32]) -> bool {
-        (self.from_epoch..=self.to_epoch).contains(&epoch) && members.iter().any(|m| self.targets.contains(m))
+        (self.from_epoch..=self.to_epoch).contains(&epoch)
+            && members.iter().any(|m| self.targets.contains(m))
     }
 }
 
@@ -72,7 +73,10 @@ pub struct SignedWarrant {
 impl SignedWarrant {
     /// Canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
-        Writer::tagged("signed-warrant").bytes(&self.warrant.encode()).bytes(&self.signature).finish()
+        Writer::tagged("signed-warrant")
+            .bytes(&self.warrant.encode())
+            .bytes(&self.signature)
+            .finish()
     }
     /// Decodes a signed warrant.
     ///
@@ -111,7 +115,13 @@ pub struct Court {
 
 impl std::fmt::Debug for Court {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Court({}-of-{}, pk fp:{})", self.k, self.judges.len(), fingerprint(&self.master_public))
+        write!(
+            f,
+            "Court({}-of-{}, pk fp:{})",
+            self.k,
+            self.judges.len(),
+            fingerprint(&self.master_public)
+        )
     }
 }
 
@@ -123,7 +133,12 @@ impl Court {
     pub fn new(backend: &dyn Backend, k: usize, n: usize, seed: [u8; 32]) -> Result<Self> {
         let km = backend.dealer_keygen(k, n, seed)?;
         let master_public = backend.master_public_key(&km.public)?;
-        Ok(Court { public: km.public, master_public, judges: km.shares, k })
+        Ok(Court {
+            public: km.public,
+            master_public,
+            judges: km.shares,
+            k,
+        })
     }
     /// Number of judges.
     pub fn n(&self) -> usize {
@@ -133,14 +148,23 @@ impl Court {
     ///
     /// # Errors
     /// [`Error::Refused`] (`threshold`) with too few judges; [`Error::Misuse`] for an unknown judge.
-    pub fn issue(&self, backend: &dyn Backend, warrant: Warrant, judges: &[usize]) -> Result<SignedWarrant> {
+    pub fn issue(
+        &self,
+        backend: &dyn Backend,
+        warrant: Warrant,
+        judges: &[usize],
+    ) -> Result<SignedWarrant> {
         let msg = warrant.encode();
         let mut shares = Vec::new();
         for &j in judges {
-            let s = self.judges.get(j).ok_or_else(|| Error::misuse(format!("no judge {j}")))?;
+            let s = self
+                .judges
+                .get(j)
+                .ok_or_else(|| Error::misuse(format!("no judge {j}")))?;
             shares.push((j, backend.sign_share(s, &msg)?));
         }
-        let (signature, _) = safe_combine_signatures(backend, &self.public, self.n(), &shares, &msg)?;
+        let (signature, _) =
+            safe_combine_signatures(backend, &self.public, self.n(), &shares, &msg)?;
         Ok(SignedWarrant { warrant, signature })
     }
     /// The key of one judge (what `steal_court_key` takes).

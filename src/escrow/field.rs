@@ -84,7 +84,11 @@ impl BindingRule {
 impl EscrowField {
     /// The part covered by the check and the signature.
     fn body(&self) -> Vec<u8> {
-        Writer::tagged("eaf-body").u32(self.key_epoch).bytes(&self.te_ct).bytes(&self.wrapped).finish()
+        Writer::tagged("eaf-body")
+            .u32(self.key_epoch)
+            .bytes(&self.te_ct)
+            .bytes(&self.wrapped)
+            .finish()
     }
     /// Canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
@@ -111,19 +115,29 @@ impl EscrowField {
         };
         r.finish()?;
         if f.check.len() > 32 || !(f.sig.is_empty() || f.sig.len() == 64) {
-            return Err(Error::malformed("escrow field", "check or signature has a wrong length"));
+            return Err(Error::malformed(
+                "escrow field",
+                "check or signature has a wrong length",
+            ));
         }
         Ok(f)
     }
     /// The message the sender signs: header ‖ body ‖ check (public: anyone can compute it).
     pub fn signed_message(&self, header: &SessionHeader) -> Vec<u8> {
-        Writer::tagged("eaf-sig").bytes(&header.encode()).bytes(&self.body()).bytes(&self.check).finish()
+        Writer::tagged("eaf-sig")
+            .bytes(&header.encode())
+            .bytes(&self.body())
+            .bytes(&self.check)
+            .finish()
     }
     /// (Re)signs the field for `header` with `signer`'s identity key, replacing any
     /// signature: what whoever holds the key named as sender in `header` can do to any
     /// field's bytes (the body and check are untouched).
     pub fn resign(&mut self, header: &SessionHeader, signer: &SigningKey) {
-        self.sig = signer.sign(&self.signed_message(header)).to_bytes().to_vec();
+        self.sig = signer
+            .sign(&self.signed_message(header))
+            .to_bytes()
+            .to_vec();
     }
 }
 
@@ -134,7 +148,12 @@ fn wrap_ad(header: &SessionHeader, key_epoch: u32) -> Vec<u8> {
 }
 
 /// The chip check: the first `bits` bits of HMAC(family key, session key ‖ body).
-pub fn chip_check(family_key: &[u8; 32], session_key: &Key32, field: &EscrowField, bits: u32) -> Vec<u8> {
+pub fn chip_check(
+    family_key: &[u8; 32],
+    session_key: &Key32,
+    field: &EscrowField,
+    bits: u32,
+) -> Vec<u8> {
     let mut data = session_key.0.to_vec();
     data.extend_from_slice(&field.body());
     let mac = hmac(family_key, &data);
@@ -181,14 +200,26 @@ impl FieldEnv<'_> {
     ) -> Result<EscrowField> {
         let (w, te_seed) = if self.rule == BindingRule::Recompute {
             let info = wrap_ad(header, key_epoch);
-            (hkdf32(&session_key.0, b"escrowlab-eaf-w", &info), hkdf32(&session_key.0, b"escrowlab-eaf-r", &info))
+            (
+                hkdf32(&session_key.0, b"escrowlab-eaf-w", &info),
+                hkdf32(&session_key.0, b"escrowlab-eaf-r", &info),
+            )
         } else {
-            (hkdf32(&seed, b"escrowlab-eaf-w", b""), hkdf32(&seed, b"escrowlab-eaf-r", b""))
+            (
+                hkdf32(&seed, b"escrowlab-eaf-w", b""),
+                hkdf32(&seed, b"escrowlab-eaf-r", b""),
+            )
         };
         let w = Key32(w);
         let te_ct = self.backend.encrypt(escrow_public, &w.0, te_seed)?;
         let wrapped = seal(&w, &wrap_ad(header, key_epoch), &session_key.0);
-        let mut f = EscrowField { key_epoch, te_ct, wrapped, check: Vec::new(), sig: Vec::new() };
+        let mut f = EscrowField {
+            key_epoch,
+            te_ct,
+            wrapped,
+            check: Vec::new(),
+            sig: Vec::new(),
+        };
         let bits = self.rule.check_bits();
         if bits > 0 {
             f.check = chip_check(self.family_key, session_key, &f, bits);
@@ -215,10 +246,14 @@ impl FieldEnv<'_> {
         let control = self.rule.control();
         let bits = self.rule.check_bits();
         if bits > 0 && chip_check(self.family_key, session_key, field, bits) != field.check {
-            return Err(Error::refused(control, "the chip check over the field fails"));
+            return Err(Error::refused(
+                control,
+                "the chip check over the field fails",
+            ));
         }
         if self.rule.agent_verifiable() {
-            verify_signature(header, field, sender).map_err(|_| Error::refused(control, "sender signature fails"))?;
+            verify_signature(header, field, sender)
+                .map_err(|_| Error::refused(control, "sender signature fails"))?;
         }
         if self.rule == BindingRule::Recompute {
             // The signing key is not needed to recompute the body: compare bodies only.
@@ -228,7 +263,10 @@ impl FieldEnv<'_> {
             let te_ct = self.backend.encrypt(escrow_public, &w.0, r)?;
             let wrapped = seal(&w, &info, &session_key.0);
             if te_ct != field.te_ct || wrapped != field.wrapped {
-                return Err(Error::refused(control, "the field differs from its recomputation"));
+                return Err(Error::refused(
+                    control,
+                    "the field differs from its recomputation",
+                ));
             }
         }
         Ok(())
@@ -239,12 +277,24 @@ impl FieldEnv<'_> {
 ///
 /// # Errors
 /// [`Error::Refused`] (`binding`) when absent or invalid.
-pub fn verify_signature(header: &SessionHeader, field: &EscrowField, sender: &VerifyingKey) -> Result<()> {
-    let sig: [u8; 64] =
-        field.sig.as_slice().try_into().map_err(|_| Error::refused("binding", "the field is not signed"))?;
+pub fn verify_signature(
+    header: &SessionHeader,
+    field: &EscrowField,
+    sender: &VerifyingKey,
+) -> Result<()> {
+    let sig: [u8; 64] = field
+        .sig
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::refused("binding", "the field is not signed"))?;
     sender
         .verify(&field.signed_message(header), &Signature::from_bytes(&sig))
-        .map_err(|_| Error::refused("binding", "the field's signature does not match this header"))
+        .map_err(|_| {
+            Error::refused(
+                "binding",
+                "the field's signature does not match this header",
+            )
+        })
 }
 
 /// Opens the wrapped session key with a recovered wrapping key (the AEAD check a combiner

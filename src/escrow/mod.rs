@@ -79,8 +79,21 @@ impl EscrowSystem {
     ///
     /// # Errors
     /// As key generation.
-    pub fn new(scheme: &Scheme, backend: BackendKind, seed: u64, capture_dealer: bool) -> Result<Self> {
-        Self::with_dealer(scheme, backend, seed, DealerConduct { keep_copies: capture_dealer, inconsistent_share_to: None })
+    pub fn new(
+        scheme: &Scheme,
+        backend: BackendKind,
+        seed: u64,
+        capture_dealer: bool,
+    ) -> Result<Self> {
+        Self::with_dealer(
+            scheme,
+            backend,
+            seed,
+            DealerConduct {
+                keep_copies: capture_dealer,
+                inconsistent_share_to: None,
+            },
+        )
     }
 
     /// As [`EscrowSystem::new`], with the dealer behaving as `dealer` says (a DKG has no
@@ -88,7 +101,12 @@ impl EscrowSystem {
     ///
     /// # Errors
     /// As key generation.
-    pub fn with_dealer(scheme: &Scheme, backend: BackendKind, seed: u64, dealer: DealerConduct) -> Result<Self> {
+    pub fn with_dealer(
+        scheme: &Scheme,
+        backend: BackendKind,
+        seed: u64,
+        dealer: DealerConduct,
+    ) -> Result<Self> {
         let b = backend.instance()?;
         let (k, n) = (scheme.k().max(1), scheme.n().max(1));
         let policy = Policy {
@@ -100,7 +118,11 @@ impl EscrowSystem {
             binding: BindingRule::from_scheme(scheme.field.binding, scheme.field.checksum_bits),
         };
         let has_escrow = scheme.custody.kind != CustodyKind::None;
-        let agents = if has_escrow { (0..n).map(|i| Agent::new(i, policy)).collect() } else { Vec::new() };
+        let agents = if has_escrow {
+            (0..n).map(|i| Agent::new(i, policy)).collect()
+        } else {
+            Vec::new()
+        };
         let court = if has_escrow {
             let (ck, cn) = scheme.court_kn();
             Some(Court::new(b, ck, cn, seed::derive(seed, "court", &[]))?)
@@ -137,7 +159,9 @@ impl EscrowSystem {
 
     /// The backend as a trait object.
     pub fn b(&self) -> &'static dyn Backend {
-        self.backend.instance().expect("a world is only built with a compiled-in backend")
+        self.backend
+            .instance()
+            .expect("a world is only built with a compiled-in backend")
     }
 
     /// Is there any escrow at all?
@@ -170,9 +194,15 @@ impl EscrowSystem {
             if self.dealer.keep_copies {
                 self.dealer_copies.push((key_epoch, m.clone()));
             }
-            if let Some(victim) = self.dealer.inconsistent_share_to.filter(|&v| v < km.shares.len()) {
+            if let Some(victim) = self
+                .dealer
+                .inconsistent_share_to
+                .filter(|&v| v < km.shares.len())
+            {
                 let s = seed::derive(self.seed, "dealer-inconsistent", &[key_epoch as u64]);
-                let other = self.b().dealer_keygen(self.k.min(km.shares.len()), km.shares.len(), s)?;
+                let other =
+                    self.b()
+                        .dealer_keygen(self.k.min(km.shares.len()), km.shares.len(), s)?;
                 km.shares[victim] = other.shares[victim].clone();
             }
         }
@@ -189,7 +219,8 @@ impl EscrowSystem {
             }
             agent.vault.put(key_epoch, share);
         }
-        self.master_keys.insert(key_epoch, b.master_public_key(&km.public)?);
+        self.master_keys
+            .insert(key_epoch, b.master_public_key(&km.public)?);
         self.keys.insert(key_epoch, km.public);
         self.generation.insert(key_epoch, 0);
         Ok(())
@@ -206,8 +237,12 @@ impl EscrowSystem {
         let epoch_keys = self.scheme.custody.lifetime == Lifetime::Epoch;
         if epoch_keys {
             let retention = self.scheme.custody.retention;
-            let expired: Vec<u32> =
-                self.keys.keys().copied().filter(|&ke| ke.saturating_add(retention) < epoch).collect();
+            let expired: Vec<u32> = self
+                .keys
+                .keys()
+                .copied()
+                .filter(|&ke| ke.saturating_add(retention) < epoch)
+                .collect();
             for ke in expired {
                 self.destroy_key(ke);
             }
@@ -234,7 +269,11 @@ impl EscrowSystem {
     }
 
     fn refresh_key(&mut self, ke: u32, epoch: u32) -> Result<()> {
-        let shares: Option<Vec<Scalar>> = self.agents.iter().map(|a| a.vault.get(ke).cloned()).collect();
+        let shares: Option<Vec<Scalar>> = self
+            .agents
+            .iter()
+            .map(|a| a.vault.get(ke).cloned())
+            .collect();
         let (Some(shares), Some(public)) = (shares, self.keys.get(&ke)) else {
             return Ok(());
         };
@@ -250,10 +289,21 @@ impl EscrowSystem {
 
     /// Submits request bytes to agent `i` at time `now`, publishing its chain head to the
     /// witness afterwards when the audit is witnessed.
-    pub fn submit(&mut self, i: usize, bytes: &[u8], directory: &[VerifyingKey], now: u64) -> Option<ShareResponse> {
+    pub fn submit(
+        &mut self,
+        i: usize,
+        bytes: &[u8],
+        directory: &[VerifyingKey],
+        now: u64,
+    ) -> Option<ShareResponse> {
         let b = self.b();
         let court_public = self.court.as_ref()?.master_public.clone();
-        let env = AgentEnv { backend: b, court_public: &court_public, directory, now };
+        let env = AgentEnv {
+            backend: b,
+            court_public: &court_public,
+            directory,
+            now,
+        };
         let agent = self.agents.get_mut(i)?;
         let resp = agent.handle(&env, bytes);
         if self.audit_mode == AuditMode::Witnessed {

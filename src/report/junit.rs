@@ -11,7 +11,11 @@ pub fn render(report: &Report) -> String {
         let mut suite = TestSuite::new(scheme.name.clone());
         for c in report.results.iter().filter(|c| c.scheme == scheme.name) {
             let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let name = if params.is_empty() { c.attack.clone() } else { format!("{} [{}]", c.attack, params.join(",")) };
+            let name = if params.is_empty() {
+                c.attack.clone()
+            } else {
+                format!("{} [{}]", c.attack, params.join(","))
+            };
             let status = match c.verdict {
                 Verdict::Pass | Verdict::Unjudged => TestCaseStatus::success(),
                 Verdict::Fail => {
@@ -42,5 +46,6 @@ pub fn render(report: &Report) -> String {
         }
         jr.add_test_suite(suite);
     }
-    jr.to_string().unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
+    jr.to_string()
+        .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
 }

@@ -48,12 +48,21 @@ pub struct SchemeSummary {
 
 impl SchemeSummary {
     /// Summarises one scheme's cells.
-    pub fn new(scheme: &Scheme, backend: BackendKind, lawful_utility: LawfulUtility, cells: &[CellResult]) -> Self {
+    pub fn new(
+        scheme: &Scheme,
+        backend: BackendKind,
+        lawful_utility: LawfulUtility,
+        cells: &[CellResult],
+    ) -> Self {
         SchemeSummary {
             name: scheme.name.clone(),
             summary: scheme.summary.clone(),
             backend: backend.name().into(),
-            weakened: scheme.weakened_controls().iter().map(|s| s.to_string()).collect(),
+            weakened: scheme
+                .weakened_controls()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             lawful_utility,
             worst: worst_of(cells.iter()),
         }
@@ -117,8 +126,17 @@ pub struct Report {
 
 impl Report {
     /// Assembles a report.
-    pub fn new(suite: &Suite, seed: u64, backends: &[BackendKind], schemes: Vec<SchemeSummary>, results: Vec<CellResult>) -> Self {
-        let mut tally = Tally { cells: results.len(), ..Tally::default() };
+    pub fn new(
+        suite: &Suite,
+        seed: u64,
+        backends: &[BackendKind],
+        schemes: Vec<SchemeSummary>,
+        results: Vec<CellResult>,
+    ) -> Self {
+        let mut tally = Tally {
+            cells: results.len(),
+            ..Tally::default()
+        };
         for r in &results {
             match r.verdict {
                 Verdict::Pass => tally.pass += 1,
@@ -128,8 +146,11 @@ impl Report {
             }
         }
         // The plain-E2E reference point: one compromised device under `e2e-baseline`.
-        let baseline_worst =
-            worst_of(results.iter().filter(|c| c.scheme == "e2e-baseline" && c.attack == "endpoint-compromise"));
+        let baseline_worst = worst_of(
+            results
+                .iter()
+                .filter(|c| c.scheme == "e2e-baseline" && c.attack == "endpoint-compromise"),
+        );
         Report {
             schema: SCHEMA,
             suite: suite.source.clone(),
@@ -148,7 +169,8 @@ impl Report {
     }
     /// The JSON rendering.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }

@@ -21,9 +21,19 @@ fn entry(cells: &[&CellResult]) -> String {
     if cells.iter().any(|c| c.verdict == Verdict::Error) {
         return "ERR".into();
     }
-    let lo = cells.iter().map(|c| c.exposure.fraction).fold(f64::INFINITY, f64::min);
-    let hi = cells.iter().map(|c| c.exposure.fraction).fold(0.0, f64::max);
-    let mut s = if (hi - lo).abs() < 1e-12 { pct(hi) } else { format!("{}-{}", pct(lo), pct(hi)) };
+    let lo = cells
+        .iter()
+        .map(|c| c.exposure.fraction)
+        .fold(f64::INFINITY, f64::min);
+    let hi = cells
+        .iter()
+        .map(|c| c.exposure.fraction)
+        .fold(0.0, f64::max);
+    let mut s = if (hi - lo).abs() < 1e-12 {
+        pct(hi)
+    } else {
+        format!("{}-{}", pct(lo), pct(hi))
+    };
     if cells.iter().any(|c| c.detected) {
         s.push('*');
     }
@@ -46,7 +56,11 @@ fn worst_line(w: &Option<Worst>) -> String {
                 pct(w.fraction),
                 w.users,
                 w.attack,
-                if params.is_empty() { String::new() } else { format!(" {}", params.join(" ")) }
+                if params.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", params.join(" "))
+                }
             )
         }
     }
@@ -63,20 +77,37 @@ fn attacks_in_order(r: &Report) -> Vec<String> {
 }
 
 fn cells<'a>(r: &'a Report, scheme: &str, attack: &str) -> Vec<&'a CellResult> {
-    r.results.iter().filter(|c| c.scheme == scheme && c.attack == attack).collect()
+    r.results
+        .iter()
+        .filter(|c| c.scheme == scheme && c.attack == attack)
+        .collect()
 }
 
 /// The terminal rendering: the matrix, the one-loophole lines, lawful utility, the tally.
 pub fn table(r: &Report) -> String {
     let attacks = attacks_in_order(r);
     let w0 = attacks.iter().map(|a| a.len()).max().unwrap_or(6).max(6) + 2;
-    let rows: Vec<Vec<String>> =
-        attacks.iter().map(|a| r.schemes.iter().map(|s| entry(&cells(r, &s.name, a))).collect()).collect();
+    let rows: Vec<Vec<String>> = attacks
+        .iter()
+        .map(|a| {
+            r.schemes
+                .iter()
+                .map(|s| entry(&cells(r, &s.name, a)))
+                .collect()
+        })
+        .collect();
     let widths: Vec<usize> = r
         .schemes
         .iter()
         .enumerate()
-        .map(|(i, s)| rows.iter().map(|row| row[i].len()).max().unwrap_or(0).max(s.name.len()) + 2)
+        .map(|(i, s)| {
+            rows.iter()
+                .map(|row| row[i].len())
+                .max()
+                .unwrap_or(0)
+                .max(s.name.len())
+                + 2
+        })
         .collect();
     let mut out = format!(
         "escrowlab suite {} — seed {}, {} users × {} epochs × {} messages/session, backend {}\n\n",
@@ -112,16 +143,40 @@ pub fn table(r: &Report) -> String {
     out.push_str("\nLawful utility (warranted messages law enforcement can read):\n");
     for s in &r.schemes {
         let u = &s.lawful_utility;
-        out.push_str(&format!("  {:<22} {} ({} of {})\n", s.name, pct(u.fraction), u.readable, u.warranted_messages));
+        out.push_str(&format!(
+            "  {:<22} {} ({} of {})\n",
+            s.name,
+            pct(u.fraction),
+            u.readable,
+            u.warranted_messages
+        ));
     }
     let t = &r.tally;
     out.push_str(&format!(
         "\n{} cells: {} passed, {} failed, {} unjudged, {} errors\n",
         t.cells, t.pass, t.fail, t.unjudged, t.error
     ));
-    for c in r.results.iter().filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error)) {
-        let why = if c.verdict == Verdict::Error { c.error.clone().unwrap_or_default() } else { c.failures.join("; ") };
-        out.push_str(&format!("  {} {}/{} {:?}: {why}\n", if c.verdict == Verdict::Error { "ERROR" } else { "FAIL" }, c.scheme, c.attack, c.params));
+    for c in r
+        .results
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error))
+    {
+        let why = if c.verdict == Verdict::Error {
+            c.error.clone().unwrap_or_default()
+        } else {
+            c.failures.join("; ")
+        };
+        out.push_str(&format!(
+            "  {} {}/{} {:?}: {why}\n",
+            if c.verdict == Verdict::Error {
+                "ERROR"
+            } else {
+                "FAIL"
+            },
+            c.scheme,
+            c.attack,
+            c.params
+        ));
     }
     out
 }
@@ -148,7 +203,10 @@ pub fn markdown(r: &Report) -> String {
     for a in &attacks {
         out.push_str(&format!("| `{a}` |"));
         for s in &r.schemes {
-            out.push_str(&format!(" {} |", entry(&cells(r, &s.name, a)).replace('|', "\\|")));
+            out.push_str(&format!(
+                " {} |",
+                entry(&cells(r, &s.name, a)).replace('|', "\\|")
+            ));
         }
         out.push('\n');
     }
@@ -177,12 +235,19 @@ pub fn markdown(r: &Report) -> String {
             c.exposure.users_total,
             c.out_of_scope,
             c.before_compromise,
-            if c.detected_by.is_empty() { "-".to_string() } else { c.detected_by.join(", ") },
+            if c.detected_by.is_empty() {
+                "-".to_string()
+            } else {
+                c.detected_by.join(", ")
+            },
             c.blocked_by.as_deref().unwrap_or("-"),
             c.verdict
         ));
     }
     let t = &r.tally;
-    out.push_str(&format!("\n{} cells: {} passed, {} failed, {} unjudged, {} errors.\n", t.cells, t.pass, t.fail, t.unjudged, t.error));
+    out.push_str(&format!(
+        "\n{} cells: {} passed, {} failed, {} unjudged, {} errors.\n",
+        t.cells, t.pass, t.fail, t.unjudged, t.error
+    ));
     out
 }

@@ -46,7 +46,9 @@ impl Cmp {
             Error::input(format!("expectation `{s}` is not a comparison (write `== 1.0`, `<= 0.05`, `>= 0.9` or a number)"))
         })?;
         if !value.is_finite() {
-            return Err(Error::input(format!("expectation `{s}` is not a finite number")));
+            return Err(Error::input(format!(
+                "expectation `{s}` is not a finite number"
+            )));
         }
         Ok(Cmp { op, value })
     }
@@ -86,8 +88,13 @@ impl<'de> Deserialize<'de> for Cmp {
             S(String),
         }
         match Raw::deserialize(d)? {
-            Raw::N(v) if v.is_finite() => Ok(Cmp { op: CmpOp::Eq, value: v }),
-            Raw::N(v) => Err(serde::de::Error::custom(format!("{v} is not a finite number"))),
+            Raw::N(v) if v.is_finite() => Ok(Cmp {
+                op: CmpOp::Eq,
+                value: v,
+            }),
+            Raw::N(v) => Err(serde::de::Error::custom(format!(
+                "{v} is not a finite number"
+            ))),
             Raw::S(s) => Cmp::parse(&s).map_err(serde::de::Error::custom),
         }
     }
@@ -126,7 +133,14 @@ pub struct Expectation {
 
 impl Expectation {
     /// Does this expectation apply to a cell?
-    pub fn matches(&self, scheme: &str, attack: &str, params: &BTreeMap<String, ParamValue>) -> bool {
-        self.scheme == scheme && self.attack == attack && self.params.iter().all(|(k, v)| params.get(k) == Some(v))
+    pub fn matches(
+        &self,
+        scheme: &str,
+        attack: &str,
+        params: &BTreeMap<String, ParamValue>,
+    ) -> bool {
+        self.scheme == scheme
+            && self.attack == attack
+            && self.params.iter().all(|(k, v)| params.get(k) == Some(v))
     }
 }

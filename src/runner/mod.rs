@@ -91,10 +91,11 @@ fn num(v: f64) -> Value {
     if v.fract() == 0.0 && v.abs() < 9.0e15 {
         Value::from(v as i64)
     } else {
-        serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null)
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
-
 
 /// Detections visible after an attack: client checks that fired, audit verification
 /// (against the witness when witnessed), agents' refusals, and the comparison of granted
@@ -125,7 +126,12 @@ fn detections(world: &World, docket_fps: &BTreeSet<String>) -> Vec<String> {
 }
 
 /// Runs one cell against a scheme's base worlds and measures it.
-pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expectations: &[Expectation]) -> CellResult {
+pub fn run_cell(
+    base: &BaseWorlds,
+    attack: &dyn Attack,
+    params: &Params,
+    expectations: &[Expectation],
+) -> CellResult {
     let meta = attack.meta();
     let scheme = &base.config.scheme;
     let check = attack.check(scheme);
@@ -144,21 +150,44 @@ pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expecta
     let parts = ctx.into_parts();
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
-    let confirmed = world.truth().confirm(outcome.recovered.iter().map(|(id, pt)| (*id, pt.as_slice())));
+    let confirmed = world.truth().confirm(
+        outcome
+            .recovered
+            .iter()
+            .map(|(id, pt)| (*id, pt.as_slice())),
+    );
     let messages_total = world.message_count();
     let users_total = world.active_users().len();
     let users = world.authors(&confirmed).len();
     let covered = |id: u64| -> bool {
-        let Some(env) = world.transcript.envelopes.get(id as usize) else { return false };
-        let Some(s) = world.transcript.sessions.get(env.header.session as usize) else { return false };
-        parts.docket.iter().any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
+        let Some(env) = world.transcript.envelopes.get(id as usize) else {
+            return false;
+        };
+        let Some(s) = world.transcript.sessions.get(env.header.session as usize) else {
+            return false;
+        };
+        parts
+            .docket
+            .iter()
+            .any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
     };
     let out_of_scope = confirmed.iter().filter(|id| !covered(**id)).count();
-    let first_compromise = parts.uses.iter().filter(|u| u.capability.is_compromise()).map(|u| u.time).min();
+    let first_compromise = parts
+        .uses
+        .iter()
+        .filter(|u| u.capability.is_compromise())
+        .map(|u| u.time)
+        .min();
     let before_compromise = match first_compromise {
         Some(t0) => confirmed
             .iter()
-            .filter(|id| world.transcript.envelopes.get(**id as usize).is_some_and(|e| e.time < t0))
+            .filter(|id| {
+                world
+                    .transcript
+                    .envelopes
+                    .get(**id as usize)
+                    .is_some_and(|e| e.time < t0)
+            })
             .count(),
         None => 0,
     };
@@ -175,27 +204,50 @@ pub fn run_cell(base: &BaseWorlds, attack: &dyn Attack, params: &Params, expecta
     for u in &parts.uses {
         *caps.entry(u.capability.name()).or_insert(0) += 1;
     }
-    cost.insert("capabilities".into(), serde_json::to_value(&caps).unwrap_or(Value::Null));
-    cost.insert("agents_compromised".into(), Value::from(parts.agents_compromised.len()));
-    cost.insert("devices_compromised".into(), Value::from(parts.devices_compromised.len()));
+    cost.insert(
+        "capabilities".into(),
+        serde_json::to_value(&caps).unwrap_or(Value::Null),
+    );
+    cost.insert(
+        "agents_compromised".into(),
+        Value::from(parts.agents_compromised.len()),
+    );
+    cost.insert(
+        "devices_compromised".into(),
+        Value::from(parts.devices_compromised.len()),
+    );
     cost.insert("tries".into(), Value::from(parts.tries));
     for (k, v) in &outcome.figures {
         cost.insert(k.clone(), num(*v));
     }
-    let fraction = if messages_total == 0 { 0.0 } else { confirmed.len() as f64 / messages_total as f64 };
+    let fraction = if messages_total == 0 {
+        0.0
+    } else {
+        confirmed.len() as f64 / messages_total as f64
+    };
     let mut cell = CellResult {
         scheme: scheme.name.clone(),
         attack: meta.id.to_string(),
         params: params.0.clone(),
         check,
-        exposure: ExposureFigures { messages: confirmed.len(), messages_total, fraction, users, users_total },
+        exposure: ExposureFigures {
+            messages: confirmed.len(),
+            messages_total,
+            fraction,
+            users,
+            users_total,
+        },
         out_of_scope,
         before_compromise,
         detected: !detected_by.is_empty(),
         detected_by,
         blocked_by: outcome.blocked_by.clone(),
         cost,
-        expected: expectations.iter().filter(|e| e.matches(&scheme.name, meta.id, &params.0)).cloned().collect(),
+        expected: expectations
+            .iter()
+            .filter(|e| e.matches(&scheme.name, meta.id, &params.0))
+            .cloned()
+            .collect(),
         verdict: Verdict::Unjudged,
         failures: Vec::new(),
         error,
@@ -267,7 +319,10 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
     let mut world = base.finished().clone();
     let mut rng = seed::rng(world.config.seed, "utility-targets", &[]);
     let users: Vec<u32> = world.active_users().into_iter().collect();
-    let chosen: Vec<u32> = users.choose_multiple(&mut rng, targets.min(users.len())).copied().collect();
+    let chosen: Vec<u32> = users
+        .choose_multiple(&mut rng, targets.min(users.len()))
+        .copied()
+        .collect();
     let mut warranted = BTreeSet::new();
     let mut read = BTreeSet::new();
     for (i, &t) in chosen.iter().enumerate() {
@@ -278,24 +333,37 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
             to_epoch: world.epochs().saturating_sub(1),
             issued: world.now,
             expires: world.now + lawful::WARRANT_VALIDITY,
-            nonce: seed::derive(world.config.seed, "utility-nonce", &[i as u64])[..16].try_into().unwrap_or([0; 16]),
+            nonce: seed::derive(world.config.seed, "utility-nonce", &[i as u64])[..16]
+                .try_into()
+                .unwrap_or([0; 16]),
             use_limit: 0,
         };
         let sessions = lawful::sessions_in_scope(&world, &w);
         warranted.extend(lawful::messages_of(&world, &sessions));
-        let Ok(signed) = lawful::issue_warrant(&world, w) else { continue };
-        let bytes = lawful::build_request(&world, &signed, &sessions, "utility", signed.warrant.nonce);
+        let Ok(signed) = lawful::issue_warrant(&world, w) else {
+            continue;
+        };
+        let bytes =
+            lawful::build_request(&world, &signed, &sessions, "utility", signed.warrant.nonce);
         let all: Vec<usize> = (0..world.escrow.n).collect();
         let now = world.now + 1;
         let rs = lawful::submit_to(&mut world, &all, &bytes, now);
         let got = lawful::combine_and_read(&world, &sessions, &rs);
-        read.extend(world.truth().confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))));
+        read.extend(
+            world
+                .truth()
+                .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))),
+        );
     }
     let readable = read.intersection(&warranted).count();
     LawfulUtility {
         warranted_messages: warranted.len(),
         readable,
-        fraction: if warranted.is_empty() { 0.0 } else { readable as f64 / warranted.len() as f64 },
+        fraction: if warranted.is_empty() {
+            0.0
+        } else {
+            readable as f64 / warranted.len() as f64
+        },
     }
 }
 
@@ -304,7 +372,10 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
 /// # Errors
 /// World construction errors.
 pub fn base_worlds(scheme: &Scheme, config: &WorldConfig) -> crate::Result<BaseWorlds> {
-    BaseWorlds::build(WorldConfig { scheme: scheme.clone(), ..config.clone() })
+    BaseWorlds::build(WorldConfig {
+        scheme: scheme.clone(),
+        ..config.clone()
+    })
 }
 
 /// Runs one attack against one scheme on a fresh world: what `escrowlab attack` does.
@@ -325,6 +396,12 @@ pub fn run_one(
 
 /// The error for an unknown attack id, listing the known ones.
 pub fn unknown_attack(id: &str) -> crate::Error {
-    let known: Vec<&str> = crate::attacks::REGISTRY.iter().map(|a| a.meta().id).collect();
-    crate::Error::input(format!("unknown attack `{id}` (known: {})", known.join(", ")))
+    let known: Vec<&str> = crate::attacks::REGISTRY
+        .iter()
+        .map(|a| a.meta().id)
+        .collect();
+    crate::Error::input(format!(
+        "unknown attack `{id}` (known: {})",
+        known.join(", ")
+    ))
 }

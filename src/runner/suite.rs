@@ -20,12 +20,20 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
     let mut summaries = Vec::new();
     let mut backends = Vec::new();
     for (si, scheme) in suite.schemes.iter().enumerate() {
-        let be = backend.or(suite.file.backend).or(scheme.backend).unwrap_or(BackendKind::Blsttc);
+        let be = backend
+            .or(suite.file.backend)
+            .or(scheme.backend)
+            .unwrap_or(BackendKind::Blsttc);
         be.instance()?;
         if !backends.contains(&be) {
             backends.push(be);
         }
-        let config = WorldConfig { scheme: scheme.clone(), population: suite.file.population.clone(), seed, backend: be };
+        let config = WorldConfig {
+            scheme: scheme.clone(),
+            population: suite.file.population.clone(),
+            seed,
+            backend: be,
+        };
         let base = base_worlds(scheme, &config)?;
         let mine: Vec<_> = cells.iter().filter(|c| c.scheme == si).collect();
         let mut out: Vec<CellResult> = mine

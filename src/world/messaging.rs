@@ -97,7 +97,8 @@ pub fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
 pub fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> [u8; 32] {
     let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
     let mut out = [0u8; 32];
-    hk.expand(info, &mut out).expect("32 bytes is a valid HKDF length");
+    hk.expand(info, &mut out)
+        .expect("32 bytes is a valid HKDF length");
     out
 }
 
@@ -113,7 +114,10 @@ pub struct Ratchet {
 impl Ratchet {
     /// The ratchet at position 0 for a session key.
     pub fn new(session_key: &Key32) -> Self {
-        Ratchet { chain: Key32(hkdf32(&session_key.0, b"escrowlab-ratchet", b"chain")), position: 0 }
+        Ratchet {
+            chain: Key32(hkdf32(&session_key.0, b"escrowlab-ratchet", b"chain")),
+            position: 0,
+        }
     }
     /// Takes the next message key and deletes the chain key that produced it.
     pub fn next_key(&mut self) -> Key32 {
@@ -144,14 +148,27 @@ pub fn message_key(session_key: &Key32, counter: u32) -> Key32 {
 /// key in escrowlab seals exactly one message).
 pub fn seal(key: &Key32, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let c = ChaCha20Poly1305::new(Key::from_slice(&key.0));
-    c.encrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: plaintext, aad: ad })
-        .expect("ChaCha20-Poly1305 encryption of a bounded message cannot fail")
+    c.encrypt(
+        Nonce::from_slice(&[0u8; 12]),
+        Payload {
+            msg: plaintext,
+            aad: ad,
+        },
+    )
+    .expect("ChaCha20-Poly1305 encryption of a bounded message cannot fail")
 }
 
 /// Opens a sealed message; `None` when the tag fails.
 pub fn open(key: &Key32, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
     let c = ChaCha20Poly1305::new(Key::from_slice(&key.0));
-    c.decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: ciphertext, aad: ad }).ok()
+    c.decrypt(
+        Nonce::from_slice(&[0u8; 12]),
+        Payload {
+            msg: ciphertext,
+            aad: ad,
+        },
+    )
+    .ok()
 }
 
 /// A session key encrypted to one recipient's epoch prekey.
@@ -193,13 +210,19 @@ pub fn deliver(
 ///
 /// # Errors
 /// [`Error::Refused`] (`delivery`) when the tag fails (wrong key or altered bytes).
-pub fn accept(delivery: &KeyDelivery, header: &SessionHeader, prekey_secret: &[u8; 32]) -> Result<Key32> {
+pub fn accept(
+    delivery: &KeyDelivery,
+    header: &SessionHeader,
+    prekey_secret: &[u8; 32],
+) -> Result<Key32> {
     let sk = StaticSecret::from(*prekey_secret);
     let shared = sk.diffie_hellman(&XPublic::from(delivery.ephemeral));
     let (k, ad) = delivery_key(shared.as_bytes(), header, delivery.recipient);
     let pt = open(&k, &ad, &delivery.sealed)
         .ok_or_else(|| Error::refused("delivery", "session key delivery does not open"))?;
-    let arr: [u8; 32] = pt.try_into().map_err(|_| Error::malformed("key delivery", "not 32 bytes"))?;
+    let arr: [u8; 32] = pt
+        .try_into()
+        .map_err(|_| Error::malformed("key delivery", "not 32 bytes"))?;
     Ok(Key32(arr))
 }
 

@@ -84,14 +84,21 @@ impl Population {
     pub fn validate(&self) -> Result<()> {
         let range = |name: &str, v: u64, lo: u64, hi: u64| {
             if v < lo || v > hi {
-                Err(Error::input(format!("{name} = {v} is out of range (accepted: {lo}..={hi})")))
+                Err(Error::input(format!(
+                    "{name} = {v} is out of range (accepted: {lo}..={hi})"
+                )))
             } else {
                 Ok(())
             }
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
         range("epochs", self.epochs as u64, 1, limits::MAX_EPOCHS as u64)?;
-        range("messages_per_session", self.messages_per_session as u64, 1, limits::MAX_MESSAGES_PER_SESSION as u64)?;
+        range(
+            "messages_per_session",
+            self.messages_per_session as u64,
+            1,
+            limits::MAX_MESSAGES_PER_SESSION as u64,
+        )?;
         let convs = self.conversation_count() as u64;
         range("conversations", convs, 1, limits::MAX_USERS as u64)?;
         let total = convs * self.epochs as u64 * self.messages_per_session as u64;
@@ -102,7 +109,10 @@ impl Population {
             )));
         }
         if !(0.0..=1.0).contains(&self.group_share) || self.group_share.is_nan() {
-            return Err(Error::input(format!("group_share = {} is out of range (accepted: 0.0..=1.0)", self.group_share)));
+            return Err(Error::input(format!(
+                "group_share = {} is out of range (accepted: 0.0..=1.0)",
+                self.group_share
+            )));
         }
         Ok(())
     }
@@ -174,7 +184,11 @@ pub struct Transcript {
 impl Transcript {
     /// Decoded escrow field of a session.
     pub fn field(&self, session: u32) -> Option<EscrowField> {
-        self.sessions.get(session as usize)?.field.as_ref().and_then(|b| EscrowField::decode(b).ok())
+        self.sessions
+            .get(session as usize)?
+            .field
+            .as_ref()
+            .and_then(|b| EscrowField::decode(b).ok())
     }
 }
 
@@ -282,7 +296,10 @@ impl std::fmt::Debug for HonestRun {
 impl HonestRun {
     /// Captures a finished honest world.
     pub(crate) fn of(world: &World) -> Self {
-        HonestRun { transcript: world.transcript.clone(), truth: world.truth.clone() }
+        HonestRun {
+            transcript: world.transcript.clone(),
+            truth: world.truth.clone(),
+        }
     }
 }
 
@@ -304,9 +321,14 @@ impl World {
         config.population.validate()?;
         let s = config.seed;
         let users = config.population.users;
-        let directory = (0..users).map(|u| identity_key(s, u).verifying_key()).collect();
+        let directory = (0..users)
+            .map(|u| identity_key(s, u).verifying_key())
+            .collect();
         let conversations = make_conversations(&config.population, s);
-        let conduct = DealerConduct { keep_copies: hooks.capture_dealer, inconsistent_share_to: hooks.dealer_inconsistent };
+        let conduct = DealerConduct {
+            keep_copies: hooks.capture_dealer,
+            inconsistent_share_to: hooks.dealer_inconsistent,
+        };
         let mut escrow = EscrowSystem::with_dealer(&config.scheme, config.backend, s, conduct)?;
         let detections = std::mem::take(&mut escrow.detections);
         Ok(World {
@@ -390,7 +412,12 @@ impl World {
             let first = self.transcript.envelopes.len();
             for ((header, ciphertext, time), pt) in out.envelopes.into_iter().zip(out.plaintexts) {
                 let id = self.transcript.envelopes.len() as u64;
-                self.transcript.envelopes.push(Envelope { id, header, ciphertext, time });
+                self.transcript.envelopes.push(Envelope {
+                    id,
+                    header,
+                    ciphertext,
+                    time,
+                });
                 self.truth.push(pt);
             }
             out.record.messages = first..self.transcript.envelopes.len();
@@ -423,7 +450,10 @@ impl World {
                 return Some(pk.clone());
             }
         }
-        self.escrow.keys.get(&self.escrow.key_epoch_for(epoch)).cloned()
+        self.escrow
+            .keys
+            .get(&self.escrow.key_epoch_for(epoch))
+            .cloned()
     }
 
     /// The honest run's copy of this session, when no hook touches it (with the client
@@ -434,39 +464,80 @@ impl World {
         if rec.header.conv != conv.id || rec.header.epoch != epoch {
             return None;
         }
-        if conv.members.iter().any(|&m| self.rogue_mode(m, conv.id).is_some()) {
+        if conv
+            .members
+            .iter()
+            .any(|&m| self.rogue_mode(m, conv.id).is_some())
+        {
             return None;
         }
-        if self.hooks.ghost.as_ref().is_some_and(|g| epoch >= g.from_epoch && g.conversations.contains(&conv.id)) {
+        if self
+            .hooks
+            .ghost
+            .as_ref()
+            .is_some_and(|g| epoch >= g.from_epoch && g.conversations.contains(&conv.id))
+        {
             return None;
         }
         let mut detections = Vec::new();
-        if self.hooks.escrow_key_override.as_ref().is_some_and(|(from, _)| epoch >= *from) && self.escrow.has_escrow() {
+        if self
+            .hooks
+            .escrow_key_override
+            .as_ref()
+            .is_some_and(|(from, _)| epoch >= *from)
+            && self.escrow.has_escrow()
+        {
             if !self.config.scheme.client.pin_escrow_key {
                 return None;
             }
             detections.push(Detection {
                 control: "key-pinning".into(),
                 epoch,
-                detail: format!("session {session}: pushed escrow key differs from the pinned one; refused"),
+                detail: format!(
+                    "session {session}: pushed escrow key differs from the pinned one; refused"
+                ),
             });
         }
         let envs = honest.transcript.envelopes.get(rec.messages.clone())?;
-        let plaintexts = rec.messages.clone().map(|i| honest.truth.get(i as u64).map(<[u8]>::to_vec)).collect::<Option<Vec<_>>>()?;
+        let plaintexts = rec
+            .messages
+            .clone()
+            .map(|i| honest.truth.get(i as u64).map(<[u8]>::to_vec))
+            .collect::<Option<Vec<_>>>()?;
         Some(SessionOut {
-            record: SessionRecord { messages: 0..0, ..rec.clone() },
-            envelopes: envs.iter().map(|e| (e.header, e.ciphertext.clone(), e.time)).collect(),
+            record: SessionRecord {
+                messages: 0..0,
+                ..rec.clone()
+            },
+            envelopes: envs
+                .iter()
+                .map(|e| (e.header, e.ciphertext.clone(), e.time))
+                .collect(),
             plaintexts,
             detections,
             rejected: false,
         })
     }
 
-    fn simulate_session(&self, conv: &Conversation, epoch: u32, session: u32) -> Result<SessionOut> {
+    fn simulate_session(
+        &self,
+        conv: &Conversation,
+        epoch: u32,
+        session: u32,
+    ) -> Result<SessionOut> {
         let s = self.config.seed;
         let mut rng = seed::rng(s, "session", &[session as u64]);
-        let sender = *conv.members.choose(&mut rng).expect("conversations have members");
-        let header = SessionHeader { session, conv: conv.id, epoch, sender, members: conv.members.clone() };
+        let sender = *conv
+            .members
+            .choose(&mut rng)
+            .expect("conversations have members");
+        let header = SessionHeader {
+            session,
+            conv: conv.id,
+            epoch,
+            sender,
+            members: conv.members.clone(),
+        };
         let session_key = Key32(rng.gen());
         debug_assert_eq!(session_key, session_key_of(s, conv, session));
         if let Some(out) = self.reuse_honest(conv, epoch, session) {
@@ -481,7 +552,11 @@ impl World {
             (true, Some(mode)) => {
                 // A rogue sender sends no field or random bytes; an honest recipient's check
                 // rejects either (a rogue recipient, cooperating, does not check).
-                if conv.members.iter().any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none()) {
+                if conv
+                    .members
+                    .iter()
+                    .any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none())
+                {
                     rejected = true;
                     detections.push(Detection {
                         control: "recipient-field-check".into(),
@@ -494,12 +569,22 @@ impl World {
                     RogueMode::Garbage => {
                         let mut g = vec![0u8; 256];
                         rng.fill(&mut g[..]);
-                        Some(EscrowField { key_epoch: ke, te_ct: g, wrapped: vec![0; 48], check: Vec::new(), sig: Vec::new() })
+                        Some(EscrowField {
+                            key_epoch: ke,
+                            te_ct: g,
+                            wrapped: vec![0; 48],
+                            check: Vec::new(),
+                            sig: Vec::new(),
+                        })
                     }
                 }
             }
             (true, None) => {
-                let pushed = self.hooks.escrow_key_override.as_ref().is_some_and(|(from, _)| epoch >= *from);
+                let pushed = self
+                    .hooks
+                    .escrow_key_override
+                    .as_ref()
+                    .is_some_and(|(from, _)| epoch >= *from);
                 if pushed && self.config.scheme.client.pin_escrow_key {
                     detections.push(Detection {
                         control: "key-pinning".into(),
@@ -510,13 +595,34 @@ impl World {
                 match self.client_escrow_key(epoch) {
                     None => None,
                     Some(pk) => {
-                        let env = FieldEnv { backend: self.escrow.b(), rule: self.escrow.rule, family_key: &self.escrow.family_key };
-                        let f = env.make(&header, &session_key, ke, &pk, &identity_key(s, sender), rng.gen())?;
+                        let env = FieldEnv {
+                            backend: self.escrow.b(),
+                            rule: self.escrow.rule,
+                            family_key: &self.escrow.family_key,
+                        };
+                        let f = env.make(
+                            &header,
+                            &session_key,
+                            ke,
+                            &pk,
+                            &identity_key(s, sender),
+                            rng.gen(),
+                        )?;
                         // Honest recipients check the binding against the key their own
                         // client is configured with (the same one the sender used).
-                        if let Err(e) = env.recipient_check(&header, &session_key, &f, &pk, &self.directory[sender as usize]) {
+                        if let Err(e) = env.recipient_check(
+                            &header,
+                            &session_key,
+                            &f,
+                            &pk,
+                            &self.directory[sender as usize],
+                        ) {
                             rejected = true;
-                            detections.push(Detection { control: "recipient-field-check".into(), epoch, detail: e.to_string() });
+                            detections.push(Detection {
+                                control: "recipient-field-check".into(),
+                                epoch,
+                                detail: e.to_string(),
+                            });
                         }
                         Some(f)
                     }
@@ -527,7 +633,13 @@ impl World {
         let mut deliveries = Vec::new();
         for &m in conv.members.iter().filter(|&&m| m != sender) {
             let pk = x25519_public(&prekey_secret(s, m, epoch));
-            deliveries.push(deliver(&session_key, &header, m, &pk, seed::derive(s, "eph", &[session as u64, m as u64])));
+            deliveries.push(deliver(
+                &session_key,
+                &header,
+                m,
+                &pk,
+                seed::derive(s, "eph", &[session as u64, m as u64]),
+            ));
         }
         if let Some(g) = &self.hooks.ghost {
             if epoch >= g.from_epoch && g.conversations.contains(&conv.id) {
@@ -540,12 +652,20 @@ impl World {
                         detail: format!("session {session}: a key outside the signed roster was listed as a member; no key delivered to it"),
                     });
                 } else {
-                    deliveries.push(deliver(&session_key, &header, GHOST, &g.ghost_public, seed::derive(s, "eph-ghost", &[session as u64])));
+                    deliveries.push(deliver(
+                        &session_key,
+                        &header,
+                        GHOST,
+                        &g.ghost_public,
+                        seed::derive(s, "eph-ghost", &[session as u64]),
+                    ));
                     if !g.suppress_notice {
                         detections.push(Detection {
                             control: "join-notice".into(),
                             epoch,
-                            detail: format!("session {session}: clients showed a member-joined notice"),
+                            detail: format!(
+                                "session {session}: clients showed a member-joined notice"
+                            ),
                         });
                     }
                 }
@@ -558,16 +678,29 @@ impl World {
         let mut plaintexts = Vec::with_capacity(m as usize);
         for counter in 0..m {
             let from = *conv.members.choose(&mut rng).expect("members");
-            let mh = MessageHeader { conv: conv.id, session, sender: from, epoch, counter };
+            let mh = MessageHeader {
+                conv: conv.id,
+                session,
+                sender: from,
+                epoch,
+                counter,
+            };
             let text: u64 = rng.gen();
             let pt = format!("u{from}→c{} e{epoch} #{counter}: {text:016x}", conv.id).into_bytes();
             let mk = ratchet.next_key();
-            let time = epoch as u64 * TICKS_PER_EPOCH + 1 + (counter as u64 * (TICKS_PER_EPOCH - 100)) / m as u64;
+            let time = epoch as u64 * TICKS_PER_EPOCH
+                + 1
+                + (counter as u64 * (TICKS_PER_EPOCH - 100)) / m as u64;
             envelopes.push((mh, seal(&mk, &mh.encode(), &pt), time));
             plaintexts.push(pt);
         }
         Ok(SessionOut {
-            record: SessionRecord { header, field: field.map(|f| f.encode()), deliveries, messages: 0..0 },
+            record: SessionRecord {
+                header,
+                field: field.map(|f| f.encode()),
+                deliveries,
+                messages: 0..0,
+            },
             envelopes,
             plaintexts,
             detections,
@@ -582,12 +715,19 @@ impl World {
 
     /// Authors of a set of envelopes.
     pub fn authors(&self, ids: &BTreeSet<u64>) -> BTreeSet<u32> {
-        ids.iter().filter_map(|id| self.transcript.envelopes.get(*id as usize)).map(|e| e.header.sender).collect()
+        ids.iter()
+            .filter_map(|id| self.transcript.envelopes.get(*id as usize))
+            .map(|e| e.header.sender)
+            .collect()
     }
 
     /// Users who sent at least one message.
     pub fn active_users(&self) -> BTreeSet<u32> {
-        self.transcript.envelopes.iter().map(|e| e.header.sender).collect()
+        self.transcript
+            .envelopes
+            .iter()
+            .map(|e| e.header.sender)
+            .collect()
     }
 }
 
@@ -615,10 +755,21 @@ fn make_conversations(p: &Population, s: u64) -> Vec<Conversation> {
     let users: Vec<u32> = (0..p.users).collect();
     (0..n)
         .map(|id| {
-            let size = if id < groups && p.users >= 3 { rng.gen_range(3..=8.min(p.users)) } else { 2 };
-            let mut members: Vec<u32> = users.choose_multiple(&mut rng, size as usize).copied().collect();
+            let size = if id < groups && p.users >= 3 {
+                rng.gen_range(3..=8.min(p.users))
+            } else {
+                2
+            };
+            let mut members: Vec<u32> = users
+                .choose_multiple(&mut rng, size as usize)
+                .copied()
+                .collect();
             members.sort_unstable();
-            Conversation { id, members, group: size > 2 }
+            Conversation {
+                id,
+                members,
+                group: size > 2,
+            }
         })
         .collect()
 }

@@ -40,7 +40,11 @@ impl GroundTruth {
     pub fn confirm<'a>(&self, claims: impl IntoIterator<Item = (u64, &'a [u8])>) -> BTreeSet<u64> {
         claims
             .into_iter()
-            .filter(|(id, pt)| self.plaintexts.get(*id as usize).is_some_and(|t| t.as_slice() == *pt))
+            .filter(|(id, pt)| {
+                self.plaintexts
+                    .get(*id as usize)
+                    .is_some_and(|t| t.as_slice() == *pt)
+            })
             .map(|(id, _)| id)
             .collect()
     }
