@@ -162,3 +162,27 @@ fn suite_json_is_byte_identical_whatever_the_thread_count() {
     assert_eq!(v["schema"], "escrowlab-report/1");
     assert!(v["results"].as_array().unwrap().len() >= 4);
 }
+
+#[test]
+fn a_false_expectation_exits_1_and_a_true_one_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = |exposure: &str| {
+        let p = dir.path().join(format!("s{}.toml", exposure.len()));
+        std::fs::write(
+            &p,
+            format!(
+                "seed = 2\nschemes = [\"single-key\"]\nattacks = [\"key-theft\"]\n\
+                 [population]\nusers = 12\nepochs = 2\nmessages_per_session = 2\n\
+                 [[expect]]\nscheme = \"single-key\"\nattack = \"key-theft\"\nexposure = {exposure}\n"
+            ),
+        )
+        .unwrap();
+        escrowlab(&["suite", p.to_str().unwrap(), "--format", "junit"])
+    };
+    let t = suite("1.0");
+    assert_eq!(t.status.code(), Some(0), "{}", String::from_utf8_lossy(&t.stderr));
+    let f = suite("\"<= 0.5\"");
+    assert_eq!(f.status.code(), Some(1));
+    let xml = String::from_utf8(f.stdout).unwrap();
+    assert!(xml.contains("<failure") && xml.contains("exposure 1 expected &lt;= 0.5"), "{xml}");
+}
