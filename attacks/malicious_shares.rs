@@ -142,6 +142,10 @@ impl Attack for MaliciousShares {
         out.figure("agent_named", if named { 1.0 } else { 0.0 });
         if named {
             out.detected("share-verification");
+        }
+        // Blocked only if lawful access survived the bad share; with a single agent (or too
+        // few honest ones) the spoiler wins even when it is named.
+        if named && read.failed_sessions.is_empty() {
             out.blocked("share-verification");
         }
         out.notes.push(format!(

@@ -73,7 +73,9 @@ impl Attack for ShareTheft {
             }
         }
         out.figure("keys_recovered", masters.len() as f64);
-        if masters.is_empty() && info.n > 0 {
+        if info.n == 0 {
+            out.blocked("no-escrow");
+        } else if masters.is_empty() && stolen > 0 {
             out.blocked("threshold-custody");
         }
         let transcript = ctx.intercept().clone();

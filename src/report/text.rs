@@ -166,8 +166,9 @@ pub fn table(r: &Report) -> String {
         } else {
             c.failures.join("; ")
         };
+        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!(
-            "  {} {}/{} {:?}: {why}\n",
+            "  {} {}/{} [{}]: {why}\n",
             if c.verdict == Verdict::Error {
                 "ERROR"
             } else {
@@ -175,7 +176,7 @@ pub fn table(r: &Report) -> String {
             },
             c.scheme,
             c.attack,
-            c.params
+            params.join(" ")
         ));
     }
     out
