@@ -145,7 +145,7 @@ pub fn submit_to(
     let dir = world.directory.clone();
     agents
         .iter()
-        .filter_map(|&i| world.escrow.submit(i, bytes, &dir, now))
+        .filter_map(|&i| world.escrow.submit(i, bytes, &dir, &world.registry, now))
         .collect()
 }
 

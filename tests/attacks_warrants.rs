@@ -132,17 +132,16 @@ fn target_substitution_resigned_by_the_planted_account_passes_the_signature_chec
     assert_eq!(figure(&c, "victim_sessions_served"), 10);
     assert_eq!(c.out_of_scope, 10 * 5);
     assert_eq!(c.blocked_by, None);
-    // Under hardened the same works, for the victims whose epoch key is still live.
+    // Hardened's field registry remembers the header each field was carried under: the
+    // re-signed field is refused.
     let h = cell(
         "hardened",
         "target-substitution",
         &[("resign", ParamValue::Bool(true))],
     );
-    assert!(
-        h.out_of_scope > 0 && h.out_of_scope < 10 * 5,
-        "{}",
-        h.out_of_scope
-    );
+    assert_eq!(h.out_of_scope, 0);
+    assert_eq!(h.blocked_by.as_deref(), Some("binding"));
+    assert!(detected(&h, "agent-refusal"));
 }
 
 #[test]

@@ -208,9 +208,14 @@ pub struct Warrant {
     /// Refuse a request already answered.
     #[serde(default = "yes")]
     pub replay_cache: bool,
-    /// Most shares released per warrant per agent; 0 means unlimited.
+    /// Requests an agent serves under one warrant; 0 means unlimited.
     #[serde(default = "one_u32")]
     pub use_limit: u32,
+    /// Check each field against the relay's append-only registry of the session header it
+    /// was first carried under. Stops a sender who controls a planted account from
+    /// re-signing a victim's field under that account's header.
+    #[serde(default)]
+    pub field_registry: bool,
 }
 
 impl Default for Warrant {
@@ -222,6 +227,7 @@ impl Default for Warrant {
             check_scope: true,
             replay_cache: true,
             use_limit: 1,
+            field_registry: false,
         }
     }
 }

@@ -66,6 +66,8 @@ pub struct Policy {
     pub enforce_use_limit: bool,
     /// How fields are bound (decides whether the scope check can verify the header).
     pub binding: BindingRule,
+    /// Check fields against the relay's registry of the header each was carried under.
+    pub field_registry: bool,
 }
 
 /// A request for decryption shares under a warrant.
@@ -173,6 +175,8 @@ pub struct AgentEnv<'a> {
     pub directory: &'a [VerifyingKey],
     /// Current simulated time.
     pub now: u64,
+    /// The relay's field registry.
+    pub registry: &'a crate::world::FieldRegistry,
 }
 
 /// One escrow agent.
@@ -280,6 +284,15 @@ impl Agent {
                     Error::Refused { reason, .. } => Error::refused("binding", reason),
                     other => other,
                 })?;
+            }
+            if self.policy.field_registry {
+                match env.registry.matches(&f.te_ct, h) {
+                    Some(true) => {}
+                    Some(false) => {
+                        return Err(Error::refused("binding", "the field was carried under another session's header"));
+                    }
+                    None => return Err(Error::refused("binding", "the relay never carried this field")),
+                }
             }
             if !w.warrant.covers(h.epoch, &h.members) {
                 return Err(Error::refused(

@@ -116,6 +116,7 @@ impl EscrowSystem {
             replay_cache: scheme.warrant.replay_cache,
             enforce_use_limit: scheme.warrant.use_limit > 0,
             binding: BindingRule::from_scheme(scheme.field.binding, scheme.field.checksum_bits),
+            field_registry: scheme.warrant.field_registry,
         };
         let has_escrow = scheme.custody.kind != CustodyKind::None;
         let agents = if has_escrow {
@@ -294,6 +295,7 @@ impl EscrowSystem {
         i: usize,
         bytes: &[u8],
         directory: &[VerifyingKey],
+        registry: &crate::world::FieldRegistry,
         now: u64,
     ) -> Option<ShareResponse> {
         let b = self.b();
@@ -303,6 +305,7 @@ impl EscrowSystem {
             court_public: &court_public,
             directory,
             now,
+            registry,
         };
         let agent = self.agents.get_mut(i)?;
         let resp = agent.handle(&env, bytes);

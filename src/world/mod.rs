@@ -192,6 +192,37 @@ impl Transcript {
     }
 }
 
+/// The relay's append-only registry of escrow fields: the fingerprint of each field's
+/// threshold ciphertext, and the hash of the session header it was first carried under.
+/// Agents that check it refuse a field presented under any other header.
+#[derive(Clone, Debug, Default)]
+pub struct FieldRegistry {
+    first_seen: BTreeMap<[u8; 32], [u8; 32]>,
+}
+
+impl FieldRegistry {
+    fn digest(b: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(b).into()
+    }
+    /// Records a field carried under `header` (a later registration of the same field is ignored).
+    pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
+        self.first_seen.entry(Self::digest(te_ct)).or_insert_with(|| Self::digest(&header.encode()));
+    }
+    /// Was this field first carried under exactly this header? `None` when never carried.
+    pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
+        self.first_seen.get(&Self::digest(te_ct)).map(|h| *h == Self::digest(&header.encode()))
+    }
+    /// Fields registered.
+    pub fn len(&self) -> usize {
+        self.first_seen.len()
+    }
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.first_seen.is_empty()
+    }
+}
+
 /// A client check, audit check or witness that fired.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Detection {
@@ -275,6 +306,8 @@ pub struct World {
     pub detections: Vec<Detection>,
     /// Sessions whose field some honest recipient rejected.
     pub rejected_sessions: BTreeSet<u32>,
+    /// The relay's registry of fields and the headers they were carried under.
+    pub registry: FieldRegistry,
     /// The honest run of the same configuration, when this world is a copy of it: sessions
     /// that no hook touches are identical there (same seed, same derivations), so they are
     /// copied instead of recomputed.
@@ -343,6 +376,7 @@ impl World {
             now: 0,
             detections,
             rejected_sessions: BTreeSet::new(),
+            registry: FieldRegistry::default(),
             honest: None,
         })
     }
@@ -425,6 +459,9 @@ impl World {
                 self.rejected_sessions.insert(out.record.header.session);
             }
             self.detections.append(&mut out.detections);
+            if let Some(f) = out.record.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) {
+                self.registry.register(&f.te_ct, &out.record.header);
+            }
             self.transcript.sessions.push(out.record);
         }
         // The epoch is over: the clock stands at the start of the next one.
