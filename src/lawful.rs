@@ -81,53 +81,76 @@ pub fn combine_and_read(
     sessions: &[u32],
     responses: &[ShareResponse],
 ) -> ReadOutcome {
-    let mut out = ReadOutcome::default();
+    use rayon::prelude::*;
     let b = world.escrow.b();
     // `build_request` leaves out sessions without a field, so answers' items follow the
     // sessions that have one.
+    let mut jobs = Vec::with_capacity(sessions.len());
     let mut idx = 0usize;
     for &s in sessions {
-        let (Some(rec), Some(field)) = (
-            world.transcript.sessions.get(s as usize),
-            world.transcript.field(s),
-        ) else {
-            out.failed_sessions.push(s);
-            continue;
-        };
-        let item = idx;
-        idx += 1;
-        let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
-            out.failed_sessions.push(s);
-            continue;
-        };
-        let shares: Vec<(usize, Vec<u8>)> = responses
-            .iter()
-            .filter_map(|r| {
-                r.items
-                    .get(item)
-                    .and_then(|o| o.as_ref().ok())
-                    .map(|sh| (r.agent, sh.clone()))
-            })
-            .collect();
-        match recover(
-            b,
-            public,
-            world.escrow.n,
-            &rec.header,
-            &field,
-            &shares,
-            world.escrow.verify_shares,
-        ) {
-            Ok(rcv) => {
-                out.rejected_agents
-                    .extend(rcv.rejected.iter().map(|(a, _)| *a));
-                out.plaintexts
-                    .extend(read_session(&world.transcript, s, &rcv.session_key));
+        let has_field = world.transcript.field(s).is_some();
+        jobs.push((s, has_field.then_some(idx)));
+        if has_field {
+            idx += 1;
+        }
+    }
+    // Sessions are independent (share checks are pairings): combine them in parallel and
+    // merge in request order.
+    let results: Vec<(
+        u32,
+        Result<(Vec<(u64, Vec<u8>)>, Vec<usize>), Option<usize>>,
+    )> = jobs
+        .par_iter()
+        .map(|&(s, item)| {
+            let (Some(item), Some(rec), Some(field)) = (
+                item,
+                world.transcript.sessions.get(s as usize),
+                world.transcript.field(s),
+            ) else {
+                return (s, Err(None));
+            };
+            let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
+                return (s, Err(None));
+            };
+            let shares: Vec<(usize, Vec<u8>)> = responses
+                .iter()
+                .filter_map(|r| {
+                    r.items
+                        .get(item)
+                        .and_then(|o| o.as_ref().ok())
+                        .map(|sh| (r.agent, sh.clone()))
+                })
+                .collect();
+            match recover(
+                b,
+                public,
+                world.escrow.n,
+                &rec.header,
+                &field,
+                &shares,
+                world.escrow.verify_shares,
+            ) {
+                Ok(rcv) => (
+                    s,
+                    Ok((
+                        read_session(&world.transcript, s, &rcv.session_key),
+                        rcv.rejected.iter().map(|(a, _)| *a).collect(),
+                    )),
+                ),
+                Err(crate::Error::ShareRejected { agent, .. }) => (s, Err(Some(agent))),
+                Err(_) => (s, Err(None)),
             }
-            Err(e) => {
-                if let crate::Error::ShareRejected { agent, .. } = e {
-                    out.rejected_agents.insert(agent);
-                }
+        })
+        .collect();
+    let mut out = ReadOutcome::default();
+    for (s, r) in results {
+        match r {
+            Ok((plaintexts, rejected)) => {
+                out.plaintexts.extend(plaintexts);
+                out.rejected_agents.extend(rejected);
+            }
+            Err(agent) => {
+                out.rejected_agents.extend(agent);
                 out.failed_sessions.push(s);
             }
         }

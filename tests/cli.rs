@@ -180,9 +180,17 @@ fn a_false_expectation_exits_1_and_a_true_one_exits_0() {
         escrowlab(&["suite", p.to_str().unwrap(), "--format", "junit"])
     };
     let t = suite("1.0");
-    assert_eq!(t.status.code(), Some(0), "{}", String::from_utf8_lossy(&t.stderr));
+    assert_eq!(
+        t.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&t.stderr)
+    );
     let f = suite("\"<= 0.5\"");
     assert_eq!(f.status.code(), Some(1));
     let xml = String::from_utf8(f.stdout).unwrap();
-    assert!(xml.contains("<failure") && xml.contains("exposure 1 expected &lt;= 0.5"), "{xml}");
+    assert!(
+        xml.contains("<failure") && xml.contains("exposure 1 expected &lt;= 0.5"),
+        "{xml}"
+    );
 }

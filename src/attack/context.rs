@@ -342,7 +342,9 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
         let dir = self.world.directory.clone();
         let now = self.world.now + delay;
-        self.world.escrow.submit(i, bytes, &dir, &self.world.registry, now)
+        self.world
+            .escrow
+            .submit(i, bytes, &dir, &self.world.registry, now)
     }
 
     /// `write_audit_log(i)`: write access to agent `i`'s log.

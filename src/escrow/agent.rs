@@ -289,9 +289,17 @@ impl Agent {
                 match env.registry.matches(&f.te_ct, h) {
                     Some(true) => {}
                     Some(false) => {
-                        return Err(Error::refused("binding", "the field was carried under another session's header"));
+                        return Err(Error::refused(
+                            "binding",
+                            "the field was carried under another session's header",
+                        ));
                     }
-                    None => return Err(Error::refused("binding", "the relay never carried this field")),
+                    None => {
+                        return Err(Error::refused(
+                            "binding",
+                            "the relay never carried this field",
+                        ))
+                    }
                 }
             }
             if !w.warrant.covers(h.epoch, &h.members) {
@@ -356,11 +364,21 @@ impl Agent {
         }
         self.served.insert(digest);
         *self.uses.entry(req.warrant.warrant.nonce).or_insert(0) += 1;
+        // Items are independent (each a pairing check and a share): decide them in
+        // parallel, record them in request order.
+        let outcomes: Vec<ItemOutcome> = {
+            use rayon::prelude::*;
+            let this = &*self;
+            req.items
+                .par_iter()
+                .map(|(h, f)| {
+                    this.serve_item(env, &req.warrant, h, f)
+                        .map_err(Refusal::from)
+                })
+                .collect()
+        };
         let mut items = Vec::with_capacity(req.items.len());
-        for (h, f) in &req.items {
-            let out = self
-                .serve_item(env, &req.warrant, h, f)
-                .map_err(Refusal::from);
+        for ((h, f), out) in req.items.iter().zip(outcomes) {
             let field_id = format!("s{}:{}", h.session, fingerprint(&f.te_ct));
             let d = match &out {
                 Ok(_) => Decision::Granted,

@@ -36,11 +36,15 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
         };
         let base = base_worlds(scheme, &config)?;
         let mine: Vec<_> = cells.iter().filter(|c| c.scheme == si).collect();
-        let mut out: Vec<CellResult> = mine
-            .par_iter()
-            .map(|c| run_cell(&base, c.attack, &c.params, &suite.file.expect))
-            .collect();
-        let utility = lawful_utility(&base, suite.file.utility_targets);
+        // Lawful utility works on its own copy of the world: it runs beside the cells.
+        let (mut out, utility): (Vec<CellResult>, _) = rayon::join(
+            || {
+                mine.par_iter()
+                    .map(|c| run_cell(&base, c.attack, &c.params, &suite.file.expect))
+                    .collect()
+            },
+            || lawful_utility(&base, suite.file.utility_targets),
+        );
         summaries.push(SchemeSummary::new(scheme, be, utility, &out));
         results.append(&mut out);
     }

@@ -207,11 +207,15 @@ impl FieldRegistry {
     }
     /// Records a field carried under `header` (a later registration of the same field is ignored).
     pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
-        self.first_seen.entry(Self::digest(te_ct)).or_insert_with(|| Self::digest(&header.encode()));
+        self.first_seen
+            .entry(Self::digest(te_ct))
+            .or_insert_with(|| Self::digest(&header.encode()));
     }
     /// Was this field first carried under exactly this header? `None` when never carried.
     pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
-        self.first_seen.get(&Self::digest(te_ct)).map(|h| *h == Self::digest(&header.encode()))
+        self.first_seen
+            .get(&Self::digest(te_ct))
+            .map(|h| *h == Self::digest(&header.encode()))
     }
     /// Fields registered.
     pub fn len(&self) -> usize {
@@ -459,7 +463,12 @@ impl World {
                 self.rejected_sessions.insert(out.record.header.session);
             }
             self.detections.append(&mut out.detections);
-            if let Some(f) = out.record.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) {
+            if let Some(f) = out
+                .record
+                .field
+                .as_ref()
+                .and_then(|b| EscrowField::decode(b).ok())
+            {
                 self.registry.register(&f.te_ct, &out.record.header);
             }
             self.transcript.sessions.push(out.record);
