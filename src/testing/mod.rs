@@ -8,9 +8,9 @@
 //! itself a pure function of a [`WorldSpec`]. So every case replays, and proptest can
 //! shrink a failing case to a minimal one.
 //!
-//! Indices into things that only exist once a world is built (a user, a session, an
-//! entry of a log) are [`Index`] values, resolved with [`Index::index`] against the
-//! length at hand; they shrink towards the first element.
+//! Choices among things that only exist once a world is built (a user, a session, an
+//! entry of a log) are [`Pick`] values, resolved with [`Pick::of`] against the length at
+//! hand; they shrink towards the first element in a few steps.
 //!
 //! ```
 //! use escrowlab::testing::{world_specs, log_tampers};
@@ -38,7 +38,27 @@ use crate::config::scheme::{
 use crate::escrow::audit::{AuditEntry, AuditLog};
 use crate::world::{Population, WorldConfig};
 use proptest::prelude::*;
-use proptest::sample::Index;
+
+/// A choice among the elements of something that exists only once a world is built:
+/// element `self.0 mod len` ([`Pick::of`]). One byte, so it shrinks to 0 in a few steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pick(pub u8);
+
+impl Pick {
+    /// The chosen position among `len` elements (`len >= 1`; 0 when `len == 0`).
+    pub fn of(self, len: usize) -> usize {
+        if len == 0 {
+            0
+        } else {
+            usize::from(self.0) % len
+        }
+    }
+}
+
+/// Any [`Pick`].
+pub fn picks() -> impl Strategy<Value = Pick> {
+    any::<u8>().prop_map(Pick)
+}
 
 /// How many distinct world seeds [`world_specs`] draws from (offset by the base seed):
 /// few, so that the worlds of a run can be built once and reused by every case.
@@ -294,15 +314,15 @@ impl WarrantKind {
 }
 
 /// A warrant case: its kind and the choices that make it concrete against a world.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WarrantCase {
     /// What kind of warrant.
     pub kind: WarrantKind,
     /// The session whose field is requested (among sessions whose key is live).
-    pub session: Index,
+    pub session: Pick,
     /// Which member of that session is the warrant's target (or, out of targets, which
     /// non-member).
-    pub target: Index,
+    pub target: Pick,
     /// The warrant's use limit (1 or 2; the court writes it into the warrant).
     pub use_limit: u32,
     /// Seed of the case id, the warrant nonce and the request nonces.
@@ -311,7 +331,7 @@ pub struct WarrantCase {
 
 /// Warrant cases of one kind.
 pub fn warrant_cases(kind: WarrantKind) -> impl Strategy<Value = WarrantCase> {
-    (any::<Index>(), any::<Index>(), 1u32..=2, any::<u64>()).prop_map(
+    (picks(), picks(), 1u32..=2, any::<u16>().prop_map(u64::from)).prop_map(
         move |(session, target, use_limit, nonce)| WarrantCase {
             kind,
             session,
@@ -355,7 +375,7 @@ pub fn fewer_than_k(k: usize, n: usize) -> BoxedStrategy<Vec<usize>> {
 /// A bad decryption share, from the negative generators that caught real bugs in
 /// threshold decryption: duplicates, shares from another key set, shares for another
 /// ciphertext, and random bytes. Agent indices are already reduced modulo `n`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BadShare {
     /// Agent `offender` answers with a copy of agent `source`'s genuine share
     /// (`source != offender`).
@@ -384,7 +404,7 @@ pub enum BadShare {
         /// The agent presenting it.
         offender: usize,
         /// The other session (among the others).
-        other: Index,
+        other: Pick,
     },
     /// Agent `offender` answers with random bytes of a share's length.
     RandomBytes {
@@ -417,13 +437,13 @@ pub fn bad_shares(n: usize) -> BoxedStrategy<BadShare> {
             .clone()
             .prop_map(|agent| BadShare::Repeated { agent })
             .boxed(),
-        (agent.clone(), any::<u64>())
+        (agent.clone(), any::<u16>().prop_map(u64::from))
             .prop_map(|(offender, seed)| BadShare::OtherKeySet { offender, seed })
             .boxed(),
-        (agent.clone(), any::<Index>())
+        (agent.clone(), picks())
             .prop_map(|(offender, other)| BadShare::OtherCiphertext { offender, other })
             .boxed(),
-        (agent.clone(), any::<u64>())
+        (agent.clone(), any::<u16>().prop_map(u64::from))
             .prop_map(|(offender, seed)| BadShare::RandomBytes { offender, seed })
             .boxed(),
     ];
@@ -442,17 +462,17 @@ pub fn bad_shares(n: usize) -> BoxedStrategy<BadShare> {
 }
 
 /// A tamper of an escrow field in transit.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldTamper {
     /// The genuine field of another session, attached to this session's header.
     HeaderSwap {
         /// The other session (among the others).
-        other: Index,
+        other: Pick,
     },
     /// One bit of the field body (threshold ciphertext ‖ wrapped key) flipped.
     BitFlip {
         /// The byte.
-        byte: Index,
+        byte: Pick,
         /// The bit (0–7).
         bit: u8,
     },
@@ -466,66 +486,66 @@ pub enum FieldTamper {
 /// Field tampers: header swaps, bit flips, forged checks.
 pub fn field_tampers() -> impl Strategy<Value = FieldTamper> {
     prop_oneof![
-        any::<Index>().prop_map(|other| FieldTamper::HeaderSwap { other }),
-        (any::<Index>(), 0u8..8).prop_map(|(byte, bit)| FieldTamper::BitFlip { byte, bit }),
-        any::<u64>().prop_map(|seed| FieldTamper::ForgedCheck { seed }),
+        picks().prop_map(|other| FieldTamper::HeaderSwap { other }),
+        (picks(), 0u8..8).prop_map(|(byte, bit)| FieldTamper::BitFlip { byte, bit }),
+        any::<u16>().prop_map(u64::from).prop_map(|seed| FieldTamper::ForgedCheck { seed }),
     ]
 }
 
 /// One tamper of an agent's audit log, by whoever holds it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogTamper {
     /// An entry's record changed, its hash left as it was.
     Edit {
         /// The entry.
-        at: Index,
+        at: Pick,
     },
     /// An entry other than the last removed.
     Delete {
         /// The entry (among all but the last).
-        at: Index,
+        at: Pick,
     },
     /// Two entries swapped.
     Reorder {
         /// One entry.
-        a: Index,
+        a: Pick,
         /// The other (among the rest).
-        b: Index,
+        b: Pick,
     },
     /// The last `1 + count` entries cut off.
     Truncate {
         /// How many, minus one.
-        count: Index,
+        count: Pick,
     },
     /// A forged, properly linked and hashed entry inserted before an existing one (taking
     /// its sequence number).
     Insert {
         /// The position.
-        at: Index,
+        at: Pick,
     },
     /// An entry (not the first) re-linked to the genesis value and re-hashed: the chain
     /// restarts there.
     ChainReset {
         /// The entry (among all but the first).
-        at: Index,
+        at: Pick,
     },
     /// An entry's record changed and every hash from it on recomputed: a consistent chain.
     Rewrite {
         /// The entry.
-        at: Index,
+        at: Pick,
     },
 }
 
 /// Every log tamper kind, with its position choices.
 pub fn log_tampers() -> impl Strategy<Value = LogTamper> {
     prop_oneof![
-        any::<Index>().prop_map(|at| LogTamper::Edit { at }),
-        any::<Index>().prop_map(|at| LogTamper::Delete { at }),
-        (any::<Index>(), any::<Index>()).prop_map(|(a, b)| LogTamper::Reorder { a, b }),
-        any::<Index>().prop_map(|count| LogTamper::Truncate { count }),
-        any::<Index>().prop_map(|at| LogTamper::Insert { at }),
-        any::<Index>().prop_map(|at| LogTamper::ChainReset { at }),
-        any::<Index>().prop_map(|at| LogTamper::Rewrite { at }),
+        picks().prop_map(|at| LogTamper::Edit { at }),
+        picks().prop_map(|at| LogTamper::Delete { at }),
+        (picks(), picks()).prop_map(|(a, b)| LogTamper::Reorder { a, b }),
+        picks().prop_map(|count| LogTamper::Truncate { count }),
+        picks().prop_map(|at| LogTamper::Insert { at }),
+        picks().prop_map(|at| LogTamper::ChainReset { at }),
+        picks().prop_map(|at| LogTamper::Rewrite { at }),
     ]
 }
 
@@ -569,30 +589,30 @@ impl LogTamper {
         let e = out.entries_mut();
         match *self {
             LogTamper::Edit { at } => {
-                e[at.index(len)].record.requester.push_str("+edited");
+                e[at.of(len)].record.requester.push_str("+edited");
             }
             LogTamper::Delete { at } => {
                 if len < 2 {
                     return None;
                 }
-                e.remove(at.index(len - 1));
+                e.remove(at.of(len - 1));
             }
             LogTamper::Reorder { a, b } => {
                 if len < 2 {
                     return None;
                 }
-                let i = a.index(len);
-                let mut j = b.index(len - 1);
+                let i = a.of(len);
+                let mut j = b.of(len - 1);
                 if j >= i {
                     j += 1;
                 }
                 e.swap(i, j);
             }
             LogTamper::Truncate { count } => {
-                e.truncate(len - 1 - count.index(len));
+                e.truncate(len - 1 - count.of(len));
             }
             LogTamper::Insert { at } => {
-                let i = at.index(len);
+                let i = at.of(len);
                 let prev = if i == 0 {
                     AuditLog::genesis(agent)
                 } else {
@@ -617,13 +637,13 @@ impl LogTamper {
                 if len < 2 {
                     return None;
                 }
-                let i = 1 + at.index(len - 1);
+                let i = 1 + at.of(len - 1);
                 let x = &mut e[i];
                 x.prev = AuditLog::genesis(agent);
                 x.hash = AuditEntry::compute_hash(agent, x.seq, &x.prev, &x.record);
             }
             LogTamper::Rewrite { at } => {
-                let i = at.index(len);
+                let i = at.of(len);
                 e[i].record.requester.push_str("+rewritten");
                 for j in i..len {
                     let prev = if j == 0 {

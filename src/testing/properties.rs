@@ -64,7 +64,7 @@
 //!   [`DETERMINISM_MAX_CASES`] cases, each building a world afresh).
 
 use super::{
-    bad_shares, fewer_than_k, field_tampers, log_tampers, warrant_cases, warrant_cases_of,
+    bad_shares, fewer_than_k, field_tampers, log_tampers, picks, warrant_cases, warrant_cases_of,
     world_specs, BadShare, FieldTamper, WarrantCase, WarrantKind, WorldSpec,
 };
 use crate::backend::{Backend, BackendKind};
@@ -79,7 +79,6 @@ use crate::secret::{fingerprint, Key32, Scalar};
 use crate::seed;
 use crate::world::{identity_key, session_key_of, World};
 use proptest::prelude::*;
-use proptest::sample::Index;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use rand::{Rng, RngCore};
 use serde::Serialize;
@@ -101,7 +100,7 @@ pub const DETERMINISM_MAX_CASES: u32 = 4;
 
 /// Most shrink steps per failing property (bounded so that a broken scheme is reported
 /// in seconds; counted in steps, never in time, so shrinking is reproducible).
-pub const MAX_SHRINK_ITERS: u32 = 64;
+pub const MAX_SHRINK_ITERS: u32 = 256;
 
 /// Most sessions per request in a case.
 const MAX_SESSIONS: usize = 2;
@@ -374,12 +373,12 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
     if live.is_empty() {
         return Ok(None);
     }
-    let session = live[case.session.index(live.len())];
+    let session = live[case.session.of(live.len())];
     let h = world.transcript.sessions[session as usize].header.clone();
     let now = world.now;
     let mut w = Warrant {
         case_id: format!("check-{:016x}", case.nonce),
-        targets: vec![h.members[case.target.index(h.members.len())]],
+        targets: vec![h.members[case.target.of(h.members.len())]],
         from_epoch: h.epoch,
         to_epoch: h.epoch,
         issued: now,
@@ -400,7 +399,7 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
             if others.is_empty() {
                 return Ok(None);
             }
-            w.targets = vec![others[case.target.index(others.len())]];
+            w.targets = vec![others[case.target.of(others.len())]];
             court_sign(w)?
         }
         WarrantKind::OutOfWindow => {
@@ -408,7 +407,7 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
             if others.is_empty() {
                 return Ok(None);
             }
-            let e = others[case.target.index(others.len())];
+            let e = others[case.target.of(others.len())];
             w.from_epoch = e;
             w.to_epoch = e;
             court_sign(w)?
@@ -521,14 +520,14 @@ fn threshold_secrecy(lab: &Lab) -> (String, Outcome) {
         );
     }
     let n = lab.scheme.n();
-    let strategy = (lab.specs(), fewer_than_k(k, n), any::<Index>());
+    let strategy = (lab.specs(), fewer_than_k(k, n), picks());
     let out = lab.run("threshold-secrecy", lab.cases, strategy, |(spec, subset, pick)| {
         let world = lab.world(&spec)?;
         let live = live_sessions(&world);
         if live.is_empty() {
             return Ok(());
         }
-        let s = live[pick.index(live.len())];
+        let s = live[pick.of(live.len())];
         let rec = &world.transcript.sessions[s as usize];
         let field = world.transcript.field(s).ok_or("no field")?;
         let b = lab.b();
@@ -677,7 +676,7 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
     if mode == AuditMode::None {
         return (promise, Outcome::NotApplicable("audit log none: the agents keep no log, so there is nothing to verify".into()));
     }
-    let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid), any::<Index>(), log_tampers(), any::<Index>());
+    let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid), picks(), log_tampers(), picks());
     let out = lab.run("audit", lab.cases, strategy, |(spec, case, probe, tamper, agent)| {
         let mut world = lab.world(&spec)?;
         let Some(c) = concrete(&world, &case)? else { return Ok(()) };
@@ -686,7 +685,7 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
         let rs = ask(&mut world, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
         asked.push((c.signed.clone(), c.session, rs));
         let live = live_sessions(&world);
-        let p = live[probe.index(live.len())];
+        let p = live[probe.of(live.len())];
         let rs = ask(&mut world, &c.signed, &[p], nonce16(case.nonce, 2), c.at + 1);
         asked.push((c.signed.clone(), p, rs));
         // Completeness: each release has its record, and no record claims a release that
@@ -720,7 +719,7 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
             }
         }
         // One tamper of one agent's log.
-        let i = agent.index(world.escrow.agents.len());
+        let i = agent.of(world.escrow.agents.len());
         let log = &world.escrow.agents[i].audit;
         let Some(tampered) = tamper.apply(log) else { return Ok(()) };
         if tamper.promised_by(mode) && audit::verify(&tampered, witness).is_ok() {
@@ -759,7 +758,7 @@ fn bad_share_bytes(lab: &Lab, world: &World, s: u32, field: &EscrowField, bad: &
             if others.is_empty() {
                 return Ok(shares);
             }
-            let o = others[other.index(others.len())];
+            let o = others[other.of(others.len())];
             let of = world.transcript.field(o).ok_or("no field")?;
             let d = world.escrow.agents[offender].release_unchecked(b, &of).ok_or("no share for the other field")?;
             replace(&mut shares, offender, d);
@@ -780,14 +779,14 @@ fn share_robustness(lab: &Lab) -> (String, Outcome) {
         return (promise, na);
     }
     let n = lab.scheme.n();
-    let strategy = (lab.specs(), bad_shares(n), any::<Index>());
+    let strategy = (lab.specs(), bad_shares(n), picks());
     let out = lab.run("share-robustness", lab.cases, strategy, |(spec, bad, pick)| {
         let world = lab.world(&spec)?;
         let live = live_sessions(&world);
         if live.is_empty() {
             return Ok(());
         }
-        let s = live[pick.index(live.len())];
+        let s = live[pick.of(live.len())];
         let rec = &world.transcript.sessions[s as usize];
         let field = world.transcript.field(s).ok_or("no field")?;
         let b = lab.b();
@@ -836,12 +835,12 @@ struct Forgery {
 /// The Blaze search: replace a session's escrowed ciphertext with garbage and query the
 /// recipient's keyless check with one candidate per try, up to [`FORGERY_BUDGET`].
 fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
-    let Some(rec) = world.transcript.sessions.first() else { return Ok(None) };
-    let s = rec.header.session;
-    let honest = world.transcript.field(s).ok_or("the first session has no field")?;
+    let Some(&s) = live_sessions(world).first() else { return Ok(None) };
+    let rec = &world.transcript.sessions[s as usize];
+    let honest = world.transcript.field(s).ok_or("the session has no field")?;
     let conv = &world.conversations[rec.header.conv as usize];
     let session_key = session_key_of(world.config.seed, conv, s);
-    let escrow_public = world.escrow.keys.get(&honest.key_epoch).ok_or("the first session's key is gone")?;
+    let escrow_public = world.escrow.keys.get(&honest.key_epoch).ok_or("the session's key is gone")?;
     let sender_vk = world.directory[rec.header.sender as usize];
     let env = FieldEnv { backend: lab.b(), rule: world.escrow.rule, family_key: &world.escrow.family_key };
     let check = env
@@ -913,13 +912,13 @@ fn binding(lab: &Lab) -> (String, Outcome) {
                 if others.is_empty() {
                     return Ok(());
                 }
-                let o = others[other.index(others.len())];
+                let o = others[other.of(others.len())];
                 bad = world.transcript.field(o).ok_or("no field")?;
                 swapped_from = Some(o);
             }
             FieldTamper::BitFlip { byte, bit } => {
                 let len = bad.te_ct.len() + bad.wrapped.len();
-                let i = byte.index(len);
+                let i = byte.of(len);
                 if i < bad.te_ct.len() {
                     bad.te_ct[i] ^= 1 << bit;
                 } else {
