@@ -356,7 +356,6 @@ impl ThresholdBackend for ThresholdCrypto {
         }
         let mut samples: Vec<(Fr, Fr)> = Vec::with_capacity(points.len());
         for (n, (i, s)) in points.iter().enumerate() {
-            // The crate's `Poly::interpolate` panics on a duplicate x: refuse it here.
             if points[..n].iter().any(|(j, _)| j == i) {
                 return Err(Error::misuse(format!(
                     "duplicate index {i} in interpolation"
@@ -364,7 +363,30 @@ impl ThresholdBackend for ThresholdCrypto {
             }
             samples.push((x_of(*i)?, fr_of(s)?));
         }
-        Ok(scalar_of(&Poly::interpolate(samples).evaluate(Fr::zero())))
+        // Lagrange at zero, computed here: the crate's `Poly::interpolate` panics ("sample
+        // points must be distinct") when given more points than the polynomial's degree
+        // needs, because a consistent extra point zeroes its Newton basis.
+        let mut acc = Fr::zero();
+        for (a, (xa, ya)) in samples.iter().enumerate() {
+            let mut num = Fr::one();
+            let mut den = Fr::one();
+            for (b, (xb, _)) in samples.iter().enumerate() {
+                if a != b {
+                    num.mul_assign(xb);
+                    let mut d = *xb;
+                    d.sub_assign(xa);
+                    den.mul_assign(&d);
+                }
+            }
+            let inv = den
+                .inverse()
+                .ok_or_else(|| Error::misuse("interpolation points must be distinct"))?;
+            let mut term = *ya;
+            term.mul_assign(&num);
+            term.mul_assign(&inv);
+            acc.add_assign(&term);
+        }
+        Ok(scalar_of(&acc))
     }
 
     fn public_key_of_scalar(secret: &Scalar) -> Result<PublicKey> {
