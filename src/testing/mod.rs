@@ -247,16 +247,15 @@ pub fn schemes() -> impl Strategy<Value = Scheme> {
             checksum_bits,
         })
     });
-    let warrant = (courts(), any::<[bool; 4]>(), 0u32..=3).prop_map(|(court, on, use_limit)| {
-        Warrant {
+    let warrant =
+        (courts(), any::<[bool; 4]>(), 0u32..=3).prop_map(|(court, on, use_limit)| Warrant {
             court,
             check_signature: on[0],
             check_expiry: on[1],
             check_scope: on[2],
             replay_cache: on[3],
             use_limit,
-        }
-    });
+        });
     let audit = prop_oneof![
         Just(AuditMode::None),
         Just(AuditMode::HashChain),
@@ -344,12 +343,14 @@ pub fn warrant_cases(kind: WarrantKind) -> impl Strategy<Value = WarrantCase> {
 
 /// Warrant cases of any of `kinds` (uniformly).
 pub fn warrant_cases_of(kinds: &[WarrantKind]) -> impl Strategy<Value = WarrantCase> {
-    (prop::sample::select(kinds.to_vec()), warrant_cases(WarrantKind::Valid)).prop_map(
-        |(kind, mut case)| {
+    (
+        prop::sample::select(kinds.to_vec()),
+        warrant_cases(WarrantKind::Valid),
+    )
+        .prop_map(|(kind, mut case)| {
             case.kind = kind;
             case
-        },
-    )
+        })
 }
 
 /// All warrant kinds: valid, expired, out of scope, replayed, over-used, forged, signed
@@ -488,7 +489,9 @@ pub fn field_tampers() -> impl Strategy<Value = FieldTamper> {
     prop_oneof![
         picks().prop_map(|other| FieldTamper::HeaderSwap { other }),
         (picks(), 0u8..8).prop_map(|(byte, bit)| FieldTamper::BitFlip { byte, bit }),
-        any::<u16>().prop_map(u64::from).prop_map(|seed| FieldTamper::ForgedCheck { seed }),
+        any::<u16>()
+            .prop_map(u64::from)
+            .prop_map(|seed| FieldTamper::ForgedCheck { seed }),
     ]
 }
 

@@ -64,8 +64,8 @@
 //!   [`DETERMINISM_MAX_CASES`] cases, each building a world afresh).
 
 use super::{
-    bad_shares, fewer_than_k, field_tampers, log_tampers, picks, warrant_cases, warrant_cases_of,
-    world_specs, BadShare, FieldTamper, WarrantCase, WarrantKind, WorldSpec,
+    any_k_of_n, bad_shares, fewer_than_k, field_tampers, log_tampers, picks, warrant_cases,
+    warrant_cases_of, world_specs, BadShare, FieldTamper, WarrantCase, WarrantKind, WorldSpec,
 };
 use crate::backend::{Backend, BackendKind};
 use crate::config::scheme::{AuditMode, CustodyKind, Scheme};
@@ -179,7 +179,12 @@ pub struct CheckOptions {
 
 /// Runs every property on `scheme` with `backend`, `cases` cases per property, from
 /// `seed`. One result per property of [`PROPERTIES`], in that order.
-pub fn check_scheme(scheme: &Scheme, backend: BackendKind, cases: u32, seed: u64) -> Vec<PropertyResult> {
+pub fn check_scheme(
+    scheme: &Scheme,
+    backend: BackendKind,
+    cases: u32,
+    seed: u64,
+) -> Vec<PropertyResult> {
     check_scheme_with(
         scheme,
         &CheckOptions {
@@ -244,8 +249,7 @@ enum Outcome {
 /// Quotes a command-line word for a POSIX shell when it needs it.
 fn shell_word(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
     {
         s.to_string()
@@ -282,17 +286,26 @@ impl Lab {
         if let Some(w) = self.worlds.borrow().get(spec) {
             return Ok(w.clone());
         }
-        let w = World::run(spec.config(&self.scheme, self.backend)).map_err(|e| format!("world {spec:?} fails to build: {e}"))?;
+        let w = World::run(spec.config(&self.scheme, self.backend))
+            .map_err(|e| format!("world {spec:?} fails to build: {e}"))?;
         self.worlds.borrow_mut().insert(*spec, w.clone());
         Ok(w)
     }
 
     fn b(&self) -> &'static dyn Backend {
-        self.backend.instance().expect("the backend was checked by the caller")
+        self.backend
+            .instance()
+            .expect("the backend was checked by the caller")
     }
 
     /// Runs `test` on up to `cases` values of `strategy` with this property's seeded RNG.
-    fn run<S>(&self, name: &str, cases: u32, strategy: S, test: impl Fn(S::Value) -> CaseResult) -> Outcome
+    fn run<S>(
+        &self,
+        name: &str,
+        cases: u32,
+        strategy: S,
+        test: impl Fn(S::Value) -> CaseResult,
+    ) -> Outcome
     where
         S: Strategy,
         S::Value: Debug,
@@ -310,7 +323,10 @@ impl Lab {
             verbose: 0,
             ..Config::default()
         };
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed::derive(self.seed, &format!("check-scheme/{name}"), &[]));
+        let rng = TestRng::from_seed(
+            RngAlgorithm::ChaCha,
+            &seed::derive(self.seed, &format!("check-scheme/{name}"), &[]),
+        );
         let mut runner = TestRunner::new_with_rng(config, rng);
         match runner.run(&strategy, |v| test(v).map_err(TestCaseError::fail)) {
             Ok(()) => Outcome::Holds,
@@ -387,7 +403,8 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
         use_limit: case.use_limit,
     };
     let mut at = now + 1;
-    let court_sign = |w: Warrant| lawful::issue_warrant(world, w).map_err(|e| format!("court cannot sign: {e}"));
+    let court_sign =
+        |w: Warrant| lawful::issue_warrant(world, w).map_err(|e| format!("court cannot sign: {e}"));
     let signed = match case.kind {
         WarrantKind::Valid | WarrantKind::Replayed | WarrantKind::OverUsed => court_sign(w)?,
         WarrantKind::Expired => {
@@ -395,7 +412,9 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
             court_sign(w)?
         }
         WarrantKind::OutOfTargets => {
-            let others: Vec<u32> = (0..world.config.population.users).filter(|u| !h.members.contains(u)).collect();
+            let others: Vec<u32> = (0..world.config.population.users)
+                .filter(|u| !h.members.contains(u))
+                .collect();
             if others.is_empty() {
                 return Ok(None);
             }
@@ -423,20 +442,42 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
             let court = world.escrow.court.as_ref().ok_or("no court")?;
             let b = world.escrow.b();
             let (ck, cn) = world.config.scheme.court_kn();
-            let other = Court::new(b, ck, cn, seed::derive(case.nonce, "check-scheme/wrong-court", &[]))
-                .map_err(|e| format!("other court: {e}"))?;
+            let other = Court::new(
+                b,
+                ck,
+                cn,
+                seed::derive(case.nonce, "check-scheme/wrong-court", &[]),
+            )
+            .map_err(|e| format!("other court: {e}"))?;
             let judges: Vec<usize> = (0..court.k).collect();
-            other.issue(b, w, &judges).map_err(|e| format!("other court cannot sign: {e}"))?
+            other
+                .issue(b, w, &judges)
+                .map_err(|e| format!("other court cannot sign: {e}"))?
         }
     };
-    Ok(Some(Concrete { signed, session, at }))
+    Ok(Some(Concrete {
+        signed,
+        session,
+        at,
+    }))
 }
 
 /// Submits a request for `sessions` under `signed` to every agent.
-fn ask(world: &mut World, signed: &SignedWarrant, sessions: &[u32], nonce: [u8; 16], at: u64) -> Vec<ShareResponse> {
+fn ask(
+    world: &mut World,
+    agents: &[usize],
+    signed: &SignedWarrant,
+    sessions: &[u32],
+    nonce: [u8; 16],
+    at: u64,
+) -> Vec<ShareResponse> {
     let bytes = lawful::build_request(world, signed, sessions, "check-scheme", nonce);
-    let all: Vec<usize> = (0..world.escrow.n).collect();
-    lawful::submit_to(world, &all, &bytes, at)
+    lawful::submit_to(world, agents, &bytes, at)
+}
+
+/// Every agent of the world.
+fn everyone(world: &World) -> Vec<usize> {
+    (0..world.escrow.n).collect()
 }
 
 /// `(agent, session)` of every share released.
@@ -458,22 +499,34 @@ fn describe_session(world: &World, s: u32) -> String {
 }
 
 fn describe_warrant(w: &Warrant) -> String {
-    format!("warrant targets {:?}, epochs {}..={}", w.targets, w.from_epoch, w.to_epoch)
+    format!(
+        "warrant targets {:?}, epochs {}..={}",
+        w.targets, w.from_epoch, w.to_epoch
+    )
 }
 
 /// Messages of `s` confirmed against ground truth when opened with `key`.
 fn confirmed_with(world: &World, s: u32, key: &Key32) -> usize {
     let pts = read_session(&world.transcript, s, key);
-    world.truth().confirm(pts.iter().map(|(id, pt)| (*id, pt.as_slice()))).len()
+    world
+        .truth()
+        .confirm(pts.iter().map(|(id, pt)| (*id, pt.as_slice())))
+        .len()
 }
 
 fn correctness(lab: &Lab) -> (String, Outcome) {
-    let promise = "every message of a valid warrant's in-scope sessions with a live key is read".to_string();
+    let promise =
+        "every message of a valid warrant's in-scope sessions with a live key is read".to_string();
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
-    let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid));
-    let out = lab.run("correctness", lab.cases, strategy, |(spec, case)| {
+    let (k, n) = (lab.scheme.k(), lab.scheme.n());
+    let strategy = (
+        lab.specs(),
+        warrant_cases(WarrantKind::Valid),
+        any_k_of_n(k, n),
+    );
+    let out = lab.run("correctness", lab.cases, strategy, |(spec, case, agents)| {
         let mut world = lab.world(&spec)?;
         let Some(c) = concrete(&world, &case)? else { return Ok(()) };
         let live: BTreeSet<u32> = live_sessions(&world).into_iter().collect();
@@ -483,7 +536,8 @@ fn correctness(lab: &Lab) -> (String, Outcome) {
             .take(MAX_SESSIONS - 1)
             .collect();
         sessions.insert(0, c.session);
-        let rs = ask(&mut world, &c.signed, &sessions, nonce16(case.nonce, 1), c.at);
+        let bytes = lawful::build_request(&world, &c.signed, &sessions, "check-scheme", nonce16(case.nonce, 1));
+        let rs = lawful::submit_to(&mut world, &agents, &bytes, c.at);
         let read = lawful::combine_and_read(&world, &sessions, &rs);
         let got = world.truth().confirm(read.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
         let want = lawful::messages_of(&world, &sessions);
@@ -493,7 +547,7 @@ fn correctness(lab: &Lab) -> (String, Outcome) {
                 .flat_map(|r| r.items.iter().filter_map(|o| o.as_ref().err().map(|e| format!("agent {}: {}", r.agent, e.control))))
                 .collect();
             return Err(format!(
-                "{} of {} warranted messages read for sessions {sessions:?} under {}; failed sessions {:?}; refusals {:?}; rejected agents {:?}",
+                "{} of {} warranted messages read for sessions {sessions:?} under {} from agents {agents:?}; failed sessions {:?}; refusals {:?}; rejected agents {:?}",
                 got.len(),
                 want.len(),
                 describe_warrant(&c.signed.warrant),
@@ -509,68 +563,92 @@ fn correctness(lab: &Lab) -> (String, Outcome) {
 
 fn threshold_secrecy(lab: &Lab) -> (String, Outcome) {
     let k = lab.scheme.k();
-    let promise = format!("fewer than k = {k} shares recover no session key, master key or plaintext");
+    let promise =
+        format!("fewer than k = {k} shares recover no session key, master key or plaintext");
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
     if k < 2 {
         return (
             promise,
-            Outcome::NotApplicable("k = 1: fewer than k shares is no share at all, so there is nothing to combine".into()),
+            Outcome::NotApplicable(
+                "k = 1: fewer than k shares is no share at all, so there is nothing to combine"
+                    .into(),
+            ),
         );
     }
     let n = lab.scheme.n();
     let strategy = (lab.specs(), fewer_than_k(k, n), picks());
-    let out = lab.run("threshold-secrecy", lab.cases, strategy, |(spec, subset, pick)| {
-        let world = lab.world(&spec)?;
-        let live = live_sessions(&world);
-        if live.is_empty() {
-            return Ok(());
-        }
-        let s = live[pick.of(live.len())];
-        let rec = &world.transcript.sessions[s as usize];
-        let field = world.transcript.field(s).ok_or("no field")?;
-        let b = lab.b();
-        let public = &world.escrow.keys[&field.key_epoch];
-        let shares: Vec<(usize, Vec<u8>)> = subset
-            .iter()
-            .filter_map(|&i| Some((i, world.escrow.agents[i].release_unchecked(b, &field)?)))
-            .collect();
-        let mut candidates: Vec<(String, Vec<u8>)> = Vec::new();
-        if let Ok(w) = b.combine_raw(public, &shares, &field.te_ct) {
-            candidates.push(("raw combine of the subset".into(), w));
-        }
-        let mut padded = shares.clone();
-        while !padded.is_empty() && padded.len() < k {
-            padded.push(padded[padded.len() % shares.len()].clone());
-        }
-        if let Ok(w) = b.combine_raw(public, &padded, &field.te_ct) {
-            candidates.push(("raw combine padded to k with duplicates".into(), w));
-        }
-        let points: Vec<(usize, Scalar)> = subset
-            .iter()
-            .filter_map(|&i| Some((i, world.escrow.agents[i].vault.get(field.key_epoch)?.clone())))
-            .collect();
-        if let Ok(m) = b.interpolate_at_zero(&points) {
-            if b.public_key_of_scalar(&m).ok().as_ref() == world.escrow.master_keys.get(&field.key_epoch) {
-                return Err(format!("interpolating the secret shares of agents {subset:?} gives the master key"));
+    let out = lab.run(
+        "threshold-secrecy",
+        lab.cases,
+        strategy,
+        |(spec, subset, pick)| {
+            let world = lab.world(&spec)?;
+            let live = live_sessions(&world);
+            if live.is_empty() {
+                return Ok(());
             }
-            if let Ok(w) = b.decrypt_with_scalar_unverified(&m, &field.te_ct) {
-                candidates.push(("decryption with the interpolated scalar".into(), w));
+            let s = live[pick.of(live.len())];
+            let rec = &world.transcript.sessions[s as usize];
+            let field = world.transcript.field(s).ok_or("no field")?;
+            let b = lab.b();
+            let public = &world.escrow.keys[&field.key_epoch];
+            let shares: Vec<(usize, Vec<u8>)> = subset
+                .iter()
+                .filter_map(|&i| Some((i, world.escrow.agents[i].release_unchecked(b, &field)?)))
+                .collect();
+            let mut candidates: Vec<(String, Vec<u8>)> = Vec::new();
+            if let Ok(w) = b.combine_raw(public, &shares, &field.te_ct) {
+                candidates.push(("raw combine of the subset".into(), w));
             }
-        }
-        for (how, w) in candidates {
-            if unwrap_session_key(&w, &rec.header, &field).is_some() {
-                return Err(format!("{how} with agents {subset:?} recovers the session key of {}", describe_session(&world, s)));
+            let mut padded = shares.clone();
+            while !padded.is_empty() && padded.len() < k {
+                padded.push(padded[padded.len() % shares.len()].clone());
             }
-            if let Ok(arr) = <[u8; 32]>::try_from(w.as_slice()) {
-                if confirmed_with(&world, s, &Key32(arr)) > 0 {
-                    return Err(format!("{how} with agents {subset:?} reads plaintext of {}", describe_session(&world, s)));
+            if let Ok(w) = b.combine_raw(public, &padded, &field.te_ct) {
+                candidates.push(("raw combine padded to k with duplicates".into(), w));
+            }
+            let points: Vec<(usize, Scalar)> = subset
+                .iter()
+                .filter_map(|&i| {
+                    Some((
+                        i,
+                        world.escrow.agents[i].vault.get(field.key_epoch)?.clone(),
+                    ))
+                })
+                .collect();
+            if let Ok(m) = b.interpolate_at_zero(&points) {
+                if b.public_key_of_scalar(&m).ok().as_ref()
+                    == world.escrow.master_keys.get(&field.key_epoch)
+                {
+                    return Err(format!(
+                        "interpolating the secret shares of agents {subset:?} gives the master key"
+                    ));
+                }
+                if let Ok(w) = b.decrypt_with_scalar_unverified(&m, &field.te_ct) {
+                    candidates.push(("decryption with the interpolated scalar".into(), w));
                 }
             }
-        }
-        Ok(())
-    });
+            for (how, w) in candidates {
+                if unwrap_session_key(&w, &rec.header, &field).is_some() {
+                    return Err(format!(
+                        "{how} with agents {subset:?} recovers the session key of {}",
+                        describe_session(&world, s)
+                    ));
+                }
+                if let Ok(arr) = <[u8; 32]>::try_from(w.as_slice()) {
+                    if confirmed_with(&world, s, &Key32(arr)) > 0 {
+                        return Err(format!(
+                            "{how} with agents {subset:?} reads plaintext of {}",
+                            describe_session(&world, s)
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
     (promise, out)
 }
 
@@ -579,11 +657,24 @@ fn scope(lab: &Lab) -> (String, Outcome) {
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
-    let strategy = (lab.specs(), warrant_cases_of(&[WarrantKind::OutOfTargets, WarrantKind::OutOfWindow]));
+    let strategy = (
+        lab.specs(),
+        warrant_cases_of(&[WarrantKind::OutOfTargets, WarrantKind::OutOfWindow]),
+    );
     let out = lab.run("scope", lab.cases, strategy, |(spec, case)| {
         let mut world = lab.world(&spec)?;
-        let Some(c) = concrete(&world, &case)? else { return Ok(()) };
-        let rs = ask(&mut world, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
+        let Some(c) = concrete(&world, &case)? else {
+            return Ok(());
+        };
+        let all = everyone(&world);
+        let rs = ask(
+            &mut world,
+            &all,
+            &c.signed,
+            &[c.session],
+            nonce16(case.nonce, 1),
+            c.at,
+        );
         let rel = released(&rs, &[c.session]);
         if !rel.is_empty() {
             let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
@@ -603,19 +694,36 @@ fn warrant_validity(lab: &Lab) -> (String, Outcome) {
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
-    let strategy = (lab.specs(), warrant_cases_of(&[WarrantKind::Expired, WarrantKind::Forged, WarrantKind::WrongKey]));
-    let out = lab.run("warrant-validity", lab.cases, strategy, |(spec, case)| {
-        let mut world = lab.world(&spec)?;
-        let Some(c) = concrete(&world, &case)? else { return Ok(()) };
-        let rs = ask(&mut world, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
-        let rel = released(&rs, &[c.session]);
-        if !rel.is_empty() {
-            let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
-            return Err(format!(
-                "agents {agents:?} released shares for {} to a {:?} warrant",
-                describe_session(&world, c.session),
-                case.kind
-            ));
+    let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid));
+    let out = lab.run("warrant-validity", lab.cases, strategy, |(spec, valid)| {
+        for kind in [
+            WarrantKind::Expired,
+            WarrantKind::Forged,
+            WarrantKind::WrongKey,
+        ] {
+            let case = WarrantCase { kind, ..valid };
+            let mut world = lab.world(&spec)?;
+            let Some(c) = concrete(&world, &case)? else {
+                return Ok(());
+            };
+            let all = everyone(&world);
+            let rs = ask(
+                &mut world,
+                &all,
+                &c.signed,
+                &[c.session],
+                nonce16(case.nonce, 1),
+                c.at,
+            );
+            let rel = released(&rs, &[c.session]);
+            if !rel.is_empty() {
+                let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
+                return Err(format!(
+                    "agents {agents:?} released shares for {} to a {:?} warrant",
+                    describe_session(&world, c.session),
+                    case.kind
+                ));
+            }
         }
         Ok(())
     });
@@ -627,25 +735,54 @@ fn replay(lab: &Lab) -> (String, Outcome) {
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
-    let strategy = (lab.specs(), warrant_cases_of(&[WarrantKind::Replayed, WarrantKind::OverUsed]));
-    let out = lab.run("replay", lab.cases, strategy, |(spec, case)| {
+    let (k, n) = (lab.scheme.k(), lab.scheme.n());
+    let strategy = (
+        lab.specs(),
+        warrant_cases_of(&[WarrantKind::Replayed, WarrantKind::OverUsed]),
+        any_k_of_n(k, n),
+    );
+    let out = lab.run("replay", lab.cases, strategy, |(spec, case, agents)| {
         let mut world = lab.world(&spec)?;
-        let Some(c) = concrete(&world, &case)? else { return Ok(()) };
+        let Some(c) = concrete(&world, &case)? else {
+            return Ok(());
+        };
         let sessions = [c.session];
         let (uses, last) = match case.kind {
             WarrantKind::Replayed => {
-                let bytes = lawful::build_request(&world, &c.signed, &sessions, "check-scheme", nonce16(case.nonce, 1));
-                let all: Vec<usize> = (0..world.escrow.n).collect();
-                lawful::submit_to(&mut world, &all, &bytes, c.at);
-                (1, lawful::submit_to(&mut world, &all, &bytes, c.at + 1))
+                let bytes = lawful::build_request(
+                    &world,
+                    &c.signed,
+                    &sessions,
+                    "check-scheme",
+                    nonce16(case.nonce, 1),
+                );
+                lawful::submit_to(&mut world, &agents, &bytes, c.at);
+                (1, lawful::submit_to(&mut world, &agents, &bytes, c.at + 1))
             }
             _ => {
                 let limit = c.signed.warrant.use_limit;
                 for u in 0..limit {
-                    ask(&mut world, &c.signed, &sessions, nonce16(case.nonce, 1 + u64::from(u)), c.at + u64::from(u));
+                    ask(
+                        &mut world,
+                        &agents,
+                        &c.signed,
+                        &sessions,
+                        nonce16(case.nonce, 1 + u64::from(u)),
+                        c.at + u64::from(u),
+                    );
                 }
                 let at = c.at + u64::from(limit);
-                (limit, ask(&mut world, &c.signed, &sessions, nonce16(case.nonce, 100), at))
+                (
+                    limit,
+                    ask(
+                        &mut world,
+                        &agents,
+                        &c.signed,
+                        &sessions,
+                        nonce16(case.nonce, 100),
+                        at,
+                    ),
+                )
             }
         };
         let rel = released(&last, &sessions);
@@ -654,9 +791,16 @@ fn replay(lab: &Lab) -> (String, Outcome) {
             let what = if case.kind == WarrantKind::Replayed {
                 "the same request sent again".to_string()
             } else {
-                format!("request {} under a warrant with use limit {}", uses + 1, c.signed.warrant.use_limit)
+                format!(
+                    "request {} under a warrant with use limit {}",
+                    uses + 1,
+                    c.signed.warrant.use_limit
+                )
             };
-            return Err(format!("agents {agents:?} released shares for {} to {what}", describe_session(&world, c.session)));
+            return Err(format!(
+                "agents {agents:?} released shares for {} to {what}",
+                describe_session(&world, c.session)
+            ));
         }
         Ok(())
     });
@@ -674,71 +818,136 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
         return (promise, na);
     }
     if mode == AuditMode::None {
-        return (promise, Outcome::NotApplicable("audit log none: the agents keep no log, so there is nothing to verify".into()));
+        return (
+            promise,
+            Outcome::NotApplicable(
+                "audit log none: the agents keep no log, so there is nothing to verify".into(),
+            ),
+        );
     }
-    let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid), picks(), log_tampers(), picks());
-    let out = lab.run("audit", lab.cases, strategy, |(spec, case, probe, tamper, agent)| {
-        let mut world = lab.world(&spec)?;
-        let Some(c) = concrete(&world, &case)? else { return Ok(()) };
-        // A lawful request and an out-of-scope probe.
-        let mut asked: Vec<(SignedWarrant, u32, Vec<ShareResponse>)> = Vec::new();
-        let rs = ask(&mut world, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
-        asked.push((c.signed.clone(), c.session, rs));
-        let live = live_sessions(&world);
-        let p = live[probe.of(live.len())];
-        let rs = ask(&mut world, &c.signed, &[p], nonce16(case.nonce, 2), c.at + 1);
-        asked.push((c.signed.clone(), p, rs));
-        // Completeness: each release has its record, and no record claims a release that
-        // did not happen.
-        let mut granted_per_agent: BTreeMap<usize, usize> = BTreeMap::new();
-        for (signed, s, rs) in &asked {
-            let field = world.transcript.field(*s).ok_or("no field")?;
-            let field_id = format!("s{s}:{}", fingerprint(&field.te_ct));
-            for r in rs {
-                if r.items.first().is_some_and(|o| o.is_ok()) {
-                    *granted_per_agent.entry(r.agent).or_default() += 1;
-                    let log = &world.escrow.agents[r.agent].audit;
-                    let found = log.entries().iter().any(|e| {
-                        e.record.decision == Decision::Granted && e.record.field_id == field_id && e.record.warrant_fp == signed.fingerprint()
-                    });
-                    if !found {
-                        return Err(format!("agent {} released a share for {} with no audit record", r.agent, describe_session(&world, *s)));
+    let (k, n) = (lab.scheme.k(), lab.scheme.n());
+    let strategy = (
+        lab.specs(),
+        warrant_cases(WarrantKind::Valid),
+        picks(),
+        log_tampers(),
+        any_k_of_n(k, n),
+    );
+    let out = lab.run(
+        "audit",
+        lab.cases,
+        strategy,
+        |(spec, case, probe, tamper, agents)| {
+            let mut world = lab.world(&spec)?;
+            let Some(c) = concrete(&world, &case)? else {
+                return Ok(());
+            };
+            // A lawful request and an out-of-scope probe.
+            let mut asked: Vec<(SignedWarrant, u32, Vec<ShareResponse>)> = Vec::new();
+            let rs = ask(
+                &mut world,
+                &agents,
+                &c.signed,
+                &[c.session],
+                nonce16(case.nonce, 1),
+                c.at,
+            );
+            asked.push((c.signed.clone(), c.session, rs));
+            let live = live_sessions(&world);
+            let p = live[probe.of(live.len())];
+            let rs = ask(
+                &mut world,
+                &agents,
+                &c.signed,
+                &[p],
+                nonce16(case.nonce, 2),
+                c.at + 1,
+            );
+            asked.push((c.signed.clone(), p, rs));
+            // Completeness: each release has its record, and no record claims a release that
+            // did not happen.
+            let mut granted_per_agent: BTreeMap<usize, usize> = BTreeMap::new();
+            for (signed, s, rs) in &asked {
+                let field = world.transcript.field(*s).ok_or("no field")?;
+                let field_id = format!("s{s}:{}", fingerprint(&field.te_ct));
+                for r in rs {
+                    if r.items.first().is_some_and(|o| o.is_ok()) {
+                        *granted_per_agent.entry(r.agent).or_default() += 1;
+                        let log = &world.escrow.agents[r.agent].audit;
+                        let found = log.entries().iter().any(|e| {
+                            e.record.decision == Decision::Granted
+                                && e.record.field_id == field_id
+                                && e.record.warrant_fp == signed.fingerprint()
+                        });
+                        if !found {
+                            return Err(format!(
+                                "agent {} released a share for {} with no audit record",
+                                r.agent,
+                                describe_session(&world, *s)
+                            ));
+                        }
                     }
                 }
             }
-        }
-        let witness = (mode == AuditMode::Witnessed).then_some(&world.escrow.witness);
-        for a in &world.escrow.agents {
-            let g = a.audit.granted_count();
-            let want = granted_per_agent.get(&a.index).copied().unwrap_or(0);
-            if g != want {
-                return Err(format!("agent {}'s log records {g} releases, it made {want}", a.index));
+            let witness = (mode == AuditMode::Witnessed).then_some(&world.escrow.witness);
+            for a in &world.escrow.agents {
+                let g = a.audit.granted_count();
+                let want = granted_per_agent.get(&a.index).copied().unwrap_or(0);
+                if g != want {
+                    return Err(format!(
+                        "agent {}'s log records {g} releases, it made {want}",
+                        a.index
+                    ));
+                }
+                if let Err(t) = audit::verify(&a.audit, witness) {
+                    return Err(format!(
+                        "agent {}'s honest log fails verification: {t}",
+                        a.index
+                    ));
+                }
             }
-            if let Err(t) = audit::verify(&a.audit, witness) {
-                return Err(format!("agent {}'s honest log fails verification: {t}", a.index));
+            // One tamper of one agent's log.
+            // The tampered log is that of an agent that was asked (its log has entries).
+            let i = agents[case.target.of(agents.len())];
+            let log = &world.escrow.agents[i].audit;
+            let Some(tampered) = tamper.apply(log) else {
+                return Ok(());
+            };
+            if tamper.promised_by(mode) && audit::verify(&tampered, witness).is_ok() {
+                return Err(format!(
+                    "{} of agent {i}'s log ({} entries) is not detected",
+                    tamper.kind(),
+                    log.len()
+                ));
             }
-        }
-        // One tamper of one agent's log.
-        let i = agent.of(world.escrow.agents.len());
-        let log = &world.escrow.agents[i].audit;
-        let Some(tampered) = tamper.apply(log) else { return Ok(()) };
-        if tamper.promised_by(mode) && audit::verify(&tampered, witness).is_ok() {
-            return Err(format!("{} of agent {i}'s log ({} entries) is not detected", tamper.kind(), log.len()));
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     (promise, out)
 }
 
 /// Agent `offender`'s replacement share, per kind.
-fn bad_share_bytes(lab: &Lab, world: &World, s: u32, field: &EscrowField, bad: &BadShare, honest: &[(usize, Vec<u8>)]) -> Result<Vec<(usize, Vec<u8>)>, String> {
+fn bad_share_bytes(
+    lab: &Lab,
+    world: &World,
+    s: u32,
+    field: &EscrowField,
+    bad: &BadShare,
+    honest: &[(usize, Vec<u8>)],
+) -> Result<Vec<(usize, Vec<u8>)>, String> {
     let b = lab.b();
     let mut shares = honest.to_vec();
     let replace = |shares: &mut Vec<(usize, Vec<u8>)>, offender: usize, bytes: Vec<u8>| {
         shares.retain(|(i, _)| *i != offender);
         shares.insert(0, (offender, bytes));
     };
-    let own = |i: usize| honest.iter().find(|(j, _)| *j == i).map(|(_, s)| s.clone()).ok_or(format!("agent {i} holds no share"));
+    let own = |i: usize| {
+        honest
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, s)| s.clone())
+            .ok_or(format!("agent {i} holds no share"))
+    };
     match *bad {
         BadShare::Duplicate { offender, source } => replace(&mut shares, offender, own(source)?),
         BadShare::Repeated { agent } => {
@@ -749,18 +958,27 @@ fn bad_share_bytes(lab: &Lab, world: &World, s: u32, field: &EscrowField, bad: &
         }
         BadShare::OtherKeySet { offender, seed: sd } => {
             let (k, n) = (world.escrow.k, world.escrow.n);
-            let km = b.dealer_keygen(k, n, seed::derive(sd, "check-scheme/other-key-set", &[])).map_err(|e| e.to_string())?;
-            let d = b.decryption_share(&km.shares[offender], &field.te_ct).map_err(|e| e.to_string())?;
+            let km = b
+                .dealer_keygen(k, n, seed::derive(sd, "check-scheme/other-key-set", &[]))
+                .map_err(|e| e.to_string())?;
+            let d = b
+                .decryption_share(&km.shares[offender], &field.te_ct)
+                .map_err(|e| e.to_string())?;
             replace(&mut shares, offender, d);
         }
         BadShare::OtherCiphertext { offender, other } => {
-            let others: Vec<u32> = live_sessions(world).into_iter().filter(|x| *x != s).collect();
+            let others: Vec<u32> = live_sessions(world)
+                .into_iter()
+                .filter(|x| *x != s)
+                .collect();
             if others.is_empty() {
                 return Ok(shares);
             }
             let o = others[other.of(others.len())];
             let of = world.transcript.field(o).ok_or("no field")?;
-            let d = world.escrow.agents[offender].release_unchecked(b, &of).ok_or("no share for the other field")?;
+            let d = world.escrow.agents[offender]
+                .release_unchecked(b, &of)
+                .ok_or("no share for the other field")?;
             replace(&mut shares, offender, d);
         }
         BadShare::RandomBytes { offender, seed: sd } => {
@@ -774,7 +992,9 @@ fn bad_share_bytes(lab: &Lab, world: &World, s: u32, field: &EscrowField, bad: &
 }
 
 fn share_robustness(lab: &Lab) -> (String, Outcome) {
-    let promise = "no bad share yields a wrong plaintext; the offending agent, and only it, is named".to_string();
+    let promise =
+        "no bad share yields a wrong plaintext; the offending agent, and only it, is named"
+            .to_string();
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
     }
@@ -835,16 +1055,35 @@ struct Forgery {
 /// The Blaze search: replace a session's escrowed ciphertext with garbage and query the
 /// recipient's keyless check with one candidate per try, up to [`FORGERY_BUDGET`].
 fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
-    let Some(&s) = live_sessions(world).first() else { return Ok(None) };
+    let Some(&s) = live_sessions(world).first() else {
+        return Ok(None);
+    };
     let rec = &world.transcript.sessions[s as usize];
-    let honest = world.transcript.field(s).ok_or("the session has no field")?;
+    let honest = world
+        .transcript
+        .field(s)
+        .ok_or("the session has no field")?;
     let conv = &world.conversations[rec.header.conv as usize];
     let session_key = session_key_of(world.config.seed, conv, s);
-    let escrow_public = world.escrow.keys.get(&honest.key_epoch).ok_or("the session's key is gone")?;
+    let escrow_public = world
+        .escrow
+        .keys
+        .get(&honest.key_epoch)
+        .ok_or("the session's key is gone")?;
     let sender_vk = world.directory[rec.header.sender as usize];
-    let env = FieldEnv { backend: lab.b(), rule: world.escrow.rule, family_key: &world.escrow.family_key };
+    let env = FieldEnv {
+        backend: lab.b(),
+        rule: world.escrow.rule,
+        family_key: &world.escrow.family_key,
+    };
     let check = env
-        .prepare_recipient_check(&rec.header, &session_key, honest.key_epoch, escrow_public, &sender_vk)
+        .prepare_recipient_check(
+            &rec.header,
+            &session_key,
+            honest.key_epoch,
+            escrow_public,
+            &sender_vk,
+        )
         .map_err(|e| e.to_string())?;
     let mut rng = seed::rng(lab.seed, "check-scheme/forger", &[]);
     let mut cand = honest.clone();
@@ -852,34 +1091,91 @@ fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
     rng.fill_bytes(&mut cand.wrapped);
     cand.check = (0..honest.check.len()).map(|_| rng.gen()).collect();
     cand.sig.clear();
-    for t in 1..=FORGERY_BUDGET {
-        cand.te_ct[..8].copy_from_slice(&t.to_be_bytes());
-        if check.check_keyless(&cand).is_ok() {
-            if world.escrow.rule.agent_verifiable() {
-                cand.sign(&rec.header, &identity_key(world.config.seed, rec.header.sender));
-            }
-            check.check(&cand).map_err(|e| format!("forgery accepted by the keyless check fails the full check: {e}"))?;
-            // Does it escrow the session key? Decrypt with the whole escrow key.
-            let b = lab.b();
-            let points: Vec<(usize, Scalar)> =
-                world.escrow.agents.iter().filter_map(|a| Some((a.index, a.vault.get(cand.key_epoch)?.clone()))).collect();
-            let escrowed = b
-                .interpolate_at_zero(&points)
-                .ok()
-                .and_then(|m| b.decrypt_with_scalar_unverified(&m, &cand.te_ct).ok())
-                .and_then(|w| unwrap_session_key(&w, &rec.header, &cand))
-                .is_some_and(|k| k == session_key);
-            if escrowed {
-                return Err("the forger's garbage field escrows the session key (impossible)".into());
-            }
-            return Ok(Some(Forgery { tries: t, session: s, field: cand }));
+    let at = |c: &mut EscrowField, t: u64| c.te_ct[..8].copy_from_slice(&t.to_be_bytes());
+    // The search is a pure function of its inputs: remember its outcome for the process,
+    // so that schemes sharing keys and traffic (a scheme and its broken variants) search
+    // once. Then search in parallel, keeping the first try that passes.
+    let memo_key: [u8; 32] = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(format!("{:?}|{}|", world.escrow.rule, lab.backend));
+        h.update(world.escrow.family_key);
+        h.update(session_key.0);
+        h.update(rec.header.encode());
+        h.update(cand.encode());
+        h.update(escrow_public);
+        h.finalize().into()
+    };
+    static SEARCHES: std::sync::OnceLock<std::sync::Mutex<BTreeMap<[u8; 32], Option<u64>>>> =
+        std::sync::OnceLock::new();
+    let memo = SEARCHES.get_or_init(Default::default);
+    let known = memo
+        .lock()
+        .map_err(|_| "poisoned memo")?
+        .get(&memo_key)
+        .copied();
+    let found = match known {
+        Some(found) => found,
+        None => {
+            use rayon::prelude::*;
+            let found = (1..=FORGERY_BUDGET)
+                .into_par_iter()
+                .map_init(
+                    || cand.clone(),
+                    |c, t| {
+                        at(c, t);
+                        check.check_keyless(c).is_ok().then_some(t)
+                    },
+                )
+                .find_first(Option::is_some)
+                .flatten();
+            memo.lock()
+                .map_err(|_| "poisoned memo")?
+                .insert(memo_key, found);
+            found
         }
+    };
+    let Some(t) = found else { return Ok(None) };
+    at(&mut cand, t);
+    if world.escrow.rule.agent_verifiable() {
+        cand.sign(
+            &rec.header,
+            &identity_key(world.config.seed, rec.header.sender),
+        );
     }
-    Ok(None)
+    check
+        .check(&cand)
+        .map_err(|e| format!("forgery accepted by the keyless check fails the full check: {e}"))?;
+    // Does it escrow the session key? Decrypt with the whole escrow key (from k shares).
+    let b = lab.b();
+    let points: Vec<(usize, Scalar)> = world
+        .escrow
+        .agents
+        .iter()
+        .filter_map(|a| Some((a.index, a.vault.get(cand.key_epoch)?.clone())))
+        .take(world.escrow.k)
+        .collect();
+    let escrowed = b
+        .interpolate_at_zero(&points)
+        .ok()
+        .and_then(|m| b.decrypt_with_scalar_unverified(&m, &cand.te_ct).ok())
+        .and_then(|w| unwrap_session_key(&w, &rec.header, &cand))
+        .is_some_and(|k| k == session_key);
+    if escrowed {
+        return Err("the forger's garbage field escrows the session key (impossible)".into());
+    }
+    Ok(Some(Forgery {
+        tries: t,
+        session: s,
+        field: cand,
+    }))
 }
 
 fn binding(lab: &Lab) -> (String, Outcome) {
-    let rule = crate::escrow::field::BindingRule::from_scheme(lab.scheme.field.binding, lab.scheme.field.checksum_bits);
+    let rule = crate::escrow::field::BindingRule::from_scheme(
+        lab.scheme.field.binding,
+        lab.scheme.field.checksum_bits,
+    );
     let promise = format!(
         "no field that escrows nothing passes the recipient ({} forger tries); swapped headers, flipped bits, forged checks are rejected{}",
         FORGERY_BUDGET,
@@ -889,13 +1185,27 @@ fn binding(lab: &Lab) -> (String, Outcome) {
         return (promise, na);
     }
     // The forger, once per run, on the smallest world.
-    let spec = WorldSpec { users: 6, epochs: 2, messages_per_session: super::MESSAGES_PER_SESSION, seed: lab.seed };
+    let spec = WorldSpec {
+        users: 6,
+        epochs: 2,
+        messages_per_session: super::MESSAGES_PER_SESSION,
+        seed: lab.seed,
+    };
     let forgery = match lab.world(&spec).and_then(|w| forge(lab, &w)) {
         Ok(f) => f,
-        Err(e) => return (promise, Outcome::Fails(format!("the forgery search could not run: {e}"))),
+        Err(e) => {
+            return (
+                promise,
+                Outcome::Fails(format!("the forgery search could not run: {e}")),
+            )
+        }
     };
     let agents_check = rule.agent_verifiable() && lab.scheme.warrant.check_scope;
-    let strategy = (lab.specs(), field_tampers(), warrant_cases(WarrantKind::Valid));
+    let strategy = (
+        lab.specs(),
+        field_tampers(),
+        warrant_cases(WarrantKind::Valid),
+    );
     let tampers = lab.run("binding", lab.cases, strategy, |(spec, tamper, case)| {
         let mut world = lab.world(&spec)?;
         let Some(c) = concrete(&world, &case)? else { return Ok(()) };
@@ -998,7 +1308,8 @@ fn transcript_digest(world: &World) -> String {
 }
 
 fn determinism(lab: &Lab) -> (String, Outcome) {
-    let promise = "the same seed gives the same transcript and the same lawful-access result".to_string();
+    let promise =
+        "the same seed gives the same transcript and the same lawful-access result".to_string();
     let cases = lab.cases.min(DETERMINISM_MAX_CASES);
     let escrow = lab.scheme.custody.kind != CustodyKind::None;
     let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid));
@@ -1014,7 +1325,8 @@ fn determinism(lab: &Lab) -> (String, Outcome) {
         let mut results = Vec::new();
         for mut w in [a, b] {
             let Some(c) = concrete(&w, &case)? else { return Ok(()) };
-            let rs = ask(&mut w, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
+            let all = everyone(&w);
+            let rs = ask(&mut w, &all, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
             let read = lawful::combine_and_read(&w, &[c.session], &rs);
             let heads: Vec<String> = w.escrow.agents.iter().map(|a| hex::encode(a.audit.head())).collect();
             results.push(format!("{:?} {:?} {:?} {heads:?}", read.plaintexts, read.failed_sessions, read.rejected_agents));
