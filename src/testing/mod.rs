@@ -1,4 +1,4 @@
-//! The property-testing kit: [proptest] strategies over schemes, populations, warrants,
+//! The property-testing kit: [proptest](mod@proptest) strategies over schemes, populations, warrants,
 //! share subsets, tampered escrow fields and tampered audit logs, and the conformance
 //! battery ([`properties::check_scheme`]) that `escrowlab check-scheme` runs.
 //!
