@@ -211,7 +211,7 @@ fn sound_generated_schemes_hold_every_applicable_property() {
 }
 
 #[test]
-fn check_scheme_done_when_commands() {
+fn done_when_sound_builtins_exit_0() {
     for name in [
         "e2e-baseline",
         "threshold-3of5",
@@ -221,6 +221,10 @@ fn check_scheme_done_when_commands() {
         let (code, out, err) = escrowlab(&["check-scheme", name, "--cases", "32"]);
         assert_eq!(code, Some(0), "{name}:\n{out}\n{err}");
     }
+}
+
+#[test]
+fn done_when_single_key_exits_1_naming_binding() {
     let (code, out, _) = escrowlab(&["check-scheme", "single-key", "--cases", "32"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(
@@ -228,11 +232,16 @@ fn check_scheme_done_when_commands() {
             .any(|l| l.starts_with("binding") && l.contains("FAILS")),
         "{out}"
     );
+    assert!(out.contains("(failing: binding)"), "{out}");
     assert!(
         out.contains("forgery found after")
             && out.contains("reproduce: escrowlab check-scheme single-key"),
         "{out}"
     );
+}
+
+#[test]
+fn done_when_each_broken_file_exits_1_naming_its_property() {
     for (file, property) in [
         ("no-scope-check", "scope"),
         ("no-replay-cache", "replay"),
@@ -247,6 +256,9 @@ fn check_scheme_done_when_commands() {
             "{file}:\n{out}"
         );
     }
+    // Every file in the directory is covered.
+    let dir = format!("{}/fixtures/schemes/broken", env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 4);
 }
 
 #[test]

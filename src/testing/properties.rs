@@ -43,10 +43,13 @@
 //!   A combiner with `[combiner] verify_shares = false` fails: it cannot name anyone.
 //! - **binding**: a forger's search (below) finds no field that the recipient accepts but
 //!   that does not escrow the session key; a header swap, a flipped bit or a forged check
-//!   is rejected by the recipient; and, under `signed` and `recompute` with the agents'
-//!   scope check on, an agent refuses a field presented under another session's header.
-//!   (`checksum` makes no promise to agents, who cannot compute a family-keyed check; with
-//!   the scope check off, every field is released anyway, which is the scope property's
+//!   is rejected by the recipient; and, whenever the agents check scope, an agent refuses
+//!   a field presented under another session's header (else whoever talks to the agents
+//!   gets an out-of-scope field released by pairing it with an in-scope header). Only
+//!   `signed` and `recompute` let an agent check this; a `checksum` binding, keyed by the
+//!   family key that only chips hold, cannot, *whatever its width*, and this is reported
+//!   as a failure next to the forgery. (With the scope check off every field is released
+//!   anyway, which is the scope property's
 //!   finding.) The forger attacks the field as Blaze did Clipper's LEAF: it keeps a
 //!   session's header, replaces the escrowed ciphertext with garbage and queries the
 //!   recipient's keyless check ([`crate::escrow::field::RecipientCheck::check_keyless`]:
@@ -1179,7 +1182,7 @@ fn binding(lab: &Lab) -> (String, Outcome) {
     let promise = format!(
         "no field that escrows nothing passes the recipient ({} forger tries); swapped headers, flipped bits, forged checks are rejected{}",
         FORGERY_BUDGET,
-        if rule.agent_verifiable() { "; agents refuse a field under another header" } else { "" }
+        if lab.scheme.warrant.check_scope { "; agents refuse a field under another header" } else { "" }
     );
     if let Some(na) = lab.escrow_na() {
         return (promise, na);
@@ -1200,7 +1203,7 @@ fn binding(lab: &Lab) -> (String, Outcome) {
             )
         }
     };
-    let agents_check = rule.agent_verifiable() && lab.scheme.warrant.check_scope;
+    let agents_check = lab.scheme.warrant.check_scope;
     let strategy = (
         lab.specs(),
         field_tampers(),
@@ -1256,7 +1259,11 @@ fn binding(lab: &Lab) -> (String, Outcome) {
         if env.recipient_check(&rec.header, &session_key, &bad, public, &vk).is_ok() {
             return Err(format!("the recipient of {} accepts the tampered field", describe_session(&world, s)));
         }
-        if let (true, Some(o)) = (agents_check, swapped_from) {
+        let out_of_scope = |o: u32| {
+            let h = &world.transcript.sessions[o as usize].header;
+            !c.signed.warrant.covers(h.epoch, &h.members)
+        };
+        if let (true, Some(o)) = (agents_check, swapped_from.filter(|o| out_of_scope(*o))) {
             let item = (rec.header.clone(), bad.clone());
             let req = crate::escrow::agent::ShareRequest {
                 warrant: c.signed.clone(),
@@ -1269,7 +1276,7 @@ fn binding(lab: &Lab) -> (String, Outcome) {
             let rel = released(&rs, &[s]);
             if !rel.is_empty() {
                 let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
-                return Err(format!("agents {agents:?} released the field of session {o} presented under the header of {}", describe_session(&world, s)));
+                return Err(format!("agents {agents:?} released the field of out-of-scope session {o} presented under the header of {}", describe_session(&world, s)));
             }
         }
         Ok(())
