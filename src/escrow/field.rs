@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::secret::Key32;
 use crate::world::messaging::{hkdf32, hmac, open, seal, SessionHeader};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// An escrow access field as it travels in the transcript.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,7 +241,8 @@ impl FieldEnv<'_> {
         } else {
             None
         };
-        Ok(RecipientCheck { env: self, header, session_key, sender, expected })
+        let chip_mac = <Hmac<Sha256> as Mac>::new_from_slice(self.family_key).expect("HMAC takes any key length");
+        Ok(RecipientCheck { env: self, header, session_key, sender, expected, chip_mac })
     }
 }
 
@@ -252,12 +255,21 @@ pub struct RecipientCheck<'s> {
     sender: &'s VerifyingKey,
     /// `recompute`: the key epoch the expectation was computed for, and the expected body.
     expected: Option<(u32, Vec<u8>, Vec<u8>)>,
+    /// The chip's HMAC, keyed once with the family key (so a check costs no key schedule).
+    chip_mac: Hmac<Sha256>,
 }
 
 impl RecipientCheck<'_> {
     fn chip(&self, field: &EscrowField) -> Result<()> {
         let bits = self.env.rule.check_bits();
-        if bits > 0 && chip_check(self.env.family_key, self.session_key, field, bits) != field.check {
+        // Exactly `chip_check`, with the family key's HMAC schedule computed once.
+        let check = || {
+            let mut m = self.chip_mac.clone();
+            m.update(&self.session_key.0);
+            m.update(&field.body());
+            truncate_bits(&m.finalize().into_bytes(), bits)
+        };
+        if bits > 0 && check() != field.check {
             return Err(Error::refused(self.env.rule.control(), "the chip check over the field fails"));
         }
         Ok(())
