@@ -68,6 +68,32 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the conformance properties against a scheme: one line per property (holds,
+    /// fails with a shrunk counter-example and the command that reproduces it, or not
+    /// applicable and why). Exit 0 when every applicable property holds, 1 when any fails.
+    CheckScheme(CheckSchemeArgs),
+}
+
+/// Arguments of `check-scheme`.
+#[derive(clap::Args, Debug)]
+pub struct CheckSchemeArgs {
+    /// Built-in scheme name or path to a scheme TOML file.
+    pub scheme: String,
+    /// Cases per property (1 to 100000).
+    #[arg(long, default_value_t = crate::testing::DEFAULT_CASES)]
+    pub cases: u32,
+    /// The seed every case derives from.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Threshold backend (default: the scheme's, else blsttc).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// Run only this property (repeatable; default: all).
+    #[arg(long = "property", value_name = "NAME")]
+    pub properties: Vec<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Report formats.
@@ -243,7 +269,66 @@ pub fn run(cli: Cli) -> Result<i32> {
             crate::output::write_atomic(&path, &crate::inspect::sample(kind, backend, seed)?)?;
             Ok(exit_codes::OK)
         }
+        Some(Command::CheckScheme(a)) => check_scheme(a),
     }
+}
+
+/// Most cases per property `check-scheme` accepts.
+const MAX_CHECK_CASES: u32 = 100_000;
+
+fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
+    use crate::testing::{check_scheme_with, CheckOptions, PropertyStatus, PROPERTIES};
+    if !(1..=MAX_CHECK_CASES).contains(&a.cases) {
+        return Err(Error::input(format!("--cases {} is out of range (accepted: 1..={MAX_CHECK_CASES})", a.cases)));
+    }
+    if let Some(p) = a.properties.iter().find(|p| !PROPERTIES.contains(&p.as_str())) {
+        return Err(Error::input(format!("unknown property `{p}` (accepted: {})", PROPERTIES.join(", "))));
+    }
+    let scheme = Scheme::load(&a.scheme)?;
+    let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
+    backend.instance()?;
+    let opts = CheckOptions { backend, cases: a.cases, seed: a.seed, source: Some(a.scheme.clone()), only: a.properties.clone() };
+    let results = check_scheme_with(&scheme, &opts);
+    let failed = results.iter().filter(|r| r.failed()).count();
+    let code = if failed > 0 { exit_codes::EXPECTATION_FAILED } else { exit_codes::OK };
+    if a.json {
+        let v = serde_json::json!({
+            "scheme": scheme.name,
+            "source": a.scheme,
+            "backend": backend.name(),
+            "cases": a.cases,
+            "seed": a.seed,
+            "ok": failed == 0,
+            "properties": results,
+        });
+        let j = serde_json::to_string_pretty(&v).map_err(|e| Error::misuse(e.to_string()))?;
+        out(&format!("{j}\n"))?;
+        return Ok(code);
+    }
+    let mut s = format!("check-scheme {} ({}, {} cases per property, seed {})\n", scheme.name, backend, a.cases, a.seed);
+    for r in &results {
+        match &r.status {
+            PropertyStatus::Holds => s.push_str(&format!("{:<18} holds           {}\n", r.name, r.promise)),
+            PropertyStatus::NotApplicable { why } => {
+                s.push_str(&format!("{:<18} not applicable  {why}\n", r.name));
+            }
+            PropertyStatus::Fails { counterexample, reproduce } => {
+                s.push_str(&format!("{:<18} FAILS           {}\n", r.name, r.promise));
+                s.push_str(&format!("{:<18}   counter-example: {counterexample}\n", ""));
+                s.push_str(&format!("{:<18}   reproduce: {reproduce}\n", ""));
+            }
+        }
+    }
+    let holds = results.iter().filter(|r| r.holds()).count();
+    let na = results.len() - holds - failed;
+    let failing: Vec<&str> = results.iter().filter(|r| r.failed()).map(|r| r.name.as_str()).collect();
+    s.push_str(&format!("{holds} hold, {failed} fail, {na} not applicable"));
+    if !failing.is_empty() {
+        s.push_str(&format!(" (failing: {})", failing.join(", ")));
+    }
+    s.push('\n');
+    out(&s)?;
+    Ok(code)
 }
 
 fn list(json: bool) -> Result<i32> {

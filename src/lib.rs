@@ -25,6 +25,7 @@ pub mod report;
 pub mod runner;
 pub mod secret;
 pub mod seed;
+pub mod testing;
 pub mod world;
 
 pub use error::{Error, Result};

@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::secret::Key32;
 use crate::world::messaging::{hkdf32, hmac, open, seal, SessionHeader};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// An escrow access field as it travels in the transcript.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +141,11 @@ impl EscrowField {
             .to_bytes()
             .to_vec();
     }
+    /// Signs the field for `header` with the sender's identity key (replacing any
+    /// signature), as a sender's client does under `signed` and `recompute`.
+    pub fn sign(&mut self, header: &SessionHeader, sender: &SigningKey) {
+        self.sig = sender.sign(&self.signed_message(header)).to_bytes().to_vec();
+    }
 }
 
 fn wrap_ad(header: &SessionHeader, key_epoch: u32) -> Vec<u8> {
@@ -243,33 +250,102 @@ impl FieldEnv<'_> {
         escrow_public: &[u8],
         sender: &VerifyingKey,
     ) -> Result<()> {
-        let control = self.rule.control();
-        let bits = self.rule.check_bits();
-        if bits > 0 && chip_check(self.family_key, session_key, field, bits) != field.check {
-            return Err(Error::refused(
-                control,
-                "the chip check over the field fails",
-            ));
-        }
-        if self.rule.agent_verifiable() {
-            verify_signature(header, field, sender)
-                .map_err(|_| Error::refused(control, "sender signature fails"))?;
-        }
-        if self.rule == BindingRule::Recompute {
-            // The signing key is not needed to recompute the body: compare bodies only.
-            let info = wrap_ad(header, field.key_epoch);
+        self.prepare_recipient_check(header, session_key, field.key_epoch, escrow_public, sender)?.check(field)
+    }
+
+    /// The recipient's check of one session, prepared once: under `recompute` the expected
+    /// field body is computed here, so that checking a candidate field afterwards costs at
+    /// most one HMAC (plus a signature verification). [`FieldEnv::recipient_check`] is
+    /// exactly `prepare_recipient_check(..)?.check(field)`.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when the escrow public key set does not decode (`recompute`).
+    pub fn prepare_recipient_check<'s>(
+        &'s self,
+        header: &'s SessionHeader,
+        session_key: &'s Key32,
+        key_epoch: u32,
+        escrow_public: &[u8],
+        sender: &'s VerifyingKey,
+    ) -> Result<RecipientCheck<'s>> {
+        let expected = if self.rule == BindingRule::Recompute {
+            let info = wrap_ad(header, key_epoch);
             let w = Key32(hkdf32(&session_key.0, b"escrowlab-eaf-w", &info));
             let r = hkdf32(&session_key.0, b"escrowlab-eaf-r", &info);
             let te_ct = self.backend.encrypt(escrow_public, &w.0, r)?;
             let wrapped = seal(&w, &info, &session_key.0);
-            if te_ct != field.te_ct || wrapped != field.wrapped {
-                return Err(Error::refused(
-                    control,
-                    "the field differs from its recomputation",
-                ));
+            Some((key_epoch, te_ct, wrapped))
+        } else {
+            None
+        };
+        let chip_mac = <Hmac<Sha256> as Mac>::new_from_slice(self.family_key).expect("HMAC takes any key length");
+        Ok(RecipientCheck { env: self, header, session_key, sender, expected, chip_mac })
+    }
+}
+
+/// A recipient's check of one session's field, prepared by
+/// [`FieldEnv::prepare_recipient_check`].
+pub struct RecipientCheck<'s> {
+    env: &'s FieldEnv<'s>,
+    header: &'s SessionHeader,
+    session_key: &'s Key32,
+    sender: &'s VerifyingKey,
+    /// `recompute`: the key epoch the expectation was computed for, and the expected body.
+    expected: Option<(u32, Vec<u8>, Vec<u8>)>,
+    /// The chip's HMAC, keyed once with the family key (so a check costs no key schedule).
+    chip_mac: Hmac<Sha256>,
+}
+
+impl RecipientCheck<'_> {
+    fn chip(&self, field: &EscrowField) -> Result<()> {
+        let bits = self.env.rule.check_bits();
+        // Exactly `chip_check`, with the family key's HMAC schedule computed once.
+        let check = || {
+            let mut m = self.chip_mac.clone();
+            m.update(&self.session_key.0);
+            m.update(&field.body());
+            truncate_bits(&m.finalize().into_bytes(), bits)
+        };
+        if bits > 0 && check() != field.check {
+            return Err(Error::refused(self.env.rule.control(), "the chip check over the field fails"));
+        }
+        Ok(())
+    }
+
+    fn recomputed(&self, field: &EscrowField) -> Result<()> {
+        if let Some((ke, te_ct, wrapped)) = &self.expected {
+            if *ke != field.key_epoch || *te_ct != field.te_ct || *wrapped != field.wrapped {
+                return Err(Error::refused(self.env.rule.control(), "the field differs from its recomputation"));
             }
         }
         Ok(())
+    }
+
+    /// The part of the check that a sender cannot satisfy on its own: the chip check
+    /// (keyed by the family key, which only chips hold) and, under `recompute`, the
+    /// comparison with the recomputed field. The sender's signature is left out: a rogue
+    /// sender signs whatever it sends. This is the oracle a forger queries, one candidate
+    /// per try, as Blaze (1994) queried a Clipper chip with candidate LEAFs.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] naming the binding control that fired.
+    pub fn check_keyless(&self, field: &EscrowField) -> Result<()> {
+        self.chip(field)?;
+        self.recomputed(field)
+    }
+
+    /// The whole check, in this order: the chip check, the sender's signature, and under
+    /// `recompute` the comparison with the recomputed field.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] naming the binding control that fired.
+    pub fn check(&self, field: &EscrowField) -> Result<()> {
+        self.chip(field)?;
+        if self.env.rule.agent_verifiable() {
+            verify_signature(self.header, field, self.sender)
+                .map_err(|_| Error::refused(self.env.rule.control(), "sender signature fails"))?;
+        }
+        self.recomputed(field)
     }
 }
 
