@@ -279,18 +279,38 @@ const MAX_CHECK_CASES: u32 = 100_000;
 fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
     use crate::testing::{check_scheme_with, CheckOptions, PropertyStatus, PROPERTIES};
     if !(1..=MAX_CHECK_CASES).contains(&a.cases) {
-        return Err(Error::input(format!("--cases {} is out of range (accepted: 1..={MAX_CHECK_CASES})", a.cases)));
+        return Err(Error::input(format!(
+            "--cases {} is out of range (accepted: 1..={MAX_CHECK_CASES})",
+            a.cases
+        )));
     }
-    if let Some(p) = a.properties.iter().find(|p| !PROPERTIES.contains(&p.as_str())) {
-        return Err(Error::input(format!("unknown property `{p}` (accepted: {})", PROPERTIES.join(", "))));
+    if let Some(p) = a
+        .properties
+        .iter()
+        .find(|p| !PROPERTIES.contains(&p.as_str()))
+    {
+        return Err(Error::input(format!(
+            "unknown property `{p}` (accepted: {})",
+            PROPERTIES.join(", ")
+        )));
     }
     let scheme = Scheme::load(&a.scheme)?;
     let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
     backend.instance()?;
-    let opts = CheckOptions { backend, cases: a.cases, seed: a.seed, source: Some(a.scheme.clone()), only: a.properties.clone() };
+    let opts = CheckOptions {
+        backend,
+        cases: a.cases,
+        seed: a.seed,
+        source: Some(a.scheme.clone()),
+        only: a.properties.clone(),
+    };
     let results = check_scheme_with(&scheme, &opts);
     let failed = results.iter().filter(|r| r.failed()).count();
-    let code = if failed > 0 { exit_codes::EXPECTATION_FAILED } else { exit_codes::OK };
+    let code = if failed > 0 {
+        exit_codes::EXPECTATION_FAILED
+    } else {
+        exit_codes::OK
+    };
     if a.json {
         let v = serde_json::json!({
             "scheme": scheme.name,
@@ -305,14 +325,22 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         out(&format!("{j}\n"))?;
         return Ok(code);
     }
-    let mut s = format!("check-scheme {} ({}, {} cases per property, seed {})\n", scheme.name, backend, a.cases, a.seed);
+    let mut s = format!(
+        "check-scheme {} ({}, {} cases per property, seed {})\n",
+        scheme.name, backend, a.cases, a.seed
+    );
     for r in &results {
         match &r.status {
-            PropertyStatus::Holds => s.push_str(&format!("{:<18} holds           {}\n", r.name, r.promise)),
+            PropertyStatus::Holds => {
+                s.push_str(&format!("{:<18} holds           {}\n", r.name, r.promise))
+            }
             PropertyStatus::NotApplicable { why } => {
                 s.push_str(&format!("{:<18} not applicable  {why}\n", r.name));
             }
-            PropertyStatus::Fails { counterexample, reproduce } => {
+            PropertyStatus::Fails {
+                counterexample,
+                reproduce,
+            } => {
                 s.push_str(&format!("{:<18} FAILS           {}\n", r.name, r.promise));
                 s.push_str(&format!("{:<18}   counter-example: {counterexample}\n", ""));
                 s.push_str(&format!("{:<18}   reproduce: {reproduce}\n", ""));
@@ -321,7 +349,11 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
     }
     let holds = results.iter().filter(|r| r.holds()).count();
     let na = results.len() - holds - failed;
-    let failing: Vec<&str> = results.iter().filter(|r| r.failed()).map(|r| r.name.as_str()).collect();
+    let failing: Vec<&str> = results
+        .iter()
+        .filter(|r| r.failed())
+        .map(|r| r.name.as_str())
+        .collect();
     s.push_str(&format!("{holds} hold, {failed} fail, {na} not applicable"));
     if !failing.is_empty() {
         s.push_str(&format!(" (failing: {})", failing.join(", ")));

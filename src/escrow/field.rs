@@ -144,7 +144,10 @@ impl EscrowField {
     /// Signs the field for `header` with the sender's identity key (replacing any
     /// signature), as a sender's client does under `signed` and `recompute`.
     pub fn sign(&mut self, header: &SessionHeader, sender: &SigningKey) {
-        self.sig = sender.sign(&self.signed_message(header)).to_bytes().to_vec();
+        self.sig = sender
+            .sign(&self.signed_message(header))
+            .to_bytes()
+            .to_vec();
     }
 }
 
@@ -250,7 +253,8 @@ impl FieldEnv<'_> {
         escrow_public: &[u8],
         sender: &VerifyingKey,
     ) -> Result<()> {
-        self.prepare_recipient_check(header, session_key, field.key_epoch, escrow_public, sender)?.check(field)
+        self.prepare_recipient_check(header, session_key, field.key_epoch, escrow_public, sender)?
+            .check(field)
     }
 
     /// The recipient's check of one session, prepared once: under `recompute` the expected
@@ -278,8 +282,16 @@ impl FieldEnv<'_> {
         } else {
             None
         };
-        let chip_mac = <Hmac<Sha256> as Mac>::new_from_slice(self.family_key).expect("HMAC takes any key length");
-        Ok(RecipientCheck { env: self, header, session_key, sender, expected, chip_mac })
+        let chip_mac = <Hmac<Sha256> as Mac>::new_from_slice(self.family_key)
+            .expect("HMAC takes any key length");
+        Ok(RecipientCheck {
+            env: self,
+            header,
+            session_key,
+            sender,
+            expected,
+            chip_mac,
+        })
     }
 }
 
@@ -307,7 +319,10 @@ impl RecipientCheck<'_> {
             truncate_bits(&m.finalize().into_bytes(), bits)
         };
         if bits > 0 && check() != field.check {
-            return Err(Error::refused(self.env.rule.control(), "the chip check over the field fails"));
+            return Err(Error::refused(
+                self.env.rule.control(),
+                "the chip check over the field fails",
+            ));
         }
         Ok(())
     }
@@ -315,7 +330,10 @@ impl RecipientCheck<'_> {
     fn recomputed(&self, field: &EscrowField) -> Result<()> {
         if let Some((ke, te_ct, wrapped)) = &self.expected {
             if *ke != field.key_epoch || *te_ct != field.te_ct || *wrapped != field.wrapped {
-                return Err(Error::refused(self.env.rule.control(), "the field differs from its recomputation"));
+                return Err(Error::refused(
+                    self.env.rule.control(),
+                    "the field differs from its recomputation",
+                ));
             }
         }
         Ok(())
