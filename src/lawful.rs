@@ -74,6 +74,10 @@ pub struct ReadOutcome {
     pub failed_sessions: Vec<u32>,
 }
 
+/// One session's combine: its plaintexts and the agents whose shares were rejected, or
+/// the agent named by a failed combine (if any).
+type SessionRead = Result<(Vec<(u64, Vec<u8>)>, Vec<usize>), Option<usize>>;
+
 /// Combines per-session shares from `responses` (items in the order of `sessions`) and
 /// reads the messages.
 pub fn combine_and_read(
@@ -96,10 +100,7 @@ pub fn combine_and_read(
     }
     // Sessions are independent (share checks are pairings): combine them in parallel and
     // merge in request order.
-    let results: Vec<(
-        u32,
-        Result<(Vec<(u64, Vec<u8>)>, Vec<usize>), Option<usize>>,
-    )> = jobs
+    let results: Vec<(u32, SessionRead)> = jobs
         .par_iter()
         .map(|&(s, item)| {
             let (Some(item), Some(rec), Some(field)) = (
