@@ -45,6 +45,17 @@ pub fn read_with_masters(
     out
 }
 
+/// Every user seen sending a session in the transcript, sorted (what an interceptor learns
+/// about who talks).
+pub fn senders(transcript: &Transcript) -> Vec<u32> {
+    let s: BTreeSet<u32> = transcript
+        .sessions
+        .iter()
+        .map(|r| r.header.sender)
+        .collect();
+    s.into_iter().collect()
+}
+
 /// Groups stolen vault contents (one map per breached agent) by key epoch.
 pub fn shares_by_key(
     loot: &[(usize, BTreeMap<u32, Scalar>)],

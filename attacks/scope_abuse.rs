@@ -54,12 +54,7 @@ impl Attack for ScopeAbuse {
         }
         ctx.advance_to_end()?;
         let transcript = ctx.intercept().clone();
-        let senders: BTreeSet<u32> = transcript
-            .sessions
-            .iter()
-            .map(|s| s.header.sender)
-            .collect();
-        let senders: Vec<u32> = senders.into_iter().collect();
+        let senders = super::common::senders(&transcript);
         let mut rng = ctx.rng("choices");
         let Some(&target) = senders.choose(&mut rng) else {
             out.notes.push("no traffic".into());

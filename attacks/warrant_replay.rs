@@ -67,13 +67,7 @@ impl Attack for WarrantReplay {
         }
         ctx.advance_to_end()?;
         // The legitimate case: a target the attacker does not choose, drawn from the senders.
-        let senders: BTreeSet<u32> = ctx
-            .intercept()
-            .sessions
-            .iter()
-            .map(|s| s.header.sender)
-            .collect();
-        let senders: Vec<u32> = senders.into_iter().collect();
+        let senders = super::common::senders(ctx.intercept());
         let Some(&target) = senders.choose(&mut ctx.rng("target")) else {
             out.notes.push("no traffic".into());
             return Ok(out);

@@ -48,6 +48,24 @@ fn verified_shares(
     (good, rejected)
 }
 
+/// Fewer than `k` good shares: the first rejected agent is blamed when one was rejected,
+/// else there were simply too few.
+fn require_k(good: usize, k: usize, rejected: &Rejections, what: &str) -> Result<()> {
+    if good >= k {
+        return Ok(());
+    }
+    if let Some((agent, reason)) = rejected.first() {
+        return Err(Error::ShareRejected {
+            agent: *agent,
+            reason: reason.clone(),
+        });
+    }
+    Err(Error::refused(
+        "threshold",
+        format!("{good} valid distinct {what}, {k} needed"),
+    ))
+}
+
 /// Combines decryption shares safely.
 ///
 /// `n` is the number of agents; `check` is the authenticated check of the recovered
@@ -76,18 +94,7 @@ pub fn safe_combine(
     let (good, rejected) = verified_shares(shares, n, |i, b| {
         backend.verify_decryption_share(public, i, b, ct)
     });
-    if good.len() < k {
-        if let Some((agent, reason)) = rejected.first() {
-            return Err(Error::ShareRejected {
-                agent: *agent,
-                reason: reason.clone(),
-            });
-        }
-        return Err(Error::refused(
-            "threshold",
-            format!("{} valid distinct shares, {k} needed", good.len()),
-        ));
-    }
+    require_k(good.len(), k, &rejected, "shares")?;
     let plaintext = backend.combine_raw(public, &good[..k], ct)?;
     if !check(&plaintext) {
         return Err(Error::refused(
@@ -118,18 +125,7 @@ pub fn safe_combine_signatures(
     let (good, rejected) = verified_shares(shares, n, |i, b| {
         backend.verify_signature_share(public, i, b, msg)
     });
-    if good.len() < k {
-        if let Some((agent, reason)) = rejected.first() {
-            return Err(Error::ShareRejected {
-                agent: *agent,
-                reason: reason.clone(),
-            });
-        }
-        return Err(Error::refused(
-            "threshold",
-            format!("{} valid distinct signature shares, {k} needed", good.len()),
-        ));
-    }
+    require_k(good.len(), k, &rejected, "signature shares")?;
     let sig = backend.combine_signatures_raw(public, &good[..k])?;
     let pk = backend.master_public_key(public)?;
     if !backend.verify_signature(&pk, &sig, msg) {
