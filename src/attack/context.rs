@@ -362,12 +362,17 @@ impl<'a> AttackCtx<'a> {
     /// Key generation errors.
     pub fn control_dealer(&mut self) -> Result<()> {
         self.record(Capability::ControlDealer, "key ceremony");
+        self.rerun_key_ceremony(|h| h.capture_dealer = true)
+    }
+
+    /// Rebuilds the world from key generation on with changed hooks, back to the current
+    /// epoch. What a dealer does changes keys, not traffic: honest sessions stay valid.
+    fn rerun_key_ceremony(&mut self, change: impl FnOnce(&mut crate::world::Hooks)) -> Result<()> {
         let mut hooks = self.world.hooks.clone();
-        hooks.capture_dealer = true;
+        change(&mut hooks);
         let target = self.world.next_epoch;
         let honest = self.world.honest.clone();
         self.world = World::new(self.world.config.clone(), hooks)?;
-        // What the dealer does changes keys, not traffic: honest sessions are still valid.
         self.world.honest = honest;
         self.pristine = false;
         while self.world.next_epoch < target {
@@ -607,18 +612,7 @@ impl<'a> AttackCtx<'a> {
             Capability::ControlDealer,
             format!("key ceremony: inconsistent share to agent {victim}"),
         );
-        let mut hooks = self.world.hooks.clone();
-        hooks.dealer_inconsistent = Some(victim);
-        let target = self.world.next_epoch;
-        let honest = self.world.honest.clone();
-        self.world = World::new(self.world.config.clone(), hooks)?;
-        // What the dealer does changes keys, not traffic: honest sessions are still valid.
-        self.world.honest = honest;
-        self.pristine = false;
-        while self.world.next_epoch < target {
-            self.world.step()?;
-        }
-        Ok(())
+        self.rerun_key_ceremony(|h| h.dealer_inconsistent = Some(victim))
     }
 
     /// As [`AttackCtx::lawful_case`], also returning what the case produced: the sessions
