@@ -479,6 +479,34 @@ fn ask(
 }
 
 /// Every agent of the world.
+/// Builds the case's world and sends its warrant, with its one session, to every agent.
+/// `Some((world, case, agents))` when any agent released a share; `None` when none did or
+/// the case does not apply to this world.
+fn release_probe(
+    lab: &Lab,
+    spec: &WorldSpec,
+    case: &WarrantCase,
+) -> Result<Option<(World, Concrete, Vec<usize>)>, String> {
+    let mut world = lab.world(spec)?;
+    let Some(c) = concrete(&world, case)? else {
+        return Ok(None);
+    };
+    let all = everyone(&world);
+    let rs = ask(
+        &mut world,
+        &all,
+        &c.signed,
+        &[c.session],
+        nonce16(case.nonce, 1),
+        c.at,
+    );
+    let agents: Vec<usize> = released(&rs, &[c.session])
+        .iter()
+        .map(|(a, _)| *a)
+        .collect();
+    Ok((!agents.is_empty()).then_some((world, c, agents)))
+}
+
 fn everyone(world: &World) -> Vec<usize> {
     (0..world.escrow.n).collect()
 }
@@ -665,22 +693,7 @@ fn scope(lab: &Lab) -> (String, Outcome) {
         warrant_cases_of(&[WarrantKind::OutOfTargets, WarrantKind::OutOfWindow]),
     );
     let out = lab.run("scope", lab.cases, strategy, |(spec, case)| {
-        let mut world = lab.world(&spec)?;
-        let Some(c) = concrete(&world, &case)? else {
-            return Ok(());
-        };
-        let all = everyone(&world);
-        let rs = ask(
-            &mut world,
-            &all,
-            &c.signed,
-            &[c.session],
-            nonce16(case.nonce, 1),
-            c.at,
-        );
-        let rel = released(&rs, &[c.session]);
-        if !rel.is_empty() {
-            let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
+        if let Some((world, c, agents)) = release_probe(lab, &spec, &case)? {
             return Err(format!(
                 "agents {agents:?} released shares for {} under {}",
                 describe_session(&world, c.session),
@@ -705,22 +718,7 @@ fn warrant_validity(lab: &Lab) -> (String, Outcome) {
             WarrantKind::WrongKey,
         ] {
             let case = WarrantCase { kind, ..valid };
-            let mut world = lab.world(&spec)?;
-            let Some(c) = concrete(&world, &case)? else {
-                return Ok(());
-            };
-            let all = everyone(&world);
-            let rs = ask(
-                &mut world,
-                &all,
-                &c.signed,
-                &[c.session],
-                nonce16(case.nonce, 1),
-                c.at,
-            );
-            let rel = released(&rs, &[c.session]);
-            if !rel.is_empty() {
-                let agents: Vec<usize> = rel.iter().map(|(a, _)| *a).collect();
+            if let Some((world, c, agents)) = release_probe(lab, &spec, &case)? {
                 return Err(format!(
                     "agents {agents:?} released shares for {} to a {:?} warrant",
                     describe_session(&world, c.session),
