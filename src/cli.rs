@@ -120,6 +120,17 @@ pub struct AttackArgs {
     /// A parameter, `key=value` (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
+    /// The simulated world.
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Print the cell as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The world a command simulates: seed, population size, backend.
+#[derive(clap::Args, Debug)]
+pub struct WorldArgs {
     /// The one seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -132,9 +143,32 @@ pub struct AttackArgs {
     /// Threshold backend (default: the scheme's, else blsttc).
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
-    /// Print the cell as one JSON object.
-    #[arg(long)]
-    pub json: bool,
+}
+
+impl WorldArgs {
+    /// The world configuration for `scheme`, every figure checked against its limit.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a population out of range or a backend not compiled in.
+    pub fn config(&self, scheme: Scheme) -> Result<WorldConfig> {
+        let backend = self
+            .backend
+            .or(scheme.backend)
+            .unwrap_or(BackendKind::Blsttc);
+        backend.instance()?;
+        let population = Population {
+            users: self.users,
+            epochs: self.epochs,
+            ..Population::default()
+        };
+        population.validate()?;
+        Ok(WorldConfig {
+            scheme,
+            population,
+            seed: self.seed,
+            backend,
+        })
+    }
 }
 
 /// Arguments of `suite`.
@@ -162,18 +196,9 @@ pub struct LawfulArgs {
     /// Built-in scheme name or path to a scheme TOML file.
     #[arg(long, default_value = "threshold-3of5")]
     pub scheme: String,
-    /// The one seed.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Users.
-    #[arg(long, default_value_t = 200)]
-    pub users: u32,
-    /// Epochs.
-    #[arg(long, default_value_t = 4)]
-    pub epochs: u32,
-    /// Threshold backend (default: the scheme's, else blsttc).
-    #[arg(long, value_enum)]
-    pub backend: Option<BackendKind>,
+    /// The simulated world.
+    #[command(flatten)]
+    pub world: WorldArgs,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -439,22 +464,8 @@ fn parse_params(
 
 fn attack(a: AttackArgs) -> Result<i32> {
     let given = parse_params(&a.id, &a.params)?;
-    let scheme = Scheme::load(&a.scheme)?;
-    let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
-    backend.instance()?;
-    let population = Population {
-        users: a.users,
-        epochs: a.epochs,
-        ..Population::default()
-    };
-    population.validate()?;
-    let config = WorldConfig {
-        scheme: scheme.clone(),
-        population,
-        seed: a.seed,
-        backend,
-    };
-    let cell = crate::runner::run_one(&scheme, &a.id, &given, &config)?;
+    let config = a.world.config(Scheme::load(&a.scheme)?)?;
+    let cell = crate::runner::run_one(&config.scheme, &a.id, &given, &config)?;
     if a.json {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
@@ -535,21 +546,7 @@ fn suite(a: SuiteArgs) -> Result<i32> {
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {
-    let scheme = Scheme::load(&a.scheme)?;
-    let backend = a.backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
-    backend.instance()?;
-    let population = Population {
-        users: a.users,
-        epochs: a.epochs,
-        ..Population::default()
-    };
-    population.validate()?;
-    let r = lawful::demonstrate(WorldConfig {
-        scheme,
-        population,
-        seed: a.seed,
-        backend,
-    })?;
+    let r = lawful::demonstrate(a.world.config(Scheme::load(&a.scheme)?)?)?;
     if a.json {
         let j = serde_json::to_string_pretty(&r).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
