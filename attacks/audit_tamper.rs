@@ -68,7 +68,7 @@ impl Attack for AuditTamper {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.audit.log {
             AuditMode::None => {
                 Exposure::yes("no audit log: there is nothing to tamper with and nothing to notice")

@@ -43,7 +43,7 @@ impl Attack for Collusion {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
             _ => Exposure::yes(format!(

@@ -67,7 +67,7 @@ impl Attack for Dealer {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match (scheme.custody.kind, scheme.custody.keygen) {
             (CustodyKind::None, _) => Exposure::no("no escrow key exists"),
             (CustodyKind::Threshold, Keygen::Dkg) => {

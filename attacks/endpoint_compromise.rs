@@ -27,7 +27,7 @@ impl Attack for EndpointCompromise {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, _scheme: &Scheme) -> Exposure {
+    fn check(&self, _scheme: &Scheme, _params: &Params) -> Exposure {
         Exposure::yes("every scheme has endpoints; escrow neither helps nor hurts here")
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {

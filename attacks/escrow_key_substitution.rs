@@ -45,7 +45,7 @@ impl Attack for EscrowKeySubstitution {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             Exposure::no("no escrow key: clients encrypt to no one")
         } else if scheme.client.pin_escrow_key {

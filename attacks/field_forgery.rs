@@ -53,16 +53,21 @@ impl Attack for FieldForgery {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: there is no field to forge");
         }
         match scheme.field.binding {
             Binding::None => Exposure::yes("no binding: any bytes pass as a field"),
-            Binding::Checksum => Exposure::yes(format!(
-                "a {}-bit chip check: about 2^{} tries through the sender's own chip",
-                scheme.field.checksum_bits, scheme.field.checksum_bits
-            )),
+            Binding::Checksum => {
+                let bits = match params.int("bits") {
+                    0 => scheme.field.checksum_bits as i64,
+                    b => b,
+                };
+                Exposure::yes(format!(
+                    "a {bits}-bit chip check: about 2^{bits} tries through the sender's own chip"
+                ))
+            }
             Binding::Signed => {
                 Exposure::no("a 256-bit chip check and a signature: out of brute-force reach")
             }

@@ -36,7 +36,7 @@ impl Attack for Ghost {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.client.roster_check {
             Exposure::no("clients check session-key recipients against the signed roster")
         } else {

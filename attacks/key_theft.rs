@@ -33,7 +33,7 @@ impl Attack for KeyTheft {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
             CustodyKind::Single => {

@@ -36,7 +36,7 @@ impl Attack for ScopeAbuse {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             Exposure::no("no escrow: there are no warrants")
         } else if scheme.warrant.check_scope {

@@ -41,7 +41,7 @@ impl Attack for ShareTheft {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
             _ => Exposure::yes(format!(

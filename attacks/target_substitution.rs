@@ -56,7 +56,7 @@ impl Attack for TargetSubstitution {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: there are no warrants");
         }
@@ -67,9 +67,15 @@ impl Attack for TargetSubstitution {
             Binding::None | Binding::Checksum => {
                 Exposure::yes("agents cannot verify which header a field belongs to (no sender signature)")
             }
-            Binding::Signed | Binding::Recompute => Exposure::no(
-                "agents verify the sender's signature over header ‖ field (unless the planted account re-signs: param resign)",
+            Binding::Signed | Binding::Recompute if scheme.warrant.field_registry => Exposure::no(
+                "agents check the sender's signature and the relay's registry of the header each field was carried under",
             ),
+            Binding::Signed | Binding::Recompute if params.flag("resign") => Exposure::yes(
+                "the planted account re-signs the victim's field: a sender signature binds a field to a header, not to the one it was escrowed under",
+            ),
+            Binding::Signed | Binding::Recompute => {
+                Exposure::no("agents verify the sender's signature over header ‖ field")
+            }
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {

@@ -37,7 +37,7 @@ impl Attack for WarrantReplay {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme) -> Exposure {
+    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         let w = &scheme.warrant;
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: there are no warrants to replay");

@@ -21,7 +21,7 @@ impl Attack for Panicker {
     fn meta(&self) -> &'static AttackMeta {
         &PANICKER
     }
-    fn check(&self, _: &Scheme) -> Exposure {
+    fn check(&self, _: &Scheme, _: &Params) -> Exposure {
         Exposure::yes("always")
     }
     fn run(&self, _: &mut AttackCtx, _: &Params) -> escrowlab::Result<Outcome> {
@@ -39,7 +39,7 @@ impl Attack for Failer {
     fn meta(&self) -> &'static AttackMeta {
         &FAILER
     }
-    fn check(&self, _: &Scheme) -> Exposure {
+    fn check(&self, _: &Scheme, _: &Params) -> Exposure {
         Exposure::yes("always")
     }
     fn run(&self, _: &mut AttackCtx, _: &Params) -> escrowlab::Result<Outcome> {

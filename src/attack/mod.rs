@@ -86,7 +86,8 @@ pub struct AttackMeta {
     pub params: &'static [ParamSpec],
 }
 
-/// Does a scheme expose what an attack needs? Decided from the scheme alone, with no side effects.
+/// Does a scheme expose what an attack needs? Decided from the scheme and the attack's
+/// parameters alone, with no side effects.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Exposure {
     /// Whether the scheme exposes it.
@@ -152,8 +153,9 @@ impl Outcome {
 pub trait Attack: Send + Sync {
     /// Its metadata.
     fn meta(&self) -> &'static AttackMeta;
-    /// Whether `scheme` exposes what this attack needs (no side effects).
-    fn check(&self, scheme: &Scheme) -> Exposure;
+    /// Whether `scheme` exposes what this attack, with these parameters, needs (decided
+    /// from the scheme and the parameters alone, with no side effects).
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure;
     /// Runs the attack.
     ///
     /// # Errors

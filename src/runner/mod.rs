@@ -134,7 +134,7 @@ pub fn run_cell(
 ) -> CellResult {
     let meta = attack.meta();
     let scheme = &base.config.scheme;
-    let check = attack.check(scheme);
+    let check = attack.check(scheme, params);
     let mut ctx = AttackCtx::new(base, meta.id);
     let result = crate::panics::contained(|| attack.run(&mut ctx, params));
     let (outcome, error) = match result {
