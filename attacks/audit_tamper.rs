@@ -1,6 +1,7 @@
 //! `audit-tamper`: an insider with write access to an agent's audit log hides the
 //! accesses of a case.
 
+use super::common::no_escrow;
 use crate::escrow::audit::{verify, AuditEntry, AuditLog, AuditRecord, Decision};
 use crate::prelude::*;
 
@@ -82,12 +83,11 @@ impl Attack for AuditTamper {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         ctx.advance_to_end()?;
         let last = info.epochs.saturating_sub(1);
         let window = [last, last];

@@ -1,6 +1,7 @@
 //! `collusion`: `colluders` agents release decryption shares for every field in the
 //! transcript, with no warrant and no audit record, and combine them.
 
+use super::common::no_escrow;
 use crate::prelude::*;
 
 /// k agents collude without a warrant.
@@ -54,12 +55,11 @@ impl Attack for Collusion {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         let colluders = (params.int("colluders") as usize).min(info.n);
         match params.int("at_epoch") {
             -1 => ctx.advance_to_end()?,

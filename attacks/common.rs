@@ -45,6 +45,32 @@ pub fn read_with_masters(
     out
 }
 
+/// The outcome of an attack that needs escrow against a scheme with none: nothing to
+/// breach, nothing recovered, blocked by `no-escrow`. `None` when the scheme escrows.
+pub fn no_escrow(ctx: &AttackCtx) -> Option<Outcome> {
+    if ctx.info().n > 0 {
+        return None;
+    }
+    let mut out = Outcome::default();
+    out.blocked("no-escrow");
+    Some(out)
+}
+
+/// Every master secret the stolen vaults rebuild: their shares grouped by escrow key, each
+/// group interpolated and kept only if it matches that key's published master key.
+pub fn masters_from_loot(
+    backend: &dyn Backend,
+    loot: &[(usize, BTreeMap<u32, Scalar>)],
+    master_keys: &BTreeMap<u32, Vec<u8>>,
+) -> BTreeMap<u32, Scalar> {
+    shares_by_key(loot)
+        .into_iter()
+        .filter_map(|(ke, shares)| {
+            Some((ke, rebuild_master(backend, &shares, master_keys.get(&ke)?)?))
+        })
+        .collect()
+}
+
 /// Every user seen sending a session in the transcript, sorted (what an interceptor learns
 /// about who talks).
 pub fn senders(transcript: &Transcript) -> Vec<u32> {

@@ -1,7 +1,7 @@
 //! `dealer`: whoever runs the key ceremony keeps the master secret, or hands out
 //! inconsistent shares.
 
-use super::common::read_with_masters;
+use super::common::{no_escrow, read_with_masters};
 use crate::prelude::*;
 
 /// Compromised dealer at key generation.
@@ -82,12 +82,11 @@ impl Attack for Dealer {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         let dkg = info.scheme.custody.kind == CustodyKind::Threshold
             && info.scheme.custody.keygen == Keygen::Dkg;
         if params.word("mode") == "inconsistent" {

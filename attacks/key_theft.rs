@@ -1,6 +1,6 @@
 //! `key-theft`: an outside attacker steals the escrow master key where it sits in one place.
 
-use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use super::common::{masters_from_loot, no_escrow, read_with_masters};
 use crate::prelude::*;
 
 /// Escrow master-key theft.
@@ -48,26 +48,16 @@ impl Attack for KeyTheft {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
         ctx.advance_to(params.int("at_epoch") as u32)?;
         let vault = ctx.compromise_agent(0)?;
         ctx.advance_to_end()?;
         let b = ctx.backend();
         let masters_pk = ctx.escrow_master_keys();
-        let mut masters = BTreeMap::new();
-        for (ke, shares) in shares_by_key(&[(0, vault)]) {
-            if let Some(m) = masters_pk
-                .get(&ke)
-                .and_then(|pk| rebuild_master(b, &shares, pk))
-            {
-                masters.insert(ke, m);
-            }
-        }
+        let masters = masters_from_loot(b, &[(0, vault)], &masters_pk);
         out.figure("keys_recovered", masters.len() as f64);
         if masters.is_empty() {
             out.blocked("threshold-custody");

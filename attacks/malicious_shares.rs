@@ -1,6 +1,7 @@
 //! `malicious-shares`: one rogue agent sends bad decryption shares to law enforcement's
 //! combiner during a lawful case.
 
+use super::common::no_escrow;
 use crate::attack::context::LawfulCase;
 use crate::prelude::*;
 
@@ -55,12 +56,11 @@ impl Attack for MaliciousShares {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         let rogue = (params.int("agent") as usize).min(info.n - 1);
         let kind = params.word("kind").to_string();
         ctx.advance_to_end()?;

@@ -1,7 +1,7 @@
 //! `mobile-adversary`: a persistent attacker breaches one agent per epoch and accumulates
 //! shares, against proactive refresh and epoch keys.
 
-use super::common::{read_with_masters, rebuild_master};
+use super::common::{no_escrow, read_with_masters, rebuild_master};
 use crate::prelude::*;
 
 /// Share accumulation across epochs by a mobile adversary.
@@ -63,12 +63,11 @@ impl Attack for MobileAdversary {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         let epochs = match params.int("epochs") {
             -1 => info.epochs,
             e => (e as u32).min(info.epochs),

@@ -2,7 +2,7 @@
 //! gives: reuse a case's shares on other fields, leak its key share, or rebuild the master
 //! key from what a combiner receives.
 
-use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use super::common::{masters_from_loot, read_with_masters, rebuild_master};
 use crate::attack::context::LawfulCase;
 use crate::prelude::*;
 
@@ -205,15 +205,7 @@ fn leak(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
     ctx.advance_to_end()?;
     let b = ctx.backend();
     let master_pks = ctx.escrow_master_keys();
-    let mut masters = BTreeMap::new();
-    for (ke, shares) in shares_by_key(&loot) {
-        if let Some(m) = master_pks
-            .get(&ke)
-            .and_then(|pk| rebuild_master(b, &shares, pk))
-        {
-            masters.insert(ke, m);
-        }
-    }
+    let masters = masters_from_loot(b, &loot, &master_pks);
     out.figure("agents_to_corrupt", info.k.saturating_sub(1) as f64);
     out.figure("extra_breaches", extra as f64);
     out.figure("keys_recovered", masters.len() as f64);

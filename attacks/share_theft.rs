@@ -1,6 +1,6 @@
 //! `share-theft`: an outside attacker breaches `stolen` agents' vaults and interpolates.
 
-use super::common::{read_with_masters, rebuild_master, shares_by_key};
+use super::common::{masters_from_loot, read_with_masters};
 use crate::prelude::*;
 
 /// Threshold share theft.
@@ -63,15 +63,7 @@ impl Attack for ShareTheft {
         ctx.advance_to_end()?;
         let b = ctx.backend();
         let masters_pk = ctx.escrow_master_keys();
-        let mut masters = BTreeMap::new();
-        for (ke, shares) in shares_by_key(&loot) {
-            if let Some(m) = masters_pk
-                .get(&ke)
-                .and_then(|pk| rebuild_master(b, &shares, pk))
-            {
-                masters.insert(ke, m);
-            }
-        }
+        let masters = masters_from_loot(b, &loot, &masters_pk);
         out.figure("keys_recovered", masters.len() as f64);
         if info.n == 0 {
             out.blocked("no-escrow");

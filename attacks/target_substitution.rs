@@ -2,6 +2,7 @@
 //! attached to the header of an account the court has a warrant for.
 
 use super::agent_api::{item_refusals, item_shares};
+use super::common::no_escrow;
 use crate::prelude::*;
 
 /// Target substitution (confused deputy).
@@ -79,12 +80,11 @@ impl Attack for TargetSubstitution {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         ctx.advance_to_end()?;
         let transcript = ctx.intercept().clone();
         let senders = super::common::senders(&transcript);

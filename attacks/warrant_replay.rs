@@ -2,6 +2,7 @@
 //! again, a fresh request under the same warrant, and the same after the warrant expired.
 
 use super::agent_api::{refusal_controls, sessions_of_request, shares_released};
+use super::common::no_escrow;
 use crate::lawful::WARRANT_VALIDITY;
 use crate::prelude::*;
 
@@ -59,12 +60,11 @@ impl Attack for WarrantReplay {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let info = ctx.info();
-        if info.n == 0 {
-            out.blocked("no-escrow");
+        if let Some(out) = no_escrow(ctx) {
             return Ok(out);
         }
+        let mut out = Outcome::default();
+        let info = ctx.info();
         ctx.advance_to_end()?;
         // The legitimate case: a target the attacker does not choose, drawn from the senders.
         let senders = super::common::senders(ctx.intercept());
