@@ -80,7 +80,7 @@ use crate::escrow::field::{unwrap_session_key, EscrowField, FieldEnv};
 use crate::lawful::{self, WARRANT_VALIDITY};
 use crate::secret::{fingerprint, Key32, Scalar};
 use crate::seed;
-use crate::world::{identity_key, session_key_of, World};
+use crate::world::{identity_key, session_key_of, SessionRecord, World};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use rand::{Rng, RngCore};
@@ -354,6 +354,24 @@ impl Lab {
 
 /// Sessions whose field's escrow key is still live (a destroyed key is the scheme's
 /// forward secrecy at work, not a refusal to check).
+/// The live session `pick` chooses, with its record, field and current key set; `None`
+/// when no session's key is still live.
+fn picked_live(
+    world: &World,
+    pick: super::Pick,
+) -> Option<(u32, &SessionRecord, EscrowField, &[u8])> {
+    let live = live_sessions(world);
+    let s = *live.get(pick.of(live.len()))?;
+    let field = world.transcript.field(s)?;
+    let public = world.escrow.keys.get(&field.key_epoch)?;
+    Some((
+        s,
+        &world.transcript.sessions[s as usize],
+        field,
+        public.as_slice(),
+    ))
+}
+
 fn live_sessions(world: &World) -> Vec<u32> {
     world
         .transcript
@@ -616,15 +634,10 @@ fn threshold_secrecy(lab: &Lab) -> (String, Outcome) {
         strategy,
         |(spec, subset, pick)| {
             let world = lab.world(&spec)?;
-            let live = live_sessions(&world);
-            if live.is_empty() {
+            let Some((s, rec, field, public)) = picked_live(&world, pick) else {
                 return Ok(());
-            }
-            let s = live[pick.of(live.len())];
-            let rec = &world.transcript.sessions[s as usize];
-            let field = world.transcript.field(s).ok_or("no field")?;
+            };
             let b = lab.b();
-            let public = &world.escrow.keys[&field.key_epoch];
             let shares: Vec<(usize, Vec<u8>)> = subset
                 .iter()
                 .filter_map(|&i| Some((i, world.escrow.agents[i].release_unchecked(b, &field)?)))
@@ -1003,15 +1016,10 @@ fn share_robustness(lab: &Lab) -> (String, Outcome) {
     let strategy = (lab.specs(), bad_shares(n), picks());
     let out = lab.run("share-robustness", lab.cases, strategy, |(spec, bad, pick)| {
         let world = lab.world(&spec)?;
-        let live = live_sessions(&world);
-        if live.is_empty() {
+        let Some((s, rec, field, public)) = picked_live(&world, pick) else {
             return Ok(());
-        }
-        let s = live[pick.of(live.len())];
-        let rec = &world.transcript.sessions[s as usize];
-        let field = world.transcript.field(s).ok_or("no field")?;
+        };
         let b = lab.b();
-        let public = &world.escrow.keys[&field.key_epoch];
         let honest: Vec<(usize, Vec<u8>)> =
             world.escrow.agents.iter().filter_map(|a| Some((a.index, a.release_unchecked(b, &field)?))).collect();
         let shares = bad_share_bytes(lab, &world, s, &field, &bad, &honest)?;
