@@ -1,7 +1,7 @@
 //! Shared work of the attacks that talk to the agents' API: reading a captured request,
 //! and summarising what the agents answered.
 
-use crate::prelude::*;
+use escrowlab_core::prelude::*;
 
 /// The session ids a captured request asks about, in item order (decoded from the bytes
 /// themselves, as anyone who captured them can).

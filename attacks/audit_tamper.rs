@@ -1,9 +1,9 @@
 //! `audit-tamper`: an insider with write access to an agent's audit log hides the
 //! accesses of a case.
 
-use super::common::no_escrow;
-use crate::escrow::audit::{verify, AuditEntry, AuditLog, AuditRecord, Decision};
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::escrow::audit::{verify, AuditEntry, AuditLog, AuditRecord, Decision};
+use escrowlab_core::prelude::*;
 
 /// Audit log tampering.
 pub struct AuditTamper;

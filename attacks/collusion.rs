@@ -1,8 +1,8 @@
 //! `collusion`: `colluders` agents release decryption shares for every field in the
 //! transcript, with no warrant and no audit record, and combine them.
 
-use super::common::no_escrow;
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::prelude::*;
 
 /// k agents collude without a warrant.
 pub struct Collusion;

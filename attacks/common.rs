@@ -1,7 +1,7 @@
 //! Shared work that several attacks do: rebuild a master key from shares, open escrow
 //! fields with it, open sessions with a session key.
 
-use crate::prelude::*;
+use escrowlab_core::prelude::*;
 
 /// Rebuilds a master secret from shares `(agent index, scalar)` by Lagrange interpolation
 /// at zero, and keeps it only if its public key is the published master key. With fewer

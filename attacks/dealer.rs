@@ -1,8 +1,8 @@
 //! `dealer`: whoever runs the key ceremony keeps the master secret, or hands out
 //! inconsistent shares.
 
-use super::common::{no_escrow, read_with_masters};
-use crate::prelude::*;
+use crate::common::{no_escrow, read_with_masters};
+use escrowlab_core::prelude::*;
 
 /// Compromised dealer at key generation.
 pub struct Dealer;

@@ -1,6 +1,6 @@
 //! `endpoint-compromise`: one user's device is compromised (the plain-E2E reference point).
 
-use crate::prelude::*;
+use escrowlab_core::prelude::*;
 
 /// Compromise of one user's device.
 pub struct EndpointCompromise;

@@ -1,7 +1,7 @@
 //! `escrow-key-substitution`: whoever controls client configuration or updates swaps the
 //! escrow public key clients encrypt to for one of its own.
 
-use crate::prelude::*;
+use escrowlab_core::prelude::*;
 
 /// Substitution of the escrow public key through the client update channel.
 pub struct EscrowKeySubstitution;

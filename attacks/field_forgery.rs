@@ -1,8 +1,8 @@
 //! `field-forgery`: a rogue sender forges an escrow field an honest recipient accepts but
 //! law enforcement cannot open (Blaze's attack on the Clipper LEAF, 1994).
 
-use crate::escrow::field::truncate_bits;
-use crate::prelude::*;
+use escrowlab_core::escrow::field::truncate_bits;
+use escrowlab_core::prelude::*;
 
 /// Clipper LEAF forgery by brute force through the sender's own chip.
 pub struct FieldForgery;

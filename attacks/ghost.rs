@@ -1,8 +1,8 @@
 //! `ghost`: whoever controls the relay adds a hidden member to group conversations (the
 //! GCHQ "silent participant" proposal, 2018).
 
-use crate::prelude::*;
-use crate::world::messaging::x25519_public;
+use escrowlab_core::prelude::*;
+use escrowlab_core::world::messaging::x25519_public;
 
 /// A silent participant added by the relay.
 pub struct Ghost;

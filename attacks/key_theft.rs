@@ -1,7 +1,7 @@
 //! `key-theft`: an outside attacker steals the escrow master key where it sits in one place.
 
-use super::common::{masters_from_loot, no_escrow, read_with_masters};
-use crate::prelude::*;
+use crate::common::{masters_from_loot, no_escrow, read_with_masters};
+use escrowlab_core::prelude::*;
 
 /// Escrow master-key theft.
 pub struct KeyTheft;

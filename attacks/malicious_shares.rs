@@ -1,9 +1,9 @@
 //! `malicious-shares`: one rogue agent sends bad decryption shares to law enforcement's
 //! combiner during a lawful case.
 
-use super::common::no_escrow;
-use crate::attack::context::LawfulCase;
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::attack::context::LawfulCase;
+use escrowlab_core::prelude::*;
 
 /// Bogus, duplicate, wrong-key or wrong-ciphertext shares from one rogue agent.
 pub struct MaliciousShares;

@@ -1,8 +1,8 @@
 //! `mobile-adversary`: a persistent attacker breaches one agent per epoch and accumulates
 //! shares, against proactive refresh and epoch keys.
 
-use super::common::{no_escrow, read_with_masters, rebuild_master};
-use crate::prelude::*;
+use crate::common::{no_escrow, read_with_masters, rebuild_master};
+use escrowlab_core::prelude::*;
 
 /// Share accumulation across epochs by a mobile adversary.
 pub struct MobileAdversary;

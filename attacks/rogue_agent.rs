@@ -2,9 +2,9 @@
 //! gives: reuse a case's shares on other fields, leak its key share, or rebuild the master
 //! key from what a combiner receives.
 
-use super::common::{masters_from_loot, read_with_masters, rebuild_master};
-use crate::attack::context::LawfulCase;
-use crate::prelude::*;
+use crate::common::{masters_from_loot, read_with_masters, rebuild_master};
+use escrowlab_core::attack::context::LawfulCase;
+use escrowlab_core::prelude::*;
 
 /// One rogue agent, or a rogue combiner.
 pub struct RogueAgent;

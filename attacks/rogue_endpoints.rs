@@ -1,7 +1,7 @@
 //! `rogue-endpoints`: both ends of a conversation run a client that skips or fakes escrow
 //! (Blaze's rogue–rogue case): escrow binds honest users, not the ones it is aimed at.
 
-use crate::prelude::*;
+use escrowlab_core::prelude::*;
 
 /// Both ends cooperate to evade escrow.
 pub struct RogueEndpoints;

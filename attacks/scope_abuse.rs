@@ -2,8 +2,8 @@
 //! users, and of the target outside the window, into the request.
 
 use super::agent_api::{item_refusals, item_shares};
-use super::common::no_escrow;
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::prelude::*;
 
 /// Warrant scope abuse.
 pub struct ScopeAbuse;
@@ -63,7 +63,7 @@ impl Attack for ScopeAbuse {
         let last = info.epochs.saturating_sub(1);
         let window = [last.saturating_sub(1), last];
         let warrant = ctx.obtain_warrant("case-scope", vec![target], window)?;
-        let with_field = |s: &&crate::world::SessionRecord| s.field.is_some();
+        let with_field = |s: &&escrowlab_core::world::SessionRecord| s.field.is_some();
         let in_scope: Vec<u32> = transcript
             .sessions
             .iter()

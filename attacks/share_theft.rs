@@ -1,7 +1,7 @@
 //! `share-theft`: an outside attacker breaches `stolen` agents' vaults and interpolates.
 
-use super::common::{masters_from_loot, read_with_masters};
-use crate::prelude::*;
+use crate::common::{masters_from_loot, read_with_masters};
+use escrowlab_core::prelude::*;
 
 /// Threshold share theft.
 pub struct ShareTheft;

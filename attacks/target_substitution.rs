@@ -2,8 +2,8 @@
 //! attached to the header of an account the court has a warrant for.
 
 use super::agent_api::{item_refusals, item_shares};
-use super::common::no_escrow;
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::prelude::*;
 
 /// Target substitution (confused deputy).
 pub struct TargetSubstitution;

@@ -2,10 +2,10 @@
 //! and have the agents comply.
 
 use super::agent_api::{combine_fast, refusal_controls};
-use super::common::rebuild_master;
-use crate::lawful::WARRANT_VALIDITY;
-use crate::prelude::*;
-use crate::world::TICKS_PER_EPOCH;
+use crate::common::rebuild_master;
+use escrowlab_core::lawful::WARRANT_VALIDITY;
+use escrowlab_core::prelude::*;
+use escrowlab_core::world::TICKS_PER_EPOCH;
 
 /// Warrant forgery with a stolen court key.
 pub struct WarrantForgery;

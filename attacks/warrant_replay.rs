@@ -2,9 +2,9 @@
 //! again, a fresh request under the same warrant, and the same after the warrant expired.
 
 use super::agent_api::{refusal_controls, sessions_of_request, shares_released};
-use super::common::no_escrow;
-use crate::lawful::WARRANT_VALIDITY;
-use crate::prelude::*;
+use crate::common::no_escrow;
+use escrowlab_core::lawful::WARRANT_VALIDITY;
+use escrowlab_core::prelude::*;
 
 /// Warrant and request replay.
 pub struct WarrantReplay;

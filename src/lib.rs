@@ -1,31 +1,26 @@
 //! escrowlab: a testbed that builds the best key-escrow "exceptional access" mechanism it
 //! can, attacks it, and measures against ground truth who gets exposed.
 //!
+//! This crate puts three workspace members behind one name:
+//! - everything of [`escrowlab_core`] (the mechanism, the simulated world, the attack
+//!   interface, the suite runner and the reports), re-exported at the top level;
+//! - [`attacks`], the built-in attack library (`escrowlab-attacks`), which sees only the
+//!   public API of `escrowlab-core`, exactly as a user's attack crate does;
+//! - [`cli`], the command line, with the built-in attacks or with a registry of your own.
+//!
 //! See `docs/ARCHITECTURE.md` for the map of modules and the data flow.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod attack;
-#[path = "../attacks/mod.rs"]
-pub mod attacks;
-pub mod backend;
-pub mod cli;
-pub mod codec;
-pub mod config;
-pub mod docs;
-pub mod error;
-pub mod escrow;
-pub mod exit_codes;
-pub mod inspect;
-pub mod lawful;
-pub mod output;
-pub mod panics;
-pub mod prelude;
-pub mod report;
-pub mod runner;
-pub mod secret;
-pub mod seed;
-pub mod testing;
-pub mod world;
+pub use escrowlab_attacks as attacks;
+pub use escrowlab_core::*;
 
-pub use error::{Error, Result};
+/// The command line.
+pub mod cli {
+    pub use escrowlab_core::cli::*;
+
+    /// Runs the CLI on the process arguments with the built-in attacks.
+    pub fn main() -> i32 {
+        main_with(crate::attacks::builtins())
+    }
+}

@@ -90,7 +90,7 @@ proptest! {
     #[test]
     fn arbitrary_toml_text_never_panics(text in "[a-z_\\[\\]=\"0-9 .\\n{},-]{0,300}") {
         let _ = Scheme::from_toml_str(&text, "prop");
-        let _ = Suite::from_toml_str(&text, "prop", None);
+        let _ = Suite::from_toml_str(&text, "prop", None, &escrowlab::attacks::builtins());
     }
 
     #[test]

@@ -305,23 +305,23 @@ fn yes() -> bool {
 const BUILTINS: &[(&str, &str)] = &[
     (
         "e2e-baseline",
-        include_str!("../../fixtures/schemes/e2e-baseline.toml"),
+        include_str!("../../../fixtures/schemes/e2e-baseline.toml"),
     ),
     (
         "single-key",
-        include_str!("../../fixtures/schemes/single-key.toml"),
+        include_str!("../../../fixtures/schemes/single-key.toml"),
     ),
     (
         "threshold-3of5",
-        include_str!("../../fixtures/schemes/threshold-3of5.toml"),
+        include_str!("../../../fixtures/schemes/threshold-3of5.toml"),
     ),
     (
         "threshold-3of5-epoch",
-        include_str!("../../fixtures/schemes/threshold-3of5-epoch.toml"),
+        include_str!("../../../fixtures/schemes/threshold-3of5-epoch.toml"),
     ),
     (
         "hardened",
-        include_str!("../../fixtures/schemes/hardened.toml"),
+        include_str!("../../../fixtures/schemes/hardened.toml"),
     ),
 ];
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The default suite, embedded.
-pub const DEFAULT_SUITE: &str = include_str!("../../fixtures/suites/default.toml");
+pub const DEFAULT_SUITE: &str = include_str!("../../../fixtures/suites/default.toml");
 
 /// Which attacks a suite runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ pub struct Suite {
     /// Resolved attack ids.
     pub attacks: Vec<String>,
     /// The registry the ids were resolved in.
-    pub registry: &'static [&'static dyn Attack],
+    pub registry: crate::attack::Registry,
 }
 
 /// One cell to run.
@@ -100,13 +100,13 @@ impl Suite {
     ///
     /// # Errors
     /// [`Error::Config`] with file, line and column; [`Error::Io`].
-    pub fn load(path: Option<&str>) -> Result<Suite> {
+    pub fn load(path: Option<&str>, registry: &crate::attack::Registry) -> Result<Suite> {
         match path {
-            None => Suite::from_toml_str(DEFAULT_SUITE, "builtin:default", None),
+            None => Suite::from_toml_str_in(DEFAULT_SUITE, "builtin:default", None, registry),
             Some(p) => {
                 let text = read_limited(p)?;
                 let dir = std::path::Path::new(p).parent().map(|d| d.to_path_buf());
-                Suite::from_toml_str(&text, p, dir.as_deref())
+                Suite::from_toml_str_in(&text, p, dir.as_deref(), registry)
             }
         }
     }
@@ -115,8 +115,13 @@ impl Suite {
     ///
     /// # Errors
     /// [`Error::Config`] naming file, line and column.
-    pub fn from_toml_str(text: &str, source: &str, dir: Option<&std::path::Path>) -> Result<Suite> {
-        Suite::from_toml_str_in(text, source, dir, crate::attacks::REGISTRY)
+    pub fn from_toml_str(
+        text: &str,
+        source: &str,
+        dir: Option<&std::path::Path>,
+        registry: &crate::attack::Registry,
+    ) -> Result<Suite> {
+        Suite::from_toml_str_in(text, source, dir, registry)
     }
 
     /// As [`Suite::from_toml_str`], resolving attack ids in `registry` (a lab's or a test's own
@@ -128,14 +133,14 @@ impl Suite {
         text: &str,
         source: &str,
         dir: Option<&std::path::Path>,
-        registry: &'static [&'static dyn Attack],
+        registry: &crate::attack::Registry,
     ) -> Result<Suite> {
         super::scheme::ensure_not_empty(
             text,
             source,
             "a suite needs at least `schemes` (or `seed`) to be meaningful",
         )?;
-        let find = |id: &str| registry.iter().copied().find(|a| a.meta().id == id);
+        let find = |id: &str| registry.find(id);
         let file: SuiteFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
@@ -192,7 +197,7 @@ impl Suite {
             }
             schemes.push(s);
         }
-        let known: Vec<&str> = registry.iter().map(|a| a.meta().id).collect();
+        let known: Vec<&str> = registry.ids();
         let attacks: Vec<String> = match &file.attacks {
             AttackSelection::All(s) if s == "all" => known.iter().map(|s| s.to_string()).collect(),
             AttackSelection::All(s) => {
@@ -277,7 +282,7 @@ impl Suite {
             file,
             schemes,
             attacks,
-            registry,
+            registry: registry.clone(),
         })
     }
 
@@ -286,7 +291,7 @@ impl Suite {
         let mut out = Vec::new();
         for (si, _) in self.schemes.iter().enumerate() {
             for id in &self.attacks {
-                let Some(atk) = self.registry.iter().copied().find(|a| a.meta().id == id) else {
+                let Some(atk) = self.registry.find(id) else {
                     continue;
                 };
                 let base = self.file.params.get(id).cloned().unwrap_or_default();

@@ -383,25 +383,16 @@ pub fn base_worlds(scheme: &Scheme, config: &WorldConfig) -> crate::Result<BaseW
 /// # Errors
 /// [`crate::Error::Input`] for an unknown attack or bad parameters; world construction errors.
 pub fn run_one(
+    registry: &crate::attack::Registry,
     scheme: &Scheme,
     attack_id: &str,
     given: &BTreeMap<String, ParamValue>,
     config: &WorldConfig,
 ) -> crate::Result<CellResult> {
-    let attack = crate::attacks::find(attack_id).ok_or_else(|| unknown_attack(attack_id))?;
+    let attack = registry
+        .find(attack_id)
+        .ok_or_else(|| registry.unknown(attack_id))?;
     let params = Params::resolve(attack_id, attack.meta().params, given)?;
     let base = base_worlds(scheme, config)?;
     Ok(run_cell(&base, attack, &params, &[]))
-}
-
-/// The error for an unknown attack id, listing the known ones.
-pub fn unknown_attack(id: &str) -> crate::Error {
-    let known: Vec<&str> = crate::attacks::REGISTRY
-        .iter()
-        .map(|a| a.meta().id)
-        .collect();
-    crate::Error::input(format!(
-        "unknown attack `{id}` (known: {})",
-        known.join(", ")
-    ))
 }

@@ -1,8 +1,13 @@
+//! escrowlab's built-in attack library, a crate that sees only `escrowlab-core`'s public
+//! API, exactly like a user's own attack crate.
+//!
 //! The attack library: one file per attack, registered in [`REGISTRY`].
 //!
-//! To add an attack: write `attacks/my_attack.rs` implementing [`crate::attack::Attack`],
+//! To add an attack: write `attacks/my_attack.rs` implementing [`escrowlab_core::attack::Attack`],
 //! add `pub mod my_attack;` below and one line to [`REGISTRY`]. `escrowlab list`, the
 //! suite, `docs/ATTACKS.md` and the tests pick it up from there.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod agent_api;
 pub mod audit_tamper;
@@ -24,7 +29,7 @@ pub mod target_substitution;
 pub mod warrant_forgery;
 pub mod warrant_replay;
 
-use crate::attack::Attack;
+use escrowlab_core::attack::{Attack, Registry};
 
 /// Every registered attack, in catalogue order.
 pub static REGISTRY: &[&dyn Attack] = &[
@@ -47,7 +52,13 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &endpoint_compromise::EndpointCompromise,
 ];
 
-/// Looks an attack up by id.
+/// A registry holding every built-in attack (start here and add your own with
+/// [`Registry::with`]).
+pub fn builtins() -> Registry {
+    Registry::of(REGISTRY)
+}
+
+/// Looks a built-in attack up by id.
 pub fn find(id: &str) -> Option<&'static dyn Attack> {
     REGISTRY.iter().copied().find(|a| a.meta().id == id)
 }

@@ -1,6 +1,7 @@
 //! The command line (clap derive). Every command returns an exit status from
 //! [`crate::exit_codes`]; errors are printed as one clear line, never a panic.
 
+use crate::attack::Registry;
 use crate::backend::BackendKind;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
@@ -204,8 +205,10 @@ pub struct LawfulArgs {
     pub json: bool,
 }
 
-/// Runs the CLI on the process arguments and returns the exit status.
-pub fn main() -> i32 {
+/// Runs the full CLI on the process arguments with the attacks in `registry` and returns
+/// the exit status. A user's binary with attacks of its own is one line:
+/// `std::process::exit(escrowlab::cli::main_with(escrowlab::attacks::builtins().with(&Mine)))`.
+pub fn main_with(registry: Registry) -> i32 {
     crate::panics::install_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -219,7 +222,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(cli) {
+    match run(cli, &registry) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("escrowlab: error: {e}");
@@ -244,15 +247,18 @@ fn out(text: &str) -> Result<()> {
 ///
 /// # Errors
 /// Bad input and I/O errors.
-pub fn run(cli: Cli) -> Result<i32> {
+pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
     match cli.command {
-        None => suite(SuiteArgs {
+        None => suite(
+            registry,
+            SuiteArgs {
             file: None,
             format: Format::Table,
             out: None,
             seed: None,
             backend: None,
-        }),
+        },
+        ),
         Some(Command::Schemes) => {
             let mut s = String::new();
             for sc in Scheme::builtins() {
@@ -268,10 +274,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::LawfulAccess(a)) => lawful_access(a),
-        Some(Command::List { json }) => list(json),
-        Some(Command::Info { id }) => info(&id),
-        Some(Command::Attack(a)) => attack(a),
-        Some(Command::Suite(a)) => suite(a),
+        Some(Command::List { json }) => list(registry, json),
+        Some(Command::Info { id }) => info(registry, &id),
+        Some(Command::Attack(a)) => attack(registry, a),
+        Some(Command::Suite(a)) => suite(registry, a),
         Some(Command::Inspect {
             kind,
             file,
@@ -388,8 +394,8 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
     Ok(code)
 }
 
-fn list(json: bool) -> Result<i32> {
-    let attacks = crate::attacks::REGISTRY;
+fn list(registry: &Registry, json: bool) -> Result<i32> {
+    let attacks: Vec<_> = registry.iter().collect();
     if json {
         let v: Vec<serde_json::Value> = attacks
             .iter()
@@ -408,7 +414,7 @@ fn list(json: bool) -> Result<i32> {
         return Ok(exit_codes::OK);
     }
     let mut s = String::new();
-    for a in attacks {
+    for a in &attacks {
         let m = a.meta();
         let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
         s.push_str(&format!(
@@ -424,17 +430,18 @@ fn list(json: bool) -> Result<i32> {
     Ok(exit_codes::OK)
 }
 
-fn info(id: &str) -> Result<i32> {
-    let a = crate::attacks::find(id).ok_or_else(|| crate::runner::unknown_attack(id))?;
+fn info(registry: &Registry, id: &str) -> Result<i32> {
+    let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
     out(&crate::docs::attack_section(a.meta()))?;
     Ok(exit_codes::OK)
 }
 
 fn parse_params(
+    registry: &Registry,
     id: &str,
     raw: &[String],
 ) -> Result<std::collections::BTreeMap<String, crate::attack::ParamValue>> {
-    let a = crate::attacks::find(id).ok_or_else(|| crate::runner::unknown_attack(id))?;
+    let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
     let mut m = std::collections::BTreeMap::new();
     for r in raw {
         let (k, v) = r
@@ -462,10 +469,10 @@ fn parse_params(
     Ok(m)
 }
 
-fn attack(a: AttackArgs) -> Result<i32> {
-    let given = parse_params(&a.id, &a.params)?;
+fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
+    let given = parse_params(registry, &a.id, &a.params)?;
     let config = a.world.config(Scheme::load(&a.scheme)?)?;
-    let cell = crate::runner::run_one(&config.scheme, &a.id, &given, &config)?;
+    let cell = crate::runner::run_one(registry, &config.scheme, &a.id, &given, &config)?;
     if a.json {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
@@ -522,11 +529,11 @@ fn attack(a: AttackArgs) -> Result<i32> {
     })
 }
 
-fn suite(a: SuiteArgs) -> Result<i32> {
+fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
-    let suite = crate::config::suite::Suite::load(a.file.as_deref())?;
+    let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
     let text = match a.format {
         Format::Table => crate::report::text::table(&report),

@@ -9,9 +9,11 @@
 
 pub mod context;
 pub mod params;
+pub mod registry;
 
 pub use context::{AttackCtx, DeviceLoot, PublicInfo};
 pub use params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params};
+pub use registry::Registry;
 
 use crate::config::scheme::Scheme;
 use crate::error::Result;

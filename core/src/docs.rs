@@ -48,12 +48,12 @@ pub fn attack_section(m: &AttackMeta) -> String {
 }
 
 /// The whole attack catalogue (docs/ATTACKS.md).
-pub fn attacks_markdown() -> String {
+pub fn attacks_markdown(registry: &crate::attack::Registry) -> String {
     let mut s = String::from(
-        "# Attack catalogue\n\n<!-- Generated from the attack registry (attacks/mod.rs). Do not edit: run\n     `ESCROWLAB_BLESS=1 cargo test --test docs` to regenerate. -->\n\n",
+        "# Attack catalogue\n\n<!-- Generated from the attack registry (attacks/lib.rs). Do not edit: run\n     `ESCROWLAB_BLESS=1 cargo test --test docs` to regenerate. -->\n\n",
     );
     s.push_str("| id | title | actor |\n|---|---|---|\n");
-    for a in crate::attacks::REGISTRY {
+    for a in registry.iter() {
         let m = a.meta();
         s.push_str(&format!(
             "| [`{}`](#{}) | {} | {} |\n",
@@ -64,7 +64,7 @@ pub fn attacks_markdown() -> String {
         ));
     }
     s.push('\n');
-    for a in crate::attacks::REGISTRY {
+    for a in registry.iter() {
         s.push_str(&attack_section(a.meta()));
     }
     s

@@ -1,0 +1,29 @@
+//! escrowlab: a testbed that builds the best key-escrow "exceptional access" mechanism it
+//! can, attacks it, and measures against ground truth who gets exposed.
+//!
+//! See `docs/ARCHITECTURE.md` for the map of modules and the data flow.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod attack;
+pub mod backend;
+pub mod cli;
+pub mod codec;
+pub mod config;
+pub mod docs;
+pub mod error;
+pub mod escrow;
+pub mod exit_codes;
+pub mod inspect;
+pub mod lawful;
+pub mod output;
+pub mod panics;
+pub mod prelude;
+pub mod report;
+pub mod runner;
+pub mod secret;
+pub mod seed;
+pub mod testing;
+pub mod world;
+
+pub use error::{Error, Result};
