@@ -18,7 +18,7 @@ pub const WARRANT_VALIDITY: u64 = TICKS_PER_EPOCH / 2;
 
 /// Sessions in the transcript a warrant covers (with or without an escrow field: a session
 /// whose field was stripped is still warranted traffic).
-pub fn sessions_in_scope(world: &World, w: &Warrant) -> Vec<u32> {
+pub(crate) fn sessions_in_scope(world: &World, w: &Warrant) -> Vec<u32> {
     world
         .transcript
         .sessions
@@ -29,7 +29,7 @@ pub fn sessions_in_scope(world: &World, w: &Warrant) -> Vec<u32> {
 }
 
 /// Envelope ids of the messages of these sessions.
-pub fn messages_of(world: &World, sessions: &[u32]) -> BTreeSet<u64> {
+pub(crate) fn messages_of(world: &World, sessions: &[u32]) -> BTreeSet<u64> {
     sessions
         .iter()
         .filter_map(|s| world.transcript.sessions.get(*s as usize))
@@ -38,7 +38,7 @@ pub fn messages_of(world: &World, sessions: &[u32]) -> BTreeSet<u64> {
 }
 
 /// Builds the request bytes for `sessions` under a warrant.
-pub fn build_request(
+pub(crate) fn build_request(
     world: &World,
     warrant: &SignedWarrant,
     sessions: &[u32],
@@ -80,7 +80,7 @@ type SessionRead = Result<(Vec<(u64, Vec<u8>)>, Vec<usize>), Option<usize>>;
 
 /// Combines per-session shares from `responses` (items in the order of `sessions`) and
 /// reads the messages.
-pub fn combine_and_read(
+pub(crate) fn combine_and_read(
     world: &World,
     sessions: &[u32],
     responses: &[ShareResponse],
@@ -160,7 +160,7 @@ pub fn combine_and_read(
 }
 
 /// Submits request bytes to every agent in `agents` at time `now`.
-pub fn submit_to(
+pub(crate) fn submit_to(
     world: &mut World,
     agents: &[usize],
     bytes: &[u8],
@@ -177,7 +177,7 @@ pub fn submit_to(
 ///
 /// # Errors
 /// When the scheme has no court, or signing fails.
-pub fn issue_warrant(world: &World, warrant: Warrant) -> Result<SignedWarrant> {
+pub(crate) fn issue_warrant(world: &World, warrant: Warrant) -> Result<SignedWarrant> {
     let court = world
         .escrow
         .court

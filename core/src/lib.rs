@@ -22,7 +22,7 @@ pub mod prelude;
 pub mod report;
 pub mod runner;
 pub mod secret;
-pub mod seed;
+pub(crate) mod seed;
 pub mod testing;
 pub mod world;
 

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 
 /// Derives 32 bytes from the master seed, a label and a path of indices.
-pub fn derive(seed: u64, label: &str, path: &[u64]) -> [u8; 32] {
+pub(crate) fn derive(seed: u64, label: &str, path: &[u64]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"escrowlab-seed-v1");
     h.update(seed.to_be_bytes());
@@ -19,6 +19,6 @@ pub fn derive(seed: u64, label: &str, path: &[u64]) -> [u8; 32] {
 }
 
 /// A deterministic RNG for one labelled purpose.
-pub fn rng(seed: u64, label: &str, path: &[u64]) -> ChaCha20Rng {
+pub(crate) fn rng(seed: u64, label: &str, path: &[u64]) -> ChaCha20Rng {
     ChaCha20Rng::from_seed(derive(seed, label, path))
 }

@@ -1,11 +1,31 @@
 //! The context through which an attack reaches the world: capabilities, each recorded as
 //! cost, each able to leave a trace.
+//!
+//! This is the attack boundary. Everything an attack learns beyond public information
+//! comes out of a method here that records the capability it stands for; loot and tokens
+//! (vault copies, device loot, rebuilt master keys, lawful cases, agent answers) have
+//! private fields and only this module makes them; and what the mechanism does in
+//! response (an agent's refusal, a combiner's rejection, a client check, a failed check
+//! against a published key, a key that was never created) is recorded here as a
+//! [`MechanismEvent`] the attack cannot write. The runner derives `blocked_by` and
+//! `detected` from those events alone.
+//!
+//! # The timeline an attack sees
+//! Epoch `e` runs from tick `e * TICKS_PER_EPOCH`. At its start comes the *key boundary*:
+//! under `lifetime = "epoch"` the key for epoch `e` is created (and keys older than
+//! `retention` epochs are destroyed, their shares zeroized); under `refresh = true` every
+//! live key is re-shared (its sharing generation goes up by one) — refresh first happens at
+//! the boundary of epoch 1, never at epoch 0. Then epoch `e`'s sessions are simulated.
+//! `advance_to(e)` stops *before* epoch `e`'s key boundary: after it, [`AttackCtx::epoch`]
+//! is `e`, the transcript holds epochs `0..e`, and a vault copied now holds the keys of
+//! epochs before `e` that are still retained (never epoch `e`'s own key, which does not
+//! exist yet). `advance_to_end()` runs every epoch and the final boundary.
 
 use super::Capability;
 use crate::backend::Backend;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
-use crate::escrow::agent::ShareResponse;
+use crate::escrow::agent::{ItemOutcome, ShareResponse};
 use crate::escrow::audit::{AuditLog, Witness};
 use crate::escrow::court::{SignedWarrant, Warrant};
 use crate::escrow::field::{chip_check, BindingRule, EscrowField};
@@ -17,12 +37,14 @@ use crate::world::{
     identity_key, prekey_secret, Conversation, GhostHook, RogueMode, Transcript, World,
     WorldConfig, TICKS_PER_EPOCH,
 };
+use serde::Serialize;
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The honest world at every epoch boundary, built once per scheme and shared by every
 /// cell: `snapshots[j]` is the world about to simulate epoch `j` (the last one is finished).
+/// Opaque outside the crate: nothing of the world inside is reachable from it.
 pub struct BaseWorlds {
     /// The configuration.
     pub config: WorldConfig,
@@ -34,7 +56,7 @@ impl BaseWorlds {
     ///
     /// # Errors
     /// As [`World::new`] and [`World::step`].
-    pub fn build(config: WorldConfig) -> Result<Self> {
+    pub(crate) fn build(config: WorldConfig) -> Result<Self> {
         let mut w = World::new(config.clone(), Default::default())?;
         let mut snapshots = vec![w.clone()];
         while !w.finished() {
@@ -48,11 +70,11 @@ impl BaseWorlds {
         Ok(BaseWorlds { config, snapshots })
     }
     /// The finished honest world.
-    pub fn finished(&self) -> &World {
+    pub(crate) fn finished(&self) -> &World {
         self.snapshots.last().expect("at least one snapshot")
     }
     /// The snapshot about to simulate epoch `j` (clamped to the finished world).
-    pub fn at(&self, j: u32) -> &World {
+    pub(crate) fn at(&self, j: u32) -> &World {
         &self.snapshots[(j as usize).min(self.snapshots.len() - 1)]
     }
 }
@@ -74,13 +96,121 @@ pub struct PublicInfo {
 
 /// What a device implant yields: the identity key and the prekeys the device holds from
 /// the moment of compromise on (earlier prekeys were deleted).
+/// Only [`AttackCtx::compromise_device`] makes one.
 pub struct DeviceLoot {
-    /// The user.
-    pub user: u32,
-    /// Identity signing key.
-    pub identity: SigningKey,
-    /// Prekey secrets by epoch, from the compromise on.
-    pub prekeys: BTreeMap<u32, [u8; 32]>,
+    user: u32,
+    from_epoch: u32,
+    identity: SigningKey,
+    prekeys: BTreeMap<u32, [u8; 32]>,
+}
+
+impl DeviceLoot {
+    /// The user whose device it is.
+    pub fn user(&self) -> u32 {
+        self.user
+    }
+    /// The epoch from which the implant sits on the device.
+    pub fn from_epoch(&self) -> u32 {
+        self.from_epoch
+    }
+    /// The device's identity signing key.
+    pub fn identity(&self) -> &SigningKey {
+        &self.identity
+    }
+    /// The device's prekey secret for `epoch` (only epochs from the compromise on).
+    pub fn prekey(&self, epoch: u32) -> Option<&[u8; 32]> {
+        self.prekeys.get(&epoch)
+    }
+    /// The epochs whose prekeys the implant holds.
+    pub fn prekey_epochs(&self) -> Vec<u32> {
+        self.prekeys.keys().copied().collect()
+    }
+}
+
+/// A copy of one agent's vault, taken by [`AttackCtx::compromise_agent`] (only the context
+/// makes one): the share of every key the agent held at that moment, with its sharing
+/// generation.
+#[derive(Clone)]
+pub struct VaultLoot {
+    agent: usize,
+    taken_at_epoch: u32,
+    shares: BTreeMap<u32, (Scalar, u32)>,
+}
+
+impl std::fmt::Debug for VaultLoot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultLoot")
+            .field("agent", &self.agent)
+            .field("taken_at_epoch", &self.taken_at_epoch)
+            .field("key_epochs", &self.key_epochs())
+            .finish()
+    }
+}
+
+impl VaultLoot {
+    /// The agent breached.
+    pub fn agent(&self) -> usize {
+        self.agent
+    }
+    /// The epoch at whose start the copy was taken.
+    pub fn taken_at_epoch(&self) -> u32 {
+        self.taken_at_epoch
+    }
+    /// The key epochs whose shares the vault held.
+    pub fn key_epochs(&self) -> Vec<u32> {
+        self.shares.keys().copied().collect()
+    }
+    /// The share of key `key_epoch`.
+    pub fn share(&self, key_epoch: u32) -> Option<&Scalar> {
+        self.shares.get(&key_epoch).map(|(s, _)| s)
+    }
+    /// The sharing generation of that share (0 at creation, +1 at every refresh).
+    pub fn generation(&self, key_epoch: u32) -> Option<u32> {
+        self.shares.get(&key_epoch).map(|(_, g)| *g)
+    }
+    /// Whether the vault held nothing.
+    pub fn is_empty(&self) -> bool {
+        self.shares.is_empty()
+    }
+}
+
+/// An escrow master secret the context rebuilt from stolen shares and checked against the
+/// published master key (or a dealer's kept copy). Only the context makes one.
+#[derive(Clone)]
+pub struct MasterSecret {
+    key_epoch: u32,
+    secret: Scalar,
+}
+
+impl std::fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MasterSecret(key epoch {})", self.key_epoch)
+    }
+}
+
+impl MasterSecret {
+    /// The key epoch it belongs to.
+    pub fn key_epoch(&self) -> u32 {
+        self.key_epoch
+    }
+    /// The secret scalar.
+    pub fn secret(&self) -> &Scalar {
+        &self.secret
+    }
+}
+
+/// Something the mechanism did in response to an attack: a refusal or rejection that
+/// stopped it (`blocks`), or a check that noticed it (`detects`). Recorded by the context,
+/// never by the attack; the runner derives a cell's `blocked_by` and `detected` from these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MechanismEvent {
+    /// The control (`scope-check`, `threshold-custody`, `recipient-field-check`, ...).
+    pub control: String,
+    /// Which part of the mechanism reported it (`agent 2`, `combiner`, `published master key`,
+    /// `recipient client`, ...).
+    pub source: String,
+    /// What happened.
+    pub detail: String,
 }
 
 /// One capability use.
@@ -105,6 +235,9 @@ pub struct AttackCtx<'a> {
     docket: Vec<SignedWarrant>,
     tries: u64,
     attack: String,
+    blocks: Vec<MechanismEvent>,
+    detects: Vec<MechanismEvent>,
+    forgeable: BTreeSet<usize>,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -120,7 +253,59 @@ impl<'a> AttackCtx<'a> {
             docket: Vec::new(),
             tries: 0,
             attack: attack.to_string(),
+            blocks: Vec::new(),
+            detects: Vec::new(),
+            forgeable: BTreeSet::new(),
         }
+    }
+
+    fn block(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
+        let e = MechanismEvent {
+            control: control.to_string(),
+            source: source.into(),
+            detail: detail.into(),
+        };
+        if !self.blocks.contains(&e) {
+            self.blocks.push(e);
+        }
+    }
+
+    fn detect(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
+        let e = MechanismEvent {
+            control: control.to_string(),
+            source: source.into(),
+            detail: detail.into(),
+        };
+        if !self.detects.contains(&e) {
+            self.detects.push(e);
+        }
+    }
+
+    /// What the mechanism refused or rejected so far (read-only: an attack may adapt to it,
+    /// never write it).
+    pub fn refusals(&self) -> &[MechanismEvent] {
+        &self.blocks
+    }
+
+    /// Whether the scheme escrows anything. When it does not, the mechanism reports
+    /// `no-escrow` (no escrow key was ever created) and this returns `false`.
+    pub fn require_escrow(&mut self) -> bool {
+        if self.world.escrow.n > 0 {
+            return true;
+        }
+        self.block(
+            "no-escrow",
+            "key custody",
+            "the scheme creates no escrow key: there is nothing to breach or request",
+        );
+        false
+    }
+
+    /// The sharing generation of key `key_epoch` now (0 at creation, +1 at every proactive
+    /// refresh; `None` for a key that does not exist or was destroyed). Public: refreshed
+    /// commitments are published.
+    pub fn key_generation(&self, key_epoch: u32) -> Option<u32> {
+        self.world.escrow.generation.get(&key_epoch).copied()
     }
 
     fn record(&mut self, capability: Capability, detail: impl Into<String>) {
@@ -233,25 +418,125 @@ impl<'a> AttackCtx<'a> {
         &self.world.transcript
     }
 
-    /// `compromise_agent(i)`: a copy of agent `i`'s vault now (key epoch → share).
+    /// `compromise_agent(i)`: a copy of agent `i`'s vault now (every key it holds, with
+    /// each share's sharing generation).
     ///
     /// # Errors
-    /// [`Error::Misuse`] for an unknown agent.
-    pub fn compromise_agent(&mut self, i: usize) -> Result<BTreeMap<u32, Scalar>> {
-        let v = self
+    /// [`Error::Misuse`] for an unknown agent (under a scheme with no escrow the mechanism
+    /// also reports `no-escrow`).
+    pub fn compromise_agent(&mut self, i: usize) -> Result<VaultLoot> {
+        if self.world.escrow.n == 0 {
+            self.require_escrow();
+        }
+        let agent = self
             .world
             .escrow
             .agents
             .get(i)
-            .ok_or_else(|| Error::misuse(format!("no agent {i}")))?
+            .ok_or_else(|| Error::misuse(format!("no agent {i}")))?;
+        let generation = &self.world.escrow.generation;
+        let shares = agent
             .vault
-            .contents();
+            .contents()
+            .into_iter()
+            .map(|(ke, s)| {
+                let g = generation.get(&ke).copied().unwrap_or(0);
+                (ke, (s, g))
+            })
+            .collect();
         self.record(
             Capability::CompromiseAgent,
             format!("agent {i} vault (epoch {})", self.epoch()),
         );
         self.agents_compromised.insert(i);
-        Ok(v)
+        Ok(VaultLoot {
+            agent: i,
+            taken_at_epoch: self.epoch(),
+            shares,
+        })
+    }
+
+    /// Rebuilds the master secret of key `key_epoch` from stolen vault copies, the way a
+    /// thief would (Lagrange interpolation at zero over one sharing generation), and keeps
+    /// it only if its public key is the published master key. When that check fails the
+    /// mechanism says why: `key-not-created` (no such key was ever published),
+    /// `threshold-custody` (fewer than `k` agents' shares of it), `epoch-keys` (enough agents
+    /// breached, but fewer than `k` of them held this key when breached),
+    /// `proactive-refresh` (`k` or more shares of it, but no `k` of one sharing generation),
+    /// or `share-commitment-check` (`k` shares of one generation that do not rebuild the
+    /// published key).
+    pub fn rebuild_master(&mut self, key_epoch: u32, loot: &[VaultLoot]) -> Option<MasterSecret> {
+        let k = self.world.escrow.k;
+        let Some(master_public) = self.world.escrow.master_keys.get(&key_epoch).cloned() else {
+            self.block(
+                "key-not-created",
+                "published master keys",
+                format!("no escrow key for epoch {key_epoch} was ever published"),
+            );
+            return None;
+        };
+        let agents: BTreeSet<usize> = loot.iter().map(|l| l.agent).collect();
+        // Per agent, the newest share of this key in the loot (by generation).
+        let mut by_gen: BTreeMap<u32, BTreeMap<usize, Scalar>> = BTreeMap::new();
+        let mut holders = BTreeSet::new();
+        for l in loot {
+            if let Some((s, g)) = l.shares.get(&key_epoch) {
+                holders.insert(l.agent);
+                by_gen.entry(*g).or_default().insert(l.agent, s.clone());
+            }
+        }
+        let b = self.backend();
+        for points in by_gen.values().filter(|p| p.len() >= k.max(1)) {
+            let pts: Vec<(usize, Scalar)> =
+                points.iter().take(k).map(|(a, s)| (*a, s.clone())).collect();
+            if let Ok(secret) = b.interpolate_at_zero(&pts) {
+                if b.public_key_of_scalar(&secret).ok().as_deref() == Some(&master_public[..]) {
+                    return Some(MasterSecret { key_epoch, secret });
+                }
+            }
+            self.block(
+                "share-commitment-check",
+                "published master key",
+                format!("{k} shares of key {key_epoch} from one generation do not rebuild its published master key"),
+            );
+            return None;
+        }
+        let most_one_gen = by_gen.values().map(|p| p.len()).max().unwrap_or(0);
+        let (control, detail) = if holders.len() >= k {
+            (
+                "proactive-refresh",
+                format!("{} agents' shares of key {key_epoch}, at most {most_one_gen} of one sharing generation; {k} needed", holders.len()),
+            )
+        } else if agents.len() >= k {
+            (
+                "epoch-keys",
+                format!("{} agents breached, only {} of them held key {key_epoch} when breached; {k} needed", agents.len(), holders.len()),
+            )
+        } else {
+            (
+                "threshold-custody",
+                format!("{} agent(s)' shares of key {key_epoch}; {k} needed to rebuild the published master key", holders.len()),
+            )
+        };
+        self.block(control, "published master key", detail);
+        None
+    }
+
+    /// Every master secret the loot rebuilds: [`AttackCtx::rebuild_master`] for each key epoch
+    /// any vault copy held, in key-epoch order.
+    pub fn rebuild_masters(&mut self, loot: &[VaultLoot]) -> Vec<MasterSecret> {
+        let epochs: BTreeSet<u32> = loot.iter().flat_map(|l| l.key_epochs()).collect();
+        if epochs.is_empty() && !loot.is_empty() {
+            self.block(
+                "key-not-created",
+                "key custody",
+                "the vaults held no key when breached",
+            );
+        }
+        epochs
+            .into_iter()
+            .filter_map(|ke| self.rebuild_master(ke, loot))
+            .collect()
     }
 
     /// `compromise_device(user)`: an implant from now on.
@@ -274,15 +559,17 @@ impl<'a> AttackCtx<'a> {
         self.devices_compromised.insert(user);
         Ok(DeviceLoot {
             user,
+            from_epoch: from,
             identity: identity_key(s, user),
             prekeys,
         })
     }
 
-    /// What an implant on `loot.user`'s device reads when that device opens a session
-    /// itself: the session keys it generates from the compromise on (session → key).
+    /// What an implant on `loot.user()`'s device reads when that device opens a session
+    /// itself: the session keys it generates from the compromise on (session → key). The
+    /// loot proves the `compromise_device` capability: only the context makes it.
     pub fn implant_session_keys(&self, loot: &DeviceLoot) -> BTreeMap<u32, Key32> {
-        let from = loot.prekeys.keys().next().copied().unwrap_or(u32::MAX);
+        let from = loot.from_epoch;
         let w = &self.world;
         w.transcript
             .sessions
@@ -299,10 +586,24 @@ impl<'a> AttackCtx<'a> {
     }
 
     /// `steal_court_key(judge)`: one judge's signing key (the whole court key when single).
+    /// `None` (the mechanism reports `no-court-key`) when there is no such key.
     pub fn steal_court_key(&mut self, judge: usize) -> Option<Scalar> {
-        let k = self.world.escrow.court.as_ref()?.judge_key(judge)?.clone();
         self.record(Capability::StealCourtKey, format!("judge {judge}"));
-        Some(k)
+        let k = self
+            .world
+            .escrow
+            .court
+            .as_ref()
+            .and_then(|c| c.judge_key(judge))
+            .cloned();
+        if k.is_none() {
+            self.block(
+                "no-court-key",
+                "court",
+                format!("the scheme has no court signing key for judge {judge}"),
+            );
+        }
+        k
     }
 
     /// `control_relay`: add a silent member to conversations from the current epoch on.
@@ -326,13 +627,36 @@ impl<'a> AttackCtx<'a> {
     }
 
     /// `act_as_agent(i)`: agent `i` releases a share for `field` with no check and no record.
+    /// `None` when the agent does not hold that key: the mechanism reports `retention` (the
+    /// key was destroyed) or `key-not-created`.
     pub fn act_as_agent(&mut self, i: usize, field: &EscrowField) -> Option<Vec<u8>> {
         if !self.agents_compromised.contains(&i) {
             self.record(Capability::ActAsAgent, format!("agent {i}"));
             self.agents_compromised.insert(i);
         }
+        if self.world.escrow.n == 0 {
+            self.require_escrow();
+            return None;
+        }
         let b = self.backend();
-        self.world.escrow.agents.get(i)?.release_unchecked(b, field)
+        let share = self.world.escrow.agents.get(i)?.release_unchecked(b, field);
+        if share.is_none() {
+            let ke = field.key_epoch;
+            if self.world.escrow.destroyed.contains(&ke) {
+                self.block(
+                    "retention",
+                    format!("agent {i} vault"),
+                    format!("key {ke} was destroyed under the retention policy"),
+                );
+            } else {
+                self.block(
+                    "key-not-created",
+                    format!("agent {i} vault"),
+                    format!("agent {i} holds no share of key {ke}"),
+                );
+            }
+        }
+        share
     }
 
     /// `submit_request(i, bytes)`: sends bytes to agent `i`'s API at the current time
@@ -342,15 +666,50 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
         let dir = self.world.directory.clone();
         let now = self.world.now + delay;
-        self.world
+        let r = self
+            .world
             .escrow
-            .submit(i, bytes, &dir, &self.world.registry, now)
+            .submit(i, bytes, &dir, &self.world.registry, now);
+        match &r {
+            Some(r) => self.note_refusals(std::slice::from_ref(r)),
+            None if self.world.escrow.n == 0 => {
+                self.require_escrow();
+            }
+            None => {}
+        }
+        r
+    }
+
+    fn note_refusals(&mut self, responses: &[ShareResponse]) {
+        for r in responses {
+            for o in &r.items {
+                if let Err(refusal) = o {
+                    self.block(
+                        &refusal.control,
+                        format!("agent {}", r.agent),
+                        refusal.reason.clone(),
+                    );
+                }
+            }
+        }
     }
 
     /// `write_audit_log(i)`: write access to agent `i`'s log.
+    /// `None` (the mechanism reports `no-audit-log`) when the scheme keeps no audit log or
+    /// there is no agent `i`.
     pub fn write_audit_log(&mut self, i: usize) -> Option<&mut AuditLog> {
         self.record(Capability::WriteAuditLog, format!("agent {i}"));
         self.pristine = false;
+        if self.world.escrow.audit_mode == crate::config::scheme::AuditMode::None
+            || i >= self.world.escrow.agents.len()
+        {
+            self.block(
+                "no-audit-log",
+                "audit",
+                "the scheme keeps no audit log to write",
+            );
+            return None;
+        }
         self.world.escrow.agents.get_mut(i).map(|a| &mut a.audit)
     }
 
@@ -381,17 +740,37 @@ impl<'a> AttackCtx<'a> {
         Ok(())
     }
 
-    /// What a controlled dealer kept (key epoch, master secret).
-    pub fn dealer_copies(&self) -> Vec<(u32, Scalar)> {
-        if self
+    /// What a controlled dealer kept, checked against the published master keys. Empty
+    /// without `control_dealer`; when a controlled key ceremony kept nothing the mechanism
+    /// says why: `dkg` (distributed key generation: no dealer ever held a master secret).
+    pub fn dealer_copies(&mut self) -> Vec<MasterSecret> {
+        if !self
             .uses
             .iter()
             .any(|u| u.capability == Capability::ControlDealer)
         {
-            self.world.escrow.dealer_copies.clone()
-        } else {
-            Vec::new()
+            return Vec::new();
         }
+        let copies: Vec<MasterSecret> = self
+            .world
+            .escrow
+            .dealer_copies
+            .iter()
+            .map(|(ke, s)| MasterSecret {
+                key_epoch: *ke,
+                secret: s.clone(),
+            })
+            .collect();
+        if copies.is_empty() && self.world.escrow.n > 0 {
+            let dkg = self.world.config.scheme.custody.keygen == crate::config::scheme::Keygen::Dkg;
+            let (control, detail) = if dkg {
+                ("dkg", "keys are generated by a distributed key generation: no dealer ever holds a master secret")
+            } else {
+                ("key-not-created", "no escrow key was created while the attacker controlled the dealer")
+            };
+            self.block(control, "key ceremony", detail);
+        }
+        copies
     }
 
     /// `control_client(user)`: the user's client skips or fakes escrow from now on.
@@ -448,7 +827,69 @@ impl<'a> AttackCtx<'a> {
             .get(header.sender as usize)
             .copied()
             .ok_or_else(|| Error::misuse("unknown sender"))?;
-        env.recipient_check(header, session_key, field, &pk, &vk)
+        let r = env.recipient_check(header, session_key, field, &pk, &vk);
+        if let Err(Error::Refused { control, reason }) = &r {
+            let (control, reason) = (control.to_string(), reason.to_string());
+            self.block(&control, "recipient client", reason.clone());
+            self.detect(&control, "recipient client", reason);
+        }
+        r
+    }
+
+    /// The attacker's own combiner for decryption shares it holds (from insiders): verifies
+    /// each share against the published key set like law enforcement's combiner, needs `k`
+    /// valid ones, and checks the result with the field's AEAD tag. On failure the mechanism
+    /// says why (`threshold-custody` for fewer than `k` valid shares, `share-verification`
+    /// for shares that fail their check, `key-not-created` / `retention` for a field whose
+    /// key is not live).
+    pub fn combine_shares(
+        &mut self,
+        header: &SessionHeader,
+        field: &EscrowField,
+        shares: &[(usize, Vec<u8>)],
+    ) -> Option<Key32> {
+        let ke = field.key_epoch;
+        let Some(public) = self.world.escrow.keys.get(&ke).cloned() else {
+            if self.world.escrow.destroyed.contains(&ke) {
+                self.block("retention", "published key sets", format!("key {ke} was destroyed"));
+            } else {
+                self.block("key-not-created", "published key sets", format!("no live key {ke}"));
+            }
+            return None;
+        };
+        let b = self.backend();
+        let n = self.world.escrow.n;
+        let k = self.world.escrow.k;
+        match crate::escrow::combiner::recover(b, &public, n, header, field, shares, true) {
+            Ok(r) => Some(r.session_key),
+            Err(Error::ShareRejected { agent, .. }) => {
+                self.block(
+                    "share-verification",
+                    "combiner",
+                    format!("agent {agent}'s decryption share fails its check"),
+                );
+                self.detect(
+                    "share-verification",
+                    "combiner",
+                    format!("agent {agent}'s decryption share fails its check"),
+                );
+                None
+            }
+            Err(_) => {
+                let distinct: BTreeSet<usize> = shares.iter().map(|(a, _)| *a).collect();
+                let control = if distinct.len() < k {
+                    "threshold-custody"
+                } else {
+                    "combiner-aead-check"
+                };
+                self.block(
+                    control,
+                    "combiner",
+                    format!("{} distinct share(s) for session {}; {k} valid needed", distinct.len(), header.session),
+                );
+                None
+            }
+        }
     }
 
     /// Lawful access run by law enforcement now, for `targets` over `window`: the court
@@ -469,12 +910,33 @@ impl<'a> AttackCtx<'a> {
 
     /// Combines per-session shares and reads the messages (the attacker's own combiner,
     /// which verifies shares like law enforcement's does).
+    ///
+    /// The combiner's verdicts are the mechanism's: an agent whose share fails its check is
+    /// a detection and, if nothing was read, the block (`share-verification`); sessions that
+    /// could not be combined for want of valid shares block with `threshold-custody`.
     pub fn combine_and_read(
-        &self,
+        &mut self,
         sessions: &[u32],
         responses: &[ShareResponse],
     ) -> lawful::ReadOutcome {
-        lawful::combine_and_read(&self.world, sessions, responses)
+        let r = lawful::combine_and_read(&self.world, sessions, responses);
+        for a in &r.rejected_agents {
+            let detail = format!("agent {a}'s decryption share fails its check");
+            self.detect("share-verification", "combiner", detail.clone());
+            self.block("share-verification", "combiner", detail);
+        }
+        if !r.failed_sessions.is_empty() && r.rejected_agents.is_empty() {
+            self.block(
+                "threshold-custody",
+                "combiner",
+                format!(
+                    "{} session(s) lacked {} valid shares",
+                    r.failed_sessions.len(),
+                    self.world.escrow.k
+                ),
+            );
+        }
+        r
     }
 
     /// Builds request bytes (anyone can build bytes; sending them is `submit_request`).
@@ -554,6 +1016,8 @@ impl<'a> AttackCtx<'a> {
             devices_compromised: self.devices_compromised,
             docket: self.docket,
             tries: self.tries,
+            blocks: self.blocks,
+            detects: self.detects,
         }
     }
 
@@ -570,6 +1034,14 @@ impl<'a> AttackCtx<'a> {
         targets: Vec<u32>,
         window: [u32; 2],
     ) -> Result<SignedWarrant> {
+        self.record(
+            Capability::ObtainWarrant,
+            format!("case {case}: {} target(s)", targets.len()),
+        );
+        if self.world.escrow.court.is_none() {
+            self.block("no-court", "court", "the scheme has no court to issue warrants");
+            return Err(Error::misuse("the scheme has no court"));
+        }
         let now = self.world.now;
         let warrant = Warrant {
             case_id: case.to_string(),
@@ -642,7 +1114,11 @@ impl<'a> AttackCtx<'a> {
             signed.warrant.nonce,
         );
         let all: Vec<usize> = (0..self.world.escrow.n).collect();
+        for i in &all {
+            self.record(Capability::SubmitRequest, format!("agent {i} (case {case})"));
+        }
         let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
+        self.note_refusals(&responses);
         Ok(LawfulCase {
             warrant: signed,
             request: bytes,
@@ -661,20 +1137,51 @@ impl<'a> AttackCtx<'a> {
             );
             self.agents_compromised.insert(i);
         }
+        self.forgeable.insert(i);
+    }
+
+    /// The answer agent `i` sends, written by the insider who controls it (after
+    /// [`AttackCtx::act_as_agent_sender`]).
+    ///
+    /// # Errors
+    /// [`Error::Misuse`] when the attacker does not control agent `i`'s answers.
+    pub fn forge_answer(&mut self, i: usize, items: Vec<ItemOutcome>) -> Result<ShareResponse> {
+        if !self.forgeable.contains(&i) {
+            return Err(Error::misuse(format!(
+                "agent {i}'s answers are not the attacker's to write (use act_as_agent_sender first)"
+            )));
+        }
+        Ok(ShareResponse { agent: i, items })
     }
 }
 
-/// What a lawful case run through [`AttackCtx::lawful_case_answers`] produced.
+/// What a lawful case run through [`AttackCtx::lawful_case_answers`] produced. Only the
+/// context makes one.
 #[derive(Clone, Debug)]
 pub struct LawfulCase {
+    warrant: SignedWarrant,
+    request: Vec<u8>,
+    sessions: Vec<u32>,
+    responses: Vec<ShareResponse>,
+}
+
+impl LawfulCase {
     /// The warrant the court issued.
-    pub warrant: SignedWarrant,
+    pub fn warrant(&self) -> &SignedWarrant {
+        &self.warrant
+    }
     /// The request bytes sent to every agent.
-    pub request: Vec<u8>,
+    pub fn request(&self) -> &[u8] {
+        &self.request
+    }
     /// The sessions requested, in request order (answers' items follow this order).
-    pub sessions: Vec<u32>,
+    pub fn sessions(&self) -> &[u32] {
+        &self.sessions
+    }
     /// Every agent's answer.
-    pub responses: Vec<ShareResponse>,
+    pub fn responses(&self) -> &[ShareResponse] {
+        &self.responses
+    }
 }
 
 /// What the runner measures after an attack.
@@ -685,4 +1192,6 @@ pub(crate) struct CtxParts {
     pub(crate) devices_compromised: BTreeSet<u32>,
     pub(crate) docket: Vec<SignedWarrant>,
     pub(crate) tries: u64,
+    pub(crate) blocks: Vec<MechanismEvent>,
+    pub(crate) detects: Vec<MechanismEvent>,
 }

@@ -11,7 +11,9 @@ pub mod context;
 pub mod params;
 pub mod registry;
 
-pub use context::{AttackCtx, DeviceLoot, PublicInfo};
+pub use context::{
+    AttackCtx, DeviceLoot, LawfulCase, MasterSecret, MechanismEvent, PublicInfo, VaultLoot,
+};
 pub use params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params};
 pub use registry::Registry;
 
@@ -44,6 +46,9 @@ pub enum Capability {
     ControlDealer,
     /// Control a client (a rogue endpoint, or the client update channel).
     ControlClient,
+    /// Obtain a real warrant from the court (an officer with a case, or whoever stands in
+    /// the officer's place).
+    ObtainWarrant,
 }
 
 impl Capability {
@@ -60,12 +65,16 @@ impl Capability {
             Capability::WriteAuditLog => "write_audit_log",
             Capability::ControlDealer => "control_dealer",
             Capability::ControlClient => "control_client",
+            Capability::ObtainWarrant => "obtain_warrant",
         }
     }
     /// Whether obtaining it marks the moment of compromise (for `before_compromise`).
     /// Passive interception does not: it is assumed from the start.
     pub fn is_compromise(self) -> bool {
-        !matches!(self, Capability::Intercept | Capability::SubmitRequest)
+        !matches!(
+            self,
+            Capability::Intercept | Capability::SubmitRequest | Capability::ObtainWarrant
+        )
     }
 }
 
@@ -115,39 +124,28 @@ impl Exposure {
     }
 }
 
-/// What an attack returns: only what it actually recovered or observed.
+/// What an attack returns: only what it actually recovered, plus its own figures and notes.
+/// It has no way to say what blocked it or who noticed: the runner derives `blocked_by` and
+/// `detected` from what the mechanism reported ([`MechanismEvent`]s).
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
     /// Claimed plaintexts by envelope id (the runner checks every one against ground truth).
     pub recovered: Vec<(u64, Vec<u8>)>,
-    /// The control whose refusal the attack ran into, as the mechanism reported it.
-    pub blocked_by: Option<String>,
-    /// Attack-specific measured figures (tries, trials, epochs, ...), added to `cost`.
+    /// The attack's own figures (tries, trials, sessions opened, ...), reported in `cost`
+    /// and listed in the cell's `attack_figures` as the attack's word, not the runner's.
     pub figures: BTreeMap<String, f64>,
-    /// Detections the attack itself observed from the mechanism (e.g. a recipient rejecting
-    /// a forged field, a combiner naming an agent).
-    pub detected_by: Vec<String>,
     /// Free-text notes for the report.
     pub notes: Vec<String>,
 }
 
 impl Outcome {
-    /// Records a measured figure.
+    /// Records one of the attack's own figures.
     pub fn figure(&mut self, name: &str, v: f64) {
         self.figures.insert(name.to_string(), v);
     }
-    /// Records the first blocking control.
-    pub fn blocked(&mut self, control: impl Into<String>) {
-        if self.blocked_by.is_none() {
-            self.blocked_by = Some(control.into());
-        }
-    }
-    /// Records a detection.
-    pub fn detected(&mut self, by: impl Into<String>) {
-        let by = by.into();
-        if !self.detected_by.contains(&by) {
-            self.detected_by.push(by);
-        }
+    /// Adds a note.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
     }
 }
 
@@ -162,7 +160,7 @@ pub trait Attack: Send + Sync {
     ///
     /// # Errors
     /// Only for failures of the attack itself (the runner marks the cell `error`); a
-    /// refusal by the mechanism is a result, reported through [`Outcome::blocked_by`].
+    /// refusal by the mechanism is a result, which the context records.
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
 }
 

@@ -156,13 +156,25 @@ impl From<Error> for Refusal {
     }
 }
 
-/// What an agent answers: one outcome per item.
+/// What an agent answers: one outcome per item. Only an agent (or, for an insider who
+/// controls one, `AttackCtx::forge_answer`) makes one.
 #[derive(Clone, Debug)]
 pub struct ShareResponse {
     /// The agent.
-    pub agent: usize,
+    pub(crate) agent: usize,
     /// Per item, in request order.
-    pub items: Vec<ItemOutcome>,
+    pub(crate) items: Vec<ItemOutcome>,
+}
+
+impl ShareResponse {
+    /// The agent that answered.
+    pub fn agent(&self) -> usize {
+        self.agent
+    }
+    /// Per item, in request order: a decryption share or the refusal.
+    pub fn items(&self) -> &[ItemOutcome] {
+        &self.items
+    }
 }
 
 /// What an agent sees of the world when it decides.
@@ -185,11 +197,11 @@ pub struct Agent {
     /// Index `i` (its share is the polynomial at `x = i + 1`).
     pub index: usize,
     /// Shares at rest.
-    pub vault: Vault,
+    pub(crate) vault: Vault,
     /// Its checks.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// Its audit log.
-    pub audit: AuditLog,
+    pub(crate) audit: AuditLog,
     served: BTreeSet<[u8; 32]>,
     uses: BTreeMap<[u8; 16], u32>,
 }
@@ -325,7 +337,7 @@ impl Agent {
     }
 
     /// Handles request bytes as they arrive at the agent's API.
-    pub fn handle(&mut self, env: &AgentEnv<'_>, bytes: &[u8]) -> ShareResponse {
+    pub(crate) fn handle(&mut self, env: &AgentEnv<'_>, bytes: &[u8]) -> ShareResponse {
         let req = match ShareRequest::decode(bytes) {
             Ok(r) => r,
             Err(e) => {
@@ -397,7 +409,7 @@ impl Agent {
 
     /// An insider releasing a share with no check and no audit record (`act_as_agent`).
     /// `None` when the agent no longer holds the key.
-    pub fn release_unchecked(&self, backend: &dyn Backend, f: &EscrowField) -> Option<Vec<u8>> {
+    pub(crate) fn release_unchecked(&self, backend: &dyn Backend, f: &EscrowField) -> Option<Vec<u8>> {
         let share = self.vault.get(f.key_epoch)?;
         backend.decryption_share(share, &f.te_ct).ok()
     }

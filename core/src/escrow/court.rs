@@ -130,7 +130,7 @@ impl Court {
     ///
     /// # Errors
     /// As the backend's key generation.
-    pub fn new(backend: &dyn Backend, k: usize, n: usize, seed: [u8; 32]) -> Result<Self> {
+    pub(crate) fn new(backend: &dyn Backend, k: usize, n: usize, seed: [u8; 32]) -> Result<Self> {
         let km = backend.dealer_keygen(k, n, seed)?;
         let master_public = backend.master_public_key(&km.public)?;
         Ok(Court {
@@ -168,7 +168,7 @@ impl Court {
         Ok(SignedWarrant { warrant, signature })
     }
     /// The key of one judge (what `steal_court_key` takes).
-    pub fn judge_key(&self, j: usize) -> Option<&Scalar> {
+    pub(crate) fn judge_key(&self, j: usize) -> Option<&Scalar> {
         self.judges.get(j)
     }
 }

@@ -24,40 +24,40 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug)]
 pub struct EscrowSystem {
     /// The backend.
-    pub backend: BackendKind,
+    pub(crate) backend: BackendKind,
     /// How fields are bound.
-    pub rule: BindingRule,
+    pub(crate) rule: BindingRule,
     /// Custody kind.
-    pub custody: CustodyKind,
+    pub(crate) custody: CustodyKind,
     /// Shares needed.
-    pub k: usize,
+    pub(crate) k: usize,
     /// Agents.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Live escrow keys: key epoch → current encoded public key set.
-    pub keys: BTreeMap<u32, Vec<u8>>,
+    pub(crate) keys: BTreeMap<u32, Vec<u8>>,
     /// Master public keys ever published (key epoch → master key), kept after destruction.
-    pub master_keys: BTreeMap<u32, Vec<u8>>,
+    pub(crate) master_keys: BTreeMap<u32, Vec<u8>>,
     /// Key epochs whose keys were destroyed.
-    pub destroyed: BTreeSet<u32>,
+    pub(crate) destroyed: BTreeSet<u32>,
     /// Refresh generation of each live key.
-    pub generation: BTreeMap<u32, u32>,
+    pub(crate) generation: BTreeMap<u32, u32>,
     /// The agents.
-    pub agents: Vec<Agent>,
+    pub(crate) agents: Vec<Agent>,
     /// The court (`None` when the scheme offers no lawful access).
-    pub court: Option<Court>,
+    pub(crate) court: Option<Court>,
     /// The outside witness of audit chain heads.
-    pub witness: Witness,
+    pub(crate) witness: Witness,
     /// Audit mode.
-    pub audit_mode: AuditMode,
+    pub(crate) audit_mode: AuditMode,
     /// The family key inside every client chip (checks `checksum`/`signed` bindings).
-    pub family_key: [u8; 32],
+    pub(crate) family_key: [u8; 32],
     /// Does the combiner verify shares?
-    pub verify_shares: bool,
+    pub(crate) verify_shares: bool,
     /// Dealer copies of master secrets, kept only when the dealer is compromised.
-    pub dealer_copies: Vec<(u32, Scalar)>,
+    pub(crate) dealer_copies: Vec<(u32, Scalar)>,
     /// Detections raised inside the escrow system (an agent whose share fails the
     /// commitment check at key creation). The world moves them into its own list.
-    pub detections: Vec<Detection>,
+    pub(crate) detections: Vec<Detection>,
     dealer: DealerConduct,
     seed: u64,
     scheme: Scheme,
@@ -75,33 +75,12 @@ pub struct DealerConduct {
 
 impl EscrowSystem {
     /// Sets up the escrow side of a scheme (static keys are generated now; epoch keys at
-    /// the start of each epoch). With `capture_dealer`, the dealer keeps its copies.
-    ///
-    /// # Errors
-    /// As key generation.
-    pub fn new(
-        scheme: &Scheme,
-        backend: BackendKind,
-        seed: u64,
-        capture_dealer: bool,
-    ) -> Result<Self> {
-        Self::with_dealer(
-            scheme,
-            backend,
-            seed,
-            DealerConduct {
-                keep_copies: capture_dealer,
-                inconsistent_share_to: None,
-            },
-        )
-    }
-
-    /// As [`EscrowSystem::new`], with the dealer behaving as `dealer` says (a DKG has no
+    /// the start of each epoch), with the dealer behaving as `dealer` says (a DKG has no
     /// dealer, so `dealer` changes nothing there).
     ///
     /// # Errors
     /// As key generation.
-    pub fn with_dealer(
+    pub(crate) fn with_dealer(
         scheme: &Scheme,
         backend: BackendKind,
         seed: u64,
@@ -231,7 +210,7 @@ impl EscrowSystem {
     ///
     /// # Errors
     /// As key generation.
-    pub fn begin_epoch(&mut self, epoch: u32) -> Result<()> {
+    pub(crate) fn begin_epoch(&mut self, epoch: u32) -> Result<()> {
         if !self.has_escrow() {
             return Ok(());
         }
@@ -290,7 +269,7 @@ impl EscrowSystem {
 
     /// Submits request bytes to agent `i` at time `now`, publishing its chain head to the
     /// witness afterwards when the audit is witnessed.
-    pub fn submit(
+    pub(crate) fn submit(
         &mut self,
         i: usize,
         bytes: &[u8],

@@ -5,7 +5,7 @@
 pub mod expect;
 pub mod suite;
 
-use crate::attack::context::{AttackCtx, BaseWorlds};
+use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
 use crate::attack::{Attack, Exposure, ParamValue, Params};
 use crate::config::scheme::{AuditMode, Scheme};
 use crate::escrow::audit::{self, Decision};
@@ -68,10 +68,19 @@ pub struct CellResult {
     pub detected: bool,
     /// Which controls noticed.
     pub detected_by: Vec<String>,
-    /// The control that stopped the attack, as the mechanism reported it.
+    /// Every detection with the part of the mechanism that reported it.
+    pub detections: Vec<MechanismEvent>,
+    /// The control that stopped the attack, as the mechanism reported it: set only when the
+    /// attack exposed nothing, and only from a mechanism event (never from the attack).
     pub blocked_by: Option<String>,
-    /// Capabilities used, agents and devices compromised, tries, and the attack's figures.
+    /// Every refusal or rejection the mechanism reported during the attack.
+    pub refusals: Vec<MechanismEvent>,
+    /// Capabilities used, agents and devices compromised, tries (measured by the context),
+    /// and the attack's own figures (named in `attack_figures`).
     pub cost: Map<String, Value>,
+    /// Which `cost` entries are the attack's own figures (its word, not a measurement by the
+    /// runner).
+    pub attack_figures: Vec<String>,
     /// The expectations that applied.
     pub expected: Vec<Expectation>,
     /// Verdict.
@@ -97,32 +106,65 @@ fn num(v: f64) -> Value {
     }
 }
 
-/// Detections visible after an attack: client checks that fired, audit verification
-/// (against the witness when witnessed), agents' refusals, and the comparison of granted
-/// audit records with the court's docket.
-fn detections(world: &World, docket_fps: &BTreeSet<String>) -> Vec<String> {
-    let mut d: BTreeSet<String> = world.detections.iter().map(|x| x.control.clone()).collect();
+/// Detections visible after an attack, each with its source: client checks that fired,
+/// audit verification (against the witness when witnessed), agents' refusals, the
+/// comparison of granted audit records with the court's docket, and what the context
+/// recorded (combiner rejections, recipient checks).
+fn detections(
+    world: &World,
+    docket_fps: &BTreeSet<String>,
+    from_ctx: &[MechanismEvent],
+) -> Vec<MechanismEvent> {
+    let mut d: Vec<MechanismEvent> = Vec::new();
+    let mut push = |control: &str, source: &str, detail: String| {
+        if !d.iter().any(|e| e.control == control && e.source == source) {
+            d.push(MechanismEvent {
+                control: control.to_string(),
+                source: source.to_string(),
+                detail,
+            });
+        }
+    };
+    for x in &world.detections {
+        push(&x.control, "client", x.detail.clone());
+    }
     let esc = &world.escrow;
     if esc.audit_mode != AuditMode::None {
         let witness = (esc.audit_mode == AuditMode::Witnessed).then_some(&esc.witness);
         for a in &esc.agents {
             if let Err(t) = audit::verify(&a.audit, witness) {
-                d.insert(format!("audit-verify:{}", t.kind()));
+                push(
+                    &format!("audit-verify:{}", t.kind()),
+                    "audit verifier",
+                    format!("agent {}: {t}", a.index),
+                );
             }
             for e in a.audit.entries() {
                 match &e.record.decision {
                     Decision::Refused { .. } => {
-                        d.insert("agent-refusal".into());
+                        push(
+                            "agent-refusal",
+                            "audit log",
+                            format!("agent {} logged a refusal", a.index),
+                        );
                     }
                     Decision::Granted if !docket_fps.contains(&e.record.warrant_fp) => {
-                        d.insert("docket-audit".into());
+                        push(
+                            "docket-audit",
+                            "audit vs court docket",
+                            format!("agent {} granted a warrant the court never docketed", a.index),
+                        );
                     }
                     Decision::Granted => {}
                 }
             }
         }
     }
-    d.into_iter().collect()
+    for e in from_ctx {
+        push(&e.control, &e.source, e.detail.clone());
+    }
+    d.sort_by(|a, b| (&a.control, &a.source).cmp(&(&b.control, &b.source)));
+    d
 }
 
 /// Runs one cell against a scheme's base worlds and measures it.
@@ -192,13 +234,50 @@ pub fn run_cell(
         None => 0,
     };
     let docket_fps: BTreeSet<String> = parts.docket.iter().map(|w| w.fingerprint()).collect();
-    let mut detected_by = detections(world, &docket_fps);
-    for d in &outcome.detected_by {
-        if !detected_by.contains(d) {
-            detected_by.push(d.clone());
+    let detections = detections(world, &docket_fps, &parts.detects);
+    let detected_by: Vec<String> = detections
+        .iter()
+        .map(|e| e.control.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Refusals: what the context recorded, then client refusals seen in the world.
+    let mut refusals = parts.blocks.clone();
+    for x in world.detections.iter().filter(|x| x.refused()) {
+        let e = MechanismEvent {
+            control: x.control.clone(),
+            source: "client".into(),
+            detail: x.detail.clone(),
+        };
+        if !refusals.contains(&e) {
+            refusals.push(e);
         }
     }
-    detected_by.sort();
+    let blocked_by = if confirmed.is_empty() {
+        refusals.first().map(|e| e.control.clone())
+    } else {
+        None
+    };
+    // A capability the attack used but did not declare makes the cell an error.
+    let undeclared: BTreeSet<&str> = parts
+        .uses
+        .iter()
+        .map(|u| u.capability)
+        .filter(|c| !meta.capabilities.contains(c))
+        .map(|c| c.name())
+        .collect();
+    let error = match (error, undeclared.is_empty()) {
+        (e, true) => e,
+        (None, false) => Some(format!(
+            "the attack used capabilities it does not declare: {} (declared: {})",
+            undeclared.into_iter().collect::<Vec<_>>().join(", "),
+            meta.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+        )),
+        (Some(e), false) => Some(format!(
+            "{e}; it also used capabilities it does not declare: {}",
+            undeclared.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    };
     let mut cost = Map::new();
     let mut caps: BTreeMap<&str, u64> = BTreeMap::new();
     for u in &parts.uses {
@@ -217,8 +296,14 @@ pub fn run_cell(
         Value::from(parts.devices_compromised.len()),
     );
     cost.insert("tries".into(), Value::from(parts.tries));
+    let mut attack_figures = Vec::new();
     for (k, v) in &outcome.figures {
+        // The runner's own measurements are not the attack's to overwrite.
+        if cost.contains_key(k) {
+            continue;
+        }
         cost.insert(k.clone(), num(*v));
+        attack_figures.push(k.clone());
     }
     let fraction = if messages_total == 0 {
         0.0
@@ -241,8 +326,11 @@ pub fn run_cell(
         before_compromise,
         detected: !detected_by.is_empty(),
         detected_by,
-        blocked_by: outcome.blocked_by.clone(),
+        detections,
+        blocked_by,
+        refusals,
         cost,
+        attack_figures,
         expected: expectations
             .iter()
             .filter(|e| e.matches(&scheme.name, meta.id, &params.0))

@@ -238,6 +238,19 @@ pub struct Detection {
     pub detail: String,
 }
 
+impl Detection {
+    /// Whether the control that noticed also refused: a client that refuses a pushed escrow
+    /// key (`key-pinning`), rejects a session whose field fails its check
+    /// (`recipient-field-check`), or delivers no key to a member outside the signed roster
+    /// (`roster-check`). A `join-notice` or a `share-commitment-check` only notices.
+    pub fn refused(&self) -> bool {
+        matches!(
+            self.control.as_str(),
+            "key-pinning" | "recipient-field-check" | "roster-check"
+        )
+    }
+}
+
 /// How a rogue client treats escrow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RogueMode {
@@ -264,19 +277,19 @@ pub struct GhostHook {
 #[derive(Clone, Debug, Default)]
 pub struct Hooks {
     /// The dealer keeps its copies of master secrets.
-    pub capture_dealer: bool,
+    pub(crate) capture_dealer: bool,
     /// The dealer hands this agent a share that does not match the published commitment
     /// (honoured only where a dealer generates keys).
-    pub dealer_inconsistent: Option<usize>,
+    pub(crate) dealer_inconsistent: Option<usize>,
     /// A ghost participant.
-    pub ghost: Option<GhostHook>,
+    pub(crate) ghost: Option<GhostHook>,
     /// From an epoch on, clients escrow to this public key set instead.
-    pub escrow_key_override: Option<(u32, Vec<u8>)>,
+    pub(crate) escrow_key_override: Option<(u32, Vec<u8>)>,
     /// Rogue clients.
-    pub rogue_clients: BTreeMap<u32, RogueMode>,
+    pub(crate) rogue_clients: BTreeMap<u32, RogueMode>,
     /// Conversations a rogue client is rogue in (a user absent here is rogue in all of its
     /// conversations): two users evading together need not touch their other conversations.
-    pub rogue_scope: BTreeMap<u32, BTreeSet<u32>>,
+    pub(crate) rogue_scope: BTreeMap<u32, BTreeSet<u32>>,
 }
 
 impl Hooks {
@@ -290,28 +303,28 @@ impl Hooks {
 #[derive(Clone, Debug)]
 pub struct World {
     /// What it was built from.
-    pub config: WorldConfig,
+    pub(crate) config: WorldConfig,
     /// Users' identity (verifying) keys: the directory.
-    pub directory: Vec<VerifyingKey>,
+    pub(crate) directory: Vec<VerifyingKey>,
     /// Conversations.
-    pub conversations: Vec<Conversation>,
+    pub(crate) conversations: Vec<Conversation>,
     /// The relay's transcript.
-    pub transcript: Transcript,
+    pub(crate) transcript: Transcript,
     truth: GroundTruth,
     /// The escrow side.
-    pub escrow: EscrowSystem,
+    pub(crate) escrow: EscrowSystem,
     /// Attacker hooks in force.
-    pub hooks: Hooks,
+    pub(crate) hooks: Hooks,
     /// The next epoch to simulate.
-    pub next_epoch: u32,
+    pub(crate) next_epoch: u32,
     /// Current simulated time.
-    pub now: u64,
+    pub(crate) now: u64,
     /// Client-side detections.
-    pub detections: Vec<Detection>,
+    pub(crate) detections: Vec<Detection>,
     /// Sessions whose field some honest recipient rejected.
-    pub rejected_sessions: BTreeSet<u32>,
+    pub(crate) rejected_sessions: BTreeSet<u32>,
     /// The relay's registry of fields and the headers they were carried under.
-    pub registry: FieldRegistry,
+    pub(crate) registry: FieldRegistry,
     /// The honest run of the same configuration, when this world is a copy of it: sessions
     /// that no hook touches are identical there (same seed, same derivations), so they are
     /// copied instead of recomputed.
@@ -354,7 +367,7 @@ impl World {
     ///
     /// # Errors
     /// [`Error::Input`] for an invalid population; key generation errors.
-    pub fn new(config: WorldConfig, hooks: Hooks) -> Result<World> {
+    pub(crate) fn new(config: WorldConfig, hooks: Hooks) -> Result<World> {
         config.population.validate()?;
         let s = config.seed;
         let users = config.population.users;
@@ -389,7 +402,7 @@ impl World {
     ///
     /// # Errors
     /// As [`World::new`] and [`World::step`].
-    pub fn run(config: WorldConfig) -> Result<World> {
+    pub(crate) fn run(config: WorldConfig) -> Result<World> {
         let mut w = World::new(config, Hooks::default())?;
         w.run_to_end()?;
         Ok(w)
@@ -399,7 +412,7 @@ impl World {
     ///
     /// # Errors
     /// As [`World::step`].
-    pub fn run_to_end(&mut self) -> Result<()> {
+    pub(crate) fn run_to_end(&mut self) -> Result<()> {
         while !self.finished() {
             self.step()?;
         }
@@ -426,7 +439,7 @@ impl World {
     ///
     /// # Errors
     /// Key generation or encoding errors.
-    pub fn step(&mut self) -> Result<()> {
+    pub(crate) fn step(&mut self) -> Result<()> {
         let epoch = self.next_epoch;
         if epoch > self.epochs() {
             return Ok(());
