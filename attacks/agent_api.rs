@@ -20,7 +20,7 @@ pub fn sessions_of_request(bytes: &[u8]) -> Result<Vec<u32>> {
 pub fn refusal_controls(responses: &[ShareResponse]) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for r in responses {
-        for o in &r.items {
+        for o in r.items() {
             if let Err(e) = o {
                 if !v.contains(&e.control) {
                     v.push(e.control.clone());
@@ -35,7 +35,7 @@ pub fn refusal_controls(responses: &[ShareResponse]) -> Vec<String> {
 pub fn item_refusals(responses: &[ShareResponse], idx: usize) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for r in responses {
-        if let Some(Err(e)) = r.items.get(idx) {
+        if let Some(Err(e)) = r.items().get(idx) {
             if !v.contains(&e.control) {
                 v.push(e.control.clone());
             }
@@ -48,7 +48,7 @@ pub fn item_refusals(responses: &[ShareResponse], idx: usize) -> Vec<String> {
 pub fn shares_released(responses: &[ShareResponse]) -> usize {
     responses
         .iter()
-        .map(|r| r.items.iter().filter(|o| o.is_ok()).count())
+        .map(|r| r.items().iter().filter(|o| o.is_ok()).count())
         .sum()
 }
 
@@ -56,7 +56,7 @@ pub fn shares_released(responses: &[ShareResponse]) -> usize {
 pub fn item_shares(responses: &[ShareResponse], idx: usize) -> usize {
     responses
         .iter()
-        .filter(|r| r.items.get(idx).is_some_and(|o| o.is_ok()))
+        .filter(|r| r.items().get(idx).is_some_and(|o| o.is_ok()))
         .count()
 }
 
@@ -87,10 +87,10 @@ pub fn combine_fast(
         let shares: Vec<(usize, Vec<u8>)> = responses
             .iter()
             .filter_map(|r| {
-                r.items
+                r.items()
                     .get(idx)
                     .and_then(|o| o.as_ref().ok())
-                    .map(|sh| (r.agent, sh.clone()))
+                    .map(|sh| (r.agent(), sh.clone()))
             })
             .take(k)
             .collect();

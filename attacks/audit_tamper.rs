@@ -1,7 +1,6 @@
 //! `audit-tamper`: an insider with write access to an agent's audit log hides the
 //! accesses of a case.
 
-use crate::common::no_escrow;
 use escrowlab_core::escrow::audit::{verify, AuditEntry, AuditLog, AuditRecord, Decision};
 use escrowlab_core::prelude::*;
 
@@ -83,8 +82,8 @@ impl Attack for AuditTamper {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -121,7 +120,6 @@ impl Attack for AuditTamper {
         let tamper = params.word("tamper").to_string();
         let witness = ctx.audit_witness();
         let Some(log) = ctx.write_audit_log(0) else {
-            out.blocked("no-audit-log");
             return Ok(out);
         };
         let hidden_fp = hidden.fingerprint();

@@ -1,7 +1,6 @@
 //! `collusion`: `colluders` agents release decryption shares for every field in the
 //! transcript, with no warrant and no audit record, and combine them.
 
-use crate::common::no_escrow;
 use escrowlab_core::prelude::*;
 
 /// k agents collude without a warrant.
@@ -55,27 +54,21 @@ impl Attack for Collusion {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
+        let mut out = Outcome::default();
+        if !ctx.require_escrow() {
             return Ok(out);
         }
-        let mut out = Outcome::default();
         let info = ctx.info();
         let colluders = (params.int("colluders") as usize).min(info.n);
         match params.int("at_epoch") {
             -1 => ctx.advance_to_end()?,
             e => ctx.advance_to(e as u32)?,
         }
-        let b = ctx.backend();
-        let publics = ctx.escrow_public_keys();
         let transcript = ctx.intercept().clone();
         let (mut opened, mut no_key, mut failed, mut shares_released) =
             (0usize, 0usize, 0usize, 0usize);
         for rec in &transcript.sessions {
             let Some(field) = rec.field.as_ref().and_then(|f| EscrowField::decode(f).ok()) else {
-                continue;
-            };
-            let Some(public) = publics.get(&field.key_epoch) else {
-                no_key += 1;
                 continue;
             };
             let shares: Vec<(usize, Vec<u8>)> = (0..colluders)
@@ -86,11 +79,7 @@ impl Attack for Collusion {
                 no_key += 1;
                 continue;
             }
-            let key = b
-                .combine_raw(public, &shares, &field.te_ct)
-                .ok()
-                .and_then(|w| unwrap_session_key(&w, &rec.header, &field));
-            match key {
+            match ctx.combine_shares(&rec.header, &field, &shares) {
                 Some(sk) => {
                     opened += 1;
                     out.recovered
@@ -106,19 +95,7 @@ impl Attack for Collusion {
         out.figure("sessions_opened", opened as f64);
         out.figure("sessions_key_destroyed", no_key as f64);
         out.figure("sessions_combine_failed", failed as f64);
-        if opened == 0 {
-            if colluders < info.k {
-                out.blocked("threshold-custody");
-                out.notes.push(format!(
-                    "{colluders} colluder(s), {} shares needed: every combine failed its tag",
-                    info.k
-                ));
-            } else if no_key > 0 {
-                out.blocked("retention");
-                out.notes
-                    .push("every field's key was destroyed before the collusion".into());
-            }
-        } else {
+        if opened > 0 {
             out.notes.push(format!(
                 "{opened} session(s) opened with no warrant and no audit record; {no_key} were escrowed to keys already destroyed"
             ));

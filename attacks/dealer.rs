@@ -1,7 +1,7 @@
 //! `dealer`: whoever runs the key ceremony keeps the master secret, or hands out
 //! inconsistent shares.
 
-use crate::common::{no_escrow, read_with_masters};
+use crate::common::read_with_masters;
 use escrowlab_core::prelude::*;
 
 /// Compromised dealer at key generation.
@@ -82,8 +82,8 @@ impl Attack for Dealer {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -97,20 +97,18 @@ impl Attack for Dealer {
         let b = ctx.backend();
         let master_pks = ctx.escrow_master_keys();
         let copies = ctx.dealer_copies();
-        let mut masters = BTreeMap::new();
-        for (ke, m) in copies.iter() {
+        let mut masters = Vec::new();
+        for m in copies {
             // The dealer's copy is only worth something if it is the published key's secret.
-            if master_pks
-                .get(ke)
-                .is_some_and(|pk| b.public_key_of_scalar(m).ok().as_deref() == Some(pk.as_slice()))
-            {
-                masters.insert(*ke, m.clone());
+            if master_pks.get(&m.key_epoch()).is_some_and(|pk| {
+                b.public_key_of_scalar(m.secret()).ok().as_deref() == Some(pk.as_slice())
+            }) {
+                masters.push(m);
             }
         }
         out.figure("keys_generated", master_pks.len() as f64);
         out.figure("keys_kept", masters.len() as f64);
         if masters.is_empty() {
-            out.blocked(if dkg { "dkg" } else { "no-dealer-copy" });
             out.notes.push(
                 "the key ceremony left no master secret anywhere: a DKG never computes it".into(),
             );
@@ -152,7 +150,7 @@ impl Dealer {
                 vec![target],
                 [last, last],
             )?;
-            if !c.sessions.is_empty() {
+            if !c.sessions().is_empty() {
                 case = Some(c);
                 break;
             }
@@ -167,41 +165,36 @@ impl Dealer {
         let mut named = BTreeSet::new();
         for s in &combos {
             let answers: Vec<ShareResponse> = case
-                .responses
+                .responses()
                 .iter()
-                .filter(|r| s.contains(&r.agent))
+                .filter(|r| s.contains(&r.agent()))
                 .cloned()
                 .collect();
-            let read = ctx.combine_and_read(&case.sessions, &answers);
+            let read = ctx.combine_and_read(case.sessions(), &answers);
             if !read.failed_sessions.is_empty() {
                 failing += 1;
             }
             named.extend(read.rejected_agents);
         }
-        let all = ctx.combine_and_read(&case.sessions, &case.responses);
+        let all = ctx.combine_and_read(case.sessions(), case.responses());
         named.extend(all.rejected_agents.iter().copied());
         let fraction = if combos.is_empty() {
             0.0
         } else {
             failing as f64 / combos.len() as f64
         };
-        out.figure("victim", victim as f64);
         out.figure("subsets", combos.len() as f64);
         out.figure("failing_subsets", failing as f64);
         out.figure("failing_subsets_fraction", fraction);
         out.figure(
             "lawful_success_all_agents",
-            1.0 - all.failed_sessions.len() as f64 / case.sessions.len() as f64,
+            1.0 - all.failed_sessions.len() as f64 / case.sessions().len() as f64,
         );
         out.figure(
             "victim_named_by_combiner",
             if named.contains(&victim) { 1.0 } else { 0.0 },
         );
-        if named.contains(&victim) {
-            out.detected("share-verification");
-        }
         if dkg {
-            out.blocked("dkg");
             out.notes.push("no dealer: every participant's row is checked against its commitment inside the DKG".into());
         } else {
             out.notes.push(format!(

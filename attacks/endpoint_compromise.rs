@@ -50,7 +50,7 @@ impl Attack for EndpointCompromise {
             let key = if let Some(k) = own.get(&rec.header.session) {
                 Some(k.clone())
             } else {
-                let pre = loot.prekeys.get(&rec.header.epoch);
+                let pre = loot.prekey(rec.header.epoch);
                 rec.deliveries
                     .iter()
                     .find(|d| d.recipient == user)
@@ -61,7 +61,7 @@ impl Attack for EndpointCompromise {
                     .extend(read_session(&transcript, rec.header.session, &k));
             }
         }
-        out.figure("user", user as f64);
+        out.note(format!("device of user {user} compromised"));
         Ok(out)
     }
 }

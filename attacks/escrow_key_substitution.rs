@@ -57,12 +57,8 @@ impl Attack for EscrowKeySubstitution {
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();
-        if info.scheme.custody.kind == CustodyKind::None {
-            out.blocked("no-escrow");
-            out.notes.push(
-                "not applicable: plain end-to-end encryption has no escrow key to substitute"
-                    .into(),
-            );
+        if !ctx.require_escrow() {
+            out.note("not applicable: plain end-to-end encryption has no escrow key to substitute");
             return Ok(out);
         }
         let at_epoch = (params.int("at_epoch") as u32).min(info.epochs);
@@ -103,7 +99,6 @@ impl Attack for EscrowKeySubstitution {
         out.figure("fields_opened", opened as f64);
         if fields > 0 && opened == 0 {
             if info.scheme.client.pin_escrow_key {
-                out.blocked("key-pinning");
                 out.notes.push(
                     "clients kept the pinned escrow key; no field is encrypted to the attacker"
                         .into(),
@@ -137,24 +132,24 @@ impl Attack for EscrowKeySubstitution {
         let to = info.epochs.saturating_sub(1);
         if !targets.is_empty() && from <= to {
             let case = ctx.lawful_case_answers("escrow-key-substitution", targets, [from, to])?;
-            let read = ctx.combine_and_read(&case.sessions, &case.responses);
-            if !case.sessions.is_empty() {
-                out.figure("lawful_sessions", case.sessions.len() as f64);
+            let read = ctx.combine_and_read(case.sessions(), case.responses());
+            if !case.sessions().is_empty() {
+                out.figure("lawful_sessions", case.sessions().len() as f64);
                 out.figure(
                     "lawful_fail_fraction",
-                    read.failed_sessions.len() as f64 / case.sessions.len() as f64,
+                    read.failed_sessions.len() as f64 / case.sessions().len() as f64,
                 );
             }
             let refused = case
-                .responses
+                .responses()
                 .iter()
-                .flat_map(|r| r.items.iter())
+                .flat_map(|r| r.items().iter())
                 .filter(|i| i.is_err())
                 .count();
             out.notes.push(format!(
                 "lawful case over epochs {from}..={to}: {} of {} sessions failed to open, {refused} item(s) refused by agents",
                 read.failed_sessions.len(),
-                case.sessions.len()
+                case.sessions().len()
             ));
         }
         Ok(out)

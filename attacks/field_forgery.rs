@@ -79,8 +79,7 @@ impl Attack for FieldForgery {
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();
-        if info.scheme.custody.kind == CustodyKind::None {
-            out.blocked("no-escrow");
+        if !ctx.require_escrow() {
             out.notes
                 .push("plain end-to-end encryption: there is no escrow field to forge".into());
             return Ok(out);
@@ -196,20 +195,16 @@ impl Attack for FieldForgery {
         out.figure("trials", trials as f64);
         out.figure("tries_mean", tries_total as f64 / trials as f64);
         out.figure("accepted_fraction", accepted as f64 / trials as f64);
-        out.figure("check_bits", bits as f64);
+        out.note(format!("the recipient's check compares {bits} bit(s)"));
         if accepted > 0 {
             out.notes.push(format!(
                 "{accepted} forged session(s) accepted by an honest recipient; their fields are random bytes, so law \
                  enforcement can never open them (no lawful decryption attempted: there is nothing to decrypt)"
             ));
         }
-        if let Some((control, reason)) = refusal {
+        if let Some((_control, reason)) = refusal {
             out.notes
                 .push(format!("recipient refused the forged field: {reason}"));
-            out.detected("recipient-field-check");
-            if accepted == 0 {
-                out.blocked(control);
-            }
         }
         out.notes.push(
             "exposure is 0 by design: the attack hides the sender's own traffic, it reads no one's"

@@ -1,6 +1,6 @@
 //! `key-theft`: an outside attacker steals the escrow master key where it sits in one place.
 
-use crate::common::{masters_from_loot, no_escrow, read_with_masters};
+use crate::common::read_with_masters;
 use escrowlab_core::prelude::*;
 
 /// Escrow master-key theft.
@@ -48,22 +48,16 @@ impl Attack for KeyTheft {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
+        let mut out = Outcome::default();
+        if !ctx.require_escrow() {
             return Ok(out);
         }
-        let mut out = Outcome::default();
         ctx.advance_to(params.int("at_epoch") as u32)?;
         let vault = ctx.compromise_agent(0)?;
         ctx.advance_to_end()?;
         let b = ctx.backend();
-        let masters_pk = ctx.escrow_master_keys();
-        let masters = masters_from_loot(b, &[(0, vault)], &masters_pk);
+        let masters = ctx.rebuild_masters(&[vault]);
         out.figure("keys_recovered", masters.len() as f64);
-        if masters.is_empty() {
-            out.blocked("threshold-custody");
-            out.notes
-                .push("one vault held one share; it does not match the master public key".into());
-        }
         let transcript = ctx.intercept().clone();
         out.recovered = read_with_masters(b, &transcript, &masters);
         Ok(out)

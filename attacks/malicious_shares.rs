@@ -1,7 +1,6 @@
 //! `malicious-shares`: one rogue agent sends bad decryption shares to law enforcement's
 //! combiner during a lawful case.
 
-use crate::common::no_escrow;
 use escrowlab_core::attack::context::LawfulCase;
 use escrowlab_core::prelude::*;
 
@@ -56,8 +55,8 @@ impl Attack for MaliciousShares {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -72,7 +71,7 @@ impl Attack for MaliciousShares {
         let b = ctx.backend();
         let transcript = ctx.intercept().clone();
         let mut rng = ctx.rng("bad-shares");
-        let in_case: BTreeSet<u32> = case.sessions.iter().copied().collect();
+        let in_case: BTreeSet<u32> = case.sessions().iter().copied().collect();
         let other_key = if kind == "wrong-key" {
             let seed: [u8; 32] = rng.gen();
             Some(b.dealer_keygen(info.k, info.n, seed)?)
@@ -82,14 +81,14 @@ impl Attack for MaliciousShares {
         if kind != "wrong-ciphertext" {
             ctx.act_as_agent_sender(rogue);
         }
-        let Some(honest) = case.responses.iter().find(|r| r.agent == rogue).cloned() else {
+        let Some(honest) = case.responses().iter().find(|r| r.agent() == rogue).cloned() else {
             out.notes.push(format!("agent {rogue} gave no answer"));
             return Ok(out);
         };
-        let mut bad_items = Vec::with_capacity(case.sessions.len());
-        for (idx, &s) in case.sessions.iter().enumerate() {
+        let mut bad_items = Vec::with_capacity(case.sessions().len());
+        for (idx, &s) in case.sessions().iter().enumerate() {
             let own = honest
-                .items
+                .items()
                 .get(idx)
                 .cloned()
                 .unwrap_or_else(|| Ok(Vec::new()));
@@ -105,10 +104,10 @@ impl Attack for MaliciousShares {
                     Some(v)
                 }
                 "duplicate" => case
-                    .responses
+                    .responses()
                     .iter()
-                    .filter(|r| r.agent != rogue)
-                    .find_map(|r| r.items.get(idx).and_then(|o| o.as_ref().ok()).cloned()),
+                    .filter(|r| r.agent() != rogue)
+                    .find_map(|r| r.items().get(idx).and_then(|o| o.as_ref().ok()).cloned()),
                 "wrong-key" => other_key
                     .as_ref()
                     .and_then(|km| km.shares.get(rogue))
@@ -127,27 +126,21 @@ impl Attack for MaliciousShares {
             bad_items.push(bad.map(Ok).unwrap_or(own));
         }
         // The rogue agent's answer arrives first.
-        let mut responses = vec![ShareResponse {
-            agent: rogue,
-            items: bad_items,
-        }];
-        responses.extend(case.responses.iter().filter(|r| r.agent != rogue).cloned());
-        let read = ctx.combine_and_read(&case.sessions, &responses);
-        let total = case.sessions.len();
+        let mut responses = vec![ctx.forge_answer(rogue, bad_items)?];
+        responses.extend(
+            case.responses()
+                .iter()
+                .filter(|r| r.agent() != rogue)
+                .cloned(),
+        );
+        let read = ctx.combine_and_read(case.sessions(), &responses);
+        let total = case.sessions().len();
         let rate = 1.0 - read.failed_sessions.len() as f64 / total as f64;
         let named = read.rejected_agents.contains(&rogue);
         out.figure("warranted_sessions", total as f64);
         out.figure("failed_sessions", read.failed_sessions.len() as f64);
         out.figure("lawful_success_rate", rate);
         out.figure("agent_named", if named { 1.0 } else { 0.0 });
-        if named {
-            out.detected("share-verification");
-        }
-        // Blocked only if lawful access survived the bad share; with a single agent (or too
-        // few honest ones) the spoiler wins even when it is named.
-        if named && read.failed_sessions.is_empty() {
-            out.blocked("share-verification");
-        }
         out.notes.push(format!(
             "exposure is 0 by design: the rogue agent recovers nothing, it only tries to spoil lawful access; \
              law enforcement read {} of {total} warranted session(s), and the combiner {} agent {rogue}",
@@ -170,7 +163,7 @@ fn case_for_someone(ctx: &mut AttackCtx) -> Result<Option<LawfulCase>> {
             vec![target],
             [last, last],
         )?;
-        if !c.sessions.is_empty() {
+        if !c.sessions().is_empty() {
             return Ok(Some(c));
         }
     }

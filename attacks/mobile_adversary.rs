@@ -1,7 +1,7 @@
 //! `mobile-adversary`: a persistent attacker breaches one agent per epoch and accumulates
 //! shares, against proactive refresh and epoch keys.
 
-use crate::common::{no_escrow, read_with_masters, rebuild_master};
+use crate::common::read_with_masters;
 use escrowlab_core::prelude::*;
 
 /// Share accumulation across epochs by a mobile adversary.
@@ -35,12 +35,6 @@ static META: AttackMeta = AttackMeta {
 };
 
 /// One stolen share with the public key set published when it was taken.
-struct Loot {
-    agent: usize,
-    share: Scalar,
-    public: Vec<u8>,
-}
-
 impl Attack for MobileAdversary {
     fn meta(&self) -> &'static AttackMeta {
         &META
@@ -63,18 +57,17 @@ impl Attack for MobileAdversary {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
+        let mut out = Outcome::default();
+        if !ctx.require_escrow() {
             return Ok(out);
         }
-        let mut out = Outcome::default();
         let info = ctx.info();
         let epochs = match params.int("epochs") {
             -1 => info.epochs,
             e => (e as u32).min(info.epochs),
         };
-        let b = ctx.backend();
-        let mut loot: BTreeMap<u32, Vec<Loot>> = BTreeMap::new();
-        let mut masters: BTreeMap<u32, Scalar> = BTreeMap::new();
+        let mut loot: Vec<VaultLoot> = Vec::new();
+        let mut masters: BTreeMap<u32, MasterSecret> = BTreeMap::new();
         let mut epochs_to_key: i64 = -1;
         let mut attempts = 0u64;
         let mut collected = 0usize;
@@ -82,59 +75,32 @@ impl Attack for MobileAdversary {
             ctx.advance_to(e)?;
             let agent = e as usize % info.n;
             let vault = ctx.compromise_agent(agent)?;
-            let publics = ctx.escrow_public_keys();
-            for (ke, share) in vault {
-                let public = publics.get(&ke).cloned().unwrap_or_default();
-                collected += 1;
-                let shares = loot.entry(ke).or_default();
-                // A re-breached agent's share of the same generation adds nothing.
-                if !shares
-                    .iter()
-                    .any(|l| l.agent == agent && l.public == public)
-                {
-                    shares.push(Loot {
-                        agent,
-                        share,
-                        public,
-                    });
-                }
-            }
-            let master_pks = ctx.escrow_master_keys();
-            for (ke, shares) in &loot {
-                if masters.contains_key(ke) {
+            collected += vault.key_epochs().len();
+            loot.push(vault);
+            // The attacker tries a key once it holds k agents' shares of one sharing
+            // generation (generations are public: refreshed commitments are published).
+            let key_epochs: BTreeSet<u32> = loot.iter().flat_map(|l| l.key_epochs()).collect();
+            for ke in key_epochs {
+                if masters.contains_key(&ke) || most_of_one_generation(&loot, ke) < info.k {
                     continue;
                 }
-                let Some(mpk) = master_pks.get(ke) else {
-                    continue;
-                };
-                // Per generation (shares taken under the same published commitment) ...
-                let mut generations: BTreeMap<&[u8], Vec<(usize, Scalar)>> = BTreeMap::new();
-                for l in shares {
-                    generations
-                        .entry(l.public.as_slice())
-                        .or_default()
-                        .push((l.agent, l.share.clone()));
-                }
-                let mut candidates: Vec<Vec<(usize, Scalar)>> = generations.into_values().collect();
-                // ... and naively over all of them, newest share per agent.
-                let mut all: BTreeMap<usize, Scalar> = BTreeMap::new();
-                for l in shares {
-                    all.insert(l.agent, l.share.clone());
-                }
-                candidates.push(all.into_iter().collect());
-                for c in candidates.iter().filter(|c| !c.is_empty()) {
-                    attempts += 1;
-                    if let Some(m) = rebuild_master(b, c, mpk) {
-                        masters.insert(*ke, m);
-                        if epochs_to_key < 0 {
-                            epochs_to_key = e as i64;
-                        }
-                        break;
+                attempts += 1;
+                if let Some(m) = ctx.rebuild_master(ke, &loot) {
+                    masters.insert(ke, m);
+                    if epochs_to_key < 0 {
+                        epochs_to_key = e as i64;
                     }
                 }
             }
         }
         ctx.advance_to_end()?;
+        if masters.is_empty() && !loot.is_empty() {
+            // One last try with everything taken: the mechanism says why it fails.
+            attempts += 1;
+            for m in ctx.rebuild_masters(&loot) {
+                masters.insert(m.key_epoch(), m);
+            }
+        }
         out.figure("epochs_to_key", epochs_to_key as f64);
         out.figure(
             "breaches_to_key",
@@ -147,51 +113,52 @@ impl Attack for MobileAdversary {
         out.figure("shares_collected", collected as f64);
         out.figure("keys_recovered", masters.len() as f64);
         out.figure("interpolation_attempts", attempts as f64);
-        let most_per_key = loot
-            .values()
-            .map(|v| v.iter().map(|l| l.agent).collect::<BTreeSet<_>>().len())
+        let key_epochs: BTreeSet<u32> = loot.iter().flat_map(|l| l.key_epochs()).collect();
+        let most_per_key = key_epochs
+            .iter()
+            .map(|ke| {
+                loot.iter()
+                    .filter(|l| l.share(*ke).is_some())
+                    .map(|l| l.agent())
+                    .collect::<BTreeSet<_>>()
+                    .len()
+            })
             .max()
             .unwrap_or(0);
-        let most_per_generation = loot
-            .values()
-            .flat_map(|v| {
-                let mut g: BTreeMap<&[u8], usize> = BTreeMap::new();
-                for l in v {
-                    *g.entry(l.public.as_slice()).or_insert(0) += 1;
-                }
-                g.into_values()
-            })
+        let most_per_generation = key_epochs
+            .iter()
+            .map(|ke| most_of_one_generation(&loot, *ke))
             .max()
             .unwrap_or(0);
         out.figure("most_agents_per_key", most_per_key as f64);
         out.figure("most_shares_per_generation", most_per_generation as f64);
-        if masters.is_empty() {
-            let scheme = &info.scheme;
-            if most_per_key >= info.k && scheme.custody.refresh {
-                out.blocked("proactive-refresh");
-                out.notes.push(format!(
-                    "{most_per_key} agents' shares of one key were taken, but at most {most_per_generation} from one \
-                     sharing generation: refreshed shares do not interpolate together"
-                ));
-            } else if scheme.custody.lifetime == Lifetime::Epoch {
-                out.blocked("epoch-keys");
-                out.notes.push(format!(
-                    "each key lived too briefly: at most {most_per_key} of the {} breaches needed touched one key",
-                    info.k
-                ));
-            } else {
-                out.blocked("threshold-custody");
-                out.notes
-                    .push(format!("{epochs} breach(es), {} needed", info.k));
-            }
-        } else {
-            out.notes.push(format!(
-                "rebuilt {} master key(s), the first after the breach at the start of epoch {epochs_to_key}",
+        if let Some(e) = (epochs_to_key >= 0).then_some(epochs_to_key) {
+            out.note(format!(
+                "rebuilt {} master key(s), the first after the breach at the start of epoch {e}",
                 masters.len()
             ));
+        } else {
+            out.note(format!(
+                "{} breach(es): at most {most_per_key} agents' shares of one key, at most \
+                 {most_per_generation} of one sharing generation",
+                loot.len()
+            ));
         }
+        let masters: Vec<MasterSecret> = masters.into_values().collect();
+        let b = ctx.backend();
         let transcript = ctx.intercept().clone();
         out.recovered = read_with_masters(b, &transcript, &masters);
         Ok(out)
     }
+}
+
+/// The most distinct agents whose shares of key `ke` in `loot` share one generation.
+fn most_of_one_generation(loot: &[VaultLoot], ke: u32) -> usize {
+    let mut by_gen: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
+    for l in loot {
+        if let Some(g) = l.generation(ke) {
+            by_gen.entry(g).or_default().insert(l.agent());
+        }
+    }
+    by_gen.values().map(|a| a.len()).max().unwrap_or(0)
 }

@@ -2,7 +2,7 @@
 //! gives: reuse a case's shares on other fields, leak its key share, or rebuild the master
 //! key from what a combiner receives.
 
-use crate::common::{masters_from_loot, read_with_masters, rebuild_master};
+use crate::common::read_with_masters;
 use escrowlab_core::attack::context::LawfulCase;
 use escrowlab_core::prelude::*;
 
@@ -77,8 +77,7 @@ impl Attack for RogueAgent {
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
-        if ctx.info().n == 0 {
-            out.blocked("no-escrow");
+        if !ctx.require_escrow() {
             return Ok(out);
         }
         match params.word("mode") {
@@ -99,7 +98,7 @@ fn case_for_someone(ctx: &mut AttackCtx, label: &str) -> Result<Option<LawfulCas
         let target = rng.gen_range(0..info.users);
         let c =
             ctx.lawful_case_answers(&format!("{label}-{attempt}"), vec![target], [last, last])?;
-        if !c.sessions.is_empty() {
+        if !c.sessions().is_empty() {
             return Ok(Some(c));
         }
     }
@@ -108,13 +107,13 @@ fn case_for_someone(ctx: &mut AttackCtx, label: &str) -> Result<Option<LawfulCas
 
 /// The released shares of item `idx` of a case, as `(agent, share)`.
 fn shares_of(case: &LawfulCase, idx: usize) -> Vec<(usize, Vec<u8>)> {
-    case.responses
+    case.responses()
         .iter()
         .filter_map(|r| {
-            r.items
+            r.items()
                 .get(idx)
                 .and_then(|o| o.as_ref().ok())
-                .map(|s| (r.agent, s.clone()))
+                .map(|s| (r.agent(), s.clone()))
         })
         .collect()
 }
@@ -130,12 +129,10 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
             .push("no target had traffic in the last epoch".into());
         return Ok(());
     };
-    let b = ctx.backend();
-    let publics = ctx.escrow_public_keys();
     let transcript = ctx.intercept().clone();
-    let in_case: BTreeSet<u32> = case.sessions.iter().copied().collect();
+    let in_case: BTreeSet<u32> = case.sessions().iter().copied().collect();
     let (mut tries, mut opened_other, mut opened_own) = (0u64, 0usize, 0usize);
-    for (idx, &s) in case.sessions.iter().enumerate() {
+    for (idx, &s) in case.sessions().iter().enumerate() {
         let shares = shares_of(&case, idx);
         let Some(rec) = transcript.sessions.get(s as usize) else {
             continue;
@@ -143,15 +140,8 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
         let Some(field) = transcript.field(s) else {
             continue;
         };
-        let Some(public) = publics.get(&field.key_epoch) else {
-            continue;
-        };
         // The shares open their own field (what the warrant allows) ...
-        if let Some(sk) = b
-            .combine_raw(public, &shares, &field.te_ct)
-            .ok()
-            .and_then(|w| unwrap_session_key(&w, &rec.header, &field))
-        {
+        if let Some(sk) = ctx.combine_shares(&rec.header, &field, &shares) {
             opened_own += 1;
             out.recovered.extend(read_session(&transcript, s, &sk));
         }
@@ -167,11 +157,7 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
             .take(limit);
         for (other, of) in others {
             tries += 1;
-            let key = b
-                .combine_raw(public, &shares, &of.te_ct)
-                .ok()
-                .and_then(|w| unwrap_session_key(&w, &other.header, &of));
-            if let Some(sk) = key {
+            if let Some(sk) = ctx.combine_shares(&other.header, &of, &shares) {
                 opened_other += 1;
                 out.recovered
                     .extend(read_session(&transcript, other.header.session, &sk));
@@ -179,12 +165,11 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
         }
     }
     ctx.count_tries(tries);
-    out.figure("warranted_sessions", case.sessions.len() as f64);
+    out.figure("warranted_sessions", case.sessions().len() as f64);
     out.figure("warranted_sessions_opened", opened_own as f64);
     out.figure("reuse_tries", tries as f64);
     out.figure("other_sessions_opened", opened_other as f64);
     if opened_other == 0 {
-        out.blocked("per-ciphertext-shares");
         out.notes.push(format!(
             "the case's shares opened its own {opened_own} session(s) and none of {tries} reuse tries on other fields"
         ));
@@ -198,19 +183,15 @@ fn leak(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
     let extra = (params.int("extra_breaches") as usize).min(info.n - 1);
     ctx.advance_to(params.int("at_epoch") as u32)?;
     // The rogue agent hands over its vault: what a breach of it would take.
-    let mut loot = vec![(agent, ctx.compromise_agent(agent)?)];
+    let mut loot = vec![ctx.compromise_agent(agent)?];
     for i in (0..info.n).filter(|&i| i != agent).take(extra) {
-        loot.push((i, ctx.compromise_agent(i)?));
+        loot.push(ctx.compromise_agent(i)?);
     }
     ctx.advance_to_end()?;
     let b = ctx.backend();
-    let master_pks = ctx.escrow_master_keys();
-    let masters = masters_from_loot(b, &loot, &master_pks);
-    out.figure("agents_to_corrupt", info.k.saturating_sub(1) as f64);
-    out.figure("extra_breaches", extra as f64);
+    let masters = ctx.rebuild_masters(&loot);
     out.figure("keys_recovered", masters.len() as f64);
     if masters.is_empty() {
-        out.blocked("threshold-custody");
         out.notes.push(format!(
             "the leaked share plus {extra} stolen one(s) is {} of the {} needed",
             extra + 1,
@@ -249,38 +230,41 @@ fn combiner(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
     let transcript = ctx.intercept().clone();
     let k = ctx.info().k;
     let mut attempts = 0u64;
-    let mut masters = BTreeMap::new();
-    for (idx, &s) in case.sessions.iter().enumerate() {
+    let mut masters: BTreeMap<u32, MasterSecret> = BTreeMap::new();
+    for (idx, &s) in case.sessions().iter().enumerate() {
         let Some(field) = transcript.field(s) else {
             continue;
         };
-        let Some(mpk) = master_pks.get(&field.key_epoch) else {
+        if !master_pks.contains_key(&field.key_epoch) {
             continue;
-        };
+        }
         let shares = shares_of(&case, idx);
         // Everything the combiner received, read as points of the sharing polynomial.
         let points: Vec<(usize, Scalar)> = shares.iter().map(|(i, d)| (*i, as_scalar(d))).collect();
         for take in [k.min(points.len()), points.len()] {
             attempts += 1;
-            if let Some(m) = rebuild_master(b, &points[..take], mpk) {
+            let Ok(candidate) = b.interpolate_at_zero(&points[..take]) else {
+                continue;
+            };
+            if let Some(m) = ctx.check_master(field.key_epoch, candidate) {
                 masters.insert(field.key_epoch, m);
             }
         }
     }
     // The combiner's legitimate work: combining the shares of the warranted sessions.
-    let read = ctx.combine_and_read(&case.sessions, &case.responses);
+    let read = ctx.combine_and_read(case.sessions(), case.responses());
     out.recovered = read.plaintexts;
+    let masters: Vec<MasterSecret> = masters.into_values().collect();
     out.recovered
         .extend(read_with_masters(b, &transcript, &masters));
     out.figure("rebuild_attempts", attempts as f64);
     out.figure("keys_recovered", masters.len() as f64);
-    out.figure("warranted_sessions", case.sessions.len() as f64);
+    out.figure("warranted_sessions", case.sessions().len() as f64);
     out.figure(
         "warranted_sessions_failed",
         read.failed_sessions.len() as f64,
     );
     if masters.is_empty() {
-        out.blocked("share-decryption-only");
         out.notes.push(
             "the combiner receives only decryption shares, bound to one ciphertext each; read as scalars they \
              interpolate to nothing that matches the master key"

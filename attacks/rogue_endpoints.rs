@@ -43,8 +43,7 @@ impl Attack for RogueEndpoints {
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();
-        if info.scheme.custody.kind == CustodyKind::None {
-            out.blocked("no-escrow");
+        if !ctx.require_escrow() {
             out.notes.push(
                 "not applicable: plain end-to-end encryption gives law enforcement nothing to read"
                     .into(),
@@ -98,7 +97,7 @@ impl Attack for RogueEndpoints {
         let to = info.epochs.saturating_sub(1);
         let targets: Vec<u32> = per_user.keys().copied().collect();
         let case = ctx.lawful_case_answers("rogue-endpoints", targets.clone(), [from, to])?;
-        let read = ctx.combine_and_read(&case.sessions, &case.responses);
+        let read = ctx.combine_and_read(case.sessions(), case.responses());
         let read_ids: BTreeSet<u64> = read.plaintexts.iter().map(|(id, _)| *id).collect();
         let transcript = ctx.intercept().clone();
         let (mut rogue_total, mut rogue_read, mut other_total, mut other_read) =

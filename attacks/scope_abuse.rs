@@ -2,7 +2,6 @@
 //! users, and of the target outside the window, into the request.
 
 use super::agent_api::{item_refusals, item_shares};
-use crate::common::no_escrow;
 use escrowlab_core::prelude::*;
 
 /// Warrant scope abuse.
@@ -47,8 +46,8 @@ impl Attack for ScopeAbuse {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -117,11 +116,6 @@ impl Attack for ScopeAbuse {
             }
         }
         out.figure("victim_sessions_served", opened as f64);
-        if opened == 0 {
-            if let Some(c) = controls.first() {
-                out.blocked(c.clone());
-            }
-        }
         if !controls.is_empty() {
             out.notes.push(format!(
                 "controls that refused out-of-scope items: {}",

@@ -1,6 +1,6 @@
 //! `share-theft`: an outside attacker breaches `stolen` agents' vaults and interpolates.
 
-use crate::common::{masters_from_loot, read_with_masters};
+use crate::common::read_with_masters;
 use escrowlab_core::prelude::*;
 
 /// Threshold share theft.
@@ -56,20 +56,17 @@ impl Attack for ShareTheft {
         let info = ctx.info();
         let stolen = (params.int("stolen") as usize).min(info.n);
         ctx.advance_to(params.int("at_epoch") as u32)?;
+        if !ctx.require_escrow() {
+            return Ok(out);
+        }
         let mut loot = Vec::new();
         for i in 0..stolen {
-            loot.push((i, ctx.compromise_agent(i)?));
+            loot.push(ctx.compromise_agent(i)?);
         }
         ctx.advance_to_end()?;
         let b = ctx.backend();
-        let masters_pk = ctx.escrow_master_keys();
-        let masters = masters_from_loot(b, &loot, &masters_pk);
+        let masters = ctx.rebuild_masters(&loot);
         out.figure("keys_recovered", masters.len() as f64);
-        if info.n == 0 {
-            out.blocked("no-escrow");
-        } else if masters.is_empty() && stolen > 0 {
-            out.blocked("threshold-custody");
-        }
         let transcript = ctx.intercept().clone();
         out.recovered = read_with_masters(b, &transcript, &masters);
         Ok(out)

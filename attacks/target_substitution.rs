@@ -2,7 +2,6 @@
 //! attached to the header of an account the court has a warrant for.
 
 use super::agent_api::{item_refusals, item_shares};
-use crate::common::no_escrow;
 use escrowlab_core::prelude::*;
 
 /// Target substitution (confused deputy).
@@ -80,8 +79,8 @@ impl Attack for TargetSubstitution {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -95,7 +94,7 @@ impl Attack for TargetSubstitution {
         };
         let resign = params.flag("resign");
         let planted_key = if resign {
-            Some(ctx.compromise_device(planted)?.identity)
+            Some(ctx.compromise_device(planted)?.identity().clone())
         } else {
             None
         };
@@ -157,11 +156,6 @@ impl Attack for TargetSubstitution {
             "victim_sessions_read",
             (victims.len() - read.failed_sessions.len()) as f64,
         );
-        if served == 0 {
-            if let Some(c) = controls.first() {
-                out.blocked(c.clone());
-            }
-        }
         if !controls.is_empty() {
             out.notes
                 .push(format!("controls that refused: {}", controls.join(", ")));

@@ -2,7 +2,6 @@
 //! and have the agents comply.
 
 use super::agent_api::{combine_fast, refusal_controls};
-use crate::common::rebuild_master;
 use escrowlab_core::lawful::WARRANT_VALIDITY;
 use escrowlab_core::prelude::*;
 use escrowlab_core::world::TICKS_PER_EPOCH;
@@ -72,8 +71,10 @@ impl Attack for WarrantForgery {
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();
+        if !ctx.require_escrow() {
+            return Ok(out);
+        }
         let Some(court_public) = ctx.court_public() else {
-            out.blocked("no-escrow");
             return Ok(out);
         };
         ctx.advance_to_end()?;
@@ -92,10 +93,12 @@ impl Attack for WarrantForgery {
         let secret = if court_k == 1 {
             keys.first().map(|(_, s)| s.clone())
         } else {
-            rebuild_master(b, &keys, &court_public).or_else(|| keys.first().map(|(_, s)| s.clone()))
+            b.interpolate_at_zero(&keys)
+                .ok()
+                .filter(|s| b.public_key_of_scalar(s).ok().as_deref() == Some(&court_public[..]))
+                .or_else(|| keys.first().map(|(_, s)| s.clone()))
         };
         let Some(secret) = secret else {
-            out.blocked("no-court-key");
             return Ok(out);
         };
         let whole_key = b.public_key_of_scalar(&secret)? == court_public;
@@ -138,7 +141,7 @@ impl Attack for WarrantForgery {
             }
             let serving = responses
                 .iter()
-                .filter(|r| r.items.iter().any(|o| o.is_ok()))
+                .filter(|r| r.items().iter().any(|o| o.is_ok()))
                 .count();
             if serving >= info.k {
                 break;
@@ -148,11 +151,6 @@ impl Attack for WarrantForgery {
         let controls = refusal_controls(&responses);
         let (plaintexts, opened) = combine_fast(ctx, &sessions, &responses);
         out.figure("sessions_read", opened as f64);
-        if plaintexts.is_empty() {
-            if let Some(c) = controls.first() {
-                out.blocked(c.clone());
-            }
-        }
         if !controls.is_empty() {
             out.notes
                 .push(format!("controls that refused: {}", controls.join(", ")));

@@ -2,7 +2,6 @@
 //! again, a fresh request under the same warrant, and the same after the warrant expired.
 
 use super::agent_api::{refusal_controls, sessions_of_request, shares_released};
-use crate::common::no_escrow;
 use escrowlab_core::lawful::WARRANT_VALIDITY;
 use escrowlab_core::prelude::*;
 
@@ -60,8 +59,8 @@ impl Attack for WarrantReplay {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        if let Some(out) = no_escrow(ctx) {
-            return Ok(out);
+        if !ctx.require_escrow() {
+            return Ok(Outcome::default());
         }
         let mut out = Outcome::default();
         let info = ctx.info();
@@ -121,11 +120,6 @@ impl Attack for WarrantReplay {
         }
         out.figure("replays_refused", refused_total as f64);
         out.figure("replays_succeeded", succeeded as f64);
-        if read.is_empty() {
-            if let Some(first) = all_controls.first() {
-                out.blocked(first.clone());
-            }
-        }
         if !all_controls.is_empty() {
             out.notes.push(format!(
                 "controls that refused: {}",

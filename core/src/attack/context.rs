@@ -522,6 +522,31 @@ impl<'a> AttackCtx<'a> {
         None
     }
 
+    /// The mechanism's published-key check on a candidate master secret the attacker
+    /// computed itself: `Some` only if its public key is the published master key of
+    /// `key_epoch`; otherwise the check reports `published-key-check`.
+    pub fn check_master(&mut self, key_epoch: u32, candidate: Scalar) -> Option<MasterSecret> {
+        let b = self.backend();
+        let ok = self
+            .world
+            .escrow
+            .master_keys
+            .get(&key_epoch)
+            .is_some_and(|pk| b.public_key_of_scalar(&candidate).ok().as_deref() == Some(&pk[..]));
+        if ok {
+            return Some(MasterSecret {
+                key_epoch,
+                secret: candidate,
+            });
+        }
+        self.block(
+            "published-key-check",
+            "published master key",
+            format!("a candidate secret does not match key {key_epoch}'s published master key"),
+        );
+        None
+    }
+
     /// Every master secret the loot rebuilds: [`AttackCtx::rebuild_master`] for each key epoch
     /// any vault copy held, in key-epoch order.
     pub fn rebuild_masters(&mut self, loot: &[VaultLoot]) -> Vec<MasterSecret> {
@@ -1084,6 +1109,15 @@ impl<'a> AttackCtx<'a> {
             Capability::ControlDealer,
             format!("key ceremony: inconsistent share to agent {victim}"),
         );
+        if self.world.config.scheme.custody.keygen == crate::config::scheme::Keygen::Dkg
+            && self.world.escrow.n > 0
+        {
+            self.block(
+                "dkg",
+                "key ceremony",
+                "distributed key generation: there is no dealer to hand out a share, and every row is checked against its commitment",
+            );
+        }
         self.rerun_key_ceremony(|h| h.dealer_inconsistent = Some(victim))
     }
 
