@@ -11,7 +11,7 @@ static META: AttackMeta = AttackMeta {
     id: "dealer",
     title: "Compromised dealer at key generation",
     actor: "whoever runs the key ceremony",
-    capabilities: &[Capability::Intercept, Capability::ControlDealer],
+    capabilities: &[Capability::Intercept, Capability::ControlDealer, Capability::ObtainWarrant, Capability::SubmitRequest],
     description: "Controls the dealer from the first key ceremony on. In mode `keep` the dealer \
         keeps its copy of every master secret it generates (a trusted dealer computes it to deal \
         the shares); at the end of the run the attacker checks each copy against the published \

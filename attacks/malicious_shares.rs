@@ -11,7 +11,7 @@ static META: AttackMeta = AttackMeta {
     id: "malicious-shares",
     title: "Malicious decryption shares from one rogue agent",
     actor: "insider at one escrow agent",
-    capabilities: &[Capability::Intercept, Capability::ActAsAgent],
+    capabilities: &[Capability::Intercept, Capability::ActAsAgent, Capability::ObtainWarrant, Capability::SubmitRequest],
     description: "During a lawful case, agent `agent` replaces each decryption share it sends with \
         a bad one, built for real: `random` bytes of a share's length; a `duplicate` of another \
         agent's share sent under its own index; a share computed with its share of a `wrong-key` \
@@ -78,9 +78,7 @@ impl Attack for MaliciousShares {
         } else {
             None
         };
-        if kind != "wrong-ciphertext" {
-            ctx.act_as_agent_sender(rogue);
-        }
+        ctx.act_as_agent_sender(rogue);
         let Some(honest) = case.responses().iter().find(|r| r.agent() == rogue).cloned() else {
             out.notes.push(format!("agent {rogue} gave no answer"));
             return Ok(out);

@@ -13,7 +13,7 @@ static META: AttackMeta = AttackMeta {
     id: "rogue-agent",
     title: "One rogue agent or rogue combiner",
     actor: "insider at one agent, or at law enforcement's combiner",
-    capabilities: &[Capability::Intercept, Capability::CompromiseAgent],
+    capabilities: &[Capability::Intercept, Capability::CompromiseAgent, Capability::ObtainWarrant, Capability::SubmitRequest],
     description: "Three insider moves. `reuse`: a lawful case runs for one target; the insider \
         takes every agent's decryption shares for the target's fields and applies them to every \
         other field in the transcript (combine, then unwrap the session key): shares are \

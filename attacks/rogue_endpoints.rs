@@ -10,7 +10,7 @@ static META: AttackMeta = AttackMeta {
     id: "rogue-endpoints",
     title: "Rogue endpoints strip escrow",
     actor: "the targets themselves (both ends of a conversation)",
-    capabilities: &[Capability::ControlClient, Capability::Intercept],
+    capabilities: &[Capability::ControlClient, Capability::Intercept, Capability::ObtainWarrant, Capability::SubmitRequest],
     description: "Picks `pairs` one-to-one conversations from the seed; from epoch `at_epoch` on both \
         members run a modified client in that conversation which sends no escrow field (`strip`) or \
         random bytes in its place (`garbage`), and does not check the other end's field. Since \

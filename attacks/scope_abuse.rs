@@ -11,7 +11,7 @@ static META: AttackMeta = AttackMeta {
     id: "scope-abuse",
     title: "Warrant scope abuse",
     actor: "law enforcement officer holding a valid warrant",
-    capabilities: &[Capability::Intercept, Capability::SubmitRequest],
+    capabilities: &[Capability::Intercept, Capability::SubmitRequest, Capability::ObtainWarrant],
     description: "At the end of the run the court issues the officer a genuine warrant for one \
         seeded target over the last two epochs (obtained, not yet used). The officer submits one \
         request under it, with a fresh nonce, to every agent: the target's in-scope sessions mixed \

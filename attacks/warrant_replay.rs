@@ -12,7 +12,7 @@ static META: AttackMeta = AttackMeta {
     id: "warrant-replay",
     title: "Warrant and request replay",
     actor: "anyone who saw a warrant and request on the agent API (or an insider)",
-    capabilities: &[Capability::Intercept, Capability::SubmitRequest],
+    capabilities: &[Capability::Intercept, Capability::SubmitRequest, Capability::ObtainWarrant],
     description: "Law enforcement runs one legitimate case at the end of the run (a seeded target \
         over every epoch); the attacker, watching the agent API, captures the signed warrant and \
         the exact request bytes. It then replays to every agent: (exact) the captured bytes again, \

@@ -26,4 +26,7 @@ pub(crate) mod seed;
 pub mod testing;
 pub mod world;
 
+#[cfg(test)]
+mod internal_tests;
+
 pub use error::{Error, Result};

@@ -236,6 +236,7 @@ pub struct AttackCtx<'a> {
     tries: u64,
     attack: String,
     blocks: Vec<MechanismEvent>,
+    case_refusals: Vec<MechanismEvent>,
     detects: Vec<MechanismEvent>,
     forgeable: BTreeSet<usize>,
 }
@@ -254,6 +255,7 @@ impl<'a> AttackCtx<'a> {
             tries: 0,
             attack: attack.to_string(),
             blocks: Vec::new(),
+            case_refusals: Vec::new(),
             detects: Vec::new(),
             forgeable: BTreeSet::new(),
         }
@@ -950,7 +952,8 @@ impl<'a> AttackCtx<'a> {
             self.detect("share-verification", "combiner", detail.clone());
             self.block("share-verification", "combiner", detail);
         }
-        if !r.failed_sessions.is_empty() && r.rejected_agents.is_empty() {
+        // Sessions that lacked valid shares because agents refused are the refusals' doing.
+        if !r.failed_sessions.is_empty() && r.rejected_agents.is_empty() && self.blocks.is_empty() {
             self.block(
                 "threshold-custody",
                 "combiner",
@@ -1042,6 +1045,7 @@ impl<'a> AttackCtx<'a> {
             docket: self.docket,
             tries: self.tries,
             blocks: self.blocks,
+            case_refusals: self.case_refusals,
             detects: self.detects,
         }
     }
@@ -1152,7 +1156,20 @@ impl<'a> AttackCtx<'a> {
             self.record(Capability::SubmitRequest, format!("agent {i} (case {case})"));
         }
         let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
-        self.note_refusals(&responses);
+        for r in &responses {
+            for o in &r.items {
+                if let Err(refusal) = o {
+                    let e = MechanismEvent {
+                        control: refusal.control.clone(),
+                        source: format!("agent {} (lawful case {case})", r.agent),
+                        detail: refusal.reason.clone(),
+                    };
+                    if !self.case_refusals.contains(&e) {
+                        self.case_refusals.push(e);
+                    }
+                }
+            }
+        }
         Ok(LawfulCase {
             warrant: signed,
             request: bytes,
@@ -1227,5 +1244,6 @@ pub(crate) struct CtxParts {
     pub(crate) docket: Vec<SignedWarrant>,
     pub(crate) tries: u64,
     pub(crate) blocks: Vec<MechanismEvent>,
+    pub(crate) case_refusals: Vec<MechanismEvent>,
     pub(crate) detects: Vec<MechanismEvent>,
 }

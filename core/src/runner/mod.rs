@@ -73,8 +73,12 @@ pub struct CellResult {
     /// The control that stopped the attack, as the mechanism reported it: set only when the
     /// attack exposed nothing, and only from a mechanism event (never from the attack).
     pub blocked_by: Option<String>,
-    /// Every refusal or rejection the mechanism reported during the attack.
+    /// Every refusal or rejection the mechanism reported to what the attack did.
     pub refusals: Vec<MechanismEvent>,
+    /// Refusals inside lawful cases the attack took part in (context: they never set
+    /// `blocked_by`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub case_refusals: Vec<MechanismEvent>,
     /// Capabilities used, agents and devices compromised, tries (measured by the context),
     /// and the attack's own figures (named in `attack_figures`).
     pub cost: Map<String, Value>,
@@ -243,6 +247,7 @@ pub fn run_cell(
         .collect();
     // Refusals: what the context recorded, then client refusals seen in the world.
     let mut refusals = parts.blocks.clone();
+    let case_refusals = parts.case_refusals.clone();
     for x in world.detections.iter().filter(|x| x.refused()) {
         let e = MechanismEvent {
             control: x.control.clone(),
@@ -253,6 +258,9 @@ pub fn run_cell(
             refusals.push(e);
         }
     }
+    // The control that stopped it: the mechanism's first refusal of something the attack
+    // itself did (refusals inside the lawful cases it rode on are context, not blocks), and
+    // only when nothing was exposed.
     let blocked_by = if confirmed.is_empty() {
         refusals.first().map(|e| e.control.clone())
     } else {
@@ -329,6 +337,7 @@ pub fn run_cell(
         detections,
         blocked_by,
         refusals,
+        case_refusals,
         cost,
         attack_figures,
         expected: expectations

@@ -1,0 +1,75 @@
+//! The simulated world's internals (moved from `tests/lawful_access.rs` and
+//! `tests/attacks_clients.rs`): proactive refresh, determinism, and honest recipients
+//! rejecting a rogue sender's sessions.
+
+use super::config;
+use crate::backend::BackendKind;
+use crate::world::{Hooks, RogueMode, World};
+
+#[test]
+fn refresh_keeps_the_key_and_changes_every_share() {
+    let mut world = World::new(
+        config("threshold-3of5-epoch", BackendKind::Blsttc, 5),
+        Default::default(),
+    )
+    .unwrap();
+    world.step().unwrap();
+    let master = world.escrow.master_keys[&0].clone();
+    let before: Vec<_> = world
+        .escrow
+        .agents
+        .iter()
+        .map(|a| a.vault.get(0).unwrap().clone())
+        .collect();
+    world.step().unwrap();
+    assert_eq!(world.escrow.master_keys[&0], master);
+    assert_eq!(world.escrow.generation[&0], 1);
+    for (a, old) in world.escrow.agents.iter().zip(before) {
+        assert_ne!(a.vault.get(0).unwrap(), &old);
+    }
+}
+
+#[test]
+fn same_seed_same_world() {
+    let a = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
+    let b = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
+    assert_eq!(a.transcript.sessions.len(), b.transcript.sessions.len());
+    for (x, y) in a.transcript.envelopes.iter().zip(&b.transcript.envelopes) {
+        assert_eq!(x.ciphertext, y.ciphertext);
+    }
+    for (x, y) in a.transcript.sessions.iter().zip(&b.transcript.sessions) {
+        assert_eq!(x.field, y.field);
+    }
+}
+
+#[test]
+fn a_rogue_sender_facing_an_honest_recipient_is_rejected_and_detected() {
+    for mode in [RogueMode::Strip, RogueMode::Garbage] {
+        let cfg = config("single-key", BackendKind::Blsttc, 7);
+        let mut hooks = Hooks::default();
+        hooks.rogue_clients.insert(3, mode);
+        let mut w = World::new(cfg, hooks).expect("world");
+        w.run_to_end().expect("runs");
+        let rogue_sent: Vec<u32> = w
+            .transcript
+            .sessions
+            .iter()
+            .filter(|s| s.header.sender == 3)
+            .map(|s| s.header.session)
+            .collect();
+        assert!(!rogue_sent.is_empty());
+        for s in &rogue_sent {
+            assert!(w.rejected_sessions.contains(s), "{mode:?}: session {s}");
+        }
+        assert_eq!(
+            w.rejected_sessions.len(),
+            rogue_sent.len(),
+            "{mode:?}: only the rogue sender's sessions"
+        );
+        assert!(w
+            .detections
+            .iter()
+            .all(|d| d.control == "recipient-field-check"));
+        assert_eq!(w.detections.len(), rogue_sent.len());
+    }
+}
