@@ -1,19 +1,24 @@
-//! Criterion benches for the mechanism, on both backends: escrow wrap per session, message
-//! encryption per message (64 B and 1 KiB), and one lawful-access round trip (3-of-5).
+//! Criterion benches for the mechanism, on both backends, through the public API only:
+//! escrow wrap per session, message encryption per message (64 B and 1 KiB), the threshold
+//! decryption at the heart of a lawful read (five agents' shares checked and combined,
+//! 3-of-5), the honest world's simulation, and one lawful-access demonstration end to end.
 //! Speed targets are recorded as ratios in the issue notes, never asserted in tests.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use escrowlab::backend::BackendKind;
+use escrowlab::backend::safe::safe_combine;
+use escrowlab::backend::{BackendKind, KeyMaterial};
 use escrowlab::config::scheme::Scheme;
-use escrowlab::escrow::court::Warrant;
 use escrowlab::escrow::field::{BindingRule, FieldEnv};
-use escrowlab::lawful;
+use escrowlab::lawful::demonstrate;
+use escrowlab::runner::base_worlds;
 use escrowlab::secret::Key32;
 use escrowlab::world::messaging::{seal, MessageHeader, Ratchet, SessionHeader};
-use escrowlab::world::{Population, World, WorldConfig};
+use escrowlab::world::{Population, WorldConfig};
 use std::hint::black_box;
 
-fn small_world(backend: BackendKind) -> World {
+/// The threshold-3of5 scheme on a small population (8 users, 1 epoch, 4 conversations of
+/// 4 messages), with replay cache and use limit off.
+fn small_config(backend: BackendKind) -> WorldConfig {
     let text = include_str!("../fixtures/schemes/threshold-3of5.toml")
         .replace("replay_cache = true", "replay_cache = false")
         .replace("use_limit = 1", "use_limit = 0");
@@ -25,21 +30,28 @@ fn small_world(backend: BackendKind) -> World {
         group_share: 0.0,
         conversations: Some(4),
     };
-    World::run(WorldConfig {
+    WorldConfig {
         scheme,
         population,
         seed: 1,
         backend,
-    })
-    .expect("world")
+    }
+}
+
+/// A 3-of-5 escrow key from the backend's trusted-dealer key generation.
+fn escrow_key(backend: BackendKind) -> KeyMaterial {
+    backend
+        .instance()
+        .unwrap()
+        .dealer_keygen(3, 5, [1; 32])
+        .expect("3-of-5 key")
 }
 
 fn escrow_wrap(c: &mut Criterion) {
     let mut g = c.benchmark_group("escrow_wrap_per_session");
     for backend in BackendKind::all() {
-        let world = small_world(backend);
         let b = backend.instance().unwrap();
-        let public = world.escrow.keys[&0].clone();
+        let public = escrow_key(backend).public;
         let family = [7u8; 32];
         let env = FieldEnv {
             backend: b,
@@ -90,31 +102,26 @@ fn message_encryption(c: &mut Criterion) {
     g.finish();
 }
 
-fn lawful_round_trip(c: &mut Criterion) {
-    let mut g = c.benchmark_group("lawful_access_round_trip_3of5");
+/// What the combiner does per session of a lawful read: every agent's decryption share of
+/// the field's threshold ciphertext, each checked against the commitment, then combined.
+fn threshold_decrypt(c: &mut Criterion) {
+    let mut g = c.benchmark_group("threshold_decrypt_3of5");
     g.sample_size(10);
     for backend in BackendKind::all() {
-        let mut world = small_world(backend);
-        let s = world.transcript.sessions[0].header.clone();
-        let w = Warrant {
-            case_id: "bench".into(),
-            targets: vec![s.sender],
-            from_epoch: 0,
-            to_epoch: 0,
-            issued: world.now,
-            expires: world.now + 10,
-            nonce: [1; 16],
-            use_limit: 0,
-        };
-        let signed = lawful::issue_warrant(&world, w).unwrap();
-        let sessions = vec![s.session];
-        let bytes = lawful::build_request(&world, &signed, &sessions, "bench", [2; 16]);
-        let now = world.now + 1;
+        let b = backend.instance().unwrap();
+        let key = escrow_key(backend);
+        let msg = [0x24u8; 32];
+        let ct = b.encrypt(&key.public, &msg, [2; 32]).unwrap();
         g.bench_function(BenchmarkId::from_parameter(backend.name()), |bench| {
             bench.iter(|| {
-                let rs = lawful::submit_to(&mut world, &[0, 1, 2, 3, 4], &bytes, now);
-                let out = lawful::combine_and_read(&world, &sessions, &rs);
-                assert!(out.failed_sessions.is_empty());
+                let shares: Vec<(usize, Vec<u8>)> = key
+                    .shares
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (i, b.decryption_share(s, &ct).unwrap()))
+                    .collect();
+                let out = safe_combine(b, &key.public, 5, &shares, &ct, |pt| pt == msg)
+                    .expect("five good shares combine");
                 black_box(out)
             })
         });
@@ -122,5 +129,42 @@ fn lawful_round_trip(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, escrow_wrap, message_encryption, lawful_round_trip);
+fn world_simulation(c: &mut Criterion) {
+    let mut g = c.benchmark_group("world_simulation_3of5");
+    g.sample_size(10);
+    for backend in BackendKind::all() {
+        let config = small_config(backend);
+        g.bench_function(BenchmarkId::from_parameter(backend.name()), |bench| {
+            bench.iter(|| black_box(base_worlds(&config.scheme, &config).expect("world")))
+        });
+    }
+    g.finish();
+}
+
+/// A fresh world, a warrant, every agent asked, shares combined and the warranted traffic
+/// read, plus the three probe requests the agents must refuse and the audit check.
+fn lawful_demonstration(c: &mut Criterion) {
+    let mut g = c.benchmark_group("lawful_access_demonstration_3of5");
+    g.sample_size(10);
+    for backend in BackendKind::all() {
+        let config = small_config(backend);
+        g.bench_function(BenchmarkId::from_parameter(backend.name()), |bench| {
+            bench.iter(|| {
+                let r = demonstrate(config.clone()).expect("demonstration runs");
+                assert_eq!(r.in_scope_decrypted, r.in_scope_messages);
+                black_box(r)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    escrow_wrap,
+    message_encryption,
+    threshold_decrypt,
+    world_simulation,
+    lawful_demonstration
+);
 criterion_main!(benches);
