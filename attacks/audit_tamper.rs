@@ -21,7 +21,12 @@ static META: AttackMeta = AttackMeta {
     id: "audit-tamper",
     title: "Audit log tampering",
     actor: "insider with write access to an agent's audit log",
-    capabilities: &[Capability::Intercept, Capability::WriteAuditLog, Capability::ObtainWarrant, Capability::SubmitRequest],
+    capabilities: &[
+        Capability::Intercept,
+        Capability::WriteAuditLog,
+        Capability::ObtainWarrant,
+        Capability::SubmitRequest,
+    ],
     description: "At the end of the run law enforcement runs three lawful cases in turn (a prior \
         case, the case to hide, a later case), each granted by every agent. An insider at agent 0 \
         then rewrites that agent's log to hide the hidden case's granted records: `edit` \

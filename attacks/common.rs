@@ -10,8 +10,10 @@ pub fn read_with_masters(
     transcript: &Transcript,
     masters: &[MasterSecret],
 ) -> Vec<(u64, Vec<u8>)> {
-    let by_epoch: BTreeMap<u32, &Scalar> =
-        masters.iter().map(|m| (m.key_epoch(), m.secret())).collect();
+    let by_epoch: BTreeMap<u32, &Scalar> = masters
+        .iter()
+        .map(|m| (m.key_epoch(), m.secret()))
+        .collect();
     let mut out = Vec::new();
     for rec in &transcript.sessions {
         let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {

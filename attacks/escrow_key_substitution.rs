@@ -10,7 +10,12 @@ static META: AttackMeta = AttackMeta {
     id: "escrow-key-substitution",
     title: "Escrow key substitution",
     actor: "whoever controls client configuration or updates",
-    capabilities: &[Capability::ControlClient, Capability::Intercept, Capability::ObtainWarrant, Capability::SubmitRequest],
+    capabilities: &[
+        Capability::ControlClient,
+        Capability::Intercept,
+        Capability::ObtainWarrant,
+        Capability::SubmitRequest,
+    ],
     description:
         "Generates a key set of its own and pushes its public key to every client through \
         the update channel at epoch `at_epoch`. From then on clients escrow session keys to the \

@@ -79,7 +79,12 @@ impl Attack for MaliciousShares {
             None
         };
         ctx.act_as_agent_sender(rogue);
-        let Some(honest) = case.responses().iter().find(|r| r.agent() == rogue).cloned() else {
+        let Some(honest) = case
+            .responses()
+            .iter()
+            .find(|r| r.agent() == rogue)
+            .cloned()
+        else {
             out.notes.push(format!("agent {rogue} gave no answer"));
             return Ok(out);
         };

@@ -14,7 +14,9 @@ static META: AttackMeta = AttackMeta {
     capabilities: &[
         Capability::Intercept,
         Capability::SubmitRequest,
-        Capability::CompromiseDevice, Capability::ObtainWarrant],
+        Capability::CompromiseDevice,
+        Capability::ObtainWarrant,
+    ],
     description: "A criminal plants an account P (a seeded user) and gets the court to issue a \
         genuine warrant for P over every epoch. From the intercepted transcript it takes `victims` \
         sessions of other users (sessions P is not in), and for each builds a header that names P \

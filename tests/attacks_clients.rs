@@ -29,11 +29,28 @@ fn field_forgery_costs_two_to_the_bits_tries() {
         "field-forgery",
         &[("bits", int(8)), ("trials", int(1000))],
     );
-    let mean = fig(&c, "tries_mean");
-    assert!((mean - 256.0).abs() < 0.05 * 256.0, "tries_mean {mean}");
-    assert_eq!(fig(&c, "trials"), 1000.0);
+    // The context counts every chip-oracle call (`cost.tries`): the mean over trials is
+    // a geometric mean with p = 2^-8, so sd = sqrt(1 - p) / p per trial and the mean of
+    // 1000 trials lies within 4 sd / sqrt(1000) of 256 for any seed but ~1 in 15 000.
+    let trials = 1000.0;
+    let mean = fig(&c, "tries") / trials;
+    let p: f64 = 1.0 / 256.0;
+    let four_sigma = 4.0 * (1.0 - p).sqrt() / p / f64::sqrt(trials);
+    assert!(
+        (mean - 256.0).abs() <= four_sigma,
+        "mean tries {mean}, 4σ = {four_sigma}"
+    );
+    assert_eq!(
+        fig(&c, "tries_mean"),
+        mean,
+        "the attack's own figure agrees with the count"
+    );
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);
-    assert_eq!(fig(&c, "check_bits"), 8.0);
+    assert!(
+        c.notes.iter().any(|n| n.contains("compares 8 bit(s)")),
+        "{:?}",
+        c.notes
+    );
     assert!(
         c.notes.iter().any(|n| n.contains("scheme variant")),
         "{:?}",
@@ -51,7 +68,11 @@ fn field_forgery_against_the_checksum_8_scheme_is_accepted() {
         "field-forgery",
         &[],
     );
-    assert_eq!(fig(&c, "check_bits"), 8.0);
+    assert!(
+        c.notes.iter().any(|n| n.contains("compares 8 bit(s)")),
+        "{:?}",
+        c.notes
+    );
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);
     assert!(
         fig(&c, "tries_mean") > 16.0,
@@ -68,7 +89,11 @@ fn field_forgery_runs_out_of_budget_against_signed_binding() {
     );
     assert_eq!(fig(&c, "accepted_fraction"), 0.0);
     assert_eq!(fig(&c, "tries_mean"), 4096.0);
-    assert_eq!(fig(&c, "check_bits"), 256.0);
+    assert!(
+        c.notes.iter().any(|n| n.contains("compares 256 bit(s)")),
+        "{:?}",
+        c.notes
+    );
     assert_eq!(c.blocked_by.as_deref(), Some("signed-binding"));
     assert!(has(&c, "recipient-field-check"), "{:?}", c.detected_by);
 }

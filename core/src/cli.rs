@@ -252,12 +252,12 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         None => suite(
             registry,
             SuiteArgs {
-            file: None,
-            format: Format::Table,
-            out: None,
-            seed: None,
-            backend: None,
-        },
+                file: None,
+                format: Format::Table,
+                out: None,
+                seed: None,
+                backend: None,
+            },
         ),
         Some(Command::Schemes) => {
             let mut s = String::new();

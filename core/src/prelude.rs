@@ -14,7 +14,9 @@ pub use crate::escrow::court::{SignedWarrant, Warrant};
 pub use crate::escrow::field::{unwrap_session_key, BindingRule, EscrowField};
 pub use crate::secret::{Key32, Scalar};
 pub use crate::world::messaging::{accept, SessionHeader};
-pub use crate::world::{Conversation, RogueMode, SessionRecord, Transcript, GHOST, TICKS_PER_EPOCH};
+pub use crate::world::{
+    Conversation, RogueMode, SessionRecord, Transcript, GHOST, TICKS_PER_EPOCH,
+};
 pub use rand::seq::SliceRandom;
 pub use rand::Rng;
 pub use std::collections::{BTreeMap, BTreeSet};

@@ -409,7 +409,11 @@ impl Agent {
 
     /// An insider releasing a share with no check and no audit record (`act_as_agent`).
     /// `None` when the agent no longer holds the key.
-    pub(crate) fn release_unchecked(&self, backend: &dyn Backend, f: &EscrowField) -> Option<Vec<u8>> {
+    pub(crate) fn release_unchecked(
+        &self,
+        backend: &dyn Backend,
+        f: &EscrowField,
+    ) -> Option<Vec<u8>> {
         let share = self.vault.get(f.key_epoch)?;
         backend.decryption_share(share, &f.te_ct).ok()
     }

@@ -156,7 +156,10 @@ fn detections(
                         push(
                             "docket-audit",
                             "audit vs court docket",
-                            format!("agent {} granted a warrant the court never docketed", a.index),
+                            format!(
+                                "agent {} granted a warrant the court never docketed",
+                                a.index
+                            ),
                         );
                     }
                     Decision::Granted => {}
@@ -279,7 +282,11 @@ pub fn run_cell(
         (None, false) => Some(format!(
             "the attack used capabilities it does not declare: {} (declared: {})",
             undeclared.into_iter().collect::<Vec<_>>().join(", "),
-            meta.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+            meta.capabilities
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         (Some(e), false) => Some(format!(
             "{e}; it also used capabilities it does not declare: {}",
