@@ -88,7 +88,14 @@ fn field_forgery_is_refused_by_recompute_binding() {
 fn field_forgery_without_binding_passes_at_the_first_try() {
     let mut cfg = config("single-key", BackendKind::Blsttc, 7);
     cfg.scheme.field.binding = Binding::None;
-    let c = run_one(&escrowlab::attacks::builtins(), &cfg.scheme, "field-forgery", &BTreeMap::new(), &cfg).expect("runs");
+    let c = run_one(
+        &escrowlab::attacks::builtins(),
+        &cfg.scheme,
+        "field-forgery",
+        &BTreeMap::new(),
+        &cfg,
+    )
+    .expect("runs");
     assert!(c.error.is_none(), "{:?}", c.error);
     assert_eq!(fig(&c, "tries_mean"), 1.0);
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);

@@ -26,7 +26,14 @@ fn static_refreshed_cell(attack: &str) -> CellResult {
     let mut cfg = common::config("threshold-3of5", BackendKind::Blsttc, 7);
     cfg.scheme.custody.refresh = true;
     cfg.scheme.name = "threshold-3of5-refresh".into();
-    let c = run_one(&escrowlab::attacks::builtins(), &cfg.scheme, attack, &BTreeMap::new(), &cfg).expect("cell runs");
+    let c = run_one(
+        &escrowlab::attacks::builtins(),
+        &cfg.scheme,
+        attack,
+        &BTreeMap::new(),
+        &cfg,
+    )
+    .expect("cell runs");
     assert!(c.error.is_none(), "{:?}", c.error);
     c
 }

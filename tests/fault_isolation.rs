@@ -66,7 +66,13 @@ exposure = 1.0
 #[test]
 fn a_panicking_attack_yields_one_error_cell_and_a_complete_report() {
     escrowlab::panics::install_hook();
-    let suite = Suite::from_toml_str_in(SUITE, "test", None, &escrowlab::attack::Registry::of(REGISTRY)).expect("suite parses");
+    let suite = Suite::from_toml_str_in(
+        SUITE,
+        "test",
+        None,
+        &escrowlab::attack::Registry::of(REGISTRY),
+    )
+    .expect("suite parses");
     let report = run_suite(&suite, None, None).expect("suite runs");
     assert_eq!(report.results.len(), 3);
     let by = |id: &str| report.results.iter().find(|c| c.attack == id).unwrap();

@@ -46,7 +46,14 @@ pub fn cell_on(
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let c = run_one(&escrowlab::attacks::builtins(), &cfg.scheme, attack, &given, &cfg).expect("cell runs");
+    let c = run_one(
+        &escrowlab::attacks::builtins(),
+        &cfg.scheme,
+        attack,
+        &given,
+        &cfg,
+    )
+    .expect("cell runs");
     assert!(c.error.is_none(), "attack errored: {:?}", c.error);
     c
 }
