@@ -292,12 +292,17 @@ impl Suite {
                 )));
             }
             for (p, v) in &e.params {
-                let spec = atk.meta().params.iter().find(|s| s.name == p).ok_or_else(|| {
-                    here(format!(
-                        "expectation names parameter `{p}`, which `{}` does not have",
-                        e.attack
-                    ))
-                })?;
+                let spec = atk
+                    .meta()
+                    .params
+                    .iter()
+                    .find(|s| s.name == p)
+                    .ok_or_else(|| {
+                        here(format!(
+                            "expectation names parameter `{p}`, which `{}` does not have",
+                            e.attack
+                        ))
+                    })?;
                 if let Some(want) = wrong_type(spec.kind, v) {
                     return Err(here(format!(
                         "expectation: parameter `{p}` of `{}` is {want}, not {}",
@@ -319,7 +324,10 @@ impl Suite {
                 .iter()
                 .filter(|c| Some(c.scheme) == scheme && c.attack.meta().id == e.attack)
                 .collect();
-            if !mine.iter().any(|c| e.matches(&e.scheme, &e.attack, &c.params.0)) {
+            if !mine
+                .iter()
+                .any(|c| e.matches(&e.scheme, &e.attack, &c.params.0))
+            {
                 let ran: Vec<String> = e
                     .params
                     .keys()
@@ -336,7 +344,8 @@ impl Suite {
                         format!("{p} = {}", values.join(" | "))
                     })
                     .collect();
-                let asked: Vec<String> = e.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                let asked: Vec<String> =
+                    e.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
                 return Err(here(format!(
                     "expectation matches no cell: the suite runs `{}` on `{}` only with {}, \
                      not with {}",

@@ -68,7 +68,8 @@ fn worst_variant<'a>(cells: &[&'a CellResult]) -> Option<&'a CellResult> {
     worst
 }
 
-/// One matrix entry. One cell: its exposure, `*` when detected, `[control]` when blocked.
+/// One matrix entry. One cell: its exposure, `*` when detected, `[control]` when the
+/// mechanism reported a blocking control.
 /// Several (a sweep): the worst variant's exposure and its name (when the variants
 /// differ); `*` only when every variant that exposed anything was detected (every variant,
 /// when none exposed anything); `[control]` only when the worst variant exposed nothing.
@@ -101,8 +102,10 @@ fn entry(cells: &[&CellResult], varying: &[String]) -> String {
             s.push_str(&name);
         }
     }
-    if let (0, Some(b)) = (worst.exposure.messages, worst.blocked_by.as_deref()) {
-        s.push_str(&format!(" [{b}]"));
+    if let Some(b) = worst.blocked_by.as_deref() {
+        if cells.len() == 1 || worst.exposure.messages == 0 {
+            s.push_str(&format!(" [{b}]"));
+        }
     }
     if cells.iter().any(|c| c.verdict == Verdict::Fail) {
         s.push_str(" !");
@@ -276,21 +279,20 @@ pub fn table(r: &Report) -> String {
 /// As [`table`], with matrix options (`--expand`).
 pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     let mut out = format!(
-        "escrowlab suite {} — seed {}, {} users × {} epochs × {} messages/session, backend {}\n\n",
+        "escrowlab suite {} — seed {}, backend {}\n{} users × {} epochs × {} messages/session\n\n",
         r.suite,
         r.seed,
+        r.backends.join("+"),
         r.population.users,
         r.population.epochs,
         r.population.messages_per_session,
-        r.backends.join("+")
     );
     out.push_str(&matrix(r, opts));
     out.push_str(
-        "\n  % = messages exposed (confirmed against ground truth); * = detected; \
-         [control] = what blocked it;\n  ! = expectation failed. A swept attack shows its \
-         worst variant and names it; * only when\n  every variant that exposed anything \
-         was detected; [control] only when the worst exposed\n  nothing; --expand shows \
-         every variant.\n\n",
+        "\n  % = messages exposed (confirmed against ground truth); * = detected; [control] = what\n  \
+         blocked it; ! = expectation failed. A swept attack shows its worst variant, named; there\n  \
+         * means every variant that exposed anything was detected, and [control] appears only\n  \
+         when the worst variant exposed nothing. --expand shows every variant.\n\n",
     );
     out.push_str("One loophole:\n");
     for s in &r.schemes {

@@ -237,7 +237,10 @@ impl<'de> Deserialize<'de> for FigureCheck {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a number, true or false, or a comparison such as \"== 256 ± 64\"")
             }
-            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+            fn visit_bool<E: serde::de::Error>(
+                self,
+                v: bool,
+            ) -> std::result::Result<Self::Value, E> {
                 Ok(FigureCheck::Bool(v))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
@@ -253,7 +256,10 @@ impl<'de> Deserialize<'de> for FigureCheck {
                     Err(E::custom(format!("{v} is not a finite number")))
                 }
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
                 Cmp::parse(v).map(FigureCheck::Cmp).map_err(E::custom)
             }
         }
