@@ -344,6 +344,12 @@ impl Suite {
                         format!("{p} = {}", values.join(" | "))
                     })
                     .collect();
+                if e.params.is_empty() {
+                    return Err(here(format!(
+                        "expectation matches no cell: the suite runs no cell of `{}` on `{}`",
+                        e.attack, e.scheme
+                    )));
+                }
                 let asked: Vec<String> =
                     e.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
                 return Err(here(format!(
