@@ -193,7 +193,7 @@ fn collusion_below_threshold_or_after_key_destruction() {
 #[test]
 fn rogue_agent_leak_lowers_the_bar_to_k_minus_one() {
     let c = cell("threshold-3of5", "rogue-agent", &[]);
-    assert_eq!(fig(&c, "agents_to_corrupt"), 2.0);
+    assert_eq!(fig(&c, "agents_compromised"), 1.0);
     assert_eq!(c.exposure.messages, 0);
     assert_eq!(c.blocked_by.as_deref(), Some("threshold-custody"));
     let one = cell(

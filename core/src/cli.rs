@@ -189,6 +189,28 @@ pub struct SuiteArgs {
     /// Override the backend of every scheme.
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
+    /// Exit 1 when any cell is unjudged (no expectation applies), naming each on stderr.
+    #[arg(long)]
+    pub strict: bool,
+    /// In the table and Markdown matrices, show every variant of a swept attack as its own
+    /// row instead of the worst one.
+    #[arg(long)]
+    pub expand: bool,
+}
+
+impl Default for SuiteArgs {
+    /// The built-in default suite as a table on standard output, nothing overridden.
+    fn default() -> Self {
+        SuiteArgs {
+            file: None,
+            format: Format::Table,
+            out: None,
+            seed: None,
+            backend: None,
+            strict: false,
+            expand: false,
+        }
+    }
 }
 
 /// Arguments of `lawful-access`.
@@ -249,16 +271,7 @@ fn out(text: &str) -> Result<()> {
 /// Bad input and I/O errors.
 pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
     match cli.command {
-        None => suite(
-            registry,
-            SuiteArgs {
-                file: None,
-                format: Format::Table,
-                out: None,
-                seed: None,
-                backend: None,
-            },
-        ),
+        None => suite(registry, SuiteArgs::default()),
         Some(Command::Schemes) => {
             let mut s = String::new();
             for sc in Scheme::builtins() {
@@ -530,20 +543,46 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
 }
 
 fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
+    use crate::report::text::MatrixOptions;
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
     let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
+    let matrix = MatrixOptions { expand: a.expand };
     let text = match a.format {
-        Format::Table => crate::report::text::table(&report),
+        Format::Table => crate::report::text::table_with(&report, matrix),
         Format::Json => report.to_json(),
-        Format::Markdown => crate::report::text::markdown(&report),
+        Format::Markdown => crate::report::text::markdown_with(&report, matrix),
         Format::Junit => crate::report::junit::render(&report),
     };
     match &a.out {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
         None => out(&text)?,
+    }
+    let unjudged: Vec<&crate::runner::CellResult> = report
+        .results
+        .iter()
+        .filter(|c| c.verdict == crate::runner::Verdict::Unjudged)
+        .collect();
+    if a.strict && !unjudged.is_empty() {
+        let mut msg = format!(
+            "escrowlab: --strict: {} of {} cells are unjudged (no expectation applies):\n",
+            unjudged.len(),
+            report.results.len()
+        );
+        for c in &unjudged {
+            let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            msg.push_str(&format!(
+                "  {} / {} [{}]\n",
+                c.scheme,
+                c.attack,
+                params.join(" ")
+            ));
+        }
+        let mut se = std::io::stderr().lock();
+        let _ = se.write_all(msg.as_bytes());
+        return Ok(exit_codes::EXPECTATION_FAILED);
     }
     Ok(if report.all_held() {
         exit_codes::OK

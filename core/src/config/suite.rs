@@ -2,7 +2,7 @@
 //! expectations per cell. The default suite is embedded in the binary.
 
 use super::scheme::{config_error, locate, read_limited, Scheme};
-use crate::attack::{Attack, ParamValue, Params};
+use crate::attack::{Attack, ParamKind, ParamValue, Params};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
 use crate::runner::expect::Expectation;
@@ -245,45 +245,124 @@ impl Suite {
                 ));
             }
         }
-        for e in &file.expect {
-            if !schemes.iter().any(|s| s.name == e.scheme) {
-                return Err(at(
-                    &["expect"],
-                    format!(
-                        "expectation for scheme `{}`, which the suite does not run",
-                        e.scheme
-                    ),
-                ));
-            }
-            let atk = find(&e.attack).ok_or_else(|| unknown(&e.attack, &["expect"]))?;
-            if !attacks.contains(&e.attack) {
-                return Err(at(
-                    &["expect"],
-                    format!(
-                        "expectation for attack `{}`, which the suite does not run",
-                        e.attack
-                    ),
-                ));
-            }
-            for p in e.params.keys() {
-                if !atk.meta().params.iter().any(|s| s.name == p) {
-                    return Err(at(
-                        &["expect"],
-                        format!(
-                            "expectation names parameter `{p}`, which `{}` does not have",
-                            e.attack
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(Suite {
+        let suite = Suite {
             source: source.to_string(),
             file,
             schemes,
             attacks,
             registry: registry.clone(),
-        })
+        };
+        suite.check_expectations(text)?;
+        Ok(suite)
+    }
+
+    /// Rejects every expectation that could never judge anything: a scheme or attack the
+    /// suite does not run, a parameter the attack does not have or a value of the wrong
+    /// type or range, an exposure outside [0, 1], or parameters no cell of the suite has.
+    /// The error names the `[[expect]]` table (line and column of its header).
+    fn check_expectations(&self, text: &str) -> Result<()> {
+        let positions = expect_positions(text);
+        let cells = self.cells();
+        for (i, e) in self.file.expect.iter().enumerate() {
+            let (line, column) = positions
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| locate(text, &["expect"]));
+            let here = |msg: String| config_error(&self.source, line, column, msg);
+            let known: Vec<&str> = self.registry.ids();
+            if !self.schemes.iter().any(|s| s.name == e.scheme) {
+                let run: Vec<&str> = self.schemes.iter().map(|s| s.name.as_str()).collect();
+                return Err(here(format!(
+                    "expectation for scheme `{}`, which the suite does not run (it runs: {})",
+                    e.scheme,
+                    run.join(", ")
+                )));
+            }
+            let atk = self.registry.find(&e.attack).ok_or_else(|| {
+                here(format!(
+                    "unknown attack `{}` (known: {})",
+                    e.attack,
+                    known.join(", ")
+                ))
+            })?;
+            if !self.attacks.contains(&e.attack) {
+                return Err(here(format!(
+                    "expectation for attack `{}`, which the suite does not run",
+                    e.attack
+                )));
+            }
+            for (p, v) in &e.params {
+                let spec = atk
+                    .meta()
+                    .params
+                    .iter()
+                    .find(|s| s.name == p)
+                    .ok_or_else(|| {
+                        here(format!(
+                            "expectation names parameter `{p}`, which `{}` does not have",
+                            e.attack
+                        ))
+                    })?;
+                if let Some(want) = wrong_type(spec.kind, v) {
+                    return Err(here(format!(
+                        "expectation: parameter `{p}` of `{}` is {want}, not {}",
+                        e.attack,
+                        match v {
+                            ParamValue::Str(w) => format!("the word \"{w}\""),
+                            ParamValue::Int(i) => format!("the integer {i}"),
+                            ParamValue::Bool(b) => format!("the flag {b}"),
+                        }
+                    )));
+                }
+                spec.check(&e.attack, v)
+                    .map_err(|err| here(format!("expectation: {err}")))?;
+            }
+            e.validate()
+                .map_err(|err| here(format!("expectation: {err}")))?;
+            let scheme = self.schemes.iter().position(|s| s.name == e.scheme);
+            let mine: Vec<&CellSpec> = cells
+                .iter()
+                .filter(|c| Some(c.scheme) == scheme && c.attack.meta().id == e.attack)
+                .collect();
+            if !mine
+                .iter()
+                .any(|c| e.matches(&e.scheme, &e.attack, &c.params.0))
+            {
+                let ran: Vec<String> = e
+                    .params
+                    .keys()
+                    .map(|p| {
+                        let mut values: Vec<String> = Vec::new();
+                        for c in &mine {
+                            if let Some(v) = c.params.0.get(p) {
+                                let v = v.to_string();
+                                if !values.contains(&v) {
+                                    values.push(v);
+                                }
+                            }
+                        }
+                        format!("{p} = {}", values.join(" | "))
+                    })
+                    .collect();
+                if e.params.is_empty() {
+                    return Err(here(format!(
+                        "expectation matches no cell: the suite runs no cell of `{}` on `{}`",
+                        e.attack, e.scheme
+                    )));
+                }
+                let asked: Vec<String> =
+                    e.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                return Err(here(format!(
+                    "expectation matches no cell: the suite runs `{}` on `{}` only with {}, \
+                     not with {}",
+                    e.attack,
+                    e.scheme,
+                    ran.join(", "),
+                    asked.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Every cell: scheme × attack × the product of the attack's sweep.
@@ -322,5 +401,40 @@ impl Suite {
             }
         }
         out
+    }
+}
+
+/// Line and column of the header (or inline table) of each `[[expect]]`, in file order.
+fn expect_positions(text: &str) -> Vec<(usize, usize)> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let Some((_, value)) = doc
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "expect")
+    else {
+        return Vec::new();
+    };
+    value
+        .get_ref()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| super::scheme::line_col(text, e.span().start))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a parameter of this kind is, when `v` has the wrong type for it.
+fn wrong_type(kind: ParamKind, v: &ParamValue) -> Option<String> {
+    match (kind, v) {
+        (ParamKind::Int { .. }, ParamValue::Int(_))
+        | (ParamKind::Bool, ParamValue::Bool(_))
+        | (ParamKind::Choice(_), ParamValue::Str(_)) => None,
+        (ParamKind::Int { min, max }, _) => Some(format!("an integer in {min}..={max}")),
+        (ParamKind::Bool, _) => Some("true or false".into()),
+        (ParamKind::Choice(c), _) => Some(format!("one of {}", c.join(", "))),
     }
 }

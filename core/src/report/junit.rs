@@ -1,4 +1,5 @@
-//! JUnit XML: one test case per cell, through quick-junit.
+//! JUnit XML: one test case per cell, through quick-junit. A failed cell is a failure (with
+//! the expectation's comment), an errored attack an error, an unjudged cell skipped.
 
 use super::Report;
 use crate::runner::Verdict;
@@ -17,10 +18,25 @@ pub fn render(report: &Report) -> String {
                 format!("{} [{}]", c.attack, params.join(","))
             };
             let status = match c.verdict {
-                Verdict::Pass | Verdict::Unjudged => TestCaseStatus::success(),
+                Verdict::Pass => TestCaseStatus::success(),
+                // Nothing was judged: reported as skipped, never as passed.
+                Verdict::Unjudged => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message("unjudged: no expectation in the suite applies to this cell");
+                    s
+                }
                 Verdict::Fail => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(c.failures.join("; "));
+                    let comments: Vec<&str> = c
+                        .expected
+                        .iter()
+                        .filter(|e| !e.failures(c).is_empty())
+                        .filter_map(|e| e.comment.as_deref())
+                        .collect();
+                    if !comments.is_empty() {
+                        s.set_description(format!("expected because: {}", comments.join("; ")));
+                    }
                     s
                 }
                 Verdict::Error => {

@@ -1,7 +1,9 @@
 //! The terminal table and the Markdown report, rendered from a [`Report`].
 
 use super::{Report, Worst};
+use crate::attack::ParamValue;
 use crate::runner::{CellResult, Verdict};
+use std::collections::BTreeMap;
 
 fn pct(f: f64) -> String {
     let p = f * 100.0;
@@ -12,33 +14,98 @@ fn pct(f: f64) -> String {
     }
 }
 
-/// One matrix entry: exposure (a range over sweeps), `*` when detected, the blocking control,
-/// `!` when an expectation failed, `ERR` when the attack errored.
-fn entry(cells: &[&CellResult]) -> String {
-    if cells.is_empty() {
-        return "-".into();
+/// Options of the matrix renderings (table and Markdown).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatrixOptions {
+    /// Every variant of a swept attack as its own row, instead of one row per attack that
+    /// shows its worst variant.
+    pub expand: bool,
+}
+
+/// Lines of the terminal table are kept to this width where the matrix allows: wider
+/// matrices are split into panels of schemes.
+const MAX_WIDTH: usize = 100;
+
+/// The parameters that vary between the cells of one attack (its sweep).
+fn varying(r: &Report, attack: &str) -> Vec<String> {
+    let all: Vec<&CellResult> = r.results.iter().filter(|c| c.attack == attack).collect();
+    let mut out = Vec::new();
+    if let Some(first) = all.first() {
+        for k in first.params.keys() {
+            if all.iter().any(|c| c.params.get(k) != first.params.get(k)) {
+                out.push(k.clone());
+            }
+        }
     }
+    out
+}
+
+/// A variant's name from its swept parameters: a word as itself (`truncate`), other values
+/// as `name=value` (`stolen=3`).
+fn variant_name(c: &CellResult, varying: &[String]) -> String {
+    varying
+        .iter()
+        .filter_map(|k| {
+            c.params.get(k).map(|v| match v {
+                ParamValue::Str(w) => w.clone(),
+                other => format!("{k}={other}"),
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The worst variant: most messages exposed, then undetected, then unblocked; the first
+/// in suite order among equals (the least effort that reaches the worst).
+fn worst_variant<'a>(cells: &[&'a CellResult]) -> Option<&'a CellResult> {
+    let rank = |c: &CellResult| (c.exposure.messages, !c.detected, c.blocked_by.is_none());
+    let mut worst: Option<&CellResult> = None;
+    for c in cells {
+        if worst.is_none_or(|w| rank(c) > rank(w)) {
+            worst = Some(c);
+        }
+    }
+    worst
+}
+
+/// One matrix entry. One cell: its exposure, `*` when detected, `[control]` when the
+/// mechanism reported a blocking control.
+/// Several (a sweep): the worst variant's exposure and its name (when the variants
+/// differ); `*` only when every variant that exposed anything was detected (every variant,
+/// when none exposed anything); `[control]` only when the worst variant exposed nothing.
+/// `!` when an expectation failed, `ERR` when an attack errored.
+fn entry(cells: &[&CellResult], varying: &[String]) -> String {
+    let Some(worst) = worst_variant(cells) else {
+        return "-".into();
+    };
     if cells.iter().any(|c| c.verdict == Verdict::Error) {
         return "ERR".into();
     }
-    let lo = cells
-        .iter()
-        .map(|c| c.exposure.fraction)
-        .fold(f64::INFINITY, f64::min);
-    let hi = cells
-        .iter()
-        .map(|c| c.exposure.fraction)
-        .fold(0.0, f64::max);
-    let mut s = if (hi - lo).abs() < 1e-12 {
-        pct(hi)
+    let exposed: Vec<&&CellResult> = cells.iter().filter(|c| c.exposure.messages > 0).collect();
+    let detected = if exposed.is_empty() {
+        cells.iter().all(|c| c.detected)
     } else {
-        format!("{}-{}", pct(lo), pct(hi))
+        exposed.iter().all(|c| c.detected)
     };
-    if cells.iter().any(|c| c.detected) {
+    let mut s = pct(worst.exposure.fraction);
+    if detected {
         s.push('*');
     }
-    if let Some(b) = cells.iter().find_map(|c| c.blocked_by.as_deref()) {
-        s.push_str(&format!(" [{b}]"));
+    let same = cells.iter().all(|c| {
+        (c.exposure.messages, c.detected, &c.blocked_by)
+            == (worst.exposure.messages, worst.detected, &worst.blocked_by)
+    });
+    if !same {
+        let name = variant_name(worst, varying);
+        if !name.is_empty() {
+            s.push(' ');
+            s.push_str(&name);
+        }
+    }
+    if let Some(b) = worst.blocked_by.as_deref() {
+        if cells.len() == 1 || worst.exposure.messages == 0 {
+            s.push_str(&format!(" [{b}]"));
+        }
     }
     if cells.iter().any(|c| c.verdict == Verdict::Fail) {
         s.push_str(" !");
@@ -66,71 +133,167 @@ fn worst_line(w: &Option<Worst>) -> String {
     }
 }
 
-fn attacks_in_order(r: &Report) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for c in &r.results {
-        if !v.contains(&c.attack) {
-            v.push(c.attack.clone());
-        }
-    }
-    v
+/// One row of the matrix: an attack (every variant), or with `expand` one variant of it.
+struct Row {
+    label: String,
+    attack: String,
+    params: Option<BTreeMap<String, ParamValue>>,
+    varying: Vec<String>,
 }
 
-fn cells<'a>(r: &'a Report, scheme: &str, attack: &str) -> Vec<&'a CellResult> {
+fn rows(r: &Report, opts: MatrixOptions) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::new();
+    for c in &r.results {
+        let have = out.iter().any(|row| {
+            row.attack == c.attack && row.params.as_ref().is_none_or(|p| *p == c.params)
+        });
+        if have {
+            continue;
+        }
+        let varying = varying(r, &c.attack);
+        if opts.expand && !varying.is_empty() {
+            out.push(Row {
+                label: format!("{} {}", c.attack, variant_name(c, &varying)),
+                attack: c.attack.clone(),
+                params: Some(c.params.clone()),
+                varying,
+            });
+        } else {
+            out.push(Row {
+                label: c.attack.clone(),
+                attack: c.attack.clone(),
+                params: None,
+                varying,
+            });
+        }
+    }
+    // Keep each attack's variants together, in the order the attack first appeared.
+    let order: Vec<String> = out.iter().fold(Vec::new(), |mut v, row| {
+        if !v.contains(&row.attack) {
+            v.push(row.attack.clone());
+        }
+        v
+    });
+    out.sort_by_key(|row| order.iter().position(|a| *a == row.attack));
+    out
+}
+
+fn row_cells<'a>(r: &'a Report, scheme: &str, row: &Row) -> Vec<&'a CellResult> {
     r.results
         .iter()
-        .filter(|c| c.scheme == scheme && c.attack == attack)
+        .filter(|c| {
+            c.scheme == scheme
+                && c.attack == row.attack
+                && row.params.as_ref().is_none_or(|p| *p == c.params)
+        })
         .collect()
 }
 
-/// The terminal rendering: the matrix, the one-loophole lines, lawful utility, the tally.
-pub fn table(r: &Report) -> String {
-    let attacks = attacks_in_order(r);
-    let w0 = attacks.iter().map(|a| a.len()).max().unwrap_or(6).max(6) + 2;
-    let rows: Vec<Vec<String>> = attacks
+fn row_entries(r: &Report, row: &Row) -> Vec<String> {
+    r.schemes
         .iter()
-        .map(|a| {
-            r.schemes
-                .iter()
-                .map(|s| entry(&cells(r, &s.name, a)))
-                .collect()
+        .map(|s| entry(&row_cells(r, &s.name, row), &row.varying))
+        .collect()
+}
+
+/// Each expectation of a failed cell that failed: its reasons and its comment.
+fn failed_expectations(c: &CellResult) -> Vec<(String, Option<String>)> {
+    c.expected
+        .iter()
+        .filter_map(|e| {
+            let f = e.failures(c);
+            (!f.is_empty()).then(|| (f.join("; "), e.comment.clone()))
         })
-        .collect();
+        .collect()
+}
+
+fn params_line(c: &CellResult) -> String {
+    c.params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The matrix for a terminal: attack rows, scheme columns, split into panels of schemes
+/// when one panel would be wider than [`MAX_WIDTH`].
+fn matrix(r: &Report, opts: MatrixOptions) -> String {
+    let rows = rows(r, opts);
+    let w0 = rows.iter().map(|a| a.label.len()).max().unwrap_or(6).max(8) + 2;
+    let entries: Vec<Vec<String>> = rows.iter().map(|row| row_entries(r, row)).collect();
     let widths: Vec<usize> = r
         .schemes
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            rows.iter()
-                .map(|row| row[i].len())
+            entries
+                .iter()
+                .map(|e| e[i].chars().count())
                 .max()
                 .unwrap_or(0)
                 .max(s.name.len())
                 + 2
         })
         .collect();
+    // A column's width includes two spaces of padding, trimmed after the last column.
+    let mut panels: Vec<Vec<usize>> = Vec::new();
+    let mut used = w0;
+    for (i, &w) in widths.iter().enumerate() {
+        if panels.is_empty() || used + w > MAX_WIDTH + 2 {
+            panels.push(Vec::new());
+            used = w0;
+        }
+        if let Some(p) = panels.last_mut() {
+            p.push(i);
+        }
+        used += w;
+    }
+    let mut out = String::new();
+    for (n, panel) in panels.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut line = format!("{:<w0$}", "exposure");
+        for &i in panel {
+            line.push_str(&format!("{:<w$}", r.schemes[i].name, w = widths[i]));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        for (row, e) in rows.iter().zip(&entries) {
+            let mut line = format!("{:<w0$}", row.label);
+            for &i in panel {
+                line.push_str(&format!("{:<w$}", e[i], w = widths[i]));
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The terminal rendering: the matrix, the one-loophole lines, lawful utility, the tally.
+pub fn table(r: &Report) -> String {
+    table_with(r, MatrixOptions::default())
+}
+
+/// As [`table`], with matrix options (`--expand`).
+pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     let mut out = format!(
-        "escrowlab suite {} — seed {}, {} users × {} epochs × {} messages/session, backend {}\n\n",
+        "escrowlab suite {} — seed {}, backend {}\n{} users × {} epochs × {} messages/session\n\n",
         r.suite,
         r.seed,
+        r.backends.join("+"),
         r.population.users,
         r.population.epochs,
         r.population.messages_per_session,
-        r.backends.join("+")
     );
-    out.push_str(&format!("{:<w0$}", "exposure"));
-    for (s, w) in r.schemes.iter().zip(&widths) {
-        out.push_str(&format!("{:<w$}", s.name, w = *w));
-    }
-    out.push('\n');
-    for (a, row) in attacks.iter().zip(&rows) {
-        out.push_str(&format!("{a:<w0$}"));
-        for (e, w) in row.iter().zip(&widths) {
-            out.push_str(&format!("{e:<w$}", w = *w));
-        }
-        out.push('\n');
-    }
-    out.push_str("\n  % = messages exposed (confirmed against ground truth); * = detected; [control] = what blocked it; ! = expectation failed\n\n");
+    out.push_str(&matrix(r, opts));
+    out.push_str(
+        "\n  % = messages exposed (confirmed against ground truth); * = detected; [control] = what\n  \
+         blocked it; ! = expectation failed. A swept attack shows its worst variant, named; there\n  \
+         * means every variant that exposed anything was detected, and [control] appears only\n  \
+         when the worst variant exposed nothing. --expand shows every variant.\n\n",
+    );
     out.push_str("One loophole:\n");
     for s in &r.schemes {
         out.push_str(&format!(
@@ -166,7 +329,6 @@ pub fn table(r: &Report) -> String {
         } else {
             c.failures.join("; ")
         };
-        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!(
             "  {} {}/{} [{}]: {why}\n",
             if c.verdict == Verdict::Error {
@@ -176,17 +338,27 @@ pub fn table(r: &Report) -> String {
             },
             c.scheme,
             c.attack,
-            params.join(" ")
+            params_line(c)
         ));
+        for (_, comment) in failed_expectations(c) {
+            if let Some(comment) = comment {
+                out.push_str(&format!("      expected because: {comment}\n"));
+            }
+        }
     }
     out
 }
 
 /// A Markdown report fit for a lab write-up.
 pub fn markdown(r: &Report) -> String {
-    let attacks = attacks_in_order(r);
+    markdown_with(r, MatrixOptions::default())
+}
+
+/// As [`markdown`], with matrix options (`--expand`).
+pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     let mut out = format!(
-        "# escrowlab report\n\nSuite `{}`, seed {}, {} users × {} epochs × {} messages per session, backend {}.\n\n## Exposure matrix\n\n",
+        "# escrowlab report\n\nSuite `{}`, seed {}, {} users × {} epochs × {} messages per \
+         session, backend {}.\n\n## Exposure matrix\n\n",
         r.suite,
         r.seed,
         r.population.users,
@@ -201,17 +373,19 @@ pub fn markdown(r: &Report) -> String {
     out.push_str("\n|---|");
     out.push_str(&"---|".repeat(r.schemes.len()));
     out.push('\n');
-    for a in &attacks {
-        out.push_str(&format!("| `{a}` |"));
-        for s in &r.schemes {
-            out.push_str(&format!(
-                " {} |",
-                entry(&cells(r, &s.name, a)).replace('|', "\\|")
-            ));
+    for row in rows(r, opts) {
+        out.push_str(&format!("| `{}` |", row.label));
+        for e in row_entries(r, &row) {
+            out.push_str(&format!(" {} |", e.replace('|', "\\|")));
         }
         out.push('\n');
     }
-    out.push_str("\n`*` detected, `[control]` blocked by, `!` expectation failed.\n\n## One loophole\n\n| scheme | worst single attack | plain E2E worst | lawful utility |\n|---|---|---|---|\n");
+    out.push_str(
+        "\n`*` detected, `[control]` blocked by, `!` expectation failed. A swept attack shows \
+         its worst variant and names it; `*` only when every variant that exposed anything \
+         was detected; `[control]` only when the worst variant exposed nothing.\n",
+    );
+    out.push_str("\n## One loophole\n\n| scheme | worst single attack | plain E2E worst | lawful utility |\n|---|---|---|---|\n");
     for s in &r.schemes {
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",
@@ -250,5 +424,30 @@ pub fn markdown(r: &Report) -> String {
         "\n{} cells: {} passed, {} failed, {} unjudged, {} errors.\n",
         t.cells, t.pass, t.fail, t.unjudged, t.error
     ));
+    let bad: Vec<&CellResult> = r
+        .results
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error))
+        .collect();
+    if !bad.is_empty() {
+        out.push_str("\n## Failures\n\n");
+    }
+    for c in bad {
+        let head = format!("- `{}` / `{}` ({})", c.scheme, c.attack, params_line(c));
+        if c.verdict == Verdict::Error {
+            out.push_str(&format!(
+                "{head}: **error**: {}\n",
+                c.error.as_deref().unwrap_or("")
+            ));
+            continue;
+        }
+        for (why, comment) in failed_expectations(c) {
+            out.push_str(&format!("{head}: **failed**: {why}.\n"));
+            match comment {
+                Some(comment) => out.push_str(&format!("  Expected because: {comment}\n")),
+                None => out.push_str("  (The expectation gives no comment.)\n"),
+            }
+        }
+    }
     out
 }

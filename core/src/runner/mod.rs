@@ -363,47 +363,7 @@ pub fn run_cell(
 
 /// Applies the cell's expectations and sets its verdict.
 pub fn judge(cell: &mut CellResult) {
-    if cell.error.is_some() {
-        cell.verdict = Verdict::Error;
-        return;
-    }
-    let mut failures = Vec::new();
-    for e in &cell.expected {
-        if let Some(c) = &e.exposure {
-            if !c.holds(cell.exposure.fraction) {
-                failures.push(format!("exposure {} expected {c}", cell.exposure.fraction));
-            }
-        }
-        if let Some(c) = &e.users {
-            if !c.holds(cell.exposure.users as f64) {
-                failures.push(format!("users {} expected {c}", cell.exposure.users));
-            }
-        }
-        if let Some(c) = &e.out_of_scope {
-            if !c.holds(cell.out_of_scope as f64) {
-                failures.push(format!("out_of_scope {} expected {c}", cell.out_of_scope));
-            }
-        }
-        if let Some(d) = e.detected {
-            if d != cell.detected {
-                failures.push(format!("detected {} expected {d}", cell.detected));
-            }
-        }
-        if let Some(b) = &e.blocked_by {
-            let got = cell.blocked_by.as_deref().unwrap_or("none");
-            if got != b {
-                failures.push(format!("blocked_by {got} expected {b}"));
-            }
-        }
-    }
-    cell.verdict = if cell.expected.is_empty() {
-        Verdict::Unjudged
-    } else if failures.is_empty() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    cell.failures = failures;
+    expect::apply(cell)
 }
 
 /// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
