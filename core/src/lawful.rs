@@ -5,8 +5,9 @@
 use crate::error::Result;
 use crate::escrow::agent::{ShareRequest, ShareResponse};
 use crate::escrow::audit;
-use crate::escrow::combiner::{read_session, recover};
+use crate::escrow::combiner::recover;
 use crate::escrow::court::{SignedWarrant, Warrant};
+use crate::relay::read_session;
 use crate::seed;
 use crate::world::{World, WorldConfig, TICKS_PER_EPOCH};
 use rand::seq::SliceRandom;

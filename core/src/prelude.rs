@@ -9,9 +9,9 @@ pub use crate::backend::Backend;
 pub use crate::config::scheme::{AuditMode, Binding, CustodyKind, Keygen, Lifetime, Scheme};
 pub use crate::error::{Error, Result};
 pub use crate::escrow::agent::{ItemOutcome, Refusal, ShareRequest, ShareResponse};
-pub use crate::escrow::combiner::read_session;
 pub use crate::escrow::court::{SignedWarrant, Warrant};
 pub use crate::escrow::field::{unwrap_session_key, BindingRule, EscrowField};
+pub use crate::relay::read_session;
 pub use crate::secret::{Key32, Scalar};
 pub use crate::world::messaging::{accept, SessionHeader};
 pub use crate::world::{

@@ -8,8 +8,8 @@ use super::field::{verify_signature, BindingRule, EscrowField};
 use crate::backend::Backend;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::messaging::SessionHeader;
 use crate::secret::{fingerprint, Scalar};
-use crate::world::messaging::SessionHeader;
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,7 +188,7 @@ pub struct AgentEnv<'a> {
     /// Current simulated time.
     pub now: u64,
     /// The relay's field registry.
-    pub registry: &'a crate::world::FieldRegistry,
+    pub registry: &'a crate::escrow::field::FieldRegistry,
 }
 
 /// One escrow agent.

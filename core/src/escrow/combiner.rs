@@ -6,9 +6,8 @@ use super::field::{unwrap_session_key, EscrowField};
 use crate::backend::safe::safe_combine;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::messaging::SessionHeader;
 use crate::secret::Key32;
-use crate::world::messaging::{message_key, open, SessionHeader};
-use crate::world::Transcript;
 
 /// A recovered session key and the agents whose shares were thrown out.
 #[derive(Debug, Clone)]
@@ -63,23 +62,4 @@ pub fn recover(
         session_key,
         rejected: Vec::new(),
     })
-}
-
-/// Opens every message of `session` in the transcript with its session key.
-/// Returns `(envelope id, plaintext)` for each message whose tag verifies.
-pub fn read_session(
-    transcript: &Transcript,
-    session: u32,
-    session_key: &Key32,
-) -> Vec<(u64, Vec<u8>)> {
-    let Some(rec) = transcript.sessions.get(session as usize) else {
-        return Vec::new();
-    };
-    transcript.envelopes[rec.messages.clone()]
-        .iter()
-        .filter_map(|env| {
-            let mk = message_key(session_key, env.header.counter);
-            open(&mk, &env.header.encode(), &env.ciphertext).map(|pt| (env.id, pt))
-        })
-        .collect()
 }

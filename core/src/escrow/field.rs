@@ -15,8 +15,8 @@ use crate::backend::Backend;
 use crate::codec::{Reader, Writer};
 use crate::config::scheme::Binding;
 use crate::error::{Error, Result};
+use crate::messaging::{hkdf32, hmac, open, seal, SessionHeader};
 use crate::secret::Key32;
-use crate::world::messaging::{hkdf32, hmac, open, seal, SessionHeader};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -397,4 +397,39 @@ pub fn unwrap_session_key(w: &[u8], header: &SessionHeader, field: &EscrowField)
     let w: [u8; 32] = w.try_into().ok()?;
     let pt = open(&Key32(w), &wrap_ad(header, field.key_epoch), &field.wrapped)?;
     Some(Key32(pt.try_into().ok()?))
+}
+
+/// The relay's append-only registry of escrow fields: the fingerprint of each field's
+/// threshold ciphertext, and the hash of the session header it was first carried under.
+/// Agents that check it refuse a field presented under any other header.
+#[derive(Clone, Debug, Default)]
+pub struct FieldRegistry {
+    first_seen: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
+}
+
+impl FieldRegistry {
+    fn digest(b: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(b).into()
+    }
+    /// Records a field carried under `header` (a later registration of the same field is ignored).
+    pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
+        self.first_seen
+            .entry(Self::digest(te_ct))
+            .or_insert_with(|| Self::digest(&header.encode()));
+    }
+    /// Was this field first carried under exactly this header? `None` when never carried.
+    pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
+        self.first_seen
+            .get(&Self::digest(te_ct))
+            .map(|h| *h == Self::digest(&header.encode()))
+    }
+    /// Fields registered.
+    pub fn len(&self) -> usize {
+        self.first_seen.len()
+    }
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.first_seen.is_empty()
+    }
 }

@@ -9,10 +9,10 @@ pub mod field;
 
 use crate::backend::{Backend, BackendKind, KeyMaterial};
 use crate::config::scheme::{AuditMode, CustodyKind, Keygen, Lifetime, Scheme};
+use crate::detection::Detection;
 use crate::error::Result;
 use crate::secret::Scalar;
 use crate::seed;
-use crate::world::Detection;
 use agent::{Agent, AgentEnv, Policy, ShareResponse};
 use audit::Witness;
 use court::Court;
@@ -274,7 +274,7 @@ impl EscrowSystem {
         i: usize,
         bytes: &[u8],
         directory: &[VerifyingKey],
-        registry: &crate::world::FieldRegistry,
+        registry: &crate::escrow::field::FieldRegistry,
         now: u64,
     ) -> Option<ShareResponse> {
         let b = self.b();

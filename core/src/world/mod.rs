@@ -3,8 +3,12 @@
 //! delivered to every member and escrowed, hash-ratchet messages, a relay that records
 //! every envelope, a ground-truth store, and a clock.
 
-pub mod messaging;
+pub use crate::messaging;
 pub mod truth;
+
+pub use crate::detection::Detection;
+pub use crate::escrow::field::FieldRegistry;
+pub use crate::relay::{Envelope, SessionRecord, Transcript};
 
 use crate::backend::BackendKind;
 use crate::config::limits;
@@ -15,12 +19,11 @@ use crate::escrow::{DealerConduct, EscrowSystem};
 use crate::secret::Key32;
 use crate::seed;
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use messaging::{deliver, seal, x25519_public, KeyDelivery, MessageHeader, Ratchet, SessionHeader};
+use messaging::{deliver, seal, x25519_public, MessageHeader, Ratchet, SessionHeader};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 use truth::GroundTruth;
 
 /// Simulated ticks per epoch.
@@ -144,111 +147,6 @@ pub struct Conversation {
     pub members: Vec<u32>,
     /// Group (3+ members) or 1:1.
     pub group: bool,
-}
-
-/// One session as the relay saw it.
-#[derive(Clone, Debug)]
-pub struct SessionRecord {
-    /// Header.
-    pub header: SessionHeader,
-    /// Encoded escrow field, if one was sent.
-    pub field: Option<Vec<u8>>,
-    /// Key deliveries (one per member other than the sender, plus any ghost).
-    pub deliveries: Vec<KeyDelivery>,
-    /// Envelope ids of its messages.
-    pub messages: Range<usize>,
-}
-
-/// One message envelope as the relay saw it.
-#[derive(Clone, Debug)]
-pub struct Envelope {
-    /// Id (index in the transcript).
-    pub id: u64,
-    /// Header (associated data).
-    pub header: MessageHeader,
-    /// AEAD ciphertext.
-    pub ciphertext: Vec<u8>,
-    /// Send time.
-    pub time: u64,
-}
-
-/// What the relay recorded: what an interceptor with network or provider access sees.
-#[derive(Clone, Debug, Default)]
-pub struct Transcript {
-    /// Sessions in order.
-    pub sessions: Vec<SessionRecord>,
-    /// Envelopes in order.
-    pub envelopes: Vec<Envelope>,
-}
-
-impl Transcript {
-    /// Decoded escrow field of a session.
-    pub fn field(&self, session: u32) -> Option<EscrowField> {
-        self.sessions
-            .get(session as usize)?
-            .field
-            .as_ref()
-            .and_then(|b| EscrowField::decode(b).ok())
-    }
-}
-
-/// The relay's append-only registry of escrow fields: the fingerprint of each field's
-/// threshold ciphertext, and the hash of the session header it was first carried under.
-/// Agents that check it refuse a field presented under any other header.
-#[derive(Clone, Debug, Default)]
-pub struct FieldRegistry {
-    first_seen: BTreeMap<[u8; 32], [u8; 32]>,
-}
-
-impl FieldRegistry {
-    fn digest(b: &[u8]) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(b).into()
-    }
-    /// Records a field carried under `header` (a later registration of the same field is ignored).
-    pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
-        self.first_seen
-            .entry(Self::digest(te_ct))
-            .or_insert_with(|| Self::digest(&header.encode()));
-    }
-    /// Was this field first carried under exactly this header? `None` when never carried.
-    pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
-        self.first_seen
-            .get(&Self::digest(te_ct))
-            .map(|h| *h == Self::digest(&header.encode()))
-    }
-    /// Fields registered.
-    pub fn len(&self) -> usize {
-        self.first_seen.len()
-    }
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.first_seen.is_empty()
-    }
-}
-
-/// A client check, audit check or witness that fired.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Detection {
-    /// The control that noticed (`roster-check`, `join-notice`, `recipient-field-check`, ...).
-    pub control: String,
-    /// Epoch.
-    pub epoch: u32,
-    /// What it saw.
-    pub detail: String,
-}
-
-impl Detection {
-    /// Whether the control that noticed also refused: a client that refuses a pushed escrow
-    /// key (`key-pinning`), rejects a session whose field fails its check
-    /// (`recipient-field-check`), or delivers no key to a member outside the signed roster
-    /// (`roster-check`). A `join-notice` or a `share-commitment-check` only notices.
-    pub fn refused(&self) -> bool {
-        matches!(
-            self.control.as_str(),
-            "key-pinning" | "recipient-field-check" | "roster-check"
-        )
-    }
 }
 
 /// How a rogue client treats escrow.
