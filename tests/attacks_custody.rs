@@ -221,7 +221,16 @@ fn rogue_agent_cannot_reuse_shares_on_other_fields() {
     assert_eq!(c.out_of_scope, 0);
     assert_eq!(fig(&c, "other_sessions_opened"), 0.0);
     assert!(fig(&c, "reuse_tries") > 100.0);
-    assert_eq!(c.blocked_by.as_deref(), Some("per-ciphertext-shares"));
+    // Something was exposed (the warranted sessions), so nothing "blocked" the cell; the
+    // combiner's share check is what refused every reuse, and it says so.
+    assert_eq!(c.blocked_by, None);
+    assert!(
+        c.refusals
+            .iter()
+            .any(|e| e.control == "share-verification" && e.source == "combiner"),
+        "{:?}",
+        c.refusals
+    );
 }
 
 #[test]
@@ -234,7 +243,14 @@ fn rogue_combiner_cannot_rebuild_the_master_key() {
     assert_eq!(fig(&c, "keys_recovered"), 0.0);
     assert!(fig(&c, "rebuild_attempts") > 0.0);
     assert_eq!(c.out_of_scope, 0, "it reads only what the warrant covers");
-    assert_eq!(c.blocked_by.as_deref(), Some("share-decryption-only"));
+    // Decryption shares read as scalars fail the published master-key check.
+    assert!(
+        c.refusals
+            .iter()
+            .any(|e| e.control == "published-key-check"),
+        "{:?}",
+        c.refusals
+    );
 }
 
 #[test]
