@@ -77,7 +77,16 @@ fn warrant_replay_without_replay_cache_reads_the_warranted_messages() {
 fn scope_abuse_is_refused_by_the_scope_check() {
     let c = cell("threshold-3of5", "scope-abuse", &[]);
     assert_eq!(c.out_of_scope, 0);
-    assert_eq!(c.blocked_by.as_deref(), Some("scope"));
+    // The officer reads what the warrant covers, so the cell is not "blocked"; every
+    // out-of-scope item was refused by the agents' scope check, as they report it.
+    assert_eq!(c.blocked_by, None);
+    assert!(
+        c.refusals
+            .iter()
+            .any(|e| e.control == "scope" && e.source.starts_with("agent ")),
+        "{:?}",
+        c.refusals
+    );
     assert!(detected(&c, "agent-refusal"));
     assert_eq!(figure(&c, "victim_sessions"), 20);
     assert_eq!(figure(&c, "victim_sessions_served"), 0);
