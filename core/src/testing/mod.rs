@@ -13,7 +13,7 @@
 //! hand; they shrink towards the first element in a few steps.
 //!
 //! ```
-//! use escrowlab::testing::{world_specs, log_tampers};
+//! use escrowlab_core::testing::{world_specs, log_tampers};
 //! use proptest::strategy::{Strategy, ValueTree};
 //! use proptest::test_runner::TestRunner;
 //! let mut runner = TestRunner::deterministic();
