@@ -73,6 +73,40 @@ pub enum Command {
     /// fails with a shrunk counter-example and the command that reproduces it, or not
     /// applicable and why). Exit 0 when every applicable property holds, 1 when any fails.
     CheckScheme(CheckSchemeArgs),
+    /// Measure one loophole: per population size and escrow scheme, over several seeds, the
+    /// worst single attack next to plain E2E's single-device failures over every device,
+    /// with 95% intervals (Student t) and the ratio in users.
+    Loophole(LoopholeArgs),
+}
+
+/// Arguments of `loophole`.
+#[derive(clap::Args, Debug)]
+pub struct LoopholeArgs {
+    /// Population sizes, comma-separated (each 2 to 20000).
+    #[arg(long, value_delimiter = ',', default_values_t = crate::runner::loophole::DEFAULT_SIZES)]
+    pub users: Vec<u32>,
+    /// Seeds per size and scheme (1 to 1000): seed i is `--seed` + i.
+    #[arg(long, default_value_t = crate::runner::loophole::DEFAULT_SEEDS)]
+    pub seeds: u32,
+    /// The base seed.
+    #[arg(long, default_value_t = crate::runner::loophole::DEFAULT_BASE_SEED)]
+    pub seed: u64,
+    /// An escrow scheme, built-in name or path to a scheme TOML file (repeatable; default:
+    /// every built-in but e2e-baseline).
+    #[arg(long = "scheme", value_name = "NAME|PATH")]
+    pub schemes: Vec<String>,
+    /// Epochs of every world.
+    #[arg(long, default_value_t = 4)]
+    pub epochs: u32,
+    /// Messages per session of every world.
+    #[arg(long, default_value_t = 20)]
+    pub messages: u32,
+    /// Threshold backend (default: each scheme's, else blsttc).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// Print one JSON object (`escrowlab-loophole/1`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `check-scheme`.
@@ -314,7 +348,39 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
+        Some(Command::Loophole(a)) => loophole(registry, a),
     }
+}
+
+fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
+    use crate::runner::loophole::{self, LoopholeOptions};
+    let mut opts = LoopholeOptions {
+        sizes: a.users,
+        seeds: a.seeds,
+        base_seed: a.seed,
+        epochs: a.epochs,
+        messages_per_session: a.messages,
+        backend: a.backend,
+        ..LoopholeOptions::defaults()
+    };
+    if !a.schemes.is_empty() {
+        opts.schemes = a
+            .schemes
+            .iter()
+            .map(|s| Scheme::load(s))
+            .collect::<Result<_>>()?;
+    }
+    let report = loophole::run(registry, &opts)?;
+    out(&if a.json {
+        report.to_json()
+    } else {
+        report.to_text()
+    })?;
+    Ok(if report.has_errors() {
+        exit_codes::EXPECTATION_FAILED
+    } else {
+        exit_codes::OK
+    })
 }
 
 /// Most cases per property `check-scheme` accepts.

@@ -7,6 +7,7 @@ pub mod text;
 use crate::backend::BackendKind;
 use crate::config::scheme::Scheme;
 use crate::config::suite::Suite;
+use crate::runner::loophole::{worst_cell, DeviceFailures};
 use crate::runner::{CellResult, LawfulUtility, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,6 +30,39 @@ pub struct Worst {
     pub users: usize,
 }
 
+/// A scheme's one-loophole comparison: its worst single attack next to the distribution of
+/// plain E2E's single-device failures over *every* device of the same population and seed
+/// (`endpoint-compromise` run once per user under `e2e-baseline`; see
+/// [`crate::runner::loophole`]).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OneLoophole {
+    /// Plain E2E's single-device failures: mean, median and worst over every device.
+    pub e2e: DeviceFailures,
+    /// Worst-attack users / worst-device users (`None` when no device exposed anyone).
+    pub ratio_to_worst_device: Option<f64>,
+    /// Worst-attack users / median-device users (`None` when the median device exposed
+    /// no one).
+    pub ratio_to_median_device: Option<f64>,
+}
+
+impl OneLoophole {
+    /// The comparison of a scheme's worst cell (`None`: every cell errored, counted as
+    /// exposing no one) with plain E2E's device failures.
+    pub fn new(worst: Option<&Worst>, e2e: &DeviceFailures) -> Self {
+        let users = worst.map_or(0, |w| w.users) as f64;
+        let ratio = |d: f64| (d > 0.0).then(|| round6(users / d));
+        OneLoophole {
+            e2e: e2e.clone(),
+            ratio_to_worst_device: ratio(e2e.worst_device.users as f64),
+            ratio_to_median_device: ratio(e2e.users.median),
+        }
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 /// Per-scheme figures.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct SchemeSummary {
@@ -42,12 +76,17 @@ pub struct SchemeSummary {
     pub weakened: Vec<String>,
     /// Fraction of warranted messages law enforcement reads.
     pub lawful_utility: LawfulUtility,
-    /// The one-loophole figure: the worst exposure any single attack reaches.
+    /// The one-loophole figure: the worst exposure any single attack reaches (most users,
+    /// ties by messages; [`crate::runner::loophole::worst_cell`]).
     pub worst: Option<Worst>,
+    /// The worst single attack compared with plain E2E's single-device failures over every
+    /// device (`None` when the registry has no `endpoint-compromise`).
+    pub loophole: Option<OneLoophole>,
 }
 
 impl SchemeSummary {
-    /// Summarises one scheme's cells.
+    /// Summarises one scheme's cells (without the E2E comparison: see
+    /// [`SchemeSummary::with_e2e`]).
     pub fn new(
         scheme: &Scheme,
         backend: BackendKind,
@@ -65,23 +104,26 @@ impl SchemeSummary {
                 .collect(),
             lawful_utility,
             worst: worst_of(cells.iter()),
+            loophole: None,
         }
+    }
+
+    /// Adds the one-loophole comparison with plain E2E's single-device failures (`None`
+    /// leaves it out).
+    #[must_use]
+    pub fn with_e2e(mut self, e2e: Option<&DeviceFailures>) -> Self {
+        self.loophole = e2e.map(|d| OneLoophole::new(self.worst.as_ref(), d));
+        self
     }
 }
 
 fn worst_of<'a>(cells: impl Iterator<Item = &'a CellResult>) -> Option<Worst> {
-    let mut best: Option<&CellResult> = None;
-    for c in cells.filter(|c| c.error.is_none()) {
-        if best.is_none_or(|b| c.exposure.messages > b.exposure.messages) {
-            best = Some(c);
-        }
-    }
-    best.map(|c| Worst {
-        attack: c.attack.clone(),
-        params: c.params.clone(),
-        fraction: c.exposure.fraction,
-        messages: c.exposure.messages,
-        users: c.exposure.users,
+    worst_cell(cells).map(|c| Worst {
+        attack: c.attack,
+        params: c.params,
+        fraction: c.fraction,
+        messages: c.messages,
+        users: c.users,
     })
 }
 
@@ -115,8 +157,9 @@ pub struct Report {
     pub population: crate::world::Population,
     /// The schemes used.
     pub schemes: Vec<SchemeSummary>,
-    /// The worst single failure of plain E2E: `endpoint-compromise` (one device) under
-    /// `e2e-baseline`, when the suite ran it.
+    /// The suite's own `endpoint-compromise` cell(s) under `e2e-baseline` (one seeded
+    /// device), when the suite ran them. The one-loophole lines compare with every device
+    /// instead: see [`SchemeSummary::loophole`].
     pub baseline_worst: Option<Worst>,
     /// One object per cell.
     pub results: Vec<CellResult>,

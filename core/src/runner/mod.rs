@@ -3,6 +3,7 @@
 //! ground truth the attacks never see.
 
 pub mod expect;
+pub mod loophole;
 pub mod suite;
 
 use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};

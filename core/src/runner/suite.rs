@@ -19,6 +19,13 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
     let mut results: Vec<CellResult> = Vec::with_capacity(cells.len());
     let mut summaries = Vec::new();
     let mut backends = Vec::new();
+    // The one-loophole reference: plain E2E's single-device failures over every device.
+    let e2e = super::loophole::baseline_device_failures(
+        &suite.registry,
+        &suite.file.population,
+        seed,
+        backend.or(suite.file.backend),
+    )?;
     for (si, scheme) in suite.schemes.iter().enumerate() {
         let be = backend
             .or(suite.file.backend)
@@ -45,7 +52,7 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
             },
             || lawful_utility(&base, suite.file.utility_targets),
         );
-        summaries.push(SchemeSummary::new(scheme, be, utility, &out));
+        summaries.push(SchemeSummary::new(scheme, be, utility, &out).with_e2e(e2e.as_ref()));
         results.append(&mut out);
     }
     Ok(Report::new(suite, seed, &backends, summaries, results))

@@ -1,0 +1,914 @@
+//! One loophole, measured: the worst single attack under an escrow scheme, next to the
+//! distribution of plain end-to-end encryption's single-device failures over *every*
+//! device of the same population, over several seeds, with 95 % intervals.
+//!
+//! A device failure is measured by really running the registered [`DEVICE_ATTACK`]
+//! (`endpoint-compromise`) once per user, its `user` parameter picking the device, against
+//! the [`BASELINE_SCHEME`] (`e2e-baseline`) world of the same population and seed. That
+//! world is built once ([`super::base_worlds`]) and every device's cell runs against
+//! copies of it, in parallel, with the results kept in user order so that the output is
+//! the same whatever the thread count.
+//!
+//! The worst single attack under a scheme is the cell of every attack in the registry at
+//! its default parameters that exposes the most users (ties: the most messages, then the
+//! first in registry order).
+//!
+//! Over seeds, every figure is given as its mean and a 95 % Student t interval with
+//! n − 1 degrees of freedom ([`Estimate`]); the ratio worst-attack users / worst-device
+//! users is computed per seed first, and its interval is taken over those per-seed ratios.
+
+use super::{base_worlds, run_cell, CellResult};
+use crate::attack::context::BaseWorlds;
+use crate::attack::{Attack, ParamValue, Params, Registry};
+use crate::backend::BackendKind;
+use crate::config::scheme::Scheme;
+use crate::error::{Error, Result};
+use crate::world::{Population, WorldConfig};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The attack whose per-device runs measure plain E2E's single-device failures.
+pub const DEVICE_ATTACK: &str = "endpoint-compromise";
+/// The parameter of [`DEVICE_ATTACK`] that picks the device.
+pub const DEVICE_PARAM: &str = "user";
+/// The scheme plain E2E is measured under (built for the measurement whether or not a
+/// suite runs it).
+pub const BASELINE_SCHEME: &str = "e2e-baseline";
+/// The JSON schema name of the `loophole` command's output.
+pub const SCHEMA: &str = "escrowlab-loophole/1";
+/// Population sizes `loophole` measures by default.
+pub const DEFAULT_SIZES: [u32; 3] = [100, 1_000, 10_000];
+/// Seeds `loophole` measures by default.
+pub const DEFAULT_SEEDS: u32 = 5;
+/// The base seed: seed `i` (0-based) is `base + i`.
+pub const DEFAULT_BASE_SEED: u64 = 42;
+/// Fewest users per population size (a conversation needs two).
+pub const MIN_USERS: u32 = 2;
+/// Most users per population size. Every device is compromised in its own run over a copy
+/// of the whole world, so the E2E measurement grows as users²: 20 000 users is about four
+/// times the work of the 10 000 measured in `docs/THREAT-MODEL.md`.
+pub const MAX_USERS: u32 = 20_000;
+/// Most population sizes in one `loophole` run.
+pub const MAX_SIZES: usize = 16;
+/// Most seeds in one `loophole` run.
+pub const MAX_SEEDS: u32 = 1_000;
+/// What every interval in this module is, in words (printed with the results).
+pub const INTERVAL: &str =
+    "mean over seeds with a 95% Student t interval (n-1 degrees of freedom); per-seed ratios";
+
+/// Rounds a reported figure to 6 decimals (monotone, so an interval still contains its mean).
+fn round6(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1e6).round() / 1e6
+    } else {
+        x
+    }
+}
+
+// ----- statistics -----
+
+/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7, 9 terms; relative error below 1e-13).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection: Γ(x) Γ(1 − x) = π / sin(πx).
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = G[0];
+    let t = x + 7.5;
+    for (i, g) in G.iter().enumerate().skip(1) {
+        a += g / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The continued fraction of the regularized incomplete beta function (modified Lentz).
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=300 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+/// The regularized incomplete beta function `I_x(a, b)`.
+fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_cf(a, b, x) / a
+    } else {
+        1.0 - front * beta_cf(b, a, 1.0 - x) / b
+    }
+}
+
+/// `P(T ≤ t)` for Student's t with `df` degrees of freedom.
+pub fn t_cdf(t: f64, df: f64) -> f64 {
+    let tail = 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t));
+    if t >= 0.0 {
+        1.0 - tail
+    } else {
+        tail
+    }
+}
+
+/// The two-sided 95 % critical value of Student's t with `df` degrees of freedom (the
+/// 0.975 quantile): 12.706 for 1, 4.303 for 2, 2.776 for 4, tending to 1.960.
+///
+/// # Panics
+/// Never; `df = 0` has no t distribution and returns infinity.
+pub fn t_critical_95(df: u32) -> f64 {
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    let df = df as f64;
+    // Bisection: deterministic, and 200 halvings of [0, 1000] are far below f64 resolution.
+    let (mut lo, mut hi) = (0.0_f64, 1_000.0_f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if t_cdf(mid, df) < 0.975 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// One figure over seeds: its mean, a 95 % Student t interval (n − 1 degrees of freedom),
+/// and the per-seed values it was computed from.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Estimate {
+    /// Mean over seeds.
+    pub mean: f64,
+    /// The 95 % interval `mean ± t(0.975, n−1) · s / √n`; `None` (JSON `null`) with one
+    /// seed, where there is no spread to estimate.
+    pub ci95: Option<[f64; 2]>,
+    /// The value at each seed, in seed order.
+    pub per_seed: Vec<f64>,
+}
+
+impl Estimate {
+    /// The estimate from per-seed values (an empty slice gives mean 0 and no interval).
+    pub fn of(values: &[f64]) -> Estimate {
+        let n = values.len();
+        if n == 0 {
+            return Estimate {
+                mean: 0.0,
+                ci95: None,
+                per_seed: Vec::new(),
+            };
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let ci95 = (n >= 2).then(|| {
+            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = t_critical_95((n - 1) as u32) * (var / n as f64).sqrt();
+            [round6(mean - half), round6(mean + half)]
+        });
+        Estimate {
+            mean: round6(mean),
+            ci95,
+            per_seed: values.iter().copied().map(round6).collect(),
+        }
+    }
+    /// `mean [lo, hi]` with `digits` decimals (`mean` alone with one seed).
+    pub fn show(&self, digits: usize) -> String {
+        match self.ci95 {
+            Some([lo, hi]) => format!("{:.d$} [{:.d$}, {:.d$}]", self.mean, lo, hi, d = digits),
+            None => format!("{:.d$}", self.mean, d = digits),
+        }
+    }
+}
+
+// ----- plain E2E: every device -----
+
+/// What compromising one device exposed.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct DeviceExposure {
+    /// The user whose device was compromised.
+    pub user: u32,
+    /// Users with an exposed message they sent.
+    pub users: usize,
+    /// Exposed messages.
+    pub messages: usize,
+}
+
+/// Mean, median and worst of one figure over devices.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Spread {
+    /// Mean over devices.
+    pub mean: f64,
+    /// Median over devices (the mean of the two middle values for an even count).
+    pub median: f64,
+    /// Largest over devices.
+    pub worst: usize,
+}
+
+impl Spread {
+    fn of(mut v: Vec<usize>) -> Spread {
+        if v.is_empty() {
+            return Spread {
+                mean: 0.0,
+                median: 0.0,
+                worst: 0,
+            };
+        }
+        v.sort_unstable();
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2] as f64
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
+        };
+        Spread {
+            mean: round6(v.iter().sum::<usize>() as f64 / n as f64),
+            median,
+            worst: v[n - 1],
+        }
+    }
+}
+
+/// The distribution of plain-E2E single-device failures over every device of one world:
+/// [`DEVICE_ATTACK`] run once per user against [`BASELINE_SCHEME`].
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DeviceFailures {
+    /// The scheme measured (`e2e-baseline`).
+    pub scheme: String,
+    /// The attack run per device (`endpoint-compromise`).
+    pub attack: String,
+    /// The world's seed.
+    pub seed: u64,
+    /// Devices measured: every user of the population (minus any whose run errored).
+    pub devices: usize,
+    /// Of those, devices whose compromise exposed nothing (users in no conversation).
+    pub idle_devices: usize,
+    /// Users who sent any message.
+    pub users_total: usize,
+    /// All messages.
+    pub messages_total: usize,
+    /// Users exposed by one device: mean, median, worst over devices.
+    pub users: Spread,
+    /// Messages exposed by one device: mean, median, worst over devices.
+    pub messages: Spread,
+    /// The worst device: most users exposed, ties by messages, then the lowest user.
+    pub worst_device: DeviceExposure,
+    /// Every device's figures, in user order (not serialized: one entry per user).
+    #[serde(skip)]
+    pub per_device: Vec<DeviceExposure>,
+    /// Devices whose run errored, with the error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// Is `a` a worse exposure than `b`: more users, ties broken by more messages?
+fn worse(a: (usize, usize), b: (usize, usize)) -> bool {
+    a > b
+}
+
+/// Runs `attack` (normally [`DEVICE_ATTACK`]) once per user of `base`, its
+/// [`DEVICE_PARAM`] parameter set to that user and every other parameter at its default,
+/// in parallel, and summarises the exposures over every device.
+///
+/// # Errors
+/// [`Error::Input`] when `attack` has no integer `user` parameter accepting every user.
+pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceFailures> {
+    let id = attack.meta().id;
+    let users = base.config.population.users;
+    let params: Vec<Params> = (0..users)
+        .map(|u| {
+            let given = BTreeMap::from([(DEVICE_PARAM.to_string(), ParamValue::Int(i64::from(u)))]);
+            Params::resolve(id, attack.meta().params, &given)
+        })
+        .collect::<Result<_>>()?;
+    let cells: Vec<CellResult> = params
+        .par_iter()
+        .map(|p| run_cell(base, attack, p, &[]))
+        .collect();
+    let mut per_device = Vec::with_capacity(cells.len());
+    let mut errors = Vec::new();
+    let (mut users_total, mut messages_total) = (0, 0);
+    for (u, c) in (0..users).zip(&cells) {
+        users_total = users_total.max(c.exposure.users_total);
+        messages_total = messages_total.max(c.exposure.messages_total);
+        match &c.error {
+            Some(e) => errors.push(format!("{id} user={u}: {e}")),
+            None => per_device.push(DeviceExposure {
+                user: u,
+                users: c.exposure.users,
+                messages: c.exposure.messages,
+            }),
+        }
+    }
+    let mut worst_device = DeviceExposure {
+        user: 0,
+        users: 0,
+        messages: 0,
+    };
+    for d in &per_device {
+        if worse(
+            (d.users, d.messages),
+            (worst_device.users, worst_device.messages),
+        ) {
+            worst_device = *d;
+        }
+    }
+    Ok(DeviceFailures {
+        scheme: base.config.scheme.name.clone(),
+        attack: id.to_string(),
+        seed: base.config.seed,
+        devices: per_device.len(),
+        idle_devices: per_device.iter().filter(|d| d.messages == 0).count(),
+        users_total,
+        messages_total,
+        users: Spread::of(per_device.iter().map(|d| d.users).collect()),
+        messages: Spread::of(per_device.iter().map(|d| d.messages).collect()),
+        worst_device,
+        per_device,
+        errors,
+    })
+}
+
+/// The world configuration of plain E2E for a population and seed: the built-in
+/// [`BASELINE_SCHEME`], on `backend` (default: the scheme's, else blsttc).
+///
+/// # Errors
+/// [`Error::Input`] for a backend not compiled in or a population out of range.
+pub fn baseline_config(
+    population: &Population,
+    seed: u64,
+    backend: Option<BackendKind>,
+) -> Result<WorldConfig> {
+    let scheme = Scheme::load(BASELINE_SCHEME)?;
+    let backend = backend.or(scheme.backend).unwrap_or(BackendKind::Blsttc);
+    backend.instance()?;
+    population.validate()?;
+    Ok(WorldConfig {
+        scheme,
+        population: population.clone(),
+        seed,
+        backend,
+    })
+}
+
+/// Plain E2E's single-device failures over every device of the `e2e-baseline` world of
+/// `population` and `seed` (built here, whether or not the caller runs that scheme), or
+/// `None` when `registry` has no [`DEVICE_ATTACK`].
+///
+/// # Errors
+/// As [`baseline_config`], [`super::base_worlds`] and [`device_failures`].
+pub fn baseline_device_failures(
+    registry: &Registry,
+    population: &Population,
+    seed: u64,
+    backend: Option<BackendKind>,
+) -> Result<Option<DeviceFailures>> {
+    let Some(attack) = registry.find(DEVICE_ATTACK) else {
+        return Ok(None);
+    };
+    let config = baseline_config(population, seed, backend)?;
+    let base = base_worlds(&config.scheme, &config)?;
+    device_failures(&base, attack).map(Some)
+}
+
+// ----- the worst single attack -----
+
+/// The worst single attack against one world.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct WorstCell {
+    /// Attack id.
+    pub attack: String,
+    /// Its (default) parameters.
+    pub params: BTreeMap<String, ParamValue>,
+    /// Exposed users.
+    pub users: usize,
+    /// Exposed messages.
+    pub messages: usize,
+    /// Exposed fraction of messages.
+    pub fraction: f64,
+    /// Users who sent any message.
+    pub users_total: usize,
+    /// All messages.
+    pub messages_total: usize,
+}
+
+/// The worst of `cells` that did not error: most users exposed, ties by messages, then the
+/// first. The one rule behind every one-loophole figure (suite and `loophole`).
+pub fn worst_cell<'a>(cells: impl IntoIterator<Item = &'a CellResult>) -> Option<WorstCell> {
+    let mut best: Option<&CellResult> = None;
+    for c in cells.into_iter().filter(|c| c.error.is_none()) {
+        let key = (c.exposure.users, c.exposure.messages);
+        if best.is_none_or(|b| worse(key, (b.exposure.users, b.exposure.messages))) {
+            best = Some(c);
+        }
+    }
+    best.map(|c| WorstCell {
+        attack: c.attack.clone(),
+        params: c.params.clone(),
+        users: c.exposure.users,
+        messages: c.exposure.messages,
+        fraction: c.exposure.fraction,
+        users_total: c.exposure.users_total,
+        messages_total: c.exposure.messages_total,
+    })
+}
+
+/// Runs every attack in `registry` at its default parameters against `base`, one cell
+/// each, in parallel; returns the worst cell and the errors of the cells that failed.
+pub fn worst_attack(registry: &Registry, base: &BaseWorlds) -> (Option<WorstCell>, Vec<String>) {
+    let attacks: Vec<&'static dyn Attack> = registry.iter().collect();
+    let cells: Vec<std::result::Result<CellResult, String>> = attacks
+        .par_iter()
+        .map(|a| {
+            let id = a.meta().id;
+            Params::resolve(id, a.meta().params, &BTreeMap::new())
+                .map(|p| run_cell(base, *a, &p, &[]))
+                .map_err(|e| format!("{id}: {e}"))
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut ok = Vec::new();
+    for c in cells {
+        match c {
+            Ok(c) => {
+                if let Some(e) = &c.error {
+                    errors.push(format!("{}: {e}", c.attack));
+                }
+                ok.push(c);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (worst_cell(&ok), errors)
+}
+
+// ----- the `loophole` command -----
+
+/// What `escrowlab loophole` measures.
+#[derive(Clone, Debug)]
+pub struct LoopholeOptions {
+    /// Population sizes (users), in the order reported.
+    pub sizes: Vec<u32>,
+    /// Seeds per size and scheme.
+    pub seeds: u32,
+    /// Seed `i` (0-based) is `base_seed + i` (wrapping).
+    pub base_seed: u64,
+    /// The escrow schemes measured.
+    pub schemes: Vec<Scheme>,
+    /// Epochs of every world.
+    pub epochs: u32,
+    /// Messages per session of every world.
+    pub messages_per_session: u32,
+    /// Fraction of conversations that are groups.
+    pub group_share: f64,
+    /// Backend override (default: each scheme's own, else blsttc).
+    pub backend: Option<BackendKind>,
+}
+
+impl LoopholeOptions {
+    /// The defaults of `escrowlab loophole`: sizes 100, 1000, 10000; 5 seeds from 42; every
+    /// built-in scheme with escrow (all but `e2e-baseline`); the default suite's population
+    /// shape (4 epochs, 20 messages per session, group share 0.2).
+    pub fn defaults() -> LoopholeOptions {
+        let p = Population::default();
+        LoopholeOptions {
+            sizes: DEFAULT_SIZES.to_vec(),
+            seeds: DEFAULT_SEEDS,
+            base_seed: DEFAULT_BASE_SEED,
+            schemes: Scheme::builtins()
+                .into_iter()
+                .filter(|s| s.name != BASELINE_SCHEME)
+                .collect(),
+            epochs: p.epochs,
+            messages_per_session: p.messages_per_session,
+            group_share: p.group_share,
+            backend: None,
+        }
+    }
+
+    /// The seeds measured, in order.
+    pub fn seed_list(&self) -> Vec<u64> {
+        (0..u64::from(self.seeds))
+            .map(|i| self.base_seed.wrapping_add(i))
+            .collect()
+    }
+
+    /// The population of one size.
+    pub fn population(&self, users: u32) -> Population {
+        Population {
+            users,
+            group_share: self.group_share,
+            epochs: self.epochs,
+            messages_per_session: self.messages_per_session,
+            conversations: None,
+        }
+    }
+
+    /// Checks every figure against its documented limit.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the option and the accepted range.
+    pub fn validate(&self) -> Result<()> {
+        if self.sizes.is_empty() || self.sizes.len() > MAX_SIZES {
+            return Err(Error::input(format!(
+                "--users lists {} sizes (accepted: 1..={MAX_SIZES})",
+                self.sizes.len()
+            )));
+        }
+        for (i, &u) in self.sizes.iter().enumerate() {
+            if !(MIN_USERS..=MAX_USERS).contains(&u) {
+                return Err(Error::input(format!(
+                    "--users {u} is out of range (accepted: {MIN_USERS}..={MAX_USERS} per size; \
+                     every device is measured in its own run, so the work grows as users²)"
+                )));
+            }
+            if self.sizes[..i].contains(&u) {
+                return Err(Error::input(format!("--users lists {u} twice")));
+            }
+            self.population(u)
+                .validate()
+                .map_err(|e| Error::input(format!("population of {u} users: {e}")))?;
+        }
+        if !(1..=MAX_SEEDS).contains(&self.seeds) {
+            return Err(Error::input(format!(
+                "--seeds {} is out of range (accepted: 1..={MAX_SEEDS})",
+                self.seeds
+            )));
+        }
+        if self.schemes.is_empty() {
+            return Err(Error::input("no scheme to measure"));
+        }
+        for (i, s) in self.schemes.iter().enumerate() {
+            if self.schemes[..i].iter().any(|t| t.name == s.name) {
+                return Err(Error::input(format!("--scheme {} is given twice", s.name)));
+            }
+            self.backend
+                .or(s.backend)
+                .unwrap_or(BackendKind::Blsttc)
+                .instance()?;
+        }
+        Ok(())
+    }
+}
+
+/// The worst single attack under a scheme at one size, over seeds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct WorstAttackEstimate {
+    /// The attacks that were the worst at some seed, in order of first appearance.
+    pub names: Vec<String>,
+    /// The worst attack at each seed, in seed order.
+    pub per_seed: Vec<String>,
+    /// Users it exposed.
+    pub users: Estimate,
+    /// Messages it exposed.
+    pub messages: Estimate,
+    /// The fraction of all messages it exposed.
+    pub fraction: Estimate,
+}
+
+/// Plain E2E's single-device failures at one size, over seeds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct E2eEstimate {
+    /// The scheme (`e2e-baseline`).
+    pub scheme: String,
+    /// The attack run once per device (`endpoint-compromise`).
+    pub attack: String,
+    /// Devices measured per seed (every user).
+    pub devices: Estimate,
+    /// Devices whose compromise exposed nothing (users in no conversation).
+    pub idle_devices: Estimate,
+    /// Users exposed by the worst device.
+    pub worst_device_users: Estimate,
+    /// Messages exposed by the worst device.
+    pub worst_device_messages: Estimate,
+    /// Users exposed by one device, mean over devices.
+    pub mean_device_users: Estimate,
+    /// Users exposed by one device, median over devices.
+    pub median_device_users: Estimate,
+    /// Messages exposed by one device, mean over devices.
+    pub mean_device_messages: Estimate,
+    /// Messages exposed by one device, median over devices.
+    pub median_device_messages: Estimate,
+    /// Users who sent any message.
+    pub users_total: Estimate,
+    /// All messages.
+    pub messages_total: Estimate,
+}
+
+impl E2eEstimate {
+    fn of(runs: &[DeviceFailures]) -> E2eEstimate {
+        let e = |f: &dyn Fn(&DeviceFailures) -> f64| {
+            Estimate::of(&runs.iter().map(f).collect::<Vec<_>>())
+        };
+        E2eEstimate {
+            scheme: BASELINE_SCHEME.into(),
+            attack: DEVICE_ATTACK.into(),
+            devices: e(&|d| d.devices as f64),
+            idle_devices: e(&|d| d.idle_devices as f64),
+            worst_device_users: e(&|d| d.worst_device.users as f64),
+            worst_device_messages: e(&|d| d.worst_device.messages as f64),
+            mean_device_users: e(&|d| d.users.mean),
+            median_device_users: e(&|d| d.users.median),
+            mean_device_messages: e(&|d| d.messages.mean),
+            median_device_messages: e(&|d| d.messages.median),
+            users_total: e(&|d| d.users_total as f64),
+            messages_total: e(&|d| d.messages_total as f64),
+        }
+    }
+}
+
+/// One size × scheme of the `loophole` command.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LoopholeRow {
+    /// Users in the population.
+    pub users: u32,
+    /// The escrow scheme.
+    pub scheme: String,
+    /// Its backend.
+    pub backend: String,
+    /// The worst single attack under the scheme.
+    pub worst_attack: WorstAttackEstimate,
+    /// Plain E2E's single-device failures (the same for every scheme of a size).
+    pub e2e: E2eEstimate,
+    /// Worst-attack users / E2E worst-device users, computed per seed; `None` (JSON
+    /// `null`) if at some seed no device exposed anyone.
+    pub ratio: Option<Estimate>,
+    /// Cells that errored (attack or device runs), `seed N: ...`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// The result of `escrowlab loophole`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LoopholeReport {
+    /// `escrowlab-loophole/1`.
+    pub schema: &'static str,
+    /// The base seed.
+    pub base_seed: u64,
+    /// The seeds measured (`base_seed + i`).
+    pub seeds: Vec<u64>,
+    /// Epochs of every world.
+    pub epochs: u32,
+    /// Messages per session of every world.
+    pub messages_per_session: u32,
+    /// Fraction of conversations that are groups.
+    pub group_share: f64,
+    /// What every interval is.
+    pub interval: &'static str,
+    /// One row per size × scheme, sizes outer, in the order asked.
+    pub results: Vec<LoopholeRow>,
+}
+
+/// Runs the `loophole` measurement: per size and seed, plain E2E over every device, and per
+/// scheme the worst of every attack in `registry` at default parameters.
+///
+/// # Errors
+/// [`Error::Input`] for options out of range or a registry without [`DEVICE_ATTACK`];
+/// world construction errors.
+pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport> {
+    opts.validate()?;
+    let device_attack = registry.find(DEVICE_ATTACK).ok_or_else(|| {
+        Error::input(format!(
+            "the attack registry has no `{DEVICE_ATTACK}`, which measures plain E2E's device failures"
+        ))
+    })?;
+    let seeds = opts.seed_list();
+    let mut results = Vec::new();
+    for &users in &opts.sizes {
+        let population = opts.population(users);
+        let mut e2e_runs = Vec::with_capacity(seeds.len());
+        // worst[scheme][seed]
+        let mut worst: Vec<Vec<(Option<WorstCell>, Vec<String>)>> =
+            vec![Vec::with_capacity(seeds.len()); opts.schemes.len()];
+        for &seed in &seeds {
+            // Plain E2E (every device) and the schemes' attack cells share the threads.
+            let (e2e, schemes) = rayon::join(
+                || -> Result<DeviceFailures> {
+                    let config = baseline_config(&population, seed, opts.backend)?;
+                    let base = base_worlds(&config.scheme, &config)?;
+                    device_failures(&base, device_attack)
+                },
+                || -> Result<Vec<(Option<WorstCell>, Vec<String>)>> {
+                    opts.schemes
+                        .iter()
+                        .map(|scheme| {
+                            let config = WorldConfig {
+                                scheme: scheme.clone(),
+                                population: population.clone(),
+                                seed,
+                                backend: opts
+                                    .backend
+                                    .or(scheme.backend)
+                                    .unwrap_or(BackendKind::Blsttc),
+                            };
+                            let base = base_worlds(scheme, &config)?;
+                            Ok(worst_attack(registry, &base))
+                        })
+                        .collect()
+                },
+            );
+            e2e_runs.push(e2e?);
+            for (w, s) in worst.iter_mut().zip(schemes?) {
+                w.push(s);
+            }
+        }
+        let e2e = E2eEstimate::of(&e2e_runs);
+        for (scheme, per_seed) in opts.schemes.iter().zip(worst) {
+            let mut errors = Vec::new();
+            for (seed, d) in seeds.iter().zip(&e2e_runs) {
+                errors.extend(d.errors.iter().map(|e| format!("seed {seed}: {e}")));
+            }
+            for (seed, (_, errs)) in seeds.iter().zip(&per_seed) {
+                errors.extend(errs.iter().map(|e| format!("seed {seed}: {e}")));
+            }
+            let cells: Vec<Option<&WorstCell>> = per_seed.iter().map(|(w, _)| w.as_ref()).collect();
+            let pick = |f: &dyn Fn(&WorstCell) -> f64| {
+                Estimate::of(&cells.iter().map(|c| c.map_or(0.0, f)).collect::<Vec<_>>())
+            };
+            let names_per_seed: Vec<String> = cells
+                .iter()
+                .map(|c| c.map_or_else(|| "none".to_string(), |c| c.attack.clone()))
+                .collect();
+            let mut names: Vec<String> = Vec::new();
+            for n in &names_per_seed {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+            let ratios: Option<Vec<f64>> = cells
+                .iter()
+                .zip(&e2e_runs)
+                .map(|(c, d)| {
+                    let num = c.map_or(0, |c| c.users) as f64;
+                    (d.worst_device.users > 0).then(|| num / d.worst_device.users as f64)
+                })
+                .collect();
+            results.push(LoopholeRow {
+                users,
+                scheme: scheme.name.clone(),
+                backend: opts
+                    .backend
+                    .or(scheme.backend)
+                    .unwrap_or(BackendKind::Blsttc)
+                    .name()
+                    .to_string(),
+                worst_attack: WorstAttackEstimate {
+                    names,
+                    per_seed: names_per_seed,
+                    users: pick(&|c| c.users as f64),
+                    messages: pick(&|c| c.messages as f64),
+                    fraction: pick(&|c| c.fraction),
+                },
+                e2e: e2e.clone(),
+                ratio: ratios.map(|r| Estimate::of(&r)),
+                errors,
+            });
+        }
+    }
+    Ok(LoopholeReport {
+        schema: SCHEMA,
+        base_seed: opts.base_seed,
+        seeds,
+        epochs: opts.epochs,
+        messages_per_session: opts.messages_per_session,
+        group_share: opts.group_share,
+        interval: INTERVAL,
+        results,
+    })
+}
+
+impl LoopholeReport {
+    /// Did any attack or device run error?
+    pub fn has_errors(&self) -> bool {
+        self.results.iter().any(|r| !r.errors.is_empty())
+    }
+
+    /// The JSON rendering (pretty, newline-terminated, byte-identical for the same options).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    /// The terminal rendering: per size, plain E2E's device failures, then one line per
+    /// scheme with the worst attack, its exposure and the ratio.
+    pub fn to_text(&self) -> String {
+        let n = self.seeds.len();
+        let seeds = match (self.seeds.first(), self.seeds.last()) {
+            (Some(a), Some(b)) if n > 1 => format!("seeds {a}..={b} ({n})"),
+            (Some(a), _) => format!("seed {a} (1)"),
+            _ => "no seeds".into(),
+        };
+        let mut out = format!(
+            "escrowlab loophole — {seeds}; {} epochs × {} messages/session, group share {}\n",
+            self.epochs, self.messages_per_session, self.group_share
+        );
+        if n > 1 {
+            out.push_str(&format!(
+                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {} degrees of freedom);\nratios are computed per seed, then averaged.\n",
+                n - 1
+            ));
+        } else {
+            out.push_str("One seed: figures without intervals (use --seeds 2 or more).\n");
+        }
+        out.push_str(&format!(
+            "Plain E2E: `{DEVICE_ATTACK}` run once per device (every user) under `{BASELINE_SCHEME}`.\n"
+        ));
+        let mut last_size = None;
+        for r in &self.results {
+            if last_size != Some(r.users) {
+                last_size = Some(r.users);
+                let e = &r.e2e;
+                out.push_str(&format!(
+                    "\n{} users ({:.0} messages): plain E2E, one device of every {:.0} exposes\n  worst device  {} users, {} messages\n  mean device   {} users, {} messages\n  median device {} users, {} messages\n",
+                    r.users,
+                    e.messages_total.mean,
+                    e.devices.mean,
+                    e.worst_device_users.show(1),
+                    e.worst_device_messages.show(1),
+                    e.mean_device_users.show(2),
+                    e.mean_device_messages.show(1),
+                    e.median_device_users.show(2),
+                    e.median_device_messages.show(1),
+                ));
+                out.push_str(&format!(
+                    "  {:<22} {:<24} {:<26} {:<30} {}\n",
+                    "scheme",
+                    "worst single attack",
+                    "users exposed",
+                    "messages exposed",
+                    "× worst E2E device (users)"
+                ));
+            }
+            let w = &r.worst_attack;
+            out.push_str(&format!(
+                "  {:<22} {:<24} {:<26} {:<30} {}\n",
+                r.scheme,
+                w.names.join(", "),
+                w.users.show(1),
+                w.messages.show(0),
+                r.ratio
+                    .as_ref()
+                    .map_or_else(|| "n/a".to_string(), |x| x.show(1))
+            ));
+            for e in &r.errors {
+                out.push_str(&format!("    error: {e}\n"));
+            }
+        }
+        out
+    }
+}
