@@ -104,7 +104,7 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
     let mut d = 1.0 / floor(1.0 - qab * x / qap);
     let mut h = d;
     // One Lentz step with coefficient `aa`: updates `c` and `d`, returns the factor for `h`.
-    let mut step = |aa: f64, c: &mut f64, d: &mut f64| {
+    let step = |aa: f64, c: &mut f64, d: &mut f64| {
         *d = 1.0 / floor(1.0 + aa * *d);
         *c = floor(1.0 + aa / *c);
         *d * *c

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use escrowlab::attacks::common::read_with_masters;
 use escrowlab::prelude::*;
 
 /// Insider vault breach: an insider at agent `agent` copies its vault at the start of epoch
@@ -128,39 +129,6 @@ impl Attack for InsiderBreach {
         ));
         Ok(out)
     }
-}
-
-/// Opens every session whose escrow field is encrypted to one of `masters`: decrypt the
-/// field's threshold ciphertext with the master secret, unwrap the session key, and read the
-/// session's messages from the transcript. (The same work as the built-in attacks' helper,
-/// written here against the public API.)
-pub fn read_with_masters(
-    backend: &dyn Backend,
-    transcript: &Transcript,
-    masters: &[MasterSecret],
-) -> Vec<(u64, Vec<u8>)> {
-    let by_epoch: BTreeMap<u32, &Scalar> = masters
-        .iter()
-        .map(|m| (m.key_epoch(), m.secret()))
-        .collect();
-    let mut out = Vec::new();
-    for rec in &transcript.sessions {
-        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
-            continue;
-        };
-        let Some(master) = by_epoch.get(&field.key_epoch) else {
-            continue;
-        };
-        // No pairing check needed: the AEAD tag of the wrapped key confirms the result.
-        let Ok(wrapped) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
-            continue;
-        };
-        let Some(session_key) = unwrap_session_key(&wrapped, &rec.header, &field) else {
-            continue;
-        };
-        out.extend(read_session(transcript, rec.header.session, &session_key));
-    }
-    out
 }
 
 #[cfg(test)]
