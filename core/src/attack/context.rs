@@ -344,7 +344,9 @@ impl<'a> AttackCtx<'a> {
     /// Simulation errors.
     pub fn advance_to(&mut self, epoch: u32) -> Result<()> {
         let target = epoch.min(self.world.epochs() + 1);
-        if self.pristine && target >= self.world.next_epoch {
+        // An untouched world jumps to the snapshot (nothing to do when it is already there:
+        // the runner's closing `advance_to_end` after an attack that ran to the end).
+        if self.pristine && target > self.world.next_epoch {
             self.world = self.base.at(target).clone();
             return Ok(());
         }
