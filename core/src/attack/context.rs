@@ -262,25 +262,11 @@ impl<'a> AttackCtx<'a> {
     }
 
     fn block(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
-        let e = MechanismEvent {
-            control: control.to_string(),
-            source: source.into(),
-            detail: detail.into(),
-        };
-        if !self.blocks.contains(&e) {
-            self.blocks.push(e);
-        }
+        push_unique(&mut self.blocks, event(control, source, detail));
     }
 
     fn detect(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
-        let e = MechanismEvent {
-            control: control.to_string(),
-            source: source.into(),
-            detail: detail.into(),
-        };
-        if !self.detects.contains(&e) {
-            self.detects.push(e);
-        }
+        push_unique(&mut self.detects, event(control, source, detail));
     }
 
     /// What the mechanism refused or rejected so far (read-only: an attack may adapt to it,
@@ -713,16 +699,8 @@ impl<'a> AttackCtx<'a> {
     }
 
     fn note_refusals(&mut self, responses: &[ShareResponse]) {
-        for r in responses {
-            for o in &r.items {
-                if let Err(refusal) = o {
-                    self.block(
-                        &refusal.control,
-                        format!("agent {}", r.agent),
-                        refusal.reason.clone(),
-                    );
-                }
-            }
+        for e in refusal_events(responses, "") {
+            push_unique(&mut self.blocks, e);
         }
     }
 
@@ -1187,19 +1165,8 @@ impl<'a> AttackCtx<'a> {
             );
         }
         let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
-        for r in &responses {
-            for o in &r.items {
-                if let Err(refusal) = o {
-                    let e = MechanismEvent {
-                        control: refusal.control.clone(),
-                        source: format!("agent {} (lawful case {case})", r.agent),
-                        detail: refusal.reason.clone(),
-                    };
-                    if !self.case_refusals.contains(&e) {
-                        self.case_refusals.push(e);
-                    }
-                }
-            }
+        for e in refusal_events(&responses, &format!(" (lawful case {case})")) {
+            push_unique(&mut self.case_refusals, e);
         }
         Ok(LawfulCase {
             warrant: signed,
@@ -1235,6 +1202,38 @@ impl<'a> AttackCtx<'a> {
         }
         Ok(ShareResponse { agent: i, items })
     }
+}
+
+fn event(control: &str, source: impl Into<String>, detail: impl Into<String>) -> MechanismEvent {
+    MechanismEvent {
+        control: control.to_string(),
+        source: source.into(),
+        detail: detail.into(),
+    }
+}
+
+/// Appends `e` unless the same event is already recorded.
+fn push_unique(list: &mut Vec<MechanismEvent>, e: MechanismEvent) {
+    if !list.contains(&e) {
+        list.push(e);
+    }
+}
+
+/// Every refusal in the agents' answers, as mechanism events whose source is the agent
+/// (followed by `suffix`).
+fn refusal_events(responses: &[ShareResponse], suffix: &str) -> Vec<MechanismEvent> {
+    responses
+        .iter()
+        .flat_map(|r| {
+            r.items.iter().filter_map(move |o| {
+                o.as_ref().err().map(|refusal| MechanismEvent {
+                    control: refusal.control.clone(),
+                    source: format!("agent {}{suffix}", r.agent),
+                    detail: refusal.reason.clone(),
+                })
+            })
+        })
+        .collect()
 }
 
 /// What a lawful case run through [`AttackCtx::lawful_case_answers`] produced. Only the
