@@ -14,10 +14,10 @@ fn registry() -> Registry {
     escrowlab::attacks::builtins().with(&InsiderBreach)
 }
 
-/// One `insider-breach` cell against a built-in scheme on a tiny population (the suite's:
-/// 30 users, 3 epochs, 4 messages per session), seed 7, blsttc.
-fn cell(scheme: &str, params: &[(&str, i64)]) -> CellResult {
-    let config = WorldConfig {
+/// The suite's tiny population (30 users, 3 epochs, 4 messages per session) under a
+/// built-in scheme, seed 7, blsttc.
+fn config(scheme: &str) -> WorldConfig {
+    WorldConfig {
         scheme: Scheme::load(scheme).expect("built-in scheme loads"),
         population: Population {
             users: 30,
@@ -28,7 +28,13 @@ fn cell(scheme: &str, params: &[(&str, i64)]) -> CellResult {
         },
         seed: 7,
         backend: BackendKind::Blsttc,
-    };
+    }
+}
+
+/// One `insider-breach` cell against a built-in scheme on a tiny population (the suite's:
+/// 30 users, 3 epochs, 4 messages per session), seed 7, blsttc.
+fn cell(scheme: &str, params: &[(&str, i64)]) -> CellResult {
+    let config = config(scheme);
     let given: BTreeMap<String, ParamValue> = params
         .iter()
         .map(|(k, v)| (k.to_string(), ParamValue::Int(*v)))
@@ -92,18 +98,7 @@ fn insider_at_another_agent_wraps_around() {
 
 #[test]
 fn unknown_agent_is_the_cells_error() {
-    let config = WorldConfig {
-        scheme: Scheme::load("single-key").expect("built-in scheme loads"),
-        population: Population {
-            users: 30,
-            epochs: 3,
-            messages_per_session: 4,
-            group_share: 0.2,
-            conversations: None,
-        },
-        seed: 7,
-        backend: BackendKind::Blsttc,
-    };
+    let config = config("single-key");
     let given = BTreeMap::from([("agent".to_string(), ParamValue::Int(3))]);
     let c = run_one(
         &registry(),
