@@ -315,12 +315,29 @@ fn the_suite_compares_each_scheme_with_every_device() {
         .find(|c| c["attack"] == "endpoint-compromise")
         .unwrap();
     assert!(worst_dev >= seeded["exposure"]["users"].as_f64().unwrap());
-    for format in ["table", "markdown"] {
-        let t = String::from_utf8(run(format).stdout).unwrap();
-        assert!(t.contains("plain E2E, one device"), "{format}: {t}");
-        assert!(t.contains("over all 25 devices"), "{format}: {t}");
-        assert!(t.contains("the median device"), "{format}: {t}");
-    }
+    // Both human formats print the measured reference and the ratio, not just a label.
+    let want_ratio = format!("{ratio:.1}×");
+    let table = String::from_utf8(run("table").stdout).unwrap();
+    assert!(
+        table.contains("endpoint-compromise on each of 25 devices"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("worst {worst_dev} users")),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("{want_ratio} worst device")),
+        "{table}"
+    );
+    assert!(
+        table.lines().all(|l| l.chars().count() <= 80),
+        "the text report fits 80 columns:\n{table}"
+    );
+    let md = String::from_utf8(run("markdown").stdout).unwrap();
+    assert!(md.contains("over all 25 devices"), "{md}");
+    assert!(md.contains("× the median device"), "{md}");
+    assert!(md.contains(&format!("| {want_ratio} |")), "{md}");
 }
 
 #[test]
@@ -350,4 +367,18 @@ fn an_estimate_is_the_mean_and_a_student_t_interval() {
     assert!((lo - (2.0 - 2.484_1)).abs() < 1e-3 && (hi - (2.0 + 2.484_1)).abs() < 1e-3);
     assert_eq!(Estimate::of(&[5.0]).ci95, None);
     assert_eq!(Estimate::of(&[4.0, 4.0]).ci95, Some([4.0, 4.0]));
+}
+
+#[test]
+fn the_help_shows_the_default_sizes_and_seeds() {
+    use escrowlab::runner::loophole::{DEFAULT_SEEDS, DEFAULT_SIZES};
+    let o = escrowlab(&["loophole", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8(o.stdout).unwrap();
+    let sizes: Vec<String> = DEFAULT_SIZES.iter().map(u32::to_string).collect();
+    assert!(
+        s.contains(&format!("[default: {}]", sizes.join(","))),
+        "{s}"
+    );
+    assert!(s.contains(&format!("[default: {DEFAULT_SEEDS}]")), "{s}");
 }

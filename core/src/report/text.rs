@@ -1,6 +1,6 @@
 //! The terminal table and the Markdown report, rendered from a [`Report`].
 
-use super::{OneLoophole, Report, SchemeSummary, Worst};
+use super::{OneLoophole, Report, Worst};
 use crate::attack::ParamValue;
 use crate::runner::{CellResult, Verdict};
 use std::collections::BTreeMap;
@@ -113,11 +113,20 @@ fn entry(cells: &[&CellResult], varying: &[String]) -> String {
     s
 }
 
+/// The worst attack's parameters, `name=value` separated by spaces (empty without any).
+fn worst_params(w: &Worst) -> String {
+    w.params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn worst_line(w: &Option<Worst>) -> String {
     match w {
         None => "n/a".into(),
         Some(w) => {
-            let params: Vec<String> = w.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let params = worst_params(w);
             format!(
                 "{} users, {} messages ({}) ({}{})",
                 w.users,
@@ -127,7 +136,7 @@ fn worst_line(w: &Option<Worst>) -> String {
                 if params.is_empty() {
                     String::new()
                 } else {
-                    format!(" {}", params.join(" "))
+                    format!(" {params}")
                 }
             )
         }
@@ -135,7 +144,7 @@ fn worst_line(w: &Option<Worst>) -> String {
 }
 
 /// Plain E2E's single-device failures over every device, in words: worst, mean, median.
-fn e2e_devices(l: &Option<OneLoophole>) -> String {
+fn e2e_devices(l: Option<&OneLoophole>) -> String {
     match l {
         None => "n/a (no endpoint-compromise in the registry)".into(),
         Some(l) => {
@@ -155,34 +164,56 @@ fn e2e_devices(l: &Option<OneLoophole>) -> String {
     }
 }
 
-/// The ratio of the worst attack's users to the worst and the median device's.
-fn loophole_ratio(l: &Option<OneLoophole>) -> String {
-    let x = |r: Option<f64>| r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}×"));
-    match l {
-        None => "n/a".into(),
-        Some(l) => format!(
-            "{} the worst device, {} the median device",
-            x(l.ratio_to_worst_device),
-            x(l.ratio_to_median_device)
-        ),
-    }
+/// The plain-E2E reference every one-loophole line of a report is compared with: the same
+/// for every scheme of a suite (one population, one seed), so it is printed once.
+fn e2e_reference(r: &Report) -> Option<&OneLoophole> {
+    r.schemes.iter().find_map(|s| s.loophole.as_ref())
 }
 
-/// One scheme's one-loophole line: its worst single attack (users and messages) against
-/// plain E2E's single-device failures over every device (worst, mean, median), and the
-/// ratio in users.
-pub fn loophole_line(s: &SchemeSummary) -> String {
-    format!(
-        "{:<22} worst single attack: {}
-  {:<22} plain E2E, one device: {}
-  {:<22} = {} (users)",
-        s.name,
-        worst_line(&s.worst),
-        "",
-        e2e_devices(&s.loophole),
-        "",
-        loophole_ratio(&s.loophole)
-    )
+fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}×"))
+}
+
+/// The one-loophole block of the text report, in lines that fit 80 columns: plain E2E's
+/// single-device failures over every device once, then per scheme its worst single attack
+/// (users, fraction of messages) and how many times the worst and the median device's users
+/// that is, then which attack and variant it was.
+fn loophole_block(r: &Report) -> String {
+    let mut out = String::from("One loophole (users exposed by the worst single failure):\n");
+    match e2e_reference(r) {
+        None => out.push_str("  plain E2E: n/a (no endpoint-compromise in the registry)\n"),
+        Some(l) => {
+            let d = &l.e2e;
+            out.push_str(&format!(
+                "  plain E2E, one device (endpoint-compromise on each of {} devices):\n    \
+                 worst {} users (user {}), median {}, mean {:.2}\n",
+                d.devices, d.worst_device.users, d.worst_device.user, d.users.median, d.users.mean
+            ));
+        }
+    }
+    for s in &r.schemes {
+        let Some(w) = &s.worst else {
+            out.push_str(&format!("  {:<22} n/a\n", s.name));
+            continue;
+        };
+        let l = s.loophole.as_ref();
+        out.push_str(&format!(
+            "  {:<22} {} users, {} msgs; {} worst device, {} median\n",
+            s.name,
+            w.users,
+            pct(w.fraction),
+            ratio(l.and_then(|l| l.ratio_to_worst_device)),
+            ratio(l.and_then(|l| l.ratio_to_median_device)),
+        ));
+        let params = worst_params(w);
+        let variant = if params.is_empty() {
+            String::new()
+        } else {
+            format!(" {params}")
+        };
+        out.push_str(&format!("  {:<22} by {}{variant}\n", "", w.attack));
+    }
+    out
 }
 
 /// One row of the matrix: an attack (every variant), or with `expand` one variant of it.
@@ -341,15 +372,13 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     );
     out.push_str(&matrix(r, opts));
     out.push_str(
-        "\n  % = messages exposed (confirmed against ground truth); * = detected; [control] = what\n  \
-         blocked it; ! = expectation failed. A swept attack shows its worst variant, named; there\n  \
-         * means every variant that exposed anything was detected, and [control] appears only\n  \
-         when the worst variant exposed nothing. --expand shows every variant.\n\n",
+        "\n  % = messages exposed (confirmed against ground truth); * = detected;\n  \
+         [control] = what blocked it; ! = expectation failed. A swept attack shows\n  \
+         its worst variant, named; there * means every variant that exposed anything\n  \
+         was detected, and [control] appears only when the worst variant exposed\n  \
+         nothing. --expand shows every variant.\n\n",
     );
-    out.push_str("One loophole:\n");
-    for s in &r.schemes {
-        out.push_str(&format!("  {}\n", loophole_line(s)));
-    }
+    out.push_str(&loophole_block(r));
     out.push_str("\nLawful utility (warranted messages law enforcement can read):\n");
     for s in &r.schemes {
         let u = &s.lawful_utility;
@@ -432,14 +461,18 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
          its worst variant and names it; `*` only when every variant that exposed anything \
          was detected; `[control]` only when the worst variant exposed nothing.\n",
     );
-    out.push_str("\n## One loophole\n\nPlain E2E: `endpoint-compromise` run once per device (every user) under `e2e-baseline`.\n\n| scheme | worst single attack | plain E2E, one device | worst attack ÷ device (users) | lawful utility |\n|---|---|---|---|---|\n");
+    out.push_str(&format!(
+        "\n## One loophole\n\nEach scheme's worst single attack, against plain E2E's single-device failures (`endpoint-compromise` on every device under `e2e-baseline`): {}.\n\n| scheme | worst single attack | × the worst device (users) | × the median device (users) | lawful utility |\n|---|---|---|---|---|\n",
+        e2e_devices(e2e_reference(r))
+    ));
     for s in &r.schemes {
+        let l = s.loophole.as_ref();
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
             s.name,
             worst_line(&s.worst),
-            e2e_devices(&s.loophole),
-            loophole_ratio(&s.loophole),
+            ratio(l.and_then(|l| l.ratio_to_worst_device)),
+            ratio(l.and_then(|l| l.ratio_to_median_device)),
             pct(s.lawful_utility.fraction)
         ));
     }
