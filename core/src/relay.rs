@@ -42,6 +42,14 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The transcript as it stood after its first `sessions` sessions and `envelopes`
+    /// envelopes (the relay only appends).
+    pub(crate) fn prefix(&self, sessions: usize, envelopes: usize) -> Transcript {
+        Transcript {
+            sessions: self.sessions[..sessions.min(self.sessions.len())].to_vec(),
+            envelopes: self.envelopes[..envelopes.min(self.envelopes.len())].to_vec(),
+        }
+    }
     /// Decoded escrow field of a session.
     pub fn field(&self, session: u32) -> Option<EscrowField> {
         self.sessions

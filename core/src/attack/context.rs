@@ -34,8 +34,8 @@ use crate::secret::{Key32, Scalar};
 use crate::seed;
 use crate::world::messaging::SessionHeader;
 use crate::world::{
-    identity_key, prekey_secret, Conversation, GhostHook, RogueMode, Transcript, World,
-    WorldConfig, TICKS_PER_EPOCH,
+    identity_key, prekey_secret, Conversation, GhostHook, RogueMode, TrafficMark, Transcript,
+    World, WorldConfig, TICKS_PER_EPOCH,
 };
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
@@ -43,39 +43,62 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The honest world at every epoch boundary, built once per scheme and shared by every
-/// cell: `snapshots[j]` is the world about to simulate epoch `j` (the last one is finished).
-/// Opaque outside the crate: nothing of the world inside is reachable from it.
+/// cell. The finished world is kept whole; the world about to simulate epoch `j` is kept
+/// without its traffic (transcript, ground truth, field registry are prefixes of the
+/// finished world's), so the snapshots cost memory per epoch boundary, not per message:
+/// one world's messages in all, however many epochs. Opaque outside the crate: nothing of
+/// the world inside is reachable from it.
 pub struct BaseWorlds {
     /// The configuration.
     pub config: WorldConfig,
-    snapshots: Vec<World>,
+    finished: World,
+    snapshots: Vec<(World, TrafficMark)>,
 }
 
 impl BaseWorlds {
-    /// Simulates the honest world once, keeping a snapshot at each boundary.
+    /// Simulates the honest world once, keeping a light snapshot at each boundary.
     ///
     /// # Errors
     /// As [`World::new`] and [`World::step`].
     pub(crate) fn build(config: WorldConfig) -> Result<Self> {
         let mut w = World::new(config.clone(), Default::default())?;
-        let mut snapshots = vec![w.clone()];
+        let mut snapshots = vec![w.without_traffic()];
         while !w.finished() {
             w.step()?;
-            snapshots.push(w.clone());
+            snapshots.push(w.without_traffic());
         }
         let honest = std::sync::Arc::new(crate::world::HonestRun::of(&w));
-        for s in &mut snapshots {
+        w.honest = Some(honest.clone());
+        for (s, _) in &mut snapshots {
             s.honest = Some(honest.clone());
         }
-        Ok(BaseWorlds { config, snapshots })
+        Ok(BaseWorlds {
+            config,
+            finished: w,
+            snapshots,
+        })
     }
     /// The finished honest world.
     pub(crate) fn finished(&self) -> &World {
-        self.snapshots.last().expect("at least one snapshot")
+        &self.finished
     }
-    /// The snapshot about to simulate epoch `j` (clamped to the finished world).
-    pub(crate) fn at(&self, j: u32) -> &World {
-        &self.snapshots[(j as usize).min(self.snapshots.len() - 1)]
+    /// The world about to simulate epoch `j`: the finished world itself (borrowed) at the
+    /// end, a rebuilt copy before it.
+    pub(crate) fn at_shared(&self, j: u32) -> std::borrow::Cow<'_, World> {
+        if (j as usize) + 1 < self.snapshots.len() {
+            std::borrow::Cow::Owned(self.at(j))
+        } else {
+            std::borrow::Cow::Borrowed(&self.finished)
+        }
+    }
+    /// A copy of the world about to simulate epoch `j` (clamped to the finished world).
+    pub(crate) fn at(&self, j: u32) -> World {
+        match self.snapshots.get(j as usize) {
+            Some((light, mark)) if (j as usize) + 1 < self.snapshots.len() => {
+                light.clone().with_traffic_of(&self.finished, *mark)
+            }
+            _ => self.finished.clone(),
+        }
     }
 }
 
@@ -227,7 +250,10 @@ pub struct CapabilityUse {
 /// The attack's handle on the world.
 pub struct AttackCtx<'a> {
     base: &'a BaseWorlds,
-    world: World,
+    /// The world as this attack has it: the shared base world until the attack changes
+    /// something (a pristine context that only advanced borrows the finished world instead
+    /// of copying it).
+    world: std::borrow::Cow<'a, World>,
     pristine: bool,
     uses: Vec<CapabilityUse>,
     agents_compromised: BTreeSet<usize>,
@@ -246,7 +272,7 @@ impl<'a> AttackCtx<'a> {
     pub fn new(base: &'a BaseWorlds, attack: &str) -> Self {
         AttackCtx {
             base,
-            world: base.at(0).clone(),
+            world: std::borrow::Cow::Owned(base.at(0)),
             pristine: true,
             uses: Vec::new(),
             agents_compromised: BTreeSet::new(),
@@ -333,11 +359,11 @@ impl<'a> AttackCtx<'a> {
         // An untouched world jumps to the snapshot (nothing to do when it is already there:
         // the runner's closing `advance_to_end` after an attack that ran to the end).
         if self.pristine && target > self.world.next_epoch {
-            self.world = self.base.at(target).clone();
+            self.world = self.base.at_shared(target);
             return Ok(());
         }
         while self.world.next_epoch < target {
-            self.world.step()?;
+            self.world.to_mut().step()?;
         }
         Ok(())
     }
@@ -635,7 +661,7 @@ impl<'a> AttackCtx<'a> {
             Capability::ControlRelay,
             format!("ghost in {} conversation(s)", conversations.len()),
         );
-        self.world.hooks.ghost = Some(GhostHook {
+        self.world.to_mut().hooks.ghost = Some(GhostHook {
             conversations,
             from_epoch: self.epoch(),
             ghost_public,
@@ -684,10 +710,8 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
         let dir = self.world.directory.clone();
         let now = self.world.now + delay;
-        let r = self
-            .world
-            .escrow
-            .submit(i, bytes, &dir, &self.world.registry, now);
+        let world = self.world.to_mut();
+        let r = world.escrow.submit(i, bytes, &dir, &world.registry, now);
         match &r {
             Some(r) => self.note_refusals(std::slice::from_ref(r)),
             None if self.world.escrow.n == 0 => {
@@ -720,7 +744,12 @@ impl<'a> AttackCtx<'a> {
             );
             return None;
         }
-        self.world.escrow.agents.get_mut(i).map(|a| &mut a.audit)
+        self.world
+            .to_mut()
+            .escrow
+            .agents
+            .get_mut(i)
+            .map(|a| &mut a.audit)
     }
 
     /// `control_dealer`: the dealer keeps its copy of every master secret it generates.
@@ -741,11 +770,11 @@ impl<'a> AttackCtx<'a> {
         change(&mut hooks);
         let target = self.world.next_epoch;
         let honest = self.world.honest.clone();
-        self.world = World::new(self.world.config.clone(), hooks)?;
-        self.world.honest = honest;
+        self.world = std::borrow::Cow::Owned(World::new(self.world.config.clone(), hooks)?);
+        self.world.to_mut().honest = honest;
         self.pristine = false;
         while self.world.next_epoch < target {
-            self.world.step()?;
+            self.world.to_mut().step()?;
         }
         Ok(())
     }
@@ -789,7 +818,7 @@ impl<'a> AttackCtx<'a> {
     /// `control_client(user)`: the user's client skips or fakes escrow from now on.
     pub fn control_client(&mut self, user: u32, mode: RogueMode) {
         self.record(Capability::ControlClient, format!("user {user} ({mode:?})"));
-        self.world.hooks.rogue_clients.insert(user, mode);
+        self.world.to_mut().hooks.rogue_clients.insert(user, mode);
         self.pristine = false;
     }
 
@@ -799,7 +828,7 @@ impl<'a> AttackCtx<'a> {
             Capability::ControlClient,
             "client update channel: escrow key",
         );
-        self.world.hooks.escrow_key_override = Some((self.epoch(), public));
+        self.world.to_mut().hooks.escrow_key_override = Some((self.epoch(), public));
         self.pristine = false;
     }
 
@@ -982,7 +1011,7 @@ impl<'a> AttackCtx<'a> {
 
     /// Advances the clock by `ticks` within the current epoch boundary (for expiry).
     pub fn wait(&mut self, ticks: u64) {
-        self.world.now += ticks.min(TICKS_PER_EPOCH * 1000);
+        self.world.to_mut().now += ticks.min(TICKS_PER_EPOCH * 1000);
         self.pristine = false;
     }
 
@@ -1003,12 +1032,16 @@ impl<'a> AttackCtx<'a> {
                 conversations.len()
             ),
         );
-        self.world.hooks.rogue_clients.insert(user, mode);
+        self.world.to_mut().hooks.rogue_clients.insert(user, mode);
         // With no conversation in scope nothing about the simulated traffic changes.
         if !conversations.is_empty() {
             self.pristine = false;
         }
-        self.world.hooks.rogue_scope.insert(user, conversations);
+        self.world
+            .to_mut()
+            .hooks
+            .rogue_scope
+            .insert(user, conversations);
     }
 
     /// The identity signing key of a user whose client the attacker controls (a rogue
@@ -1028,17 +1061,17 @@ impl<'a> AttackCtx<'a> {
         if !matches!(self.world.escrow.rule, BindingRule::Checksum(_)) {
             return false;
         }
-        self.world.escrow.rule = BindingRule::Checksum(bits);
+        self.world.to_mut().escrow.rule = BindingRule::Checksum(bits);
         // Traffic from here on differs from the honest run's.
-        self.world.honest = None;
-        self.world.config.scheme.field.checksum_bits = bits;
+        self.world.to_mut().honest = None;
+        self.world.to_mut().config.scheme.field.checksum_bits = bits;
         self.pristine = false;
         true
     }
 
     /// Ends the attack and hands its world and traces to the runner (an attack holds
     /// only `&mut AttackCtx` and so cannot call this).
-    pub(crate) fn into_parts(self) -> CtxParts {
+    pub(crate) fn into_parts(self) -> CtxParts<'a> {
         CtxParts {
             world: self.world,
             uses: self.uses,
@@ -1164,7 +1197,7 @@ impl<'a> AttackCtx<'a> {
                 format!("agent {i} (case {case})"),
             );
         }
-        let responses = lawful::submit_to(&mut self.world, &all, &bytes, now + 1);
+        let responses = lawful::submit_to(self.world.to_mut(), &all, &bytes, now + 1);
         for e in refusal_events(&responses, &format!(" (lawful case {case})")) {
             push_unique(&mut self.case_refusals, e);
         }
@@ -1266,8 +1299,8 @@ impl LawfulCase {
 }
 
 /// What the runner measures after an attack.
-pub(crate) struct CtxParts {
-    pub(crate) world: World,
+pub(crate) struct CtxParts<'a> {
+    pub(crate) world: std::borrow::Cow<'a, World>,
     pub(crate) uses: Vec<CapabilityUse>,
     pub(crate) agents_compromised: BTreeSet<usize>,
     pub(crate) devices_compromised: BTreeSet<u32>,

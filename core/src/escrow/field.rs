@@ -405,6 +405,9 @@ pub fn unwrap_session_key(w: &[u8], header: &SessionHeader, field: &EscrowField)
 #[derive(Clone, Debug, Default)]
 pub struct FieldRegistry {
     first_seen: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
+    /// The registrations that took effect, in order: a registry of an earlier moment of the
+    /// same run is a prefix of it (see [`FieldRegistry::prefix`]).
+    log: Vec<([u8; 32], [u8; 32])>,
 }
 
 impl FieldRegistry {
@@ -414,15 +417,30 @@ impl FieldRegistry {
     }
     /// Records a field carried under `header` (a later registration of the same field is ignored).
     pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
-        self.first_seen
-            .entry(Self::digest(te_ct))
-            .or_insert_with(|| Self::digest(&header.encode()));
+        let field = Self::digest(te_ct);
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.first_seen.entry(field) {
+            let header = Self::digest(&header.encode());
+            slot.insert(header);
+            self.log.push((field, header));
+        }
+    }
+    /// The registry as it stood after its first `n` registrations.
+    pub(crate) fn prefix(&self, n: usize) -> FieldRegistry {
+        let log = self.log[..n.min(self.log.len())].to_vec();
+        FieldRegistry {
+            first_seen: log.iter().copied().collect(),
+            log,
+        }
     }
     /// Was this field first carried under exactly this header? `None` when never carried.
     pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
         self.first_seen
             .get(&Self::digest(te_ct))
             .map(|h| *h == Self::digest(&header.encode()))
+    }
+    /// Registrations that took effect (the length of the log [`FieldRegistry::prefix`] cuts).
+    pub(crate) fn log_len(&self) -> usize {
+        self.log.len()
     }
     /// Fields registered.
     pub fn len(&self) -> usize {

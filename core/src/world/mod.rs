@@ -229,6 +229,17 @@ pub struct World {
     pub(crate) honest: Option<std::sync::Arc<HonestRun>>,
 }
 
+/// How much traffic a world had seen: its transcript, ground truth and field registry
+/// only grow, so a world of an earlier moment of a run holds a prefix of each of a later
+/// one's. [`World::without_traffic`] keeps a world's state without them, and
+/// [`World::with_traffic_of`] restores them from the later world.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TrafficMark {
+    sessions: usize,
+    envelopes: usize,
+    registered: usize,
+}
+
 /// The finished honest run of a configuration: its transcript and ground truth.
 pub struct HonestRun {
     pub(crate) transcript: Transcript,
@@ -294,6 +305,42 @@ impl World {
             registry: FieldRegistry::default(),
             honest: None,
         })
+    }
+
+    /// This world without its traffic (transcript, ground truth, field registry), with the
+    /// mark that restores them from a later moment of the same run: a snapshot whose size
+    /// does not grow with the messages sent so far.
+    pub(crate) fn without_traffic(&self) -> (World, TrafficMark) {
+        let mark = TrafficMark {
+            sessions: self.transcript.sessions.len(),
+            envelopes: self.transcript.envelopes.len(),
+            registered: self.registry.log_len(),
+        };
+        let light = World {
+            config: self.config.clone(),
+            directory: self.directory.clone(),
+            conversations: self.conversations.clone(),
+            transcript: Transcript::default(),
+            truth: GroundTruth::default(),
+            escrow: self.escrow.clone(),
+            hooks: self.hooks.clone(),
+            next_epoch: self.next_epoch,
+            now: self.now,
+            detections: self.detections.clone(),
+            rejected_sessions: self.rejected_sessions.clone(),
+            registry: FieldRegistry::default(),
+            honest: self.honest.clone(),
+        };
+        (light, mark)
+    }
+
+    /// This world (made by [`World::without_traffic`]) with its traffic up to `mark` taken
+    /// from `later`, a later moment of the same run.
+    pub(crate) fn with_traffic_of(mut self, later: &World, mark: TrafficMark) -> World {
+        self.transcript = later.transcript.prefix(mark.sessions, mark.envelopes);
+        self.truth = later.truth.prefix(mark.envelopes);
+        self.registry = later.registry.prefix(mark.registered);
+        self
     }
 
     /// Builds and runs a world to the end of its last epoch.

@@ -27,6 +27,12 @@ impl GroundTruth {
     pub(crate) fn get(&self, id: u64) -> Option<&[u8]> {
         self.plaintexts.get(id as usize).map(Vec::as_slice)
     }
+    /// The store as it stood after its first `n` messages.
+    pub(crate) fn prefix(&self, n: usize) -> GroundTruth {
+        GroundTruth {
+            plaintexts: self.plaintexts[..n.min(self.plaintexts.len())].to_vec(),
+        }
+    }
     /// Number of messages.
     pub fn len(&self) -> usize {
         self.plaintexts.len()
