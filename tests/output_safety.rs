@@ -2,7 +2,8 @@
 //! directories and dangling links before any work, following a link to a regular file),
 //! leaves no temporary file behind and removes stale ones, gives the report the mode the
 //! umask says (secret samples 0600); standard output's write errors exit 2 with one line,
-//! and a closed pipe ends quietly.
+//! and a closed pipe ends quietly. (Unix: FIFOs, device nodes, modes and umasks.)
+#![cfg(unix)]
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
