@@ -271,19 +271,25 @@ pub fn main_with(registry: Registry) -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit_codes::BAD_INPUT
-            } else {
-                exit_codes::OK
+            // `--help` and `--version` go to standard output, usage errors to standard error.
+            if e.use_stderr() {
+                let _ = e.print();
+                return exit_codes::BAD_INPUT;
+            }
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            return match stdout_result(printed) {
+                Ok(()) => exit_codes::OK,
+                Err(e) => {
+                    print_error(&e);
+                    exit_codes::BAD_INPUT
+                }
             };
-            let _ = e.print();
-            return code;
         }
     };
     match run(cli, &registry) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("escrowlab: error: {e}");
+            print_error(&e);
             if e.is_bad_input() {
                 exit_codes::BAD_INPUT
             } else {
@@ -293,12 +299,30 @@ pub fn main_with(registry: Registry) -> i32 {
     }
 }
 
+/// Writes `text` to standard output. A closed pipe (`| head`) ends the output quietly, as
+/// it does for any Unix tool, and the command keeps the status it would have had.
+///
+/// # Errors
+/// [`Error::Io`] for any other failure (`> /dev/full`: no space left on device).
 fn out(text: &str) -> Result<()> {
     let mut so = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = so.write_all(text.as_bytes());
-    let _ = so.flush();
-    Ok(())
+    stdout_result(so.write_all(text.as_bytes()).and_then(|()| so.flush()))
+}
+
+/// Standard output's write result as escrowlab reports it: a closed pipe is no error.
+fn stdout_result(r: std::io::Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Prints an error as one line on standard error (a failure to do so has nowhere to go).
+fn print_error(e: &dyn std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "escrowlab: error: {e}");
 }
 
 /// Runs a parsed command.
@@ -345,8 +369,15 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             backend,
             seed,
         }) => {
+            use crate::output::Access;
             crate::output::check_writable(&path)?;
-            crate::output::write_atomic(&path, &crate::inspect::sample(kind, backend, seed)?)?;
+            let access = if kind.is_secret() {
+                Access::OwnerOnly
+            } else {
+                Access::Normal
+            };
+            let bytes = crate::inspect::sample(kind, backend, seed)?;
+            crate::output::write_atomic_with(&path, &bytes, access)?;
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),

@@ -33,6 +33,14 @@ pub enum Kind {
     SecretShare,
 }
 
+impl Kind {
+    /// Whether an encoding of this kind is secret material, written owner-only (`0o600`):
+    /// a secret key share, and a decryption share (with enough others it opens a session).
+    pub fn is_secret(self) -> bool {
+        matches!(self, Kind::SecretShare | Kind::DecryptionShare)
+    }
+}
+
 fn small_world(backend: BackendKind, seed: u64) -> Result<World> {
     let scheme = Scheme::load("threshold-3of5")?;
     let population = Population {

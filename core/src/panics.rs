@@ -5,6 +5,7 @@
 //! hook installed by the CLI prints one line instead of Rust's default panic message.
 
 use std::cell::Cell;
+use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 thread_local! {
@@ -28,7 +29,11 @@ pub fn install_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("escrowlab: internal error (a bug, please report it): {msg}{at}");
+        // Not `eprintln!`: it panics when standard error cannot be written.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "escrowlab: internal error (a bug, please report it): {msg}{at}"
+        );
     }));
 }
 

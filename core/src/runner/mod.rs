@@ -7,7 +7,7 @@ pub mod loophole;
 pub mod suite;
 
 use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
-use crate::attack::{Attack, Exposure, ParamValue, Params};
+use crate::attack::{Attack, Exposure, Outcome, ParamValue, Params};
 use crate::config::scheme::{AuditMode, Scheme};
 use crate::escrow::audit::{self, Decision};
 use crate::lawful;
@@ -175,7 +175,35 @@ fn detections(
     d
 }
 
-/// Runs one cell against a scheme's base worlds and measures it.
+/// Calls into attack code (`method` names the call for the message), turning a panic into
+/// the cell's error: "the attack panicked in check(): ...".
+fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    crate::panics::contained(f).map_err(|p| format!("the attack panicked in {method}: {p}"))
+}
+
+/// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
+/// from `run`, becomes the error, and `run` is skipped when `check` panicked.
+fn check_and_run(
+    attack: &dyn Attack,
+    scheme: &Scheme,
+    ctx: &mut AttackCtx,
+    params: &Params,
+) -> (Exposure, Option<Outcome>, Option<String>) {
+    let check = match guarded("check()", || attack.check(scheme, params)) {
+        Ok(c) => c,
+        Err(e) => return (Exposure::no("check() panicked"), None, Some(e)),
+    };
+    match guarded("run()", || attack.run(ctx, params)) {
+        Ok(Ok(o)) => (check, Some(o), None),
+        Ok(Err(e)) => (check, None, Some(e.to_string())),
+        Err(e) => (check, None, Some(e)),
+    }
+}
+
+/// Runs one cell against a scheme's base worlds and measures it. Every call into the
+/// attack's code (`check`, `run`) is contained: a panic marks this cell `error`, naming
+/// the method, and never reaches the caller. (`meta` is a static description, already
+/// called when the attack was registered.)
 pub fn run_cell(
     base: &BaseWorlds,
     attack: &dyn Attack,
@@ -184,14 +212,8 @@ pub fn run_cell(
 ) -> CellResult {
     let meta = attack.meta();
     let scheme = &base.config.scheme;
-    let check = attack.check(scheme, params);
     let mut ctx = AttackCtx::new(base, meta.id);
-    let result = crate::panics::contained(|| attack.run(&mut ctx, params));
-    let (outcome, error) = match result {
-        Ok(Ok(o)) => (Some(o), None),
-        Ok(Err(e)) => (None, Some(e.to_string())),
-        Err(p) => (None, Some(format!("the attack panicked: {p}"))),
-    };
+    let (check, outcome, error) = check_and_run(attack, scheme, &mut ctx, params);
     // Measure against the whole run, whatever point in time the attack stopped at.
     let error = match (error, ctx.advance_to_end()) {
         (None, Err(e)) => Some(format!("the world could not finish after the attack: {e}")),
