@@ -283,7 +283,10 @@ pub fn main_with(registry: Registry) -> i32 {
     match run(cli, &registry) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("escrowlab: error: {e}");
+            eprintln!(
+                "escrowlab: error: {}",
+                crate::text::for_terminal_lines(&e.to_string())
+            );
             if e.is_bad_input() {
                 exit_codes::BAD_INPUT
             } else {
@@ -332,7 +335,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             file,
             backend,
         }) => {
-            let bytes = crate::output::read_limited_bytes(&file)?;
+            let bytes = crate::input::read_user_file(&file)?;
             out(&format!(
                 "{}\n",
                 crate::inspect::inspect(kind, &bytes, backend)?

@@ -6,11 +6,10 @@
 //! [`limits`](super::limits) after parsing; a problem is reported as [`Error::Config`]
 //! with the file, line and column of the offending key.
 
-use super::limits::{MAX_AGENTS, MAX_CHECKSUM_BITS, MAX_COURT, MAX_FILE_BYTES, MAX_RETENTION};
+use super::limits::{MAX_AGENTS, MAX_CHECKSUM_BITS, MAX_COURT, MAX_RETENTION};
 use crate::backend::BackendKind;
 use crate::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::sync::OnceLock;
 
 /// Longest scheme name accepted.
@@ -356,20 +355,24 @@ impl Scheme {
     ///
     /// # Errors
     /// [`Error::Input`] listing the built-in names when `name_or_path` is neither;
-    /// [`Error::Io`] when the file cannot be read; [`Error::Config`] when it is larger
-    /// than [`MAX_FILE_BYTES`], not UTF-8, or not a valid scheme.
+    /// [`Error::Io`] when the file cannot be read; [`Error::Input`] when it is not a
+    /// regular file or is larger than [`MAX_FILE_BYTES`](super::limits::MAX_FILE_BYTES);
+    /// [`Error::Config`] when it is not UTF-8 or not a valid scheme.
     pub fn load(name_or_path: &str) -> Result<Scheme> {
         if let Some((name, text)) = BUILTINS.iter().find(|(n, _)| *n == name_or_path) {
             return Scheme::from_toml_str(text, &format!("builtin:{name}"));
         }
         let path = std::path::Path::new(name_or_path);
-        if !path.is_file() {
+        // Anything that exists is handed to the checked reader, which names a FIFO or a
+        // directory for what it is.
+        if std::fs::metadata(path).is_err() {
             return Err(Error::input(format!(
-                "unknown scheme `{name_or_path}`: not a built-in scheme ({}) and no such file",
+                "unknown scheme `{}`: not a built-in scheme ({}) and no such file",
+                crate::text::echo(name_or_path),
                 Scheme::builtin_names().join(", ")
             )));
         }
-        let text = read_limited(name_or_path)?;
+        let text = read_text(name_or_path)?;
         Scheme::from_toml_str(&text, name_or_path)
     }
 
@@ -679,27 +682,10 @@ pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
     line_col(text, found)
 }
 
-/// Reads a file of at most [`MAX_FILE_BYTES`] bytes as UTF-8.
-pub(crate) fn read_limited(path: &str) -> Result<String> {
-    let io = |source| Error::Io {
-        path: path.to_string(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::Config {
-            location: Location {
-                file: path.to_string(),
-                line: None,
-                column: None,
-            },
-            message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
-        });
-    }
+/// Reads a scheme or suite file the user named (see [`crate::input::read_user_file`]) as
+/// UTF-8.
+pub(crate) fn read_text(path: &str) -> Result<String> {
+    let bytes = crate::input::read_user_file(std::path::Path::new(path))?;
     String::from_utf8(bytes).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         // The valid prefix is UTF-8, so its line and column are well defined.

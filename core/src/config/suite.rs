@@ -1,7 +1,7 @@
 //! Suites as TOML: seed, population, schemes, attacks, parameter sweeps and typed
 //! expectations per cell. The default suite is embedded in the binary.
 
-use super::scheme::{config_error, locate, read_limited, Scheme};
+use super::scheme::{config_error, locate, read_text, Scheme};
 use crate::attack::{Attack, ParamKind, ParamValue, Params};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
@@ -104,7 +104,7 @@ impl Suite {
         match path {
             None => Suite::from_toml_str_in(DEFAULT_SUITE, "builtin:default", None, registry),
             Some(p) => {
-                let text = read_limited(p)?;
+                let text = read_text(p)?;
                 let dir = std::path::Path::new(p).parent().map(|d| d.to_path_buf());
                 Suite::from_toml_str_in(&text, p, dir.as_deref(), registry)
             }
@@ -179,7 +179,8 @@ impl Suite {
             let is_builtin = Scheme::builtin_names().contains(&n.as_str());
             let resolved = match (is_builtin, dir) {
                 (false, Some(d))
-                    if !std::path::Path::new(n).is_absolute() && d.join(n).is_file() =>
+                    if !std::path::Path::new(n).is_absolute()
+                        && std::fs::metadata(d.join(n)).is_ok() =>
                 {
                     d.join(n).to_string_lossy().into_owned()
                 }
