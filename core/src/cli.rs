@@ -528,9 +528,12 @@ fn parse_params(
     let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
     let mut m = std::collections::BTreeMap::new();
     for r in raw {
-        let (k, v) = r
-            .split_once('=')
-            .ok_or_else(|| Error::input(format!("--param `{r}` is not key=value")))?;
+        let (k, v) = r.split_once('=').ok_or_else(|| {
+            Error::input(format!(
+                "--param `{}` is not key=value",
+                crate::text::echo(r)
+            ))
+        })?;
         let spec = a
             .meta()
             .params
@@ -540,7 +543,7 @@ fn parse_params(
                 let known: Vec<&str> = a.meta().params.iter().map(|s| s.name).collect();
                 Error::input(format!(
                     "attack `{id}` has no parameter `{}` (its parameters: {})",
-                    k.trim(),
+                    crate::text::echo(k.trim()),
                     if known.is_empty() {
                         "none".to_string()
                     } else {

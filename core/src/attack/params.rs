@@ -86,8 +86,9 @@ impl ParamSpec {
     pub fn check(&self, attack: &str, v: &ParamValue) -> Result<()> {
         let bad = |accepted: String| {
             Err(Error::input(format!(
-                "attack `{attack}`: parameter `{}` = {v} is not accepted (accepted: {accepted})",
-                self.name
+                "attack `{attack}`: parameter `{}` = {} is not accepted (accepted: {accepted})",
+                self.name,
+                crate::text::echo(&v.to_string())
             )))
         };
         match (self.kind, v) {
@@ -108,8 +109,9 @@ impl ParamSpec {
             ParamKind::Int { .. } => {
                 s.trim().parse::<i64>().map(ParamValue::Int).map_err(|_| {
                     Error::input(format!(
-                        "attack `{attack}`: parameter `{}` wants an integer, got `{s}`",
-                        self.name
+                        "attack `{attack}`: parameter `{}` wants an integer, got `{}`",
+                        self.name,
+                        crate::text::echo(s)
                     ))
                 })?
             }
@@ -118,8 +120,9 @@ impl ParamSpec {
                 "false" => ParamValue::Bool(false),
                 _ => {
                     return Err(Error::input(format!(
-                        "attack `{attack}`: parameter `{}` wants true or false, got `{s}`",
-                        self.name
+                        "attack `{attack}`: parameter `{}` wants true or false, got `{}`",
+                        self.name,
+                        crate::text::echo(s)
                     )))
                 }
             },
@@ -148,7 +151,8 @@ impl Params {
             if !specs.iter().any(|s| s.name == name) {
                 let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 return Err(Error::input(format!(
-                    "attack `{attack}` has no parameter `{name}` (its parameters: {})",
+                    "attack `{attack}` has no parameter `{}` (its parameters: {})",
+                    crate::text::echo(name),
                     if known.is_empty() {
                         "none".to_string()
                     } else {

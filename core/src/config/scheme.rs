@@ -332,18 +332,12 @@ impl Scheme {
     /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
     /// key, a wrong type, a missing required key, or a value out of range.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
-        ensure_not_empty(
+        let scheme: Scheme = parse_toml(
             text,
             file,
             "a scheme needs at least `name`, `summary` and `[custody] kind`",
+            &["custody", "field", "warrant", "audit", "combiner", "client"],
         )?;
-        let scheme: Scheme = toml::from_str(text).map_err(|e| {
-            let (line, column) = match e.span() {
-                Some(span) => line_col(text, span.start),
-                None => (1, 1),
-            };
-            config_error(file, line, column, e.message().trim_end().to_string())
-        })?;
         scheme.validate().map_err(|(path, message)| {
             let (line, column) = locate(text, &path);
             config_error(file, line, column, message)
@@ -628,8 +622,115 @@ pub(crate) fn config_error(file: &str, line: usize, column: usize, message: Stri
     }
 }
 
+/// Parses a configuration file's text into `T`, every problem said in the user's terms
+/// with its line and column: lone-CR line endings, a file with nothing in it (`hint` says
+/// what it needs), one of `tables` written as an array of tables (`[[custody]]`), a TOML
+/// error (a date-time where another type is wanted is named as such; quoted input is cut
+/// to a readable length).
+///
+/// # Errors
+/// [`Error::Config`].
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    hint: &str,
+    tables: &[&str],
+) -> Result<T> {
+    ensure_line_endings(text, file)?;
+    ensure_not_empty(text, file, hint)?;
+    ensure_tables(text, file, tables)?;
+    toml::from_str(text).map_err(|e| {
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_col(text, start);
+        let message = e.message().trim_end();
+        let message = match e.span().and_then(|s| datetime_at(text, s)) {
+            Some(dt) => datetime_message(text, start, dt, message),
+            None => crate::text::clip_quoted(message).into_owned(),
+        };
+        config_error(file, line, column, message)
+    })
+}
+
+/// Refuses carriage returns not followed by a line feed: TOML does not take a lone CR as
+/// a line ending, and the whole file would read as one line.
+fn ensure_line_endings(text: &str, file: &str) -> Result<()> {
+    let lone = text
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| !text[i + 1..].starts_with('\n'));
+    match lone {
+        None => Ok(()),
+        Some(i) => {
+            let (line, column) = line_col(text, i);
+            Err(config_error(
+                file,
+                line,
+                column,
+                "the file uses lone carriage returns (CR) as line endings, which TOML does \
+                 not accept: convert it to LF (or CR LF) line endings"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Refuses any of `tables` written as an array of tables (`[[custody]]`) instead of a
+/// table (`[custody]`).
+fn ensure_tables(text: &str, file: &str, tables: &[&str]) -> Result<()> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Ok(()); // The parser reports the syntax error itself.
+    };
+    for (key, value) in doc.get_ref().iter() {
+        let name = key.get_ref().as_ref();
+        if tables.contains(&name) && value.get_ref().as_array().is_some() {
+            let (line, column) = line_col(text, key.span().start);
+            return Err(config_error(
+                file,
+                line,
+                column,
+                format!("`{name}` must be a table `[{name}]`, not an array of tables `[[{name}]]`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The TOML date-time written at `span` of `text`, if that is what is there.
+fn datetime_at(text: &str, span: std::ops::Range<usize>) -> Option<&str> {
+    let written = text.get(span)?.trim();
+    written
+        .parse::<toml::value::Datetime>()
+        .is_ok()
+        .then_some(written)
+}
+
+/// "a date-time is not accepted for `key`": the deserializer's own words for a date-time
+/// are "invalid type: map" or "wanted string or table".
+fn datetime_message(text: &str, start: usize, datetime: &str, message: &str) -> String {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let key = text[line_start..start]
+        .trim_end()
+        .strip_suffix('=')
+        .and_then(|k| k.rsplit(['{', ',']).next())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let expected = match (
+        message.split_once("expected "),
+        message.strip_prefix("wanted "),
+    ) {
+        (Some((_, e)), _) => e.to_string(),
+        (None, Some(w)) => format!("a {w}"),
+        (None, None) => "another type".into(),
+    };
+    let what = match key {
+        Some(k) => format!("for `{}`", crate::text::echo(k)),
+        None => "here".into(),
+    };
+    format!("a date-time (`{datetime}`) is not accepted {what}: expected {expected}")
+}
+
 /// Refuses a file with nothing but whitespace and comments: almost always a mistake.
-pub(crate) fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()> {
+fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()> {
     let empty = text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#')

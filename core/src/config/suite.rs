@@ -135,19 +135,13 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &crate::attack::Registry,
     ) -> Result<Suite> {
-        super::scheme::ensure_not_empty(
+        let file: SuiteFile = super::scheme::parse_toml(
             text,
             source,
             "a suite needs at least `schemes` (or `seed`) to be meaningful",
+            &["population", "params", "sweep"],
         )?;
         let find = |id: &str| registry.find(id);
-        let file: SuiteFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| super::scheme::line_col(text, s.start))
-                .unwrap_or((1, 1));
-            config_error(source, line, column, e.message().trim_end().to_string())
-        })?;
         let at = |path: &[&str], msg: String| {
             let (l, c) = locate(text, path);
             config_error(source, l, c, msg)
@@ -204,7 +198,10 @@ impl Suite {
             AttackSelection::All(s) => {
                 return Err(at(
                     &["attacks"],
-                    format!("attacks = \"{s}\": write \"all\" or a list of attack ids"),
+                    format!(
+                        "attacks = \"{}\": write \"all\" or a list of attack ids",
+                        crate::text::echo(s)
+                    ),
                 ));
             }
             AttackSelection::List(l) => l.clone(),
@@ -212,7 +209,11 @@ impl Suite {
         let unknown = |id: &str, path: &[&str]| {
             at(
                 path,
-                format!("unknown attack `{id}` (known: {})", known.join(", ")),
+                format!(
+                    "unknown attack `{}` (known: {})",
+                    crate::text::echo(id),
+                    known.join(", ")
+                ),
             )
         };
         for a in &attacks {
@@ -275,14 +276,14 @@ impl Suite {
                 let run: Vec<&str> = self.schemes.iter().map(|s| s.name.as_str()).collect();
                 return Err(here(format!(
                     "expectation for scheme `{}`, which the suite does not run (it runs: {})",
-                    e.scheme,
+                    crate::text::echo(&e.scheme),
                     run.join(", ")
                 )));
             }
             let atk = self.registry.find(&e.attack).ok_or_else(|| {
                 here(format!(
                     "unknown attack `{}` (known: {})",
-                    e.attack,
+                    crate::text::echo(&e.attack),
                     known.join(", ")
                 ))
             })?;
@@ -300,7 +301,8 @@ impl Suite {
                     .find(|s| s.name == p)
                     .ok_or_else(|| {
                         here(format!(
-                            "expectation names parameter `{p}`, which `{}` does not have",
+                            "expectation names parameter `{}`, which `{}` does not have",
+                            crate::text::echo(p),
                             e.attack
                         ))
                     })?;
