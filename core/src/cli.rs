@@ -551,6 +551,12 @@ fn parse_params(
                     }
                 ))
             })?;
+        if m.contains_key(spec.name) {
+            return Err(Error::input(format!(
+                "--param `{}` is given twice; give each parameter once",
+                spec.name
+            )));
+        }
         m.insert(spec.name.to_string(), spec.parse(id, v)?);
     }
     Ok(m)

@@ -783,6 +783,33 @@ pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
     line_col(text, found)
 }
 
+/// Line and column of each element of the array at `path` (e.g. `["attacks"]`, or
+/// `["sweep", "share-theft", "stolen"]`), in file order; empty when there is no array
+/// there. An array of tables (`[[expect]]`) gives the position of each header.
+pub(crate) fn locate_items(text: &str, path: &[&str]) -> Vec<(usize, usize)> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let mut table = doc.get_ref();
+    for (depth, part) in path.iter().enumerate() {
+        let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *part) else {
+            return Vec::new();
+        };
+        if depth + 1 == path.len() {
+            return value
+                .get_ref()
+                .as_array()
+                .map(|a| a.iter().map(|e| line_col(text, e.span().start)).collect())
+                .unwrap_or_default();
+        }
+        match value.get_ref().as_table() {
+            Some(t) => table = t,
+            None => return Vec::new(),
+        }
+    }
+    Vec::new()
+}
+
 /// Reads a scheme or suite file the user named (see [`crate::input::read_user_file`]) as
 /// UTF-8.
 pub(crate) fn read_text(path: &str) -> Result<String> {

@@ -1,7 +1,7 @@
 //! Suites as TOML: seed, population, schemes, attacks, parameter sweeps and typed
 //! expectations per cell. The default suite is embedded in the binary.
 
-use super::scheme::{config_error, locate, read_text, Scheme};
+use super::scheme::{config_error, locate, locate_items, read_text, Scheme};
 use crate::attack::{Attack, ParamKind, ParamValue, Params};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
@@ -146,6 +146,14 @@ impl Suite {
             let (l, c) = locate(text, path);
             config_error(source, l, c, msg)
         };
+        // The `i`th element of the array at `path` (the key itself when not found).
+        let at_item = |path: &[&str], i: usize, msg: String| {
+            let (l, c) = locate_items(text, path)
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| locate(text, path));
+            config_error(source, l, c, msg)
+        };
         file.population
             .validate()
             .map_err(|e| at(&["population"], e.to_string()))?;
@@ -169,7 +177,7 @@ impl Suite {
         }
         let mut schemes = Vec::new();
         let mut seen = BTreeSet::new();
-        for n in &names {
+        for (i, n) in names.iter().enumerate() {
             let is_builtin = Scheme::builtin_names().contains(&n.as_str());
             let resolved = match (is_builtin, dir) {
                 (false, Some(d))
@@ -185,8 +193,9 @@ impl Suite {
                 other => other,
             })?;
             if !seen.insert(s.name.clone()) {
-                return Err(at(
+                return Err(at_item(
                     &["schemes"],
+                    i,
                     format!("scheme name `{}` appears twice", s.name),
                 ));
             }
@@ -216,9 +225,16 @@ impl Suite {
                 ),
             )
         };
-        for a in &attacks {
+        for (i, a) in attacks.iter().enumerate() {
             if find(a).is_none() {
                 return Err(unknown(a, &["attacks"]));
+            }
+            if attacks[..i].contains(a) {
+                return Err(at_item(
+                    &["attacks"],
+                    i,
+                    format!("attack `{a}` is listed twice; list each attack once"),
+                ));
             }
         }
         for (a, ps) in &file.params {
@@ -232,6 +248,29 @@ impl Suite {
             for (p, values) in sw {
                 if values.is_empty() {
                     return Err(at(&["sweep", a], format!("sweep of `{p}` has no values")));
+                }
+                if file
+                    .params
+                    .get(a)
+                    .is_some_and(|fixed| fixed.contains_key(p))
+                {
+                    return Err(at(
+                        &["sweep", a, p],
+                        format!(
+                            "parameter `{p}` of `{a}` is both fixed in [params] and swept in \
+                             [sweep]; keep one"
+                        ),
+                    ));
+                }
+                if let Some(j) = (1..values.len()).find(|&j| values[..j].contains(&values[j])) {
+                    return Err(at_item(
+                        &["sweep", a, p],
+                        j,
+                        format!(
+                            "sweep of `{p}` lists the value {} twice; each value makes one cell",
+                            crate::text::echo(&values[j].to_string())
+                        ),
+                    ));
                 }
                 cells = cells.saturating_mul(values.len());
                 for v in values {
@@ -263,7 +302,7 @@ impl Suite {
     /// type or range, an exposure outside [0, 1], or parameters no cell of the suite has.
     /// The error names the `[[expect]]` table (line and column of its header).
     fn check_expectations(&self, text: &str) -> Result<()> {
-        let positions = expect_positions(text);
+        let positions = locate_items(text, &["expect"]);
         let cells = self.cells();
         for (i, e) in self.file.expect.iter().enumerate() {
             let (line, column) = positions
@@ -405,29 +444,6 @@ impl Suite {
         }
         out
     }
-}
-
-/// Line and column of the header (or inline table) of each `[[expect]]`, in file order.
-fn expect_positions(text: &str) -> Vec<(usize, usize)> {
-    let Ok(doc) = toml::de::DeTable::parse(text) else {
-        return Vec::new();
-    };
-    let Some((_, value)) = doc
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "expect")
-    else {
-        return Vec::new();
-    };
-    value
-        .get_ref()
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| super::scheme::line_col(text, e.span().start))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// What a parameter of this kind is, when `v` has the wrong type for it.
