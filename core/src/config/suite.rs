@@ -2,7 +2,7 @@
 //! expectations per cell. The default suite is embedded in the binary.
 
 use super::scheme::{config_error, locate, locate_items, read_text, Scheme};
-use crate::attack::{Attack, ParamKind, ParamValue, Params};
+use crate::attack::{Attack, ParamKind, ParamValue, Params, RunSize};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
 use crate::runner::expect::Expectation;
@@ -237,10 +237,16 @@ impl Suite {
                 ));
             }
         }
+        let size = RunSize::of_schemes(&schemes, &file.population);
         for (a, ps) in &file.params {
             let atk = find(a).ok_or_else(|| unknown(a, &["params", a]))?;
             Params::resolve(a, atk.meta().params, ps)
                 .map_err(|e| at(&["params", a], e.to_string()))?;
+            for (p, v) in ps {
+                let one = BTreeMap::from([(p.clone(), v.clone())]);
+                Params::check_run(a, atk.meta().params, &one, &size)
+                    .map_err(|e| at(&["params", a, p], e.to_string()))?;
+            }
         }
         for (a, sw) in &file.sweep {
             let atk = find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
@@ -273,10 +279,12 @@ impl Suite {
                     ));
                 }
                 cells = cells.saturating_mul(values.len());
-                for v in values {
+                for (j, v) in values.iter().enumerate() {
                     let one = BTreeMap::from([(p.clone(), v.clone())]);
                     Params::resolve(a, atk.meta().params, &one)
                         .map_err(|e| at(&["sweep", a], e.to_string()))?;
+                    Params::check_run(a, atk.meta().params, &one, &size)
+                        .map_err(|e| at_item(&["sweep", a, p], j, e.to_string()))?;
                 }
             }
             if cells > 256 {
@@ -449,10 +457,12 @@ impl Suite {
 /// What a parameter of this kind is, when `v` has the wrong type for it.
 fn wrong_type(kind: ParamKind, v: &ParamValue) -> Option<String> {
     match (kind, v) {
-        (ParamKind::Int { .. }, ParamValue::Int(_))
+        (ParamKind::Int { .. } | ParamKind::Bounded { .. }, ParamValue::Int(_))
         | (ParamKind::Bool, ParamValue::Bool(_))
         | (ParamKind::Choice(_), ParamValue::Str(_)) => None,
-        (ParamKind::Int { min, max }, _) => Some(format!("an integer in {min}..={max}")),
+        (ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. }, _) => {
+            Some(format!("an integer in {min}..={max}"))
+        }
         (ParamKind::Bool, _) => Some("true or false".into()),
         (ParamKind::Choice(c), _) => Some(format!("one of {}", c.join(", "))),
     }
