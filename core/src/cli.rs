@@ -613,7 +613,7 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         if let Some(e) = &cell.error {
             s.push_str(&format!("error: {e}\n"));
         }
-        out(&s)?;
+        out(&crate::text::for_terminal_lines(&s))?;
     }
     Ok(if cell.error.is_some() {
         exit_codes::EXPECTATION_FAILED
@@ -631,9 +631,15 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
     let matrix = MatrixOptions { expand: a.expand };
     let text = match a.format {
-        Format::Table => crate::report::text::table_with(&report, matrix),
+        // Notes, errors and control names come from attack modules: escaped for a terminal
+        // (JSON and JUnit escape them in their own syntax).
+        Format::Table => {
+            crate::text::for_terminal_lines(&crate::report::text::table_with(&report, matrix))
+        }
         Format::Json => report.to_json(),
-        Format::Markdown => crate::report::text::markdown_with(&report, matrix),
+        Format::Markdown => {
+            crate::text::for_terminal_lines(&crate::report::text::markdown_with(&report, matrix))
+        }
         Format::Junit => crate::report::junit::render(&report),
     };
     match &a.out {
@@ -661,7 +667,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
             ));
         }
         let mut se = std::io::stderr().lock();
-        let _ = se.write_all(msg.as_bytes());
+        let _ = se.write_all(crate::text::for_terminal_lines(&msg).as_bytes());
         return Ok(exit_codes::EXPECTATION_FAILED);
     }
     Ok(if report.all_held() {
