@@ -447,10 +447,12 @@ impl ThresholdBackend for Blsttc {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_shared_identity_encoding_is_this_crates() {
         assert_eq!(
-            super::G1Affine::identity().to_compressed(),
+            G1Affine::identity().to_compressed(),
             crate::backend::G1_IDENTITY
         );
     }
