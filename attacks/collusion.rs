@@ -26,13 +26,21 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "colluders",
-            kind: ParamKind::Int { min: 0, max: 64 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 64,
+            bound: Bound::Agents,
+        },
             default: DefaultValue::Int(3),
             doc: "number of colluding agents (agents 0..colluders)",
         },
         ParamSpec {
             name: "at_epoch",
-            kind: ParamKind::Int { min: -1, max: 1000 },
+            kind: ParamKind::Bounded {
+            min: -1,
+            max: 1000,
+            bound: Bound::Epoch,
+        },
             default: DefaultValue::Int(-1),
             doc: "epoch at whose start they collude (-1: after the last epoch)",
         },

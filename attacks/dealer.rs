@@ -36,7 +36,11 @@ static META: AttackMeta = AttackMeta {
         },
         ParamSpec {
             name: "victim",
-            kind: ParamKind::Int { min: 0, max: 63 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 63,
+            bound: Bound::Agent,
+        },
             default: DefaultValue::Int(0),
             doc: "agent handed the inconsistent share (mode inconsistent)",
         },

@@ -33,13 +33,21 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "at_epoch",
-            kind: ParamKind::Int { min: 0, max: 1000 },
+            kind: ParamKind::Bounded {
+                min: 0,
+                max: 1000,
+                bound: Bound::Epoch,
+            },
             default: DefaultValue::Int(1),
             doc: "epoch from which clients use the pushed key",
         },
         ParamSpec {
             name: "targets",
-            kind: ParamKind::Int { min: 1, max: 1000 },
+            kind: ParamKind::Bounded {
+                min: 1,
+                max: 1000,
+                bound: Bound::Users,
+            },
             default: DefaultValue::Int(2),
             doc: "users law enforcement serves a warrant on",
         },

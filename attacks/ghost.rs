@@ -27,7 +27,7 @@ static META: AttackMeta = AttackMeta {
     ],
     params: &[
         ParamSpec { name: "groups", kind: ParamKind::Int { min: 1, max: 10_000 }, default: DefaultValue::Int(5), doc: "group conversations to join" },
-        ParamSpec { name: "at_epoch", kind: ParamKind::Int { min: 0, max: 1000 }, default: DefaultValue::Int(1), doc: "epoch from which the ghost is a member" },
+        ParamSpec { name: "at_epoch", kind: ParamKind::Bounded { min: 0, max: 1000, bound: Bound::Epoch }, default: DefaultValue::Int(1), doc: "epoch from which the ghost is a member" },
         ParamSpec { name: "suppress_notice", kind: ParamKind::Bool, default: DefaultValue::Bool(true), doc: "suppress the member-joined notice" },
     ],
 };

@@ -23,7 +23,11 @@ static META: AttackMeta = AttackMeta {
     ],
     params: &[ParamSpec {
         name: "at_epoch",
-        kind: ParamKind::Int { min: 0, max: 1000 },
+        kind: ParamKind::Bounded {
+            min: 0,
+            max: 1000,
+            bound: Bound::Epoch,
+        },
         default: DefaultValue::Int(2),
         doc: "epoch at whose start the vault is breached",
     }],

@@ -28,7 +28,11 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "agent",
-            kind: ParamKind::Int { min: 0, max: 63 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 63,
+            bound: Bound::Agent,
+        },
             default: DefaultValue::Int(0),
             doc: "the rogue agent",
         },

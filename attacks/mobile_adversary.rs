@@ -28,7 +28,11 @@ static META: AttackMeta = AttackMeta {
     ],
     params: &[ParamSpec {
         name: "epochs",
-        kind: ParamKind::Int { min: -1, max: 1000 },
+        kind: ParamKind::Bounded {
+            min: -1,
+            max: 1000,
+            bound: Bound::Epochs,
+        },
         default: DefaultValue::Int(-1),
         doc: "number of epochs with one breach each, from epoch 0 (-1: every epoch of the run)",
     }],

@@ -37,13 +37,21 @@ static META: AttackMeta = AttackMeta {
         },
         ParamSpec {
             name: "agent",
-            kind: ParamKind::Int { min: 0, max: 63 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 63,
+            bound: Bound::Agent,
+        },
             default: DefaultValue::Int(0),
             doc: "the rogue agent (mode leak)",
         },
         ParamSpec {
             name: "extra_breaches",
-            kind: ParamKind::Int { min: 0, max: 63 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 63,
+            bound: Bound::Agents,
+        },
             default: DefaultValue::Int(0),
             doc: "further agents breached after the leak (mode leak)",
         },
@@ -55,7 +63,11 @@ static META: AttackMeta = AttackMeta {
         },
         ParamSpec {
             name: "at_epoch",
-            kind: ParamKind::Int { min: 0, max: 1000 },
+            kind: ParamKind::Bounded {
+            min: 0,
+            max: 1000,
+            bound: Bound::Epoch,
+        },
             default: DefaultValue::Int(2),
             doc: "epoch at whose start the leak and breaches happen (mode leak)",
         },

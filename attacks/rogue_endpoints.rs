@@ -25,7 +25,7 @@ static META: AttackMeta = AttackMeta {
     ],
     params: &[
         ParamSpec { name: "pairs", kind: ParamKind::Int { min: 1, max: 10_000 }, default: DefaultValue::Int(5), doc: "one-to-one conversations that go rogue" },
-        ParamSpec { name: "at_epoch", kind: ParamKind::Int { min: 0, max: 1000 }, default: DefaultValue::Int(0), doc: "epoch from which both ends are rogue" },
+        ParamSpec { name: "at_epoch", kind: ParamKind::Bounded { min: 0, max: 1000, bound: Bound::Epoch }, default: DefaultValue::Int(0), doc: "epoch from which both ends are rogue" },
         ParamSpec { name: "mode", kind: ParamKind::Choice(&["strip", "garbage"]), default: DefaultValue::Str("strip"), doc: "send no field, or random bytes as the field" },
     ],
 };

@@ -24,13 +24,21 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "stolen",
-            kind: ParamKind::Int { min: 0, max: 64 },
+            kind: ParamKind::Bounded {
+                min: 0,
+                max: 64,
+                bound: Bound::Agents,
+            },
             default: DefaultValue::Int(3),
             doc: "number of agents whose vaults are breached (agents 0..stolen)",
         },
         ParamSpec {
             name: "at_epoch",
-            kind: ParamKind::Int { min: 0, max: 1000 },
+            kind: ParamKind::Bounded {
+                min: 0,
+                max: 1000,
+                bound: Bound::Epoch,
+            },
             default: DefaultValue::Int(2),
             doc: "epoch at whose start the vaults are breached",
         },

@@ -34,7 +34,11 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "judges_stolen",
-            kind: ParamKind::Int { min: 1, max: 64 },
+            kind: ParamKind::Bounded {
+            min: 1,
+            max: 64,
+            bound: Bound::Judges,
+        },
             default: DefaultValue::Int(1),
             doc: "judges whose keys are stolen (judges 0..judges_stolen; 1 = the whole key of a single court)",
         },

@@ -1,5 +1,6 @@
 //! Runs the whole malformed-input corpus (fixtures/malformed/cases.toml) through the CLI:
-//! every case exits 2 with its message (and file:line for TOML), and nothing panics.
+//! every case exits 2 with its message (and file:line for TOML), nothing panics, and no
+//! raw control character reaches the terminal.
 
 use serde::Deserialize;
 use std::path::Path;
@@ -33,6 +34,9 @@ fn check(args: &[String], expect: &str, location: Option<String>) -> Result<(), 
     }
     if err.contains("panicked") || String::from_utf8_lossy(&o.stdout).contains("panicked") {
         return Err(format!("{args:?}: panicked: {err}"));
+    }
+    if let Some(c) = err.chars().find(|c| c.is_control() && *c != '\n') {
+        return Err(format!("{args:?}: raw control character {c:?} in {err:?}"));
     }
     if !err.contains(expect) {
         return Err(format!("{args:?}: expected {expect:?} in {err:?}"));

@@ -322,7 +322,11 @@ fn stdout_result(r: std::io::Result<()>) -> Result<()> {
 
 /// Prints an error as one line on standard error (a failure to do so has nowhere to go).
 fn print_error(e: &dyn std::fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "escrowlab: error: {e}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "escrowlab: error: {}",
+        crate::text::for_terminal_lines(&e.to_string())
+    );
 }
 
 /// Runs a parsed command.
@@ -356,7 +360,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             file,
             backend,
         }) => {
-            let bytes = crate::output::read_limited_bytes(&file)?;
+            let bytes = crate::input::read_user_file(&file)?;
             out(&format!(
                 "{}\n",
                 crate::inspect::inspect(kind, &bytes, backend)?
@@ -556,9 +560,12 @@ fn parse_params(
     let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
     let mut m = std::collections::BTreeMap::new();
     for r in raw {
-        let (k, v) = r
-            .split_once('=')
-            .ok_or_else(|| Error::input(format!("--param `{r}` is not key=value")))?;
+        let (k, v) = r.split_once('=').ok_or_else(|| {
+            Error::input(format!(
+                "--param `{}` is not key=value",
+                crate::text::echo(r)
+            ))
+        })?;
         let spec = a
             .meta()
             .params
@@ -568,7 +575,7 @@ fn parse_params(
                 let known: Vec<&str> = a.meta().params.iter().map(|s| s.name).collect();
                 Error::input(format!(
                     "attack `{id}` has no parameter `{}` (its parameters: {})",
-                    k.trim(),
+                    crate::text::echo(k.trim()),
                     if known.is_empty() {
                         "none".to_string()
                     } else {
@@ -576,6 +583,12 @@ fn parse_params(
                     }
                 ))
             })?;
+        if m.contains_key(spec.name) {
+            return Err(Error::input(format!(
+                "--param `{}` is given twice; give each parameter once",
+                spec.name
+            )));
+        }
         m.insert(spec.name.to_string(), spec.parse(id, v)?);
     }
     Ok(m)
@@ -632,7 +645,7 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         if let Some(e) = &cell.error {
             s.push_str(&format!("error: {e}\n"));
         }
-        out(&s)?;
+        out(&crate::text::for_terminal_lines(&s))?;
     }
     Ok(if cell.error.is_some() {
         exit_codes::EXPECTATION_FAILED
@@ -650,9 +663,15 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
     let matrix = MatrixOptions { expand: a.expand };
     let text = match a.format {
-        Format::Table => crate::report::text::table_with(&report, matrix),
+        // Notes, errors and control names come from attack modules: escaped for a terminal
+        // (JSON and JUnit escape them in their own syntax).
+        Format::Table => {
+            crate::text::for_terminal_lines(&crate::report::text::table_with(&report, matrix))
+        }
         Format::Json => report.to_json(),
-        Format::Markdown => crate::report::text::markdown_with(&report, matrix),
+        Format::Markdown => {
+            crate::text::for_terminal_lines(&crate::report::text::markdown_with(&report, matrix))
+        }
         Format::Junit => crate::report::junit::render(&report),
     };
     match &a.out {
@@ -680,7 +699,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
             ));
         }
         let mut se = std::io::stderr().lock();
-        let _ = se.write_all(msg.as_bytes());
+        let _ = se.write_all(crate::text::for_terminal_lines(&msg).as_bytes());
         return Ok(exit_codes::EXPECTATION_FAILED);
     }
     Ok(if report.all_held() {

@@ -25,7 +25,9 @@ pub fn attack_section(m: &AttackMeta) -> String {
         s.push_str("| parameter | default | accepted | meaning |\n|---|---|---|---|\n");
         for p in m.params {
             let accepted = match p.kind {
-                ParamKind::Int { min, max } => format!("{min}..={max}"),
+                ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
+                    format!("{min}..={max}")
+                }
                 ParamKind::Bool => "true, false".into(),
                 ParamKind::Choice(c) => c.join(", "),
             };

@@ -142,7 +142,7 @@ pub fn inspect(kind: Kind, bytes: &[u8], backend: BackendKind) -> Result<String>
             format!(
                 "warrant {}: case {}, targets {:?}, epochs {}..={}, valid {}..={}, use limit {}, signature {} bytes",
                 w.fingerprint(),
-                w.warrant.case_id,
+                crate::text::escape_for_terminal(&crate::text::echo(&w.warrant.case_id)),
                 w.warrant.targets,
                 w.warrant.from_epoch,
                 w.warrant.to_epoch,
@@ -177,6 +177,12 @@ pub fn inspect(kind: Kind, bytes: &[u8], backend: BackendKind) -> Result<String>
         Kind::PublicKeySet => {
             let k = b.k(bytes)?;
             let pk = b.master_public_key(bytes)?;
+            if b.is_identity_key(&pk) {
+                return Err(Error::malformed(
+                    "public key set",
+                    "the master public key is the identity point (point at infinity)",
+                ));
+            }
             format!(
                 "public key set: k = {k}, master key fingerprint {}",
                 fingerprint(&pk)

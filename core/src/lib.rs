@@ -15,6 +15,7 @@ pub mod docs;
 pub mod error;
 pub mod escrow;
 pub mod exit_codes;
+pub mod input;
 pub mod inspect;
 pub mod lawful;
 pub mod messaging;
@@ -27,6 +28,7 @@ pub mod runner;
 pub mod secret;
 pub(crate) mod seed;
 pub mod testing;
+pub mod text;
 pub mod world;
 
 #[cfg(test)]

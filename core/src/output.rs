@@ -243,24 +243,3 @@ fn remove_stale(dir: &Path) {
         }
     }
 }
-
-/// Reads a file the user named, refusing more than [`crate::config::limits::MAX_FILE_BYTES`].
-///
-/// # Errors
-/// [`Error::Io`] or [`Error::Input`] naming the path and the limit.
-pub fn read_limited_bytes(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let limit = crate::config::limits::MAX_FILE_BYTES;
-    let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-    let mut bytes = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::input(format!(
-            "{}: file is larger than the limit of {limit} bytes",
-            path.display()
-        )));
-    }
-    Ok(bytes)
-}

@@ -1,9 +1,9 @@
 //! Everything an attack module (or a lab exercise) needs, in one `use`.
 
 pub use crate::attack::{
-    Attack, AttackCtx, AttackMeta, Capability, DefaultValue, DeviceLoot, Exposure, LawfulCase,
-    MasterSecret, MechanismEvent, Outcome, ParamKind, ParamSpec, ParamValue, Params, PublicInfo,
-    Registry, VaultLoot,
+    Attack, AttackCtx, AttackMeta, Bound, Capability, DefaultValue, DeviceLoot, Exposure,
+    LawfulCase, MasterSecret, MechanismEvent, Outcome, ParamKind, ParamSpec, ParamValue, Params,
+    PublicInfo, Registry, VaultLoot,
 };
 pub use crate::backend::Backend;
 pub use crate::config::scheme::{AuditMode, Binding, CustodyKind, Keygen, Lifetime, Scheme};

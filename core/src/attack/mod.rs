@@ -14,7 +14,7 @@ pub mod registry;
 pub use context::{
     AttackCtx, DeviceLoot, LawfulCase, MasterSecret, MechanismEvent, PublicInfo, VaultLoot,
 };
-pub use params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params};
+pub use params::{Bound, DefaultValue, ParamKind, ParamSpec, ParamValue, Params, RunSize};
 pub use registry::Registry;
 
 use crate::config::scheme::Scheme;

@@ -41,6 +41,113 @@ pub enum ParamKind {
     Bool,
     /// One of these words.
     Choice(&'static [&'static str]),
+    /// An integer in `min..=max` that also indexes or counts something of the simulated
+    /// run (a user, an agent, an epoch...): a value given for a run is checked against
+    /// that run's size before it starts (see [`Params::check_run`]). A negative value is
+    /// a sentinel (such as "-1: chosen from the seed") and is not checked against the run.
+    Bounded {
+        /// Smallest accepted.
+        min: i64,
+        /// Largest accepted.
+        max: i64,
+        /// What of the run it indexes or counts.
+        bound: Bound,
+    },
+}
+
+/// What of the simulated run a [`ParamKind::Bounded`] parameter indexes or counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// A user index: below the number of users.
+    User,
+    /// A number of users: at most the number of users.
+    Users,
+    /// An escrow agent index: below the scheme's number of agents `n`.
+    Agent,
+    /// A number of escrow agents: at most `n`.
+    Agents,
+    /// A number of judges: at most the court's `n`.
+    Judges,
+    /// An epoch index: below the run's number of epochs.
+    Epoch,
+    /// A number of epochs: at most the run's number of epochs.
+    Epochs,
+}
+
+/// The sizes of a run that [`ParamKind::Bounded`] parameters are checked against.
+/// `None` leaves that bound unchecked (a scheme without agents, say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunSize {
+    /// Users in the population.
+    pub users: Option<u64>,
+    /// Epochs on the timeline.
+    pub epochs: Option<u64>,
+    /// Escrow agents (`[custody] n`); for a suite, the most of any of its schemes.
+    pub agents: Option<u64>,
+    /// Judges of the court; for a suite, the most of any of its schemes.
+    pub judges: Option<u64>,
+}
+
+impl RunSize {
+    /// The size of a run of `scheme` on `population`.
+    pub fn of(scheme: &crate::config::Scheme, population: &crate::world::Population) -> Self {
+        RunSize::of_schemes(std::slice::from_ref(scheme), population)
+    }
+
+    /// The size of runs of each of `schemes` on `population`: agents and judges are the
+    /// most of any scheme (a suite sweeps one value over schemes of different sizes), and
+    /// unchecked when no scheme has any.
+    pub fn of_schemes(
+        schemes: &[crate::config::Scheme],
+        population: &crate::world::Population,
+    ) -> Self {
+        let most = |f: fn(&crate::config::Scheme) -> usize| {
+            schemes
+                .iter()
+                .map(f)
+                .max()
+                .filter(|&m| m > 0)
+                .map(|m| m as u64)
+        };
+        RunSize {
+            users: Some(u64::from(population.users)),
+            epochs: Some(u64::from(population.epochs)),
+            agents: most(|s| s.n()),
+            judges: most(|s| {
+                if s.offers_lawful_access() {
+                    s.court_kn().1
+                } else {
+                    0
+                }
+            }),
+        }
+    }
+}
+
+impl Bound {
+    /// Does `x` fit a run of `size`? `Err` holds the words for the limit; `Ok` also when
+    /// the run leaves this bound unchecked.
+    fn fits(self, x: u64, size: &RunSize) -> std::result::Result<(), String> {
+        let (n, index, one, many) = match self {
+            Bound::User => (size.users, true, "user", "users"),
+            Bound::Users => (size.users, false, "user", "users"),
+            Bound::Agent => (size.agents, true, "escrow agent", "escrow agents"),
+            Bound::Agents => (size.agents, false, "escrow agent", "escrow agents"),
+            Bound::Judges => (size.judges, false, "judge", "judges"),
+            Bound::Epoch => (size.epochs, true, "epoch", "epochs"),
+            Bound::Epochs => (size.epochs, false, "epoch", "epochs"),
+        };
+        let Some(n) = n else { return Ok(()) };
+        if (index && x < n) || (!index && x <= n) {
+            return Ok(());
+        }
+        let what = format!("{n} {}", if n == 1 { one } else { many });
+        Err(if index && n > 0 {
+            format!("the run has {what} (indices 0..={})", n - 1)
+        } else {
+            format!("the run has {what}")
+        })
+    }
 }
 
 /// One declared parameter.
@@ -86,18 +193,40 @@ impl ParamSpec {
     pub fn check(&self, attack: &str, v: &ParamValue) -> Result<()> {
         let bad = |accepted: String| {
             Err(Error::input(format!(
-                "attack `{attack}`: parameter `{}` = {v} is not accepted (accepted: {accepted})",
-                self.name
+                "attack `{attack}`: parameter `{}` = {} is not accepted (accepted: {accepted})",
+                self.name,
+                crate::text::echo(&v.to_string())
             )))
         };
         match (self.kind, v) {
-            (ParamKind::Int { min, max }, ParamValue::Int(x)) if (min..=max).contains(x) => Ok(()),
-            (ParamKind::Int { min, max }, _) => bad(format!("an integer in {min}..={max}")),
+            (ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. }, v) => match v {
+                ParamValue::Int(x) if (min..=max).contains(x) => Ok(()),
+                _ => bad(format!("an integer in {min}..={max}")),
+            },
             (ParamKind::Bool, ParamValue::Bool(_)) => Ok(()),
             (ParamKind::Bool, _) => bad("true or false".into()),
             (ParamKind::Choice(c), ParamValue::Str(s)) if c.contains(&s.as_str()) => Ok(()),
             (ParamKind::Choice(c), _) => bad(c.join(", ")),
         }
+    }
+    /// Checks a value against the `size` of the run it is given for (only
+    /// [`ParamKind::Bounded`] parameters, and only non-negative values, have a bound).
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the parameter, its value and the bound.
+    pub fn check_run(&self, attack: &str, v: &ParamValue, size: &RunSize) -> Result<()> {
+        let (ParamKind::Bounded { bound, .. }, &ParamValue::Int(x)) = (self.kind, v) else {
+            return Ok(());
+        };
+        let Ok(x) = u64::try_from(x) else {
+            return Ok(());
+        };
+        bound.fits(x, size).map_err(|limit| {
+            Error::input(format!(
+                "attack `{attack}`: parameter `{}` = {x} is outside the run: {limit}",
+                self.name
+            ))
+        })
     }
     /// Parses a command-line value for this parameter.
     ///
@@ -105,11 +234,12 @@ impl ParamSpec {
     /// [`Error::Input`].
     pub fn parse(&self, attack: &str, s: &str) -> Result<ParamValue> {
         let v = match self.kind {
-            ParamKind::Int { .. } => {
+            ParamKind::Int { .. } | ParamKind::Bounded { .. } => {
                 s.trim().parse::<i64>().map(ParamValue::Int).map_err(|_| {
                     Error::input(format!(
-                        "attack `{attack}`: parameter `{}` wants an integer, got `{s}`",
-                        self.name
+                        "attack `{attack}`: parameter `{}` wants an integer, got `{}`",
+                        self.name,
+                        crate::text::echo(s)
                     ))
                 })?
             }
@@ -118,8 +248,9 @@ impl ParamSpec {
                 "false" => ParamValue::Bool(false),
                 _ => {
                     return Err(Error::input(format!(
-                        "attack `{attack}`: parameter `{}` wants true or false, got `{s}`",
-                        self.name
+                        "attack `{attack}`: parameter `{}` wants true or false, got `{}`",
+                        self.name,
+                        crate::text::echo(s)
                     )))
                 }
             },
@@ -148,7 +279,8 @@ impl Params {
             if !specs.iter().any(|s| s.name == name) {
                 let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 return Err(Error::input(format!(
-                    "attack `{attack}` has no parameter `{name}` (its parameters: {})",
+                    "attack `{attack}` has no parameter `{}` (its parameters: {})",
+                    crate::text::echo(name),
                     if known.is_empty() {
                         "none".to_string()
                     } else {
@@ -167,6 +299,26 @@ impl Params {
             m.insert(s.name.to_string(), v);
         }
         Ok(Params(m))
+    }
+    /// Checks the parameters `given` for a run (not the defaults: an attack's default
+    /// adapts to the run) against the run's `size`: a [`ParamKind::Bounded`] value that
+    /// points outside the run (user 100000 of 20) is refused.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the parameter, its value and the bound.
+    pub fn check_run(
+        attack: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+        size: &RunSize,
+    ) -> Result<()> {
+        for (name, v) in given {
+            let Some(spec) = specs.iter().find(|s| s.name == name) else {
+                continue;
+            };
+            spec.check_run(attack, v, size)?;
+        }
+        Ok(())
     }
     /// Integer parameter (0 when absent or not an integer: resolve() guarantees presence).
     pub fn int(&self, name: &str) -> i64 {

@@ -67,7 +67,8 @@ impl Registry {
     /// The error for an id this registry does not know, listing the ones it does.
     pub fn unknown(&self, id: &str) -> crate::Error {
         crate::Error::input(format!(
-            "unknown attack `{id}` (known: {})",
+            "unknown attack `{}` (known: {})",
+            crate::text::echo(id),
             self.ids().join(", ")
         ))
     }

@@ -444,3 +444,16 @@ impl ThresholdBackend for Blsttc {
         Signature::from_bytes(fixed(b, "signature")?).map_err(crate_err("signature"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_identity_encoding_is_this_crates() {
+        assert_eq!(
+            G1Affine::identity().to_compressed(),
+            crate::backend::G1_IDENTITY
+        );
+    }
+}

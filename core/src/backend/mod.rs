@@ -428,12 +428,22 @@ pub trait Backend: Send + Sync {
     /// # Errors
     /// [`Error::Malformed`].
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>>;
-    /// Checks that bytes decode as a decryption share (a valid group point).
+    /// Checks that bytes decode as a decryption share: a valid group point other than the
+    /// identity (a share that is the identity carries nothing from any key).
     ///
     /// # Errors
     /// [`Error::Malformed`].
     fn check_decryption_share(&self, share: &[u8]) -> Result<()>;
 }
+
+/// The compressed encoding of the G1 identity (the point at infinity), the same in both
+/// backends: the compression and infinity flags (`0xc0`), then 47 zero bytes. Decoders
+/// accept no other encoding of the identity.
+pub const G1_IDENTITY: [u8; 48] = {
+    let mut b = [0u8; 48];
+    b[0] = 0xc0;
+    b
+};
 
 /// Adapter from a typed [`ThresholdBackend`] to the byte-level [`Backend`].
 pub struct Erased<B>(std::marker::PhantomData<fn() -> B>);
@@ -594,6 +604,13 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         B::decrypt_with_scalar_unverified(secret, &B::decode_ciphertext(ct)?)
     }
     fn check_decryption_share(&self, share: &[u8]) -> Result<()> {
-        B::decode_decryption_share(share).map(|_| ())
+        B::decode_decryption_share(share)?;
+        if share == G1_IDENTITY {
+            return Err(Error::malformed(
+                "decryption share",
+                "is the identity point (point at infinity)",
+            ));
+        }
+        Ok(())
     }
 }

@@ -499,3 +499,11 @@ impl ThresholdBackend for ThresholdCrypto {
             .map_err(|e| Error::malformed("signature", e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shared_identity_encoding_is_this_crates() {
+        assert_eq!(super::identity_g1(), crate::backend::G1_IDENTITY.to_vec());
+    }
+}

@@ -6,11 +6,10 @@
 //! [`limits`](super::limits) after parsing; a problem is reported as [`Error::Config`]
 //! with the file, line and column of the offending key.
 
-use super::limits::{MAX_AGENTS, MAX_CHECKSUM_BITS, MAX_COURT, MAX_FILE_BYTES, MAX_RETENTION};
+use super::limits::{MAX_AGENTS, MAX_CHECKSUM_BITS, MAX_COURT, MAX_RETENTION};
 use crate::backend::BackendKind;
 use crate::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::sync::OnceLock;
 
 /// Longest scheme name accepted.
@@ -333,18 +332,12 @@ impl Scheme {
     /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
     /// key, a wrong type, a missing required key, or a value out of range.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
-        ensure_not_empty(
+        let scheme: Scheme = parse_toml(
             text,
             file,
             "a scheme needs at least `name`, `summary` and `[custody] kind`",
+            &["custody", "field", "warrant", "audit", "combiner", "client"],
         )?;
-        let scheme: Scheme = toml::from_str(text).map_err(|e| {
-            let (line, column) = match e.span() {
-                Some(span) => line_col(text, span.start),
-                None => (1, 1),
-            };
-            config_error(file, line, column, e.message().trim_end().to_string())
-        })?;
         scheme.validate().map_err(|(path, message)| {
             let (line, column) = locate(text, &path);
             config_error(file, line, column, message)
@@ -356,20 +349,24 @@ impl Scheme {
     ///
     /// # Errors
     /// [`Error::Input`] listing the built-in names when `name_or_path` is neither;
-    /// [`Error::Io`] when the file cannot be read; [`Error::Config`] when it is larger
-    /// than [`MAX_FILE_BYTES`], not UTF-8, or not a valid scheme.
+    /// [`Error::Io`] when the file cannot be read; [`Error::Input`] when it is not a
+    /// regular file or is larger than [`MAX_FILE_BYTES`](super::limits::MAX_FILE_BYTES);
+    /// [`Error::Config`] when it is not UTF-8 or not a valid scheme.
     pub fn load(name_or_path: &str) -> Result<Scheme> {
         if let Some((name, text)) = BUILTINS.iter().find(|(n, _)| *n == name_or_path) {
             return Scheme::from_toml_str(text, &format!("builtin:{name}"));
         }
         let path = std::path::Path::new(name_or_path);
-        if !path.is_file() {
+        // Anything that exists is handed to the checked reader, which names a FIFO or a
+        // directory for what it is.
+        if std::fs::metadata(path).is_err() {
             return Err(Error::input(format!(
-                "unknown scheme `{name_or_path}`: not a built-in scheme ({}) and no such file",
+                "unknown scheme `{}`: not a built-in scheme ({}) and no such file",
+                crate::text::echo(name_or_path),
                 Scheme::builtin_names().join(", ")
             )));
         }
-        let text = read_limited(name_or_path)?;
+        let text = read_text(name_or_path)?;
         Scheme::from_toml_str(&text, name_or_path)
     }
 
@@ -625,8 +622,115 @@ pub(crate) fn config_error(file: &str, line: usize, column: usize, message: Stri
     }
 }
 
+/// Parses a configuration file's text into `T`, every problem said in the user's terms
+/// with its line and column: lone-CR line endings, a file with nothing in it (`hint` says
+/// what it needs), one of `tables` written as an array of tables (`[[custody]]`), a TOML
+/// error (a date-time where another type is wanted is named as such; quoted input is cut
+/// to a readable length).
+///
+/// # Errors
+/// [`Error::Config`].
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    hint: &str,
+    tables: &[&str],
+) -> Result<T> {
+    ensure_line_endings(text, file)?;
+    ensure_not_empty(text, file, hint)?;
+    ensure_tables(text, file, tables)?;
+    toml::from_str(text).map_err(|e| {
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_col(text, start);
+        let message = e.message().trim_end();
+        let message = match e.span().and_then(|s| datetime_at(text, s)) {
+            Some(dt) => datetime_message(text, start, dt, message),
+            None => crate::text::clip_quoted(message).into_owned(),
+        };
+        config_error(file, line, column, message)
+    })
+}
+
+/// Refuses carriage returns not followed by a line feed: TOML does not take a lone CR as
+/// a line ending, and the whole file would read as one line.
+fn ensure_line_endings(text: &str, file: &str) -> Result<()> {
+    let lone = text
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| !text[i + 1..].starts_with('\n'));
+    match lone {
+        None => Ok(()),
+        Some(i) => {
+            let (line, column) = line_col(text, i);
+            Err(config_error(
+                file,
+                line,
+                column,
+                "the file uses lone carriage returns (CR) as line endings, which TOML does \
+                 not accept: convert it to LF (or CR LF) line endings"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Refuses any of `tables` written as an array of tables (`[[custody]]`) instead of a
+/// table (`[custody]`).
+fn ensure_tables(text: &str, file: &str, tables: &[&str]) -> Result<()> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Ok(()); // The parser reports the syntax error itself.
+    };
+    for (key, value) in doc.get_ref().iter() {
+        let name = key.get_ref().as_ref();
+        if tables.contains(&name) && value.get_ref().as_array().is_some() {
+            let (line, column) = line_col(text, key.span().start);
+            return Err(config_error(
+                file,
+                line,
+                column,
+                format!("`{name}` must be a table `[{name}]`, not an array of tables `[[{name}]]`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The TOML date-time written at `span` of `text`, if that is what is there.
+fn datetime_at(text: &str, span: std::ops::Range<usize>) -> Option<&str> {
+    let written = text.get(span)?.trim();
+    written
+        .parse::<toml::value::Datetime>()
+        .is_ok()
+        .then_some(written)
+}
+
+/// "a date-time is not accepted for `key`": the deserializer's own words for a date-time
+/// are "invalid type: map" or "wanted string or table".
+fn datetime_message(text: &str, start: usize, datetime: &str, message: &str) -> String {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let key = text[line_start..start]
+        .trim_end()
+        .strip_suffix('=')
+        .and_then(|k| k.rsplit(['{', ',']).next())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let expected = match (
+        message.split_once("expected "),
+        message.strip_prefix("wanted "),
+    ) {
+        (Some((_, e)), _) => e.to_string(),
+        (None, Some(w)) => format!("a {w}"),
+        (None, None) => "another type".into(),
+    };
+    let what = match key {
+        Some(k) => format!("for `{}`", crate::text::echo(k)),
+        None => "here".into(),
+    };
+    format!("a date-time (`{datetime}`) is not accepted {what}: expected {expected}")
+}
+
 /// Refuses a file with nothing but whitespace and comments: almost always a mistake.
-pub(crate) fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()> {
+fn ensure_not_empty(text: &str, file: &str, hint: &str) -> Result<()> {
     let empty = text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#')
@@ -679,27 +783,37 @@ pub(crate) fn locate(text: &str, path: &[&str]) -> (usize, usize) {
     line_col(text, found)
 }
 
-/// Reads a file of at most [`MAX_FILE_BYTES`] bytes as UTF-8.
-pub(crate) fn read_limited(path: &str) -> Result<String> {
-    let io = |source| Error::Io {
-        path: path.to_string(),
-        source,
+/// Line and column of each element of the array at `path` (e.g. `["attacks"]`, or
+/// `["sweep", "share-theft", "stolen"]`), in file order; empty when there is no array
+/// there. An array of tables (`[[expect]]`) gives the position of each header.
+pub(crate) fn locate_items(text: &str, path: &[&str]) -> Vec<(usize, usize)> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::Config {
-            location: Location {
-                file: path.to_string(),
-                line: None,
-                column: None,
-            },
-            message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
-        });
+    let mut table = doc.get_ref();
+    for (depth, part) in path.iter().enumerate() {
+        let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *part) else {
+            return Vec::new();
+        };
+        if depth + 1 == path.len() {
+            return value
+                .get_ref()
+                .as_array()
+                .map(|a| a.iter().map(|e| line_col(text, e.span().start)).collect())
+                .unwrap_or_default();
+        }
+        match value.get_ref().as_table() {
+            Some(t) => table = t,
+            None => return Vec::new(),
+        }
     }
+    Vec::new()
+}
+
+/// Reads a scheme or suite file the user named (see [`crate::input::read_user_file`]) as
+/// UTF-8.
+pub(crate) fn read_text(path: &str) -> Result<String> {
+    let bytes = crate::input::read_user_file(std::path::Path::new(path))?;
     String::from_utf8(bytes).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         // The valid prefix is UTF-8, so its line and column are well defined.

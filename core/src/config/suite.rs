@@ -1,8 +1,8 @@
 //! Suites as TOML: seed, population, schemes, attacks, parameter sweeps and typed
 //! expectations per cell. The default suite is embedded in the binary.
 
-use super::scheme::{config_error, locate, read_limited, Scheme};
-use crate::attack::{Attack, ParamKind, ParamValue, Params};
+use super::scheme::{config_error, locate, locate_items, read_text, Scheme};
+use crate::attack::{Attack, ParamKind, ParamValue, Params, RunSize};
 use crate::backend::BackendKind;
 use crate::error::{Error, Result};
 use crate::runner::expect::Expectation;
@@ -104,7 +104,7 @@ impl Suite {
         match path {
             None => Suite::from_toml_str_in(DEFAULT_SUITE, "builtin:default", None, registry),
             Some(p) => {
-                let text = read_limited(p)?;
+                let text = read_text(p)?;
                 let dir = std::path::Path::new(p).parent().map(|d| d.to_path_buf());
                 Suite::from_toml_str_in(&text, p, dir.as_deref(), registry)
             }
@@ -135,21 +135,23 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &crate::attack::Registry,
     ) -> Result<Suite> {
-        super::scheme::ensure_not_empty(
+        let file: SuiteFile = super::scheme::parse_toml(
             text,
             source,
             "a suite needs at least `schemes` (or `seed`) to be meaningful",
+            &["population", "params", "sweep"],
         )?;
         let find = |id: &str| registry.find(id);
-        let file: SuiteFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| super::scheme::line_col(text, s.start))
-                .unwrap_or((1, 1));
-            config_error(source, line, column, e.message().trim_end().to_string())
-        })?;
         let at = |path: &[&str], msg: String| {
             let (l, c) = locate(text, path);
+            config_error(source, l, c, msg)
+        };
+        // The `i`th element of the array at `path` (the key itself when not found).
+        let at_item = |path: &[&str], i: usize, msg: String| {
+            let (l, c) = locate_items(text, path)
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| locate(text, path));
             config_error(source, l, c, msg)
         };
         file.population
@@ -175,11 +177,12 @@ impl Suite {
         }
         let mut schemes = Vec::new();
         let mut seen = BTreeSet::new();
-        for n in &names {
+        for (i, n) in names.iter().enumerate() {
             let is_builtin = Scheme::builtin_names().contains(&n.as_str());
             let resolved = match (is_builtin, dir) {
                 (false, Some(d))
-                    if !std::path::Path::new(n).is_absolute() && d.join(n).is_file() =>
+                    if !std::path::Path::new(n).is_absolute()
+                        && std::fs::metadata(d.join(n)).is_ok() =>
                 {
                     d.join(n).to_string_lossy().into_owned()
                 }
@@ -190,8 +193,9 @@ impl Suite {
                 other => other,
             })?;
             if !seen.insert(s.name.clone()) {
-                return Err(at(
+                return Err(at_item(
                     &["schemes"],
+                    i,
                     format!("scheme name `{}` appears twice", s.name),
                 ));
             }
@@ -203,7 +207,10 @@ impl Suite {
             AttackSelection::All(s) => {
                 return Err(at(
                     &["attacks"],
-                    format!("attacks = \"{s}\": write \"all\" or a list of attack ids"),
+                    format!(
+                        "attacks = \"{}\": write \"all\" or a list of attack ids",
+                        crate::text::echo(s)
+                    ),
                 ));
             }
             AttackSelection::List(l) => l.clone(),
@@ -211,18 +218,35 @@ impl Suite {
         let unknown = |id: &str, path: &[&str]| {
             at(
                 path,
-                format!("unknown attack `{id}` (known: {})", known.join(", ")),
+                format!(
+                    "unknown attack `{}` (known: {})",
+                    crate::text::echo(id),
+                    known.join(", ")
+                ),
             )
         };
-        for a in &attacks {
+        for (i, a) in attacks.iter().enumerate() {
             if find(a).is_none() {
                 return Err(unknown(a, &["attacks"]));
             }
+            if attacks[..i].contains(a) {
+                return Err(at_item(
+                    &["attacks"],
+                    i,
+                    format!("attack `{a}` is listed twice; list each attack once"),
+                ));
+            }
         }
+        let size = RunSize::of_schemes(&schemes, &file.population);
         for (a, ps) in &file.params {
             let atk = find(a).ok_or_else(|| unknown(a, &["params", a]))?;
             Params::resolve(a, atk.meta().params, ps)
                 .map_err(|e| at(&["params", a], e.to_string()))?;
+            for (p, v) in ps {
+                let one = BTreeMap::from([(p.clone(), v.clone())]);
+                Params::check_run(a, atk.meta().params, &one, &size)
+                    .map_err(|e| at(&["params", a, p], e.to_string()))?;
+            }
         }
         for (a, sw) in &file.sweep {
             let atk = find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
@@ -231,11 +255,36 @@ impl Suite {
                 if values.is_empty() {
                     return Err(at(&["sweep", a], format!("sweep of `{p}` has no values")));
                 }
+                if file
+                    .params
+                    .get(a)
+                    .is_some_and(|fixed| fixed.contains_key(p))
+                {
+                    return Err(at(
+                        &["sweep", a, p],
+                        format!(
+                            "parameter `{p}` of `{a}` is both fixed in [params] and swept in \
+                             [sweep]; keep one"
+                        ),
+                    ));
+                }
+                if let Some(j) = (1..values.len()).find(|&j| values[..j].contains(&values[j])) {
+                    return Err(at_item(
+                        &["sweep", a, p],
+                        j,
+                        format!(
+                            "sweep of `{p}` lists the value {} twice; each value makes one cell",
+                            crate::text::echo(&values[j].to_string())
+                        ),
+                    ));
+                }
                 cells = cells.saturating_mul(values.len());
-                for v in values {
+                for (j, v) in values.iter().enumerate() {
                     let one = BTreeMap::from([(p.clone(), v.clone())]);
                     Params::resolve(a, atk.meta().params, &one)
                         .map_err(|e| at(&["sweep", a], e.to_string()))?;
+                    Params::check_run(a, atk.meta().params, &one, &size)
+                        .map_err(|e| at_item(&["sweep", a, p], j, e.to_string()))?;
                 }
             }
             if cells > 256 {
@@ -261,7 +310,7 @@ impl Suite {
     /// type or range, an exposure outside [0, 1], or parameters no cell of the suite has.
     /// The error names the `[[expect]]` table (line and column of its header).
     fn check_expectations(&self, text: &str) -> Result<()> {
-        let positions = expect_positions(text);
+        let positions = locate_items(text, &["expect"]);
         let cells = self.cells();
         for (i, e) in self.file.expect.iter().enumerate() {
             let (line, column) = positions
@@ -274,14 +323,14 @@ impl Suite {
                 let run: Vec<&str> = self.schemes.iter().map(|s| s.name.as_str()).collect();
                 return Err(here(format!(
                     "expectation for scheme `{}`, which the suite does not run (it runs: {})",
-                    e.scheme,
+                    crate::text::echo(&e.scheme),
                     run.join(", ")
                 )));
             }
             let atk = self.registry.find(&e.attack).ok_or_else(|| {
                 here(format!(
                     "unknown attack `{}` (known: {})",
-                    e.attack,
+                    crate::text::echo(&e.attack),
                     known.join(", ")
                 ))
             })?;
@@ -299,7 +348,8 @@ impl Suite {
                     .find(|s| s.name == p)
                     .ok_or_else(|| {
                         here(format!(
-                            "expectation names parameter `{p}`, which `{}` does not have",
+                            "expectation names parameter `{}`, which `{}` does not have",
+                            crate::text::echo(p),
                             e.attack
                         ))
                     })?;
@@ -404,36 +454,15 @@ impl Suite {
     }
 }
 
-/// Line and column of the header (or inline table) of each `[[expect]]`, in file order.
-fn expect_positions(text: &str) -> Vec<(usize, usize)> {
-    let Ok(doc) = toml::de::DeTable::parse(text) else {
-        return Vec::new();
-    };
-    let Some((_, value)) = doc
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "expect")
-    else {
-        return Vec::new();
-    };
-    value
-        .get_ref()
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| super::scheme::line_col(text, e.span().start))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// What a parameter of this kind is, when `v` has the wrong type for it.
 fn wrong_type(kind: ParamKind, v: &ParamValue) -> Option<String> {
     match (kind, v) {
-        (ParamKind::Int { .. }, ParamValue::Int(_))
+        (ParamKind::Int { .. } | ParamKind::Bounded { .. }, ParamValue::Int(_))
         | (ParamKind::Bool, ParamValue::Bool(_))
         | (ParamKind::Choice(_), ParamValue::Str(_)) => None,
-        (ParamKind::Int { min, max }, _) => Some(format!("an integer in {min}..={max}")),
+        (ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. }, _) => {
+            Some(format!("an integer in {min}..={max}"))
+        }
         (ParamKind::Bool, _) => Some("true or false".into()),
         (ParamKind::Choice(c), _) => Some(format!("one of {}", c.join(", "))),
     }

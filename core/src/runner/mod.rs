@@ -480,6 +480,8 @@ pub fn run_one(
         .find(attack_id)
         .ok_or_else(|| registry.unknown(attack_id))?;
     let params = Params::resolve(attack_id, attack.meta().params, given)?;
+    let size = crate::attack::RunSize::of(scheme, &config.population);
+    Params::check_run(attack_id, attack.meta().params, given, &size)?;
     let base = base_worlds(scheme, config)?;
     Ok(run_cell(&base, attack, &params, &[]))
 }
