@@ -2,7 +2,7 @@
 //! sees, and reading a session's messages with its key.
 
 use crate::escrow::field::EscrowField;
-use crate::messaging::{message_key, open, KeyDelivery, MessageHeader, SessionHeader};
+use crate::messaging::{message_key, open, KeyDelivery, MessageHeader, Ratchet, SessionHeader};
 use crate::secret::Key32;
 use std::ops::Range;
 
@@ -70,10 +70,16 @@ pub fn read_session(
     let Some(rec) = transcript.sessions.get(session as usize) else {
         return Vec::new();
     };
+    // One ratchet walks the session forward (messages are in counter order): each message
+    // key costs one step, not a walk from the session key.
+    let mut ratchet = Ratchet::new(session_key);
     transcript.envelopes[rec.messages.clone()]
         .iter()
         .filter_map(|env| {
-            let mk = message_key(session_key, env.header.counter);
+            let counter = env.header.counter;
+            let mk = ratchet
+                .key_at(counter)
+                .unwrap_or_else(|| message_key(session_key, counter));
             open(&mk, &env.header.encode(), &env.ciphertext).map(|pt| (env.id, pt))
         })
         .collect()

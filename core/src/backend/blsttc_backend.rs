@@ -6,6 +6,7 @@
 //! calling the crate, so that no input can reach a panicking path (an empty commitment
 //! would make `PublicKeySet::threshold` underflow).
 
+use rayon::prelude::*;
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
@@ -108,35 +109,40 @@ impl Blsttc {
             }
         }
         // Each participant j checks every row it received against the dealer's commitment
-        // and sums the rows' values at 0.
-        let mut shares = Vec::with_capacity(n);
-        for (j, received) in inbox.iter().enumerate() {
-            let m = x_of(j)?;
-            let mut acc = Fr::from(0u64);
-            for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
-                if row.commitment() != commitment.row(m) {
-                    return Err(Error::ShareRejected {
-                        agent: d,
-                        reason: format!(
-                            "dealer {d}'s row for participant {j} does not match its commitment"
-                        ),
-                    });
+        // and sums the rows' values at 0. The commitment's row for j is computed once (k²
+        // multiplications) and serves both checks; participants check in parallel, and the
+        // first failure in participant order is the one reported.
+        let checked: Vec<Result<SecretKeyShare>> = inbox
+            .par_iter()
+            .enumerate()
+            .map(|(j, received)| {
+                let m = x_of(j)?;
+                let mut acc = Fr::from(0u64);
+                for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
+                    let expected = commitment.row(m);
+                    if row.commitment() != expected {
+                        return Err(Error::ShareRejected {
+                            agent: d,
+                            reason: format!(
+                                "dealer {d}'s row for participant {j} does not match its commitment"
+                            ),
+                        });
+                    }
+                    let value = row.evaluate(Fr::from(0u64));
+                    if (G1Affine::generator() * value).to_affine() != expected.evaluate(Fr::from(0u64)) {
+                        return Err(Error::ShareRejected {
+                            agent: d,
+                            reason: format!(
+                                "dealer {d}'s value for participant {j} does not match its commitment"
+                            ),
+                        });
+                    }
+                    acc += value;
                 }
-                let value = row.evaluate(Fr::from(0u64));
-                if (G1Affine::generator() * value).to_affine()
-                    != commitment.evaluate(m, Fr::from(0u64))
-                {
-                    return Err(Error::ShareRejected {
-                        agent: d,
-                        reason: format!(
-                            "dealer {d}'s value for participant {j} does not match its commitment"
-                        ),
-                    });
-                }
-                acc += value;
-            }
-            shares.push(SecretKeyShare::from_mut(&mut acc));
-        }
+                Ok(SecretKeyShare::from_mut(&mut acc))
+            })
+            .collect();
+        let shares = checked.into_iter().collect::<Result<Vec<_>>>()?;
         let mut master = commitments[0].row(Fr::from(0u64));
         for c in &commitments[1..] {
             master += c.row(Fr::from(0u64));

@@ -11,6 +11,7 @@
 //! Every decode checks lengths first and returns [`Error::Malformed`]; the crate's own
 //! checks (on-curve, subgroup) then run inside its deserialiser, which returns errors.
 
+use rayon::prelude::*;
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
@@ -160,33 +161,40 @@ impl ThresholdCrypto {
             }
         }
         // Each participant j checks every row it received against the dealer's commitment
-        // and sums the rows' values at 0.
-        let mut shares = Vec::with_capacity(n);
-        for (j, received) in inbox.iter().enumerate() {
-            let m = x_of(j)?;
-            let mut acc = Fr::zero();
-            for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
-                if row.commitment() != commitment.row(m) {
-                    return Err(Error::ShareRejected {
-                        agent: d,
-                        reason: format!(
-                            "dealer {d}'s row for participant {j} does not match its commitment"
-                        ),
-                    });
+        // and sums the rows' values at 0. The commitment's row for j is computed once (k²
+        // multiplications) and serves both checks; participants check in parallel, and the
+        // first failure in participant order is the one reported.
+        let checked: Vec<Result<SecretKeyShare>> = inbox
+            .par_iter()
+            .enumerate()
+            .map(|(j, received)| {
+                let m = x_of(j)?;
+                let mut acc = Fr::zero();
+                for (d, (commitment, row)) in commitments.iter().zip(received).enumerate() {
+                    let expected = commitment.row(m);
+                    if row.commitment() != expected {
+                        return Err(Error::ShareRejected {
+                            agent: d,
+                            reason: format!(
+                                "dealer {d}'s row for participant {j} does not match its commitment"
+                            ),
+                        });
+                    }
+                    let value = row.evaluate(Fr::zero());
+                    if G1Affine::one().mul(value) != expected.evaluate(Fr::zero()) {
+                        return Err(Error::ShareRejected {
+                            agent: d,
+                            reason: format!(
+                                "dealer {d}'s value for participant {j} does not match its commitment"
+                            ),
+                        });
+                    }
+                    acc.add_assign(&value);
                 }
-                let value = row.evaluate(Fr::zero());
-                if G1Affine::one().mul(value) != commitment.evaluate(m, Fr::zero()) {
-                    return Err(Error::ShareRejected {
-                        agent: d,
-                        reason: format!(
-                            "dealer {d}'s value for participant {j} does not match its commitment"
-                        ),
-                    });
-                }
-                acc.add_assign(&value);
-            }
-            shares.push(SecretKeyShare::from_mut(&mut acc));
-        }
+                Ok(SecretKeyShare::from_mut(&mut acc))
+            })
+            .collect();
+        let shares = checked.into_iter().collect::<Result<Vec<_>>>()?;
         let mut master = commitments[0].row(Fr::zero());
         for c in &commitments[1..] {
             master += c.row(Fr::zero());
