@@ -45,7 +45,7 @@ impl Attack for EndpointCompromise {
         let loot = ctx.compromise_device(user)?;
         ctx.advance_to_end()?;
         let own = ctx.implant_session_keys(&loot);
-        let transcript = ctx.intercept().clone();
+        let transcript = ctx.intercept();
         for rec in &transcript.sessions {
             let key = if let Some(k) = own.get(&rec.header.session) {
                 Some(k.clone())
@@ -58,7 +58,7 @@ impl Attack for EndpointCompromise {
             };
             if let Some(k) = key {
                 out.recovered
-                    .extend(read_session(&transcript, rec.header.session, &k));
+                    .extend(read_session(transcript, rec.header.session, &k));
             }
         }
         out.note(format!("device of user {user} compromised"));

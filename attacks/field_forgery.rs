@@ -76,6 +76,24 @@ impl Attack for FieldForgery {
             }
         }
     }
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        if scheme.custody.kind == CustodyKind::None {
+            return 0;
+        }
+        let max_tries = params.int("max_tries").max(1) as u64;
+        let trials = params.int("trials").max(1) as u64;
+        let bits = match (scheme.field.binding, params.int("bits")) {
+            (Binding::Checksum, b) if b > 0 => b as u32,
+            _ => BindingRule::from_scheme(scheme.field.binding, scheme.field.checksum_bits)
+                .check_bits(),
+        };
+        match scheme.field.binding {
+            Binding::Recompute => RECOMPUTE_TRIALS as u64,
+            _ if bits > 64 => UNREACHABLE_TRIALS as u64 * max_tries,
+            // A trial ends at its first pass: 2^bits tries on average, rarely past twice that.
+            _ => trials.saturating_mul(max_tries.min(2u64 << bits.min(62))),
+        }
+    }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         let info = ctx.info();

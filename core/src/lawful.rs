@@ -247,6 +247,11 @@ pub struct LawfulReport {
 /// # Errors
 /// World construction errors.
 pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
+    // One warrant for one target, and the probes the agents must refuse.
+    config.cost().lawful(2.0).within_budget(
+        &format!("lawful access under {}", config.scheme.name),
+        crate::config::budget::LOWER_WORLD,
+    )?;
     let mut world = World::run(config.clone())?;
     let scheme = &config.scheme;
     let epochs = world.epochs();

@@ -53,6 +53,7 @@ pub struct BaseWorlds {
     pub config: WorldConfig,
     finished: World,
     snapshots: Vec<(World, TrafficMark)>,
+    active_users: usize,
 }
 
 impl BaseWorlds {
@@ -74,9 +75,14 @@ impl BaseWorlds {
         }
         Ok(BaseWorlds {
             config,
+            active_users: w.active_users().len(),
             finished: w,
             snapshots,
         })
+    }
+    /// Users who sent a message in the finished honest world.
+    pub(crate) fn active_users(&self) -> usize {
+        self.active_users
     }
     /// The finished honest world.
     pub(crate) fn finished(&self) -> &World {

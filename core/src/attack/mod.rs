@@ -162,6 +162,14 @@ pub trait Attack: Send + Sync {
     /// Only for failures of the attack itself (the runner marks the cell `error`); a
     /// refusal by the mechanism is a result, which the context records.
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
+    /// The most brute-force guesses (each about one truncated hash) this attack may make
+    /// against `scheme` with `params`: the runner prices them in the cost estimate it checks
+    /// before a run ([`crate::config::budget`]). The default, 0, says the attack's own work
+    /// is small beside simulating the world.
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        let _ = (scheme, params);
+        0
+    }
 }
 
 impl std::fmt::Debug for dyn Attack {

@@ -1,6 +1,7 @@
 //! Configuration read from TOML files: schemes (what mechanism is built) and the limits
 //! every file is checked against.
 
+pub mod budget;
 pub mod limits;
 pub mod scheme;
 pub mod suite;

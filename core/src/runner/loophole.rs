@@ -22,6 +22,7 @@ use crate::attack::context::BaseWorlds;
 use crate::attack::{Attack, ParamValue, Params, Registry};
 use crate::backend::BackendKind;
 use crate::config::scheme::Scheme;
+use crate::config::budget::{RunCost, WorldCost};
 use crate::error::{Error, Result};
 use crate::world::{Population, WorldConfig};
 use rayon::prelude::*;
@@ -533,6 +534,44 @@ impl LoopholeOptions {
             .collect()
     }
 
+    /// What the measurement costs: per size and seed, plain E2E over every device and every
+    /// attack (with its brute-force guesses) against each scheme.
+    ///
+    /// # Errors
+    /// When the baseline scheme cannot be built.
+    pub fn estimate(&self, registry: &Registry) -> Result<RunCost> {
+        let attacks: Vec<&'static dyn Attack> = registry.iter().collect();
+        let per_seed = |users: u32| -> Result<RunCost> {
+            let population = self.population(users);
+            let e2e = baseline_config(&population, 0, self.backend)?
+                .cost()
+                .every_device(f64::from(users));
+            let schemes = self.schemes.iter().map(|scheme| {
+                let backend = self
+                    .backend
+                    .or(scheme.backend)
+                    .unwrap_or(BackendKind::Blsttc);
+                let guesses: f64 = attacks
+                    .iter()
+                    .map(|a| {
+                        Params::resolve(a.meta().id, a.meta().params, &BTreeMap::new())
+                            .map_or(0.0, |p| a.max_guesses(scheme, &p) as f64)
+                    })
+                    .sum();
+                WorldCost::of(scheme, &population, backend).cells(attacks.len() as f64, guesses)
+            });
+            Ok(e2e + schemes.sum())
+        };
+        let mut total = RunCost::default();
+        for &users in &self.sizes {
+            let one = per_seed(users)?;
+            for _ in 0..self.seeds {
+                total = total + one;
+            }
+        }
+        Ok(total)
+    }
+
     /// The population of one size.
     pub fn population(&self, users: u32) -> Population {
         Population {
@@ -712,6 +751,10 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
             "the attack registry has no `{DEVICE_ATTACK}`, which measures plain E2E's device failures"
         ))
     })?;
+    opts.estimate(registry)?.within_budget(
+        "this loophole measurement",
+        "--users, --seeds, --epochs, --messages or the number of schemes",
+    )?;
     let seeds = opts.seed_list();
     let mut results = Vec::new();
     for &users in &opts.sizes {

@@ -229,7 +229,11 @@ pub fn run_cell(
             .map(|(id, pt)| (*id, pt.as_slice())),
     );
     let messages_total = world.message_count();
-    let users_total = world.active_users().len();
+    // A world the attack never changed is the finished base world: its count is known.
+    let users_total = match &parts.world {
+        std::borrow::Cow::Borrowed(_) => base.active_users(),
+        std::borrow::Cow::Owned(w) => w.active_users().len(),
+    };
     let users = world.authors(&confirmed).len();
     let covered = |id: u64| -> bool {
         let Some(env) = world.transcript.envelopes.get(id as usize) else {
@@ -482,6 +486,13 @@ pub fn run_one(
     let params = Params::resolve(attack_id, attack.meta().params, given)?;
     let size = crate::attack::RunSize::of(scheme, &config.population);
     Params::check_run(attack_id, attack.meta().params, given, &size)?;
+    config
+        .cost()
+        .cells(1.0, attack.max_guesses(scheme, &params) as f64)
+        .within_budget(
+            &format!("attack {attack_id} against {}", scheme.name),
+            crate::config::budget::LOWER_WORLD,
+        )?;
     let base = base_worlds(scheme, config)?;
     Ok(run_cell(&base, attack, &params, &[]))
 }

@@ -3,11 +3,51 @@
 
 use super::{base_worlds, lawful_utility, run_cell, CellResult};
 use crate::backend::BackendKind;
-use crate::config::suite::Suite;
+use crate::config::budget::{self, WorldCost};
+use crate::config::scheme::Scheme;
+use crate::config::suite::{CellSpec, Suite};
 use crate::error::Result;
 use crate::report::{Report, SchemeSummary};
 use crate::world::WorldConfig;
 use rayon::prelude::*;
+
+/// The backend a scheme of `suite` runs on.
+fn backend_of(suite: &Suite, scheme: &Scheme, backend: Option<BackendKind>) -> BackendKind {
+    backend
+        .or(suite.file.backend)
+        .or(scheme.backend)
+        .unwrap_or(BackendKind::Blsttc)
+}
+
+/// What running `cells` of `suite` costs: plain E2E over every device, then each scheme's
+/// world, its cells (with their brute-force guesses) and its lawful utility, one scheme
+/// after the other.
+///
+/// # Errors
+/// When the baseline scheme cannot be built.
+pub fn estimate(
+    suite: &Suite,
+    cells: &[CellSpec],
+    backend: Option<BackendKind>,
+) -> Result<budget::RunCost> {
+    let population = &suite.file.population;
+    let users = f64::from(population.users);
+    let e2e = super::loophole::baseline_config(population, 0, backend.or(suite.file.backend))?
+        .cost()
+        .every_device(users);
+    let schemes = suite.schemes.iter().enumerate().map(|(si, scheme)| {
+        let cost = WorldCost::of(scheme, population, backend_of(suite, scheme, backend));
+        let mine = cells.iter().filter(|c| c.scheme == si);
+        let guesses: f64 = mine
+            .clone()
+            .map(|c| c.attack.max_guesses(scheme, &c.params) as f64)
+            .sum();
+        let mut e = cost.cells(mine.count() as f64, guesses);
+        e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
+        e
+    });
+    Ok(e2e + schemes.sum())
+}
 
 /// Runs `suite` (with `seed` overriding the file's) and builds the report.
 ///
@@ -16,6 +56,10 @@ use rayon::prelude::*;
 pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>) -> Result<Report> {
     let seed = seed.unwrap_or(suite.file.seed);
     let cells = suite.cells();
+    estimate(suite, &cells, backend)?.within_budget(
+        "this suite",
+        &format!("{} or the number of cells", budget::LOWER_WORLD),
+    )?;
     let mut results: Vec<CellResult> = Vec::with_capacity(cells.len());
     let mut summaries = Vec::new();
     let mut backends = Vec::new();
@@ -27,10 +71,7 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
         backend.or(suite.file.backend),
     )?;
     for (si, scheme) in suite.schemes.iter().enumerate() {
-        let be = backend
-            .or(suite.file.backend)
-            .or(scheme.backend)
-            .unwrap_or(BackendKind::Blsttc);
+        let be = backend_of(suite, scheme, backend);
         be.instance()?;
         if !backends.contains(&be) {
             backends.push(be);

@@ -1,0 +1,230 @@
+//! What a run will cost, estimated before it starts.
+//!
+//! The per-value limits in [`super::limits`] bound each figure on its own; they cannot bound
+//! a product (users × epochs × cells, agents⁴ for a DKG, forgery bits × trials). So every
+//! command that simulates worlds first estimates its CPU time and peak memory from the
+//! configuration and the rates below, and refuses a run over [`MAX_WALL_SECONDS`] or
+//! [`MAX_BYTES`] on the 2-core reference machine, saying the estimate and what to lower.
+//!
+//! The rates were measured on the reference machine (2 cores, release build) from whole
+//! runs, not micro-benchmarks, and rounded up: the estimate is meant to err towards
+//! refusing. `docs` and the README's limits table give the measured time and memory at each
+//! limit's maximum.
+
+use crate::backend::BackendKind;
+use crate::config::scheme::{Binding, CustodyKind, Keygen, Lifetime, Scheme};
+use crate::error::{Error, Result};
+use crate::world::Population;
+
+/// Most wall-clock time an accepted run may be estimated to take: 10 minutes.
+pub const MAX_WALL_SECONDS: f64 = 600.0;
+/// Most memory an accepted run may be estimated to hold at its peak: 2 GiB.
+pub const MAX_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
+/// Measured speed-up of the simulation on the reference machine's 2 cores.
+pub const SPEEDUP: f64 = 1.4;
+
+/// CPU seconds per message sent (ratchet step, AEAD, ground truth, relay), per world.
+const MESSAGE_S: f64 = 4e-6;
+/// CPU seconds per member of a session (key delivery by X25519, the recipient's checks).
+const MEMBER_S: f64 = 45e-6;
+/// CPU seconds to copy one message of a transcript prefix (a snapshot rebuilt for a cell).
+const COPY_S: f64 = 1e-6;
+/// CPU seconds per guess of a brute-force attack (one truncated HMAC check).
+const TRY_S: f64 = 0.4e-6;
+/// Bytes held per message by one world (envelope, ciphertext, ground truth).
+const MESSAGE_BYTES: f64 = 350.0;
+/// Bytes held per session by one world (header, escrow field, registry entry).
+const SESSION_BYTES: f64 = 1200.0;
+/// Bytes of a process before any world (binary, allocator, thread stacks).
+const BASE_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+/// A cell's CPU as a share of its world's simulation (copies, re-simulated sessions, the
+/// attack's reading), from the default suite.
+const CELL_SHARE: f64 = 0.5;
+
+/// Per-backend rates: one escrow wrap (threshold encryption), one agent's check of a
+/// ciphertext (pairings), and one n²k² unit of the DKG's row checks.
+fn backend_rates(b: BackendKind) -> (f64, f64, f64) {
+    match b {
+        BackendKind::Blsttc => (0.55e-3, 1.5e-3, 1.1e-4),
+        BackendKind::ThresholdCrypto => (2.2e-3, 5.0e-3, 3.3e-4),
+    }
+}
+
+/// An estimate: CPU seconds (one core) and peak bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunCost {
+    /// CPU seconds on one core of the reference machine.
+    pub cpu_seconds: f64,
+    /// Peak resident bytes.
+    pub bytes: f64,
+}
+
+impl RunCost {
+    /// Wall-clock seconds on the reference machine's 2 cores.
+    pub fn wall_seconds(&self) -> f64 {
+        self.cpu_seconds / SPEEDUP
+    }
+    /// Refuses an estimate over the budget, naming `what` ran and `lower`, the figures that
+    /// would bring it down.
+    ///
+    /// # Errors
+    /// [`Error::Input`] with the estimate, the budget and what to lower.
+    pub fn within_budget(&self, what: &str, lower: &str) -> Result<()> {
+        let wall = self.wall_seconds();
+        if wall <= MAX_WALL_SECONDS && self.bytes <= MAX_BYTES {
+            return Ok(());
+        }
+        Err(Error::input(format!(
+            "{what} is estimated at {} and {} on a 2-core machine, over the budget of {} and {}: \
+             lower {lower}",
+            duration(wall),
+            mib(self.bytes),
+            duration(MAX_WALL_SECONDS),
+            mib(MAX_BYTES)
+        )))
+    }
+}
+
+/// `seconds` in the unit a person reads best.
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+/// `bytes` in MiB or GiB.
+fn mib(bytes: f64) -> String {
+    let mib = bytes / (1024.0 * 1024.0);
+    if mib < 2048.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{:.1} GiB", mib / 1024.0)
+    }
+}
+
+/// The shape of one world: what it costs to simulate and to hold.
+#[derive(Clone, Copy, Debug)]
+pub struct WorldCost {
+    /// CPU seconds to simulate it once.
+    pub cpu_seconds: f64,
+    /// Bytes one copy holds.
+    pub bytes: f64,
+    /// Messages sent.
+    pub messages: f64,
+    /// Sessions per user over the run (for lawful access to one target).
+    pub sessions_per_user: f64,
+    /// CPU seconds one agent spends checking one session's ciphertext.
+    pub verify_s: f64,
+    /// Shares a combiner needs.
+    pub k: f64,
+}
+
+impl WorldCost {
+    /// The cost of simulating `population` under `scheme` on `backend`.
+    pub fn of(scheme: &Scheme, population: &Population, backend: BackendKind) -> WorldCost {
+        let (wrap_s, verify_s, dkg_unit_s) = backend_rates(backend);
+        let users = f64::from(population.users);
+        let epochs = f64::from(population.epochs);
+        let conversations = f64::from(population.conversation_count());
+        let sessions = conversations * epochs;
+        let messages = sessions * f64::from(population.messages_per_session);
+        let g = population.group_share.clamp(0.0, 1.0);
+        // 1:1 conversations have 2 members, groups 3 to 8 (5.5 on average).
+        let members = (1.0 - g) * 2.0 + g * 5.5;
+        let c = &scheme.custody;
+        let escrow = c.kind != CustodyKind::None;
+        let wraps = if !escrow {
+            0.0
+        } else if scheme.field.binding == Binding::Recompute {
+            1.0 + members
+        } else {
+            1.0
+        };
+        let (n, k) = (c.n as f64, c.k as f64);
+        let keygens = match (escrow, c.lifetime) {
+            (false, _) => 0.0,
+            (true, Lifetime::Static) => 1.0,
+            (true, Lifetime::Epoch) => epochs + 1.0,
+        };
+        let keygen_s = match c.keygen {
+            Keygen::Dkg => n * n * k * k * dkg_unit_s,
+            Keygen::Dealer => (n + k) * dkg_unit_s,
+        };
+        let refresh_s = if escrow && c.refresh {
+            epochs * n * (n + k) * dkg_unit_s
+        } else {
+            0.0
+        };
+        let cpu_seconds = sessions * (wraps * wrap_s + members * MEMBER_S)
+            + messages * MESSAGE_S
+            + keygens * keygen_s
+            + refresh_s;
+        WorldCost {
+            cpu_seconds,
+            bytes: messages * MESSAGE_BYTES + sessions * SESSION_BYTES,
+            messages,
+            sessions_per_user: sessions * members / users.max(1.0),
+            verify_s,
+            k: if escrow { k.max(1.0) } else { 0.0 },
+        }
+    }
+
+    /// One world simulated once and held once (`lawful-access`), with lawful access to
+    /// `targets` users over the whole run.
+    pub fn lawful(&self, targets: f64) -> RunCost {
+        RunCost {
+            cpu_seconds: self.cpu_seconds + self.utility_s(targets),
+            bytes: BASE_BYTES + self.bytes,
+        }
+    }
+
+    /// CPU seconds of lawful access to `targets` users over the whole run: every agent of
+    /// the quorum checks every session in scope.
+    pub fn utility_s(&self, targets: f64) -> f64 {
+        targets * self.sessions_per_user * self.k * self.verify_s
+    }
+
+    /// `cells` attack cells against this world (the base world, its honest copy and one
+    /// working copy per core held at once), plus `tries` brute-force guesses.
+    pub fn cells(&self, cells: f64, tries: f64) -> RunCost {
+        RunCost {
+            cpu_seconds: self.cpu_seconds * (1.0 + CELL_SHARE * cells) + tries * TRY_S,
+            bytes: BASE_BYTES + 4.0 * self.bytes,
+        }
+    }
+
+    /// Plain E2E's single-device failures over every one of `users` devices: one cell each,
+    /// each rebuilding a transcript prefix.
+    pub fn every_device(&self, users: f64) -> RunCost {
+        RunCost {
+            cpu_seconds: self.cpu_seconds + users * self.messages * COPY_S,
+            bytes: BASE_BYTES + 4.0 * self.bytes,
+        }
+    }
+}
+
+impl std::ops::Add for RunCost {
+    type Output = RunCost;
+    /// Runs one after the other: CPU adds up, the peak is the larger one.
+    fn add(self, o: RunCost) -> RunCost {
+        RunCost {
+            cpu_seconds: self.cpu_seconds + o.cpu_seconds,
+            bytes: self.bytes.max(o.bytes),
+        }
+    }
+}
+
+impl std::iter::Sum for RunCost {
+    fn sum<I: Iterator<Item = RunCost>>(iter: I) -> RunCost {
+        iter.fold(RunCost::default(), |a, b| a + b)
+    }
+}
+
+/// What to lower when a world is too large, in the words of a scheme or suite file and the
+/// command line.
+pub const LOWER_WORLD: &str =
+    "users, epochs, messages per session or conversations (or use fewer agents under a DKG)";
