@@ -451,6 +451,10 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         source: Some(a.scheme.clone()),
         only: a.properties.clone(),
     };
+    crate::testing::estimate(&scheme, &opts).within_budget(
+        &format!("check-scheme {} with {} cases", scheme.name, a.cases),
+        "--cases, or select properties with --property",
+    )?;
     let results = check_scheme_with(&scheme, &opts);
     let failed = results.iter().filter(|r| r.failed()).count();
     let code = if failed > 0 {

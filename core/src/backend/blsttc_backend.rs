@@ -6,7 +6,6 @@
 //! calling the crate, so that no input can reach a panicking path (an empty commitment
 //! would make `PublicKeySet::threshold` underflow).
 
-use rayon::prelude::*;
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
@@ -20,6 +19,7 @@ use blsttc::{
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// Compressed G1 size.

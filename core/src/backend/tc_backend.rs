@@ -11,12 +11,12 @@
 //! Every decode checks lengths first and returns [`Error::Malformed`]; the crate's own
 //! checks (on-curve, subgroup) then run inside its deserialiser, which returns errors.
 
-use rayon::prelude::*;
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
 use rand07::rngs::StdRng;
 use rand07::SeedableRng;
+use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use threshold_crypto::ff::{Field, PrimeField};

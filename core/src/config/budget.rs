@@ -71,18 +71,27 @@ impl RunCost {
     /// [`Error::Input`] with the estimate, the budget and what to lower.
     pub fn within_budget(&self, what: &str, lower: &str) -> Result<()> {
         let wall = self.wall_seconds();
-        if wall <= MAX_WALL_SECONDS && self.bytes <= MAX_BYTES {
+        if (wall <= MAX_WALL_SECONDS && self.bytes <= MAX_BYTES) || budget_lifted() {
             return Ok(());
         }
         Err(Error::input(format!(
             "{what} is estimated at {} and {} on a 2-core machine, over the budget of {} and {}: \
-             lower {lower}",
+             lower {lower} (or set {LIFT_VAR}=off to run it anyway)",
             duration(wall),
             mib(self.bytes),
             duration(MAX_WALL_SECONDS),
             mib(MAX_BYTES)
         )))
     }
+}
+
+/// The environment variable that lifts the budget, for a machine larger than the reference
+/// one or a run its owner means to wait for: `ESCROWLAB_BUDGET=off`.
+pub const LIFT_VAR: &str = "ESCROWLAB_BUDGET";
+
+/// Is the budget lifted ([`LIFT_VAR`] is `off`)?
+fn budget_lifted() -> bool {
+    std::env::var(LIFT_VAR).is_ok_and(|v| v == "off")
 }
 
 /// `seconds` in the unit a person reads best.

@@ -486,13 +486,19 @@ pub fn run_one(
     let params = Params::resolve(attack_id, attack.meta().params, given)?;
     let size = crate::attack::RunSize::of(scheme, &config.population);
     Params::check_run(attack_id, attack.meta().params, given, &size)?;
-    config
-        .cost()
-        .cells(1.0, attack.max_guesses(scheme, &params) as f64)
-        .within_budget(
-            &format!("attack {attack_id} against {}", scheme.name),
-            crate::config::budget::LOWER_WORLD,
-        )?;
+    let guesses = attack.max_guesses(scheme, &params);
+    let lower = if guesses > 0 {
+        format!(
+            "the parameters that set the attack's {guesses} guesses, or {}",
+            crate::config::budget::LOWER_WORLD
+        )
+    } else {
+        crate::config::budget::LOWER_WORLD.to_string()
+    };
+    config.cost().cells(1.0, guesses as f64).within_budget(
+        &format!("attack {attack_id} against {}", scheme.name),
+        &lower,
+    )?;
     let base = base_worlds(scheme, config)?;
     Ok(run_cell(&base, attack, &params, &[]))
 }

@@ -26,8 +26,8 @@
 pub mod properties;
 
 pub use properties::{
-    check_scheme, check_scheme_with, CheckOptions, PropertyResult, PropertyStatus, DEFAULT_CASES,
-    DETERMINISM_MAX_CASES, FORGERY_BUDGET, MAX_SHRINK_ITERS, PROPERTIES,
+    check_scheme, check_scheme_with, estimate, CheckOptions, PropertyResult, PropertyStatus,
+    DEFAULT_CASES, DETERMINISM_MAX_CASES, FORGERY_BUDGET, MAX_SHRINK_ITERS, PROPERTIES,
 };
 
 use crate::backend::BackendKind;

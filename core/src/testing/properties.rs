@@ -201,6 +201,29 @@ pub fn check_scheme(
     )
 }
 
+/// What [`check_scheme_with`] costs: per case and property, a few worlds of the largest
+/// population the kit generates, and the binding property's forgery budget.
+pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::RunCost {
+    let largest = crate::world::Population {
+        users: 10,
+        group_share: 0.5,
+        epochs: 3,
+        messages_per_session: 3,
+        conversations: None,
+    };
+    let properties = if opts.only.is_empty() {
+        PROPERTIES.len()
+    } else {
+        opts.only.len()
+    };
+    let per_case = crate::config::budget::WorldCost::of(scheme, &largest, opts.backend)
+        .cells(2.0, FORGERY_BUDGET as f64);
+    crate::config::budget::RunCost {
+        cpu_seconds: per_case.cpu_seconds * f64::from(opts.cases.max(1)) * properties as f64,
+        bytes: per_case.bytes,
+    }
+}
+
 /// As [`check_scheme`], with the scheme's source (for the reproduce command) and an
 /// optional subset of properties. Unknown names in `only` select nothing.
 pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyResult> {
