@@ -85,7 +85,7 @@ pub struct LoopholeArgs {
     /// Population sizes, comma-separated (each 2 to 20000).
     // The same sizes as `runner::loophole::DEFAULT_SIZES`, written so `--help` shows them
     // as they are typed.
-    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     pub users: Vec<u32>,
     /// Seeds per size and scheme (1 to 1000): seed i is `--seed` + i.
     #[arg(long, default_value_t = crate::runner::loophole::DEFAULT_SEEDS)]

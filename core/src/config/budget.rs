@@ -27,8 +27,9 @@ pub const SPEEDUP: f64 = 1.4;
 const MESSAGE_S: f64 = 4e-6;
 /// CPU seconds per member of a session (key delivery by X25519, the recipient's checks).
 const MEMBER_S: f64 = 45e-6;
-/// CPU seconds to copy one message of a transcript prefix (a snapshot rebuilt for a cell).
-const COPY_S: f64 = 1e-6;
+/// CPU seconds per device and session of plain E2E's every-device baseline (each device's
+/// cell walks every session for the ones its keys open).
+const DEVICE_SESSION_S: f64 = 0.25e-6;
 /// CPU seconds per guess of a brute-force attack (one truncated HMAC check).
 const TRY_S: f64 = 0.4e-6;
 /// Bytes held per message by one world (envelope, ciphertext, ground truth).
@@ -122,8 +123,8 @@ pub struct WorldCost {
     pub cpu_seconds: f64,
     /// Bytes one copy holds.
     pub bytes: f64,
-    /// Messages sent.
-    pub messages: f64,
+    /// Sessions over the run.
+    pub sessions: f64,
     /// Sessions per user over the run (for lawful access to one target).
     pub sessions_per_user: f64,
     /// CPU seconds one agent spends checking one session's ciphertext.
@@ -175,7 +176,7 @@ impl WorldCost {
         WorldCost {
             cpu_seconds,
             bytes: messages * MESSAGE_BYTES + sessions * SESSION_BYTES,
-            messages,
+            sessions,
             sessions_per_user: sessions * members / users.max(1.0),
             verify_s,
             k: if escrow { k.max(1.0) } else { 0.0 },
@@ -207,10 +208,10 @@ impl WorldCost {
     }
 
     /// Plain E2E's single-device failures over every one of `users` devices: one cell each,
-    /// each rebuilding a transcript prefix.
+    /// each walking every session.
     pub fn every_device(&self, users: f64) -> RunCost {
         RunCost {
-            cpu_seconds: self.cpu_seconds + users * self.messages * COPY_S,
+            cpu_seconds: self.cpu_seconds + users * self.sessions * DEVICE_SESSION_S,
             bytes: BASE_BYTES + 4.0 * self.bytes,
         }
     }

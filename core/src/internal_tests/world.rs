@@ -73,3 +73,47 @@ fn a_rogue_sender_facing_an_honest_recipient_is_rejected_and_detected() {
         assert_eq!(w.detections.len(), rogue_sent.len());
     }
 }
+
+#[test]
+fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
+    let cfg = config("threshold-3of5-epoch", BackendKind::Blsttc, 11);
+    let base = crate::attack::context::BaseWorlds::build(cfg.clone()).unwrap();
+    let mut stepped = World::new(cfg, Default::default()).unwrap();
+    for j in 0..=stepped.epochs() + 1 {
+        let rebuilt = base.at(j);
+        assert_eq!(rebuilt.next_epoch, stepped.next_epoch, "epoch {j}");
+        assert_eq!(rebuilt.now, stepped.now, "epoch {j}");
+        assert_eq!(
+            rebuilt.transcript.sessions.len(),
+            stepped.transcript.sessions.len(),
+            "epoch {j}"
+        );
+        for (x, y) in rebuilt
+            .transcript
+            .envelopes
+            .iter()
+            .zip(&stepped.transcript.envelopes)
+        {
+            assert_eq!((x.id, &x.ciphertext), (y.id, &y.ciphertext), "epoch {j}");
+        }
+        assert_eq!(
+            rebuilt.transcript.envelopes.len(),
+            stepped.transcript.envelopes.len()
+        );
+        assert_eq!(rebuilt.truth().len(), stepped.truth().len(), "epoch {j}");
+        assert_eq!(rebuilt.registry.len(), stepped.registry.len(), "epoch {j}");
+        for s in &stepped.transcript.sessions {
+            let f = crate::escrow::field::EscrowField::decode(s.field.as_ref().unwrap()).unwrap();
+            assert_eq!(
+                rebuilt.registry.matches(&f.te_ct, &s.header),
+                Some(true),
+                "epoch {j}"
+            );
+        }
+        assert_eq!(
+            rebuilt.escrow.keys, stepped.escrow.keys,
+            "epoch {j}: the live keys"
+        );
+        stepped.step().unwrap();
+    }
+}

@@ -183,12 +183,21 @@ fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 
 /// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
 /// from `run`, becomes the error, and `run` is skipped when `check` panicked.
+/// The attack's brute-force guesses for the cost estimate, contained: a panic counts as none
+/// here, and [`run_cell`] makes that cell an error naming `max_guesses()`.
+pub(crate) fn guesses(attack: &dyn Attack, scheme: &Scheme, params: &Params) -> f64 {
+    guarded("max_guesses()", || attack.max_guesses(scheme, params)).map_or(0.0, |g| g as f64)
+}
+
 fn check_and_run(
     attack: &dyn Attack,
     scheme: &Scheme,
     ctx: &mut AttackCtx,
     params: &Params,
 ) -> (Exposure, Option<Outcome>, Option<String>) {
+    if let Err(e) = guarded("max_guesses()", || attack.max_guesses(scheme, params)) {
+        return (Exposure::no("max_guesses() panicked"), None, Some(e));
+    }
     let check = match guarded("check()", || attack.check(scheme, params)) {
         Ok(c) => c,
         Err(e) => return (Exposure::no("check() panicked"), None, Some(e)),
@@ -486,8 +495,8 @@ pub fn run_one(
     let params = Params::resolve(attack_id, attack.meta().params, given)?;
     let size = crate::attack::RunSize::of(scheme, &config.population);
     Params::check_run(attack_id, attack.meta().params, given, &size)?;
-    let guesses = attack.max_guesses(scheme, &params);
-    let lower = if guesses > 0 {
+    let guesses = guesses(attack, scheme, &params);
+    let lower = if guesses > 0.0 {
         format!(
             "the parameters that set the attack's {guesses} guesses, or {}",
             crate::config::budget::LOWER_WORLD
@@ -495,7 +504,7 @@ pub fn run_one(
     } else {
         crate::config::budget::LOWER_WORLD.to_string()
     };
-    config.cost().cells(1.0, guesses as f64).within_budget(
+    config.cost().cells(1.0, guesses).within_budget(
         &format!("attack {attack_id} against {}", scheme.name),
         &lower,
     )?;

@@ -40,7 +40,7 @@ pub fn estimate(
         let mine = cells.iter().filter(|c| c.scheme == si);
         let guesses: f64 = mine
             .clone()
-            .map(|c| c.attack.max_guesses(scheme, &c.params) as f64)
+            .map(|c| super::guesses(c.attack, scheme, &c.params))
             .sum();
         let mut e = cost.cells(mine.count() as f64, guesses);
         e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
