@@ -216,11 +216,18 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
     } else {
         opts.only.len()
     };
-    let per_case = crate::config::budget::WorldCost::of(scheme, &largest, opts.backend)
-        .cells(2.0, FORGERY_BUDGET as f64);
+    let worlds = crate::config::budget::WorldCost::of(scheme, &largest, opts.backend);
+    let per_property = worlds.cells(2.0, 0.0);
+    // Only a checksum binding is brute-forced (the binding property's search).
+    let forgery = if scheme.field.binding == crate::config::Binding::Checksum {
+        worlds.cells(0.0, FORGERY_BUDGET as f64).cpu_seconds
+    } else {
+        0.0
+    };
     crate::config::budget::RunCost {
-        cpu_seconds: per_case.cpu_seconds * f64::from(opts.cases.max(1)) * properties as f64,
-        bytes: per_case.bytes,
+        cpu_seconds: (per_property.cpu_seconds * properties as f64 + forgery)
+            * f64::from(opts.cases.max(1)),
+        bytes: per_property.bytes,
     }
 }
 
