@@ -103,7 +103,7 @@ fn a_fifo_is_refused_before_the_run_and_stays_a_fifo() {
     let dir = lab();
     let fifo = dir.path().join("fifo");
     mkfifo(&fifo);
-    assert_refused(&dir, &fifo, "is a FIFO, not a regular file");
+    assert_refused(&dir, &fifo, "is a FIFO (named pipe), not a regular file");
     assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()
         .file_type()

@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
 
-/// What a path that is not a regular file is, in words (`None` for a regular file).
-fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
-    let t = meta.file_type();
+/// What a file that is not a regular file is, in words, for a message (`None` for a
+/// regular file). Shared by the reader here and the writer in [`crate::output`].
+pub(crate) fn not_regular(t: &std::fs::FileType) -> Option<&'static str> {
     if t.is_file() {
         return None;
     }
@@ -35,7 +35,10 @@ fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
             return Some("a block device");
         }
     }
-    Some("not a regular file")
+    if t.is_symlink() {
+        return Some("a symbolic link");
+    }
+    Some("a special file")
 }
 
 /// Reads a file the user named: refuses anything but a regular file (before opening it)
@@ -50,7 +53,7 @@ pub fn read_user_file(path: &Path) -> Result<Vec<u8>> {
         source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
-    if let Some(what) = not_regular(&meta) {
+    if let Some(what) = not_regular(&meta.file_type()) {
         return Err(Error::input(format!(
             "{}: is {what}, not a regular file",
             crate::text::echo(&path.display().to_string())

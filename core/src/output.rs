@@ -1,4 +1,4 @@
-//! Writing reports safely, and reading the files a user names.
+//! Writing reports safely (reading the files a user names is `crate::input`).
 //!
 //! The policy for a file escrowlab writes (`suite --out PATH`, `sample KIND --out PATH`):
 //! - **Regular files only.** A `PATH` that exists and is not a regular file (a directory,
@@ -25,7 +25,7 @@
 //!   permissions; secret material ([`Access::OwnerOnly`]) is always `0o600`.
 
 use crate::error::{Error, Result};
-use std::fs::{FileType, Metadata, Permissions};
+use std::fs::{Metadata, Permissions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -120,16 +120,13 @@ fn resolve(path: &Path) -> Result<PathBuf> {
 
 /// Refuses `meta` unless it is a regular file's, saying `path` `relation` what it is.
 fn regular(path: &Path, meta: &Metadata, relation: &str) -> Result<()> {
-    if meta.is_file() {
-        return Ok(());
+    match crate::input::not_regular(&meta.file_type()) {
+        None => Ok(()),
+        Some(what) => Err(refuse(
+            path,
+            &format!("{relation} {what}, not a regular file"),
+        )),
     }
-    Err(refuse(
-        path,
-        &format!(
-            "{relation} {}, not a regular file",
-            describe(&meta.file_type())
-        ),
-    ))
 }
 
 /// A path that does not exist yet: its directory must.
@@ -148,33 +145,6 @@ fn new_file(path: &Path) -> Result<PathBuf> {
 fn names_a_directory(path: &Path) -> bool {
     let s = path.as_os_str().as_encoded_bytes();
     path.file_name().is_none() || s.ends_with(b"/") || s.ends_with(b"/.")
-}
-
-/// What a file that is not a regular file is, for a message.
-fn describe(t: &FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else {
-        "a special file"
-    }
 }
 
 fn parent_dir(path: &Path) -> &Path {
