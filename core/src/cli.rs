@@ -144,6 +144,11 @@ pub enum Format {
     Markdown,
     /// JUnit XML, one test case per cell.
     Junit,
+    /// One self-contained HTML page: heat-map, sweep, epoch and utility charts (inline
+    /// SVG), the tables and the provenance. Fetches nothing.
+    Html,
+    /// CSV (RFC 4180), one row per cell with flat columns.
+    Csv,
 }
 
 /// Arguments of `attack`.
@@ -677,6 +682,9 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
             crate::text::for_terminal_lines(&crate::report::text::markdown_with(&report, matrix))
         }
         Format::Junit => crate::report::junit::render(&report),
+        // HTML and CSV escape everything in their own syntax.
+        Format::Html => crate::report::html::render(&report),
+        Format::Csv => crate::report::csv::render(&report),
     };
     match &a.out {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,

@@ -1,5 +1,7 @@
 //! JUnit XML: one test case per cell, through quick-junit. A failed cell is a failure (with
-//! the expectation's comment), an errored attack an error, an unjudged cell skipped.
+//! the expectation's comment), an errored attack an error, an unjudged cell skipped. Each
+//! test suite (one per scheme) carries the provenance as properties (`escrowlab.version`,
+//! `escrowlab.seed`, `escrowlab.scheme_sha256`, ...).
 
 use super::Report;
 use crate::runner::Verdict;
@@ -10,6 +12,28 @@ pub fn render(report: &Report) -> String {
     let mut jr = JReport::new("escrowlab");
     for scheme in &report.schemes {
         let mut suite = TestSuite::new(scheme.name.clone());
+        let p = &report.provenance;
+        suite.add_properties([
+            ("escrowlab.version".to_string(), p.version.clone()),
+            ("escrowlab.suite".to_string(), p.suite.clone()),
+            ("escrowlab.seed".to_string(), p.seed.to_string()),
+            ("escrowlab.backend".to_string(), scheme.backend.clone()),
+            (
+                "escrowlab.population".to_string(),
+                format!(
+                    "{} users, {} epochs, {} messages per session",
+                    p.population.users, p.population.epochs, p.population.messages_per_session
+                ),
+            ),
+            (
+                "escrowlab.scheme_sha256".to_string(),
+                p.schemes
+                    .iter()
+                    .find(|s| s.name == scheme.name)
+                    .map(|s| s.sha256.clone())
+                    .unwrap_or_default(),
+            ),
+        ]);
         for c in report.results.iter().filter(|c| c.scheme == scheme.name) {
             let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let name = if params.is_empty() {

@@ -1,14 +1,24 @@
-//! Reports: JSON is primary (`escrowlab-report/1`); the table, Markdown and JUnit XML are
-//! rendered from the same data.
+//! Reports: JSON is primary (`escrowlab-report/1`, its schema in `docs/report.schema.json`:
+//! [`json_schema`]); the table, Markdown, JUnit XML, CSV and HTML are rendered from the same
+//! data, each with the report's [`Provenance`].
 
+pub mod csv;
+pub mod html;
 pub mod junit;
+pub mod provenance;
+pub mod schema;
+pub mod svg;
 pub mod text;
+
+pub use provenance::{scheme_digest, Provenance, SchemeDigest};
+pub use schema::json_schema;
 
 use crate::backend::BackendKind;
 use crate::config::scheme::Scheme;
 use crate::config::suite::Suite;
 use crate::runner::loophole::{worst_cell, DeviceFailures};
 use crate::runner::{CellResult, LawfulUtility, Verdict};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -16,7 +26,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA: &str = "escrowlab-report/1";
 
 /// The worst single cell of a scheme.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct Worst {
     /// Attack id.
     pub attack: String,
@@ -34,7 +44,7 @@ pub struct Worst {
 /// plain E2E's single-device failures over *every* device of the same population and seed
 /// (`endpoint-compromise` run once per user under `e2e-baseline`; see
 /// [`crate::runner::loophole`]).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct OneLoophole {
     /// Plain E2E's single-device failures: mean, median and worst over every device.
     pub e2e: DeviceFailures,
@@ -64,7 +74,7 @@ fn round6(x: f64) -> f64 {
 }
 
 /// Per-scheme figures.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct SchemeSummary {
     /// Name.
     pub name: String,
@@ -128,7 +138,7 @@ fn worst_of<'a>(cells: impl Iterator<Item = &'a CellResult>) -> Option<Worst> {
 }
 
 /// Counts of verdicts.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, JsonSchema)]
 pub struct Tally {
     /// Cells.
     pub cells: usize,
@@ -143,7 +153,7 @@ pub struct Tally {
 }
 
 /// A suite report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
     /// `escrowlab-report/1`.
     pub schema: &'static str,
@@ -165,6 +175,8 @@ pub struct Report {
     pub results: Vec<CellResult>,
     /// Verdict counts.
     pub tally: Tally,
+    /// What produced the report: version, seed, backends, population, scheme digests.
+    pub provenance: Provenance,
 }
 
 impl Report {
@@ -194,6 +206,26 @@ impl Report {
                 .iter()
                 .filter(|c| c.scheme == "e2e-baseline" && c.attack == "endpoint-compromise"),
         );
+        let provenance = Provenance {
+            version: provenance::VERSION.to_string(),
+            suite: suite.source.clone(),
+            seed,
+            backends: backends.iter().map(|b| b.name().to_string()).collect(),
+            population: suite.file.population.clone(),
+            schemes: suite
+                .schemes
+                .iter()
+                .map(|sc| SchemeDigest {
+                    name: sc.name.clone(),
+                    backend: schemes
+                        .iter()
+                        .find(|s| s.name == sc.name)
+                        .map(|s| s.backend.clone())
+                        .unwrap_or_default(),
+                    sha256: scheme_digest(sc),
+                })
+                .collect(),
+        };
         Report {
             schema: SCHEMA,
             suite: suite.source.clone(),
@@ -204,6 +236,7 @@ impl Report {
             baseline_worst,
             results,
             tally,
+            provenance,
         }
     }
     /// Did every expectation hold and no attack error?

@@ -354,6 +354,53 @@ fn matrix(r: &Report, opts: MatrixOptions) -> String {
     out
 }
 
+/// The provenance footer of the table, in lines within [`MAX_WIDTH`] columns (a scheme
+/// name too long to share a line with its digest puts the digest on the next line).
+fn provenance_footer(r: &Report) -> String {
+    let p = &r.provenance;
+    let mut out = format!(
+        "\nProvenance: escrowlab {}, seed {}, backend {}, {} users × {} epochs × {} msgs/session\n\
+         Scheme definitions (SHA-256 of the canonical form):\n",
+        p.version,
+        p.seed,
+        p.backends.join("+"),
+        p.population.users,
+        p.population.epochs,
+        p.population.messages_per_session,
+    );
+    for s in &p.schemes {
+        if 2 + s.name.len() + 1 + s.sha256.len() <= MAX_WIDTH && s.name.len() <= 22 {
+            out.push_str(&format!("  {:<22} {}\n", s.name, s.sha256));
+        } else {
+            out.push_str(&format!("  {}\n  {:<22} {}\n", s.name, "", s.sha256));
+        }
+    }
+    out
+}
+
+/// The provenance section of the Markdown report.
+fn provenance_markdown(r: &Report) -> String {
+    let p = &r.provenance;
+    let mut out = format!(
+        "\n## Provenance\n\nescrowlab {}, suite `{}`, seed {}, backend {}, {} users × {} epochs × \
+         {} messages per session.\n\n| scheme | backend | SHA-256 of its definition |\n|---|---|---|\n",
+        p.version,
+        p.suite,
+        p.seed,
+        p.backends.join(", "),
+        p.population.users,
+        p.population.epochs,
+        p.population.messages_per_session,
+    );
+    for s in &p.schemes {
+        out.push_str(&format!(
+            "| {} | {} | `{}` |\n",
+            s.name, s.backend, s.sha256
+        ));
+    }
+    out
+}
+
 /// The terminal rendering: the matrix, the one-loophole lines, lawful utility, the tally.
 pub fn table(r: &Report) -> String {
     table_with(r, MatrixOptions::default())
@@ -422,6 +469,7 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
             }
         }
     }
+    out.push_str(&provenance_footer(r));
     out
 }
 
@@ -530,5 +578,6 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
             }
         }
     }
+    out.push_str(&provenance_markdown(r));
     out
 }

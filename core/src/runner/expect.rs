@@ -190,6 +190,19 @@ impl Serialize for Cmp {
     }
 }
 
+impl schemars::JsonSchema for Cmp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cmp".into()
+    }
+    /// Serialized as its text: `"<= 0.5"`, `"== 256 ± 64"`.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A comparison as written: `==`, `<=` or `>=`, a number, optionally `± tolerance` or `± percent%`.",
+            "type": "string"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Cmp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         match FigureCheck::deserialize(d)? {
@@ -226,6 +239,20 @@ impl Serialize for FigureCheck {
             FigureCheck::Cmp(c) => c.serialize(s),
             FigureCheck::Bool(b) => s.serialize_bool(*b),
         }
+    }
+}
+
+impl schemars::JsonSchema for FigureCheck {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FigureCheck".into()
+    }
+    /// A comparison's text, or the flag a true/false figure must equal.
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let cmp = g.subschema_for::<Cmp>();
+        schemars::json_schema!({
+            "description": "A comparison, or the value a true/false figure must have.",
+            "anyOf": [cmp, { "type": "boolean" }]
+        })
     }
 }
 
@@ -268,7 +295,7 @@ impl<'de> Deserialize<'de> for FigureCheck {
 }
 
 /// One expectation from a suite file. Every field given must hold for each matching cell.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// Scheme name.

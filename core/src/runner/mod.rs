@@ -15,12 +15,13 @@ use crate::seed;
 use crate::world::{World, WorldConfig};
 use expect::Expectation;
 use rand::seq::SliceRandom;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Exposure figures of a cell.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct ExposureFigures {
     /// Messages whose plaintext the attacker recovered, confirmed against ground truth.
     pub messages: usize,
@@ -32,10 +33,15 @@ pub struct ExposureFigures {
     pub users: usize,
     /// Users who sent any message.
     pub users_total: usize,
+    /// Exposed messages per epoch (index = epoch of the message's session), from the same
+    /// ground-truth confirmation as `messages`: they sum to it.
+    pub by_epoch: Vec<usize>,
+    /// All messages per epoch: they sum to `messages_total`.
+    pub total_by_epoch: Vec<usize>,
 }
 
 /// A cell's verdict.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every matching expectation held.
@@ -49,7 +55,7 @@ pub enum Verdict {
 }
 
 /// One measured cell: one attack with one parameter set against one scheme.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CellResult {
     /// Scheme name.
     pub scheme: String,
@@ -257,6 +263,25 @@ pub fn run_cell(
             .any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
     };
     let out_of_scope = confirmed.iter().filter(|id| !covered(**id)).count();
+    // Per epoch, from the session each message belongs to (a message whose session is
+    // out of the timeline's range is counted in the last epoch).
+    let epochs = world.epochs().max(1) as usize;
+    let epoch_of = |id: usize| -> usize {
+        world
+            .transcript
+            .envelopes
+            .get(id)
+            .and_then(|e| world.transcript.sessions.get(e.header.session as usize))
+            .map_or(0, |s| (s.header.epoch as usize).min(epochs - 1))
+    };
+    let mut by_epoch = vec![0usize; epochs];
+    let mut total_by_epoch = vec![0usize; epochs];
+    for id in 0..messages_total {
+        total_by_epoch[epoch_of(id)] += 1;
+    }
+    for id in &confirmed {
+        by_epoch[epoch_of(*id as usize)] += 1;
+    }
     let first_compromise = parts
         .uses
         .iter()
@@ -372,6 +397,8 @@ pub fn run_cell(
             fraction,
             users,
             users_total,
+            by_epoch,
+            total_by_epoch,
         },
         out_of_scope,
         before_compromise,
@@ -403,7 +430,7 @@ pub fn judge(cell: &mut CellResult) {
 }
 
 /// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct LawfulUtility {
     /// Messages covered by the warrants.
     pub warranted_messages: usize,

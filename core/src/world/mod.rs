@@ -32,7 +32,7 @@ pub const TICKS_PER_EPOCH: u64 = 1000;
 pub const GHOST: u32 = u32::MAX;
 
 /// Size and shape of the simulated population.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Population {
     /// Users.
