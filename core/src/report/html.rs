@@ -854,12 +854,11 @@ pub fn render(r: &Report) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"escrowlab {}\">\n\
          <title>escrowlab report: {}</title>\n<script>{ERROR_SCRIPT}</script>\n\
          <style>{STYLE}</style>\n</head>\n<body data-charts-expected=\"{charts}\" data-errors=\"0\">\n",
-        esc(CSP),
         esc(&r.provenance.version),
         esc(&r.suite)
     );
