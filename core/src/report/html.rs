@@ -314,16 +314,16 @@ fn heatmap(r: &Report) -> String {
          <rect x=\"{}\" y=\"{}\" width=\"200\" height=\"14\" fill=\"url(#ramp)\"/>\
          <text x=\"{}\" y=\"{}\">&gt;0%</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">100%</text></g>",
         svg::num(ly + 11.0),
-        svg::num(lx + 120.0),
+        svg::num(lx + 135.0),
         svg::num(ly),
         svg::NOTHING,
-        svg::num(lx + 152.0),
+        svg::num(lx + 168.0),
         svg::num(ly + 11.0),
-        svg::num(lx + 180.0),
+        svg::num(lx + 190.0),
         svg::num(ly),
-        svg::num(lx + 180.0),
+        svg::num(lx + 190.0),
         svg::num(ly + 28.0),
-        svg::num(lx + 380.0),
+        svg::num(lx + 390.0),
         svg::num(ly + 28.0),
         lx = svg::num(lx)
     );
@@ -641,9 +641,7 @@ fn utility(r: &Report) -> Chart {
         title: "Lawful utility against the worst single attack's exposure".into(),
         x_label: "messages exposed by the worst single attack".into(),
         y_label: "warranted messages read".into(),
-        x: XAxis::Numeric {
-            ticks: vec![0.0, 0.25, 0.5, 0.75, 1.0],
-        },
+        x: XAxis::Fraction,
         y_format: YFormat::Percent,
         y_max: 1.0,
         lines: false,

@@ -157,6 +157,8 @@ pub enum XAxis {
         /// Tick positions (and labels).
         ticks: Vec<f64>,
     },
+    /// Fractions 0..=1: ticks every quarter, labelled as percentages.
+    Fraction,
     /// Named values, evenly spaced: a point's `x` is the index.
     Categories(Vec<String>),
 }
@@ -217,10 +219,10 @@ pub struct Chart {
     pub series: Vec<Series>,
 }
 
-const W: f64 = 720.0;
+const W: f64 = 800.0;
 const H: f64 = 330.0;
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 200.0;
+const RIGHT: f64 = 280.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 58.0;
 
@@ -239,6 +241,7 @@ impl Chart {
                 }
             }
             XAxis::Categories(c) => (-0.5, c.len().max(1) as f64 - 0.5),
+            XAxis::Fraction => (0.0, 1.0),
         };
         let ymax = if self.y_max > 0.0 { self.y_max } else { 1.0 };
         let sx = |x: f64| LEFT + (x - xmin) / (xmax - xmin) * pw;
@@ -293,6 +296,10 @@ impl Chart {
         // x ticks.
         let xticks: Vec<(f64, String)> = match &self.x {
             XAxis::Numeric { ticks } => ticks.iter().map(|t| (*t, num(*t))).collect(),
+            XAxis::Fraction => [0.0, 0.25, 0.5, 0.75, 1.0]
+                .iter()
+                .map(|t| (*t, pct(*t)))
+                .collect(),
             XAxis::Categories(c) => c
                 .iter()
                 .enumerate()
@@ -329,8 +336,19 @@ impl Chart {
             xl = num(TOP + ph + 40.0),
             cy = num(TOP + ph / 2.0),
         );
-        // Series.
-        for se in &self.series {
+        // Series, the first drawn widest: where series coincide, each still shows as a
+        // band around the next (up to six series; beyond that all are drawn alike).
+        let layered = self.lines && self.series.len() <= 6;
+        let n = self.series.len();
+        // Point labels already written, so a label at the same place goes below the last.
+        let mut labelled: Vec<(String, String)> = Vec::new();
+        for (i, se) in self.series.iter().enumerate() {
+            let extra = if layered { (n - 1 - i) as f64 } else { 0.0 };
+            let (width, radius) = if self.lines {
+                (2.0 + 1.5 * extra, 3.5 + 1.5 * extra)
+            } else {
+                (2.0, 6.0)
+            };
             let c = colour(se.colour);
             let dash_attr = dash(se.colour)
                 .map(|d| format!(" stroke-dasharray=\"{d}\""))
@@ -344,7 +362,8 @@ impl Chart {
                     .collect();
                 let _ = writeln!(
                     s,
-                    "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"{dash_attr} points=\"{}\"/>",
+                    "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"{}\"{dash_attr} points=\"{}\"/>",
+                    num(width),
                     pts.join(" ")
                 );
             }
@@ -355,15 +374,18 @@ impl Chart {
                     "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{c}\" stroke=\"#fff\"><title>{}</title></circle>",
                     num(px),
                     num(py),
-                    if self.lines { "3.5" } else { "6" },
+                    num(radius),
                     esc(&p.tip)
                 );
                 if self.label_points {
+                    let at = (num(px), num(py));
+                    let below = labelled.iter().filter(|l| **l == at).count();
+                    labelled.push(at);
                     let _ = writeln!(
                         s,
                         "<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
                         num(px + 9.0),
-                        num(py - 6.0),
+                        num(py - 6.0 + 13.0 * below as f64),
                         esc(&clip(&se.name, 24))
                     );
                 }
@@ -399,7 +421,7 @@ impl Chart {
                 num(y - 4.0),
                 num(lx + 24.0),
                 num(y),
-                esc(&clip(&se.name, 26))
+                esc(&clip(&se.name, 38))
             );
         }
         s.push_str("</svg>\n");
@@ -410,6 +432,35 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coinciding_scatter_labels_are_stacked_and_fractions_read_as_percent() {
+        let point = |name: &str| Series {
+            name: name.into(),
+            colour: 0,
+            points: vec![Point {
+                x: 1.0,
+                y: 1.0,
+                tip: name.into(),
+            }],
+        };
+        let c = Chart {
+            id: "u".into(),
+            title: "u".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            x: XAxis::Fraction,
+            y_format: YFormat::Percent,
+            y_max: 1.0,
+            lines: false,
+            label_points: true,
+            series: vec![point("first"), point("second")],
+        };
+        let s = c.render();
+        assert!(s.contains("y=\"34\" font-size=\"11\">first<"), "{s}");
+        assert!(s.contains("y=\"47\" font-size=\"11\">second<"), "{s}");
+        assert!(s.contains(">25%</text>") && !s.contains(">0.25</text>"));
+    }
 
     #[test]
     fn escapes_markup_and_controls() {
@@ -487,5 +538,6 @@ mod tests {
         assert!(s.contains("s&amp;1") && s.contains("&lt;a&gt;"));
         assert_eq!(s.matches("<circle").count(), 2);
         assert!(s.contains("points=\"64,272 520,40\""), "{s}");
+        assert!(s.contains("r=\"3.5\""), "one series: the narrowest width");
     }
 }
