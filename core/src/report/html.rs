@@ -31,10 +31,11 @@ pub const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 const STYLE: &str =
-    "body{font-family:system-ui,sans-serif;margin:24px;color:#1d1d1d;max-width:1300px}\
+    "body{font-family:system-ui,sans-serif;margin:24px;color:#1d1d1d}\
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;font-size:13px;margin:8px 0}\
-th,td{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top}\
+th,td{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top;white-space:nowrap}\
+td.w{white-space:normal;min-width:160px;max-width:520px}td.p{white-space:normal;min-width:140px}\
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .pass{color:#1a7f37}.fail{color:#c40000;font-weight:bold}.error{color:#8a4b00;font-weight:bold}\
 .unjudged{color:#666}.muted{color:#666}code{font-size:12px}svg.chart{display:block;margin:8px 0}\
@@ -654,6 +655,16 @@ fn td(s: &str) -> String {
     format!("<td>{}</td>", esc(s))
 }
 
+/// A cell of parameters, allowed to wrap between them.
+fn tdp(s: &str) -> String {
+    format!("<td class=\"p\">{}</td>", esc(s))
+}
+
+/// A cell of free text, allowed to wrap.
+fn tdw(s: &str) -> String {
+    format!("<td class=\"w\">{}</td>", esc(s))
+}
+
 fn tdn(s: impl std::fmt::Display) -> String {
     format!("<td class=\"n\">{}</td>", esc(&s.to_string()))
 }
@@ -761,9 +772,9 @@ fn failures_table(r: &Report, out: &mut String) {
                 "<tr>{}{}{}<td class=\"{v}\">{v}</td>{}{}</tr>",
                 td(&c.scheme),
                 td(&c.attack),
-                td(&params_line(&c.params, " ")),
-                td(&why),
-                td(&comment),
+                tdp(&params_line(&c.params, " ")),
+                tdw(&why),
+                tdw(&comment),
                 v = verdict_word(c.verdict)
             );
         }
@@ -784,13 +795,13 @@ fn cells_table(r: &Report, out: &mut String) {
             "<tr>{}{}{}<td class=\"{v}\">{v}</td>{}{}{}{}{}{}{}</tr>",
             td(&c.scheme),
             td(&c.attack),
-            td(&params_line(&c.params, " ")),
+            tdp(&params_line(&c.params, " ")),
             tdn(svg::pct(e.fraction)),
             tdn(format!("{} / {}", e.messages, e.messages_total)),
             tdn(format!("{} / {}", e.users, e.users_total)),
             tdn(c.out_of_scope),
             tdn(c.before_compromise),
-            td(&if c.detected_by.is_empty() {
+            tdw(&if c.detected_by.is_empty() {
                 "-".to_string()
             } else {
                 c.detected_by.join(", ")

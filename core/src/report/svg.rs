@@ -381,10 +381,16 @@ impl Chart {
                     let at = (num(px), num(py));
                     let below = labelled.iter().filter(|l| **l == at).count();
                     labelled.push(at);
+                    // Right of the point in the left half, left of it in the right half.
+                    let (lx, anchor) = if px > LEFT + pw / 2.0 {
+                        (px - 9.0, "end")
+                    } else {
+                        (px + 9.0, "start")
+                    };
                     let _ = writeln!(
                         s,
-                        "<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
-                        num(px + 9.0),
+                        "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" font-size=\"11\">{}</text>",
+                        num(lx),
                         num(py - 6.0 + 13.0 * below as f64),
                         esc(&clip(&se.name, 24))
                     );
@@ -457,8 +463,14 @@ mod tests {
             series: vec![point("first"), point("second")],
         };
         let s = c.render();
-        assert!(s.contains("y=\"34\" font-size=\"11\">first<"), "{s}");
-        assert!(s.contains("y=\"47\" font-size=\"11\">second<"), "{s}");
+        assert!(
+            s.contains("y=\"34\" text-anchor=\"end\" font-size=\"11\">first<"),
+            "{s}"
+        );
+        assert!(
+            s.contains("y=\"47\" text-anchor=\"end\" font-size=\"11\">second<"),
+            "{s}"
+        );
         assert!(s.contains(">25%</text>") && !s.contains(">0.25</text>"));
     }
 
