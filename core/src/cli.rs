@@ -77,6 +77,47 @@ pub enum Command {
     /// worst single attack next to plain E2E's single-device failures over every device,
     /// with 95% intervals (Student t) and the ratio in users.
     Loophole(LoopholeArgs),
+    /// Measure this machine's rate for every operation on the thief's and law enforcement's
+    /// paths (a few seconds) and project them to internet scale: a thief holding a stolen
+    /// escrow key reading one day of WhatsApp-scale traffic, the same exposure under plain
+    /// E2E, and lawful access per warrant. Every assumption is a flag and is printed.
+    Cost(CostArgs),
+}
+
+/// Arguments of `cost`.
+#[derive(clap::Args, Debug)]
+pub struct CostArgs {
+    /// Messages per day.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_MESSAGES_PER_DAY)]
+    pub messages_per_day: f64,
+    /// Escrowed sessions per day (one escrow field each).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_SESSIONS_PER_DAY)]
+    pub sessions_per_day: f64,
+    /// Users (plain E2E: one device to compromise per user; a warrant: one user's share of
+    /// the traffic).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_USERS)]
+    pub users: f64,
+    /// Cores the thief runs on (wall time = core-hours / cores).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_CORES)]
+    pub cores: u32,
+    /// US dollars per core-hour.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_PRICE_PER_CORE_HOUR)]
+    pub price_per_core_hour: f64,
+    /// US dollars to compromise one device (plain E2E).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_DEVICE_COST)]
+    pub device_cost: f64,
+    /// Days of one target's traffic one warrant covers.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_WARRANT_DAYS)]
+    pub warrant_days: f64,
+    /// Milliseconds of measuring per rate (1 to 10000).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_MEASURE_MS)]
+    pub measure_ms: u64,
+    /// Threshold backend to measure.
+    #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
+    pub backend: BackendKind,
+    /// Print one JSON object (`escrowlab-cost/1`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `loophole`.
@@ -385,6 +426,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
+        Some(Command::Cost(a)) => cost(a),
         Some(Command::Loophole(a)) => loophole(registry, a),
     }
 }
@@ -711,6 +753,38 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     } else {
         exit_codes::EXPECTATION_FAILED
     })
+}
+
+fn cost(a: CostArgs) -> Result<i32> {
+    if !(1..=10_000).contains(&a.measure_ms) {
+        return Err(Error::input(format!(
+            "--measure-ms must be from 1 to 10000, not {}",
+            a.measure_ms
+        )));
+    }
+    let assumptions = crate::cost::Assumptions {
+        messages_per_day: a.messages_per_day,
+        sessions_per_day: a.sessions_per_day,
+        users: a.users,
+        cores: a.cores,
+        price_per_core_hour: a.price_per_core_hour,
+        device_cost: a.device_cost,
+        warrant_days: a.warrant_days,
+        backend: a.backend.name().into(),
+        ..crate::cost::Assumptions::default()
+    };
+    let p = crate::cost::project(
+        assumptions,
+        a.backend,
+        std::time::Duration::from_millis(a.measure_ms),
+    )?;
+    if a.json {
+        let j = serde_json::to_string_pretty(&p).map_err(|e| Error::misuse(e.to_string()))?;
+        out(&format!("{j}\n"))?;
+    } else {
+        out(&crate::cost::render(&p))?;
+    }
+    Ok(exit_codes::OK)
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod cost;
 pub mod detection;
 pub mod docs;
 pub mod error;
