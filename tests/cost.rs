@@ -7,7 +7,11 @@ use std::process::Command;
 fn cost(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
         .arg("cost")
-        .args(["--measure-ms", "5"])
+        .args(if args.contains(&"--measure-ms") {
+            &[][..]
+        } else {
+            &["--measure-ms", "5"][..]
+        })
         .args(args)
         .output()
         .expect("run escrowlab");
