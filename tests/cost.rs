@@ -69,7 +69,10 @@ fn projection_is_the_measured_rates_times_the_stated_traffic() {
     let core_s = 1e10 * rate(&j, "thief.session") + 1e11 * rate(&j, "message.open");
     let thief = &j["thief"];
     assert!(close(thief["core_seconds"].as_f64().unwrap(), core_s));
-    assert!(close(thief["core_hours"].as_f64().unwrap(), core_s / 3600.0));
+    assert!(close(
+        thief["core_hours"].as_f64().unwrap(),
+        core_s / 3600.0
+    ));
     assert!(close(
         thief["wall_hours"].as_f64().unwrap(),
         core_s / 3600.0 / 1000.0
@@ -79,7 +82,10 @@ fn projection_is_the_measured_rates_times_the_stated_traffic() {
         core_s / 3600.0 * 0.045
     ));
     // Plain E2E: one device per user at the stated price.
-    assert!(close(j["plain_e2e"]["usd"].as_f64().unwrap(), 2e9 * 65_000.0));
+    assert!(close(
+        j["plain_e2e"]["usd"].as_f64().unwrap(),
+        2e9 * 65_000.0
+    ));
     // One warrant: one user's share of 30 days.
     let w = &j["lawful_per_warrant"];
     assert!(close(w["sessions"].as_f64().unwrap(), 1e10 / 2e9 * 30.0));
@@ -115,14 +121,23 @@ fn every_assumption_is_a_flag() {
         j["thief"]["wall_hours"].as_f64().unwrap(),
         core_s / 3600.0 / 2.0
     ));
-    assert!(close(j["lawful_per_warrant"]["sessions"].as_f64().unwrap(), 4.0));
+    assert!(close(
+        j["lawful_per_warrant"]["sessions"].as_f64().unwrap(),
+        4.0
+    ));
 }
 
 #[test]
 fn the_text_states_its_assumptions_within_100_columns() {
     let (code, out, err) = cost(&[]);
     assert_eq!(code, 0, "{err}");
-    for needle in ["core-hours", "plain E2E", "one warrant", "assumptions", "Pegasus"] {
+    for needle in [
+        "core-hours",
+        "plain E2E",
+        "one warrant",
+        "assumptions",
+        "Pegasus",
+    ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
     for line in out.lines() {

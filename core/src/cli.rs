@@ -82,6 +82,9 @@ pub enum Command {
     /// escrow key reading one day of WhatsApp-scale traffic, the same exposure under plain
     /// E2E, and lawful access per warrant. Every assumption is a flag and is printed.
     Cost(CostArgs),
+    /// Combine the parts of a sharded suite (`suite --shard I/N`) into the report the
+    /// unsharded run prints, byte for byte; exit codes as `suite`.
+    Merge(MergeArgs),
 }
 
 /// Arguments of `cost`.
@@ -273,6 +276,33 @@ pub struct SuiteArgs {
     /// row instead of the worst one.
     #[arg(long)]
     pub expand: bool,
+    /// Run only shard I of N (1 <= I <= N): a deterministic 1/N of the suite's units
+    /// (cells, each scheme's lawful utility, the plain-E2E baseline), written as JSON Lines
+    /// (`escrowlab-shard/1`) for `escrowlab merge`. Judging, `--format` and `--strict`
+    /// belong to the merge; a shard exits 0 once its part is written.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// Arguments of `merge`.
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// The parts written by `escrowlab suite --shard I/N`, one per shard, in any order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Exit 1 when any cell is unjudged (no expectation applies), naming each on stderr.
+    #[arg(long)]
+    pub strict: bool,
+    /// In the table and Markdown matrices, show every variant of a swept attack as its own
+    /// row instead of the worst one.
+    #[arg(long)]
+    pub expand: bool,
 }
 
 impl Default for SuiteArgs {
@@ -286,6 +316,7 @@ impl Default for SuiteArgs {
             backend: None,
             strict: false,
             expand: false,
+            shard: None,
         }
     }
 }
@@ -427,6 +458,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
         Some(Command::Cost(a)) => cost(a),
+        Some(Command::Merge(a)) => merge(a),
         Some(Command::Loophole(a)) => loophole(registry, a),
     }
 }
@@ -701,26 +733,67 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
 }
 
 fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
-    use crate::report::text::MatrixOptions;
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
+    let shard = a
+        .shard
+        .as_deref()
+        .map(crate::runner::shard::Shard::parse)
+        .transpose()?;
     let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
+    if let Some(shard) = shard {
+        if a.format != Format::Table || a.strict || a.expand {
+            return Err(Error::input(
+                "--shard writes JSON Lines for `escrowlab merge`: give --format, --strict \
+                 and --expand to the merge",
+            ));
+        }
+        let seed = a.seed.unwrap_or(suite.file.seed);
+        let (head, lines) = crate::runner::shard::run_shard(&suite, seed, a.backend, shard)?;
+        let text = crate::runner::shard::to_json_lines(&head, &lines);
+        match &a.out {
+            Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
+            None => out(&text)?,
+        }
+        return Ok(exit_codes::OK);
+    }
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
-    let matrix = MatrixOptions { expand: a.expand };
-    let text = match a.format {
+    finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
+}
+
+fn merge(a: MergeArgs) -> Result<i32> {
+    if let Some(p) = &a.out {
+        crate::output::check_writable(p)?;
+    }
+    let report = crate::runner::shard::merge(&a.parts)?;
+    finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
+}
+
+/// Renders `report` in `format` to `out` (or standard output), then the exit status:
+/// `--strict` and unjudged cells, failed expectations, errors.
+fn finish(
+    report: &crate::report::Report,
+    format: Format,
+    out_path: Option<&std::path::Path>,
+    strict: bool,
+    expand: bool,
+) -> Result<i32> {
+    use crate::report::text::MatrixOptions;
+    let matrix = MatrixOptions { expand };
+    let text = match format {
         // Notes, errors and control names come from attack modules: escaped for a terminal
         // (JSON and JUnit escape them in their own syntax).
         Format::Table => {
-            crate::text::for_terminal_lines(&crate::report::text::table_with(&report, matrix))
+            crate::text::for_terminal_lines(&crate::report::text::table_with(report, matrix))
         }
         Format::Json => report.to_json(),
         Format::Markdown => {
-            crate::text::for_terminal_lines(&crate::report::text::markdown_with(&report, matrix))
+            crate::text::for_terminal_lines(&crate::report::text::markdown_with(report, matrix))
         }
-        Format::Junit => crate::report::junit::render(&report),
+        Format::Junit => crate::report::junit::render(report),
     };
-    match &a.out {
+    match out_path {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
         None => out(&text)?,
     }
@@ -729,7 +802,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
         .iter()
         .filter(|c| c.verdict == crate::runner::Verdict::Unjudged)
         .collect();
-    if a.strict && !unjudged.is_empty() {
+    if strict && !unjudged.is_empty() {
         let mut msg = format!(
             "escrowlab: --strict: {} of {} cells are unjudged (no expectation applies):\n",
             unjudged.len(),

@@ -384,12 +384,7 @@ pub fn project(a: Assumptions, backend: BackendKind, budget: Duration) -> Result
 
 /// Builds the projection from measured `rates` and assumptions `a`.
 pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
-    let rate = |op: &str| {
-        rates
-            .iter()
-            .find(|r| r.op == op)
-            .map_or(0.0, |r| r.seconds)
-    };
+    let rate = |op: &str| rates.iter().find(|r| r.op == op).map_or(0.0, |r| r.seconds);
     let sessions_s = a.sessions_per_day * rate("thief.session");
     let messages_s = a.messages_per_day * rate("message.open");
     let thief = Bill::new(sessions_s + messages_s, &a);
@@ -501,7 +496,10 @@ pub fn render(p: &Projection) -> String {
         fig(p.plain_e2e.usd),
         p.plain_e2e
             .ratio_to_thief
-            .map_or("infinitely more than".to_string(), |r| format!("{}×", fig(r)))
+            .map_or("infinitely more than".to_string(), |r| format!(
+                "{}×",
+                fig(r)
+            ))
     ));
     let w = &p.lawful_per_warrant;
     s.push_str(&format!(
@@ -537,10 +535,10 @@ pub fn render(p: &Projection) -> String {
             s.push('\n');
         }
     }
+    s.push_str("  - the thief's work is embarrassingly parallel: wall time = core-hours / cores\n");
     s.push_str(
-        "  - the thief's work is embarrassingly parallel: wall time = core-hours / cores\n",
+        "  - plain E2E exposes one device's conversations per compromise: one device per user\n",
     );
-    s.push_str("  - plain E2E exposes one device's conversations per compromise: one device per user\n");
     s
 }
 

@@ -99,7 +99,7 @@ pub struct AttackMeta {
 
 /// Does a scheme expose what an attack needs? Decided from the scheme and the attack's
 /// parameters alone, with no side effects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Exposure {
     /// Whether the scheme exposes it.
     pub exposed: bool,

@@ -108,6 +108,23 @@ impl SchemeSummary {
         }
     }
 
+    /// Summarises one scheme's cells from what a shard part records of the scheme.
+    pub fn from_meta(
+        meta: &crate::runner::shard::SchemeMeta,
+        lawful_utility: LawfulUtility,
+        cells: &[CellResult],
+    ) -> Self {
+        SchemeSummary {
+            name: meta.name.clone(),
+            summary: meta.summary.clone(),
+            backend: meta.backend.clone(),
+            weakened: meta.weakened.clone(),
+            lawful_utility,
+            worst: worst_of(cells.iter()),
+            loophole: None,
+        }
+    }
+
     /// Adds the one-loophole comparison with plain E2E's single-device failures (`None`
     /// leaves it out).
     #[must_use]
@@ -176,6 +193,25 @@ impl Report {
         schemes: Vec<SchemeSummary>,
         results: Vec<CellResult>,
     ) -> Self {
+        Report::from_parts(
+            &suite.source,
+            seed,
+            backends.iter().map(|b| b.name().to_string()).collect(),
+            suite.file.population.clone(),
+            schemes,
+            results,
+        )
+    }
+
+    /// Assembles a report from its parts (what [`crate::runner::shard`] records).
+    pub fn from_parts(
+        source: &str,
+        seed: u64,
+        backends: Vec<String>,
+        population: crate::world::Population,
+        schemes: Vec<SchemeSummary>,
+        results: Vec<CellResult>,
+    ) -> Self {
         let mut tally = Tally {
             cells: results.len(),
             ..Tally::default()
@@ -196,10 +232,10 @@ impl Report {
         );
         Report {
             schema: SCHEMA,
-            suite: suite.source.clone(),
+            suite: source.to_string(),
             seed,
-            backends: backends.iter().map(|b| b.name().to_string()).collect(),
-            population: suite.file.population.clone(),
+            backends,
+            population,
             schemes,
             baseline_worst,
             results,

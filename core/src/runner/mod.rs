@@ -4,6 +4,7 @@
 
 pub mod expect;
 pub mod loophole;
+pub mod shard;
 pub mod suite;
 
 use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
@@ -15,12 +16,12 @@ use crate::seed;
 use crate::world::{World, WorldConfig};
 use expect::Expectation;
 use rand::seq::SliceRandom;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Exposure figures of a cell.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ExposureFigures {
     /// Messages whose plaintext the attacker recovered, confirmed against ground truth.
     pub messages: usize,
@@ -35,7 +36,7 @@ pub struct ExposureFigures {
 }
 
 /// A cell's verdict.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every matching expectation held.
@@ -49,7 +50,7 @@ pub enum Verdict {
 }
 
 /// One measured cell: one attack with one parameter set against one scheme.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CellResult {
     /// Scheme name.
     pub scheme: String,
@@ -78,7 +79,7 @@ pub struct CellResult {
     pub refusals: Vec<MechanismEvent>,
     /// Refusals inside lawful cases the attack took part in (context: they never set
     /// `blocked_by`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub case_refusals: Vec<MechanismEvent>,
     /// Capabilities used, agents and devices compromised, tries (measured by the context),
     /// and the attack's own figures (named in `attack_figures`).
@@ -91,13 +92,13 @@ pub struct CellResult {
     /// Verdict.
     pub verdict: Verdict,
     /// Why an expectation failed, or the error.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<String>,
     /// Error message when the attack failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The attack's notes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -403,7 +404,7 @@ pub fn judge(cell: &mut CellResult) {
 }
 
 /// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LawfulUtility {
     /// Messages covered by the warrants.
     pub warranted_messages: usize,
