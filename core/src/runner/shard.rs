@@ -128,7 +128,7 @@ pub enum UnitResult {
     /// Plain E2E's single-device failures (`None`: no `endpoint-compromise` in the registry).
     Baseline {
         /// The distribution.
-        failures: Option<DeviceFailures>,
+        failures: Option<Box<DeviceFailures>>,
         /// Every device's exposure (not part of the report's JSON, kept for merging).
         per_device: Vec<DeviceExposure>,
     },
@@ -312,7 +312,7 @@ pub fn run_shard(
         lines.push(Line {
             unit: 0,
             result: UnitResult::Baseline {
-                failures,
+                failures: failures.map(Box::new),
                 per_device,
             },
         });
@@ -378,7 +378,8 @@ pub fn assemble(head: &Header, lines: Vec<Line>) -> Result<Report> {
                     failures,
                     per_device,
                 },
-        }) => failures.map(|mut f| {
+        }) => failures.map(|f| {
+            let mut f = *f;
             f.per_device = per_device;
             f
         }),
