@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod append_log;
 pub mod attack;
 pub mod backend;
 pub mod cli;

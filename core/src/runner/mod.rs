@@ -232,12 +232,7 @@ pub fn run_cell(
     let parts = ctx.into_parts();
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
-    let confirmed = world.truth().confirm(
-        outcome
-            .recovered
-            .iter()
-            .map(|(id, pt)| (*id, pt.as_slice())),
-    );
+    let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
     let messages_total = world.message_count();
     // A world the attack never changed is the finished base world: its count is known.
     let users_total = match &parts.world {
