@@ -9,12 +9,12 @@ pub fn read_with_masters(
     backend: &dyn Backend,
     transcript: &Transcript,
     masters: &[MasterSecret],
-) -> Vec<(u64, Vec<u8>)> {
+) -> Recovered {
     let by_epoch: BTreeMap<u32, &Scalar> = masters
         .iter()
         .map(|m| (m.key_epoch(), m.secret()))
         .collect();
-    let mut out = Vec::new();
+    let mut out = Recovered::default();
     for rec in &transcript.sessions {
         let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
             continue;
@@ -29,7 +29,9 @@ pub fn read_with_masters(
         let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
             continue;
         };
-        out.extend(read_session(transcript, rec.header.session, &sk));
+        for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
+            out.push(id, &plaintext);
+        }
     }
     out
 }

@@ -123,8 +123,7 @@ impl Attack for Dealer {
                 master_pks.len()
             ));
         }
-        let transcript = ctx.intercept().clone();
-        out.recovered = read_with_masters(b, &transcript, &masters);
+        out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         Ok(out)
     }
 }

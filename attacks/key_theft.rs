@@ -62,8 +62,7 @@ impl Attack for KeyTheft {
         let b = ctx.backend();
         let masters = ctx.rebuild_masters(&[vault]);
         out.figure("keys_recovered", masters.len() as f64);
-        let transcript = ctx.intercept().clone();
-        out.recovered = read_with_masters(b, &transcript, &masters);
+        out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         Ok(out)
     }
 }

@@ -150,8 +150,7 @@ impl Attack for MobileAdversary {
         }
         let masters: Vec<MasterSecret> = masters.into_values().collect();
         let b = ctx.backend();
-        let transcript = ctx.intercept().clone();
-        out.recovered = read_with_masters(b, &transcript, &masters);
+        out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         Ok(out)
     }
 }

@@ -265,10 +265,10 @@ fn combiner(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
     }
     // The combiner's legitimate work: combining the shares of the warranted sessions.
     let read = ctx.combine_and_read(case.sessions(), case.responses());
-    out.recovered = read.plaintexts;
+    out.recovered = read.plaintexts.into();
     let masters: Vec<MasterSecret> = masters.into_values().collect();
     out.recovered
-        .extend(read_with_masters(b, &transcript, &masters));
+        .append(&mut read_with_masters(b, &transcript, &masters));
     out.figure("rebuild_attempts", attempts as f64);
     out.figure("keys_recovered", masters.len() as f64);
     out.figure("warranted_sessions", case.sessions().len() as f64);

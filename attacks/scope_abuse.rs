@@ -128,7 +128,7 @@ impl Attack for ScopeAbuse {
             victims.len(),
             opened
         ));
-        out.recovered = read.plaintexts;
+        out.recovered = read.plaintexts.into();
         Ok(out)
     }
 }

@@ -75,8 +75,7 @@ impl Attack for ShareTheft {
         let b = ctx.backend();
         let masters = ctx.rebuild_masters(&loot);
         out.figure("keys_recovered", masters.len() as f64);
-        let transcript = ctx.intercept().clone();
-        out.recovered = read_with_masters(b, &transcript, &masters);
+        out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         Ok(out)
     }
 }

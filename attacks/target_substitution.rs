@@ -161,7 +161,7 @@ impl Attack for TargetSubstitution {
             out.notes
                 .push(format!("controls that refused: {}", controls.join(", ")));
         }
-        out.recovered = read.plaintexts;
+        out.recovered = read.plaintexts.into();
         Ok(out)
     }
 }

@@ -159,7 +159,7 @@ impl Attack for WarrantForgery {
             out.notes
                 .push(format!("controls that refused: {}", controls.join(", ")));
         }
-        out.recovered = plaintexts;
+        out.recovered = plaintexts.into();
         Ok(out)
     }
 }

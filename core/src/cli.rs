@@ -77,6 +77,50 @@ pub enum Command {
     /// worst single attack next to plain E2E's single-device failures over every device,
     /// with 95% intervals (Student t) and the ratio in users.
     Loophole(LoopholeArgs),
+    /// Measure this machine's rate for every operation on the thief's and law enforcement's
+    /// paths (a few seconds) and project them to internet scale: a thief holding a stolen
+    /// escrow key reading one day of WhatsApp-scale traffic, the same exposure under plain
+    /// E2E, and lawful access per warrant. Every assumption is a flag and is printed.
+    Cost(CostArgs),
+    /// Combine the parts of a sharded suite (`suite --shard I/N`) into the report the
+    /// unsharded run prints, byte for byte; exit codes as `suite`.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `cost`.
+#[derive(clap::Args, Debug)]
+pub struct CostArgs {
+    /// Messages per day.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_MESSAGES_PER_DAY)]
+    pub messages_per_day: f64,
+    /// Escrowed sessions per day (one escrow field each).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_SESSIONS_PER_DAY)]
+    pub sessions_per_day: f64,
+    /// Users (plain E2E: one device to compromise per user; a warrant: one user's share of
+    /// the traffic).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_USERS)]
+    pub users: f64,
+    /// Cores the thief runs on (wall time = core-hours / cores).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_CORES)]
+    pub cores: u32,
+    /// US dollars per core-hour.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_PRICE_PER_CORE_HOUR)]
+    pub price_per_core_hour: f64,
+    /// US dollars to compromise one device (plain E2E).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_DEVICE_COST)]
+    pub device_cost: f64,
+    /// Days of one target's traffic one warrant covers.
+    #[arg(long, default_value_t = crate::cost::DEFAULT_WARRANT_DAYS)]
+    pub warrant_days: f64,
+    /// Milliseconds of measuring per rate (1 to 10000).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_MEASURE_MS)]
+    pub measure_ms: u64,
+    /// Threshold backend to measure.
+    #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
+    pub backend: BackendKind,
+    /// Print one JSON object (`escrowlab-cost/1`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `loophole`.
@@ -237,6 +281,33 @@ pub struct SuiteArgs {
     /// row instead of the worst one.
     #[arg(long)]
     pub expand: bool,
+    /// Run only shard I of N (1 <= I <= N): a deterministic 1/N of the suite's units
+    /// (cells, each scheme's lawful utility, the plain-E2E baseline), written as JSON Lines
+    /// (`escrowlab-shard/1`) for `escrowlab merge`. Judging, `--format` and `--strict`
+    /// belong to the merge; a shard exits 0 once its part is written.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// Arguments of `merge`.
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// The parts written by `escrowlab suite --shard I/N`, one per shard, in any order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Exit 1 when any cell is unjudged (no expectation applies), naming each on stderr.
+    #[arg(long)]
+    pub strict: bool,
+    /// In the table and Markdown matrices, show every variant of a swept attack as its own
+    /// row instead of the worst one.
+    #[arg(long)]
+    pub expand: bool,
 }
 
 impl Default for SuiteArgs {
@@ -250,6 +321,7 @@ impl Default for SuiteArgs {
             backend: None,
             strict: false,
             expand: false,
+            shard: None,
         }
     }
 }
@@ -390,6 +462,8 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
+        Some(Command::Cost(a)) => cost(a),
+        Some(Command::Merge(a)) => merge(a),
         Some(Command::Loophole(a)) => loophole(registry, a),
     }
 }
@@ -664,29 +738,70 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
 }
 
 fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
-    use crate::report::text::MatrixOptions;
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
+    let shard = a
+        .shard
+        .as_deref()
+        .map(crate::runner::shard::Shard::parse)
+        .transpose()?;
     let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
+    if let Some(shard) = shard {
+        if a.format != Format::Table || a.strict || a.expand {
+            return Err(Error::input(
+                "--shard writes JSON Lines for `escrowlab merge`: give --format, --strict \
+                 and --expand to the merge",
+            ));
+        }
+        let seed = a.seed.unwrap_or(suite.file.seed);
+        let (head, lines) = crate::runner::shard::run_shard(&suite, seed, a.backend, shard)?;
+        let text = crate::runner::shard::to_json_lines(&head, &lines);
+        match &a.out {
+            Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
+            None => out(&text)?,
+        }
+        return Ok(exit_codes::OK);
+    }
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
-    let matrix = MatrixOptions { expand: a.expand };
-    let text = match a.format {
+    finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
+}
+
+fn merge(a: MergeArgs) -> Result<i32> {
+    if let Some(p) = &a.out {
+        crate::output::check_writable(p)?;
+    }
+    let report = crate::runner::shard::merge(&a.parts)?;
+    finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
+}
+
+/// Renders `report` in `format` to `out` (or standard output), then the exit status:
+/// `--strict` and unjudged cells, failed expectations, errors.
+fn finish(
+    report: &crate::report::Report,
+    format: Format,
+    out_path: Option<&std::path::Path>,
+    strict: bool,
+    expand: bool,
+) -> Result<i32> {
+    use crate::report::text::MatrixOptions;
+    let matrix = MatrixOptions { expand };
+    let text = match format {
         // Notes, errors and control names come from attack modules: escaped for a terminal
         // (JSON and JUnit escape them in their own syntax).
         Format::Table => {
-            crate::text::for_terminal_lines(&crate::report::text::table_with(&report, matrix))
+            crate::text::for_terminal_lines(&crate::report::text::table_with(report, matrix))
         }
         Format::Json => report.to_json(),
         Format::Markdown => {
-            crate::text::for_terminal_lines(&crate::report::text::markdown_with(&report, matrix))
+            crate::text::for_terminal_lines(&crate::report::text::markdown_with(report, matrix))
         }
-        Format::Junit => crate::report::junit::render(&report),
+        Format::Junit => crate::report::junit::render(report),
         // HTML and CSV escape everything in their own syntax.
-        Format::Html => crate::report::html::render(&report),
-        Format::Csv => crate::report::csv::render(&report),
+        Format::Html => crate::report::html::render(report),
+        Format::Csv => crate::report::csv::render(report),
     };
-    match &a.out {
+    match out_path {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
         None => out(&text)?,
     }
@@ -695,7 +810,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
         .iter()
         .filter(|c| c.verdict == crate::runner::Verdict::Unjudged)
         .collect();
-    if a.strict && !unjudged.is_empty() {
+    if strict && !unjudged.is_empty() {
         let mut msg = format!(
             "escrowlab: --strict: {} of {} cells are unjudged (no expectation applies):\n",
             unjudged.len(),
@@ -719,6 +834,38 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     } else {
         exit_codes::EXPECTATION_FAILED
     })
+}
+
+fn cost(a: CostArgs) -> Result<i32> {
+    if !(1..=10_000).contains(&a.measure_ms) {
+        return Err(Error::input(format!(
+            "--measure-ms must be from 1 to 10000, not {}",
+            a.measure_ms
+        )));
+    }
+    let assumptions = crate::cost::Assumptions {
+        messages_per_day: a.messages_per_day,
+        sessions_per_day: a.sessions_per_day,
+        users: a.users,
+        cores: a.cores,
+        price_per_core_hour: a.price_per_core_hour,
+        device_cost: a.device_cost,
+        warrant_days: a.warrant_days,
+        backend: a.backend.name().into(),
+        ..crate::cost::Assumptions::default()
+    };
+    let p = crate::cost::project(
+        assumptions,
+        a.backend,
+        std::time::Duration::from_millis(a.measure_ms),
+    )?;
+    if a.json {
+        let j = serde_json::to_string_pretty(&p).map_err(|e| Error::misuse(e.to_string()))?;
+        out(&format!("{j}\n"))?;
+    } else {
+        out(&crate::cost::render(&p))?;
+    }
+    Ok(exit_codes::OK)
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {

@@ -5,11 +5,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod append_log;
 pub mod attack;
 pub mod backend;
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod cost;
 pub mod detection;
 pub mod docs;
 pub mod error;

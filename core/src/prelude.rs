@@ -3,7 +3,7 @@
 pub use crate::attack::{
     Attack, AttackCtx, AttackMeta, Bound, Capability, DefaultValue, DeviceLoot, Exposure,
     LawfulCase, MasterSecret, MechanismEvent, Outcome, ParamKind, ParamSpec, ParamValue, Params,
-    PublicInfo, Registry, VaultLoot,
+    PublicInfo, Recovered, Registry, VaultLoot,
 };
 pub use crate::backend::Backend;
 pub use crate::config::scheme::{AuditMode, Binding, CustodyKind, Keygen, Lifetime, Scheme};

@@ -1,6 +1,7 @@
 //! What the relay carries and records: sessions, envelopes, the transcript an interceptor
 //! sees, and reading a session's messages with its key.
 
+use crate::append_log::AppendLog;
 use crate::escrow::field::EscrowField;
 use crate::messaging::{message_key, open, KeyDelivery, MessageHeader, Ratchet, SessionHeader};
 use crate::secret::Key32;
@@ -35,10 +36,10 @@ pub struct Envelope {
 /// What the relay recorded: what an interceptor with network or provider access sees.
 #[derive(Clone, Debug, Default)]
 pub struct Transcript {
-    /// Sessions in order.
-    pub sessions: Vec<SessionRecord>,
-    /// Envelopes in order.
-    pub envelopes: Vec<Envelope>,
+    /// Sessions in order (a slice; copies of a transcript share it).
+    pub sessions: AppendLog<SessionRecord>,
+    /// Envelopes in order (a slice; copies of a transcript share it).
+    pub envelopes: AppendLog<Envelope>,
 }
 
 impl Transcript {
@@ -46,8 +47,8 @@ impl Transcript {
     /// envelopes (the relay only appends).
     pub(crate) fn prefix(&self, sessions: usize, envelopes: usize) -> Transcript {
         Transcript {
-            sessions: self.sessions[..sessions.min(self.sessions.len())].to_vec(),
-            envelopes: self.envelopes[..envelopes.min(self.envelopes.len())].to_vec(),
+            sessions: self.sessions.prefix(sessions),
+            envelopes: self.envelopes.prefix(envelopes),
         }
     }
     /// Decoded escrow field of a session.

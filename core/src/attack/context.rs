@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct BaseWorlds {
     /// The configuration.
     pub config: WorldConfig,
-    finished: World,
+    finished: std::sync::Arc<World>,
     snapshots: Vec<(World, TrafficMark)>,
     active_users: usize,
 }
@@ -68,15 +68,17 @@ impl BaseWorlds {
             w.step()?;
             snapshots.push(w.without_traffic());
         }
-        let honest = std::sync::Arc::new(crate::world::HonestRun::of(&w));
-        w.honest = Some(honest.clone());
+        // The finished world is the honest run every copy reuses sessions from: shared, not
+        // copied (it has no `honest` of its own: nothing is left for it to simulate).
+        let active_users = w.active_users().len();
+        let finished = std::sync::Arc::new(w);
         for (s, _) in &mut snapshots {
-            s.honest = Some(honest.clone());
+            s.honest = Some(finished.clone());
         }
         Ok(BaseWorlds {
             config,
-            active_users: w.active_users().len(),
-            finished: w,
+            active_users,
+            finished,
             snapshots,
         })
     }
@@ -87,6 +89,10 @@ impl BaseWorlds {
     /// The finished honest world.
     pub(crate) fn finished(&self) -> &World {
         &self.finished
+    }
+    /// The finished honest world, shared: the run a diverged copy reuses sessions from.
+    pub(crate) fn honest(&self) -> std::sync::Arc<World> {
+        self.finished.clone()
     }
     /// The world about to simulate epoch `j`: the finished world itself (borrowed) at the
     /// end, a rebuilt copy before it.
@@ -103,7 +109,7 @@ impl BaseWorlds {
             Some((light, mark)) if (j as usize) + 1 < self.snapshots.len() => {
                 light.clone().with_traffic_of(&self.finished, *mark)
             }
-            _ => self.finished.clone(),
+            _ => World::clone(&self.finished),
         }
     }
 }
@@ -231,7 +237,7 @@ impl MasterSecret {
 /// Something the mechanism did in response to an attack: a refusal or rejection that
 /// stopped it (`blocks`), or a check that noticed it (`detects`). Recorded by the context,
 /// never by the attack; the runner derives a cell's `blocked_by` and `detected` from these.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct MechanismEvent {
     /// The control (`scope-check`, `threshold-custody`, `recipient-field-check`, ...).
     pub control: String,
@@ -775,7 +781,11 @@ impl<'a> AttackCtx<'a> {
         let mut hooks = self.world.hooks.clone();
         change(&mut hooks);
         let target = self.world.next_epoch;
-        let honest = self.world.honest.clone();
+        let honest = self
+            .world
+            .honest
+            .clone()
+            .or_else(|| Some(self.base.honest()));
         self.world = std::borrow::Cow::Owned(World::new(self.world.config.clone(), hooks)?);
         self.world.to_mut().honest = honest;
         self.pristine = false;

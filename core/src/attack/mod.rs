@@ -99,7 +99,7 @@ pub struct AttackMeta {
 
 /// Does a scheme expose what an attack needs? Decided from the scheme and the attack's
 /// parameters alone, with no side effects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Exposure {
     /// Whether the scheme exposes it.
     pub exposed: bool,
@@ -124,13 +124,75 @@ impl Exposure {
     }
 }
 
+/// The plaintexts an attack claims to have recovered, by envelope id. Each is digested as it
+/// is recorded (a 128-bit SHA-256 digest, 24 bytes a claim with its id), so a thief that
+/// reads ten million messages holds 240 MB of claims, not their plaintexts; the runner
+/// compares the digests with ground truth's. Build it with [`Recovered::push`], `extend`,
+/// `collect()` or `.into()` from `(id, plaintext)` pairs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recovered {
+    claims: Vec<(u64, crate::world::truth::PlaintextDigest)>,
+}
+
+impl Recovered {
+    /// Claims that envelope `id` carried `plaintext`.
+    pub fn push(&mut self, id: u64, plaintext: &[u8]) {
+        self.claims
+            .push((id, crate::world::truth::digest(plaintext)));
+    }
+    /// Number of claims.
+    pub fn len(&self) -> usize {
+        self.claims.len()
+    }
+    /// Whether nothing is claimed.
+    pub fn is_empty(&self) -> bool {
+        self.claims.is_empty()
+    }
+    /// The envelope ids claimed, in the order claimed.
+    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.claims.iter().map(|(id, _)| *id)
+    }
+    /// Moves every claim of `other` into this one.
+    pub fn append(&mut self, other: &mut Recovered) {
+        self.claims.append(&mut other.claims);
+    }
+    /// The claims as digests (for the runner's comparison with ground truth).
+    pub(crate) fn digests(
+        &self,
+    ) -> impl Iterator<Item = (u64, crate::world::truth::PlaintextDigest)> + '_ {
+        self.claims.iter().copied()
+    }
+}
+
+impl Extend<(u64, Vec<u8>)> for Recovered {
+    fn extend<I: IntoIterator<Item = (u64, Vec<u8>)>>(&mut self, iter: I) {
+        for (id, pt) in iter {
+            self.push(id, &pt);
+        }
+    }
+}
+
+impl FromIterator<(u64, Vec<u8>)> for Recovered {
+    fn from_iter<I: IntoIterator<Item = (u64, Vec<u8>)>>(iter: I) -> Self {
+        let mut r = Recovered::default();
+        r.extend(iter);
+        r
+    }
+}
+
+impl From<Vec<(u64, Vec<u8>)>> for Recovered {
+    fn from(v: Vec<(u64, Vec<u8>)>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
 /// What an attack returns: only what it actually recovered, plus its own figures and notes.
 /// It has no way to say what blocked it or who noticed: the runner derives `blocked_by` and
 /// `detected` from what the mechanism reported ([`MechanismEvent`]s).
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
     /// Claimed plaintexts by envelope id (the runner checks every one against ground truth).
-    pub recovered: Vec<(u64, Vec<u8>)>,
+    pub recovered: Recovered,
     /// The attack's own figures (tries, trials, sessions opened, ...), reported in `cost`
     /// and listed in the cell's `attack_figures` as the attack's word, not the runner's.
     pub figures: BTreeMap<String, f64>,

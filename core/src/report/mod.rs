@@ -118,6 +118,23 @@ impl SchemeSummary {
         }
     }
 
+    /// Summarises one scheme's cells from what a shard part records of the scheme.
+    pub fn from_meta(
+        meta: &crate::runner::shard::SchemeMeta,
+        lawful_utility: LawfulUtility,
+        cells: &[CellResult],
+    ) -> Self {
+        SchemeSummary {
+            name: meta.name.clone(),
+            summary: meta.summary.clone(),
+            backend: meta.backend.clone(),
+            weakened: meta.weakened.clone(),
+            lawful_utility,
+            worst: worst_of(cells.iter()),
+            loophole: None,
+        }
+    }
+
     /// Adds the one-loophole comparison with plain E2E's single-device failures (`None`
     /// leaves it out).
     #[must_use]
@@ -188,6 +205,40 @@ impl Report {
         schemes: Vec<SchemeSummary>,
         results: Vec<CellResult>,
     ) -> Self {
+        let digests = suite
+            .schemes
+            .iter()
+            .map(|sc| SchemeDigest {
+                name: sc.name.clone(),
+                backend: schemes
+                    .iter()
+                    .find(|s| s.name == sc.name)
+                    .map(|s| s.backend.clone())
+                    .unwrap_or_default(),
+                sha256: scheme_digest(sc),
+            })
+            .collect();
+        Report::from_parts(
+            &suite.source,
+            seed,
+            backends.iter().map(|b| b.name().to_string()).collect(),
+            suite.file.population.clone(),
+            schemes,
+            digests,
+            results,
+        )
+    }
+
+    /// Assembles a report from its parts (what [`crate::runner::shard`] records).
+    pub fn from_parts(
+        source: &str,
+        seed: u64,
+        backends: Vec<String>,
+        population: crate::world::Population,
+        schemes: Vec<SchemeSummary>,
+        digests: Vec<SchemeDigest>,
+        results: Vec<CellResult>,
+    ) -> Self {
         let mut tally = Tally {
             cells: results.len(),
             ..Tally::default()
@@ -208,30 +259,18 @@ impl Report {
         );
         let provenance = Provenance {
             version: provenance::VERSION.to_string(),
-            suite: suite.source.clone(),
+            suite: source.to_string(),
             seed,
-            backends: backends.iter().map(|b| b.name().to_string()).collect(),
-            population: suite.file.population.clone(),
-            schemes: suite
-                .schemes
-                .iter()
-                .map(|sc| SchemeDigest {
-                    name: sc.name.clone(),
-                    backend: schemes
-                        .iter()
-                        .find(|s| s.name == sc.name)
-                        .map(|s| s.backend.clone())
-                        .unwrap_or_default(),
-                    sha256: scheme_digest(sc),
-                })
-                .collect(),
+            backends: backends.clone(),
+            population: population.clone(),
+            schemes: digests,
         };
         Report {
             schema: SCHEMA,
-            suite: suite.source.clone(),
+            suite: source.to_string(),
             seed,
-            backends: backends.iter().map(|b| b.name().to_string()).collect(),
-            population: suite.file.population.clone(),
+            backends,
+            population,
             schemes,
             baseline_worst,
             results,

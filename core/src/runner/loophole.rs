@@ -225,7 +225,7 @@ impl Estimate {
 // ----- plain E2E: every device -----
 
 /// What compromising one device exposed.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, schemars::JsonSchema, serde::Deserialize)]
 pub struct DeviceExposure {
     /// The user whose device was compromised.
     pub user: u32,
@@ -236,7 +236,7 @@ pub struct DeviceExposure {
 }
 
 /// Mean, median and worst of one figure over devices.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, schemars::JsonSchema, serde::Deserialize)]
 pub struct Spread {
     /// Mean over devices.
     pub mean: f64,
@@ -272,7 +272,7 @@ impl Spread {
 
 /// The distribution of plain-E2E single-device failures over every device of one world:
 /// [`DEVICE_ATTACK`] run once per user against [`BASELINE_SCHEME`].
-#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema, serde::Deserialize)]
 pub struct DeviceFailures {
     /// The scheme measured (`e2e-baseline`).
     pub scheme: String,
@@ -298,7 +298,7 @@ pub struct DeviceFailures {
     #[serde(skip)]
     pub per_device: Vec<DeviceExposure>,
     /// Devices whose run errored, with the error.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
 

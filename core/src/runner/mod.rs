@@ -4,6 +4,7 @@
 
 pub mod expect;
 pub mod loophole;
+pub mod shard;
 pub mod suite;
 
 use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
@@ -16,12 +17,12 @@ use crate::world::{World, WorldConfig};
 use expect::Expectation;
 use rand::seq::SliceRandom;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Exposure figures of a cell.
-#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema, Deserialize)]
 pub struct ExposureFigures {
     /// Messages whose plaintext the attacker recovered, confirmed against ground truth.
     pub messages: usize,
@@ -41,7 +42,7 @@ pub struct ExposureFigures {
 }
 
 /// A cell's verdict.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, JsonSchema)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, JsonSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every matching expectation held.
@@ -55,7 +56,7 @@ pub enum Verdict {
 }
 
 /// One measured cell: one attack with one parameter set against one scheme.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, Deserialize)]
 pub struct CellResult {
     /// Scheme name.
     pub scheme: String,
@@ -84,7 +85,7 @@ pub struct CellResult {
     pub refusals: Vec<MechanismEvent>,
     /// Refusals inside lawful cases the attack took part in (context: they never set
     /// `blocked_by`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub case_refusals: Vec<MechanismEvent>,
     /// Capabilities used, agents and devices compromised, tries (measured by the context),
     /// and the attack's own figures (named in `attack_figures`).
@@ -97,13 +98,13 @@ pub struct CellResult {
     /// Verdict.
     pub verdict: Verdict,
     /// Why an expectation failed, or the error.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<String>,
     /// Error message when the attack failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The attack's notes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -237,12 +238,7 @@ pub fn run_cell(
     let parts = ctx.into_parts();
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
-    let confirmed = world.truth().confirm(
-        outcome
-            .recovered
-            .iter()
-            .map(|(id, pt)| (*id, pt.as_slice())),
-    );
+    let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
     let messages_total = world.message_count();
     // A world the attack never changed is the finished base world: its count is known.
     let users_total = match &parts.world {
@@ -430,7 +426,7 @@ pub fn judge(cell: &mut CellResult) {
 }
 
 /// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
-#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema, Deserialize)]
 pub struct LawfulUtility {
     /// Messages covered by the warrants.
     pub warranted_messages: usize,

@@ -247,33 +247,16 @@ pub(crate) struct TrafficMark {
     registered: usize,
 }
 
-/// The finished honest run of a configuration: its transcript and ground truth.
-pub struct HonestRun {
-    pub(crate) transcript: Transcript,
-    pub(crate) truth: GroundTruth,
-}
-
-impl std::fmt::Debug for HonestRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HonestRun({} sessions)", self.transcript.sessions.len())
-    }
-}
-
-impl HonestRun {
-    /// Captures a finished honest world.
-    pub(crate) fn of(world: &World) -> Self {
-        HonestRun {
-            transcript: world.transcript.clone(),
-            truth: world.truth.clone(),
-        }
-    }
-}
+/// The finished honest run of a configuration: the finished honest world itself, shared
+/// (not copied) by every world that may reuse its sessions.
+pub type HonestRun = World;
 
 /// Per-session output of the parallel simulation.
 struct SessionOut {
     record: SessionRecord,
     envelopes: Vec<(MessageHeader, Vec<u8>, u64)>,
-    plaintexts: Vec<Vec<u8>>,
+    /// Digests of the plaintexts (ground truth keeps nothing else).
+    plaintexts: Vec<truth::PlaintextDigest>,
     detections: Vec<Detection>,
     rejected: bool,
 }
@@ -410,6 +393,13 @@ impl World {
             .enumerate()
             .map(|(i, conv)| self.simulate_session(conv, epoch, base + i as u32))
             .collect();
+        let messages: usize = outs
+            .iter()
+            .map(|o| o.as_ref().map_or(0, |o| o.envelopes.len()))
+            .sum();
+        self.transcript.envelopes.reserve_exact(messages);
+        self.truth.reserve_exact(messages);
+        self.transcript.sessions.reserve_exact(outs.len());
         for out in outs {
             let mut out = out?;
             let first = self.transcript.envelopes.len();
@@ -513,7 +503,7 @@ impl World {
         let plaintexts = rec
             .messages
             .clone()
-            .map(|i| honest.truth.get(i as u64).map(<[u8]>::to_vec))
+            .map(|i| honest.truth.get(i as u64))
             .collect::<Option<Vec<_>>>()?;
         Some(SessionOut {
             record: SessionRecord {
@@ -703,7 +693,7 @@ impl World {
                 + 1
                 + (counter as u64 * (TICKS_PER_EPOCH - 100)) / m as u64;
             envelopes.push((mh, seal(&mk, &mh.encode(), &pt), time));
-            plaintexts.push(pt);
+            plaintexts.push(truth::digest(&pt));
         }
         Ok(SessionOut {
             record: SessionRecord {

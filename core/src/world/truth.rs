@@ -1,56 +1,82 @@
-//! The ground-truth store: every plaintext, readable only by the measuring code.
+//! The ground-truth store: a digest of every plaintext, readable only by the measuring code.
 //!
-//! Nothing in this module hands out a plaintext. The runner passes in what an attack
-//! claims to have recovered and gets back which claims are exactly right.
+//! Nothing in this module hands out a plaintext, and it holds none: each message is kept as
+//! a 128-bit SHA-256 digest (16 bytes, where a plaintext with its allocation took about 70),
+//! so memory grows with messages by 16 bytes each. The runner passes in what an attack
+//! claims to have recovered (as [`crate::attack::Recovered`], digested as it was recorded)
+//! and gets back which claims are exactly right. A wrong plaintext matches with probability
+//! 2^-128 per claim.
 
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// Plaintexts by envelope id.
+/// A plaintext's digest: the first 16 bytes of SHA-256 over a domain tag and the bytes.
+pub type PlaintextDigest = [u8; 16];
+
+/// The digest the store and [`crate::attack::Recovered`] both use.
+pub(crate) fn digest(plaintext: &[u8]) -> PlaintextDigest {
+    let mut h = Sha256::new();
+    h.update(b"escrowlab-plaintext/1");
+    h.update(plaintext);
+    let full = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
+
+/// Plaintext digests by envelope id.
 #[derive(Clone, Default)]
 pub struct GroundTruth {
-    plaintexts: Vec<Vec<u8>>,
+    digests: crate::append_log::AppendLog<PlaintextDigest>,
 }
 
 impl std::fmt::Debug for GroundTruth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GroundTruth({} messages, sealed)", self.plaintexts.len())
+        write!(f, "GroundTruth({} messages, sealed)", self.digests.len())
     }
 }
 
 impl GroundTruth {
-    /// Records the plaintext of the next envelope id.
-    pub(crate) fn push(&mut self, plaintext: Vec<u8>) {
-        self.plaintexts.push(plaintext);
+    /// Records the digest of the next envelope id's plaintext.
+    pub(crate) fn push(&mut self, digest: PlaintextDigest) {
+        self.digests.push(digest);
     }
-    /// One plaintext, for copying an honest session into a diverged world (crate-internal:
+    /// Makes room for exactly `additional` more messages.
+    pub(crate) fn reserve_exact(&mut self, additional: usize) {
+        self.digests.reserve_exact(additional);
+    }
+    /// One digest, for copying an honest session into a diverged world (crate-internal:
     /// attacks never reach a `GroundTruth`).
-    pub(crate) fn get(&self, id: u64) -> Option<&[u8]> {
-        self.plaintexts.get(id as usize).map(Vec::as_slice)
+    pub(crate) fn get(&self, id: u64) -> Option<PlaintextDigest> {
+        self.digests.get(id as usize).copied()
     }
     /// The store as it stood after its first `n` messages.
     pub(crate) fn prefix(&self, n: usize) -> GroundTruth {
         GroundTruth {
-            plaintexts: self.plaintexts[..n.min(self.plaintexts.len())].to_vec(),
+            digests: self.digests.prefix(n),
         }
     }
     /// Number of messages.
     pub fn len(&self) -> usize {
-        self.plaintexts.len()
+        self.digests.len()
     }
     /// Whether no message was sent.
     pub fn is_empty(&self) -> bool {
-        self.plaintexts.is_empty()
+        self.digests.is_empty()
     }
     /// The envelope ids whose claimed plaintext is exactly the one sent. Claims for unknown
     /// ids or with wrong bytes count for nothing.
     pub fn confirm<'a>(&self, claims: impl IntoIterator<Item = (u64, &'a [u8])>) -> BTreeSet<u64> {
+        self.confirm_digests(claims.into_iter().map(|(id, pt)| (id, digest(pt))))
+    }
+    /// [`GroundTruth::confirm`] for claims already digested.
+    pub(crate) fn confirm_digests(
+        &self,
+        claims: impl IntoIterator<Item = (u64, PlaintextDigest)>,
+    ) -> BTreeSet<u64> {
         claims
             .into_iter()
-            .filter(|(id, pt)| {
-                self.plaintexts
-                    .get(*id as usize)
-                    .is_some_and(|t| t.as_slice() == *pt)
-            })
+            .filter(|(id, d)| self.digests.get(*id as usize) == Some(d))
             .map(|(id, _)| id)
             .collect()
     }

@@ -1,0 +1,577 @@
+//! A suite's work as numbered units, so it can be split across machines and put back
+//! together: `escrowlab suite --shard I/N` runs units `u` with `u mod N = I − 1` and writes
+//! them as JSON Lines; `escrowlab merge` reads every part and builds the report.
+//!
+//! The unsharded run goes through the same units and the same [`assemble`], so a merge of
+//! all N parts is byte-identical to it by construction (a test runs 4 shards as processes
+//! and compares the bytes).
+//!
+//! Units, in order: 0 is plain E2E's single-device failures over every device (the
+//! one-loophole reference); then, scheme by scheme, each cell of that scheme in suite order
+//! followed by the scheme's lawful utility. A shard rebuilds the world of every scheme it
+//! has a unit of (worlds are deterministic in the seed, so every shard builds the same one).
+
+use super::loophole::{DeviceExposure, DeviceFailures};
+use super::{base_worlds, lawful_utility, run_cell, CellResult, LawfulUtility};
+use crate::backend::BackendKind;
+use crate::config::budget::{self, WorldCost};
+use crate::config::scheme::Scheme;
+use crate::config::suite::{CellSpec, Suite};
+use crate::error::{Error, Result};
+use crate::report::{Report, SchemeSummary};
+use crate::world::{Population, WorldConfig};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The schema name of a part's header line.
+pub const SCHEMA: &str = "escrowlab-shard/1";
+
+/// Largest shard count.
+pub const MAX_SHARDS: u32 = 100_000;
+
+/// Which 1/N of the units to run: 1-based `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1..=count.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Every unit: shard 1 of 1.
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Parses `I/N` (1 ≤ I ≤ N ≤ [`MAX_SHARDS`]).
+    ///
+    /// # Errors
+    /// [`Error::Input`] saying what is wrong.
+    pub fn parse(s: &str) -> Result<Shard> {
+        let bad = |why: &str| {
+            Error::input(format!(
+                "--shard {}: {why} (expected I/N with 1 <= I <= N <= {MAX_SHARDS}, e.g. 2/4)",
+                crate::text::clip_quoted(s)
+            ))
+        };
+        let (i, n) = s.split_once('/').ok_or_else(|| bad("no '/'"))?;
+        let index: u32 = i.trim().parse().map_err(|_| bad("I is not a number"))?;
+        let count: u32 = n.trim().parse().map_err(|_| bad("N is not a number"))?;
+        if count == 0 || count > MAX_SHARDS {
+            return Err(bad("N out of range"));
+        }
+        if index == 0 || index > count {
+            return Err(bad("I out of range"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Does this shard run unit `u`?
+    pub fn owns(self, u: usize) -> bool {
+        u % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+/// What a report needs to know of a scheme besides its cells.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SchemeMeta {
+    /// Name.
+    pub name: String,
+    /// Summary line.
+    pub summary: String,
+    /// Backend it runs on.
+    pub backend: String,
+    /// Controls deliberately weakened in it.
+    pub weakened: Vec<String>,
+    /// SHA-256 of its definition ([`crate::report::provenance::scheme_digest`]).
+    pub sha256: String,
+}
+
+/// The first line of every part: the run it belongs to, and everything the report needs
+/// besides the units' results, so `merge` needs no suite file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// escrowlab's version (parts of different versions are not merged).
+    pub escrowlab_version: String,
+    /// This part's shard index (1-based).
+    pub shard: u32,
+    /// Number of shards.
+    pub of: u32,
+    /// Units of the whole run.
+    pub units: usize,
+    /// The suite's source.
+    pub suite: String,
+    /// The seed.
+    pub seed: u64,
+    /// Backends used, in report order.
+    pub backends: Vec<String>,
+    /// The population.
+    pub population: Population,
+    /// The schemes, in suite order.
+    pub schemes: Vec<SchemeMeta>,
+}
+
+impl Header {
+    /// The same run, whatever the shard?
+    fn same_run(&self, other: &Header) -> bool {
+        Header {
+            shard: other.shard,
+            ..self.clone()
+        } == *other
+    }
+}
+
+/// One unit's result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitResult {
+    /// Plain E2E's single-device failures (`None`: no `endpoint-compromise` in the registry).
+    Baseline {
+        /// The distribution.
+        failures: Option<Box<DeviceFailures>>,
+        /// Every device's exposure (not part of the report's JSON, kept for merging).
+        per_device: Vec<DeviceExposure>,
+    },
+    /// One cell.
+    Cell(Box<CellResult>),
+    /// A scheme's lawful utility.
+    Utility(LawfulUtility),
+}
+
+/// One line of a part after the header.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Line {
+    /// The unit's number.
+    pub unit: usize,
+    /// Its result.
+    pub result: UnitResult,
+}
+
+/// What one unit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    Baseline,
+    Cell(usize),
+    Utility(usize),
+}
+
+/// The units of `cells` (grouped by scheme, in suite order) for `schemes` schemes.
+fn units(schemes: usize, cells: &[CellSpec]) -> Vec<Unit> {
+    let mut out = vec![Unit::Baseline];
+    for si in 0..schemes {
+        out.extend(
+            cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.scheme == si)
+                .map(|(ci, _)| Unit::Cell(ci)),
+        );
+        out.push(Unit::Utility(si));
+    }
+    out
+}
+
+/// The backend a scheme of `suite` runs on.
+pub fn backend_of(suite: &Suite, scheme: &Scheme, backend: Option<BackendKind>) -> BackendKind {
+    backend
+        .or(suite.file.backend)
+        .or(scheme.backend)
+        .unwrap_or(BackendKind::Blsttc)
+}
+
+/// The header of `shard` of `suite` run with `seed` and `backend`.
+///
+/// # Errors
+/// A backend not compiled in.
+pub fn header(
+    suite: &Suite,
+    seed: u64,
+    backend: Option<BackendKind>,
+    shard: Shard,
+) -> Result<Header> {
+    let mut backends: Vec<String> = Vec::new();
+    let mut schemes = Vec::new();
+    for scheme in &suite.schemes {
+        let be = backend_of(suite, scheme, backend);
+        be.instance()?;
+        if !backends.iter().any(|b| b == be.name()) {
+            backends.push(be.name().into());
+        }
+        schemes.push(SchemeMeta {
+            name: scheme.name.clone(),
+            summary: scheme.summary.clone(),
+            backend: be.name().into(),
+            weakened: scheme
+                .weakened_controls()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            sha256: crate::report::provenance::scheme_digest(scheme),
+        });
+    }
+    Ok(Header {
+        schema: SCHEMA.into(),
+        escrowlab_version: env!("CARGO_PKG_VERSION").into(),
+        shard: shard.index,
+        of: shard.count,
+        units: units(suite.schemes.len(), &suite.cells()).len(),
+        suite: suite.source.clone(),
+        seed,
+        backends,
+        population: suite.file.population.clone(),
+        schemes,
+    })
+}
+
+/// What running `shard` of `suite` costs: the baseline if it owns it, then every scheme it
+/// has a unit of: the world, its owned cells with their guesses, its utility if owned.
+///
+/// # Errors
+/// When the baseline scheme cannot be built.
+pub fn estimate(
+    suite: &Suite,
+    cells: &[CellSpec],
+    backend: Option<BackendKind>,
+    shard: Shard,
+) -> Result<budget::RunCost> {
+    let population = &suite.file.population;
+    let all = units(suite.schemes.len(), cells);
+    let owned = |unit: Unit| {
+        all.iter()
+            .position(|u| *u == unit)
+            .is_some_and(|i| shard.owns(i))
+    };
+    let mut total = budget::RunCost::default();
+    if owned(Unit::Baseline) {
+        total = total
+            + super::loophole::baseline_config(population, 0, backend.or(suite.file.backend))?
+                .cost()
+                .every_device(f64::from(population.users));
+    }
+    for (si, scheme) in suite.schemes.iter().enumerate() {
+        let mine: Vec<usize> = (0..cells.len())
+            .filter(|&ci| cells[ci].scheme == si && owned(Unit::Cell(ci)))
+            .collect();
+        let utility = owned(Unit::Utility(si));
+        if mine.is_empty() && !utility {
+            continue;
+        }
+        let cost = WorldCost::of(scheme, population, backend_of(suite, scheme, backend));
+        let guesses: f64 = mine
+            .iter()
+            .map(|&ci| super::guesses(cells[ci].attack, scheme, &cells[ci].params))
+            .sum();
+        let mut e = cost.cells(mine.len() as f64, guesses);
+        if utility {
+            e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
+        }
+        total = total + e;
+    }
+    Ok(total)
+}
+
+/// Runs the units of `suite` that `shard` owns, with `seed` and `backend`: the header and
+/// each owned unit's result, in unit order.
+///
+/// # Errors
+/// The cost budget, or world construction errors (bad input was rejected when the suite
+/// was loaded).
+pub fn run_shard(
+    suite: &Suite,
+    seed: u64,
+    backend: Option<BackendKind>,
+    shard: Shard,
+) -> Result<(Header, Vec<Line>)> {
+    let cells = suite.cells();
+    let what = if shard == Shard::WHOLE {
+        "this suite".to_string()
+    } else {
+        format!("shard {}/{} of this suite", shard.index, shard.count)
+    };
+    estimate(suite, &cells, backend, shard)?.within_budget(
+        &what,
+        &format!(
+            "{}, the number of cells, or run more shards",
+            budget::LOWER_WORLD
+        ),
+    )?;
+    let head = header(suite, seed, backend, shard)?;
+    let all = units(suite.schemes.len(), &cells);
+    let index_of = |unit: Unit| all.iter().position(|u| *u == unit).unwrap_or(usize::MAX);
+    let mut lines = Vec::new();
+    if shard.owns(0) {
+        let failures = super::loophole::baseline_device_failures(
+            &suite.registry,
+            &suite.file.population,
+            seed,
+            backend.or(suite.file.backend),
+        )?;
+        let per_device = failures
+            .as_ref()
+            .map(|f| f.per_device.clone())
+            .unwrap_or_default();
+        lines.push(Line {
+            unit: 0,
+            result: UnitResult::Baseline {
+                failures: failures.map(Box::new),
+                per_device,
+            },
+        });
+    }
+    for (si, scheme) in suite.schemes.iter().enumerate() {
+        let mine: Vec<usize> = (0..cells.len())
+            .filter(|&ci| cells[ci].scheme == si && shard.owns(index_of(Unit::Cell(ci))))
+            .collect();
+        let utility_unit = index_of(Unit::Utility(si));
+        let utility = shard.owns(utility_unit);
+        if mine.is_empty() && !utility {
+            continue;
+        }
+        let config = WorldConfig {
+            scheme: scheme.clone(),
+            population: suite.file.population.clone(),
+            seed,
+            backend: backend_of(suite, scheme, backend),
+        };
+        let base = base_worlds(scheme, &config)?;
+        // Lawful utility works on its own copy of the world: it runs beside the cells.
+        let (out, lawful): (Vec<CellResult>, _) = rayon::join(
+            || {
+                mine.par_iter()
+                    .map(|&ci| {
+                        let c = &cells[ci];
+                        run_cell(&base, c.attack, &c.params, &suite.file.expect)
+                    })
+                    .collect()
+            },
+            || utility.then(|| lawful_utility(&base, suite.file.utility_targets)),
+        );
+        for (ci, cell) in mine.iter().zip(out) {
+            lines.push(Line {
+                unit: index_of(Unit::Cell(*ci)),
+                result: UnitResult::Cell(Box::new(cell)),
+            });
+        }
+        if let Some(u) = lawful {
+            lines.push(Line {
+                unit: utility_unit,
+                result: UnitResult::Utility(u),
+            });
+        }
+    }
+    lines.sort_by_key(|l| l.unit);
+    Ok((head, lines))
+}
+
+/// Builds the report from the header and every unit's result (`lines` sorted by unit,
+/// one per unit: [`merge`] checks that).
+///
+/// # Errors
+/// [`Error::Input`] when a unit is missing or of the wrong kind.
+pub fn assemble(head: &Header, lines: Vec<Line>) -> Result<Report> {
+    let missing = |what: &str| Error::input(format!("the parts lack {what}"));
+    let mut it = lines.into_iter().peekable();
+    let e2e = match it.next() {
+        Some(Line {
+            unit: 0,
+            result:
+                UnitResult::Baseline {
+                    failures,
+                    per_device,
+                },
+        }) => failures.map(|f| {
+            let mut f = *f;
+            f.per_device = per_device;
+            f
+        }),
+        _ => return Err(missing("unit 0 (plain E2E over every device)")),
+    };
+    let mut summaries = Vec::new();
+    let mut results = Vec::new();
+    for meta in &head.schemes {
+        let mut cells = Vec::new();
+        let utility = loop {
+            match it.next() {
+                Some(Line {
+                    result: UnitResult::Cell(c),
+                    ..
+                }) => cells.push(*c),
+                Some(Line {
+                    result: UnitResult::Utility(u),
+                    ..
+                }) => break u,
+                _ => return Err(missing(&format!("the units of scheme {}", meta.name))),
+            }
+        };
+        summaries.push(SchemeSummary::from_meta(meta, utility, &cells).with_e2e(e2e.as_ref()));
+        results.append(&mut cells);
+    }
+    if it.next().is_some() {
+        return Err(Error::input("the parts hold more units than the run has"));
+    }
+    let digests = head
+        .schemes
+        .iter()
+        .map(|m| crate::report::provenance::SchemeDigest {
+            name: m.name.clone(),
+            backend: m.backend.clone(),
+            sha256: m.sha256.clone(),
+        })
+        .collect();
+    Ok(Report::from_parts(
+        &head.suite,
+        head.seed,
+        head.backends.clone(),
+        head.population.clone(),
+        summaries,
+        digests,
+        results,
+    ))
+}
+
+/// The JSON Lines of a part: the header, then one line per unit.
+pub fn to_json_lines(head: &Header, lines: &[Line]) -> String {
+    let mut s = String::new();
+    let mut push = |v: serde_json::Result<String>| {
+        s.push_str(&v.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+        s.push('\n');
+    };
+    push(serde_json::to_string(head));
+    for l in lines {
+        push(serde_json::to_string(l));
+    }
+    s
+}
+
+/// Reads the parts at `paths` and builds the report of the whole run.
+///
+/// # Errors
+/// [`Error::Input`] (exit 2) naming the file and line: a part that does not parse, parts of
+/// different runs or versions, a shard missing or given twice, a unit missing, repeated or
+/// in the wrong shard.
+pub fn merge(paths: &[std::path::PathBuf]) -> Result<Report> {
+    let mut head: Option<Header> = None;
+    let mut seen_shards = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
+    for path in paths {
+        let (h, mut l) = read_part(path)?;
+        let name = crate::text::echo(&path.display().to_string());
+        match &head {
+            None => head = Some(h.clone()),
+            Some(first) if !first.same_run(&h) => {
+                return Err(Error::input(format!(
+                    "{name}: a part of a different run (suite, seed, backend, population, \
+                     shard count or escrowlab version differ from the first part's)"
+                )))
+            }
+            Some(_) => {}
+        }
+        if seen_shards.contains(&h.shard) {
+            return Err(Error::input(format!(
+                "{name}: shard {}/{} given twice",
+                h.shard, h.of
+            )));
+        }
+        seen_shards.push(h.shard);
+        lines.append(&mut l);
+    }
+    let head = head.ok_or_else(|| Error::input("merge: no parts given"))?;
+    if seen_shards.len() != head.of as usize {
+        let missing: Vec<String> = (1..=head.of)
+            .filter(|i| !seen_shards.contains(i))
+            .take(10)
+            .map(|i| format!("{i}/{}", head.of))
+            .collect();
+        return Err(Error::input(format!(
+            "merge: {} of {} shards given; missing {}",
+            seen_shards.len(),
+            head.of,
+            missing.join(", ")
+        )));
+    }
+    lines.sort_by_key(|l| l.unit);
+    for (i, l) in lines.iter().enumerate() {
+        if l.unit != i {
+            return Err(Error::input(format!(
+                "merge: unit {} {}",
+                i.min(l.unit),
+                if l.unit < i {
+                    "appears twice"
+                } else {
+                    "is missing"
+                }
+            )));
+        }
+    }
+    if lines.len() != head.units {
+        return Err(Error::input(format!(
+            "merge: units {}..{} are missing (the parts hold {} of the run's {} units)",
+            lines.len(),
+            head.units,
+            lines.len(),
+            head.units
+        )));
+    }
+    assemble(&Header { shard: 1, ..head }, lines)
+}
+
+/// Reads one part: header line, then unit lines, each checked.
+fn read_part(path: &Path) -> Result<(Header, Vec<Line>)> {
+    let bytes = crate::input::read_user_file(path)?;
+    let name = crate::text::echo(&path.display().to_string());
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Error::input(format!("{name}: not UTF-8 text (not a shard part)")))?;
+    let mut rows = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, first) = rows
+        .next()
+        .ok_or_else(|| Error::input(format!("{name}: empty (not a shard part)")))?;
+    let head: Header = serde_json::from_str(first).map_err(|e| {
+        Error::input(format!(
+            "{name}:1: not an escrowlab shard header ({SCHEMA}): {e}"
+        ))
+    })?;
+    if head.schema != SCHEMA {
+        return Err(Error::input(format!(
+            "{name}:1: schema {} is not {SCHEMA}",
+            crate::text::clip_quoted(&head.schema)
+        )));
+    }
+    if head.escrowlab_version != env!("CARGO_PKG_VERSION") {
+        return Err(Error::input(format!(
+            "{name}:1: written by escrowlab {}; this is {}",
+            crate::text::clip_quoted(&head.escrowlab_version),
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if head.of == 0 || head.of > MAX_SHARDS || head.shard == 0 || head.shard > head.of {
+        return Err(Error::input(format!(
+            "{name}:1: shard {}/{} is out of range",
+            head.shard, head.of
+        )));
+    }
+    let shard = Shard {
+        index: head.shard,
+        count: head.of,
+    };
+    let mut lines = Vec::new();
+    for (i, row) in rows {
+        let line: Line = serde_json::from_str(row)
+            .map_err(|e| Error::input(format!("{name}:{}: not a unit result: {e}", i + 1)))?;
+        if line.unit >= head.units || !shard.owns(line.unit) {
+            return Err(Error::input(format!(
+                "{name}:{}: unit {} does not belong to shard {}/{}",
+                i + 1,
+                line.unit,
+                head.shard,
+                head.of
+            )));
+        }
+        lines.push(line);
+    }
+    Ok((head, lines))
+}

@@ -1,0 +1,164 @@
+//! `escrowlab cost`: the projection is built from rates it measured and from assumptions
+//! it states; every assumption is a flag, and bad figures are refused with exit 2.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn cost(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .arg("cost")
+        .args(if args.contains(&"--measure-ms") {
+            &[][..]
+        } else {
+            &["--measure-ms", "5"][..]
+        })
+        .args(args)
+        .output()
+        .expect("run escrowlab");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = cost(&all);
+    assert_eq!(code, 0, "stderr: {err}");
+    serde_json::from_str(&out).expect("one JSON object")
+}
+
+fn rate(j: &Value, op: &str) -> f64 {
+    j["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["op"] == op)
+        .unwrap_or_else(|| panic!("rate {op} measured"))["seconds"]
+        .as_f64()
+        .unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300)
+}
+
+#[test]
+fn projection_is_the_measured_rates_times_the_stated_traffic() {
+    let j = json(&[]);
+    assert_eq!(j["schema"], "escrowlab-cost/1");
+    for op in [
+        "sender.escrow_wrap",
+        "thief.session",
+        "message.open",
+        "agent.share",
+        "combiner.verify_share",
+        "combiner.combine",
+    ] {
+        let r = rate(&j, op);
+        assert!(r > 0.0 && r < 1.0, "{op}: {r} s per operation");
+    }
+    // A pairing-based share costs far more than an AEAD open: the rates are measured, not
+    // one constant.
+    assert!(rate(&j, "agent.share") > 10.0 * rate(&j, "message.open"));
+    let a = &j["assumptions"];
+    assert_eq!(a["messages_per_day"].as_f64(), Some(1e11));
+    assert_eq!(a["sessions_per_day"].as_f64(), Some(1e10));
+    let core_s = 1e10 * rate(&j, "thief.session") + 1e11 * rate(&j, "message.open");
+    let thief = &j["thief"];
+    assert!(close(thief["core_seconds"].as_f64().unwrap(), core_s));
+    assert!(close(
+        thief["core_hours"].as_f64().unwrap(),
+        core_s / 3600.0
+    ));
+    assert!(close(
+        thief["wall_hours"].as_f64().unwrap(),
+        core_s / 3600.0 / 1000.0
+    ));
+    assert!(close(
+        thief["usd"].as_f64().unwrap(),
+        core_s / 3600.0 * 0.045
+    ));
+    // Plain E2E: one device per user at the stated price.
+    assert!(close(
+        j["plain_e2e"]["usd"].as_f64().unwrap(),
+        2e9 * 65_000.0
+    ));
+    // One warrant: one user's share of 30 days.
+    let w = &j["lawful_per_warrant"];
+    assert!(close(w["sessions"].as_f64().unwrap(), 1e10 / 2e9 * 30.0));
+    assert!(close(w["messages"].as_f64().unwrap(), 1e11 / 2e9 * 30.0));
+    assert!(!a["sources"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn every_assumption_is_a_flag() {
+    let j = json(&[
+        "--messages-per-day",
+        "1000",
+        "--sessions-per-day",
+        "10",
+        "--users",
+        "5",
+        "--cores",
+        "2",
+        "--price-per-core-hour",
+        "1.5",
+        "--device-cost",
+        "7",
+        "--warrant-days",
+        "2",
+    ]);
+    let a = &j["assumptions"];
+    assert_eq!(a["messages_per_day"].as_f64(), Some(1000.0));
+    assert_eq!(a["cores"].as_u64(), Some(2));
+    assert!(close(j["plain_e2e"]["usd"].as_f64().unwrap(), 35.0));
+    let core_s = 10.0 * rate(&j, "thief.session") + 1000.0 * rate(&j, "message.open");
+    assert!(close(j["thief"]["core_seconds"].as_f64().unwrap(), core_s));
+    assert!(close(
+        j["thief"]["wall_hours"].as_f64().unwrap(),
+        core_s / 3600.0 / 2.0
+    ));
+    assert!(close(
+        j["lawful_per_warrant"]["sessions"].as_f64().unwrap(),
+        4.0
+    ));
+}
+
+#[test]
+fn the_text_states_its_assumptions_within_100_columns() {
+    let (code, out, err) = cost(&[]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "core-hours",
+        "plain E2E",
+        "one warrant",
+        "assumptions",
+        "Pegasus",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+}
+
+#[test]
+fn bad_figures_are_refused_with_exit_2() {
+    for args in [
+        &["--cores", "0"][..],
+        &["--messages-per-day=-5"],
+        &["--messages-per-day", "NaN"],
+        &["--price-per-core-hour=-1"],
+        &["--sessions-per-day", "1e12"],
+        &["--measure-ms", "0"],
+        &["--users", "0"],
+    ] {
+        let (code, out, err) = cost(args);
+        assert_eq!(code, 2, "{args:?}: stdout {out} stderr {err}");
+        assert!(out.is_empty(), "{args:?} printed a projection");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+    }
+}
