@@ -9,13 +9,14 @@
 use super::{KeyGenOutput, ThresholdBackend};
 use crate::error::{Error, Result};
 use crate::secret::Scalar;
+use blsttc::blstrs::G2Prepared;
 use blsttc::group::ff::Field;
 use blsttc::group::prime::PrimeCurveAffine;
 use blsttc::group::Curve;
 use blsttc::poly::{BivarCommitment, BivarPoly, Commitment, Poly};
 use blsttc::{
-    Ciphertext, DecryptionShare, Fr, G1Affine, PublicKey, PublicKeySet, SecretKey, SecretKeyShare,
-    Signature, SignatureShare,
+    Ciphertext, DecryptionShare, Fr, G1Affine, G1Projective, G2Affine, G2Projective, PublicKey,
+    PublicKeySet, SecretKey, SecretKeyShare, Signature, SignatureShare,
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -29,6 +30,61 @@ const G2_LEN: usize = 96;
 
 /// The blsttc 8.0.2 backend.
 pub struct Blsttc;
+
+/// The points of a ciphertext `(U, V, W)` with `H = hash_g1_g2(U, V)`, read back from its
+/// encoding (already checked when it was decoded, so without the subgroup checks again).
+struct CtPoints {
+    u: G1Affine,
+    w: G2Affine,
+    h: G2Affine,
+}
+
+/// blsttc's domain separation tag for hashing to G2 (`blsttc::DST`).
+const HASH_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
+
+impl CtPoints {
+    fn of(ct: &Ciphertext) -> Option<CtPoints> {
+        let b = ct.to_bytes();
+        if b.len() < G1_LEN + G2_LEN {
+            return None;
+        }
+        let u = g1_of(&b[..G1_LEN])?;
+        let w: [u8; G2_LEN] = b[G1_LEN..G1_LEN + G2_LEN].try_into().ok()?;
+        let w = Option::from(G2Affine::from_compressed_unchecked(&w))?;
+        let v = &b[G1_LEN + G2_LEN..];
+        // The crate's `hash_g1_g2`: V (or its SHA3-256 when longer than 64 bytes), then U
+        // compressed, hashed to G2.
+        let mut msg = if v.len() > 64 {
+            use tiny_keccak::Hasher;
+            let mut sha3 = tiny_keccak::Sha3::v256();
+            sha3.update(v);
+            let mut out = [0u8; 32];
+            sha3.finalize(&mut out);
+            out.to_vec()
+        } else {
+            v.to_vec()
+        };
+        msg.extend_from_slice(&b[..G1_LEN]);
+        let h = G2Projective::hash_to_curve(&msg, HASH_DST, &[]).to_affine();
+        Some(CtPoints { u, w, h })
+    }
+}
+
+/// A G1 point from its (already checked) compressed encoding.
+fn g1_of(b: &[u8]) -> Option<G1Affine> {
+    let a: [u8; G1_LEN] = b.get(..G1_LEN)?.try_into().ok()?;
+    Option::from(G1Affine::from_compressed_unchecked(&a))
+}
+
+/// Whether e(a1, b1) · e(a2, b2) = 1: two Miller loops and one final exponentiation.
+fn pairing_product_is_one(a1: &G1Affine, b1: &G2Affine, a2: &G1Affine, b2: &G2Affine) -> bool {
+    use blsttc::group::Group;
+    use pairing::{MillerLoopResult, MultiMillerLoop};
+    let (p1, p2) = (G2Prepared::from(*b1), G2Prepared::from(*b2));
+    let gt =
+        blsttc::blstrs::Bls12::multi_miller_loop(&[(a1, &p1), (a2, &p2)]).final_exponentiation();
+    bool::from(gt.is_identity())
+}
 
 /// A sub-seed for participant `index` of a protocol step named `label`.
 fn sub_seed(seed: &[u8; 32], label: &str, index: usize) -> [u8; 32] {
@@ -240,7 +296,17 @@ impl ThresholdBackend for Blsttc {
     }
 
     fn verify_ciphertext(ct: &Ciphertext) -> bool {
-        ct.verify()
+        // e(g1, W) = e(U, H(U, V)), as one product of two pairings with one final
+        // exponentiation instead of the crate's two full pairings.
+        let Some(p) = CtPoints::of(ct) else {
+            return ct.verify();
+        };
+        pairing_product_is_one(
+            &G1Affine::generator(),
+            &p.w,
+            &(-p.u.to_curve()).to_affine(),
+            &p.h,
+        )
     }
 
     fn decryption_share(share: &SecretKeyShare, ct: &Ciphertext) -> DecryptionShare {
@@ -253,9 +319,71 @@ impl ThresholdBackend for Blsttc {
         share: &DecryptionShare,
         ct: &Ciphertext,
     ) -> bool {
-        public
-            .public_key_share(i)
-            .verify_decryption_share(share, ct)
+        // e(S, H(U, V)) = e(PK_i, W), as one product of pairings.
+        let (Some(p), Some(s), Some(pk)) = (
+            CtPoints::of(ct),
+            g1_of(&share.to_bytes()),
+            g1_of(&public.public_key_share(i).to_bytes()),
+        ) else {
+            return public
+                .public_key_share(i)
+                .verify_decryption_share(share, ct);
+        };
+        pairing_product_is_one(&s, &p.h, &(-pk.to_curve()).to_affine(), &p.w)
+    }
+
+    fn verify_decryption_shares(
+        public: &PublicKeySet,
+        shares: &[(usize, &DecryptionShare)],
+        ct: &Ciphertext,
+    ) -> bool {
+        // Batch verification by a random linear combination: with weights r_i,
+        // e(Σ r_i S_i, H) = e(Σ r_i PK_i, W). A wrong share passes with probability at most
+        // 2^-128 over the weights, which are 128-bit and derived (Fiat–Shamir) from the
+        // ciphertext, the key set and every share, so no agent can choose its share
+        // knowing them, and the result is deterministic.
+        if shares.len() < 2 {
+            return shares
+                .iter()
+                .all(|(i, d)| Self::verify_decryption_share(public, *i, d, ct));
+        }
+        let Some(p) = CtPoints::of(ct) else {
+            return false;
+        };
+        let mut transcript = Sha256::new();
+        transcript.update(b"escrowlab/blsttc/batch-decryption-shares");
+        transcript.update(ct.to_bytes());
+        transcript.update(public.public_key().to_bytes());
+        let mut points = Vec::with_capacity(shares.len());
+        let mut keys = Vec::with_capacity(shares.len());
+        for (i, d) in shares {
+            let bytes = d.to_bytes();
+            transcript.update((*i as u64).to_be_bytes());
+            transcript.update(bytes);
+            let (Some(s), Some(pk)) = (
+                g1_of(&bytes),
+                g1_of(&public.public_key_share(*i).to_bytes()),
+            ) else {
+                return false;
+            };
+            points.push(s.to_curve());
+            keys.push(pk.to_curve());
+        }
+        let seed: [u8; 32] = transcript.finalize().into();
+        let weights: Vec<Fr> = (0..shares.len())
+            .map(|j| {
+                let mut h = Sha256::new();
+                h.update(seed);
+                h.update((j as u64).to_be_bytes());
+                let d = h.finalize();
+                let mut w = [0u8; 32];
+                w[16..].copy_from_slice(&d[..16]);
+                Option::from(Fr::from_bytes_be(&w)).unwrap_or_else(Fr::one)
+            })
+            .collect();
+        let s = G1Projective::multi_exp(&points, &weights).to_affine();
+        let pk = G1Projective::multi_exp(&keys, &weights).to_affine();
+        pairing_product_is_one(&s, &p.h, &(-pk.to_curve()).to_affine(), &p.w)
     }
 
     fn combine_decryption_shares_raw(

@@ -109,6 +109,18 @@ pub trait ThresholdBackend: Send + Sync + 'static {
         share: &Self::DecryptionShare,
         ct: &Self::Ciphertext,
     ) -> bool;
+    /// Checks every decryption share of `shares` (agent index, share) at once: `true` only
+    /// when each would pass [`ThresholdBackend::verify_decryption_share`] (up to a
+    /// negligible error). The default checks them one by one; a backend may batch them.
+    fn verify_decryption_shares(
+        public: &Self::PublicKeySet,
+        shares: &[(usize, &Self::DecryptionShare)],
+        ct: &Self::Ciphertext,
+    ) -> bool {
+        shares
+            .iter()
+            .all(|(i, d)| Self::verify_decryption_share(public, *i, d, ct))
+    }
     /// The crate's own combine, **with none of its checks added**: exposed so that the
     /// sharp edges can be shown and a naive combiner can be modelled. Use
     /// [`safe::safe_combine`] for anything else.
@@ -373,6 +385,14 @@ pub trait Backend: Send + Sync {
     fn decryption_share(&self, share: &Scalar, ct: &[u8]) -> Result<Vec<u8>>;
     /// Verifies a decryption share; `false` also for undecodable bytes.
     fn verify_decryption_share(&self, public: &[u8], i: usize, dshare: &[u8], ct: &[u8]) -> bool;
+    /// Verifies several decryption shares of one ciphertext at once (batched where the
+    /// backend can); `false` when any fails or does not decode.
+    fn verify_decryption_shares(
+        &self,
+        public: &[u8],
+        shares: &[(usize, Vec<u8>)],
+        ct: &[u8],
+    ) -> bool;
     /// The crate's unchecked combine.
     ///
     /// # Errors
@@ -529,6 +549,26 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
             return false;
         };
         B::verify_decryption_share(&p, i, &d, &c)
+    }
+    fn verify_decryption_shares(
+        &self,
+        public: &[u8],
+        shares: &[(usize, Vec<u8>)],
+        ct: &[u8],
+    ) -> bool {
+        let (Ok(p), Ok(c)) = (B::decode_public_set(public), B::decode_ciphertext(ct)) else {
+            return false;
+        };
+        let Ok(decoded) = shares
+            .iter()
+            .map(|(i, b)| B::decode_decryption_share(b).map(|d| (*i, d)))
+            .collect::<Result<Vec<_>>>()
+        else {
+            return false;
+        };
+        let refs: Vec<(usize, &B::DecryptionShare)> =
+            decoded.iter().map(|(i, d)| (*i, d)).collect();
+        B::verify_decryption_shares(&p, &refs, &c)
     }
     fn combine_raw(
         &self,

@@ -91,9 +91,30 @@ pub fn safe_combine(
         ));
     }
     let k = backend.k(public)?;
-    let (good, rejected) = verified_shares(shares, n, |i, b| {
-        backend.verify_decryption_share(public, i, b, ct)
-    });
+    // First every distinct known agent's first share, checked in one batch; only when the
+    // batch fails are they checked one by one, to name the offenders (same result either
+    // way: a share that passes alone passes in the batch and the reverse).
+    let mut first: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, b) in shares {
+        if *i < n && !first.iter().any(|(j, _)| j == i) {
+            first.push((*i, b.clone()));
+        }
+    }
+    let (good, rejected) = if !first.is_empty()
+        && first.len() == shares.iter().filter(|(i, _)| *i < n).count()
+        && backend.verify_decryption_shares(public, &first, ct)
+    {
+        let unknown = shares
+            .iter()
+            .filter(|(i, _)| *i >= n)
+            .map(|(i, _)| (*i, format!("unknown agent index {i} (n = {n})")))
+            .collect();
+        (first, unknown)
+    } else {
+        verified_shares(shares, n, |i, b| {
+            backend.verify_decryption_share(public, i, b, ct)
+        })
+    };
     require_k(good.len(), k, &rejected, "shares")?;
     let plaintext = backend.combine_raw(public, &good[..k], ct)?;
     if !check(&plaintext) {

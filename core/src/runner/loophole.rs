@@ -225,7 +225,9 @@ impl Estimate {
 // ----- plain E2E: every device -----
 
 /// What compromising one device exposed.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, schemars::JsonSchema, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Serialize, PartialEq, Eq, schemars::JsonSchema, serde::Deserialize,
+)]
 pub struct DeviceExposure {
     /// The user whose device was compromised.
     pub user: u32,
