@@ -77,6 +77,13 @@ pub enum Command {
     /// worst single attack next to plain E2E's single-device failures over every device,
     /// with 95% intervals (Student t) and the ratio in users.
     Loophole(LoopholeArgs),
+    /// Course labs (docs/labs/): list them, start one with your seed, grade an answers
+    /// file, print an answer key.
+    Lab {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::labs::LabCommand,
+    },
 }
 
 /// Arguments of `loophole`.
@@ -386,6 +393,11 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
         Some(Command::Loophole(a)) => loophole(registry, a),
+        Some(Command::Lab { command }) => {
+            let (text, code) = crate::labs::run(registry, command)?;
+            out(&text)?;
+            Ok(code)
+        }
     }
 }
 
