@@ -19,15 +19,18 @@ pub(super) static LAB: Lab = Lab {
     questions: &[
         Question {
             id: "q2.1",
-            text: "bits=4, trials=1000: `cost.tries_mean`",
+            text: "bits=8, trials=1000: `cost.tries_mean`",
             kind: Kind::Number { tolerance: 0.005 },
             seeded: true,
         },
         Question {
             id: "q2.2",
-            text: "bits=8, trials=1000: `cost.tries_mean`",
-            kind: Kind::Number { tolerance: 0.005 },
-            seeded: true,
+            text: "the distribution of the number of tries of one trial",
+            kind: Kind::Choice {
+                what: "distribution",
+                options: &["uniform", "normal", "poisson", "geometric", "binomial"],
+            },
+            seeded: false,
         },
         Question {
             id: "q2.3",
@@ -43,44 +46,41 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q2.5",
+            text: "is the bits=8 forgery against single-key detected (`detected`)",
+            kind: Kind::Bool,
+            seeded: false,
+        },
+        Question {
+            id: "q2.6",
+            text: "bits=4, trials=1000: `cost.tries_mean`",
+            kind: Kind::Number { tolerance: 0.005 },
+            seeded: true,
+        },
+        Question {
+            id: "q2.7",
             text: "bits=12, trials=100: `cost.tries_mean`",
             kind: Kind::Number { tolerance: 0.005 },
             seeded: true,
         },
         Question {
-            id: "q2.6",
-            text: "the distribution of the number of tries of one trial",
-            kind: Kind::Choice {
-                what: "distribution",
-                options: &["uniform", "normal", "poisson", "geometric", "binomial"],
-            },
-            seeded: false,
-        },
-        Question {
-            id: "q2.7",
+            id: "q2.8",
             text: "the factor by which the expected tries grow for each extra checked bit",
             kind: Kind::Integer,
             seeded: false,
         },
         Question {
-            id: "q2.8",
+            id: "q2.9",
             text: "threshold-3of5 (trials=4, max_tries=1000): `cost.accepted_fraction`",
             kind: Kind::Number { tolerance: 0.01 },
             seeded: false,
         },
         Question {
-            id: "q2.9",
+            id: "q2.10",
             text: "the binding mode of hardened, under which no forged field is ever accepted",
             kind: Kind::Choice {
                 what: "binding mode",
                 options: BINDINGS,
             },
-            seeded: false,
-        },
-        Question {
-            id: "q2.10",
-            text: "is the bits=8 forgery against single-key detected (`detected`)",
-            kind: Kind::Bool,
             seeded: false,
         },
     ],
@@ -104,15 +104,15 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         &[("trials", "4"), ("max_tries", "1000")],
     )?;
     Ok(vec![
-        Answer::Number(figure(&b4, "tries_mean")),
         Answer::Number(figure(&b8, "tries_mean")),
+        Answer::Name("geometric".into()),
         Answer::Number(figure(&b8, "tries_median")),
         Answer::Integer(figure(&b8, "tries_max") as i64),
+        Answer::Bool(b8.detected),
+        Answer::Number(figure(&b4, "tries_mean")),
         Answer::Number(figure(&b12, "tries_mean")),
-        Answer::Name("geometric".into()),
         Answer::Integer(2),
         Answer::Number(figure(&signed, "accepted_fraction")),
         Answer::Name("recompute".into()),
-        Answer::Bool(b8.detected),
     ])
 }

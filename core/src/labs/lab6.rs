@@ -56,7 +56,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q6.6",
-            text: "the number of attacks `lab6-escrowlab list` shows",
+            text: "the number of attacks `lab6-escrowlab list` shows (the built-ins, insider-breach and yours)",
             kind: Kind::Integer,
             seeded: false,
         },
@@ -160,7 +160,7 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Integer(theft.before_compromise as i64),
         Answer::Number(two_theft.exposure.fraction),
         Answer::Integer(2),
-        Answer::Integer(m.registry.len() as i64 + 1),
+        Answer::Integer(m.registry.len() as i64 + 2),
         Answer::Integer(insider.exposure.users as i64),
         Answer::Integer(1),
     ])
