@@ -60,7 +60,11 @@ fn lab_list_shows_six_labs() {
     let s = stdout(&o);
     let rows: Vec<&str> = s
         .lines()
-        .filter(|l| l.split_whitespace().next().is_some_and(|w| w.parse::<u32>().is_ok()))
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok())
+        })
         .collect();
     assert_eq!(rows.len(), 6, "{s}");
     for (i, r) in rows.iter().enumerate() {
@@ -151,7 +155,10 @@ fn one_changed_answer_is_named_without_giving_the_answer_away() {
         .lines()
         .find_map(|l| l.strip_prefix("q3_4 = "))
         .expect("key line");
-    assert!(!wrong[0].contains(right), "the hint gives the answer away: {s}");
+    assert!(
+        !wrong[0].contains(right),
+        "the hint gives the answer away: {s}"
+    );
 }
 
 #[test]
