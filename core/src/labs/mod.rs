@@ -424,12 +424,12 @@ pub fn run(registry: &Registry, cmd: LabCommand) -> Result<(String, i32)> {
 
 fn list() -> String {
     let mut s = format!(
-        "{:<4} {:<55} {:<10} {}\n",
+        "{:<4} {:<57} {:<10} {}\n",
         "lab", "title", "time", "questions"
     );
     for l in labs() {
         s.push_str(&format!(
-            "{:<4} {:<55} {:<10} {}\n",
+            "{:<4} {:<57} {:<10} {}\n",
             l.number,
             l.title,
             l.time,
