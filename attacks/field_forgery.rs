@@ -151,6 +151,8 @@ impl Attack for FieldForgery {
         members.sort_unstable();
 
         let mut tries_total = 0u64;
+        // Tries of every trial, for the spread (min, median, max) next to the mean.
+        let mut per_trial: Vec<u64> = Vec::with_capacity(trials as usize);
         let mut accepted = 0u64;
         let mut refusal: Option<(String, String)> = None;
         for t in 0..trials as u32 {
@@ -194,6 +196,7 @@ impl Attack for FieldForgery {
                 }
             }
             tries_total += tries;
+            per_trial.push(tries);
             // A rogue sender signs its forged field with its own identity key.
             if rule.agent_verifiable() {
                 if let Some(id) = &identity {
@@ -213,6 +216,18 @@ impl Attack for FieldForgery {
         out.figure("trials", trials as f64);
         out.figure("tries_mean", tries_total as f64 / trials as f64);
         out.figure("accepted_fraction", accepted as f64 / trials as f64);
+        per_trial.sort_unstable();
+        if let (Some(&lo), Some(&hi)) = (per_trial.first(), per_trial.last()) {
+            let mid = per_trial.len() / 2;
+            let median = if per_trial.len() % 2 == 1 {
+                per_trial[mid] as f64
+            } else {
+                (per_trial[mid - 1] + per_trial[mid]) as f64 / 2.0
+            };
+            out.figure("tries_min", lo as f64);
+            out.figure("tries_median", median);
+            out.figure("tries_max", hi as f64);
+        }
         out.note(format!("the recipient's check compares {bits} bit(s)"));
         if accepted > 0 {
             out.notes.push(format!(

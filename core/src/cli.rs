@@ -85,6 +85,13 @@ pub enum Command {
     /// Combine the parts of a sharded suite (`suite --shard I/N`) into the report the
     /// unsharded run prints, byte for byte; exit codes as `suite`.
     Merge(MergeArgs),
+    /// Course labs (docs/labs/): list them, start one with your seed, grade an answers
+    /// file, print an answer key.
+    Lab {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::labs::LabCommand,
+    },
 }
 
 /// Arguments of `cost`.
@@ -465,6 +472,11 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         Some(Command::Cost(a)) => cost(a),
         Some(Command::Merge(a)) => merge(a),
         Some(Command::Loophole(a)) => loophole(registry, a),
+        Some(Command::Lab { command }) => {
+            let (text, code) = crate::labs::run(registry, command)?;
+            out(&text)?;
+            Ok(code)
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod escrow;
 pub mod exit_codes;
 pub mod input;
 pub mod inspect;
+pub mod labs;
 pub mod lawful;
 pub mod messaging;
 pub mod output;

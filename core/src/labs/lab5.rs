@@ -1,0 +1,154 @@
+//! Lab 5: audit and detection (`docs/labs/lab5-audit-detection.md`).
+
+use super::{figure, Answer, Kind, Lab, Measure, Question};
+use crate::error::Result;
+
+/// The `tamper` values of `audit-tamper`.
+const TAMPERS: &[&str] = &[
+    "edit",
+    "delete",
+    "reorder",
+    "truncate",
+    "rewrite",
+    "chain-reset",
+    "insert",
+];
+
+/// Lab 5.
+pub(super) static LAB: Lab = Lab {
+    number: 5,
+    title: "Audit and detection",
+    time: "2 hours",
+    handout: "docs/labs/lab5-audit-detection.md",
+    commands: &[
+        "escrowlab lawful-access --scheme threshold-3of5 --seed SEED --users 40",
+        "escrowlab lawful-access --scheme hardened --seed SEED --users 40",
+        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=edit --seed SEED --users 40",
+        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=rewrite --seed SEED --users 40",
+        "escrowlab attack audit-tamper --scheme hardened --param tamper=rewrite --seed SEED --users 40",
+        "(and every other tamper: edit, delete, reorder, truncate, rewrite, chain-reset, insert)",
+    ],
+    questions: &[
+        Question {
+            id: "q5.1",
+            text: "lawful access on threshold-3of5 with your seed: `audit_entries`",
+            kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
+            id: "q5.2",
+            text: "lawful access on hardened with your seed: `audit_entries`",
+            kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
+            id: "q5.3",
+            text: "on threshold-3of5: how many of the seven tamper modes hide accesses silently (`cost.silent_accesses` > 0)",
+            kind: Kind::Integer,
+            seeded: false,
+        },
+        Question {
+            id: "q5.4",
+            text: "on hardened: how many of the seven tamper modes hide accesses silently",
+            kind: Kind::Integer,
+            seeded: false,
+        },
+        Question {
+            id: "q5.5",
+            text: "audit-tamper rewrite on threshold-3of5 with your seed: `cost.silent_accesses`",
+            kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
+            id: "q5.6",
+            text: "the silent tamper on threshold-3of5 that also loses the later case's records",
+            kind: Kind::Choice {
+                what: "tamper mode",
+                options: TAMPERS,
+            },
+            seeded: false,
+        },
+        Question {
+            id: "q5.7",
+            text: "audit-tamper rewrite on hardened: the control in `detected_by`",
+            kind: Kind::Choice {
+                what: "detection",
+                options: &[
+                    "audit-verify:edit",
+                    "audit-verify:delete",
+                    "audit-verify:reorder",
+                    "audit-verify:truncate",
+                    "audit-verify:rewrite",
+                    "audit-verify:chain-reset",
+                    "audit-verify:insert",
+                    "agent-refusal",
+                    "docket-audit",
+                    "none",
+                ],
+            },
+            seeded: false,
+        },
+        Question {
+            id: "q5.8",
+            text: "does the witness prevent the insider from rewriting the log (rather than reveal that it was rewritten)",
+            kind: Kind::Bool,
+            seeded: false,
+        },
+        Question {
+            id: "q5.9",
+            text: "audit-tamper reorder on threshold-3of5: `cost.records_hidden`",
+            kind: Kind::Integer,
+            seeded: false,
+        },
+    ],
+    compute,
+};
+
+fn compute(m: &Measure) -> Result<Vec<Answer>> {
+    let la = m.lawful("threshold-3of5")?;
+    let la_h = m.lawful("hardened")?;
+    let tamper = |scheme: &str, t: &str| m.cell(scheme, "audit-tamper", &[("tamper", t)]);
+    let mut silent = [Vec::new(), Vec::new()];
+    let mut rewrite = Vec::new();
+    let mut reorder_hidden = 0.0;
+    for (i, s) in ["threshold-3of5", "hardened"].into_iter().enumerate() {
+        for t in TAMPERS {
+            let c = tamper(s, t)?;
+            if figure(&c, "silent_accesses") > 0.0 {
+                silent[i].push(*t);
+            }
+            if *t == "rewrite" {
+                rewrite.push(c.clone());
+            }
+            if *t == "reorder" && i == 0 {
+                reorder_hidden = figure(&c, "records_hidden");
+            }
+        }
+    }
+    // Of the silent ones, the tamper that cuts the log (losing the later case) is the
+    // one that hides more than the hidden case: it is named by the attack's description.
+    let loses_later = if silent[0].contains(&"truncate") {
+        "truncate"
+    } else {
+        "none"
+    };
+    let detected = rewrite
+        .get(1)
+        .and_then(|c| c.detected_by.first().cloned())
+        .unwrap_or_else(|| "none".into());
+    Ok(vec![
+        Answer::Integer(la.audit_entries as i64),
+        Answer::Integer(la_h.audit_entries as i64),
+        Answer::Integer(silent[0].len() as i64),
+        Answer::Integer(silent[1].len() as i64),
+        Answer::Integer(
+            rewrite
+                .first()
+                .map_or(0.0, |c| figure(c, "silent_accesses")) as i64,
+        ),
+        Answer::Name(loses_later.into()),
+        Answer::Name(detected),
+        Answer::Bool(false),
+        Answer::Integer(reorder_hidden as i64),
+    ])
+}
