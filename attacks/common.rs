@@ -10,28 +10,42 @@ pub fn read_with_masters(
     transcript: &Transcript,
     masters: &[MasterSecret],
 ) -> Recovered {
+    use rayon::prelude::*;
     let by_epoch: BTreeMap<u32, &Scalar> = masters
         .iter()
         .map(|m| (m.key_epoch(), m.secret()))
         .collect();
+    if by_epoch.is_empty() {
+        return Recovered::default();
+    }
+    // Sessions are independent: opened on every core, claims appended in session order.
+    let per_session: Vec<Recovered> = transcript
+        .sessions
+        .par_iter()
+        .map(|rec| {
+            let mut out = Recovered::default();
+            let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
+                return out;
+            };
+            let Some(master) = by_epoch.get(&field.key_epoch) else {
+                return out;
+            };
+            // No pairing check: the AEAD tag of the wrapped key confirms the result.
+            let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
+                return out;
+            };
+            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+                return out;
+            };
+            for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
+                out.push(id, &plaintext);
+            }
+            out
+        })
+        .collect();
     let mut out = Recovered::default();
-    for rec in &transcript.sessions {
-        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
-            continue;
-        };
-        let Some(master) = by_epoch.get(&field.key_epoch) else {
-            continue;
-        };
-        // No pairing check: the AEAD tag of the wrapped key confirms the result.
-        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
-            continue;
-        };
-        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
-            continue;
-        };
-        for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
-            out.push(id, &plaintext);
-        }
+    for mut r in per_session {
+        out.append(&mut r);
     }
     out
 }
