@@ -46,7 +46,7 @@ impl Attack for WarrantForEveryone {
         let case = ctx.lawful_case_answers("everyone", everyone, [0, info.epochs - 1])?;
         let read = ctx.combine_and_read(case.sessions(), case.responses());
         Ok(Outcome {
-            recovered: read.plaintexts,
+            recovered: read.plaintexts.into(),
             ..Outcome::default()
         })
     }

@@ -1,0 +1,281 @@
+//! Floor against path: each cryptographic floor and the code's own path for the same work,
+//! measured side by side in one run, then printed as ratios (path ÷ floor, or ours ÷ the
+//! crate's). Speed targets live here and in the issue notes, never in tests.
+//!
+//! - `verify_ciphertext`, `verify_decryption_share`: the crate's two full pairings against
+//!   the backend's product of pairings (two Miller loops, one final exponentiation).
+//! - `shares_100`: a combiner checking 100 decryption shares one by one against one batch
+//!   (random linear combination with 128-bit weights).
+//! - `message_open`: one ChaCha20-Poly1305 open of a 40-byte message with a ready key (the
+//!   floor) against the thief's per-message work (a ratchet step and the open).
+//! - `session_simulation`: the honest world per session (a 2-member single-key world of
+//!   20 messages per session) against its crypto floor: the escrow wrap, one key delivery
+//!   and 20 ratchet steps and seals, on one thread and on two.
+//!
+//! `cargo bench --bench floors` runs them and prints the ratios at the end.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use criterion::{BenchmarkId, Criterion};
+use escrowlab::backend::blsttc_backend::Blsttc;
+use escrowlab::backend::ThresholdBackend;
+use escrowlab::config::scheme::Scheme;
+use escrowlab::escrow::field::{BindingRule, FieldEnv};
+use escrowlab::runner::base_worlds;
+use escrowlab::secret::Key32;
+use escrowlab::world::messaging::{deliver, open, seal, MessageHeader, Ratchet, SessionHeader};
+use escrowlab::world::{Population, WorldConfig};
+use std::hint::black_box;
+use std::time::Duration;
+
+const GROUP: &str = "floors";
+
+fn header() -> SessionHeader {
+    SessionHeader {
+        session: 1,
+        conv: 1,
+        epoch: 0,
+        sender: 0,
+        members: vec![0, 1],
+    }
+}
+
+fn pairings(c: &mut Criterion) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    let key = Blsttc::dealer_keygen(3, 5, [1; 32]).expect("3-of-5 key");
+    let ct = Blsttc::encrypt(&key.public, &[7u8; 32], [2; 32]);
+    let share = Blsttc::decryption_share(&key.shares[0], &ct);
+    g.bench_function(BenchmarkId::new("verify_ciphertext", "crate"), |b| {
+        b.iter(|| black_box(ct.verify()))
+    });
+    g.bench_function(BenchmarkId::new("verify_ciphertext", "ours"), |b| {
+        b.iter(|| black_box(Blsttc::verify_ciphertext(&ct)))
+    });
+    g.bench_function(BenchmarkId::new("verify_decryption_share", "crate"), |b| {
+        b.iter(|| {
+            black_box(
+                key.public
+                    .public_key_share(0)
+                    .verify_decryption_share(&share, &ct),
+            )
+        })
+    });
+    g.bench_function(BenchmarkId::new("verify_decryption_share", "ours"), |b| {
+        b.iter(|| black_box(Blsttc::verify_decryption_share(&key.public, 0, &share, &ct)))
+    });
+    // 100 agents' shares of one ciphertext.
+    let big = Blsttc::dealer_keygen(34, 100, [3; 32]).expect("34-of-100 key");
+    let ct = Blsttc::encrypt(&big.public, &[9u8; 32], [4; 32]);
+    let shares: Vec<_> = big
+        .shares
+        .iter()
+        .map(|s| Blsttc::decryption_share(s, &ct))
+        .collect();
+    let refs: Vec<_> = shares.iter().enumerate().collect();
+    assert!(Blsttc::verify_decryption_shares(&big.public, &refs, &ct));
+    g.bench_function(BenchmarkId::new("shares_100", "one_by_one"), |b| {
+        b.iter(|| {
+            black_box(
+                refs.iter()
+                    .all(|(i, s)| Blsttc::verify_decryption_share(&big.public, *i, s, &ct)),
+            )
+        })
+    });
+    g.bench_function(BenchmarkId::new("shares_100", "batch"), |b| {
+        b.iter(|| black_box(Blsttc::verify_decryption_shares(&big.public, &refs, &ct)))
+    });
+    g.finish();
+}
+
+fn aead(c: &mut Criterion) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(30).measurement_time(Duration::from_secs(2));
+    let sk = Key32([5; 32]);
+    let mut r = Ratchet::new(&sk);
+    let h = MessageHeader {
+        conv: 1,
+        session: 1,
+        sender: 0,
+        epoch: 0,
+        counter: 0,
+    };
+    let ad = h.encode();
+    let mk = r.next_key();
+    let ct = seal(&mk, &ad, &[0x61; 40]);
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&mk.0));
+    g.bench_function(BenchmarkId::new("message_open", "floor"), |b| {
+        b.iter(|| {
+            black_box(cipher.decrypt(
+                Nonce::from_slice(&[0u8; 12]),
+                Payload { msg: &ct, aad: &ad },
+            ))
+        })
+    });
+    g.bench_function(BenchmarkId::new("message_open", "path"), |b| {
+        b.iter(|| {
+            // The thief's per-message work: one ratchet step (here on a copy, so every
+            // iteration opens the same message) and the open.
+            let mut r = Ratchet::new(&sk);
+            black_box(open(&r.next_key(), &ad, &ct))
+        })
+    });
+    g.bench_function(BenchmarkId::new("message_open", "ratchet_step"), |b| {
+        b.iter(|| {
+            let mut r = Ratchet::new(&sk);
+            black_box(r.next_key())
+        })
+    });
+    g.finish();
+}
+
+/// A single-key world of 2-member conversations: `conversations` sessions per epoch.
+fn world_config() -> WorldConfig {
+    let scheme = Scheme::load("single-key").expect("built-in scheme");
+    WorldConfig {
+        scheme,
+        population: Population {
+            users: 200,
+            group_share: 0.0,
+            epochs: 2,
+            messages_per_session: 20,
+            conversations: Some(200),
+        },
+        seed: 1,
+        backend: escrowlab::backend::BackendKind::Blsttc,
+    }
+}
+
+fn simulation(c: &mut Criterion) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
+    let public = backend.dealer_keygen(1, 1, [1; 32]).unwrap().public;
+    let family = [7u8; 32];
+    let env = FieldEnv {
+        backend,
+        rule: BindingRule::Checksum(16),
+        family_key: &family,
+    };
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let prekey = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([8; 32]));
+    let h = header();
+    g.bench_function(BenchmarkId::new("session_simulation", "floor"), |b| {
+        b.iter(|| {
+            let sk = Key32([5; 32]);
+            let field = env.make(&h, &sk, 0, &public, &signer, [9; 32]).unwrap();
+            let d = deliver(&sk, &h, 1, prekey.as_bytes(), [6; 32]);
+            let mut r = Ratchet::new(&sk);
+            let mut out = Vec::with_capacity(20);
+            for counter in 0..20 {
+                let mh = MessageHeader {
+                    conv: 1,
+                    session: 1,
+                    sender: 0,
+                    epoch: 0,
+                    counter,
+                };
+                out.push(seal(&r.next_key(), &mh.encode(), &[0x61; 40]));
+            }
+            black_box((field, d, out))
+        })
+    });
+    let config = world_config();
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(
+            BenchmarkId::new("session_simulation", format!("path_{threads}_threads")),
+            |b| {
+                b.iter(|| pool.install(|| black_box(base_worlds(&config.scheme, &config).unwrap())))
+            },
+        );
+    }
+    g.finish();
+}
+
+/// Mean time of one benchmark in nanoseconds, from criterion's estimates.
+fn mean_ns(function: &str, parameter: &str) -> Option<f64> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let path = dir
+        .join("criterion")
+        .join(GROUP)
+        .join(function)
+        .join(parameter)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["mean"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let sessions = {
+        let c = world_config();
+        f64::from(c.population.conversations.unwrap_or(0) * c.population.epochs)
+    };
+    let ratio = |name: &str, a: Option<f64>, b: Option<f64>, target: &str| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => println!("{name:<58} {:>6.3}   (target {target})", a / b),
+        _ => println!("{name:<58} not measured (filtered out?)"),
+    };
+    println!("\nfloor vs path (ratios of mean times, this run)");
+    ratio(
+        "verify_ciphertext: ours / crate",
+        mean_ns("verify_ciphertext", "ours"),
+        mean_ns("verify_ciphertext", "crate"),
+        "<= 0.8",
+    );
+    ratio(
+        "verify_decryption_share: ours / crate",
+        mean_ns("verify_decryption_share", "ours"),
+        mean_ns("verify_decryption_share", "crate"),
+        "<= 0.8",
+    );
+    ratio(
+        "100 shares: batch / one by one (per share)",
+        mean_ns("shares_100", "batch"),
+        mean_ns("shares_100", "one_by_one"),
+        "<= 0.2",
+    );
+    ratio(
+        "message open: path (ratchet + open) / floor (open)",
+        mean_ns("message_open", "path"),
+        mean_ns("message_open", "floor"),
+        "close to 1",
+    );
+    if let Some(f) = mean_ns("message_open", "floor") {
+        println!(
+            "{:<58} {:>6.3} µs",
+            "message open floor, absolute",
+            f / 1000.0
+        );
+    }
+    let floor = mean_ns("session_simulation", "floor");
+    let one = mean_ns("session_simulation", "path_1_threads").map(|t| t / sessions);
+    let two = mean_ns("session_simulation", "path_2_threads").map(|t| t / sessions);
+    ratio(
+        "world simulation per session, 1 thread: path / floor",
+        one,
+        floor,
+        "<= 1.10",
+    );
+    if let (Some(one), Some(two)) = (one, two) {
+        println!(
+            "{:<58} {:>6.3}   (target >= 0.90)",
+            "parallel efficiency on 2 threads: t1 / (2 t2)",
+            one / (2.0 * two)
+        );
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    pairings(&mut c);
+    aead(&mut c);
+    simulation(&mut c);
+    c.final_summary();
+    report();
+}
