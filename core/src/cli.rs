@@ -305,6 +305,7 @@ pub fn main_with(registry: Registry) -> i32 {
 /// # Errors
 /// [`Error::Io`] for any other failure (`> /dev/full`: no space left on device).
 fn out(text: &str) -> Result<()> {
+    crate::progress::end();
     let mut so = std::io::stdout().lock();
     stdout_result(so.write_all(text.as_bytes()).and_then(|()| so.flush()))
 }
@@ -334,6 +335,16 @@ fn print_error(e: &dyn std::fmt::Display) {
 /// # Errors
 /// Bad input and I/O errors.
 pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
+    // A progress line on standard error for the long commands (only on a terminal); `out`
+    // clears it before the result is printed, and so does dropping `_progress`.
+    let _progress = match &cli.command {
+        None | Some(Command::Suite(_)) => crate::progress::Progress::start("suite"),
+        Some(Command::Attack(a)) => crate::progress::Progress::start(&format!("attack {}", a.id)),
+        Some(Command::LawfulAccess(_)) => crate::progress::Progress::start("lawful-access"),
+        Some(Command::CheckScheme(_)) => crate::progress::Progress::start("check-scheme"),
+        Some(Command::Loophole(_)) => crate::progress::Progress::start("loophole"),
+        _ => crate::progress::Progress::hidden(),
+    };
     match cli.command {
         None => suite(registry, SuiteArgs::default()),
         Some(Command::Schemes) => {
@@ -702,6 +713,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
                 params.join(" ")
             ));
         }
+        crate::progress::end();
         let mut se = std::io::stderr().lock();
         let _ = se.write_all(crate::text::for_terminal_lines(&msg).as_bytes());
         return Ok(exit_codes::EXPECTATION_FAILED);

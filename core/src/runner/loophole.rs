@@ -756,6 +756,16 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
         "--users, --seeds, --epochs, --messages or the number of schemes",
     )?;
     let seeds = opts.seed_list();
+    // Per size and seed: one cell per device of plain E2E, one per attack and scheme.
+    let per_seed = (opts.schemes.len() * registry.iter().count()) as u64;
+    crate::progress::stage(
+        "loophole",
+        crate::progress::Unit::Cells,
+        opts.sizes
+            .iter()
+            .map(|&u| (u64::from(u) + per_seed) * seeds.len() as u64)
+            .sum(),
+    );
     let mut results = Vec::new();
     for &users in &opts.sizes {
         let population = opts.population(users);

@@ -394,6 +394,7 @@ pub fn run_cell(
         notes: outcome.notes.clone(),
     };
     judge(&mut cell);
+    crate::progress::advance(crate::progress::Unit::Cells);
     cell
 }
 
@@ -508,6 +509,16 @@ pub fn run_one(
         &format!("attack {attack_id} against {}", scheme.name),
         &lower,
     )?;
+    crate::progress::stage(
+        &format!("attack {attack_id}: simulating"),
+        crate::progress::Unit::Epochs,
+        u64::from(config.population.epochs),
+    );
     let base = base_worlds(scheme, config)?;
+    crate::progress::stage(
+        &format!("attack {attack_id}: attacking"),
+        crate::progress::Unit::None,
+        0,
+    );
     Ok(run_cell(&base, attack, &params, &[]))
 }

@@ -60,6 +60,12 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
         "this suite",
         &format!("{} or the number of cells", budget::LOWER_WORLD),
     )?;
+    crate::progress::stage(
+        "suite",
+        crate::progress::Unit::Cells,
+        // The every-device baseline runs one cell per user.
+        u64::from(suite.file.population.users) + cells.len() as u64,
+    );
     let mut results: Vec<CellResult> = Vec::with_capacity(cells.len());
     let mut summaries = Vec::new();
     let mut backends = Vec::new();
