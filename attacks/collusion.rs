@@ -105,7 +105,9 @@ impl Attack for Collusion {
         out.figure("sessions_combine_failed", failed as f64);
         if opened > 0 {
             out.notes.push(format!(
-                "{opened} session(s) opened with no warrant and no audit record; {no_key} were escrowed to keys already destroyed"
+                "{} opened with no warrant and no audit record; {no_key} {} escrowed to keys already destroyed",
+                escrowlab_core::text::count(opened, "session", "sessions"),
+                escrowlab_core::text::plural(no_key, "was", "were")
             ));
         }
         Ok(out)

@@ -83,8 +83,8 @@ impl Attack for RogueAgent {
             return Exposure::no("no escrow key exists");
         }
         Exposure::yes(format!(
-            "one insider's share lowers the bar to {} more breach(es); per-ciphertext shares stop reuse",
-            scheme.k().saturating_sub(1)
+            "one insider's share lowers the bar to {} more; per-ciphertext shares stop reuse",
+            escrowlab_core::text::count(scheme.k().saturating_sub(1), "breach", "breaches")
         ))
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
@@ -183,7 +183,9 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
     out.figure("other_sessions_opened", opened_other as f64);
     if opened_other == 0 {
         out.notes.push(format!(
-            "the case's shares opened its own {opened_own} session(s) and none of {tries} reuse tries on other fields"
+            "the case's shares opened its own {} and none of {} on other fields",
+            escrowlab_core::text::count(opened_own, "session", "sessions"),
+            escrowlab_core::text::count(tries, "reuse try", "reuse tries")
         ));
     }
     Ok(())
@@ -205,14 +207,16 @@ fn leak(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
     out.figure("keys_recovered", masters.len() as f64);
     if masters.is_empty() {
         out.notes.push(format!(
-            "the leaked share plus {extra} stolen one(s) is {} of the {} needed",
+            "the leaked share plus {extra} stolen {} is {} of the {} needed",
+            escrowlab_core::text::plural(extra, "one", "ones"),
             extra + 1,
             info.k
         ));
     } else {
         out.notes.push(format!(
-            "the leaked share plus {extra} stolen one(s) rebuilt {} key(s)",
-            masters.len()
+            "the leaked share plus {extra} stolen {} rebuilt {}",
+            escrowlab_core::text::plural(extra, "one", "ones"),
+            escrowlab_core::text::count(masters.len(), "key", "keys")
         ));
     }
     let transcript = ctx.intercept().clone();

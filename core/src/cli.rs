@@ -488,8 +488,11 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         return Ok(code);
     }
     let mut s = format!(
-        "check-scheme {} ({}, {} cases per property, seed {})\n",
-        scheme.name, backend, a.cases, a.seed
+        "check-scheme {} ({}, {} per property, seed {})\n",
+        scheme.name,
+        backend,
+        crate::text::count(a.cases, "case", "cases"),
+        a.seed
     );
     for r in &results {
         match &r.status {
@@ -516,7 +519,11 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         .filter(|r| r.failed())
         .map(|r| r.name.as_str())
         .collect();
-    s.push_str(&format!("{holds} hold, {failed} fail, {na} not applicable"));
+    s.push_str(&format!(
+        "{holds} {}, {failed} {}, {na} not applicable",
+        crate::text::plural(holds, "holds", "hold"),
+        crate::text::plural(failed, "fails", "fail")
+    ));
     if !failing.is_empty() {
         s.push_str(&format!(" (failing: {})", failing.join(", ")));
     }
@@ -638,12 +645,12 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
             cell.check.reason
         ));
         s.push_str(&format!(
-            "exposure: {} of {} messages ({:.2}%), {} of {} users\nout of scope: {}; before compromise: {}\n",
+            "exposure: {} of {} ({:.2}%), {} of {}\nout of scope: {}; before compromise: {}\n",
             cell.exposure.messages,
-            cell.exposure.messages_total,
+            crate::text::count(cell.exposure.messages_total, "message", "messages"),
             cell.exposure.fraction * 100.0,
             cell.exposure.users,
-            cell.exposure.users_total,
+            crate::text::count(cell.exposure.users_total, "user", "users"),
             cell.out_of_scope,
             cell.before_compromise
         ));
@@ -700,9 +707,10 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
         .collect();
     if a.strict && !unjudged.is_empty() {
         let mut msg = format!(
-            "escrowlab: --strict: {} of {} cells are unjudged (no expectation applies):\n",
+            "escrowlab: --strict: {} of {} {} unjudged (no expectation applies):\n",
             unjudged.len(),
-            report.results.len()
+            crate::text::count(report.results.len(), "cell", "cells"),
+            crate::text::plural(unjudged.len(), "is", "are")
         );
         for c in &unjudged {
             let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -734,8 +742,13 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     }
     let mut s = String::new();
     s.push_str(&format!(
-        "scheme {} on {} (seed {}), {} users × {} epochs, {} messages\n",
-        r.scheme, r.backend, r.seed, r.users, r.epochs, r.messages_total
+        "scheme {} on {} (seed {}), {} × {}, {}\n",
+        r.scheme,
+        r.backend,
+        r.seed,
+        crate::text::count(r.users, "user", "users"),
+        crate::text::count(r.epochs, "epoch", "epochs"),
+        crate::text::count(r.messages_total, "message", "messages")
     ));
     if let (Some(t), Some(w)) = (r.target, r.window) {
         s.push_str(&format!(
@@ -753,9 +766,9 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     ));
     for p in &r.probes {
         s.push_str(&format!(
-            "probe {:<13} refused by {} agent(s), granted by {} ({}), messages read: {}\n",
+            "probe {:<13} refused by {}, granted by {} ({}), messages read: {}\n",
             p.kind,
-            p.refused_by,
+            crate::text::count(p.refused_by, "agent", "agents"),
             p.granted_by,
             if p.controls.is_empty() {
                 "-".to_string()

@@ -253,13 +253,13 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         crate::config::budget::LOWER_WORLD,
     )?;
     crate::progress::stage(
-        "lawful-access: simulating",
+        "lawful-access (simulating)",
         crate::progress::Unit::Epochs,
         u64::from(config.population.epochs),
     );
     let mut world = World::run(config.clone())?;
     crate::progress::stage(
-        "lawful-access: warrant and probes",
+        "lawful-access (warrant and probes)",
         crate::progress::Unit::None,
         0,
     );

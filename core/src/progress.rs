@@ -299,8 +299,8 @@ mod tests {
         let t = Duration::from_millis(3140);
         assert_eq!(render("suite", Unit::Cells, 12, 40, t), "suite: 12/40 cells, 3.1 s");
         assert_eq!(
-            render("attack: simulating", Unit::Epochs, 1, 1, t),
-            "attack: simulating: 1/1 epoch, 3.1 s"
+            render("attack x (simulating)", Unit::Epochs, 1, 1, t),
+            "attack x (simulating): 1/1 epoch, 3.1 s"
         );
         assert_eq!(
             render("check-scheme hardened", Unit::Properties, 0, 9, t),
@@ -309,8 +309,8 @@ mod tests {
         // A count past the total (a stray tick) never shows more than the total.
         assert_eq!(render("x", Unit::Cells, 5, 4, t), "x: 4/4 cells, 3.1 s");
         assert_eq!(
-            render("attack: attacking", Unit::None, 0, 0, t),
-            "attack: attacking, 3.1 s"
+            render("attack x (attacking)", Unit::None, 0, 0, t),
+            "attack x (attacking), 3.1 s"
         );
     }
 }

@@ -894,8 +894,10 @@ impl LoopholeReport {
             _ => "no seeds".into(),
         };
         let mut out = format!(
-            "escrowlab loophole — {seeds}; {} epochs × {} messages/session, group share {}\n",
-            self.epochs, self.messages_per_session, self.group_share
+            "escrowlab loophole — {seeds}; {} × {} messages/session, group share {}\n",
+            crate::text::count(self.epochs, "epoch", "epochs"),
+            self.messages_per_session,
+            self.group_share
         );
         if n > 1 {
             out.push_str(&format!(

@@ -510,13 +510,13 @@ pub fn run_one(
         &lower,
     )?;
     crate::progress::stage(
-        &format!("attack {attack_id}: simulating"),
+        &format!("attack {attack_id} (simulating)"),
         crate::progress::Unit::Epochs,
         u64::from(config.population.epochs),
     );
     let base = base_worlds(scheme, config)?;
     crate::progress::stage(
-        &format!("attack {attack_id}: attacking"),
+        &format!("attack {attack_id} (attacking)"),
         crate::progress::Unit::None,
         0,
     );
