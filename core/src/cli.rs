@@ -393,6 +393,18 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             };
             let bytes = crate::inspect::sample(kind, backend, seed)?;
             crate::output::write_atomic_with(&path, &bytes, access)?;
+            let name = clap::ValueEnum::to_possible_value(&kind)
+                .map_or_else(|| format!("{kind:?}"), |v| v.get_name().to_string());
+            out(&format!(
+                "wrote {name} ({}, {backend}, seed {seed}) to {}{}\n",
+                crate::text::count(bytes.len(), "byte", "bytes"),
+                crate::text::escape_for_terminal(&path.display().to_string()),
+                if kind.is_secret() {
+                    " (owner-only: secret material)"
+                } else {
+                    ""
+                }
+            ))?;
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
@@ -570,7 +582,10 @@ fn list(registry: &Registry, json: bool) -> Result<i32> {
 
 fn info(registry: &Registry, id: &str) -> Result<i32> {
     let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
-    out(&crate::docs::attack_section(a.meta()))?;
+    out(&crate::docs::attack_text(
+        a.meta(),
+        crate::text::terminal_width(),
+    ))?;
     Ok(exit_codes::OK)
 }
 
@@ -624,16 +639,20 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
     } else {
+        let specs = registry.find(&a.id).map_or(&[][..], |x| x.meta().params);
         let params: Vec<String> = cell
             .params
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| match specs.iter().find(|s| s.name == k) {
+                Some(spec) => spec.show(v),
+                None => format!("{k}={v}"),
+            })
             .collect();
         let mut s = format!(
             "{} against {} ({})\n",
             cell.attack,
             cell.scheme,
-            params.join(" ")
+            params.join(", ")
         );
         s.push_str(&format!(
             "check: {} — {}\n",
@@ -655,11 +674,16 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
             cell.before_compromise
         ));
         s.push_str(&format!(
-            "detected: {} [{}]; blocked by: {}\ncost: {}\n",
+            "detected: {} [{}]; blocked by: {}\n{}\n",
             cell.detected,
             cell.detected_by.join(", "),
             cell.blocked_by.as_deref().unwrap_or("-"),
-            serde_json::Value::Object(cell.cost.clone())
+            crate::text::wrap(
+                &cost_pairs(&cell.cost).join(" "),
+                crate::text::MAX_WIDTH,
+                "cost: ",
+                "      "
+            )
         ));
         for n in &cell.notes {
             s.push_str(&format!("note: {n}\n"));
@@ -674,6 +698,22 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
     } else {
         exit_codes::OK
     })
+}
+
+/// A cell's cost as `key=value` pairs; a nested map (`capabilities`) as
+/// `key=name:count,name:count`.
+fn cost_pairs(cost: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    use serde_json::Value;
+    cost.iter()
+        .map(|(k, v)| match v {
+            Value::Object(m) => {
+                let inner: Vec<String> = m.iter().map(|(ik, iv)| format!("{ik}:{iv}")).collect();
+                format!("{k}={}", inner.join(","))
+            }
+            Value::String(s) => format!("{k}={s}"),
+            v => format!("{k}={v}"),
+        })
+        .collect()
 }
 
 fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {

@@ -24,18 +24,11 @@ pub fn attack_section(m: &AttackMeta) -> String {
     } else {
         s.push_str("| parameter | default | accepted | meaning |\n|---|---|---|---|\n");
         for p in m.params {
-            let accepted = match p.kind {
-                ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
-                    format!("{min}..={max}")
-                }
-                ParamKind::Bool => "true, false".into(),
-                ParamKind::Choice(c) => c.join(", "),
-            };
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",
                 p.name,
                 p.default.value(),
-                accepted,
+                accepted(p.kind),
                 p.doc
             ));
         }
@@ -46,6 +39,81 @@ pub fn attack_section(m: &AttackMeta) -> String {
         s.push_str(&format!("- {r}\n"));
     }
     s.push('\n');
+    s
+}
+
+/// What a parameter accepts, in words: `0..=64`, `true, false`, `a, b`.
+fn accepted(kind: ParamKind) -> String {
+    match kind {
+        ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
+            format!("{min}..={max}")
+        }
+        ParamKind::Bool => "true, false".into(),
+        ParamKind::Choice(c) => c.join(", "),
+    }
+}
+
+/// One attack's description for a terminal (`escrowlab info`): the same content as
+/// [`attack_section`] without Markdown, paragraphs wrapped to `width` columns and the
+/// parameters as aligned columns, their meaning wrapped under its own column.
+pub fn attack_text(m: &AttackMeta, width: usize) -> String {
+    use crate::text::wrap;
+    let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
+    let mut s = format!("{}\n", wrap(&format!("{} — {}", m.id, m.title), width, "", "  "));
+    s.push_str(&format!("{}\n", wrap(m.actor, width, "actor: ", "  ")));
+    s.push_str(&format!(
+        "{}\n\n",
+        wrap(&caps.join(", "), width, "capabilities: ", "  ")
+    ));
+    s.push_str(&format!("{}\n\n", wrap(m.description, width, "", "")));
+    if m.params.is_empty() {
+        s.push_str("parameters: none\n\n");
+    } else {
+        let rows: Vec<[String; 4]> = m
+            .params
+            .iter()
+            .map(|p| {
+                [
+                    p.name.to_string(),
+                    p.default.value().to_string(),
+                    accepted(p.kind),
+                    p.doc.to_string(),
+                ]
+            })
+            .collect();
+        let head = ["parameter", "default", "accepted", "meaning"];
+        let w: Vec<usize> = (0..3)
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([head[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let indent = " ".repeat(2 + w[0] + 2 + w[1] + 2 + w[2] + 2);
+        // The meaning column keeps at least 30 columns; past that the table simply is wider.
+        let width = width.max(indent.len() + 30);
+        for r in std::iter::once(head.map(String::from)).chain(rows) {
+            let lead = format!(
+                "  {:<w0$}  {:<w1$}  {:<w2$}  ",
+                r[0],
+                r[1],
+                r[2],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2]
+            );
+            s.push_str(&wrap(&r[3], width, &lead, &indent));
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    s.push_str("references:\n");
+    for r in m.references {
+        s.push_str(&wrap(r, width, "  - ", "    "));
+        s.push('\n');
+    }
     s
 }
 

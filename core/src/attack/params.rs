@@ -228,6 +228,28 @@ impl ParamSpec {
             ))
         })
     }
+    /// What a sentinel value means, from the parameter's doc: for a doc that says
+    /// "(-1: chosen from the seed)", `-1` means "chosen from the seed". `None` for any
+    /// other value or when the doc does not say.
+    pub fn sentinel_meaning(&self, v: &ParamValue) -> Option<&'static str> {
+        let &ParamValue::Int(x) = v else { return None };
+        if x >= 0 {
+            return None;
+        }
+        let key = format!("({x}: ");
+        let doc: &'static str = self.doc;
+        let start = doc.find(&key)? + key.len();
+        let len = doc[start..].find(')')?;
+        Some(&doc[start..start + len])
+    }
+    /// `name=value` for a resolved value, a sentinel followed by its meaning:
+    /// `user=-1 (chosen from the seed)`.
+    pub fn show(&self, v: &ParamValue) -> String {
+        match self.sentinel_meaning(v) {
+            Some(m) => format!("{}={v} ({m})", self.name),
+            None => format!("{}={v}", self.name),
+        }
+    }
     /// Parses a command-line value for this parameter.
     ///
     /// # Errors
