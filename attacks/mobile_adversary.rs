@@ -43,9 +43,16 @@ impl Attack for MobileAdversary {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        let breaches = params.int("epochs");
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
+            // -1 breaches every epoch of the run, which `check` does not know.
+            _ if (0..scheme.k() as i64).contains(&breaches) => Exposure::no(format!(
+                "{} of one agent each, {} needed",
+                escrowlab_core::text::count(breaches, "breach", "breaches"),
+                scheme.k()
+            )),
             _ if scheme.custody.refresh => Exposure::no(
                 "proactive refresh: shares taken in different epochs lie on different polynomials",
             ),

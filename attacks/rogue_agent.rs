@@ -78,14 +78,36 @@ impl Attack for RogueAgent {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow key exists");
         }
-        Exposure::yes(format!(
-            "one insider's share lowers the bar to {} more; per-ciphertext shares stop reuse",
-            escrowlab_core::text::count(scheme.k().saturating_sub(1), "breach", "breaches")
-        ))
+        let (k, n) = (scheme.k(), scheme.n());
+        match params.word("mode") {
+            "reuse" | "combiner" => Exposure::yes(format!(
+                "one insider's share lowers the bar to {} more; per-ciphertext shares stop reuse",
+                escrowlab_core::text::count(k - 1, "breach", "breaches")
+            )),
+            _ => {
+                let extra = usize::try_from(params.int("extra_breaches")).unwrap_or(0);
+                let held = (1 + extra).min(n);
+                if held < k {
+                    return Exposure::no(format!(
+                        "the leaked share plus {extra} breached is {held} of the {k} needed: one \
+                         insider's share lowers the bar to {} more",
+                        escrowlab_core::text::count(k - 1, "breach", "breaches")
+                    ));
+                }
+                if let Some(no) =
+                    crate::common::breach_before_any_key(scheme, params.int("at_epoch"))
+                {
+                    return no;
+                }
+                Exposure::yes(format!(
+                    "the leaked share plus {extra} breached is {held} of the {k} needed"
+                ))
+            }
+        }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();

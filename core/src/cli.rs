@@ -330,6 +330,14 @@ fn print_error(e: &dyn std::fmt::Display) {
     );
 }
 
+/// Prints a warning as one line on standard error: the run goes on.
+fn warn(msg: &str) {
+    crate::progress::eprintln_above(&format!(
+        "escrowlab: warning: {}",
+        crate::text::for_terminal_lines(msg)
+    ));
+}
+
 /// Runs a parsed command.
 ///
 /// # Errors
@@ -635,6 +643,10 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
     let given = parse_params(registry, &a.id, &a.params)?;
     let config = a.world.config(Scheme::load(&a.scheme)?)?;
     let cell = crate::runner::run_one(registry, &config.scheme, &a.id, &given, &config)?;
+    crate::progress::end();
+    for w in &cell.warnings {
+        warn(w);
+    }
     if a.json {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
@@ -723,6 +735,13 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     }
     let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
+    crate::progress::end();
+    // Once per cell: parameters that cannot take effect against that cell's scheme.
+    for c in &report.results {
+        for w in &c.warnings {
+            warn(&format!("{} / {}: {w}", c.scheme, c.attack));
+        }
+    }
     let matrix = MatrixOptions { expand: a.expand };
     let text = match a.format {
         // Notes, errors and control names come from attack modules: escaped for a terminal

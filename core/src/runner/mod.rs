@@ -99,6 +99,10 @@ pub struct CellResult {
     /// The attack's notes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Parameters that are legal but cannot take effect in this run (a count above what
+    /// it has, an epoch after its last), one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn num(v: f64) -> Value {
@@ -392,6 +396,11 @@ pub fn run_cell(
         failures: Vec::new(),
         error,
         notes: outcome.notes.clone(),
+        warnings: params.run_warnings(
+            meta.id,
+            meta.params,
+            &crate::attack::RunSize::of(scheme, &base.config.population),
+        ),
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
