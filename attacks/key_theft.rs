@@ -39,8 +39,7 @@ impl Attack for KeyTheft {
     }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind != CustodyKind::None {
-            if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch"))
-            {
+            if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch")) {
                 return no;
             }
         }

@@ -125,7 +125,11 @@ impl Attack for ScopeAbuse {
         out.notes.push(format!(
             "request of {} in-scope and {}; {} got k shares",
             in_scope.len(),
-            escrowlab_core::text::count(victims.len(), "out-of-scope session", "out-of-scope sessions"),
+            escrowlab_core::text::count(
+                victims.len(),
+                "out-of-scope session",
+                "out-of-scope sessions"
+            ),
             escrowlab_core::text::count(opened, "out-of-scope session", "out-of-scope sessions")
         ));
         out.recovered = read.plaintexts;

@@ -67,7 +67,6 @@ impl Attack for WarrantForgery {
         }
         let stolen = usize::try_from(params.int("judges_stolen")).unwrap_or(0);
         match scheme.court_kn() {
-            _ if stolen == 0 => Exposure::no("no judge's key is stolen: nothing signs a warrant"),
             (1, _) => Exposure::yes("one court key: whoever holds it signs any warrant"),
             (k, n) if stolen.min(n) >= k => Exposure::yes(format!(
                 "{} of a {k}-of-{n} court: enough to rebuild the court key",

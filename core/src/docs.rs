@@ -59,7 +59,10 @@ fn accepted(kind: ParamKind) -> String {
 pub fn attack_text(m: &AttackMeta, width: usize) -> String {
     use crate::text::wrap;
     let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
-    let mut s = format!("{}\n", wrap(&format!("{} — {}", m.id, m.title), width, "", "  "));
+    let mut s = format!(
+        "{}\n",
+        wrap(&format!("{} — {}", m.id, m.title), width, "", "  ")
+    );
     s.push_str(&format!("{}\n", wrap(m.actor, width, "actor: ", "  ")));
     s.push_str(&format!(
         "{}\n\n",
@@ -92,11 +95,12 @@ pub fn attack_text(m: &AttackMeta, width: usize) -> String {
             })
             .collect();
         let indent = " ".repeat(2 + w[0] + 2 + w[1] + 2 + w[2] + 2);
-        // The meaning column keeps at least 30 columns; past that the table simply is wider.
-        let width = width.max(indent.len() + 30);
+        // The meaning wraps in its own column when that keeps 24 columns; on a narrower
+        // terminal it goes under each row, indented.
+        let beside = indent.len() + 24 <= width;
         for r in std::iter::once(head.map(String::from)).chain(rows) {
             let lead = format!(
-                "  {:<w0$}  {:<w1$}  {:<w2$}  ",
+                "  {:<w0$}  {:<w1$}  {:<w2$}",
                 r[0],
                 r[1],
                 r[2],
@@ -104,7 +108,13 @@ pub fn attack_text(m: &AttackMeta, width: usize) -> String {
                 w1 = w[1],
                 w2 = w[2]
             );
-            s.push_str(&wrap(&r[3], width, &lead, &indent));
+            if beside {
+                s.push_str(&wrap(&r[3], width, &format!("{lead}  "), &indent));
+            } else {
+                s.push_str(lead.trim_end());
+                s.push('\n');
+                s.push_str(&wrap(&r[3], width, "      ", "      "));
+            }
             s.push('\n');
         }
         s.push('\n');

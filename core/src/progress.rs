@@ -297,7 +297,10 @@ mod tests {
     #[test]
     fn the_line_shows_count_unit_and_seconds() {
         let t = Duration::from_millis(3140);
-        assert_eq!(render("suite", Unit::Cells, 12, 40, t), "suite: 12/40 cells, 3.1 s");
+        assert_eq!(
+            render("suite", Unit::Cells, 12, 40, t),
+            "suite: 12/40 cells, 3.1 s"
+        );
         assert_eq!(
             render("attack x (simulating)", Unit::Epochs, 1, 1, t),
             "attack x (simulating): 1/1 epoch, 3.1 s"

@@ -99,7 +99,8 @@ pub fn article_for_number(n: u64) -> &'static str {
     let digits = n.to_string();
     let starts_eight = digits.starts_with('8');
     // 11, 18 and 11xxx/18xxx read "eleven", "eighteen", "eleven thousand"...
-    let eleven_or_eighteen = (digits.len() % 3 == 2) && (digits.starts_with("11") || digits.starts_with("18"));
+    let eleven_or_eighteen =
+        (digits.len() % 3 == 2) && (digits.starts_with("11") || digits.starts_with("18"));
     if starts_eight || eleven_or_eighteen {
         "an"
     } else {
@@ -181,12 +182,25 @@ mod tests {
         assert_eq!(count(1u32, "epoch", "epochs"), "1 epoch");
         assert_eq!(count(0u32, "epoch", "epochs"), "0 epochs");
         assert_eq!(count(2u64, "cell", "cells"), "2 cells");
-        for (n, a) in [(8, "an"), (11, "an"), (18, "an"), (80, "an"), (7, "a"), (16, "a"), (1, "a"), (110, "a"), (11000, "an")] {
+        for (n, a) in [
+            (8, "an"),
+            (11, "an"),
+            (18, "an"),
+            (80, "an"),
+            (7, "a"),
+            (16, "a"),
+            (1, "a"),
+            (110, "a"),
+            (11000, "an"),
+        ] {
             assert_eq!(article_for_number(n), a, "{n}");
         }
         let w = wrap("one two three four five six", 10, "", "  ");
         assert_eq!(w, "one two\n  three\n  four\n  five six");
         assert!(w.lines().all(|l| l.chars().count() <= 10));
-        assert_eq!(wrap("averyveryverylongword x", 5, "", ""), "averyveryverylongword\nx");
+        assert_eq!(
+            wrap("averyveryverylongword x", 5, "", ""),
+            "averyveryverylongword\nx"
+        );
     }
 }

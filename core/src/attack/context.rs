@@ -535,12 +535,19 @@ impl<'a> AttackCtx<'a> {
         } else if agents.len() >= k {
             (
                 "epoch-keys",
-                format!("{} breached, only {} of them held key {key_epoch} when breached; {k} needed", crate::text::count(agents.len(), "agent", "agents"), holders.len()),
+                format!(
+                    "{} breached, only {} of them held key {key_epoch} when breached; {k} needed",
+                    crate::text::count(agents.len(), "agent", "agents"),
+                    holders.len()
+                ),
             )
         } else {
             (
                 "threshold-custody",
-                format!("{} shares of key {key_epoch}; {k} needed to rebuild the published master key", crate::text::count(holders.len(), "agent's", "agents'")),
+                format!(
+                    "{} shares of key {key_epoch}; {k} needed to rebuild the published master key",
+                    crate::text::count(holders.len(), "agent's", "agents'")
+                ),
             )
         };
         self.block(control, "published master key", detail);
@@ -665,7 +672,10 @@ impl<'a> AttackCtx<'a> {
     ) {
         self.record(
             Capability::ControlRelay,
-            format!("ghost in {}", crate::text::count(conversations.len(), "conversation", "conversations")),
+            format!(
+                "ghost in {}",
+                crate::text::count(conversations.len(), "conversation", "conversations")
+            ),
         );
         self.world.to_mut().hooks.ghost = Some(GhostHook {
             conversations,
@@ -1106,7 +1116,10 @@ impl<'a> AttackCtx<'a> {
     ) -> Result<SignedWarrant> {
         self.record(
             Capability::ObtainWarrant,
-            format!("case {case}: {}", crate::text::count(targets.len(), "target", "targets")),
+            format!(
+                "case {case}: {}",
+                crate::text::count(targets.len(), "target", "targets")
+            ),
         );
         if self.world.escrow.court.is_none() {
             self.block(

@@ -264,7 +264,7 @@ impl ParamSpec {
         }
         let limit = bound.fits(x, size).err()?;
         Some(format!(
-            "attack `{attack}`: parameter `{}` = {x} cannot take effect in this run: {limit}; {}",
+            "attack `{attack}`: parameter `{}` = {x} is beyond this run ({limit}): {}",
             self.name,
             bound.beyond_effect()
         ))
@@ -383,10 +383,16 @@ impl Params {
         }
         Ok(())
     }
-    /// The warnings for values of `self` (resolved for `attack` from `specs`) that are
-    /// legal but cannot take effect in a run of `size`, one per parameter, in name order.
-    pub fn run_warnings(&self, attack: &str, specs: &[ParamSpec], size: &RunSize) -> Vec<String> {
-        self.0
+    /// The warnings for the parameters `given` for `attack` (not the defaults: an
+    /// attack's default adapts to the run) that are legal but cannot take effect in a run
+    /// of `size`, one per parameter, in name order.
+    pub fn run_warnings(
+        attack: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+        size: &RunSize,
+    ) -> Vec<String> {
+        given
             .iter()
             .filter_map(|(name, v)| {
                 specs

@@ -93,6 +93,9 @@ pub struct CellSpec {
     pub attack: &'static dyn Attack,
     /// Resolved parameters.
     pub params: Params,
+    /// The parameters the suite file gives for this cell (`[params]` and `[sweep]`), the
+    /// rest being defaults: the ones checked for values that cannot take effect.
+    pub given: BTreeMap<String, ParamValue>,
 }
 
 impl Suite {
@@ -445,6 +448,7 @@ impl Suite {
                             scheme: si,
                             attack: atk,
                             params,
+                            given: c,
                         });
                     }
                 }

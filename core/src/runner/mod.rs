@@ -99,8 +99,9 @@ pub struct CellResult {
     /// The attack's notes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Parameters that are legal but cannot take effect in this run (a count above what
-    /// it has, an epoch after its last), one sentence each.
+    /// Parameters given for the run (not defaults) that are legal but cannot take effect
+    /// in it (a count above what it has, an epoch after its last), one sentence each. Set
+    /// by the callers that know what was given ([`run_one`], the suite runner).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -396,11 +397,7 @@ pub fn run_cell(
         failures: Vec::new(),
         error,
         notes: outcome.notes.clone(),
-        warnings: params.run_warnings(
-            meta.id,
-            meta.params,
-            &crate::attack::RunSize::of(scheme, &base.config.population),
-        ),
+        warnings: Vec::new(),
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
@@ -529,5 +526,7 @@ pub fn run_one(
         crate::progress::Unit::None,
         0,
     );
-    Ok(run_cell(&base, attack, &params, &[]))
+    let mut cell = run_cell(&base, attack, &params, &[]);
+    cell.warnings = Params::run_warnings(attack_id, attack.meta().params, given, &size);
+    Ok(cell)
 }

@@ -94,7 +94,16 @@ pub fn run_suite(suite: &Suite, seed: Option<u64>, backend: Option<BackendKind>)
         let (mut out, utility): (Vec<CellResult>, _) = rayon::join(
             || {
                 mine.par_iter()
-                    .map(|c| run_cell(&base, c.attack, &c.params, &suite.file.expect))
+                    .map(|c| {
+                        let mut cell = run_cell(&base, c.attack, &c.params, &suite.file.expect);
+                        cell.warnings = crate::attack::Params::run_warnings(
+                            c.attack.meta().id,
+                            c.attack.meta().params,
+                            &c.given,
+                            &crate::attack::RunSize::of(scheme, &suite.file.population),
+                        );
+                        cell
+                    })
                     .collect()
             },
             || lawful_utility(&base, suite.file.utility_targets),
