@@ -739,6 +739,9 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     // Once per cell: parameters that cannot take effect against that cell's scheme.
     for c in &report.results {
         for w in &c.warnings {
+            let w = w
+                .strip_prefix(&format!("attack `{}`: ", c.attack))
+                .unwrap_or(w);
             warn(&format!("{} / {}: {w}", c.scheme, c.attack));
         }
     }
