@@ -410,3 +410,27 @@ fn suite_table_fits_100_columns_and_warns_once_per_cell() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn markdown_report_explains_sentinel_parameters() {
+    let dir = std::env::temp_dir().join(format!("escrowlab-terminal-m-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("one.toml");
+    std::fs::write(
+        &path,
+        "schemes = [\"single-key\"]\nattacks = [\"endpoint-compromise\"]\nutility_targets = 1\n\
+         [population]\nusers = 12\nepochs = 1\nmessages_per_session = 2\n",
+    )
+    .unwrap();
+    let o = escrowlab(&["suite", path.to_str().unwrap(), "--format", "markdown"]);
+    let (out, _) = ok(&o);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("| single-key | endpoint-compromise |"))
+        .unwrap_or_else(|| panic!("no cell row in:\n{out}"));
+    assert!(row.contains("user=-1 (chosen from the seed)"), "{row}");
+    // One cell: "1 cell", "1 epoch".
+    assert!(out.contains("\n1 cell: "), "{out}");
+    assert!(out.contains("12 users × 1 epoch × "), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -651,20 +651,11 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
     } else {
-        let specs = registry.find(&a.id).map_or(&[][..], |x| x.meta().params);
-        let params: Vec<String> = cell
-            .params
-            .iter()
-            .map(|(k, v)| match specs.iter().find(|s| s.name == k) {
-                Some(spec) => spec.show(v),
-                None => format!("{k}={v}"),
-            })
-            .collect();
         let mut s = format!(
             "{} against {} ({})\n",
             cell.attack,
             cell.scheme,
-            params.join(", ")
+            cell.params_shown(", ")
         );
         s.push_str(&format!(
             "check: {} — {}\n",
@@ -775,12 +766,11 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
             crate::text::plural(unjudged.len(), "is", "are")
         );
         for c in &unjudged {
-            let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             msg.push_str(&format!(
                 "  {} / {} [{}]\n",
                 c.scheme,
                 c.attack,
-                params.join(" ")
+                c.params_shown(" ")
             ));
         }
         crate::progress::end();

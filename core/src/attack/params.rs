@@ -283,14 +283,6 @@ impl ParamSpec {
         let len = doc[start..].find(')')?;
         Some(&doc[start..start + len])
     }
-    /// `name=value` for a resolved value, a sentinel followed by its meaning:
-    /// `user=-1 (chosen from the seed)`.
-    pub fn show(&self, v: &ParamValue) -> String {
-        match self.sentinel_meaning(v) {
-            Some(m) => format!("{}={v} ({m})", self.name),
-            None => format!("{}={v}", self.name),
-        }
-    }
     /// Parses a command-line value for this parameter.
     ///
     /// # Errors

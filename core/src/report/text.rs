@@ -295,11 +295,7 @@ fn failed_expectations(c: &CellResult) -> Vec<(String, Option<String>)> {
 }
 
 fn params_line(c: &CellResult) -> String {
-    c.params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    c.params_shown(" ")
 }
 
 /// The matrix for a terminal: attack rows, scheme columns, split into panels of schemes
@@ -486,12 +482,11 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     }
     out.push_str("\n## Cells\n\n| scheme | attack | params | exposure | users | out of scope | before compromise | detected by | blocked by | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for c in &r.results {
-        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!(
             "| {} | {} | {} | {} ({}/{}) | {}/{} | {} | {} | {} | {} | {:?} |\n",
             c.scheme,
             c.attack,
-            params.join(" "),
+            params_line(c),
             pct(c.exposure.fraction),
             c.exposure.messages,
             c.exposure.messages_total,

@@ -104,6 +104,26 @@ pub struct CellResult {
     /// by the callers that know what was given ([`run_one`], the suite runner).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What the sentinel values among `params` mean (`user` → "chosen from the seed" for
+    /// `user = -1`), from the parameters' docs, for the text renderings (JSON keeps the
+    /// bare values).
+    #[serde(skip)]
+    pub param_meanings: BTreeMap<String, &'static str>,
+}
+
+impl CellResult {
+    /// The parameters as `name=value`, a sentinel with its meaning
+    /// (`user=-1 (chosen from the seed)`), joined by `sep`.
+    pub fn params_shown(&self, sep: &str) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| match self.param_meanings.get(k) {
+                Some(m) => format!("{k}={v} ({m})"),
+                None => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
 }
 
 fn num(v: f64) -> Value {
@@ -398,6 +418,14 @@ pub fn run_cell(
         error,
         notes: outcome.notes.clone(),
         warnings: Vec::new(),
+        param_meanings: meta
+            .params
+            .iter()
+            .filter_map(|s| {
+                let m = s.sentinel_meaning(params.0.get(s.name)?)?;
+                Some((s.name.to_string(), m))
+            })
+            .collect(),
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
