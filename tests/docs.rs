@@ -73,8 +73,13 @@ const PARAM: &str = "at_epoch";
 /// `base` with `key = example` set in `table` (dotted; `*` an attack id; an array of
 /// tables gets it in its first element).
 fn with_key(base: &str, k: &KeyDoc) -> String {
+    with_value(base, k, k.example)
+}
+
+/// As [`with_key`], with `example` (TOML) as the value.
+fn with_value(base: &str, k: &KeyDoc, example: &str) -> String {
     let mut doc: toml::Table = base.parse().unwrap();
-    let value: toml::Table = format!("v = {}", k.example)
+    let value: toml::Table = format!("v = {example}")
         .parse()
         .unwrap_or_else(|e| panic!("example of `{}`: {e}", k.key));
     let value = value["v"].clone();
@@ -182,6 +187,72 @@ fn every_key_the_parsers_accept_is_documented() {
     let err = Scheme::from_toml_str(&bad, "t").unwrap_err().to_string();
     for k in &court {
         assert!(err.contains(&format!("`{k}`")), "{err}");
+    }
+}
+
+/// Every value a string key documents is one its parser knows, and the other way round:
+/// a key whose parser rejects an unknown word with "unknown variant ..., expected ..." lists
+/// exactly the documented values.
+#[test]
+fn every_documented_word_is_one_the_parser_knows() {
+    let registry = escrowlab::attacks::builtins();
+    let spans = |s: &str| -> BTreeSet<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut checked = BTreeSet::new();
+    for (keys, base, scheme) in [
+        (SCHEME_KEYS, SCHEME_BASE, true),
+        (SUITE_KEYS, SUITE_BASE, false),
+    ] {
+        for k in keys.iter().filter(|k| k.ty == "string") {
+            let parse = |v: &str| -> Result<(), String> {
+                let text = with_value(base, k, v);
+                if scheme {
+                    Scheme::from_toml_str(&text, "t")
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                } else {
+                    Suite::from_toml_str(&text, "t", None, &registry)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            };
+            let Err(e) = parse("\"zz-bogus\"") else {
+                continue; // free text (a name, a summary)
+            };
+            let Some((_, list)) = e.split_once("unknown variant `zz-bogus`, expected ") else {
+                continue; // free text or a name checked elsewhere: no list of words
+            };
+            let documented = spans(k.allowed);
+            assert_eq!(spans(list), documented, "[{}] {}", k.table, k.key);
+            checked.insert(format!("{}.{}", k.table, k.key));
+            for w in &documented {
+                if let Err(e) = parse(&format!("\"{w}\"")) {
+                    assert!(
+                        !e.contains("unknown variant"),
+                        "[{}] {} = {w}: {e}",
+                        k.table,
+                        k.key
+                    );
+                }
+            }
+        }
+    }
+    // The word-valued keys of both files (the suite's `backend` counted with the scheme's).
+    for k in [
+        ".backend",
+        "custody.kind",
+        "custody.keygen",
+        "custody.lifetime",
+        "field.binding",
+        "warrant.court.kind",
+        "audit.log",
+    ] {
+        assert!(checked.contains(k), "{k} not checked: {checked:?}");
     }
 }
 

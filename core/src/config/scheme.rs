@@ -305,7 +305,7 @@ fn yes() -> bool {
 pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("", "name", "string", "required", "`a-z`, `0-9`, `-`, `/`; 1 to 64 characters", "Short identifier, shown in every report and accepted by `--scheme` for built-ins.", "\"my-scheme\""),
     key("", "summary", "string", "required", "one non-empty line", "What the scheme is, in one line (`escrowlab schemes`).", "\"a test scheme\""),
-    key("", "backend", "string", "the command line's `--backend`, else `blsttc`", "`blsttc`, `threshold_crypto` (when compiled in)", "Threshold-cryptography backend the scheme is built with.", "\"blsttc\""),
+    key("", "backend", "string", "none: `blsttc`", "`blsttc`, `threshold_crypto` (when compiled in)", "Threshold-cryptography backend the scheme is built with (a suite's `backend` and the command line's `--backend` override it).", "\"blsttc\""),
     key("", "custody", "table", "required", "see `[custody]`", "Who holds the escrow key, and how it lives.", "{ kind = \"single\" }"),
     key("", "field", "table", "all defaults", "see `[field]`", "How the escrow access field is bound to its session.", "{}"),
     key("", "warrant", "table", "all defaults", "see `[warrant]`", "The court and the checks an agent makes on a warrant.", "{}"),
