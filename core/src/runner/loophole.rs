@@ -901,8 +901,8 @@ impl LoopholeReport {
         );
         if n > 1 {
             out.push_str(&format!(
-                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {} degrees of freedom);\nratios are computed per seed, then averaged.\n",
-                n - 1
+                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {});\nratios are computed per seed, then averaged.\n",
+                crate::text::count(n - 1, "degree of freedom", "degrees of freedom")
             ));
         } else {
             out.push_str("One seed: figures without intervals (use --seeds 2 or more).\n");
