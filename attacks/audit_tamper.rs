@@ -206,7 +206,8 @@ impl Attack for AuditTamper {
         out.figure("silent_accesses", silent as f64);
         match verdict {
             Ok(()) => out.notes.push(format!(
-                "{tamper}: the tampered log verifies; {removed_or_altered} access(es) hidden"
+                "{tamper}: the tampered log verifies; {} hidden",
+                escrowlab_core::text::count(removed_or_altered, "access", "accesses")
             )),
             Err(t) => out
                 .notes

@@ -51,15 +51,23 @@ impl Attack for Collusion {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
-        match scheme.custody.kind {
-            CustodyKind::None => Exposure::no("no escrow key exists"),
-            _ => Exposure::yes(format!(
-                "any {} of {} agents can release shares; nothing binds a release to a record someone else checks",
-                scheme.k(),
-                scheme.n()
-            )),
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        if scheme.custody.kind == CustodyKind::None {
+            return Exposure::no("no escrow key exists");
         }
+        let (k, n) = (scheme.k(), scheme.n());
+        let colluders = usize::try_from(params.int("colluders")).unwrap_or(0).min(n);
+        if colluders < k {
+            return Exposure::no(format!(
+                "{colluders} of {n} agents collude; {k} shares are needed to open a field"
+            ));
+        }
+        if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch")) {
+            return no;
+        }
+        Exposure::yes(format!(
+            "{colluders} of {n} agents collude, {k} needed: nothing binds a release to a record someone else checks"
+        ))
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
@@ -105,7 +113,9 @@ impl Attack for Collusion {
         out.figure("sessions_combine_failed", failed as f64);
         if opened > 0 {
             out.notes.push(format!(
-                "{opened} session(s) opened with no warrant and no audit record; {no_key} were escrowed to keys already destroyed"
+                "{} opened with no warrant and no audit record; {no_key} {} escrowed to keys already destroyed",
+                escrowlab_core::text::count(opened, "session", "sessions"),
+                escrowlab_core::text::plural(no_key, "was", "were")
             ));
         }
         Ok(out)

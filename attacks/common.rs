@@ -60,3 +60,15 @@ pub fn senders(transcript: &Transcript) -> Vec<u32> {
         .collect();
     s.into_iter().collect()
 }
+
+/// A vault breach at the start of epoch `at_epoch` that finds nothing, when the scheme says
+/// so: under `lifetime = "epoch"` a breach at the start of epoch 0 comes before the first
+/// epoch key is created (the mechanism reports `key-not-created`).
+pub fn breach_before_any_key(scheme: &Scheme, at_epoch: i64) -> Option<Exposure> {
+    (scheme.custody.lifetime == Lifetime::Epoch && at_epoch == 0).then(|| {
+        Exposure::no(
+            "breached at the start of epoch 0, before the first epoch key exists \
+             (epoch keys are created at each epoch's start)",
+        )
+    })
+}

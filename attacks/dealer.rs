@@ -118,9 +118,10 @@ impl Attack for Dealer {
             );
         } else {
             out.notes.push(format!(
-                "the dealer kept {} of {} master secret(s), including keys later destroyed by the agents",
+                "the dealer kept {} of {} {}, including keys later destroyed by the agents",
                 masters.len(),
-                master_pks.len()
+                master_pks.len(),
+                escrowlab_core::text::plural(master_pks.len(), "master secret", "master secrets")
             ));
         }
         out.recovered = read_with_masters(b, ctx.intercept(), &masters);

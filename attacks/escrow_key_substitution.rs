@@ -160,9 +160,10 @@ impl Attack for EscrowKeySubstitution {
                 .filter(|i| i.is_err())
                 .count();
             out.notes.push(format!(
-                "lawful case over epochs {from}..={to}: {} of {} sessions failed to open, {refused} item(s) refused by agents",
+                "lawful case over epochs {from}..={to}: {} of {} failed to open, {} refused by agents",
                 read.failed_sessions.len(),
-                case.sessions().len()
+                escrowlab_core::text::count(case.sessions().len(), "session", "sessions"),
+                escrowlab_core::text::count(refused, "item", "items")
             ));
         }
         Ok(out)

@@ -65,7 +65,8 @@ impl Attack for FieldForgery {
                     b => b,
                 };
                 Exposure::yes(format!(
-                    "a {bits}-bit chip check: about 2^{bits} tries through the sender's own chip"
+                    "{} {bits}-bit chip check: about 2^{bits} tries through the sender's own chip",
+                    escrowlab_core::text::article_for_number(bits.unsigned_abs())
                 ))
             }
             Binding::Signed => {
@@ -228,11 +229,15 @@ impl Attack for FieldForgery {
             out.figure("tries_median", median);
             out.figure("tries_max", hi as f64);
         }
-        out.note(format!("the recipient's check compares {bits} bit(s)"));
+        out.note(format!(
+            "the recipient's check compares {}",
+            escrowlab_core::text::count(bits, "bit", "bits")
+        ));
         if accepted > 0 {
             out.notes.push(format!(
-                "{accepted} forged session(s) accepted by an honest recipient; their fields are random bytes, so law \
-                 enforcement can never open them (no lawful decryption attempted: there is nothing to decrypt)"
+                "{} accepted by an honest recipient; their fields are random bytes, so law \
+                 enforcement can never open them (no lawful decryption attempted: there is nothing to decrypt)",
+                escrowlab_core::text::count(accepted, "forged session", "forged sessions")
             ));
         }
         if let Some((_control, reason)) = refusal {

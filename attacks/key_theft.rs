@@ -37,7 +37,12 @@ impl Attack for KeyTheft {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        if scheme.custody.kind != CustodyKind::None {
+            if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch")) {
+                return no;
+            }
+        }
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
             CustodyKind::Single => {

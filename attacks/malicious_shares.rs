@@ -150,8 +150,9 @@ impl Attack for MaliciousShares {
         out.figure("agent_named", if named { 1.0 } else { 0.0 });
         out.notes.push(format!(
             "exposure is 0 by design: the rogue agent recovers nothing, it only tries to spoil lawful access; \
-             law enforcement read {} of {total} warranted session(s), and the combiner {} agent {rogue}",
+             law enforcement read {} of {}, and the combiner {} agent {rogue}",
             total - read.failed_sessions.len(),
+            escrowlab_core::text::count(total, "warranted session", "warranted sessions"),
             if named { "named" } else { "did not name" }
         ));
         Ok(out)

@@ -43,9 +43,16 @@ impl Attack for MobileAdversary {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        let breaches = params.int("epochs");
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),
+            // -1 breaches every epoch of the run, which `check` does not know.
+            _ if (0..scheme.k() as i64).contains(&breaches) => Exposure::no(format!(
+                "{} of one agent each, {} needed",
+                escrowlab_core::text::count(breaches, "breach", "breaches"),
+                scheme.k()
+            )),
             _ if scheme.custody.refresh => Exposure::no(
                 "proactive refresh: shares taken in different epochs lie on different polynomials",
             ),
@@ -138,14 +145,15 @@ impl Attack for MobileAdversary {
         out.figure("most_shares_per_generation", most_per_generation as f64);
         if let Some(e) = (epochs_to_key >= 0).then_some(epochs_to_key) {
             out.note(format!(
-                "rebuilt {} master key(s), the first after the breach at the start of epoch {e}",
-                masters.len()
+                "rebuilt {}, the first after the breach at the start of epoch {e}",
+                escrowlab_core::text::count(masters.len(), "master key", "master keys")
             ));
         } else {
             out.note(format!(
-                "{} breach(es): at most {most_per_key} agents' shares of one key, at most \
-                 {most_per_generation} of one sharing generation",
-                loot.len()
+                "{}: at most {most_per_key} agents' shares of one key, at most \
+                 {most_per_generation} of one sharing generation; no key rebuilt \
+                 (epochs_to_key and breaches_to_key are -1)",
+                escrowlab_core::text::count(loot.len(), "breach", "breaches")
             ));
         }
         let masters: Vec<MasterSecret> = masters.into_values().collect();

@@ -78,14 +78,36 @@ impl Attack for RogueAgent {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow key exists");
         }
-        Exposure::yes(format!(
-            "one insider's share lowers the bar to {} more breach(es); per-ciphertext shares stop reuse",
-            scheme.k().saturating_sub(1)
-        ))
+        let (k, n) = (scheme.k(), scheme.n());
+        match params.word("mode") {
+            "reuse" | "combiner" => Exposure::yes(format!(
+                "one insider's share lowers the bar to {} more; per-ciphertext shares stop reuse",
+                escrowlab_core::text::count(k - 1, "breach", "breaches")
+            )),
+            _ => {
+                let extra = usize::try_from(params.int("extra_breaches")).unwrap_or(0);
+                let held = (1 + extra).min(n);
+                if held < k {
+                    return Exposure::no(format!(
+                        "the leaked share plus {extra} breached is {held} of the {k} needed: one \
+                         insider's share lowers the bar to {} more",
+                        escrowlab_core::text::count(k - 1, "breach", "breaches")
+                    ));
+                }
+                if let Some(no) =
+                    crate::common::breach_before_any_key(scheme, params.int("at_epoch"))
+                {
+                    return no;
+                }
+                Exposure::yes(format!(
+                    "the leaked share plus {extra} breached is {held} of the {k} needed"
+                ))
+            }
+        }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
@@ -183,7 +205,9 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
     out.figure("other_sessions_opened", opened_other as f64);
     if opened_other == 0 {
         out.notes.push(format!(
-            "the case's shares opened its own {opened_own} session(s) and none of {tries} reuse tries on other fields"
+            "the case's shares opened its own {} and none of {} on other fields",
+            escrowlab_core::text::count(opened_own, "session", "sessions"),
+            escrowlab_core::text::count(tries, "reuse try", "reuse tries")
         ));
     }
     Ok(())
@@ -205,14 +229,16 @@ fn leak(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> {
     out.figure("keys_recovered", masters.len() as f64);
     if masters.is_empty() {
         out.notes.push(format!(
-            "the leaked share plus {extra} stolen one(s) is {} of the {} needed",
+            "the leaked share plus {extra} stolen {} is {} of the {} needed",
+            escrowlab_core::text::plural(extra, "one", "ones"),
             extra + 1,
             info.k
         ));
     } else {
         out.notes.push(format!(
-            "the leaked share plus {extra} stolen one(s) rebuilt {} key(s)",
-            masters.len()
+            "the leaked share plus {extra} stolen {} rebuilt {}",
+            escrowlab_core::text::plural(extra, "one", "ones"),
+            escrowlab_core::text::count(masters.len(), "key", "keys")
         ));
     }
     let transcript = ctx.intercept().clone();

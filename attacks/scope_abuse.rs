@@ -123,10 +123,14 @@ impl Attack for ScopeAbuse {
             ));
         }
         out.notes.push(format!(
-            "request of {} in-scope and {} out-of-scope session(s); {} out-of-scope session(s) got k shares",
+            "request of {} in-scope and {}; {} got k shares",
             in_scope.len(),
-            victims.len(),
-            opened
+            escrowlab_core::text::count(
+                victims.len(),
+                "out-of-scope session",
+                "out-of-scope sessions"
+            ),
+            escrowlab_core::text::count(opened, "out-of-scope session", "out-of-scope sessions")
         ));
         out.recovered = read.plaintexts.into();
         Ok(out)

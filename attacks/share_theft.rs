@@ -49,15 +49,28 @@ impl Attack for ShareTheft {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
-        match scheme.custody.kind {
-            CustodyKind::None => Exposure::no("no escrow key exists"),
-            _ => Exposure::yes(format!(
-                "{} of {} vaults hold enough to rebuild the key",
-                scheme.k(),
-                scheme.n()
-            )),
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        if scheme.custody.kind == CustodyKind::None {
+            return Exposure::no("no escrow key exists");
         }
+        let (k, n) = (scheme.k(), scheme.n());
+        let stolen = usize::try_from(params.int("stolen")).unwrap_or(0).min(n);
+        if stolen < k {
+            return Exposure::no(format!(
+                "{stolen} of {n} vaults breached; {k} shares are needed to rebuild the key"
+            ));
+        }
+        if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch")) {
+            return no;
+        }
+        let what = if scheme.custody.lifetime == Lifetime::Epoch {
+            "the epoch keys they still hold"
+        } else {
+            "the key"
+        };
+        Exposure::yes(format!(
+            "{stolen} of {n} vaults breached, {k} needed: enough to rebuild {what}"
+        ))
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();

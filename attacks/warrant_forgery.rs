@@ -56,7 +56,7 @@ impl Attack for WarrantForgery {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: there is no court");
         }
@@ -65,10 +65,16 @@ impl Attack for WarrantForgery {
                 "agents do not check the court's signature: any warrant is accepted",
             );
         }
+        let stolen = usize::try_from(params.int("judges_stolen")).unwrap_or(0);
         match scheme.court_kn() {
             (1, _) => Exposure::yes("one court key: whoever holds it signs any warrant"),
+            (k, n) if stolen.min(n) >= k => Exposure::yes(format!(
+                "{} of a {k}-of-{n} court: enough to rebuild the court key",
+                escrowlab_core::text::count(stolen.min(n), "judge's key", "judges' keys")
+            )),
             (k, n) => Exposure::no(format!(
-                "{k}-of-{n} court: one judge's key signs nothing the agents accept"
+                "{k}-of-{n} court: {} signs nothing the agents accept",
+                escrowlab_core::text::count(stolen.min(n), "judge's key", "judges' keys")
             )),
         }
     }

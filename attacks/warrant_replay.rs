@@ -101,8 +101,9 @@ impl Attack for WarrantReplay {
             let released = shares_released(&responses);
             let got = ctx.combine_and_read(&sessions, &responses);
             out.notes.push(format!(
-                "{mode}: {released} share(s) released, {} message(s) read, refused by [{}]",
-                got.plaintexts.len(),
+                "{mode}: {} released, {} read, refused by [{}]",
+                escrowlab_core::text::count(released, "share", "shares"),
+                escrowlab_core::text::count(got.plaintexts.len(), "message", "messages"),
                 controls.join(", ")
             ));
             out.figure(&format!("{mode}_shares_released"), released as f64);

@@ -47,7 +47,7 @@ fn field_forgery_costs_two_to_the_bits_tries() {
     );
     assert_eq!(fig(&c, "accepted_fraction"), 1.0);
     assert!(
-        c.notes.iter().any(|n| n.contains("compares 8 bit(s)")),
+        c.notes.iter().any(|n| n.contains("compares 8 bits")),
         "{:?}",
         c.notes
     );
@@ -69,7 +69,7 @@ fn field_forgery_against_the_checksum_8_scheme_is_accepted() {
         &[],
     );
     assert!(
-        c.notes.iter().any(|n| n.contains("compares 8 bit(s)")),
+        c.notes.iter().any(|n| n.contains("compares 8 bits")),
         "{:?}",
         c.notes
     );
@@ -90,7 +90,7 @@ fn field_forgery_runs_out_of_budget_against_signed_binding() {
     assert_eq!(fig(&c, "accepted_fraction"), 0.0);
     assert_eq!(fig(&c, "tries_mean"), 4096.0);
     assert!(
-        c.notes.iter().any(|n| n.contains("compares 256 bit(s)")),
+        c.notes.iter().any(|n| n.contains("compares 256 bits")),
         "{:?}",
         c.notes
     );

@@ -214,7 +214,7 @@ fn strict_exits_1_on_an_unjudged_cell_and_0_when_every_cell_is_judged() {
     let strict = escrowlab(&["suite", &unjudged, "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
     let err = stderr(&strict);
-    assert!(err.contains("1 of 2 cells are unjudged"), "{err}");
+    assert!(err.contains("1 of 2 cells is unjudged"), "{err}");
     assert!(err.contains("single-key / share-theft ["), "{err}");
     assert!(
         !err.contains("key-theft"),

@@ -389,6 +389,7 @@ pub fn main_with(registry: Registry) -> i32 {
 /// # Errors
 /// [`Error::Io`] for any other failure (`> /dev/full`: no space left on device).
 fn out(text: &str) -> Result<()> {
+    crate::progress::end();
     let mut so = std::io::stdout().lock();
     stdout_result(so.write_all(text.as_bytes()).and_then(|()| so.flush()))
 }
@@ -413,11 +414,29 @@ fn print_error(e: &dyn std::fmt::Display) {
     );
 }
 
+/// Prints a warning as one line on standard error: the run goes on.
+fn warn(msg: &str) {
+    crate::progress::eprintln_above(&format!(
+        "escrowlab: warning: {}",
+        crate::text::for_terminal_lines(msg)
+    ));
+}
+
 /// Runs a parsed command.
 ///
 /// # Errors
 /// Bad input and I/O errors.
 pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
+    // A progress line on standard error for the long commands (only on a terminal); `out`
+    // clears it before the result is printed, and so does dropping `_progress`.
+    let _progress = match &cli.command {
+        None | Some(Command::Suite(_)) => crate::progress::Progress::start("suite"),
+        Some(Command::Attack(a)) => crate::progress::Progress::start(&format!("attack {}", a.id)),
+        Some(Command::LawfulAccess(_)) => crate::progress::Progress::start("lawful-access"),
+        Some(Command::CheckScheme(_)) => crate::progress::Progress::start("check-scheme"),
+        Some(Command::Loophole(_)) => crate::progress::Progress::start("loophole"),
+        _ => crate::progress::Progress::hidden(),
+    };
     match cli.command {
         None => suite(registry, SuiteArgs::default()),
         Some(Command::Schemes) => {
@@ -466,11 +485,23 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             };
             let bytes = crate::inspect::sample(kind, backend, seed)?;
             crate::output::write_atomic_with(&path, &bytes, access)?;
+            let name = clap::ValueEnum::to_possible_value(&kind)
+                .map_or_else(|| format!("{kind:?}"), |v| v.get_name().to_string());
+            out(&format!(
+                "wrote {name} ({}, {backend}, seed {seed}) to {}{}\n",
+                crate::text::count(bytes.len(), "byte", "bytes"),
+                crate::text::escape_for_terminal(&path.display().to_string()),
+                if kind.is_secret() {
+                    " (owner-only: secret material)"
+                } else {
+                    ""
+                }
+            ))?;
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
         Some(Command::Cost(a)) => cost(a),
-        Some(Command::Merge(a)) => merge(a),
+        Some(Command::Merge(a)) => merge(registry, a),
         Some(Command::Loophole(a)) => loophole(registry, a),
         Some(Command::Lab { command }) => {
             let (text, code) = crate::labs::run(registry, command)?;
@@ -568,8 +599,11 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         return Ok(code);
     }
     let mut s = format!(
-        "check-scheme {} ({}, {} cases per property, seed {})\n",
-        scheme.name, backend, a.cases, a.seed
+        "check-scheme {} ({}, {} per property, seed {})\n",
+        scheme.name,
+        backend,
+        crate::text::count(a.cases, "case", "cases"),
+        a.seed
     );
     for r in &results {
         match &r.status {
@@ -596,7 +630,11 @@ fn check_scheme(a: CheckSchemeArgs) -> Result<i32> {
         .filter(|r| r.failed())
         .map(|r| r.name.as_str())
         .collect();
-    s.push_str(&format!("{holds} hold, {failed} fail, {na} not applicable"));
+    s.push_str(&format!(
+        "{holds} {}, {failed} {}, {na} not applicable",
+        crate::text::plural(holds, "holds", "hold"),
+        crate::text::plural(failed, "fails", "fail")
+    ));
     if !failing.is_empty() {
         s.push_str(&format!(" (failing: {})", failing.join(", ")));
     }
@@ -643,7 +681,10 @@ fn list(registry: &Registry, json: bool) -> Result<i32> {
 
 fn info(registry: &Registry, id: &str) -> Result<i32> {
     let a = registry.find(id).ok_or_else(|| registry.unknown(id))?;
-    out(&crate::docs::attack_section(a.meta()))?;
+    out(&crate::docs::attack_text(
+        a.meta(),
+        crate::text::terminal_width(),
+    ))?;
     Ok(exit_codes::OK)
 }
 
@@ -693,20 +734,19 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
     let given = parse_params(registry, &a.id, &a.params)?;
     let config = a.world.config(Scheme::load(&a.scheme)?)?;
     let cell = crate::runner::run_one(registry, &config.scheme, &a.id, &given, &config)?;
+    crate::progress::end();
+    for w in &cell.warnings {
+        warn(w);
+    }
     if a.json {
         let j = serde_json::to_string_pretty(&cell).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
     } else {
-        let params: Vec<String> = cell
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
         let mut s = format!(
             "{} against {} ({})\n",
             cell.attack,
             cell.scheme,
-            params.join(" ")
+            cell.params_shown(", ")
         );
         s.push_str(&format!(
             "check: {} — {}\n",
@@ -718,21 +758,26 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
             cell.check.reason
         ));
         s.push_str(&format!(
-            "exposure: {} of {} messages ({:.2}%), {} of {} users\nout of scope: {}; before compromise: {}\n",
+            "exposure: {} of {} ({:.2}%), {} of {}\nout of scope: {}; before compromise: {}\n",
             cell.exposure.messages,
-            cell.exposure.messages_total,
+            crate::text::count(cell.exposure.messages_total, "message", "messages"),
             cell.exposure.fraction * 100.0,
             cell.exposure.users,
-            cell.exposure.users_total,
+            crate::text::count(cell.exposure.users_total, "user", "users"),
             cell.out_of_scope,
             cell.before_compromise
         ));
         s.push_str(&format!(
-            "detected: {} [{}]; blocked by: {}\ncost: {}\n",
+            "detected: {} [{}]; blocked by: {}\n{}\n",
             cell.detected,
             cell.detected_by.join(", "),
             cell.blocked_by.as_deref().unwrap_or("-"),
-            serde_json::Value::Object(cell.cost.clone())
+            crate::text::wrap(
+                &cost_pairs(&cell.cost).join(" "),
+                crate::text::MAX_WIDTH,
+                "cost: ",
+                "      "
+            )
         ));
         for n in &cell.notes {
             s.push_str(&format!("note: {n}\n"));
@@ -747,6 +792,22 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
     } else {
         exit_codes::OK
     })
+}
+
+/// A cell's cost as `key=value` pairs; a nested map (`capabilities`) as
+/// `key=name:count,name:count`.
+fn cost_pairs(cost: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    use serde_json::Value;
+    cost.iter()
+        .map(|(k, v)| match v {
+            Value::Object(m) => {
+                let inner: Vec<String> = m.iter().map(|(ik, iv)| format!("{ik}:{iv}")).collect();
+                format!("{k}={}", inner.join(","))
+            }
+            Value::String(s) => format!("{k}={s}"),
+            v => format!("{k}={v}"),
+        })
+        .collect()
 }
 
 fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
@@ -779,11 +840,11 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
 }
 
-fn merge(a: MergeArgs) -> Result<i32> {
+fn merge(registry: &Registry, a: MergeArgs) -> Result<i32> {
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
-    let report = crate::runner::shard::merge(&a.parts)?;
+    let report = crate::runner::shard::merge(&a.parts, registry)?;
     finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
 }
 
@@ -797,6 +858,16 @@ fn finish(
     expand: bool,
 ) -> Result<i32> {
     use crate::report::text::MatrixOptions;
+    crate::progress::end();
+    // Once per cell: parameters that cannot take effect against that cell's scheme.
+    for c in &report.results {
+        for w in &c.warnings {
+            let w = w
+                .strip_prefix(&format!("attack `{}`: ", c.attack))
+                .unwrap_or(w);
+            warn(&format!("{} / {}: {w}", c.scheme, c.attack));
+        }
+    }
     let matrix = MatrixOptions { expand };
     let text = match format {
         // Notes, errors and control names come from attack modules: escaped for a terminal
@@ -824,19 +895,20 @@ fn finish(
         .collect();
     if strict && !unjudged.is_empty() {
         let mut msg = format!(
-            "escrowlab: --strict: {} of {} cells are unjudged (no expectation applies):\n",
+            "escrowlab: --strict: {} of {} {} unjudged (no expectation applies):\n",
             unjudged.len(),
-            report.results.len()
+            crate::text::count(report.results.len(), "cell", "cells"),
+            crate::text::plural(unjudged.len(), "is", "are")
         );
         for c in &unjudged {
-            let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             msg.push_str(&format!(
                 "  {} / {} [{}]\n",
                 c.scheme,
                 c.attack,
-                params.join(" ")
+                c.params_shown(" ")
             ));
         }
+        crate::progress::end();
         let mut se = std::io::stderr().lock();
         let _ = se.write_all(crate::text::for_terminal_lines(&msg).as_bytes());
         return Ok(exit_codes::EXPECTATION_FAILED);
@@ -889,8 +961,13 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     }
     let mut s = String::new();
     s.push_str(&format!(
-        "scheme {} on {} (seed {}), {} users × {} epochs, {} messages\n",
-        r.scheme, r.backend, r.seed, r.users, r.epochs, r.messages_total
+        "scheme {} on {} (seed {}), {} × {}, {}\n",
+        r.scheme,
+        r.backend,
+        r.seed,
+        crate::text::count(r.users, "user", "users"),
+        crate::text::count(r.epochs, "epoch", "epochs"),
+        crate::text::count(r.messages_total, "message", "messages")
     ));
     if let (Some(t), Some(w)) = (r.target, r.window) {
         s.push_str(&format!(
@@ -908,9 +985,9 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     ));
     for p in &r.probes {
         s.push_str(&format!(
-            "probe {:<13} refused by {} agent(s), granted by {} ({}), messages read: {}\n",
+            "probe {:<13} refused by {}, granted by {} ({}), messages read: {}\n",
             p.kind,
-            p.refused_by,
+            crate::text::count(p.refused_by, "agent", "agents"),
             p.granted_by,
             if p.controls.is_empty() {
                 "-".to_string()

@@ -24,18 +24,11 @@ pub fn attack_section(m: &AttackMeta) -> String {
     } else {
         s.push_str("| parameter | default | accepted | meaning |\n|---|---|---|---|\n");
         for p in m.params {
-            let accepted = match p.kind {
-                ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
-                    format!("{min}..={max}")
-                }
-                ParamKind::Bool => "true, false".into(),
-                ParamKind::Choice(c) => c.join(", "),
-            };
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",
                 p.name,
                 p.default.value(),
-                accepted,
+                accepted(p.kind),
                 p.doc
             ));
         }
@@ -46,6 +39,91 @@ pub fn attack_section(m: &AttackMeta) -> String {
         s.push_str(&format!("- {r}\n"));
     }
     s.push('\n');
+    s
+}
+
+/// What a parameter accepts, in words: `0..=64`, `true, false`, `a, b`.
+fn accepted(kind: ParamKind) -> String {
+    match kind {
+        ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
+            format!("{min}..={max}")
+        }
+        ParamKind::Bool => "true, false".into(),
+        ParamKind::Choice(c) => c.join(", "),
+    }
+}
+
+/// One attack's description for a terminal (`escrowlab info`): the same content as
+/// [`attack_section`] without Markdown, paragraphs wrapped to `width` columns and the
+/// parameters as aligned columns, their meaning wrapped under its own column.
+pub fn attack_text(m: &AttackMeta, width: usize) -> String {
+    use crate::text::wrap;
+    let caps: Vec<&str> = m.capabilities.iter().map(|c| c.name()).collect();
+    let mut s = format!(
+        "{}\n",
+        wrap(&format!("{} — {}", m.id, m.title), width, "", "  ")
+    );
+    s.push_str(&format!("{}\n", wrap(m.actor, width, "actor: ", "  ")));
+    s.push_str(&format!(
+        "{}\n\n",
+        wrap(&caps.join(", "), width, "capabilities: ", "  ")
+    ));
+    s.push_str(&format!("{}\n\n", wrap(m.description, width, "", "")));
+    if m.params.is_empty() {
+        s.push_str("parameters: none\n\n");
+    } else {
+        let rows: Vec<[String; 4]> = m
+            .params
+            .iter()
+            .map(|p| {
+                [
+                    p.name.to_string(),
+                    p.default.value().to_string(),
+                    accepted(p.kind),
+                    p.doc.to_string(),
+                ]
+            })
+            .collect();
+        let head = ["parameter", "default", "accepted", "meaning"];
+        let w: Vec<usize> = (0..3)
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([head[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let indent = " ".repeat(2 + w[0] + 2 + w[1] + 2 + w[2] + 2);
+        // The meaning wraps in its own column when that keeps 24 columns; on a narrower
+        // terminal it goes under each row, indented.
+        let beside = indent.len() + 24 <= width;
+        for r in std::iter::once(head.map(String::from)).chain(rows) {
+            let lead = format!(
+                "  {:<w0$}  {:<w1$}  {:<w2$}",
+                r[0],
+                r[1],
+                r[2],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2]
+            );
+            if beside {
+                s.push_str(&wrap(&r[3], width, &format!("{lead}  "), &indent));
+            } else {
+                s.push_str(lead.trim_end());
+                s.push('\n');
+                s.push_str(&wrap(&r[3], width, "      ", "      "));
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    s.push_str("references:\n");
+    for r in m.references {
+        s.push_str(&wrap(r, width, "  - ", "    "));
+        s.push('\n');
+    }
     s
 }
 
@@ -79,4 +157,94 @@ fn anchor(m: &AttackMeta) -> String {
         .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
         .map(|c| if c == ' ' { '-' } else { c })
         .collect()
+}
+
+/// `| key | type | default | accepted | meaning |` sections, one per table of `keys`, in
+/// the order the tables first appear.
+fn key_tables(keys: &[crate::config::KeyDoc], header: impl Fn(&str) -> String) -> String {
+    let mut tables: Vec<&str> = Vec::new();
+    for k in keys {
+        if !tables.contains(&k.table) {
+            tables.push(k.table);
+        }
+    }
+    let mut s = String::new();
+    for t in tables {
+        s.push_str(&format!("## {}\n\n", header(t)));
+        s.push_str("| key | type | default | accepted | meaning |\n|---|---|---|---|---|\n");
+        for k in keys.iter().filter(|k| k.table == t) {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                k.key,
+                k.ty,
+                k.default,
+                k.allowed.replace('|', "\\|"),
+                k.doc.replace('|', "\\|")
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+const GENERATED: &str = "<!-- Generated from the key tables next to the parsers (core/src/config/). Do not edit:\n     run `ESCROWLAB_BLESS=1 cargo test --test docs` to regenerate. -->\n\n";
+
+/// The scheme file reference (docs/SCHEMES.md): every key of every table, and the
+/// built-in schemes.
+pub fn schemes_markdown() -> String {
+    use crate::config::scheme::{Scheme, SCHEME_KEYS};
+    let mut s = String::from("# Scheme files\n\n");
+    s.push_str(GENERATED);
+    s.push_str(
+        "A scheme is a TOML file saying which lawful-access mechanism is built, every control a \
+         switch. Give a built-in's name or a file's path wherever a scheme is asked for \
+         (`--scheme`, a suite's `schemes`). Every table rejects unknown keys; a value out of \
+         range is an error naming the file, line and column. Only `name`, `summary` and \
+         `[custody] kind` are required.\n\n",
+    );
+    s.push_str("Built-in schemes (fixtures/schemes/):\n\n| name | summary |\n|---|---|\n");
+    for sc in Scheme::builtins() {
+        s.push_str(&format!("| `{}` | {} |\n", sc.name, sc.summary));
+    }
+    s.push('\n');
+    s.push_str(&key_tables(SCHEME_KEYS, |t| match t {
+        "" => "Top level".to_string(),
+        "warrant.court" => {
+            "`[warrant.court]` (usually inline: `court = { kind = \"threshold\", k = 2, n = 3 }`)"
+                .to_string()
+        }
+        t => format!("`[{t}]`"),
+    }));
+    s
+}
+
+/// The suite file reference (docs/SUITES.md): every key of every table, the comparison
+/// syntax of expectations.
+pub fn suites_markdown() -> String {
+    use crate::config::suite::{COMPARISON_SYNTAX, SUITE_KEYS};
+    let mut s = String::from("# Suite files\n\n");
+    s.push_str(GENERATED);
+    s.push_str(
+        "A suite is a TOML file: a seed, a population, schemes (columns), attacks (rows), \
+         parameters fixed or swept per attack, and expectations judged on the cells they \
+         match. `escrowlab suite FILE` runs one; without a file it runs the built-in \
+         fixtures/suites/default.toml. Every key is optional; every table rejects unknown \
+         keys.\n\n",
+    );
+    s.push_str(&key_tables(SUITE_KEYS, |t| match t {
+        "" => "Top level".to_string(),
+        "params.*" => "`[params.ATTACK]` (one table per attack id)".to_string(),
+        "sweep.*" => "`[sweep.ATTACK]` (one table per attack id)".to_string(),
+        "expect" => "`[[expect]]` (one table per expectation)".to_string(),
+        t => format!("`[{t}]`"),
+    }));
+    s.push_str("## Comparisons\n\n");
+    s.push_str(COMPARISON_SYNTAX);
+    s.push_str(
+        "\n\n```toml\n[[expect]]\nscheme = \"single-key\"\nattack = \"field-forgery\"\n\
+         exposure = 0.0\ndetected = false\nusers = \"<= 3\"\n\
+         figures = { \"cost.tries_mean\" = \"== 65536 ± 50%\", before_compromise = \"== 0\" }\n\
+         comment = \"a 16-bit LEAF check falls to about 2^16 chip queries (Blaze 1994)\"\n```\n",
+    );
+    s
 }

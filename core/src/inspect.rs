@@ -155,10 +155,10 @@ pub fn inspect(kind: Kind, bytes: &[u8], backend: BackendKind) -> Result<String>
         Kind::Request => {
             let r = ShareRequest::decode(bytes)?;
             format!(
-                "share request from {:?} under warrant {} for {} field(s)",
+                "share request from {:?} under warrant {} for {}",
                 r.requester,
                 r.warrant.fingerprint(),
-                r.items.len()
+                crate::text::count(r.items.len(), "field", "fields")
             )
         }
         Kind::AuditLog => {

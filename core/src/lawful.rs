@@ -252,7 +252,17 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         &format!("lawful access under {}", config.scheme.name),
         crate::config::budget::LOWER_WORLD,
     )?;
+    crate::progress::stage(
+        "lawful-access (simulating)",
+        crate::progress::Unit::Epochs,
+        u64::from(config.population.epochs),
+    );
     let mut world = World::run(config.clone())?;
+    crate::progress::stage(
+        "lawful-access (warrant and probes)",
+        crate::progress::Unit::None,
+        0,
+    );
     let scheme = &config.scheme;
     let epochs = world.epochs();
     let mut report = LawfulReport {

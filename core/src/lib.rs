@@ -25,6 +25,7 @@ pub mod messaging;
 pub mod output;
 pub mod panics;
 pub mod prelude;
+pub mod progress;
 pub mod relay;
 pub mod report;
 pub mod runner;

@@ -75,6 +75,78 @@ pub fn for_terminal_lines(msg: &str) -> String {
         .join("\n")
 }
 
+/// `one` when `n` is 1, else `many`: `plural(1, "cell", "cells")` is `"cell"`.
+pub fn plural<N: TryInto<u64>>(n: N, one: &'static str, many: &'static str) -> &'static str {
+    if n.try_into().ok() == Some(1) {
+        one
+    } else {
+        many
+    }
+}
+
+/// `n` and its noun: `count(1, "epoch", "epochs")` is `"1 epoch"`.
+pub fn count<N: TryInto<u64> + Copy + std::fmt::Display>(
+    n: N,
+    one: &'static str,
+    many: &'static str,
+) -> String {
+    format!("{n} {}", plural(n, one, many))
+}
+
+/// `"a"` or `"an"` for a number written in digits: `an 8-bit`, `an 11-bit`, `an 18-bit`,
+/// `a 7-bit`.
+pub fn article_for_number(n: u64) -> &'static str {
+    let digits = n.to_string();
+    let starts_eight = digits.starts_with('8');
+    // 11, 18 and 11xxx/18xxx read "eleven", "eighteen", "eleven thousand"...
+    let eleven_or_eighteen =
+        (digits.len() % 3 == 2) && (digits.starts_with("11") || digits.starts_with("18"));
+    if starts_eight || eleven_or_eighteen {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Widest text the terminal renderings use.
+pub const MAX_WIDTH: usize = 100;
+
+/// The terminal width text is wrapped to: `COLUMNS` when it is a number (at least 20),
+/// else 80, capped at [`MAX_WIDTH`].
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 20)
+        .unwrap_or(80)
+        .min(MAX_WIDTH)
+}
+
+/// `text` wrapped at word boundaries to lines of at most `width` characters (a word longer
+/// than `width` stands alone on its line), every line after the first starting with
+/// `indent`. Runs of white space, line breaks included, become single spaces.
+pub fn wrap(text: &str, width: usize, first: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +174,33 @@ mod tests {
                 "unknown field `{}…(500 bytes)`, expected `name`",
                 "k".repeat(80)
             )
+        );
+    }
+
+    #[test]
+    fn plurals_articles_and_wrapping() {
+        assert_eq!(count(1u32, "epoch", "epochs"), "1 epoch");
+        assert_eq!(count(0u32, "epoch", "epochs"), "0 epochs");
+        assert_eq!(count(2u64, "cell", "cells"), "2 cells");
+        for (n, a) in [
+            (8, "an"),
+            (11, "an"),
+            (18, "an"),
+            (80, "an"),
+            (7, "a"),
+            (16, "a"),
+            (1, "a"),
+            (110, "a"),
+            (11000, "an"),
+        ] {
+            assert_eq!(article_for_number(n), a, "{n}");
+        }
+        let w = wrap("one two three four five six", 10, "", "  ");
+        assert_eq!(w, "one two\n  three\n  four\n  five six");
+        assert!(w.lines().all(|l| l.chars().count() <= 10));
+        assert_eq!(
+            wrap("averyveryverylongword x", 5, "", ""),
+            "averyveryverylongword\nx"
         );
     }
 }

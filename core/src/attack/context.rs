@@ -541,12 +541,19 @@ impl<'a> AttackCtx<'a> {
         } else if agents.len() >= k {
             (
                 "epoch-keys",
-                format!("{} agents breached, only {} of them held key {key_epoch} when breached; {k} needed", agents.len(), holders.len()),
+                format!(
+                    "{} breached, only {} of them held key {key_epoch} when breached; {k} needed",
+                    crate::text::count(agents.len(), "agent", "agents"),
+                    holders.len()
+                ),
             )
         } else {
             (
                 "threshold-custody",
-                format!("{} agent(s)' shares of key {key_epoch}; {k} needed to rebuild the published master key", holders.len()),
+                format!(
+                    "{} shares of key {key_epoch}; {k} needed to rebuild the published master key",
+                    crate::text::count(holders.len(), "agent's", "agents'")
+                ),
             )
         };
         self.block(control, "published master key", detail);
@@ -671,7 +678,10 @@ impl<'a> AttackCtx<'a> {
     ) {
         self.record(
             Capability::ControlRelay,
-            format!("ghost in {} conversation(s)", conversations.len()),
+            format!(
+                "ghost in {}",
+                crate::text::count(conversations.len(), "conversation", "conversations")
+            ),
         );
         self.world.to_mut().hooks.ghost = Some(GhostHook {
             conversations,
@@ -956,8 +966,8 @@ impl<'a> AttackCtx<'a> {
                     control,
                     "combiner",
                     format!(
-                        "{} distinct share(s) for session {}; {k} valid needed",
-                        distinct.len(),
+                        "{} for session {}; {k} valid needed",
+                        crate::text::count(distinct.len(), "distinct share", "distinct shares"),
                         header.session
                     ),
                 );
@@ -1005,8 +1015,8 @@ impl<'a> AttackCtx<'a> {
                 "threshold-custody",
                 "combiner",
                 format!(
-                    "{} session(s) lacked {} valid shares",
-                    r.failed_sessions.len(),
+                    "{} lacked {} valid shares",
+                    crate::text::count(r.failed_sessions.len(), "session", "sessions"),
                     self.world.escrow.k
                 ),
             );
@@ -1044,8 +1054,8 @@ impl<'a> AttackCtx<'a> {
         self.record(
             Capability::ControlClient,
             format!(
-                "user {user} ({mode:?}) in {} conversation(s)",
-                conversations.len()
+                "user {user} ({mode:?}) in {}",
+                crate::text::count(conversations.len(), "conversation", "conversations")
             ),
         );
         self.world.to_mut().hooks.rogue_clients.insert(user, mode);
@@ -1116,7 +1126,10 @@ impl<'a> AttackCtx<'a> {
     ) -> Result<SignedWarrant> {
         self.record(
             Capability::ObtainWarrant,
-            format!("case {case}: {} target(s)", targets.len()),
+            format!(
+                "case {case}: {}",
+                crate::text::count(targets.len(), "target", "targets")
+            ),
         );
         if self.world.escrow.court.is_none() {
             self.block(

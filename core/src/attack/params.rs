@@ -125,6 +125,24 @@ impl RunSize {
 }
 
 impl Bound {
+    /// Is a value beyond this bound impossible (it indexes a user or an agent the run does
+    /// not have: an error) rather than legal but unable to take effect (a count above what
+    /// the run has, an epoch after its last: a warning)?
+    pub fn beyond_is_impossible(self) -> bool {
+        matches!(self, Bound::User | Bound::Agent)
+    }
+
+    /// What happens to a value beyond this bound that is only a warning.
+    fn beyond_effect(self) -> &'static str {
+        match self {
+            Bound::Epoch => "it acts after the last epoch's traffic",
+            Bound::User | Bound::Agent => "there is no such one",
+            Bound::Users | Bound::Agents | Bound::Judges | Bound::Epochs => {
+                "only as many as the run has take part"
+            }
+        }
+    }
+
     /// Does `x` fit a run of `size`? `Err` holds the words for the limit; `Ok` also when
     /// the run leaves this bound unchecked.
     fn fits(self, x: u64, size: &RunSize) -> std::result::Result<(), String> {
@@ -211,6 +229,9 @@ impl ParamSpec {
     }
     /// Checks a value against the `size` of the run it is given for (only
     /// [`ParamKind::Bounded`] parameters, and only non-negative values, have a bound).
+    /// Only an impossible value is an error (an index beyond the users or agents the run
+    /// has, see [`Bound::beyond_is_impossible`]); a legal value that cannot take effect is
+    /// a warning from [`ParamSpec::run_warning`].
     ///
     /// # Errors
     /// [`Error::Input`] naming the parameter, its value and the bound.
@@ -221,12 +242,46 @@ impl ParamSpec {
         let Ok(x) = u64::try_from(x) else {
             return Ok(());
         };
+        if !bound.beyond_is_impossible() {
+            return Ok(());
+        }
         bound.fits(x, size).map_err(|limit| {
             Error::input(format!(
                 "attack `{attack}`: parameter `{}` = {x} is outside the run: {limit}",
                 self.name
             ))
         })
+    }
+    /// The warning for a legal value that cannot take effect in a run of `size` (a count
+    /// above what the run has, an epoch at or after its last), or `None`.
+    pub fn run_warning(&self, attack: &str, v: &ParamValue, size: &RunSize) -> Option<String> {
+        let (ParamKind::Bounded { bound, .. }, &ParamValue::Int(x)) = (self.kind, v) else {
+            return None;
+        };
+        let x = u64::try_from(x).ok()?;
+        if bound.beyond_is_impossible() {
+            return None;
+        }
+        let limit = bound.fits(x, size).err()?;
+        Some(format!(
+            "attack `{attack}`: parameter `{}` = {x} is beyond this run ({limit}): {}",
+            self.name,
+            bound.beyond_effect()
+        ))
+    }
+    /// What a sentinel value means, from the parameter's doc: for a doc that says
+    /// "(-1: chosen from the seed)", `-1` means "chosen from the seed". `None` for any
+    /// other value or when the doc does not say.
+    pub fn sentinel_meaning(&self, v: &ParamValue) -> Option<&'static str> {
+        let &ParamValue::Int(x) = v else { return None };
+        if x >= 0 {
+            return None;
+        }
+        let key = format!("({x}: ");
+        let doc: &'static str = self.doc;
+        let start = doc.find(&key)? + key.len();
+        let len = doc[start..].find(')')?;
+        Some(&doc[start..start + len])
     }
     /// Parses a command-line value for this parameter.
     ///
@@ -319,6 +374,25 @@ impl Params {
             spec.check_run(attack, v, size)?;
         }
         Ok(())
+    }
+    /// The warnings for the parameters `given` for `attack` (not the defaults: an
+    /// attack's default adapts to the run) that are legal but cannot take effect in a run
+    /// of `size`, one per parameter, in name order.
+    pub fn run_warnings(
+        attack: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+        size: &RunSize,
+    ) -> Vec<String> {
+        given
+            .iter()
+            .filter_map(|(name, v)| {
+                specs
+                    .iter()
+                    .find(|s| s.name == name)
+                    .and_then(|s| s.run_warning(attack, v, size))
+            })
+            .collect()
     }
     /// Integer parameter (0 when absent or not an integer: resolve() guarantees presence).
     pub fn int(&self, name: &str) -> i64 {

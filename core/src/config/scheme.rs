@@ -300,6 +300,64 @@ fn yes() -> bool {
     true
 }
 
+/// Every key a scheme file accepts, table by table, with its type, default, accepted values
+/// and what it switches: the source of docs/SCHEMES.md.
+pub const SCHEME_KEYS: &[super::KeyDoc] = &[
+    key("", "name", "string", "required", "`a-z`, `0-9`, `-`, `/`; 1 to 64 characters", "Short identifier, shown in every report and accepted by `--scheme` for built-ins.", "\"my-scheme\""),
+    key("", "summary", "string", "required", "one non-empty line", "What the scheme is, in one line (`escrowlab schemes`).", "\"a test scheme\""),
+    key("", "backend", "string", "none: `blsttc`", "`blsttc`, `threshold_crypto` (when compiled in)", "Threshold-cryptography backend the scheme is built with (a suite's `backend` and the command line's `--backend` override it).", "\"blsttc\""),
+    key("", "custody", "table", "required", "see `[custody]`", "Who holds the escrow key, and how it lives.", "{ kind = \"single\" }"),
+    key("", "field", "table", "all defaults", "see `[field]`", "How the escrow access field is bound to its session.", "{}"),
+    key("", "warrant", "table", "all defaults", "see `[warrant]`", "The court and the checks an agent makes on a warrant.", "{}"),
+    key("", "audit", "table", "all defaults", "see `[audit]`", "The agents' audit logs.", "{}"),
+    key("", "combiner", "table", "all defaults", "see `[combiner]`", "The law-enforcement combiner.", "{}"),
+    key("", "client", "table", "all defaults", "see `[client]`", "Checks honest clients make on their own.", "{}"),
+    key("custody", "kind", "string", "required", "`none`, `single`, `threshold`", "`none`: no escrow (plain end-to-end encryption, the baseline); `single`: one agency holds one key; `threshold`: `k` of `n` agencies must cooperate.", "\"threshold\""),
+    key("custody", "k", "integer", "1", "1 to `n`; must be 1 unless `kind = \"threshold\"`", "Shares needed to open a field.", "2"),
+    key("custody", "n", "integer", "1", "1 to 64; must be 1 unless `kind = \"threshold\"`", "Agents holding shares.", "3"),
+    key("custody", "keygen", "string", "`dealer`", "`dealer`, `dkg`", "`dealer`: a trusted dealer builds the key and hands out shares (and could keep a copy); `dkg`: dealer-free distributed key generation, nobody ever holds the master secret.", "\"dkg\""),
+    key("custody", "lifetime", "string", "`static`", "`static`, `epoch`", "`static`: one key for the whole timeline; `epoch`: a fresh key at the start of every epoch, destroyed `retention` epochs later.", "\"epoch\""),
+    key("custody", "retention", "integer", "0", "0 to 1000", "Epochs an old epoch key is kept after its epoch (`lifetime = \"epoch\"`).", "1"),
+    key("custody", "refresh", "boolean", "false", "`true`, `false`", "Proactive refresh: re-share the same secret every epoch, so shares taken in different epochs do not combine.", "true"),
+    key("field", "binding", "string", "`signed`", "`none`, `checksum`, `signed`, `recompute`", "`none`: a sender can attach any field; `checksum`: a short check over session key and field (the Clipper LEAF design); `signed`: the sender signs header and field; `recompute`: escrow randomness derives from session key and header, so every recipient re-derives the exact field.", "\"checksum\""),
+    key("field", "checksum_bits", "integer", "16", "1 to 64", "Bits of the check (`binding = \"checksum\"`).", "8"),
+    key("warrant", "court", "table", "`{ kind = \"single\" }`", "see `[warrant.court]`", "Who signs warrants.", "{ kind = \"single\" }"),
+    key("warrant", "check_signature", "boolean", "true", "`true`, `false`", "Agents verify the court's signature (rejecting identity keys).", "false"),
+    key("warrant", "check_expiry", "boolean", "true", "`true`, `false`", "Agents reject expired (or not yet valid) warrants.", "false"),
+    key("warrant", "check_scope", "boolean", "true", "`true`, `false`", "Agents release only for fields whose parties and epoch the warrant covers.", "false"),
+    key("warrant", "replay_cache", "boolean", "true", "`true`, `false`", "Agents refuse a request already answered.", "false"),
+    key("warrant", "use_limit", "integer", "1", "0 or more; 0 means unlimited", "Requests an agent serves under one warrant.", "0"),
+    key("warrant", "field_registry", "boolean", "false", "`true`, `false`", "Agents check each field against the relay's append-only registry of the session header it was first carried under (stops a planted account re-signing a victim's field).", "true"),
+    key("warrant.court", "kind", "string", "required", "`single`, `threshold`", "`single`: one court key; `threshold`: `k` of `n` judges sign with threshold signature shares.", "\"threshold\""),
+    key("warrant.court", "k", "integer", "none (`threshold` needs it; `single` takes none)", "1 to `n`", "Judges needed to sign a warrant.", "2"),
+    key("warrant.court", "n", "integer", "none (`threshold` needs it; `single` takes none)", "1 to 16", "Judges in all.", "3"),
+    key("audit", "log", "string", "`hash-chain`", "`none`, `hash-chain`, `witnessed`", "`none`: no log; `hash-chain`: a SHA-256 hash chain per agent (catches edits, deletions and reordering, not a cut tail or a consistent rewrite); `witnessed`: chain heads anchored with an outside witness (also catches truncation and rewriting).", "\"witnessed\""),
+    key("combiner", "verify_shares", "boolean", "true", "`true`, `false`", "The combiner verifies each decryption share before combining (`false`: a deliberately broken combiner).", "false"),
+    key("client", "roster_check", "boolean", "false", "`true`, `false`", "Clients compare a session key's recipients with the signed conversation roster, so a hidden (ghost) member is noticed.", "true"),
+    key("client", "pin_escrow_key", "boolean", "false", "`true`, `false`", "Clients pin the escrow public key (or check it in a transparency log), so a substituted escrow key is noticed instead of used.", "true"),
+];
+
+/// A [`KeyDoc`](super::KeyDoc) row (short, so the tables read as tables).
+pub(crate) const fn key(
+    table: &'static str,
+    key: &'static str,
+    ty: &'static str,
+    default: &'static str,
+    allowed: &'static str,
+    doc: &'static str,
+    example: &'static str,
+) -> super::KeyDoc {
+    super::KeyDoc {
+        table,
+        key,
+        ty,
+        default,
+        allowed,
+        doc,
+        example,
+    }
+}
+
 /// The built-in schemes, by name, with their text.
 const BUILTINS: &[(&str, &str)] = &[
     (

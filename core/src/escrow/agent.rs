@@ -272,7 +272,10 @@ impl Agent {
         if self.policy.enforce_use_limit && w.warrant.use_limit > 0 && used >= w.warrant.use_limit {
             return Err(Error::refused(
                 "use-limit",
-                format!("the warrant was already used {used} time(s)"),
+                format!(
+                    "the warrant was already used {}",
+                    crate::text::count(used, "time", "times")
+                ),
             ));
         }
         Ok(())

@@ -128,9 +128,9 @@ fn worst_line(w: &Option<Worst>) -> String {
         Some(w) => {
             let params = worst_params(w);
             format!(
-                "{} users, {} messages ({}) ({}{})",
-                w.users,
-                w.messages,
+                "{}, {} ({}) ({}{})",
+                crate::text::count(w.users, "user", "users"),
+                crate::text::count(w.messages, "message", "messages"),
                 pct(w.fraction),
                 w.attack,
                 if params.is_empty() {
@@ -150,9 +150,9 @@ fn e2e_devices(l: Option<&OneLoophole>) -> String {
         Some(l) => {
             let d = &l.e2e;
             format!(
-                "worst {} users ({} messages, user {}), mean {:.2} users ({:.1} messages), median {} users ({} messages), over all {} devices",
-                d.worst_device.users,
-                d.worst_device.messages,
+                "worst {} ({}, user {}), mean {:.2} users ({:.1} messages), median {} users ({} messages), over all {} devices",
+                crate::text::count(d.worst_device.users, "user", "users"),
+                crate::text::count(d.worst_device.messages, "message", "messages"),
                 d.worst_device.user,
                 d.users.mean,
                 d.messages.mean,
@@ -185,9 +185,13 @@ fn loophole_block(r: &Report) -> String {
         Some(l) => {
             let d = &l.e2e;
             out.push_str(&format!(
-                "  plain E2E, one device (endpoint-compromise on each of {} devices):\n    \
-                 worst {} users (user {}), median {}, mean {:.2}\n",
-                d.devices, d.worst_device.users, d.worst_device.user, d.users.median, d.users.mean
+                "  plain E2E, one device (endpoint-compromise on each of {}):\n    \
+                 worst {} (user {}), median {}, mean {:.2}\n",
+                crate::text::count(d.devices, "device", "devices"),
+                crate::text::count(d.worst_device.users, "user", "users"),
+                d.worst_device.user,
+                d.users.median,
+                d.users.mean
             ));
         }
     }
@@ -198,9 +202,9 @@ fn loophole_block(r: &Report) -> String {
         };
         let l = s.loophole.as_ref();
         out.push_str(&format!(
-            "  {:<22} {} users, {} msgs; {} worst device, {} median\n",
+            "  {:<22} {}, {} msgs; {} worst device, {} median\n",
             s.name,
-            w.users,
+            crate::text::count(w.users, "user", "users"),
             pct(w.fraction),
             ratio(l.and_then(|l| l.ratio_to_worst_device)),
             ratio(l.and_then(|l| l.ratio_to_median_device)),
@@ -291,11 +295,7 @@ fn failed_expectations(c: &CellResult) -> Vec<(String, Option<String>)> {
 }
 
 fn params_line(c: &CellResult) -> String {
-    c.params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    c.params_shown(" ")
 }
 
 /// The matrix for a terminal: attack rows, scheme columns, split into panels of schemes
@@ -409,12 +409,12 @@ pub fn table(r: &Report) -> String {
 /// As [`table`], with matrix options (`--expand`).
 pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     let mut out = format!(
-        "escrowlab suite {} — seed {}, backend {}\n{} users × {} epochs × {} messages/session\n\n",
+        "escrowlab suite {} — seed {}, backend {}\n{} × {} × {} messages/session\n\n",
         r.suite,
         r.seed,
         r.backends.join("+"),
-        r.population.users,
-        r.population.epochs,
+        crate::text::count(r.population.users, "user", "users"),
+        crate::text::count(r.population.epochs, "epoch", "epochs"),
         r.population.messages_per_session,
     );
     out.push_str(&matrix(r, opts));
@@ -439,8 +439,12 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     }
     let t = &r.tally;
     out.push_str(&format!(
-        "\n{} cells: {} passed, {} failed, {} unjudged, {} errors\n",
-        t.cells, t.pass, t.fail, t.unjudged, t.error
+        "\n{}: {} passed, {} failed, {} unjudged, {}\n",
+        crate::text::count(t.cells, "cell", "cells"),
+        t.pass,
+        t.fail,
+        t.unjudged,
+        crate::text::count(t.error, "error", "errors")
     ));
     for c in r
         .results
@@ -481,12 +485,12 @@ pub fn markdown(r: &Report) -> String {
 /// As [`markdown`], with matrix options (`--expand`).
 pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     let mut out = format!(
-        "# escrowlab report\n\nSuite `{}`, seed {}, {} users × {} epochs × {} messages per \
+        "# escrowlab report\n\nSuite `{}`, seed {}, {} × {} × {} messages per \
          session, backend {}.\n\n## Exposure matrix\n\n",
         r.suite,
         r.seed,
-        r.population.users,
-        r.population.epochs,
+        crate::text::count(r.population.users, "user", "users"),
+        crate::text::count(r.population.epochs, "epoch", "epochs"),
         r.population.messages_per_session,
         r.backends.join(", ")
     );
@@ -526,12 +530,11 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     }
     out.push_str("\n## Cells\n\n| scheme | attack | params | exposure | users | out of scope | before compromise | detected by | blocked by | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for c in &r.results {
-        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!(
             "| {} | {} | {} | {} ({}/{}) | {}/{} | {} | {} | {} | {} | {:?} |\n",
             c.scheme,
             c.attack,
-            params.join(" "),
+            params_line(c),
             pct(c.exposure.fraction),
             c.exposure.messages,
             c.exposure.messages_total,
@@ -550,8 +553,12 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     }
     let t = &r.tally;
     out.push_str(&format!(
-        "\n{} cells: {} passed, {} failed, {} unjudged, {} errors.\n",
-        t.cells, t.pass, t.fail, t.unjudged, t.error
+        "\n{}: {} passed, {} failed, {} unjudged, {}.\n",
+        crate::text::count(t.cells, "cell", "cells"),
+        t.pass,
+        t.fail,
+        t.unjudged,
+        crate::text::count(t.error, "error", "errors")
     ));
     let bad: Vec<&CellResult> = r
         .results

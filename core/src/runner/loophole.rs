@@ -758,6 +758,16 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
         "--users, --seeds, --epochs, --messages or the number of schemes",
     )?;
     let seeds = opts.seed_list();
+    // Per size and seed: one cell per device of plain E2E, one per attack and scheme.
+    let per_seed = (opts.schemes.len() * registry.iter().count()) as u64;
+    crate::progress::stage(
+        "loophole",
+        crate::progress::Unit::Cells,
+        opts.sizes
+            .iter()
+            .map(|&u| (u64::from(u) + per_seed) * seeds.len() as u64)
+            .sum(),
+    );
     let mut results = Vec::new();
     for &users in &opts.sizes {
         let population = opts.population(users);
@@ -886,13 +896,15 @@ impl LoopholeReport {
             _ => "no seeds".into(),
         };
         let mut out = format!(
-            "escrowlab loophole — {seeds}; {} epochs × {} messages/session, group share {}\n",
-            self.epochs, self.messages_per_session, self.group_share
+            "escrowlab loophole — {seeds}; {} × {} messages/session, group share {}\n",
+            crate::text::count(self.epochs, "epoch", "epochs"),
+            self.messages_per_session,
+            self.group_share
         );
         if n > 1 {
             out.push_str(&format!(
-                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {} degrees of freedom);\nratios are computed per seed, then averaged.\n",
-                n - 1
+                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {});\nratios are computed per seed, then averaged.\n",
+                crate::text::count(n - 1, "degree of freedom", "degrees of freedom")
             ));
         } else {
             out.push_str("One seed: figures without intervals (use --seeds 2 or more).\n");

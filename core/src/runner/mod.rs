@@ -106,6 +106,31 @@ pub struct CellResult {
     /// The attack's notes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Parameters given for the run (not defaults) that are legal but cannot take effect
+    /// in it (a count above what it has, an epoch after its last), one sentence each. Set
+    /// by the callers that know what was given ([`run_one`], the suite runner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// What the sentinel values among `params` mean (`user` → "chosen from the seed" for
+    /// `user = -1`), from the parameters' docs, for the text renderings (JSON keeps the
+    /// bare values).
+    #[serde(skip)]
+    pub param_meanings: BTreeMap<String, &'static str>,
+}
+
+impl CellResult {
+    /// The parameters as `name=value`, a sentinel with its meaning
+    /// (`user=-1 (chosen from the seed)`), joined by `sep`.
+    pub fn params_shown(&self, sep: &str) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| match self.param_meanings.get(k) {
+                Some(m) => format!("{k}={v} ({m})"),
+                None => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
 }
 
 fn num(v: f64) -> Value {
@@ -415,9 +440,27 @@ pub fn run_cell(
         failures: Vec::new(),
         error,
         notes: outcome.notes.clone(),
+        warnings: Vec::new(),
+        param_meanings: param_meanings(meta, &params.0),
     };
     judge(&mut cell);
+    crate::progress::advance(crate::progress::Unit::Cells);
     cell
+}
+
+/// What the sentinel values among `params` mean (`user = -1`: chosen from the seed), from
+/// the parameters' docs in `meta`.
+pub fn param_meanings(
+    meta: &crate::attack::AttackMeta,
+    params: &BTreeMap<String, ParamValue>,
+) -> BTreeMap<String, &'static str> {
+    meta.params
+        .iter()
+        .filter_map(|s| {
+            let m = s.sentinel_meaning(params.get(s.name)?)?;
+            Some((s.name.to_string(), m))
+        })
+        .collect()
 }
 
 /// Applies the cell's expectations and sets its verdict.
@@ -531,6 +574,18 @@ pub fn run_one(
         &format!("attack {attack_id} against {}", scheme.name),
         &lower,
     )?;
+    crate::progress::stage(
+        &format!("attack {attack_id} (simulating)"),
+        crate::progress::Unit::Epochs,
+        u64::from(config.population.epochs),
+    );
     let base = base_worlds(scheme, config)?;
-    Ok(run_cell(&base, attack, &params, &[]))
+    crate::progress::stage(
+        &format!("attack {attack_id} (attacking)"),
+        crate::progress::Unit::None,
+        0,
+    );
+    let mut cell = run_cell(&base, attack, &params, &[]);
+    cell.warnings = Params::run_warnings(attack_id, attack.meta().params, given, &size);
+    Ok(cell)
 }

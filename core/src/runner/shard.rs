@@ -300,6 +300,19 @@ pub fn run_shard(
     let head = header(suite, seed, backend, shard)?;
     let all = units(suite.schemes.len(), &cells);
     let index_of = |unit: Unit| all.iter().position(|u| *u == unit).unwrap_or(usize::MAX);
+    let owned_cells = (0..cells.len())
+        .filter(|&ci| shard.owns(index_of(Unit::Cell(ci))))
+        .count() as u64;
+    crate::progress::stage(
+        "suite",
+        crate::progress::Unit::Cells,
+        // The every-device baseline runs one cell per user.
+        if shard.owns(0) {
+            u64::from(suite.file.population.users)
+        } else {
+            0
+        } + owned_cells,
+    );
     let mut lines = Vec::new();
     if shard.owns(0) {
         let failures = super::loophole::baseline_device_failures(
@@ -342,7 +355,14 @@ pub fn run_shard(
                 mine.par_iter()
                     .map(|&ci| {
                         let c = &cells[ci];
-                        run_cell(&base, c.attack, &c.params, &suite.file.expect)
+                        let mut cell = run_cell(&base, c.attack, &c.params, &suite.file.expect);
+                        cell.warnings = crate::attack::Params::run_warnings(
+                            c.attack.meta().id,
+                            c.attack.meta().params,
+                            &c.given,
+                            &crate::attack::RunSize::of(scheme, &suite.file.population),
+                        );
+                        cell
                     })
                     .collect()
             },
@@ -451,7 +471,7 @@ pub fn to_json_lines(head: &Header, lines: &[Line]) -> String {
 /// [`Error::Input`] (exit 2) naming the file and line: a part that does not parse, parts of
 /// different runs or versions, a shard missing or given twice, a unit missing, repeated or
 /// in the wrong shard.
-pub fn merge(paths: &[std::path::PathBuf]) -> Result<Report> {
+pub fn merge(paths: &[std::path::PathBuf], registry: &crate::attack::Registry) -> Result<Report> {
     let mut head: Option<Header> = None;
     let mut seen_shards = Vec::new();
     let mut lines: Vec<Line> = Vec::new();
@@ -513,6 +533,15 @@ pub fn merge(paths: &[std::path::PathBuf]) -> Result<Report> {
             lines.len(),
             head.units
         )));
+    }
+    // The text renderings explain sentinel parameters from the attacks' docs, which the
+    // parts do not carry: restored from this binary's registry.
+    for l in &mut lines {
+        if let UnitResult::Cell(c) = &mut l.result {
+            if let Some(a) = registry.find(&c.attack) {
+                c.param_meanings = super::param_meanings(a.meta(), &c.params);
+            }
+        }
     }
     assemble(&Header { shard: 1, ..head }, lines)
 }

@@ -242,10 +242,19 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
         source: opts.source.clone().unwrap_or_else(|| scheme.name.clone()),
         worlds: RefCell::new(BTreeMap::new()),
     };
-    PROPERTIES
+    let selected: Vec<&str> = PROPERTIES
         .iter()
-        .filter(|p| opts.only.is_empty() || opts.only.iter().any(|o| o == *p))
-        .map(|&name| {
+        .copied()
+        .filter(|p| opts.only.is_empty() || opts.only.iter().any(|o| o == p))
+        .collect();
+    crate::progress::stage(
+        &format!("check-scheme {}", scheme.name),
+        crate::progress::Unit::Properties,
+        selected.len() as u64,
+    );
+    selected
+        .into_iter()
+        .map(|name| {
             let (promise, outcome) = match name {
                 "correctness" => correctness(&lab),
                 "threshold-secrecy" => threshold_secrecy(&lab),
@@ -265,6 +274,7 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
                     reproduce: lab.reproduce(name),
                 },
             };
+            crate::progress::advance(crate::progress::Unit::Properties);
             PropertyResult {
                 name: name.to_string(),
                 promise,

@@ -430,6 +430,7 @@ impl World {
         }
         // The epoch is over: the clock stands at the start of the next one.
         self.now = (epoch as u64 + 1) * TICKS_PER_EPOCH;
+        crate::progress::advance(crate::progress::Unit::Epochs);
         Ok(())
     }
 
