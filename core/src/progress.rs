@@ -113,6 +113,11 @@ pub fn stage(label: &str, unit: Unit, total: u64) {
             s.done.store(0, Ordering::Relaxed);
             s.unit.store(unit_code(unit), Ordering::Relaxed);
         }
+        // A new stage shows at once (once the line is due at all), not at the next redraw:
+        // a stage shorter than the redraw period is still seen.
+        if s.start.elapsed() >= s.delay {
+            draw(&s);
+        }
     }
 }
 

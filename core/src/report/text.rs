@@ -359,24 +359,29 @@ fn matrix(r: &Report, opts: MatrixOptions) -> String {
 fn provenance_footer(r: &Report) -> String {
     let p = &r.provenance;
     let mut out = format!(
-        "\nProvenance: escrowlab {}, seed {}, backend {}, {} users × {} epochs × {} msgs/session\n\
-         Scheme definitions (SHA-256 of the canonical form):\n",
+        "\nProvenance: escrowlab {}, seed {}, backend {},\n  {} × {} × {} msgs/session\n\
+         Scheme SHA-256 (canonical form; first {DIGEST_SHOWN} hex digits, all 64 in JSON):\n",
         p.version,
         p.seed,
         p.backends.join("+"),
-        p.population.users,
-        p.population.epochs,
+        crate::text::count(p.population.users, "user", "users"),
+        crate::text::count(p.population.epochs, "epoch", "epochs"),
         p.population.messages_per_session,
     );
     for s in &p.schemes {
-        if 2 + s.name.len() + 1 + s.sha256.len() <= MAX_WIDTH && s.name.len() <= 22 {
-            out.push_str(&format!("  {:<22} {}\n", s.name, s.sha256));
+        let short = s.sha256.get(..DIGEST_SHOWN).unwrap_or(&s.sha256);
+        if 2 + s.name.len() + 1 + short.len() <= 80 && s.name.len() <= 22 {
+            out.push_str(&format!("  {:<22} {short}\n", s.name));
         } else {
-            out.push_str(&format!("  {}\n  {:<22} {}\n", s.name, "", s.sha256));
+            out.push_str(&format!("  {}\n  {:<22} {short}\n", s.name, ""));
         }
     }
     out
 }
+
+/// Hex digits of a scheme digest the table shows (the JSON, Markdown, HTML and CSV reports
+/// carry all 64).
+const DIGEST_SHOWN: usize = 16;
 
 /// The provenance section of the Markdown report.
 fn provenance_markdown(r: &Report) -> String {
