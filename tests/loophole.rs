@@ -233,8 +233,12 @@ fn the_text_rendering_names_the_interval_and_the_worst_attack() {
         String::from_utf8_lossy(&o.stderr)
     );
     let s = String::from_utf8(o.stdout).unwrap();
-    assert!(s.contains("Student t, n-1 = 1 degree of freedom)"), "{s}");
+    assert!(s.contains("n-1 = 1 degree of freedom)"), "{s}");
     assert!(s.contains("20 users"), "{s}");
+    assert!(
+        s.lines().all(|l| l.chars().count() <= 100),
+        "the text fits 100 columns:\n{s}"
+    );
     assert!(s.contains("worst device"), "{s}");
     assert!(
         s.lines()

@@ -903,7 +903,7 @@ impl LoopholeReport {
         );
         if n > 1 {
             out.push_str(&format!(
-                "Figures are means over seeds with a 95% interval [lo, hi] (Student t, n-1 = {});\nratios are computed per seed, then averaged.\n",
+                "Figures are means over seeds with a 95% interval [lo, hi] (Student t,\nn-1 = {}); ratios are computed per seed, then averaged.\n",
                 crate::text::count(n - 1, "degree of freedom", "degrees of freedom")
             ));
         } else {
@@ -930,24 +930,26 @@ impl LoopholeReport {
                     e.median_device_messages.show(1),
                 ));
                 out.push_str(&format!(
-                    "  {:<22} {:<24} {:<26} {:<30} {}\n",
+                    "  {:<22} {:<24} {}\n  {:<22}   {}\n",
                     "scheme",
                     "worst single attack",
-                    "users exposed",
-                    "messages exposed",
-                    "× worst E2E device (users)"
+                    "× worst E2E device (users)",
+                    "",
+                    "users exposed; messages exposed"
                 ));
             }
+            // Two lines per scheme, so the table fits 100 columns with intervals.
             let w = &r.worst_attack;
             out.push_str(&format!(
-                "  {:<22} {:<24} {:<26} {:<30} {}\n",
+                "  {:<22} {:<24} {}\n  {:<22}   users {}; messages {}\n",
                 r.scheme,
                 w.names.join(", "),
-                w.users.show(1),
-                w.messages.show(0),
                 r.ratio
                     .as_ref()
-                    .map_or_else(|| "n/a".to_string(), |x| x.show(1))
+                    .map_or_else(|| "n/a".to_string(), |x| x.show(1)),
+                "",
+                w.users.show(1),
+                w.messages.show(0),
             ));
             for e in &r.errors {
                 out.push_str(&format!("    error: {e}\n"));
