@@ -469,6 +469,36 @@ fn hex_order() -> [u8; 32] {
     v.try_into().unwrap()
 }
 
+/// The batch check of many decryption shares agrees with checking them one by one: every
+/// good share passes, and one share of another ciphertext, a share under the wrong index,
+/// or a repeated share makes the batch fail (and the one-by-one fallback names it).
+fn batch_share_check<B: ThresholdBackend>() {
+    let b = be::<B>();
+    let km = b.dealer_keygen(4, 9, seed(31)).unwrap();
+    let ct = b.encrypt(&km.public, MSG, seed(32)).unwrap();
+    let other = b.encrypt(&km.public, MSG, seed(33)).unwrap();
+    let all: Vec<usize> = (0..9).collect();
+    let good = dshares(b, &km, &ct, &all);
+    assert!(b.verify_decryption_shares(&km.public, &good, &ct));
+    assert!(b.verify_decryption_shares(&km.public, &good[..1], &ct));
+    let mut wrong_ct = good.clone();
+    wrong_ct[5] = dshares(b, &km, &other, &[5])[0].clone();
+    assert!(!b.verify_decryption_shares(&km.public, &wrong_ct, &ct));
+    let mut wrong_index = good.clone();
+    wrong_index.swap(2, 3);
+    wrong_index[2].0 = 2;
+    wrong_index[3].0 = 3;
+    assert!(!b.verify_decryption_shares(&km.public, &wrong_index, &ct));
+    let mut repeated = good.clone();
+    repeated[7].1 = repeated[6].1.clone();
+    assert!(!b.verify_decryption_shares(&km.public, &repeated, &ct));
+    // safe_combine still reads the message past the bad share and names the agent.
+    let r = safe_combine(b, &km.public, 9, &wrong_ct, &ct, msg_check).unwrap();
+    assert_eq!(r.plaintext, MSG);
+    assert_eq!(r.rejected.len(), 1);
+    assert_eq!(r.rejected[0].0, 5);
+}
+
 macro_rules! conformance {
     ($name:ident, $B:ty) => {
         mod $name {
@@ -480,6 +510,10 @@ macro_rules! conformance {
             #[test]
             fn bad_k_and_n() {
                 super::bad_k_and_n::<$B>()
+            }
+            #[test]
+            fn batch_share_check() {
+                super::batch_share_check::<$B>()
             }
             #[test]
             fn dkg_matches_commitment() {

@@ -355,20 +355,28 @@ impl ThresholdBackend for Blsttc {
         transcript.update(ct.to_bytes());
         transcript.update(public.public_key().to_bytes());
         let mut points = Vec::with_capacity(shares.len());
-        let mut keys = Vec::with_capacity(shares.len());
+        let mut xs = Vec::with_capacity(shares.len());
         for (i, d) in shares {
             let bytes = d.to_bytes();
             transcript.update((*i as u64).to_be_bytes());
             transcript.update(bytes);
-            let (Some(s), Some(pk)) = (
-                g1_of(&bytes),
-                g1_of(&public.public_key_share(*i).to_bytes()),
-            ) else {
+            let (Some(s), Ok(x)) = (g1_of(&bytes), x_of(*i)) else {
                 return false;
             };
             points.push(s.to_curve());
-            keys.push(pk.to_curve());
+            xs.push(x);
         }
+        // The commitment's coefficients C_j (the public key set's encoding): PK_i =
+        // Σ_j C_j x_i^j, so Σ_i r_i PK_i = Σ_j C_j (Σ_i r_i x_i^j), one multi-scalar
+        // multiplication over k points instead of evaluating each PK_i (k each).
+        let coeff_bytes = public.to_bytes();
+        let Some(coeffs) = coeff_bytes
+            .chunks(G1_LEN)
+            .map(|c| g1_of(c).map(|p| p.to_curve()))
+            .collect::<Option<Vec<G1Projective>>>()
+        else {
+            return false;
+        };
         let seed: [u8; 32] = transcript.finalize().into();
         let weights: Vec<Fr> = (0..shares.len())
             .map(|j| {
@@ -381,8 +389,16 @@ impl ThresholdBackend for Blsttc {
                 Option::from(Fr::from_bytes_be(&w)).unwrap_or_else(Fr::one)
             })
             .collect();
+        let mut key_scalars = vec![Fr::zero(); coeffs.len()];
+        for (r, x) in weights.iter().zip(&xs) {
+            let mut term = *r;
+            for c in key_scalars.iter_mut() {
+                *c += term;
+                term *= x;
+            }
+        }
+        let pk = G1Projective::multi_exp(&coeffs, &key_scalars).to_affine();
         let s = G1Projective::multi_exp(&points, &weights).to_affine();
-        let pk = G1Projective::multi_exp(&keys, &weights).to_affine();
         pairing_product_is_one(&s, &p.h, &(-pk.to_curve()).to_affine(), &p.w)
     }
 
