@@ -225,3 +225,23 @@ fn lab_start_prints_the_seed_the_key_uses_and_commands_with_it() {
     assert!(!s.contains("SEED"), "{s}");
     assert!(key(5, "alice").contains(&format!("(seed {seed})")));
 }
+
+/// Lab 5 lists `audit-tamper`'s modes (the grader offers them as choices): they must be the
+/// attack's own, so the lab cannot drift from the attack.
+#[test]
+fn lab5_knows_every_audit_tamper_mode() {
+    let registry = escrowlab::attacks::builtins();
+    let attack = registry
+        .find("audit-tamper")
+        .expect("audit-tamper is built in");
+    let spec = attack
+        .meta()
+        .params
+        .iter()
+        .find(|p| p.name == "tamper")
+        .expect("a tamper parameter");
+    let escrowlab::attack::ParamKind::Choice(modes) = spec.kind else {
+        panic!("tamper is a choice");
+    };
+    assert_eq!(modes, escrowlab::labs::LAB5_TAMPERS);
+}

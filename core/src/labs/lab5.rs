@@ -3,8 +3,8 @@
 use super::{figure, Answer, Kind, Lab, Measure, Question};
 use crate::error::Result;
 
-/// The `tamper` values of `audit-tamper`.
-const TAMPERS: &[&str] = &[
+/// The `tamper` values of `audit-tamper` (a test checks they are the attack's own).
+pub const TAMPERS: &[&str] = &[
     "edit",
     "delete",
     "reorder",

@@ -21,6 +21,8 @@ mod lab2;
 mod lab3;
 mod lab4;
 mod lab5;
+/// The `tamper` values lab 5 asks about (tests check they are `audit-tamper`'s).
+pub use lab5::TAMPERS as LAB5_TAMPERS;
 mod lab6;
 
 use crate::attack::{ParamValue, Registry};

@@ -65,19 +65,7 @@ fn params_line(params: &BTreeMap<String, ParamValue>, sep: &str) -> String {
         .join(sep)
 }
 
-/// The parameters that vary between the cells of one attack.
-fn varying(r: &Report, attack: &str) -> Vec<String> {
-    let all: Vec<&CellResult> = r.results.iter().filter(|c| c.attack == attack).collect();
-    let mut out = Vec::new();
-    if let Some(first) = all.first() {
-        for k in first.params.keys() {
-            if all.iter().any(|c| c.params.get(k) != first.params.get(k)) {
-                out.push(k.clone());
-            }
-        }
-    }
-    out
-}
+use super::text::varying;
 
 /// Attacks in order of first appearance.
 fn attacks(r: &Report) -> Vec<&str> {

@@ -27,7 +27,7 @@ pub struct MatrixOptions {
 const MAX_WIDTH: usize = 100;
 
 /// The parameters that vary between the cells of one attack (its sweep).
-fn varying(r: &Report, attack: &str) -> Vec<String> {
+pub(crate) fn varying(r: &Report, attack: &str) -> Vec<String> {
     let all: Vec<&CellResult> = r.results.iter().filter(|c| c.attack == attack).collect();
     let mut out = Vec::new();
     if let Some(first) = all.first() {
