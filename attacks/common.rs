@@ -18,34 +18,35 @@ pub fn read_with_masters(
     if by_epoch.is_empty() {
         return Recovered::default();
     }
-    // Sessions are independent: opened on every core, claims appended in session order.
-    let per_session: Vec<Recovered> = transcript
-        .sessions
-        .par_iter()
-        .map(|rec| {
-            let mut out = Recovered::default();
-            let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
-                return out;
-            };
-            let Some(master) = by_epoch.get(&field.key_epoch) else {
-                return out;
-            };
-            // No pairing check: the AEAD tag of the wrapped key confirms the result.
-            let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
-                return out;
-            };
-            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
-                return out;
-            };
-            for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
-                out.push(id, &plaintext);
-            }
-            out
-        })
-        .collect();
+    // Sessions are independent: opened on every core, a chunk at a time (so only a chunk's
+    // claims are held twice), appended in session order into room for every message.
+    let open_session = |rec: &SessionRecord| {
+        let mut out = Recovered::default();
+        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
+            return out;
+        };
+        let Some(master) = by_epoch.get(&field.key_epoch) else {
+            return out;
+        };
+        // No pairing check: the AEAD tag of the wrapped key confirms the result.
+        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
+            return out;
+        };
+        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+            return out;
+        };
+        for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
+            out.push(id, &plaintext);
+        }
+        out
+    };
     let mut out = Recovered::default();
-    for mut r in per_session {
-        out.append(&mut r);
+    out.reserve_exact(transcript.envelopes.len());
+    for chunk in transcript.sessions.chunks(4096) {
+        let opened: Vec<Recovered> = chunk.par_iter().map(open_session).collect();
+        for mut r in opened {
+            out.append(&mut r);
+        }
     }
     out
 }

@@ -144,6 +144,11 @@ impl Recovered {
     pub fn len(&self) -> usize {
         self.claims.len()
     }
+    /// Makes room for exactly `additional` more claims (a thief that may open every
+    /// message reserves the transcript's length once instead of growing by doubling).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.claims.reserve_exact(additional);
+    }
     /// Whether nothing is claimed.
     pub fn is_empty(&self) -> bool {
         self.claims.is_empty()
