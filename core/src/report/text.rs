@@ -358,15 +358,11 @@ fn matrix(r: &Report, opts: MatrixOptions) -> String {
 /// name too long to share a line with its digest puts the digest on the next line).
 fn provenance_footer(r: &Report) -> String {
     let p = &r.provenance;
+    // The heading already gives the seed, backends and population.
     let mut out = format!(
-        "\nProvenance: escrowlab {}, seed {}, backend {},\n  {} × {} × {} msgs/session\n\
+        "\nProvenance: escrowlab {} (seed, backend and population as in the heading)\n\
          Scheme SHA-256 (canonical form; first {DIGEST_SHOWN} hex digits, all 64 in JSON):\n",
         p.version,
-        p.seed,
-        p.backends.join("+"),
-        crate::text::count(p.population.users, "user", "users"),
-        crate::text::count(p.population.epochs, "epoch", "epochs"),
-        p.population.messages_per_session,
     );
     for s in &p.schemes {
         let short = s.sha256.get(..DIGEST_SHOWN).unwrap_or(&s.sha256);

@@ -173,6 +173,39 @@ fn units(schemes: usize, cells: &[CellSpec]) -> Vec<Unit> {
     out
 }
 
+/// Where each unit stands in [`units`]' order, built once (a lookup per unit would be
+/// quadratic in a suite of many cells).
+struct UnitIndex {
+    /// Unit number of each cell, by cell index.
+    cell: Vec<usize>,
+    /// Unit number of each scheme's lawful utility, by scheme index.
+    utility: Vec<usize>,
+}
+
+impl UnitIndex {
+    fn of(all: &[Unit], cells: usize, schemes: usize) -> UnitIndex {
+        let mut ix = UnitIndex {
+            cell: vec![usize::MAX; cells],
+            utility: vec![usize::MAX; schemes],
+        };
+        for (u, unit) in all.iter().enumerate() {
+            match *unit {
+                Unit::Cell(ci) => ix.cell[ci] = u,
+                Unit::Utility(si) => ix.utility[si] = u,
+                Unit::Baseline => {}
+            }
+        }
+        ix
+    }
+    fn of_unit(&self, unit: Unit) -> usize {
+        match unit {
+            Unit::Baseline => 0,
+            Unit::Cell(ci) => self.cell[ci],
+            Unit::Utility(si) => self.utility[si],
+        }
+    }
+}
+
 /// The backend a scheme of `suite` runs on.
 pub fn backend_of(suite: &Suite, scheme: &Scheme, backend: Option<BackendKind>) -> BackendKind {
     backend
@@ -238,11 +271,8 @@ pub fn estimate(
 ) -> Result<budget::RunCost> {
     let population = &suite.file.population;
     let all = units(suite.schemes.len(), cells);
-    let owned = |unit: Unit| {
-        all.iter()
-            .position(|u| *u == unit)
-            .is_some_and(|i| shard.owns(i))
-    };
+    let ix = UnitIndex::of(&all, cells.len(), suite.schemes.len());
+    let owned = |unit: Unit| shard.owns(ix.of_unit(unit));
     let mut total = budget::RunCost::default();
     if owned(Unit::Baseline) {
         total = total
@@ -299,7 +329,8 @@ pub fn run_shard(
     )?;
     let head = header(suite, seed, backend, shard)?;
     let all = units(suite.schemes.len(), &cells);
-    let index_of = |unit: Unit| all.iter().position(|u| *u == unit).unwrap_or(usize::MAX);
+    let ix = UnitIndex::of(&all, cells.len(), suite.schemes.len());
+    let index_of = |unit: Unit| ix.of_unit(unit);
     let owned_cells = (0..cells.len())
         .filter(|&ci| shard.owns(index_of(Unit::Cell(ci))))
         .count() as u64;
