@@ -227,6 +227,30 @@ fn stolen_shares<B: ThresholdBackend>() {
     let mut bad = ct.clone();
     *bad.last_mut().unwrap() ^= 1;
     assert_eq!(b.decrypt_with_scalar(&secret, &bad).unwrap(), None);
+
+    // The thief's unchecked path (which may decode only U) opens exactly what the checked
+    // path opens, for every body length, and a wrong key opens something else.
+    for len in [0usize, 1, 31, 32, 33, 48, 200] {
+        let msg: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+        let ct = b.encrypt(&km.public, &msg, seed(20 + len as u8)).unwrap();
+        assert_eq!(
+            b.decrypt_with_scalar_unverified(&secret, &ct).unwrap(),
+            msg,
+            "length {len}"
+        );
+        if len > 0 {
+            assert_ne!(b.decrypt_with_scalar_unverified(&fewer, &ct).unwrap(), msg);
+        }
+    }
+    // Garbage gives an error or bytes, never a panic; too short is an error.
+    assert!(b
+        .decrypt_with_scalar_unverified(&secret, &ct[..100])
+        .is_err());
+    for i in 0..48 {
+        let mut g = ct.clone();
+        g[i] ^= 0x5a;
+        let _ = b.decrypt_with_scalar_unverified(&secret, &g);
+    }
 }
 
 fn threshold_signatures<B: ThresholdBackend>() {

@@ -119,7 +119,7 @@ fn cost_grows_with_what_is_simulated() {
     let scheme = Scheme::load("threshold-3of5").unwrap();
     let small = Population::default();
     let cost = |p: &Population| {
-        WorldCost::of(&scheme, p, escrowlab::backend::BackendKind::Blsttc).cells(1.0, 0.0)
+        WorldCost::of(&scheme, p, escrowlab::backend::BackendKind::Blsttc).cells(1.0, 0.0, 1.0)
     };
     let base = cost(&small);
     for bigger in [
@@ -140,4 +140,32 @@ fn cost_grows_with_what_is_simulated() {
         assert!(e.cpu_seconds > base.cpu_seconds, "{bigger:?}");
         assert!(e.bytes > base.bytes * 1.2, "{bigger:?}");
     }
+}
+
+#[test]
+fn ten_million_messages_fit_when_the_attack_reads_the_shared_world() {
+    // `attack key-theft --scheme single-key --users 100000 --epochs 5`: 10^7 messages. The
+    // thief reads the shared world (measured 1.27 GB peak); an attack that changes traffic
+    // holds a second world and is refused on memory.
+    let scheme = Scheme::load("single-key").unwrap();
+    let p = Population {
+        users: 100_000,
+        epochs: 5,
+        ..Population::default()
+    };
+    let w = WorldCost::of(&scheme, &p, escrowlab::backend::BackendKind::Blsttc);
+    assert_eq!(w.messages, 1e7);
+    let reader = w.cells(1.0, 0.0, 0.0);
+    reader.within_budget("key-theft", "-").unwrap();
+    assert!(
+        reader.bytes > 1.1e9 && reader.bytes < 1.6e9,
+        "the estimate stays near the measured 1.27 GB: {reader:?}"
+    );
+    let diverging = w.cells(1.0, 0.0, 1.0);
+    assert!(diverging.bytes > MAX_BYTES, "{diverging:?}");
+    let err = diverging
+        .within_budget("ghost", "users")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("GiB") && err.contains("users"), "{err}");
 }

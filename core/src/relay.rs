@@ -3,7 +3,9 @@
 
 use crate::append_log::AppendLog;
 use crate::escrow::field::EscrowField;
-use crate::messaging::{message_key, open, KeyDelivery, MessageHeader, Ratchet, SessionHeader};
+use crate::messaging::{
+    message_key, open, seal, KeyDelivery, MessageHeader, Ratchet, SessionHeader,
+};
 use crate::secret::Key32;
 use std::ops::Range;
 
@@ -21,7 +23,7 @@ pub struct SessionRecord {
 }
 
 /// One message envelope as the relay saw it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
     /// Id (index in the transcript).
     pub id: u64,
@@ -33,13 +35,231 @@ pub struct Envelope {
     pub time: u64,
 }
 
+/// When message `counter` of `per_session` in a session of `epoch` is sent: spread over the
+/// epoch, after its key boundary and before its end.
+pub(crate) fn send_time(epoch: u32, counter: u32, per_session: u32) -> u64 {
+    u64::from(epoch) * crate::world::TICKS_PER_EPOCH
+        + 1
+        + (u64::from(counter) * (crate::world::TICKS_PER_EPOCH - 100))
+            / u64::from(per_session.max(1))
+}
+
+/// What the relay needs to replay one session's messages byte for byte: the sender's
+/// session key and the position of its random stream when the messages began. It never
+/// leaves this module: an attack holding a transcript reads ciphertexts, never this.
+#[derive(Clone)]
+pub(crate) struct SessionTraffic {
+    /// Id of the session's first message.
+    first: u64,
+    /// Conversation, session and epoch of every message.
+    conv: u32,
+    session: u32,
+    epoch: u32,
+    /// Messages the session sends (and the spread of their send times).
+    count: u32,
+    /// Who may send (the conversation's members).
+    members: Box<[u32]>,
+    key: Key32,
+    rng_seed: [u8; 32],
+    word_pos: u128,
+}
+
+/// One generated message: its header, plaintext and send time.
+pub(crate) struct Sent {
+    pub(crate) header: MessageHeader,
+    pub(crate) plaintext: Vec<u8>,
+    pub(crate) time: u64,
+}
+
+impl SessionTraffic {
+    /// The traffic of a session whose messages draw from `rng` from its current position.
+    pub(crate) fn new(
+        header: &crate::messaging::SessionHeader,
+        members: &[u32],
+        count: u32,
+        key: &Key32,
+        rng: &rand_chacha::ChaCha20Rng,
+    ) -> SessionTraffic {
+        SessionTraffic {
+            first: 0,
+            conv: header.conv,
+            session: header.session,
+            epoch: header.epoch,
+            count,
+            members: members.into(),
+            key: key.clone(),
+            rng_seed: rng.get_seed(),
+            word_pos: rng.get_word_pos(),
+        }
+    }
+    /// The session's message headers in order, each with the random words its text is
+    /// made from (no plaintext is formatted).
+    fn drawn(&self) -> impl Iterator<Item = (MessageHeader, u64)> + '_ {
+        use rand::seq::SliceRandom;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(self.rng_seed);
+        rng.set_word_pos(self.word_pos);
+        (0..self.count).map(move |counter| {
+            let from = *self.members.choose(&mut rng).expect("members");
+            let header = MessageHeader {
+                conv: self.conv,
+                session: self.session,
+                sender: from,
+                epoch: self.epoch,
+                counter,
+            };
+            (header, rng.gen())
+        })
+    }
+    /// The session's messages in order: who sent each, what it said, when.
+    pub(crate) fn messages(&self) -> impl Iterator<Item = Sent> + '_ {
+        self.drawn().map(|(header, text)| Sent {
+            plaintext: format!(
+                "u{}→c{} e{} #{}: {text:016x}",
+                header.sender, header.conv, header.epoch, header.counter
+            )
+            .into_bytes(),
+            time: send_time(header.epoch, header.counter, self.count),
+            header,
+        })
+    }
+    /// The session's envelopes in order, sealed as the sender's device sealed them.
+    fn envelopes(&self) -> impl Iterator<Item = Envelope> + '_ {
+        let mut ratchet = Ratchet::new(&self.key);
+        self.messages().enumerate().map(move |(i, m)| {
+            let mk = ratchet.next_key();
+            Envelope {
+                id: self.first + i as u64,
+                ciphertext: seal(&mk, &m.header.encode(), &m.plaintext),
+                header: m.header,
+                time: m.time,
+            }
+        })
+    }
+    fn ids(&self) -> Range<u64> {
+        self.first..self.first + u64::from(self.count)
+    }
+}
+
+/// Every envelope of a transcript. Ciphertexts are not stored: each session's are sealed
+/// again, byte for byte, whenever they are read, from what the sender's device used (its
+/// session key and random stream, kept inside this type). Memory grows with sessions, not
+/// messages; reading costs one AEAD seal per message more. Copies and prefixes share the
+/// sessions (see [`AppendLog`]).
+#[derive(Clone, Default)]
+pub struct Envelopes {
+    sessions: AppendLog<SessionTraffic>,
+    len: u64,
+}
+
+impl std::fmt::Debug for Envelopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Envelopes({} messages)", self.len)
+    }
+}
+
+impl Envelopes {
+    /// Number of envelopes.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    /// Whether no envelope was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The session holding envelope `id`.
+    fn traffic_of(&self, id: u64) -> Option<&SessionTraffic> {
+        if id >= self.len {
+            return None;
+        }
+        let i = self.sessions.partition_point(|t| t.first <= id);
+        let t = self.sessions.get(i.checked_sub(1)?)?;
+        t.ids().contains(&id).then_some(t)
+    }
+    /// The envelope with id `i`.
+    pub fn get(&self, i: usize) -> Option<Envelope> {
+        let id = i as u64;
+        let t = self.traffic_of(id)?;
+        t.envelopes().nth((id - t.first) as usize)
+    }
+    /// The header of envelope `i` (without sealing any message).
+    pub fn header(&self, i: usize) -> Option<MessageHeader> {
+        let id = i as u64;
+        let t = self.traffic_of(id)?;
+        t.drawn().nth((id - t.first) as usize).map(|(h, _)| h)
+    }
+    /// The send time of envelope `i`.
+    pub fn time(&self, i: usize) -> Option<u64> {
+        let t = self.traffic_of(i as u64)?;
+        Some(send_time(t.epoch, (i as u64 - t.first) as u32, t.count))
+    }
+    /// Every envelope's header, in id order (without sealing any message).
+    pub fn headers(&self) -> impl Iterator<Item = MessageHeader> + '_ {
+        let len = self.len;
+        self.sessions
+            .iter()
+            .flat_map(move |t| t.drawn().zip(t.ids()))
+            .take_while(move |(_, id)| *id < len)
+            .map(|((h, _), _)| h)
+    }
+    /// The envelopes with ids in `ids` (those that exist), in order.
+    pub fn range(&self, ids: Range<usize>) -> impl Iterator<Item = Envelope> + '_ {
+        let (lo, hi) = (ids.start as u64, (ids.end as u64).min(self.len));
+        let first = self
+            .sessions
+            .partition_point(|t| t.first + u64::from(t.count) <= lo);
+        self.sessions[first.min(self.sessions.len())..]
+            .iter()
+            .take_while(move |t| t.first < hi)
+            .flat_map(move |t| {
+                let skip = lo.saturating_sub(t.first) as usize;
+                t.envelopes().skip(skip)
+            })
+            .take_while(move |e| e.id < hi)
+    }
+    /// Every envelope, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Envelope> + '_ {
+        self.range(0..self.len())
+    }
+    /// Appends a session's messages (their ids continue from this store's length) and
+    /// returns their ids.
+    pub(crate) fn push_session(&mut self, mut traffic: SessionTraffic) -> Range<usize> {
+        traffic.first = self.len;
+        let ids = traffic.ids();
+        self.len = ids.end;
+        self.sessions.push(traffic);
+        ids.start as usize..ids.end as usize
+    }
+    /// The traffic of the session whose first message is `first` (for a world that copies
+    /// an honest session instead of simulating it again).
+    pub(crate) fn session_traffic(&self, first: usize) -> Option<SessionTraffic> {
+        self.traffic_of(first as u64)
+            .filter(|t| t.first == first as u64)
+            .cloned()
+    }
+    /// Makes room for exactly `sessions` more sessions.
+    pub(crate) fn reserve_exact(&mut self, sessions: usize) {
+        self.sessions.reserve_exact(sessions);
+    }
+    /// The first `n` envelopes, sharing this store.
+    pub(crate) fn prefix(&self, n: usize) -> Envelopes {
+        let n = (n as u64).min(self.len);
+        Envelopes {
+            sessions: self
+                .sessions
+                .prefix(self.sessions.partition_point(|t| t.first < n)),
+            len: n,
+        }
+    }
+}
+
 /// What the relay recorded: what an interceptor with network or provider access sees.
 #[derive(Clone, Debug, Default)]
 pub struct Transcript {
     /// Sessions in order (a slice; copies of a transcript share it).
     pub sessions: AppendLog<SessionRecord>,
-    /// Envelopes in order (a slice; copies of a transcript share it).
-    pub envelopes: AppendLog<Envelope>,
+    /// Envelopes in order (copies of a transcript share them).
+    pub envelopes: Envelopes,
 }
 
 impl Transcript {
@@ -74,8 +294,9 @@ pub fn read_session(
     // One ratchet walks the session forward (messages are in counter order): each message
     // key costs one step, not a walk from the session key.
     let mut ratchet = Ratchet::new(session_key);
-    transcript.envelopes[rec.messages.clone()]
-        .iter()
+    transcript
+        .envelopes
+        .range(rec.messages.clone())
         .filter_map(|env| {
             let counter = env.header.counter;
             let mk = ratchet

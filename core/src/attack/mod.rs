@@ -52,6 +52,14 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Whether holding this capability lets an attack change the world's traffic (so its
+    /// cell works on a copy of the world instead of the shared one).
+    pub fn changes_traffic(self) -> bool {
+        matches!(
+            self,
+            Capability::ControlRelay | Capability::ControlClient | Capability::ControlDealer
+        )
+    }
     /// The name used in reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -125,47 +133,63 @@ impl Exposure {
 }
 
 /// The plaintexts an attack claims to have recovered, by envelope id. Each is digested as it
-/// is recorded (a 128-bit SHA-256 digest, 24 bytes a claim with its id), so a thief that
-/// reads ten million messages holds 240 MB of claims, not their plaintexts; the runner
+/// is recorded (a 128-bit SHA-256 digest), and the ids are kept as runs of consecutive ids
+/// (a session's messages are consecutive), so a claim costs about 16 bytes: a thief that
+/// reads ten million messages holds 160 MB of claims, not their plaintexts. The runner
 /// compares the digests with ground truth's. Build it with [`Recovered::push`], `extend`,
 /// `collect()` or `.into()` from `(id, plaintext)` pairs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recovered {
-    claims: Vec<(u64, crate::world::truth::PlaintextDigest)>,
+    /// Runs of consecutive claimed ids: (first id, number of ids), in the order claimed.
+    runs: Vec<(u64, u64)>,
+    /// The digests, one per claimed id, in the order claimed.
+    digests: Vec<crate::world::truth::PlaintextDigest>,
 }
 
 impl Recovered {
     /// Claims that envelope `id` carried `plaintext`.
     pub fn push(&mut self, id: u64, plaintext: &[u8]) {
-        self.claims
-            .push((id, crate::world::truth::digest(plaintext)));
+        match self.runs.last_mut() {
+            Some((first, n)) if first.checked_add(*n) == Some(id) => *n += 1,
+            _ => self.runs.push((id, 1)),
+        }
+        self.digests.push(crate::world::truth::digest(plaintext));
     }
     /// Number of claims.
     pub fn len(&self) -> usize {
-        self.claims.len()
+        self.digests.len()
     }
     /// Makes room for exactly `additional` more claims (a thief that may open every
     /// message reserves the transcript's length once instead of growing by doubling).
     pub fn reserve_exact(&mut self, additional: usize) {
-        self.claims.reserve_exact(additional);
+        self.digests.reserve_exact(additional);
     }
     /// Whether nothing is claimed.
     pub fn is_empty(&self) -> bool {
-        self.claims.is_empty()
+        self.digests.is_empty()
     }
     /// The envelope ids claimed, in the order claimed.
     pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
-        self.claims.iter().map(|(id, _)| *id)
+        self.runs.iter().flat_map(|&(first, n)| first..first + n)
     }
     /// Moves every claim of `other` into this one.
     pub fn append(&mut self, other: &mut Recovered) {
-        self.claims.append(&mut other.claims);
+        let mut runs = std::mem::take(&mut other.runs).into_iter();
+        if let (Some((first, n)), Some((next, m))) = (self.runs.last_mut(), runs.as_slice().first())
+        {
+            if first.checked_add(*n) == Some(*next) {
+                *n += m;
+                runs.next();
+            }
+        }
+        self.runs.extend(runs);
+        self.digests.append(&mut other.digests);
     }
     /// The claims as digests (for the runner's comparison with ground truth).
     pub(crate) fn digests(
         &self,
     ) -> impl Iterator<Item = (u64, crate::world::truth::PlaintextDigest)> + '_ {
-        self.claims.iter().copied()
+        self.ids().zip(self.digests.iter().copied())
     }
 }
 
@@ -242,5 +266,44 @@ pub trait Attack: Send + Sync {
 impl std::fmt::Debug for dyn Attack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Attack({})", self.meta().id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Recovered;
+
+    #[test]
+    fn recovered_keeps_ids_in_claim_order_as_merged_runs() {
+        let mut a = Recovered::default();
+        for id in [3, 4, 5, 9, 2] {
+            a.push(id, b"x");
+        }
+        let mut b: Recovered = vec![(10, b"y".to_vec()), (11, b"z".to_vec())].into();
+        a.append(&mut b);
+        assert!(b.is_empty());
+        assert_eq!(a.ids().collect::<Vec<_>>(), [3, 4, 5, 9, 2, 10, 11]);
+        assert_eq!(a.len(), 7);
+        // 10 follows 9 only through `append` of a run that starts right after the last
+        // one: the same claims pushed one by one compare equal.
+        let mut c = Recovered::default();
+        for (id, pt) in [
+            (3, "x"),
+            (4, "x"),
+            (5, "x"),
+            (9, "x"),
+            (2, "x"),
+            (10, "y"),
+            (11, "z"),
+        ] {
+            c.push(id, pt.as_bytes());
+        }
+        assert_eq!(a, c);
+        let mut d = Recovered::default();
+        d.push(1, b"x");
+        let mut e: Recovered = vec![(2, b"x".to_vec()), (3, b"x".to_vec())].into();
+        d.append(&mut e);
+        assert_eq!(d.runs, [(1, 3)], "a run continued across append merges");
+        assert_eq!(d.digests().map(|(id, _)| id).collect::<Vec<_>>(), [1, 2, 3]);
     }
 }

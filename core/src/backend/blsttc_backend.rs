@@ -513,6 +513,34 @@ impl ThresholdBackend for Blsttc {
             .map_err(crate_err("ciphertext"))
     }
 
+    fn decrypt_bytes_with_scalar_unverified(secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
+        // The crate's ciphertext is U (48 bytes) ‖ W (96) ‖ V, and decryption is
+        // V xor ChaCha20(SHA3-256(compressed U·sk)), each byte from one 32-bit word. The
+        // thief needs only U: W (a G2 point, checked only by the agents' pairing test) is
+        // not decoded, and U's subgroup check is skipped, since a U outside the group only
+        // yields a key the AEAD tag rejects.
+        const WHAT: &str = "ciphertext";
+        if ct.len() < G1_LEN + G2_LEN {
+            return Err(Error::malformed(
+                WHAT,
+                format!("{} bytes is too short", ct.len()),
+            ));
+        }
+        let u: [u8; G1_LEN] = fixed(&ct[..G1_LEN], WHAT)?;
+        let u: G1Affine = Option::from(G1Affine::from_compressed_unchecked(&u))
+            .ok_or_else(|| Error::malformed(WHAT, "U is not a point of the curve"))?;
+        let g = (u * fr_of(secret)?).to_affine();
+        let mut sha3 = tiny_keccak::Sha3::v256();
+        tiny_keccak::Hasher::update(&mut sha3, &g.to_compressed());
+        let mut digest = [0u8; 32];
+        tiny_keccak::Hasher::finalize(sha3, &mut digest);
+        let mut rng = ChaCha20Rng::from_seed(digest);
+        Ok(ct[G1_LEN + G2_LEN..]
+            .iter()
+            .map(|b| b ^ rand_chacha::rand_core::RngCore::next_u32(&mut rng) as u8)
+            .collect())
+    }
+
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {
         v.to_bytes()
     }

@@ -191,6 +191,17 @@ pub trait ThresholdBackend: Send + Sync + 'static {
     /// # Errors
     /// [`Error::Malformed`] when the scalar is not canonical.
     fn decrypt_with_scalar_unverified(secret: &Scalar, ct: &Self::Ciphertext) -> Result<Vec<u8>>;
+    /// [`ThresholdBackend::decrypt_with_scalar_unverified`] from the ciphertext's bytes. A
+    /// backend may decode only what decryption uses and skip point checks whose failure
+    /// could only produce a wrong result (the caller's AEAD tag rejects it); the default
+    /// decodes the whole ciphertext.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for bytes that are not a ciphertext or a scalar that is not
+    /// canonical.
+    fn decrypt_bytes_with_scalar_unverified(secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
+        Self::decrypt_with_scalar_unverified(secret, &Self::decode_ciphertext(ct)?)
+    }
 
     /// Byte encoding of a public key set.
     fn encode_public_set(v: &Self::PublicKeySet) -> Vec<u8>;
@@ -641,7 +652,7 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         B::decrypt_with_scalar(secret, &B::decode_ciphertext(ct)?)
     }
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
-        B::decrypt_with_scalar_unverified(secret, &B::decode_ciphertext(ct)?)
+        B::decrypt_bytes_with_scalar_unverified(secret, ct)
     }
     fn check_decryption_share(&self, share: &[u8]) -> Result<()> {
         B::decode_decryption_share(share)?;

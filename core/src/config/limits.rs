@@ -19,7 +19,7 @@ pub const MAX_CHECKSUM_BITS: u32 = 64;
 pub const MAX_RETENTION: u32 = 1000;
 
 /// Most users in a simulated population.
-pub const MAX_USERS: usize = 100_000;
+pub const MAX_USERS: usize = 1_000_000;
 
 /// Most epochs on a simulated timeline.
 pub const MAX_EPOCHS: usize = 1_000;
@@ -27,9 +27,10 @@ pub const MAX_EPOCHS: usize = 1_000;
 /// Most messages a conversation may send in one session.
 pub const MAX_MESSAGES_PER_SESSION: usize = 10_000;
 
-/// Most messages in a whole run (conversations × epochs × messages per session): every
-/// message and its ground-truth plaintext are kept in memory.
-pub const MAX_TOTAL_MESSAGES: u64 = 10_000_000;
+/// Most messages in a whole run (conversations × epochs × messages per session). Ciphertexts
+/// are sealed again when read, not kept, but ground truth keeps a 16-byte digest of every
+/// plaintext, and a thief that reads everything holds one claim per message.
+pub const MAX_TOTAL_MESSAGES: u64 = 100_000_000;
 
 /// Largest configuration file read (scheme, suite), in bytes: 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;

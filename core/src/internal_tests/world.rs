@@ -34,7 +34,12 @@ fn same_seed_same_world() {
     let a = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
     let b = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
     assert_eq!(a.transcript.sessions.len(), b.transcript.sessions.len());
-    for (x, y) in a.transcript.envelopes.iter().zip(&b.transcript.envelopes) {
+    for (x, y) in a
+        .transcript
+        .envelopes
+        .iter()
+        .zip(b.transcript.envelopes.iter())
+    {
         assert_eq!(x.ciphertext, y.ciphertext);
     }
     for (x, y) in a.transcript.sessions.iter().zip(&b.transcript.sessions) {
@@ -92,7 +97,7 @@ fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
             .transcript
             .envelopes
             .iter()
-            .zip(&stepped.transcript.envelopes)
+            .zip(stepped.transcript.envelopes.iter())
         {
             assert_eq!((x.id, &x.ciphertext), (y.id, &y.ciphertext), "epoch {j}");
         }

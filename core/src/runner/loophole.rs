@@ -560,7 +560,15 @@ impl LoopholeOptions {
                             .map_or(0.0, |p| super::guesses(*a, scheme, &p))
                     })
                     .sum();
-                WorldCost::of(scheme, &population, backend).cells(attacks.len() as f64, guesses)
+                let diverging = attacks
+                    .iter()
+                    .filter(|a| super::changes_traffic(**a))
+                    .count();
+                WorldCost::of(scheme, &population, backend).cells(
+                    attacks.len() as f64,
+                    guesses,
+                    diverging as f64,
+                )
             });
             Ok(e2e + schemes.sum())
         };

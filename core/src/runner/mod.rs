@@ -264,64 +264,54 @@ pub fn run_cell(
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
     let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
+    // The claims are judged: what is left to measure needs only the ids.
+    drop(outcome.recovered);
     let messages_total = world.message_count();
     // A world the attack never changed is the finished base world: its count is known.
     let users_total = match &parts.world {
         std::borrow::Cow::Borrowed(_) => base.active_users(),
         std::borrow::Cow::Owned(w) => w.active_users().len(),
     };
-    let users = world.authors(&confirmed).len();
-    let covered = |id: u64| -> bool {
-        let Some(env) = world.transcript.envelopes.get(id as usize) else {
-            return false;
-        };
-        let Some(s) = world.transcript.sessions.get(env.header.session as usize) else {
-            return false;
-        };
-        parts
-            .docket
-            .iter()
-            .any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
-    };
-    let out_of_scope = confirmed.iter().filter(|id| !covered(**id)).count();
-    // Per epoch, from the session each message belongs to (a message whose session is
-    // out of the timeline's range is counted in the last epoch).
+    // One pass over the headers (replayed without sealing): per epoch, from the session
+    // each message belongs to (a message whose session is out of the timeline's range is
+    // counted in the last epoch); authors, scope and timing of the confirmed ones.
     let epochs = world.epochs().max(1) as usize;
-    let epoch_of = |id: usize| -> usize {
-        world
-            .transcript
-            .envelopes
-            .get(id)
-            .and_then(|e| world.transcript.sessions.get(e.header.session as usize))
-            .map_or(0, |s| (s.header.epoch as usize).min(epochs - 1))
-    };
-    let mut by_epoch = vec![0usize; epochs];
-    let mut total_by_epoch = vec![0usize; epochs];
-    for id in 0..messages_total {
-        total_by_epoch[epoch_of(id)] += 1;
-    }
-    for id in &confirmed {
-        by_epoch[epoch_of(*id as usize)] += 1;
-    }
     let first_compromise = parts
         .uses
         .iter()
         .filter(|u| u.capability.is_compromise())
         .map(|u| u.time)
         .min();
-    let before_compromise = match first_compromise {
-        Some(t0) => confirmed
-            .iter()
-            .filter(|id| {
-                world
-                    .transcript
-                    .envelopes
-                    .get(**id as usize)
-                    .is_some_and(|e| e.time < t0)
-            })
-            .count(),
-        None => 0,
-    };
+    let mut by_epoch = vec![0usize; epochs];
+    let mut total_by_epoch = vec![0usize; epochs];
+    let mut authors = BTreeSet::new();
+    let mut out_of_scope = 0;
+    let mut before_compromise = 0;
+    for (id, header) in world.transcript.envelopes.headers().enumerate() {
+        let session = world.transcript.sessions.get(header.session as usize);
+        let epoch = session.map_or(0, |s| (s.header.epoch as usize).min(epochs - 1));
+        total_by_epoch[epoch] += 1;
+        if !confirmed.contains(id as u64) {
+            continue;
+        }
+        by_epoch[epoch] += 1;
+        authors.insert(header.sender);
+        let covered = session.is_some_and(|s| {
+            parts
+                .docket
+                .iter()
+                .any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
+        });
+        if !covered {
+            out_of_scope += 1;
+        }
+        if let (Some(t0), Some(t)) = (first_compromise, world.transcript.envelopes.time(id)) {
+            if t < t0 {
+                before_compromise += 1;
+            }
+        }
+    }
+    let users = authors.len();
     let docket_fps: BTreeSet<String> = parts.docket.iter().map(|w| w.fingerprint()).collect();
     let detections = detections(world, &docket_fps, &parts.detects);
     let detected_by: Vec<String> = detections
@@ -346,7 +336,7 @@ pub fn run_cell(
     // The control that stopped it: the mechanism's first refusal of something the attack
     // itself did (refusals inside the lawful cases it rode on are context, not blocks), and
     // only when nothing was exposed.
-    let blocked_by = if confirmed.is_empty() {
+    let blocked_by = if confirmed.len() == 0 {
         refusals.first().map(|e| e.control.clone())
     } else {
         None
@@ -570,7 +560,8 @@ pub fn run_one(
     } else {
         crate::config::budget::LOWER_WORLD.to_string()
     };
-    config.cost().cells(1.0, guesses).within_budget(
+    let diverging = f64::from(u8::from(changes_traffic(attack)));
+    config.cost().cells(1.0, guesses, diverging).within_budget(
         &format!("attack {attack_id} against {}", scheme.name),
         &lower,
     )?;
@@ -588,4 +579,14 @@ pub fn run_one(
     let mut cell = run_cell(&base, attack, &params, &[]);
     cell.warnings = Params::run_warnings(attack_id, attack.meta().params, given, &size);
     Ok(cell)
+}
+
+/// Whether `attack` may change the world's traffic (its cell then works on a copy of the
+/// world): it holds a capability that can.
+pub(crate) fn changes_traffic(attack: &dyn Attack) -> bool {
+    attack
+        .meta()
+        .capabilities
+        .iter()
+        .any(|c| c.changes_traffic())
 }

@@ -293,7 +293,11 @@ pub fn estimate(
             .iter()
             .map(|&ci| super::guesses(cells[ci].attack, scheme, &cells[ci].params))
             .sum();
-        let mut e = cost.cells(mine.len() as f64, guesses);
+        let diverging = mine
+            .iter()
+            .filter(|&&ci| super::changes_traffic(cells[ci].attack))
+            .count();
+        let mut e = cost.cells(mine.len() as f64, guesses, diverging as f64);
         if utility {
             e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
         }

@@ -217,10 +217,10 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
         opts.only.len()
     };
     let worlds = crate::config::budget::WorldCost::of(scheme, &largest, opts.backend);
-    let per_property = worlds.cells(2.0, 0.0);
+    let per_property = worlds.cells(2.0, 0.0, 2.0);
     // Only a checksum binding is brute-forced (the binding property's search).
     let forgery = if scheme.field.binding == crate::config::Binding::Checksum {
-        worlds.cells(0.0, FORGERY_BUDGET as f64).cpu_seconds
+        worlds.cells(0.0, FORGERY_BUDGET as f64, 0.0).cpu_seconds
     } else {
         0.0
     };
@@ -1353,7 +1353,7 @@ fn transcript_digest(world: &World) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(format!("{:?}", world.transcript.sessions));
-    for e in &world.transcript.envelopes {
+    for e in world.transcript.envelopes.iter() {
         h.update(format!("{:?}", e.header));
         h.update(&e.ciphertext);
         h.update(e.time.to_be_bytes());

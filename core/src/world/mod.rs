@@ -8,7 +8,7 @@ pub mod truth;
 
 pub use crate::detection::Detection;
 pub use crate::escrow::field::FieldRegistry;
-pub use crate::relay::{Envelope, SessionRecord, Transcript};
+pub use crate::relay::{Envelope, Envelopes, SessionRecord, Transcript};
 
 use crate::backend::BackendKind;
 use crate::config::limits;
@@ -19,7 +19,7 @@ use crate::escrow::{DealerConduct, EscrowSystem};
 use crate::secret::Key32;
 use crate::seed;
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use messaging::{deliver, seal, x25519_public, MessageHeader, Ratchet, SessionHeader};
+use messaging::{deliver, x25519_public, SessionHeader};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rayon::prelude::*;
@@ -254,7 +254,7 @@ pub type HonestRun = World;
 /// Per-session output of the parallel simulation.
 struct SessionOut {
     record: SessionRecord,
-    envelopes: Vec<(MessageHeader, Vec<u8>, u64)>,
+    traffic: crate::relay::SessionTraffic,
     /// Digests of the plaintexts (ground truth keeps nothing else).
     plaintexts: Vec<truth::PlaintextDigest>,
     detections: Vec<Detection>,
@@ -393,27 +393,16 @@ impl World {
             .enumerate()
             .map(|(i, conv)| self.simulate_session(conv, epoch, base + i as u32))
             .collect();
-        let messages: usize = outs
-            .iter()
-            .map(|o| o.as_ref().map_or(0, |o| o.envelopes.len()))
-            .sum();
-        self.transcript.envelopes.reserve_exact(messages);
+        let messages: usize = outs.iter().flatten().map(|o| o.plaintexts.len()).sum();
+        self.transcript.envelopes.reserve_exact(outs.len());
         self.truth.reserve_exact(messages);
         self.transcript.sessions.reserve_exact(outs.len());
         for out in outs {
             let mut out = out?;
-            let first = self.transcript.envelopes.len();
-            for ((header, ciphertext, time), pt) in out.envelopes.into_iter().zip(out.plaintexts) {
-                let id = self.transcript.envelopes.len() as u64;
-                self.transcript.envelopes.push(Envelope {
-                    id,
-                    header,
-                    ciphertext,
-                    time,
-                });
+            out.record.messages = self.transcript.envelopes.push_session(out.traffic);
+            for pt in out.plaintexts {
                 self.truth.push(pt);
             }
-            out.record.messages = first..self.transcript.envelopes.len();
             if out.rejected {
                 self.rejected_sessions.insert(out.record.header.session);
             }
@@ -500,7 +489,9 @@ impl World {
                 ),
             });
         }
-        let envs = honest.transcript.envelopes.get(rec.messages.clone())?;
+        if rec.messages.end > honest.transcript.envelopes.len() {
+            return None;
+        }
         let plaintexts = rec
             .messages
             .clone()
@@ -511,10 +502,10 @@ impl World {
                 messages: 0..0,
                 ..rec.clone()
             },
-            envelopes: envs
-                .iter()
-                .map(|e| (e.header, e.ciphertext.clone(), e.time))
-                .collect(),
+            traffic: honest
+                .transcript
+                .envelopes
+                .session_traffic(rec.messages.start)?,
             plaintexts,
             detections,
             rejected: false,
@@ -673,29 +664,19 @@ impl World {
                 }
             }
         }
-        // Messages.
-        let mut ratchet = Ratchet::new(&session_key);
-        let m = self.config.population.messages_per_session;
-        let mut envelopes = Vec::with_capacity(m as usize);
-        let mut plaintexts = Vec::with_capacity(m as usize);
-        for counter in 0..m {
-            let from = *conv.members.choose(&mut rng).expect("members");
-            let mh = MessageHeader {
-                conv: conv.id,
-                session,
-                sender: from,
-                epoch,
-                counter,
-            };
-            let text: u64 = rng.gen();
-            let pt = format!("u{from}→c{} e{epoch} #{counter}: {text:016x}", conv.id).into_bytes();
-            let mk = ratchet.next_key();
-            let time = epoch as u64 * TICKS_PER_EPOCH
-                + 1
-                + (counter as u64 * (TICKS_PER_EPOCH - 100)) / m as u64;
-            envelopes.push((mh, seal(&mk, &mh.encode(), &pt), time));
-            plaintexts.push(truth::digest(&pt));
-        }
+        // Messages: the relay keeps what replays them (see `Envelopes`); ground truth keeps
+        // the digest of each plaintext.
+        let traffic = crate::relay::SessionTraffic::new(
+            &header,
+            &conv.members,
+            self.config.population.messages_per_session,
+            &session_key,
+            &rng,
+        );
+        let plaintexts = traffic
+            .messages()
+            .map(|m| truth::digest(&m.plaintext))
+            .collect();
         Ok(SessionOut {
             record: SessionRecord {
                 header,
@@ -703,7 +684,7 @@ impl World {
                 deliveries,
                 messages: 0..0,
             },
-            envelopes,
+            traffic,
             plaintexts,
             detections,
             rejected,
@@ -717,9 +698,14 @@ impl World {
 
     /// Authors of a set of envelopes.
     pub fn authors(&self, ids: &BTreeSet<u64>) -> BTreeSet<u32> {
-        ids.iter()
-            .filter_map(|id| self.transcript.envelopes.get(*id as usize))
-            .map(|e| e.header.sender)
+        self.authors_of(ids.iter().copied())
+    }
+
+    /// Authors of the envelopes with these ids.
+    pub(crate) fn authors_of(&self, ids: impl IntoIterator<Item = u64>) -> BTreeSet<u32> {
+        ids.into_iter()
+            .filter_map(|id| self.transcript.envelopes.header(id as usize))
+            .map(|h| h.sender)
             .collect()
     }
 
@@ -727,8 +713,8 @@ impl World {
     pub fn active_users(&self) -> BTreeSet<u32> {
         self.transcript
             .envelopes
-            .iter()
-            .map(|e| e.header.sender)
+            .headers()
+            .map(|h| h.sender)
             .collect()
     }
 }
