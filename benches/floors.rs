@@ -10,7 +10,15 @@
 //!   floor) against the thief's per-message work (a ratchet step and the open).
 //! - `session_simulation`: the honest world per session (a 2-member single-key world of
 //!   20 messages per session) against its crypto floor: the escrow wrap, one key delivery
-//!   and 20 ratchet steps and seals, on one thread and on two.
+//!   and 20 ratchet steps and seals, on one thread and on two. The world does not keep
+//!   ciphertexts (the relay seals them again when read), so the path is the simulation
+//!   plus one parallel read of every session's ciphertexts: every seal is paid once.
+//! - `thief_field`: the one G1 multiplication U·sk (the floor) against the thief's
+//!   decryption of one escrow field from its bytes.
+//! - `thief_session`: the whole `key-theft` cell per session (decrypt the field, unwrap
+//!   the session key, walk the ratchet, open 20 messages, confirm them) on one and two
+//!   threads, against the floor of one G1 multiplication and 20 opens; reported with and
+//!   without the relay's replay (one seal per message) counted in the floor.
 //!
 //! `cargo bench --bench floors` runs them and prints the ratios at the end.
 
@@ -21,7 +29,7 @@ use escrowlab::backend::blsttc_backend::Blsttc;
 use escrowlab::backend::ThresholdBackend;
 use escrowlab::config::scheme::Scheme;
 use escrowlab::escrow::field::{BindingRule, FieldEnv};
-use escrowlab::runner::base_worlds;
+use escrowlab::runner::{base_worlds, run_cell};
 use escrowlab::secret::Key32;
 use escrowlab::world::messaging::{deliver, open, seal, MessageHeader, Ratchet, SessionHeader};
 use escrowlab::world::{Population, WorldConfig};
@@ -189,8 +197,71 @@ fn simulation(c: &mut Criterion) {
         g.bench_function(
             BenchmarkId::new("session_simulation", format!("path_{threads}_threads")),
             |b| {
-                b.iter(|| pool.install(|| black_box(base_worlds(&config.scheme, &config).unwrap())))
+                b.iter(|| {
+                    pool.install(|| {
+                        let base = base_worlds(&config.scheme, &config).unwrap();
+                        black_box(read_every_session(&base));
+                        black_box(base)
+                    })
+                })
             },
+        );
+    }
+    g.finish();
+}
+
+/// Seals every session's messages once (what a relay that kept ciphertexts would have
+/// paid at simulation time), in parallel over sessions; returns the bytes sealed.
+fn read_every_session(base: &escrowlab::attack::context::BaseWorlds) -> usize {
+    use rayon::prelude::*;
+    let t = base.finished_transcript();
+    t.sessions
+        .par_iter()
+        .map(|rec| {
+            t.envelopes
+                .range(rec.messages.clone())
+                .map(|e| e.ciphertext.len())
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn thief(c: &mut Criterion) {
+    use blsttc::group::Curve;
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
+    let key = backend.dealer_keygen(1, 1, [1; 32]).unwrap();
+    let master = key.dealer_master.clone().unwrap();
+    let ct = backend.encrypt(&key.public, &[7u8; 48], [2; 32]).unwrap();
+    let u = blsttc::G1Affine::from_compressed(ct[..48].try_into().unwrap()).unwrap();
+    let fr = blsttc::Fr::from_bytes_be(&master.0).unwrap();
+    g.bench_function(BenchmarkId::new("thief_field", "floor"), |b| {
+        b.iter(|| black_box((u * fr).to_affine()))
+    });
+    g.bench_function(BenchmarkId::new("thief_field", "path"), |b| {
+        b.iter(|| {
+            black_box(
+                backend
+                    .decrypt_with_scalar_unverified(&master, &ct)
+                    .unwrap(),
+            )
+        })
+    });
+    let config = world_config();
+    let base = base_worlds(&config.scheme, &config).unwrap();
+    let attack = escrowlab::attacks::find("key-theft").expect("built-in attack");
+    let params =
+        escrowlab::attack::Params::resolve("key-theft", attack.meta().params, &Default::default())
+            .unwrap();
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(
+            BenchmarkId::new("thief_session", format!("path_{threads}_threads")),
+            |b| b.iter(|| pool.install(|| black_box(run_cell(&base, attack, &params, &[])))),
         );
     }
     g.finish();
@@ -269,6 +340,38 @@ fn report() {
             one / (2.0 * two)
         );
     }
+    ratio(
+        "thief field decryption: path / floor (one G1 multiplication)",
+        mean_ns("thief_field", "path"),
+        mean_ns("thief_field", "floor"),
+        "close to 1",
+    );
+    let messages = 20.0;
+    let open_floor = mean_ns("message_open", "floor");
+    let g1 = mean_ns("thief_field", "floor");
+    let seal_ns = mean_ns("message_open", "floor"); // a seal costs what an open does
+    let thief_floor = g1.zip(open_floor).map(|(g, o)| g + messages * o);
+    let with_replay = thief_floor.zip(seal_ns).map(|(f, s)| f + messages * s);
+    let t1 = mean_ns("thief_session", "path_1_threads").map(|t| t / sessions);
+    let t2 = mean_ns("thief_session", "path_2_threads").map(|t| t / sessions);
+    ratio(
+        "thief per session, 1 thread: floor / path",
+        thief_floor,
+        t1,
+        ">= 0.90",
+    );
+    ratio(
+        "thief per session, 2 threads: floor / (2 x path)",
+        thief_floor,
+        t2.map(|t| 2.0 * t),
+        ">= 0.90",
+    );
+    ratio(
+        "thief per session, 2 threads, replay in the floor",
+        with_replay,
+        t2.map(|t| 2.0 * t),
+        "-",
+    );
 }
 
 fn main() {
@@ -276,6 +379,7 @@ fn main() {
     pairings(&mut c);
     aead(&mut c);
     simulation(&mut c);
+    thief(&mut c);
     c.final_summary();
     report();
 }

@@ -118,9 +118,8 @@ fn the_default_runs_fit_the_budget_by_estimate() {
 fn cost_grows_with_what_is_simulated() {
     let scheme = Scheme::load("threshold-3of5").unwrap();
     let small = Population::default();
-    let cost = |p: &Population| {
-        WorldCost::of(&scheme, p, escrowlab::backend::BackendKind::Blsttc).cells(1.0, 0.0, 1.0)
-    };
+    let world = |p: &Population| WorldCost::of(&scheme, p, escrowlab::backend::BackendKind::Blsttc);
+    let cost = |p: &Population| world(p).cells(1.0, 0.0, 1.0);
     let base = cost(&small);
     for bigger in [
         Population {
@@ -138,7 +137,13 @@ fn cost_grows_with_what_is_simulated() {
     ] {
         let e = cost(&bigger);
         assert!(e.cpu_seconds > base.cpu_seconds, "{bigger:?}");
-        assert!(e.bytes > base.bytes * 1.2, "{bigger:?}");
+        // The process's fixed bytes dominate a small run: the world itself grows by the
+        // factor, the whole estimate by something.
+        assert!(e.bytes > base.bytes, "{bigger:?}");
+        assert!(
+            world(&bigger).bytes > world(&small).bytes * 1.2,
+            "{bigger:?}"
+        );
     }
 }
 
