@@ -18,7 +18,7 @@ static META: AttackMeta = AttackMeta {
         encryption, the reference every escrow scheme is compared with.",
     references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017"],
     params: &[
-        ParamSpec { name: "user", kind: ParamKind::Bounded { min: -1, max: 100_000, bound: Bound::User }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
+        ParamSpec { name: "user", kind: ParamKind::Bounded { min: -1, max: escrowlab_core::config::limits::MAX_USERS as i64 - 1, bound: Bound::User }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
         ParamSpec { name: "at_epoch", kind: ParamKind::Bounded { min: 0, max: 1000, bound: Bound::Epoch }, default: DefaultValue::Int(0), doc: "epoch at whose start the device is implanted" },
     ],
 };

@@ -352,6 +352,15 @@ pub struct LawfulArgs {
 /// `std::process::exit(escrowlab::cli::main_with(escrowlab::attacks::builtins().with(&Mine)))`.
 pub fn main_with(registry: Registry) -> i32 {
     crate::panics::install_hook();
+    if !registry.faults().is_empty() {
+        // The binary's own attacks are broken: nothing can be trusted to run.
+        for fault in registry.faults() {
+            print_error(&crate::Error::input(format!(
+                "{fault} (fix the attack crate this binary was built with)"
+            )));
+        }
+        return exit_codes::BAD_INPUT;
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

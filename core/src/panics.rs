@@ -37,6 +37,17 @@ pub fn install_hook() {
     }));
 }
 
+/// [`contained`] for code that may run before the CLI installs its hook (a user's binary
+/// building its attack registry): the panic is silenced whatever hook is installed, and the
+/// hook is put back afterwards.
+pub fn silenced<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = contained(f);
+    std::panic::set_hook(hook);
+    r
+}
+
 /// Runs `f`, turning a panic into `Err(message)`.
 pub fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let was = CONTAINED.with(|c| c.replace(true));

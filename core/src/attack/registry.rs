@@ -8,6 +8,8 @@ use super::Attack;
 #[derive(Clone, Default)]
 pub struct Registry {
     attacks: Vec<&'static dyn Attack>,
+    /// Attacks that could not be added, each with why (see [`Registry::faults`]).
+    faults: Vec<String>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -28,15 +30,44 @@ impl Registry {
     }
 
     /// Adds `attack`; an attack with the same id replaces the one registered before it, in
-    /// its place (so a user can swap a built-in for a variant of their own).
+    /// its place (so a user can swap a built-in for a variant of their own). An attack whose
+    /// `meta()` panics, or whose id is not a plain name, is not added: the registry records
+    /// why ([`Registry::faults`]) and `escrowlab::cli::main_with` refuses to start with it,
+    /// naming the attack, instead of crashing.
     #[must_use]
     pub fn with(mut self, attack: &'static dyn Attack) -> Self {
-        let id = attack.meta().id;
+        let position = self.attacks.len() + self.faults.len() + 1;
+        let id = match crate::panics::silenced(|| attack.meta().id) {
+            Ok(id) => id,
+            Err(panic) => {
+                self.faults.push(format!(
+                    "attack number {position} added to the registry panicked in `meta()`: {panic}"
+                ));
+                return self;
+            }
+        };
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.faults.push(format!(
+                "attack number {position} added to the registry has the id `{}`: an id is one \
+                 or more ASCII letters, digits, `-` or `_`",
+                crate::text::echo(id)
+            ));
+            return self;
+        }
         match self.attacks.iter().position(|a| a.meta().id == id) {
             Some(i) => self.attacks[i] = attack,
             None => self.attacks.push(attack),
         }
         self
+    }
+
+    /// Why attacks handed to [`Registry::with`] were not added (empty when all were).
+    pub fn faults(&self) -> &[String] {
+        &self.faults
     }
 
     /// The attack with this id.
@@ -71,5 +102,38 @@ impl Registry {
             crate::text::echo(id),
             self.ids().join(", ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Registry;
+    use crate::attack::{Attack, AttackCtx, AttackMeta, Exposure, Outcome, Params};
+    use crate::config::scheme::Scheme;
+
+    struct PanicsInMeta;
+    impl Attack for PanicsInMeta {
+        fn meta(&self) -> &'static AttackMeta {
+            panic!("no metadata yet")
+        }
+        fn check(&self, _: &Scheme, _: &Params) -> Exposure {
+            Exposure::no("never runs")
+        }
+        fn run(&self, _: &mut AttackCtx<'_>, _: &Params) -> crate::Result<Outcome> {
+            Ok(Outcome::default())
+        }
+    }
+
+    #[test]
+    fn an_attack_whose_meta_panics_is_recorded_not_added() {
+        let r = Registry::new().with(&PanicsInMeta);
+        assert!(r.is_empty());
+        assert_eq!(r.faults().len(), 1);
+        assert!(
+            r.faults()[0].contains("attack number 1")
+                && r.faults()[0].contains("panicked in `meta()`: no metadata yet"),
+            "{:?}",
+            r.faults()
+        );
     }
 }
