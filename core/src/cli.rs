@@ -43,6 +43,9 @@ pub enum Command {
     Attack(AttackArgs),
     /// Run a suite (the default suite when no file is given).
     Suite(SuiteArgs),
+    /// Real incidents as runnable suites: list them, or `cases run NAME` to run one (exit
+    /// codes as `suite --strict`).
+    Cases(CasesArgs),
     /// Decode a file in one of the mechanism's byte formats and describe it.
     Inspect {
         /// The format.
@@ -296,6 +299,36 @@ pub struct SuiteArgs {
     pub shard: Option<String>,
 }
 
+/// Arguments of `cases`.
+#[derive(clap::Args, Debug)]
+pub struct CasesArgs {
+    /// What to do (default: list the cases).
+    #[command(subcommand)]
+    pub action: Option<CasesAction>,
+    /// Print the list as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cases` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum CasesAction {
+    /// Run one case: its suite, every expectation judged, every cell required to be judged.
+    Run {
+        /// The case (`escrowlab cases` lists them).
+        name: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report here (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Override the case's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
 /// Arguments of `merge`.
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
@@ -467,6 +500,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         Some(Command::Info { id }) => info(registry, &id),
         Some(Command::Attack(a)) => attack(registry, a),
         Some(Command::Suite(a)) => suite(registry, a),
+        Some(Command::Cases(a)) => cases(registry, a),
         Some(Command::Inspect {
             kind,
             file,
@@ -847,6 +881,43 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
     }
     let report = crate::runner::suite::run_suite(&suite, a.seed, a.backend)?;
     finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
+}
+
+fn cases(registry: &Registry, a: CasesArgs) -> Result<i32> {
+    match a.action {
+        None => {
+            let all = crate::cases::all()?;
+            if a.json {
+                let list: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|c| serde_json::json!({ "name": c.name, "case": c.info }))
+                    .collect();
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&list).expect("plain JSON")
+                ))?;
+            } else {
+                out(&crate::text::for_terminal_lines(
+                    &crate::cases::render_list(&all),
+                ))?;
+            }
+            Ok(exit_codes::OK)
+        }
+        Some(CasesAction::Run {
+            name,
+            format,
+            out: out_path,
+            seed,
+        }) => {
+            if let Some(p) = &out_path {
+                crate::output::check_writable(p)?;
+            }
+            let case = crate::cases::find(&name)?;
+            let suite = case.suite(registry)?;
+            let report = crate::runner::suite::run_suite(&suite, seed, None)?;
+            finish(&report, format, out_path.as_deref(), true, false)
+        }
+    }
 }
 
 fn merge(registry: &Registry, a: MergeArgs) -> Result<i32> {

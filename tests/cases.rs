@@ -1,0 +1,74 @@
+//! Real incidents as runnable cases: `escrowlab cases` lists them, `cases run NAME` runs one
+//! and exits as `suite --strict` does; each built-in case's expectations hold.
+
+use std::process::Command;
+
+fn escrowlab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .env_remove("COLUMNS")
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn cases_lists_every_incident_with_its_date_and_how_to_run_it() {
+    let o = escrowlab(&["cases"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for (name, when) in [("blaze-1994", "(1994)"), ("juniper-2015", "(2012-2015)")] {
+        assert!(text.contains(&format!("{name}  {when}")), "{text}");
+        assert!(
+            text.contains(&format!("run: escrowlab cases run {name}")),
+            "{text}"
+        );
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    let o = escrowlab(&["cases", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["blaze-1994", "juniper-2015"]);
+    for c in v.as_array().unwrap() {
+        assert!(!c["case"]["references"].as_array().unwrap().is_empty());
+        assert!(!c["case"]["modelled"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn every_case_runs_and_its_expectations_hold() {
+    for name in ["blaze-1994", "juniper-2015"] {
+        let o = escrowlab(&["cases", "run", name, "--format", "json"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{name}: {err}");
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let cells = r["results"].as_array().unwrap();
+        assert!(!cells.is_empty());
+        for c in cells {
+            assert_eq!(c["verdict"], "pass", "{name}: {c}");
+        }
+    }
+}
+
+#[test]
+fn another_seed_still_passes_and_an_unknown_case_is_bad_input() {
+    // Another seed changes which sessions and users there are, not what happened.
+    let o = escrowlab(&["cases", "run", "juniper-2015", "--seed", "7"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = escrowlab(&["cases", "run", "no-such-case"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown case `no-such-case` (known: blaze-1994, juniper-2015)"),
+        "{err}"
+    );
+}
