@@ -221,7 +221,9 @@ fn simulation(c: &mut Criterion) {
 /// paid at simulation time), in parallel over sessions; returns the bytes sealed.
 fn read_every_session(base: &escrowlab::attack::context::BaseWorlds) -> usize {
     use rayon::prelude::*;
-    let t = base.finished_transcript();
+    let mut ctx = escrowlab::attack::context::AttackCtx::new(base, "relay-replay");
+    ctx.advance_to_end().expect("the honest world finishes");
+    let t = ctx.intercept();
     t.sessions
         .par_iter()
         .map(|rec| {

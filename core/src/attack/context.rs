@@ -86,12 +86,6 @@ impl BaseWorlds {
     pub(crate) fn active_users(&self) -> usize {
         self.active_users
     }
-    /// The finished honest world's transcript: what an interceptor of the whole run
-    /// records (for benches and tools that measure reading it; attacks get it only through
-    /// [`AttackCtx::intercept`]).
-    pub fn finished_transcript(&self) -> &crate::relay::Transcript {
-        &self.finished.transcript
-    }
     /// The finished honest world.
     pub(crate) fn finished(&self) -> &World {
         &self.finished
