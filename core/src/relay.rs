@@ -64,11 +64,13 @@ pub(crate) struct SessionTraffic {
     word_pos: u128,
 }
 
-/// One generated message: its header, plaintext and send time.
-pub(crate) struct Sent {
-    pub(crate) header: MessageHeader,
-    pub(crate) plaintext: Vec<u8>,
-    pub(crate) time: u64,
+/// The plaintext a message of `header` says, from its random words.
+fn plaintext_of(header: &MessageHeader, text: u64) -> Vec<u8> {
+    format!(
+        "u{}→c{} e{} #{}: {text:016x}",
+        header.sender, header.conv, header.epoch, header.counter
+    )
+    .into_bytes()
 }
 
 impl SessionTraffic {
@@ -111,28 +113,25 @@ impl SessionTraffic {
             (header, rng.gen())
         })
     }
-    /// The session's messages in order: who sent each, what it said, when.
-    pub(crate) fn messages(&self) -> impl Iterator<Item = Sent> + '_ {
-        self.drawn().map(|(header, text)| Sent {
-            plaintext: format!(
-                "u{}→c{} e{} #{}: {text:016x}",
-                header.sender, header.conv, header.epoch, header.counter
-            )
-            .into_bytes(),
-            time: send_time(header.epoch, header.counter, self.count),
-            header,
-        })
+    /// The session's plaintexts in order (what ground truth digests).
+    pub(crate) fn plaintexts(&self) -> impl Iterator<Item = Vec<u8>> + '_ {
+        self.drawn()
+            .map(|(header, text)| plaintext_of(&header, text))
     }
-    /// The session's envelopes in order, sealed as the sender's device sealed them.
-    fn envelopes(&self) -> impl Iterator<Item = Envelope> + '_ {
+    /// The session's envelopes from its `from`th message on, sealed as the sender's device
+    /// sealed them (the ones before are neither formatted nor sealed; the ratchet walks past
+    /// them).
+    fn envelopes_from(&self, from: usize) -> impl Iterator<Item = Envelope> + '_ {
         let mut ratchet = Ratchet::new(&self.key);
-        self.messages().enumerate().map(move |(i, m)| {
-            let mk = ratchet.next_key();
+        self.drawn().skip(from).map(move |(header, text)| {
+            let mk = ratchet
+                .key_at(header.counter)
+                .expect("counters increase through a session");
             Envelope {
-                id: self.first + i as u64,
-                ciphertext: seal(&mk, &m.header.encode(), &m.plaintext),
-                header: m.header,
-                time: m.time,
+                id: self.first + u64::from(header.counter),
+                ciphertext: seal(&mk, &header.encode(), &plaintext_of(&header, text)),
+                time: send_time(header.epoch, header.counter, self.count),
+                header,
             }
         })
     }
@@ -180,7 +179,7 @@ impl Envelopes {
     pub fn get(&self, i: usize) -> Option<Envelope> {
         let id = i as u64;
         let t = self.traffic_of(id)?;
-        t.envelopes().nth((id - t.first) as usize)
+        t.envelopes_from((id - t.first) as usize).next()
     }
     /// The header of envelope `i` (without sealing any message).
     pub fn header(&self, i: usize) -> Option<MessageHeader> {
@@ -211,10 +210,7 @@ impl Envelopes {
         self.sessions[first.min(self.sessions.len())..]
             .iter()
             .take_while(move |t| t.first < hi)
-            .flat_map(move |t| {
-                let skip = lo.saturating_sub(t.first) as usize;
-                t.envelopes().skip(skip)
-            })
+            .flat_map(move |t| t.envelopes_from(lo.saturating_sub(t.first) as usize))
             .take_while(move |e| e.id < hi)
     }
     /// Every envelope, in order.

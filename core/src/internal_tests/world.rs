@@ -122,3 +122,22 @@ fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
         stepped.step().unwrap();
     }
 }
+
+#[test]
+fn any_envelope_read_alone_or_from_mid_session_is_the_one_read_in_order() {
+    let w = World::run(config("threshold-3of5", BackendKind::Blsttc, 4)).unwrap();
+    let env = &w.transcript.envelopes;
+    let all: Vec<_> = env.iter().collect();
+    assert_eq!(all.len(), env.len());
+    for i in [0, 1, 3, 4, 5, all.len() / 2, all.len() - 1] {
+        assert_eq!(env.get(i).as_ref(), Some(&all[i]), "get({i})");
+        assert_eq!(env.header(i), Some(all[i].header), "header({i})");
+        assert_eq!(env.time(i), Some(all[i].time), "time({i})");
+        let from: Vec<_> = env.range(i..(i + 7).min(all.len())).collect();
+        assert_eq!(from, all[i..(i + 7).min(all.len())], "range from {i}");
+    }
+    assert_eq!(env.get(all.len()), None);
+    assert_eq!(env.range(all.len()..all.len() + 3).count(), 0);
+    let headers: Vec<_> = env.headers().collect();
+    assert_eq!(headers, all.iter().map(|e| e.header).collect::<Vec<_>>());
+}

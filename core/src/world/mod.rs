@@ -673,10 +673,7 @@ impl World {
             &session_key,
             &rng,
         );
-        let plaintexts = traffic
-            .messages()
-            .map(|m| truth::digest(&m.plaintext))
-            .collect();
+        let plaintexts = traffic.plaintexts().map(|p| truth::digest(&p)).collect();
         Ok(SessionOut {
             record: SessionRecord {
                 header,
