@@ -41,11 +41,6 @@ impl<T: Clone> AppendLog<T> {
         self.own().push(item);
         self.len += 1;
     }
-    /// Appends every item of `items`.
-    pub fn extend_from_slice(&mut self, items: &[T]) {
-        self.own().extend_from_slice(items);
-        self.len += items.len();
-    }
     /// Makes room for exactly `additional` more items (no doubling: the world knows how
     /// many messages an epoch brings before it appends them).
     pub fn reserve_exact(&mut self, additional: usize) {

@@ -695,13 +695,8 @@ impl World {
 
     /// Authors of a set of envelopes.
     pub fn authors(&self, ids: &BTreeSet<u64>) -> BTreeSet<u32> {
-        self.authors_of(ids.iter().copied())
-    }
-
-    /// Authors of the envelopes with these ids.
-    pub(crate) fn authors_of(&self, ids: impl IntoIterator<Item = u64>) -> BTreeSet<u32> {
-        ids.into_iter()
-            .filter_map(|id| self.transcript.envelopes.header(id as usize))
+        ids.iter()
+            .filter_map(|id| self.transcript.envelopes.header(*id as usize))
             .map(|h| h.sender)
             .collect()
     }
