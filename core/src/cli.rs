@@ -490,7 +490,13 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
                 } else {
                     format!("  [weakened: {}]", weak.join(", "))
                 };
-                s.push_str(&format!("{:<22} {}{}\n", sc.name, sc.summary, note));
+                s.push_str(&format!(
+                    "{:<22} {:<16} {}{}\n",
+                    sc.name,
+                    sc.family(),
+                    sc.summary,
+                    note
+                ));
             }
             out(&s)?;
             Ok(exit_codes::OK)

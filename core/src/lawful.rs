@@ -3,6 +3,7 @@
 //! the requests agents must refuse (out of scope, expired, replayed).
 
 use crate::error::Result;
+use crate::mechanism::Mechanism;
 use crate::escrow::agent::{ShareRequest, ShareResponse};
 use crate::escrow::audit;
 use crate::escrow::combiner::recover;
@@ -12,7 +13,7 @@ use crate::seed;
 use crate::world::{World, WorldConfig, TICKS_PER_EPOCH};
 use rand::seq::SliceRandom;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long a warrant is valid (ticks).
 pub const WARRANT_VALIDITY: u64 = TICKS_PER_EPOCH / 2;
@@ -240,6 +241,22 @@ pub struct LawfulReport {
     pub audit_verified: bool,
     /// Why law enforcement reads nothing, when it does not.
     pub note: Option<String>,
+    /// The mechanism family.
+    pub family: String,
+    /// What lawful access can read under this family (counted accordingly: a ghost reads
+    /// only what is sent after its insertion, device escrow only seized phones).
+    pub reads: String,
+    /// What the mechanism measured while serving the warrant (devices bricked, hash
+    /// evaluations, ledger records).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub mechanism_figures: BTreeMap<String, f64>,
+    /// What the mechanism noticed while serving it (the target's notice of a bricked
+    /// phone, a roster check).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<crate::attack::MechanismEvent>,
+    /// What it refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<crate::attack::MechanismEvent>,
 }
 
 /// Runs the demonstration on a fresh world.
@@ -247,6 +264,9 @@ pub struct LawfulReport {
 /// # Errors
 /// World construction errors.
 pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
+    if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
+        return crate::mechanism::lawful::demonstrate(config);
+    }
     // One warrant for one target, and the probes the agents must refuse.
     config.cost().lawful(2.0).within_budget(
         &format!("lawful access under {}", config.scheme.name),
@@ -283,6 +303,14 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         audit_entries: 0,
         audit_verified: true,
         note: None,
+        family: crate::mechanism::SESSION_ESCROW.into(),
+        reads: crate::mechanism::session_escrow::SessionEscrow
+            .info()
+            .lawful_scope
+            .into(),
+        mechanism_figures: BTreeMap::new(),
+        notices: Vec::new(),
+        refusals: Vec::new(),
     };
     // Target and window, from the seed.
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);

@@ -22,6 +22,7 @@ pub mod input;
 pub mod inspect;
 pub mod labs;
 pub mod lawful;
+pub mod mechanism;
 pub mod messaging;
 pub mod output;
 pub mod panics;

@@ -54,6 +54,15 @@ pub struct BaseWorlds {
     finished: std::sync::Arc<World>,
     snapshots: Vec<(World, TrafficMark)>,
     active_users: usize,
+    /// The scheme's mechanism family.
+    mechanism: &'static dyn crate::mechanism::Mechanism,
+    /// Its deployment on the finished world (families other than session escrow).
+    deployment: Option<Box<dyn crate::mechanism::DynDeployment>>,
+    /// The court of a family other than session escrow (session escrow's is in the world).
+    family_court: Option<std::sync::Arc<crate::escrow::court::Court>>,
+    /// The standing docket: warrants the court has issued and the lawful-access interface
+    /// holds, one per target ([`crate::mechanism::standing_targets`]).
+    docket: Vec<SignedWarrant>,
 }
 
 impl BaseWorlds {
@@ -71,6 +80,32 @@ impl BaseWorlds {
         // The finished world is the honest run every copy reuses sessions from: shared, not
         // copied (it has no `honest` of its own: nothing is left for it to simulate).
         let active_users = w.active_users().len();
+        let mechanism = crate::mechanism::of_scheme(&config.scheme)?;
+        let family = mechanism.info().family != crate::mechanism::SESSION_ESCROW;
+        let family_court = if family {
+            let (k, n) = config.scheme.court_kn();
+            Some(std::sync::Arc::new(crate::escrow::court::Court::new(
+                w.escrow.b(),
+                k,
+                n,
+                seed::derive(config.seed, "court", &[]),
+            )?))
+        } else {
+            None
+        };
+        let targets = crate::mechanism::standing_targets(&w);
+        let court = family_court.as_deref().or(w.escrow.court.as_ref());
+        let docket = match court {
+            Some(c) => crate::mechanism::standing_docket(w.escrow.b(), c, &targets, w.epochs())?,
+            None => Vec::new(),
+        };
+        let deployment = if family {
+            let params = crate::mechanism::params_of(&config.scheme)?;
+            let view = crate::mechanism::DeployView::new(&w, family_court.clone(), targets);
+            Some(mechanism.deploy(&view, &params)?)
+        } else {
+            None
+        };
         let finished = std::sync::Arc::new(w);
         for (s, _) in &mut snapshots {
             s.honest = Some(finished.clone());
@@ -80,7 +115,31 @@ impl BaseWorlds {
             active_users,
             finished,
             snapshots,
+            mechanism,
+            deployment,
+            family_court,
+            docket,
         })
+    }
+    /// The mechanism family of the scheme.
+    pub fn mechanism(&self) -> &'static dyn crate::mechanism::Mechanism {
+        self.mechanism
+    }
+    /// The standing docket's targets (what a breach of the lawful-access interface can
+    /// learn).
+    pub(crate) fn docket_targets(&self) -> BTreeSet<u32> {
+        self.docket
+            .iter()
+            .flat_map(|w| w.warrant.targets.iter().copied())
+            .collect()
+    }
+    /// The deployment of a family other than session escrow.
+    pub(crate) fn deployment(&self) -> Option<&dyn crate::mechanism::DynDeployment> {
+        self.deployment.as_deref()
+    }
+    /// The court of a family other than session escrow.
+    pub(crate) fn family_court(&self) -> Option<&crate::escrow::court::Court> {
+        self.family_court.as_deref()
     }
     /// Users who sent a message in the finished honest world.
     pub(crate) fn active_users(&self) -> usize {
@@ -277,6 +336,11 @@ pub struct AttackCtx<'a> {
     case_refusals: Vec<MechanismEvent>,
     detects: Vec<MechanismEvent>,
     forgeable: BTreeSet<usize>,
+    /// This cell's copy of the family's deployment, made on the first request.
+    deployment: Option<Box<dyn crate::mechanism::DynDeployment>>,
+    /// Figures the mechanism reported while answering requests (measured, not the
+    /// attack's word).
+    mechanism_figures: BTreeMap<String, f64>,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -296,7 +360,99 @@ impl<'a> AttackCtx<'a> {
             case_refusals: Vec::new(),
             detects: Vec::new(),
             forgeable: BTreeSet::new(),
+            deployment: None,
+            mechanism_figures: BTreeMap::new(),
         }
+    }
+
+    /// The mechanism under attack (public: the design is known).
+    pub fn mechanism(&self) -> &'static crate::mechanism::MechanismInfo {
+        self.base.mechanism.info()
+    }
+
+    /// Sends `request` to the mechanism's deployment (a family other than session escrow)
+    /// and returns its answer. The request's capability must exist under the mechanism:
+    /// otherwise the mechanism reports `not-applicable` and nothing happens. Its use is
+    /// recorded; what the mechanism refused, noticed or measured while answering is
+    /// recorded as the mechanism's words (the attack never sees the journal).
+    ///
+    /// # Errors
+    /// [`Error::Misuse`] when the capability does not exist here, when the world's
+    /// mechanism is not a `D`, or as [`crate::mechanism::Deployment::handle`].
+    pub fn request<D: crate::mechanism::Deployment>(
+        &mut self,
+        request: D::Request,
+    ) -> Result<D::Response> {
+        let cap = D::capability(&request);
+        let info = self.base.mechanism.info();
+        if !info.has(cap) {
+            self.block(
+                "not-applicable",
+                info.family,
+                format!("{} does not exist under this mechanism", cap.name()),
+            );
+            return Err(Error::misuse(format!(
+                "capability {} does not exist under the {} mechanism",
+                cap.name(),
+                info.family
+            )));
+        }
+        if self.deployment.is_none() {
+            self.deployment = self.base.deployment().map(|d| d.clone_box());
+        }
+        let Some(dep) = self.deployment.as_mut() else {
+            return Err(Error::misuse(format!(
+                "the {} mechanism takes no requests: its machinery is in the world",
+                info.family
+            )));
+        };
+        let Some(d) = dep.as_any_mut().downcast_mut::<D>() else {
+            return Err(Error::misuse(format!(
+                "the world's mechanism is {}, not {}",
+                info.family,
+                std::any::type_name::<D>()
+            )));
+        };
+        let mut journal = crate::mechanism::Journal::new(
+            Some(cap),
+            self.world.now,
+            self.world.next_epoch.min(self.world.epochs()),
+        );
+        let detail = D::describe(&request);
+        let answer = d.handle(request, &mut journal);
+        self.record(cap, detail);
+        self.absorb(journal);
+        answer
+    }
+
+    fn absorb(&mut self, j: crate::mechanism::Journal) {
+        for e in j.refusals {
+            push_unique(&mut self.blocks, e);
+        }
+        for e in j.notices {
+            push_unique(&mut self.detects, e);
+        }
+        self.tries += j.work;
+        for (k, v) in j.figures {
+            *self.mechanism_figures.entry(k).or_insert(0.0) += v;
+        }
+        self.docket.extend(j.issued);
+    }
+
+    /// `breach_interface`: the lawful-access interface's store of warrants (the standing
+    /// docket), as an intruder in it reads them.
+    pub fn breach_interface(&mut self) -> Vec<SignedWarrant> {
+        let info = self.base.mechanism.info();
+        if !info.has(Capability::BreachInterface) {
+            self.block(
+                "not-applicable",
+                info.family,
+                "breach_interface does not exist under this mechanism",
+            );
+            return Vec::new();
+        }
+        self.record(Capability::BreachInterface, "warrant store");
+        self.base.docket.clone()
     }
 
     fn block(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
@@ -1108,6 +1264,7 @@ impl<'a> AttackCtx<'a> {
             blocks: self.blocks,
             case_refusals: self.case_refusals,
             detects: self.detects,
+            mechanism_figures: self.mechanism_figures,
         }
     }
 
@@ -1338,4 +1495,5 @@ pub(crate) struct CtxParts<'a> {
     pub(crate) blocks: Vec<MechanismEvent>,
     pub(crate) case_refusals: Vec<MechanismEvent>,
     pub(crate) detects: Vec<MechanismEvent>,
+    pub(crate) mechanism_figures: BTreeMap<String, f64>,
 }

@@ -49,6 +49,20 @@ pub enum Capability {
     /// Obtain a real warrant from the court (an officer with a case, or whoever stands in
     /// the officer's place).
     ObtainWarrant,
+    /// Breach the lawful-access interface itself: read its store of warrants (the docket)
+    /// and use it as its operator does (Salt Typhoon, 2024).
+    BreachInterface,
+    /// Take a device into physical custody (a seizure, or a theft).
+    SeizeDevice,
+    /// Read a mechanism-side secret store: a vendor's escrow vault, an HSM member, a
+    /// ledger-bound agent.
+    CompromiseVault,
+    /// Sign firmware for the mechanism's hardware (the code-signing key).
+    SignFirmware,
+    /// Spend computation (hash evaluations) on the mechanism's puzzles.
+    SpendWork,
+    /// Operate the public ledger: choose what each party is shown.
+    ControlLedger,
 }
 
 impl Capability {
@@ -74,6 +88,12 @@ impl Capability {
             Capability::ControlDealer => "control_dealer",
             Capability::ControlClient => "control_client",
             Capability::ObtainWarrant => "obtain_warrant",
+            Capability::BreachInterface => "breach_interface",
+            Capability::SeizeDevice => "seize_device",
+            Capability::CompromiseVault => "compromise_vault",
+            Capability::SignFirmware => "sign_firmware",
+            Capability::SpendWork => "spend_work",
+            Capability::ControlLedger => "control_ledger",
         }
     }
     /// Whether obtaining it marks the moment of compromise (for `before_compromise`).
@@ -81,7 +101,10 @@ impl Capability {
     pub fn is_compromise(self) -> bool {
         !matches!(
             self,
-            Capability::Intercept | Capability::SubmitRequest | Capability::ObtainWarrant
+            Capability::Intercept
+                | Capability::SubmitRequest
+                | Capability::ObtainWarrant
+                | Capability::SpendWork
         )
     }
 }
@@ -227,9 +250,16 @@ pub struct Outcome {
     pub figures: BTreeMap<String, f64>,
     /// Free-text notes for the report.
     pub notes: Vec<String>,
+    /// Users the attack claims are under a warrant (the runner checks each against the
+    /// standing docket, which the attack never sees whole).
+    pub docket: std::collections::BTreeSet<u32>,
 }
 
 impl Outcome {
+    /// Claims that `user` is a warrant target.
+    pub fn claim_target(&mut self, user: u32) {
+        self.docket.insert(user);
+    }
     /// Records one of the attack's own figures.
     pub fn figure(&mut self, name: &str, v: f64) {
         self.figures.insert(name.to_string(), v);

@@ -43,6 +43,22 @@ pub struct Scheme {
     /// Checks made by honest clients.
     #[serde(default)]
     pub client: Client,
+    /// Which lawful-access mechanism family, with its parameters (absent: session-key
+    /// escrow, configured by the tables above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<MechanismSpec>,
+}
+
+/// The `[mechanism]` table: a family other than session escrow
+/// ([`crate::mechanism`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MechanismSpec {
+    /// Family id (`ghost-user`, `device-escrow`, ...).
+    pub family: String,
+    /// The family's parameters (`escrowlab schemes --json` lists them).
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, crate::attack::ParamValue>,
 }
 
 /// Who holds the escrow key.
@@ -380,6 +396,34 @@ const BUILTINS: &[(&str, &str)] = &[
         "hardened",
         include_str!("../../../fixtures/schemes/hardened.toml"),
     ),
+    (
+        "ghost-user",
+        include_str!("../../../fixtures/schemes/ghost-user.toml"),
+    ),
+    (
+        "ghost-user-checked",
+        include_str!("../../../fixtures/schemes/ghost-user-checked.toml"),
+    ),
+    (
+        "device-escrow",
+        include_str!("../../../fixtures/schemes/device-escrow.toml"),
+    ),
+    (
+        "device-escrow-bound",
+        include_str!("../../../fixtures/schemes/device-escrow-bound.toml"),
+    ),
+    (
+        "hsm-guess-limit",
+        include_str!("../../../fixtures/schemes/hsm-guess-limit.toml"),
+    ),
+    (
+        "crumple-zone",
+        include_str!("../../../fixtures/schemes/crumple-zone.toml"),
+    ),
+    (
+        "public-ledger",
+        include_str!("../../../fixtures/schemes/public-ledger.toml"),
+    ),
 ];
 
 impl Scheme {
@@ -394,7 +438,15 @@ impl Scheme {
             text,
             file,
             "a scheme needs at least `name`, `summary` and `[custody] kind`",
-            &["custody", "field", "warrant", "audit", "combiner", "client"],
+            &[
+                "custody",
+                "field",
+                "warrant",
+                "audit",
+                "combiner",
+                "client",
+                "mechanism",
+            ],
         )?;
         scheme.validate().map_err(|(path, message)| {
             let (line, column) = locate(text, &path);
@@ -471,6 +523,13 @@ impl Scheme {
             Court::Single => (1, 1),
             Court::Threshold { k, n } => (k, n),
         }
+    }
+
+    /// The mechanism family (`session-escrow` when the scheme names none).
+    pub fn family(&self) -> &str {
+        self.mechanism
+            .as_ref()
+            .map_or(crate::mechanism::SESSION_ESCROW, |m| m.family.as_str())
     }
 
     /// Does the scheme escrow anything (is there a lawful-access path at all)?
@@ -644,6 +703,41 @@ impl Scheme {
                     &["warrant", "court", "k"],
                     format!("court k = {k} is larger than court n = {n}"),
                 );
+            }
+        }
+        if let Some(m) = &self.mechanism {
+            let Some(mech) = crate::mechanism::find(&m.family) else {
+                return err(
+                    &["mechanism", "family"],
+                    format!(
+                        "unknown mechanism family {} (known: {})",
+                        crate::text::echo(&m.family),
+                        crate::mechanism::all()
+                            .iter()
+                            .map(|m| m.info().family)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            };
+            if m.family != crate::mechanism::SESSION_ESCROW
+                && self.custody.kind != CustodyKind::None
+            {
+                return err(
+                    &["custody", "kind"],
+                    format!(
+                        "the `{}` mechanism replaces session escrow: its messaging world \
+                         escrows nothing itself, so [custody] kind must be \"none\"",
+                        m.family
+                    ),
+                );
+            }
+            if let Err(e) = crate::attack::Params::resolve(
+                mech.info().family,
+                mech.info().params,
+                &m.params,
+            ) {
+                return err(&["mechanism", "params"], e.to_string());
             }
         }
         Ok(())

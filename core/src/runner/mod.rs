@@ -41,6 +41,20 @@ pub struct ExposureFigures {
     pub total_by_epoch: Vec<usize>,
 }
 
+/// Docket exposure of a cell: which warrant targets the attacker learned (the
+/// counter-intelligence loss no content figure shows).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, JsonSchema, Deserialize)]
+pub struct DocketFigures {
+    /// Targets of the standing docket (warrants the lawful-access interface holds).
+    pub targets: usize,
+    /// Of those, the ones the attacker named, confirmed against the docket.
+    pub learned: usize,
+    /// `learned / targets` (0 when there is no docket).
+    pub fraction: f64,
+    /// Users the attacker named who are under no warrant.
+    pub wrong_claims: usize,
+}
+
 /// A cell's verdict.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, JsonSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,6 +84,14 @@ pub struct CellResult {
     pub exposure: ExposureFigures,
     /// Exposed messages not covered by any warrant the court issued.
     pub out_of_scope: usize,
+    /// Warrant targets the attacker learned.
+    #[serde(default)]
+    pub docket: DocketFigures,
+    /// Whether the attack could run at all: `false` when it needs a capability that does
+    /// not exist under the scheme's mechanism (then `blocked_by` is `not-applicable` and
+    /// `check.reason` says which).
+    #[serde(default = "yes")]
+    pub applicable: bool,
     /// Exposed messages sent before the attacker's first compromise.
     pub before_compromise: usize,
     /// Whether any check, witness or audit comparison noticed.
@@ -241,6 +263,83 @@ fn check_and_run(
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
+/// The cell of an attack that needs a capability the mechanism does not have: not run,
+/// nothing exposed, `blocked_by` `not-applicable` with the reason.
+fn not_applicable_cell(
+    base: &BaseWorlds,
+    attack: &dyn Attack,
+    params: &Params,
+    expectations: &[Expectation],
+    reason: String,
+) -> CellResult {
+    let meta = attack.meta();
+    let scheme = &base.config.scheme;
+    let world = base.finished();
+    let epochs = world.epochs().max(1) as usize;
+    let mut total_by_epoch = vec![0usize; epochs];
+    for header in world.transcript.envelopes.headers() {
+        let epoch = world
+            .transcript
+            .sessions
+            .get(header.session as usize)
+            .map_or(0, |s| (s.header.epoch as usize).min(epochs - 1));
+        total_by_epoch[epoch] += 1;
+    }
+    let event = MechanismEvent {
+        control: "not-applicable".into(),
+        source: base.mechanism().info().family.into(),
+        detail: reason.clone(),
+    };
+    let mut cell = CellResult {
+        scheme: scheme.name.clone(),
+        attack: meta.id.to_string(),
+        params: params.0.clone(),
+        check: Exposure::no(reason),
+        exposure: ExposureFigures {
+            messages: 0,
+            messages_total: world.message_count(),
+            fraction: 0.0,
+            users: 0,
+            users_total: base.active_users(),
+            by_epoch: vec![0; epochs],
+            total_by_epoch,
+        },
+        out_of_scope: 0,
+        docket: DocketFigures {
+            targets: base.docket_targets().len(),
+            ..Default::default()
+        },
+        applicable: false,
+        before_compromise: 0,
+        detected: false,
+        detected_by: Vec::new(),
+        detections: Vec::new(),
+        blocked_by: Some("not-applicable".into()),
+        refusals: vec![event],
+        case_refusals: Vec::new(),
+        cost: Map::new(),
+        attack_figures: Vec::new(),
+        expected: expectations
+            .iter()
+            .filter(|e| e.matches(&scheme.name, meta.id, &params.0))
+            .cloned()
+            .collect(),
+        verdict: Verdict::Unjudged,
+        failures: Vec::new(),
+        error: None,
+        notes: Vec::new(),
+        warnings: Vec::new(),
+        param_meanings: param_meanings(meta, &params.0),
+    };
+    judge(&mut cell);
+    crate::progress::advance(crate::progress::Unit::Cells);
+    cell
+}
+
 /// Runs one cell against a scheme's base worlds and measures it. Every call into the
 /// attack's code (`check`, `run`) is contained: a panic marks this cell `error`, naming
 /// the method, and never reaches the caller. (`meta` is a static description, already
@@ -253,6 +352,9 @@ pub fn run_cell(
 ) -> CellResult {
     let meta = attack.meta();
     let scheme = &base.config.scheme;
+    if let Some(reason) = base.mechanism().info().not_applicable(meta.capabilities) {
+        return not_applicable_cell(base, attack, params, expectations, reason);
+    }
     let mut ctx = AttackCtx::new(base, meta.id);
     let (check, outcome, error) = check_and_run(attack, scheme, &mut ctx, params);
     // Measure against the whole run, whatever point in time the attack stopped at.
@@ -264,6 +366,22 @@ pub fn run_cell(
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
     let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
+    let docket_targets = base.docket_targets();
+    let learned = outcome
+        .docket
+        .iter()
+        .filter(|u| docket_targets.contains(u))
+        .count();
+    let docket = DocketFigures {
+        targets: docket_targets.len(),
+        learned,
+        fraction: if docket_targets.is_empty() {
+            0.0
+        } else {
+            learned as f64 / docket_targets.len() as f64
+        },
+        wrong_claims: outcome.docket.len() - learned,
+    };
     // The claims are judged: what is left to measure needs only the ids.
     drop(outcome.recovered);
     let messages_total = world.message_count();
@@ -383,6 +501,10 @@ pub fn run_cell(
         Value::from(parts.devices_compromised.len()),
     );
     cost.insert("tries".into(), Value::from(parts.tries));
+    // What the mechanism measured while answering the attack's requests.
+    for (k, v) in &parts.mechanism_figures {
+        cost.insert(k.clone(), num(*v));
+    }
     let mut attack_figures = Vec::new();
     for (k, v) in &outcome.figures {
         // The runner's own measurements are not the attack's to overwrite.
@@ -412,6 +534,8 @@ pub fn run_cell(
             total_by_epoch,
         },
         out_of_scope,
+        docket,
+        applicable: true,
         before_compromise,
         detected: !detected_by.is_empty(),
         detected_by,

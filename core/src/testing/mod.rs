@@ -195,6 +195,7 @@ fn assemble(
         audit: Audit { log: audit },
         combiner: Combiner { verify_shares },
         client: Client::default(),
+        mechanism: None,
     };
     debug_assert!(
         toml::to_string(&s).is_ok_and(|t| Scheme::from_toml_str(&t, "generated").is_ok()),

@@ -1,0 +1,251 @@
+//! Crypto crumple zones (Wright and Varia, 2018): no agents and no escrow key. Every
+//! session key rides with a field that opens after about `2^puzzle_bits` hash evaluations,
+//! behind one gatekeeper puzzle of `2^gate_bits` that must be solved once before any field
+//! opens. Law enforcement and anyone else pay the same price: the gate is money, not
+//! authorization. Nothing checks a warrant and nothing is logged.
+//!
+//! The puzzles are real: the gate's secret is a `gate_bits`-bit number whose SHA-256 is
+//! published; a session's secret is a `puzzle_bits`-bit number whose check value (a
+//! SHA-256 under the gate key) is published, and the session key is sealed under a key
+//! derived from the gate key and that secret. The work is counted in SHA-256 evaluations.
+
+use super::{
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
+    Released,
+};
+use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::error::Result;
+use crate::escrow::court::SignedWarrant;
+use crate::messaging::{open, seal};
+use crate::secret::Key32;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// The crumple-zone family.
+pub struct CrumpleZone;
+
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "puzzle_bits",
+        kind: ParamKind::Int { min: 1, max: 24 },
+        default: DefaultValue::Int(10),
+        doc: "bits of work per session field (about 2^bits SHA-256 evaluations to open one)",
+    },
+    ParamSpec {
+        name: "gate_bits",
+        kind: ParamKind::Int { min: 1, max: 28 },
+        default: DefaultValue::Int(16),
+        doc: "bits of the gatekeeper puzzle solved once before any field opens",
+    },
+];
+
+static INFO: MechanismInfo = MechanismInfo {
+    family: "crumple-zone",
+    title: "Crypto crumple zones (Wright–Varia 2018)",
+    summary: "Each session key is locked behind a hash puzzle of d bits, all behind one \
+              gatekeeper puzzle: anyone who pays the work reads the session, law \
+              enforcement and thief alike; no warrant is checked and nothing is logged.",
+    lawful_scope: "the warrant's sessions that law enforcement pays for: one gatekeeper \
+                   puzzle, then 2^d work per session",
+    references: &[
+        "Wright and Varia, Crypto Crumple Zones: Enabling Limited Access without Mass Surveillance, IEEE EuroS&P (2018)",
+    ],
+    capabilities: &[
+        (
+            Capability::Intercept,
+            "read the relay's transcript with every session's crumple field",
+        ),
+        (Capability::SpendWork, "evaluate hashes against the puzzles"),
+        (Capability::CompromiseDevice, "implant a user's device"),
+    ],
+    absent: "a crumple zone has no agents, no court check, no ledger and no device recovery: \
+             its only gate is work",
+    params: PARAMS,
+};
+
+/// The public gatekeeper puzzle.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    /// Bits of its secret.
+    pub bits: u32,
+    /// SHA-256 of the secret's encoding.
+    pub target: [u8; 32],
+}
+
+/// One session's crumple field (public: it rides with the session).
+#[derive(Clone, Debug)]
+pub struct CrumpleField {
+    /// The session.
+    pub session: u32,
+    /// Bits of its secret.
+    pub bits: u32,
+    /// Check value of the secret under the gate key.
+    pub check: [u8; 32],
+    /// The session key, sealed under the gate key and the secret.
+    pub sealed: Vec<u8>,
+}
+
+/// SHA-256 of a gate guess (one evaluation).
+pub fn gate_hash(guess: u64) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"crumple-gate")
+        .chain_update(guess.to_le_bytes())
+        .finalize()
+        .into()
+}
+
+/// The gate key a solved gate secret yields.
+pub fn gate_key(secret: u64) -> Key32 {
+    super::kdf("crumple-gate-key", &[&secret.to_le_bytes()])
+}
+
+/// The check value of a session guess under a gate key (one evaluation).
+pub fn field_check(gate: &Key32, session: u32, guess: u64) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"crumple-check")
+        .chain_update(gate.0)
+        .chain_update(session.to_le_bytes())
+        .chain_update(guess.to_le_bytes())
+        .finalize()
+        .into()
+}
+
+/// Opens a field with the gate key and the session's secret.
+pub fn open_field(gate: &Key32, f: &CrumpleField, secret: u64) -> Option<Key32> {
+    let k = super::kdf(
+        "crumple-seal",
+        &[&gate.0, &f.session.to_le_bytes(), &secret.to_le_bytes()],
+    );
+    let pt = open(&k, &f.session.to_le_bytes(), &f.sealed)?;
+    Some(Key32(pt.try_into().ok()?))
+}
+
+/// Solves the gate by exhaustive search: `(secret, evaluations)`.
+pub fn solve_gate(gate: &Gate, budget: u64) -> (Option<u64>, u64) {
+    let space = 1u64 << gate.bits;
+    for g in 0..space.min(budget) {
+        if gate_hash(g) == gate.target {
+            return (Some(g), g + 1);
+        }
+    }
+    (None, space.min(budget))
+}
+
+/// Solves a field by exhaustive search: `(secret, evaluations)`.
+pub fn solve_field(gate: &Key32, f: &CrumpleField, budget: u64) -> (Option<u64>, u64) {
+    let space = 1u64 << f.bits;
+    for g in 0..space.min(budget) {
+        if field_check(gate, f.session, g) == f.check {
+            return (Some(g), g + 1);
+        }
+    }
+    (None, space.min(budget))
+}
+
+/// What may be asked.
+#[derive(Clone, Debug)]
+pub enum CrumpleRequest {
+    /// `intercept`: the gate and every session's field, as they ride on the wire.
+    Fields,
+}
+
+/// The answer.
+#[derive(Clone, Debug)]
+pub enum CrumpleResponse {
+    /// The gate and the fields.
+    Fields(Gate, Arc<Vec<CrumpleField>>),
+}
+
+/// The crumple zone on one world.
+#[derive(Clone)]
+pub struct CrumpleDeployment {
+    gate: Gate,
+    fields: Arc<Vec<CrumpleField>>,
+    scopes: Arc<Vec<(u32, Vec<u32>)>>,
+}
+
+impl Deployment for CrumpleDeployment {
+    type Request = CrumpleRequest;
+    type Response = CrumpleResponse;
+    fn capability(_: &CrumpleRequest) -> Capability {
+        Capability::Intercept
+    }
+    fn describe(_: &CrumpleRequest) -> String {
+        "crumple fields on the wire".into()
+    }
+    fn handle(&mut self, _: CrumpleRequest, _: &mut Journal) -> Result<CrumpleResponse> {
+        Ok(CrumpleResponse::Fields(self.gate.clone(), self.fields.clone()))
+    }
+    fn serve(
+        &mut self,
+        w: &SignedWarrant,
+        _: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>> {
+        // Nothing checks the warrant: law enforcement simply pays for the sessions it covers.
+        let (gate_secret, n) = solve_gate(&self.gate, u64::MAX);
+        journal.work(n);
+        let Some(gs) = gate_secret else {
+            return Ok(Vec::new());
+        };
+        let gk = gate_key(gs);
+        let mut out = Vec::new();
+        for f in self.fields.iter() {
+            let Some((epoch, members)) = self.scopes.get(f.session as usize) else {
+                continue;
+            };
+            if !w.warrant.covers(*epoch, members) {
+                continue;
+            }
+            let (secret, n) = solve_field(&gk, f, u64::MAX);
+            journal.work(n);
+            if let Some(key) = secret.and_then(|s| open_field(&gk, f, s)) {
+                out.push(Released {
+                    session: f.session,
+                    key,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Mechanism for CrumpleZone {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+    fn deploy(&self, view: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>> {
+        let mut rng = view.rng("crumple-zone");
+        let gate_bits = params.int("gate_bits").clamp(1, 28) as u32;
+        let bits = params.int("puzzle_bits").clamp(1, 24) as u32;
+        let gs: u64 = rng.gen_range(0..1u64 << gate_bits);
+        let gate = Gate {
+            bits: gate_bits,
+            target: gate_hash(gs),
+        };
+        let gk = gate_key(gs);
+        let sessions = view.sessions();
+        let mut fields = Vec::with_capacity(sessions.len());
+        let mut scopes = Vec::with_capacity(sessions.len());
+        for s in &sessions {
+            let secret: u64 = rng.gen_range(0..1u64 << bits);
+            let k = super::kdf(
+                "crumple-seal",
+                &[&gk.0, &s.index.to_le_bytes(), &secret.to_le_bytes()],
+            );
+            fields.push(CrumpleField {
+                session: s.index,
+                bits,
+                check: field_check(&gk, s.index, secret),
+                sealed: seal(&k, &s.index.to_le_bytes(), &s.key().0),
+            });
+            scopes.push((s.epoch, s.members.clone()));
+        }
+        Ok(Box::new(CrumpleDeployment {
+            gate,
+            fields: Arc::new(fields),
+            scopes: Arc::new(scopes),
+        }))
+    }
+}

@@ -1,0 +1,246 @@
+//! The ghost user (Levy and Robinson, GCHQ, 2018): no escrow key at all. Under a warrant
+//! the provider, which runs the directory and the key deliveries, adds a law-enforcement
+//! device to the target's conversations and suppresses the "member joined" notice. The
+//! ghost receives each later session key by a real X25519 delivery, as any member does:
+//! it reads every member's messages from the moment of insertion, and nothing before.
+//!
+//! Controls: the warrant check at the provider's insertion interface; a reconciliation of
+//! the interface's active taps against the court's warrants (`reconcile_taps`); and the
+//! clients' roster check (`[client] roster_check`), which refuses to encrypt to a key
+//! outside the signed roster, stopping every ghost, lawful or not.
+
+use super::{
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
+    Released, SessionView,
+};
+use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::error::{Error, Result};
+use crate::escrow::court::SignedWarrant;
+use crate::messaging::{accept, deliver, x25519_public, KeyDelivery, SessionHeader};
+use crate::world::GHOST;
+use rand::Rng;
+use std::sync::Arc;
+
+/// The ghost-user family.
+pub struct GhostUser;
+
+static PARAMS: &[ParamSpec] = &[ParamSpec {
+    name: "reconcile_taps",
+    kind: ParamKind::Bool,
+    default: DefaultValue::Bool(true),
+    doc: "the provider reconciles the insertion interface's active taps against the court's \
+          warrants, so a tap without a warrant is noticed",
+}];
+
+static INFO: MechanismInfo = MechanismInfo {
+    family: "ghost-user",
+    title: "Ghost user (GCHQ, Levy–Robinson 2018)",
+    summary: "No escrow key. Under a warrant the provider adds a silent law-enforcement \
+              member to the target's conversations through its insertion interface and \
+              suppresses the notice; the ghost receives every later session key like any \
+              member.",
+    lawful_scope: "only messages sent after the ghost's insertion (nothing retroactive), \
+                   in the target's conversations, every member's",
+    references: &[
+        "Levy and Robinson, Principles for a More Informed Exceptional Access Debate, Lawfare (2018)",
+        "Open letter to GCHQ, 47 signatories (May 2019)",
+    ],
+    capabilities: &[
+        (Capability::Intercept, "read the relay's transcript"),
+        (
+            Capability::ControlRelay,
+            "a provider insider adds a ghost directly, bypassing the insertion interface",
+        ),
+        (
+            Capability::BreachInterface,
+            "an intruder in the provider's insertion interface: inserts taps and reads the tap list",
+        ),
+        (Capability::CompromiseDevice, "implant a user's device"),
+    ],
+    absent: "a ghost-user design has no escrow key, no agents, no court key held by the \
+             provider and no device recovery",
+    params: PARAMS,
+};
+
+/// What may be asked of the provider's insertion interface.
+#[derive(Clone, Debug)]
+pub enum GhostRequest {
+    /// `breach_interface`: insert a tap, with no warrant, on every conversation of
+    /// `target` from the current epoch on, delivering to `ghost_public`.
+    Insert {
+        /// The user to tap.
+        target: u32,
+        /// The X25519 key the tap delivers to (the intruder holds its secret).
+        ghost_public: [u8; 32],
+    },
+    /// `breach_interface`: read the interface's list of tapped users (the docket).
+    TapList,
+}
+
+/// What the interface answers.
+#[derive(Clone, Debug)]
+pub enum GhostResponse {
+    /// Key deliveries to the inserted ghost, one per session it was added to.
+    Deliveries(Vec<(SessionHeader, KeyDelivery)>),
+    /// Users under a tap.
+    TapList(Vec<u32>),
+}
+
+/// The provider's state.
+#[derive(Clone)]
+pub struct GhostDeployment {
+    sessions: Arc<Vec<SessionView>>,
+    epochs: u32,
+    roster_check: bool,
+    reconcile: bool,
+    docket: Vec<u32>,
+    seed: [u8; 32],
+    le_secret: [u8; 32],
+}
+
+impl GhostDeployment {
+    /// Inserts a ghost with key `public` in every session of `target` from `from_epoch`
+    /// to `to_epoch`; the deliveries, or none when clients check rosters.
+    fn insert(
+        &self,
+        target: u32,
+        from_epoch: u32,
+        to_epoch: u32,
+        public: &[u8; 32],
+        journal: &mut Journal,
+    ) -> Vec<(SessionHeader, KeyDelivery)> {
+        let mut out = Vec::new();
+        for s in self
+            .sessions
+            .iter()
+            .filter(|s| s.members.contains(&target) && (from_epoch..=to_epoch).contains(&s.epoch))
+        {
+            if self.roster_check {
+                journal.notice(
+                    "roster-check",
+                    &format!("client of user {}", s.sender),
+                    format!(
+                        "session {}: a key outside the signed roster; the client did not encrypt to it",
+                        s.index
+                    ),
+                );
+                journal.refuse(
+                    "roster-check",
+                    &format!("client of user {}", s.sender),
+                    "senders' clients refuse to deliver session keys to a member outside the signed roster",
+                );
+                continue;
+            }
+            let header = SessionHeader {
+                session: s.index,
+                conv: s.conversation,
+                epoch: s.epoch,
+                sender: s.sender,
+                members: s.members.clone(),
+            };
+            let eph = super::kdf("ghost-eph", &[&self.seed, &s.index.to_le_bytes(), public]);
+            let d = deliver(s.key(), &header, GHOST, public, eph.0);
+            out.push((header, d));
+        }
+        out
+    }
+}
+
+impl Deployment for GhostDeployment {
+    type Request = GhostRequest;
+    type Response = GhostResponse;
+    fn capability(_: &GhostRequest) -> Capability {
+        Capability::BreachInterface
+    }
+    fn describe(r: &GhostRequest) -> String {
+        match r {
+            GhostRequest::Insert { target, .. } => format!("tap on user {target} (no warrant)"),
+            GhostRequest::TapList => "tap list".into(),
+        }
+    }
+    fn handle(&mut self, r: GhostRequest, journal: &mut Journal) -> Result<GhostResponse> {
+        match r {
+            GhostRequest::TapList => Ok(GhostResponse::TapList(self.docket.clone())),
+            GhostRequest::Insert {
+                target,
+                ghost_public,
+            } => {
+                if !self.sessions.iter().any(|s| s.members.contains(&target)) {
+                    return Err(Error::misuse(format!(
+                        "user {target} is in no conversation"
+                    )));
+                }
+                if self.reconcile {
+                    journal.notice(
+                        "tap-reconciliation",
+                        "provider audit",
+                        format!("an active tap on user {target} matches no warrant"),
+                    );
+                }
+                let from = journal.epoch();
+                let d = self.insert(target, from, self.epochs, &ghost_public, journal);
+                journal.figure("taps_inserted", 1.0);
+                Ok(GhostResponse::Deliveries(d))
+            }
+        }
+    }
+    fn serve(
+        &mut self,
+        w: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>> {
+        if !court.verifies(w) {
+            journal.refuse(
+                "warrant-signature",
+                "insertion interface",
+                "the warrant's signature does not verify",
+            );
+            return Ok(Vec::new());
+        }
+        // Inserted when the warrant is served, at the start of its window: nothing from
+        // before reaches the ghost.
+        let public = x25519_public(&self.le_secret);
+        let mut released = Vec::new();
+        for &t in &w.warrant.targets {
+            let d = self.insert(
+                t,
+                w.warrant.from_epoch,
+                w.warrant.to_epoch.min(self.epochs),
+                &public,
+                journal,
+            );
+            for (h, d) in d {
+                // Law enforcement's ghost device opens its delivery.
+                if let Ok(key) = accept(&d, &h, &self.le_secret) {
+                    if !released.iter().any(|r: &Released| r.session == h.session) {
+                        released.push(Released {
+                            session: h.session,
+                            key,
+                        });
+                    }
+                }
+            }
+        }
+        journal.figure("taps_inserted", w.warrant.targets.len() as f64);
+        Ok(released)
+    }
+}
+
+impl Mechanism for GhostUser {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+    fn deploy(&self, view: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>> {
+        let mut rng = view.rng("ghost-user");
+        Ok(Box::new(GhostDeployment {
+            sessions: Arc::new(view.sessions()),
+            epochs: view.epochs(),
+            roster_check: view.scheme().client.roster_check,
+            reconcile: params.flag("reconcile_taps"),
+            docket: view.docket(),
+            seed: rng.gen(),
+            le_secret: rng.gen(),
+        }))
+    }
+}

@@ -1,0 +1,437 @@
+//! HSM-guarded escrow with a guess limit (the iCloud Keychain / WhatsApp backup pattern):
+//! each user's backup (the session keys of every session the user took part in, sealed
+//! under a history key) is escrowed in a record sealed under a key derived from the user's
+//! passcode with PBKDF2-HMAC-SHA256. A cluster of HSMs holds the record and opens it only
+//! on a correct passcode; every member counts failed guesses on its own and the record is
+//! released only when a majority of members are under the limit. After `limit` failures
+//! the majority destroys its copy.
+//!
+//! Lawful access: a warrant served together with a compelled-disclosure order for the
+//! target's passcode (a RIPA s.49 notice): the cluster checks the court's signature and
+//! the passcode, and releases the backup.
+//!
+//! What the limit rests on: a majority of members (each holds the record and its own
+//! counter; a minority rolled back gains nothing), and the firmware signing key (firmware
+//! that ignores counters lifts the limit for every user; Apple destroyed the admin cards
+//! that could sign it: `signing_key_destroyed`). Without the limit, the record falls to
+//! an offline search over the passcode space, each try one PBKDF2.
+
+use super::{
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
+    Released, SessionView,
+};
+use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::error::{Error, Result};
+use crate::escrow::court::SignedWarrant;
+use crate::messaging::{open, seal};
+use crate::secret::Key32;
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The HSM guess-limit family.
+pub struct HsmGuessLimit;
+
+/// Passcode alphabets and lengths.
+pub const PASSCODE_KINDS: &[&str] = &["digits4", "digits6", "alnum6"];
+
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "passcode",
+        kind: ParamKind::Choice(PASSCODE_KINDS),
+        default: DefaultValue::Str("digits4"),
+        doc: "users' passcodes: 4 digits, 6 digits, or 6 of [a-z0-9]",
+    },
+    ParamSpec {
+        name: "limit",
+        kind: ParamKind::Int { min: 1, max: 1000 },
+        default: DefaultValue::Int(10),
+        doc: "failed guesses a member allows per record before it destroys its copy",
+    },
+    ParamSpec {
+        name: "members",
+        kind: ParamKind::Int { min: 1, max: 15 },
+        default: DefaultValue::Int(5),
+        doc: "HSMs in the cluster; a guess needs a majority under the limit",
+    },
+    ParamSpec {
+        name: "kdf_iterations",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        default: DefaultValue::Int(100),
+        doc: "PBKDF2-HMAC-SHA256 iterations per passcode (each try costs this many HMACs; \
+              deployed systems use far more, so time per try scales with it)",
+    },
+    ParamSpec {
+        name: "signing_key_destroyed",
+        kind: ParamKind::Bool,
+        default: DefaultValue::Bool(true),
+        doc: "the cards that sign the cluster's firmware were destroyed, so no firmware can \
+              lift the limit (Apple's practice)",
+    },
+];
+
+static INFO: MechanismInfo = MechanismInfo {
+    family: "hsm-guess-limit",
+    title: "HSM-guarded escrow with a guess limit (iCloud Keychain style)",
+    summary: "Each user's backup is escrowed in a record sealed under a PBKDF2 key from the \
+              user's passcode, held by an HSM cluster that opens it only on a correct guess, \
+              with a limit of failures enforced by a majority of members.",
+    lawful_scope: "only targets whose passcode is disclosed under a compelled-disclosure \
+                   order served with the warrant; their backed-up sessions in the window",
+    references: &[
+        "Apple Platform Security Guide, Escrow security for iCloud Keychain (2024)",
+        "WhatsApp, End-to-end encrypted backups, security whitepaper (2021)",
+        "RIPA 2000 Part III, s.49 disclosure notices",
+    ],
+    capabilities: &[
+        (Capability::Intercept, "read the relay's transcript"),
+        (
+            Capability::SubmitRequest,
+            "guess a user's passcode through the cluster's recovery interface",
+        ),
+        (
+            Capability::CompromiseVault,
+            "control one HSM member: its copy of every record and its counters",
+        ),
+        (
+            Capability::SignFirmware,
+            "sign firmware that ignores the counters on every member",
+        ),
+        (Capability::CompromiseDevice, "implant a user's device"),
+    ],
+    absent: "the HSM design has no session escrow field, no threshold agents, no relay-side \
+             insertion and no device recovery mode",
+    params: PARAMS,
+};
+
+/// A user's escrow record as an HSM member stores it: the passcode-sealed history key.
+#[derive(Clone, Debug)]
+pub struct EscrowRecord {
+    user: u32,
+    salt: [u8; 16],
+    iterations: u32,
+    sealed: Vec<u8>,
+    backup: Arc<Vec<(u32, Vec<u8>)>>,
+}
+
+impl EscrowRecord {
+    /// Whose record.
+    pub fn user(&self) -> u32 {
+        self.user
+    }
+    /// Tries one passcode: the history key when it is right (one PBKDF2 and one AEAD).
+    pub fn try_passcode(&self, passcode: &str) -> Option<Key32> {
+        let k = passcode_key(passcode, &self.salt, self.iterations);
+        let pt = open(&k, &self.user.to_le_bytes(), &self.sealed)?;
+        Some(Key32(pt.try_into().ok()?))
+    }
+    /// Opens the backup with the history key: `(session, session key)` per record.
+    pub fn open_backup(&self, history: &Key32) -> Vec<(u32, Key32)> {
+        open_backup(&self.backup, history)
+    }
+}
+
+fn open_backup(backup: &[(u32, Vec<u8>)], history: &Key32) -> Vec<(u32, Key32)> {
+    backup
+        .iter()
+        .filter_map(|(s, sealed)| {
+            let k = super::kdf("hsm-backup", &[&history.0, &s.to_le_bytes()]);
+            let pt = open(&k, &s.to_le_bytes(), sealed)?;
+            Some((*s, Key32(pt.try_into().ok()?)))
+        })
+        .collect()
+}
+
+/// PBKDF2-HMAC-SHA256 of a passcode.
+fn passcode_key(passcode: &str, salt: &[u8; 16], iterations: u32) -> Key32 {
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passcode.as_bytes(), salt, iterations, &mut out);
+    Key32(out)
+}
+
+/// The number of passcodes of a kind.
+pub fn passcode_space(kind: &str) -> u64 {
+    match kind {
+        "digits4" => 10_000,
+        "digits6" => 1_000_000,
+        _ => 36u64.pow(6),
+    }
+}
+
+/// The `i`-th passcode of a kind, in enumeration order (`0000`, `0001`, ...).
+pub fn passcode_at(kind: &str, mut i: u64) -> String {
+    match kind {
+        "digits4" => format!("{:04}", i % 10_000),
+        "digits6" => format!("{:06}", i % 1_000_000),
+        _ => {
+            const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+            let mut s = vec![b'a'; 6];
+            for c in s.iter_mut().rev() {
+                *c = A[(i % 36) as usize];
+                i /= 36;
+            }
+            String::from_utf8(s).unwrap_or_default()
+        }
+    }
+}
+
+/// What may be asked of the cluster.
+#[derive(Clone, Debug)]
+pub enum HsmRequest {
+    /// `submit_request`: one passcode guess for `user`'s record.
+    Guess {
+        /// Whose record.
+        user: u32,
+        /// The guess.
+        passcode: String,
+    },
+    /// `compromise_vault`: take HSM member `member`: every record it holds.
+    TakeMember {
+        /// Which member.
+        member: usize,
+    },
+    /// `compromise_vault`: on a member taken, reset its counter for `user` (a rollback).
+    RollBack {
+        /// Which member.
+        member: usize,
+        /// Whose counter.
+        user: u32,
+    },
+    /// `sign_firmware`: push firmware that ignores counters and exports every record.
+    Firmware,
+}
+
+/// What the cluster answers.
+#[derive(Clone, Debug)]
+pub enum HsmResponse {
+    /// A guess's outcome: the record (opened by the attacker with the right passcode) when
+    /// the cluster released it, `None` when wrong or refused.
+    Guess(Option<EscrowRecord>),
+    /// Records held by a member, or exported by firmware.
+    Records(Vec<EscrowRecord>),
+    /// A counter rolled back (or not).
+    RolledBack(bool),
+}
+
+/// The cluster's state.
+#[derive(Clone)]
+pub struct HsmDeployment {
+    records: Arc<Vec<EscrowRecord>>,
+    passcodes: Arc<Vec<String>>,
+    sessions: Arc<Vec<SessionView>>,
+    limit: u32,
+    members: usize,
+    signing_destroyed: bool,
+    /// Failures per member per user.
+    counters: Vec<BTreeMap<u32, u32>>,
+    taken: Vec<usize>,
+}
+
+impl HsmDeployment {
+    fn majority(&self) -> usize {
+        self.members / 2 + 1
+    }
+    /// One guess through the cluster's rules: the record when right and allowed.
+    fn guess(&mut self, user: u32, passcode: &str, journal: &mut Journal) -> Option<EscrowRecord> {
+        let rec = self.records.get(user as usize)?.clone();
+        let under: Vec<usize> = (0..self.members)
+            .filter(|m| self.counters[*m].get(&user).copied().unwrap_or(0) < self.limit)
+            .collect();
+        if under.len() < self.majority() {
+            journal.refuse(
+                "guess-limit",
+                "HSM cluster",
+                format!(
+                    "user {user}'s record was destroyed after {} failed guesses",
+                    self.limit
+                ),
+            );
+            return None;
+        }
+        journal.work(1);
+        if rec.try_passcode(passcode).is_some() {
+            for m in under {
+                self.counters[m].insert(user, 0);
+            }
+            return Some(rec);
+        }
+        for m in under {
+            *self.counters[m].entry(user).or_insert(0) += 1;
+        }
+        None
+    }
+}
+
+impl Deployment for HsmDeployment {
+    type Request = HsmRequest;
+    type Response = HsmResponse;
+    fn capability(r: &HsmRequest) -> Capability {
+        match r {
+            HsmRequest::Guess { .. } => Capability::SubmitRequest,
+            HsmRequest::TakeMember { .. } | HsmRequest::RollBack { .. } => {
+                Capability::CompromiseVault
+            }
+            HsmRequest::Firmware => Capability::SignFirmware,
+        }
+    }
+    fn describe(r: &HsmRequest) -> String {
+        match r {
+            HsmRequest::Guess { user, .. } => format!("guess on user {user}'s record"),
+            HsmRequest::TakeMember { member } => format!("HSM member {member}"),
+            HsmRequest::RollBack { member, user } => {
+                format!("counter of user {user} on HSM member {member}")
+            }
+            HsmRequest::Firmware => "firmware for every HSM member".into(),
+        }
+    }
+    fn handle(&mut self, r: HsmRequest, journal: &mut Journal) -> Result<HsmResponse> {
+        match r {
+            HsmRequest::Guess { user, passcode } => {
+                if user as usize >= self.records.len() {
+                    return Err(Error::misuse(format!("no user {user}")));
+                }
+                Ok(HsmResponse::Guess(self.guess(user, &passcode, journal)))
+            }
+            HsmRequest::TakeMember { member } => {
+                if member >= self.members {
+                    return Err(Error::misuse(format!("no HSM member {member}")));
+                }
+                if !self.taken.contains(&member) {
+                    self.taken.push(member);
+                }
+                Ok(HsmResponse::Records(self.records.to_vec()))
+            }
+            HsmRequest::RollBack { member, user } => {
+                if member >= self.members || !self.taken.contains(&member) {
+                    journal.refuse(
+                        "member-integrity",
+                        &format!("HSM member {member}"),
+                        "a counter can only be rolled back on a member under the attacker's control",
+                    );
+                    return Ok(HsmResponse::RolledBack(false));
+                }
+                self.counters[member].insert(user, 0);
+                Ok(HsmResponse::RolledBack(true))
+            }
+            HsmRequest::Firmware => {
+                if self.signing_destroyed {
+                    journal.refuse(
+                        "signing-key-destroyed",
+                        "HSM cluster",
+                        "the cards able to sign firmware for the cluster were destroyed",
+                    );
+                    return Ok(HsmResponse::Records(Vec::new()));
+                }
+                journal.notice(
+                    "firmware-transparency",
+                    "HSM cluster",
+                    "a firmware change was installed on every member",
+                );
+                Ok(HsmResponse::Records(self.records.to_vec()))
+            }
+        }
+    }
+    fn serve(
+        &mut self,
+        w: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>> {
+        if !court.verifies(w) {
+            journal.refuse(
+                "warrant-signature",
+                "HSM cluster",
+                "the warrant's signature does not verify",
+            );
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for &t in &w.warrant.targets {
+            // The passcode the target disclosed under the order.
+            let Some(code) = self.passcodes.get(t as usize).cloned() else {
+                continue;
+            };
+            let Some(rec) = self.guess(t, &code, journal) else {
+                continue;
+            };
+            let Some(history) = rec.try_passcode(&code) else {
+                continue;
+            };
+            journal.figure("records_released", 1.0);
+            // The backup holds every session; only those the warrant covers are handed on.
+            out.extend(
+                rec.open_backup(&history)
+                    .into_iter()
+                    .filter(|(session, _)| {
+                        self.sessions
+                            .get(*session as usize)
+                            .is_some_and(|s| w.warrant.covers(s.epoch, &s.members))
+                    })
+                    .map(|(session, key)| Released { session, key }),
+            );
+        }
+        Ok(out)
+    }
+}
+
+impl Mechanism for HsmGuessLimit {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+    fn deploy(&self, view: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>> {
+        let mut rng = view.rng("hsm-guess-limit");
+        let kind = params.word("passcode").to_string();
+        let iterations = params.int("kdf_iterations").clamp(1, 1_000_000) as u32;
+        let members = params.int("members").clamp(1, 15) as usize;
+        let sessions = view.sessions();
+        let users = view.users();
+        let mut records = Vec::with_capacity(users as usize);
+        let mut passcodes = Vec::with_capacity(users as usize);
+        let mut by_user: Vec<Vec<&SessionView>> = vec![Vec::new(); users as usize];
+        for s in &sessions {
+            for &m in &s.members {
+                if let Some(v) = by_user.get_mut(m as usize) {
+                    v.push(s);
+                }
+            }
+        }
+        let mut sealed_records = Vec::with_capacity(users as usize);
+        for (u, mine) in by_user.iter().enumerate() {
+            let u = u as u32;
+            let code = passcode_at(&kind, rng.gen_range(0..passcode_space(&kind)));
+            let salt: [u8; 16] = rng.gen();
+            let history = Key32(rng.gen());
+            let backup: Vec<(u32, Vec<u8>)> = mine
+                .iter()
+                .map(|s| {
+                    let k = super::kdf("hsm-backup", &[&history.0, &s.index.to_le_bytes()]);
+                    (s.index, seal(&k, &s.index.to_le_bytes(), &s.key().0))
+                })
+                .collect();
+            let k = passcode_key(&code, &salt, iterations);
+            sealed_records.push(EscrowRecord {
+                user: u,
+                salt,
+                iterations,
+                sealed: seal(&k, &u.to_le_bytes(), &history.0),
+                backup: Arc::new(backup),
+            });
+            passcodes.push(code);
+        }
+        drop(by_user);
+        records.extend(sealed_records);
+        Ok(Box::new(HsmDeployment {
+            records: Arc::new(records),
+            passcodes: Arc::new(passcodes),
+            sessions: Arc::new(sessions),
+            limit: params.int("limit").clamp(1, 1000) as u32,
+            members,
+            signing_destroyed: params.flag("signing_key_destroyed"),
+            counters: vec![BTreeMap::new(); members],
+            taken: Vec::new(),
+        }))
+    }
+}

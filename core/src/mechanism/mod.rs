@@ -1,0 +1,526 @@
+//! Lawful-access mechanisms behind one trait.
+//!
+//! The messaging world (users, conversations, sessions, hash-ratchet messages, the relay's
+//! transcript, ground truth) is common to every mechanism. A [`Mechanism`] says what is
+//! attached to it so that a warrant can be served, and which capabilities exist in it: an
+//! attack that needs a capability the mechanism does not have is *not applicable*, with the
+//! reason, and is never run. Its [`Deployment`] is the mechanism's running state on one
+//! world; it answers typed requests, one capability each, and serves warrants.
+//!
+//! The boundary holds by construction: an attack never holds a deployment. It sends a
+//! request through [`AttackCtx::request`](crate::attack::AttackCtx::request), which checks
+//! the capability, records its use, and hands the deployment a [`Journal`] the attack never
+//! sees. Refusals and notices in it are the mechanism's words; the runner turns them into
+//! `blocked_by` and `detected`.
+//!
+//! Six families are built in ([`builtins`]); a user's own is added with [`register`].
+
+pub mod crumple_zone;
+pub mod lawful;
+pub mod device_escrow;
+pub mod ghost_user;
+pub mod hsm_guess_limit;
+pub mod public_ledger;
+pub mod session_escrow;
+
+use crate::attack::context::MechanismEvent;
+use crate::attack::{Capability, ParamSpec, Params};
+use crate::error::{Error, Result};
+use crate::escrow::court::SignedWarrant;
+use crate::secret::Key32;
+use crate::world::World;
+use rand_chacha::ChaCha20Rng;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Id of today's session-key escrow family (the world carries its fields itself).
+pub const SESSION_ESCROW: &str = "session-escrow";
+
+/// What a mechanism is, for listings, reports and the applicability check.
+#[derive(Debug)]
+pub struct MechanismInfo {
+    /// Family id (`ghost-user`): `[a-z0-9-]+`.
+    pub family: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// One paragraph: what is attached to the messaging world, and how a warrant is served.
+    pub summary: &'static str,
+    /// What lawful access can read under it, said in every lawful-access report.
+    pub lawful_scope: &'static str,
+    /// References.
+    pub references: &'static [&'static str],
+    /// The capabilities that exist under it, each with what it means here.
+    pub capabilities: &'static [(Capability, &'static str)],
+    /// Why the capabilities not listed do not exist (one sentence).
+    pub absent: &'static str,
+    /// The family's parameters (the scheme's `[mechanism.params]`).
+    pub params: &'static [ParamSpec],
+}
+
+impl MechanismInfo {
+    /// Does `c` exist under this mechanism?
+    pub fn has(&self, c: Capability) -> bool {
+        self.capabilities.iter().any(|(x, _)| *x == c)
+    }
+    /// Why an attack needing `needed` cannot run here, or `None` when it can.
+    pub fn not_applicable(&self, needed: &[Capability]) -> Option<String> {
+        let missing: Vec<&str> = needed
+            .iter()
+            .filter(|c| !self.has(**c))
+            .map(|c| c.name())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "not applicable: {} does not exist under the {} mechanism ({})",
+            missing.join(", "),
+            self.family,
+            self.absent
+        ))
+    }
+}
+
+/// One session of the finished honest world, as a mechanism sees it when it is deployed
+/// (mechanism code, not attack code, sees session keys).
+#[derive(Clone, Debug)]
+pub struct SessionView {
+    /// Session index (as in the transcript).
+    pub index: u32,
+    /// Conversation id.
+    pub conversation: u32,
+    /// Epoch.
+    pub epoch: u32,
+    /// Members, sorted.
+    pub members: Vec<u32>,
+    /// Who opened the session.
+    pub sender: u32,
+    /// Messages in it.
+    pub messages: usize,
+    key: Key32,
+}
+
+impl SessionView {
+    /// The session key.
+    pub fn key(&self) -> &Key32 {
+        &self.key
+    }
+}
+
+/// The finished honest world, as a mechanism is deployed on it.
+pub struct DeployView<'w> {
+    world: &'w World,
+    court: Option<std::sync::Arc<crate::escrow::court::Court>>,
+    docket: Vec<u32>,
+}
+
+impl<'w> DeployView<'w> {
+    pub(crate) fn new(
+        world: &'w World,
+        court: Option<std::sync::Arc<crate::escrow::court::Court>>,
+        docket: Vec<u32>,
+    ) -> Self {
+        DeployView {
+            world,
+            court,
+            docket,
+        }
+    }
+    /// The scheme.
+    pub fn scheme(&self) -> &crate::config::Scheme {
+        &self.world.config.scheme
+    }
+    /// The court (its keys: a mechanism that issues warrants itself, for an officer, signs
+    /// with it).
+    pub fn court(&self) -> Option<std::sync::Arc<crate::escrow::court::Court>> {
+        self.court.clone()
+    }
+    /// The standing docket: users under a warrant the lawful-access interface holds.
+    pub fn docket(&self) -> Vec<u32> {
+        self.docket.clone()
+    }
+    /// Users.
+    pub fn users(&self) -> u32 {
+        self.world.config.population.users
+    }
+    /// Epochs.
+    pub fn epochs(&self) -> u32 {
+        self.world.epochs()
+    }
+    /// The run's seed (derive the mechanism's own randomness from it with [`Self::rng`]).
+    pub fn rng(&self, label: &str) -> ChaCha20Rng {
+        crate::seed::rng(self.world.config.seed, &format!("mechanism:{label}"), &[])
+    }
+    /// The threshold backend of the run.
+    pub fn backend(&self) -> &'static dyn crate::backend::Backend {
+        self.world.escrow.b()
+    }
+    /// Every session, in order.
+    pub fn sessions(&self) -> Vec<SessionView> {
+        let seed = self.world.config.seed;
+        self.world
+            .transcript
+            .sessions
+            .iter()
+            .map(|rec| {
+                let h = &rec.header;
+                let key = self
+                    .world
+                    .conversations
+                    .get(h.conv as usize)
+                    .map(|c| crate::world::session_key_of(seed, c, h.session))
+                    .unwrap_or(Key32([0; 32]));
+                SessionView {
+                    index: h.session,
+                    conversation: h.conv,
+                    epoch: h.epoch,
+                    members: h.members.clone(),
+                    sender: h.sender,
+                    messages: rec.messages.len(),
+                    key,
+                }
+            })
+            .collect()
+    }
+    /// Members of each conversation.
+    pub fn conversations(&self) -> Vec<Vec<u32>> {
+        self.world
+            .conversations
+            .iter()
+            .map(|c| c.members.clone())
+            .collect()
+    }
+}
+
+/// What a deployment reports while it answers one request or serves one warrant: the
+/// mechanism's own words. Attacks never hold one.
+#[derive(Debug, Default)]
+pub struct Journal {
+    capability: Option<Capability>,
+    now: u64,
+    epoch: u32,
+    pub(crate) refusals: Vec<MechanismEvent>,
+    pub(crate) notices: Vec<MechanismEvent>,
+    pub(crate) work: u64,
+    pub(crate) figures: BTreeMap<String, f64>,
+    pub(crate) issued: Vec<SignedWarrant>,
+}
+
+impl Journal {
+    pub(crate) fn new(capability: Option<Capability>, now: u64, epoch: u32) -> Self {
+        Journal {
+            capability,
+            now,
+            epoch,
+            ..Default::default()
+        }
+    }
+    /// The capability the request uses (`None` while serving a warrant).
+    pub fn capability(&self) -> Option<Capability> {
+        self.capability
+    }
+    /// Simulated time of the request.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+    /// The epoch the world is about to simulate (its number of epochs once traffic is over).
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+    /// A control refused or rejected what was asked.
+    pub fn refuse(&mut self, control: &str, source: &str, detail: impl Into<String>) {
+        push(&mut self.refusals, control, source, detail.into());
+    }
+    /// A control, a person or a log noticed what was asked.
+    pub fn notice(&mut self, control: &str, source: &str, detail: impl Into<String>) {
+        push(&mut self.notices, control, source, detail.into());
+    }
+    /// Work the mechanism made the requester do (guesses checked, hashes evaluated).
+    pub fn work(&mut self, n: u64) {
+        self.work = self.work.saturating_add(n);
+    }
+    /// A figure the mechanism measured (devices bricked, ledger entries).
+    pub fn figure(&mut self, name: &str, v: f64) {
+        *self.figures.entry(name.to_string()).or_insert(0.0) += v;
+    }
+    /// The court issued `w` in answer to the request (it covers its scope when the runner
+    /// counts what was exposed outside any warrant).
+    pub fn warrant_issued(&mut self, w: SignedWarrant) {
+        self.issued.push(w);
+    }
+}
+
+fn push(list: &mut Vec<MechanismEvent>, control: &str, source: &str, detail: String) {
+    let e = MechanismEvent {
+        control: control.into(),
+        source: source.into(),
+        detail,
+    };
+    if !list.contains(&e) {
+        list.push(e);
+    }
+}
+
+/// A session key a deployment handed to law enforcement for a warrant.
+#[derive(Clone, Debug)]
+pub struct Released {
+    /// Session index.
+    pub session: u32,
+    /// Its key.
+    pub key: Key32,
+}
+
+/// The court key a deployment checks warrants against (the court's pinned public key and
+/// the backend that verifies its signatures).
+pub struct CourtKey<'a> {
+    /// The pinned master public key.
+    pub public: &'a [u8],
+    /// The backend.
+    pub backend: &'static dyn crate::backend::Backend,
+}
+
+impl CourtKey<'_> {
+    /// Does the court's signature on `w` verify?
+    pub fn verifies(&self, w: &SignedWarrant) -> bool {
+        crate::escrow::court::verify_warrant(self.backend, self.public, w)
+    }
+}
+
+/// A mechanism's running state on one world.
+pub trait Deployment: Clone + Send + Sync + 'static {
+    /// What an attack (or a tool) may ask of it.
+    type Request: 'static;
+    /// What it answers.
+    type Response: 'static;
+    /// The capability `request` uses (checked against the mechanism's and the attack's
+    /// declarations, and recorded, before [`Deployment::handle`] runs).
+    fn capability(request: &Self::Request) -> Capability;
+    /// One line saying what is asked (for the cost record).
+    fn describe(request: &Self::Request) -> String;
+    /// Answers one request. Refusals and notices go in `journal`.
+    ///
+    /// # Errors
+    /// [`Error::Misuse`] for a request that names what does not exist.
+    fn handle(&mut self, request: Self::Request, journal: &mut Journal) -> Result<Self::Response>;
+    /// Serves a court-signed warrant end to end: checks it against `court`, and releases
+    /// the session keys it yields (only those the mechanism can reach: none from before a
+    /// ghost's insertion, none off a device not seized).
+    ///
+    /// # Errors
+    /// Internal failures only; a refusal goes in `journal` and releases nothing.
+    fn serve(
+        &mut self,
+        warrant: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>>;
+}
+
+/// A [`Deployment`] with its types erased (what a [`Mechanism`] returns). Implemented for
+/// every deployment.
+pub trait DynDeployment: Send + Sync {
+    /// A copy (each cell works on its own).
+    fn clone_box(&self) -> Box<dyn DynDeployment>;
+    /// For [`AttackCtx::request`](crate::attack::AttackCtx::request).
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// [`Deployment::serve`].
+    ///
+    /// # Errors
+    /// As [`Deployment::serve`].
+    fn serve_dyn(
+        &mut self,
+        warrant: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>>;
+}
+
+impl<D: Deployment> DynDeployment for D {
+    fn clone_box(&self) -> Box<dyn DynDeployment> {
+        Box::new(self.clone())
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn serve_dyn(
+        &mut self,
+        warrant: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>> {
+        self.serve(warrant, court, journal)
+    }
+}
+
+impl Clone for Box<dyn DynDeployment> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// A lawful-access mechanism family.
+pub trait Mechanism: Send + Sync {
+    /// What it is.
+    fn info(&self) -> &'static MechanismInfo;
+    /// Deploys it on a finished honest world, with the scheme's resolved parameters.
+    ///
+    /// # Errors
+    /// Key generation failures.
+    fn deploy(&self, world: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>>;
+}
+
+fn registered() -> &'static Mutex<Vec<&'static dyn Mechanism>> {
+    static R: OnceLock<Mutex<Vec<&'static dyn Mechanism>>> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// The built-in families, in the order of the debate.
+pub fn builtins() -> Vec<&'static dyn Mechanism> {
+    vec![
+        &session_escrow::SessionEscrow,
+        &ghost_user::GhostUser,
+        &device_escrow::DeviceEscrow,
+        &hsm_guess_limit::HsmGuessLimit,
+        &crumple_zone::CrumpleZone,
+        &public_ledger::PublicLedger,
+    ]
+}
+
+/// Adds a user's own mechanism (before schemes naming its family are loaded).
+///
+/// # Errors
+/// [`Error::Misuse`] when a mechanism of that family is already known, or the id is not
+/// `[a-z0-9-]+`.
+pub fn register(m: &'static dyn Mechanism) -> Result<()> {
+    let id = m.info().family;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(Error::misuse(format!(
+            "mechanism family {id:?} is not [a-z0-9-]+"
+        )));
+    }
+    if find(id).is_some() {
+        return Err(Error::misuse(format!(
+            "a mechanism of family `{id}` is already known"
+        )));
+    }
+    registered()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(m);
+    Ok(())
+}
+
+/// Every known family: built-ins, then registered ones.
+pub fn all() -> Vec<&'static dyn Mechanism> {
+    let mut v = builtins();
+    v.extend(
+        registered()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied(),
+    );
+    v
+}
+
+/// The mechanism of family `id`.
+pub fn find(id: &str) -> Option<&'static dyn Mechanism> {
+    all().into_iter().find(|m| m.info().family == id)
+}
+
+/// The mechanism a scheme uses (session escrow when it names none).
+///
+/// # Errors
+/// [`Error::Input`] for a family nobody registered.
+pub fn of_scheme(scheme: &crate::config::Scheme) -> Result<&'static dyn Mechanism> {
+    let id = scheme.family();
+    find(id).ok_or_else(|| {
+        Error::input(format!(
+            "scheme `{}` uses mechanism family `{}`, which is not known (known: {})",
+            scheme.name,
+            crate::text::echo(id),
+            all()
+                .iter()
+                .map(|m| m.info().family)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// The scheme's `[mechanism.params]`, resolved against its family's declarations.
+///
+/// # Errors
+/// [`Error::Input`] for an unknown family, parameter or value.
+pub fn params_of(scheme: &crate::config::Scheme) -> Result<Params> {
+    let m = of_scheme(scheme)?;
+    let empty = BTreeMap::new();
+    let given = scheme.mechanism.as_ref().map_or(&empty, |s| &s.params);
+    Params::resolve(m.info().family, m.info().params, given)
+}
+
+/// Derives a 32-byte key from `parts` (SHA-256 over length-prefixed parts, domain `label`).
+pub(crate) fn kdf(label: &str, parts: &[&[u8]]) -> Key32 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update((label.len() as u64).to_le_bytes());
+    h.update(label.as_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    Key32(h.finalize().into())
+}
+
+/// Most standing warrants a world's docket holds.
+pub const MAX_DOCKET: usize = 100;
+
+/// The standing docket's targets: one in fifty of the users who sent a message (at least
+/// one, at most [`MAX_DOCKET`]), chosen from the seed.
+pub(crate) fn standing_targets(world: &World) -> Vec<u32> {
+    use rand::seq::SliceRandom;
+    let active: Vec<u32> = world.active_users().into_iter().collect();
+    if active.is_empty() {
+        return Vec::new();
+    }
+    let n = (active.len() / 50).clamp(1, MAX_DOCKET);
+    let mut rng = crate::seed::rng(world.config.seed, "standing-docket", &[]);
+    let mut t: Vec<u32> = active.choose_multiple(&mut rng, n).copied().collect();
+    t.sort_unstable();
+    t
+}
+
+/// Signs one standing warrant per target over every epoch.
+///
+/// # Errors
+/// Signing failures.
+pub(crate) fn standing_docket(
+    backend: &dyn crate::backend::Backend,
+    court: &crate::escrow::court::Court,
+    targets: &[u32],
+    epochs: u32,
+) -> Result<Vec<SignedWarrant>> {
+    let judges: Vec<usize> = (0..court.k).collect();
+    targets
+        .iter()
+        .map(|&t| {
+            let nonce = kdf("standing-warrant", &[&t.to_le_bytes()]).0;
+            let w = crate::escrow::court::Warrant {
+                case_id: format!("standing-{t}"),
+                targets: vec![t],
+                from_epoch: 0,
+                to_epoch: epochs.saturating_sub(1),
+                issued: 0,
+                expires: u64::from(epochs) * crate::world::TICKS_PER_EPOCH,
+                nonce: nonce[..16].try_into().unwrap_or([0; 16]),
+                use_limit: 0,
+            };
+            court.issue(backend, w, &judges)
+        })
+        .collect()
+}

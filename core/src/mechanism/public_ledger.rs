@@ -1,0 +1,465 @@
+//! A public ledger of accesses (ARLEAS-style detectability, Green–Kaptchuk–Van Laer 2021):
+//! every session key is escrowed to a k-of-n threshold key on BLS12-381, and an agent
+//! releases its decryption share only against a record of the request appended to a
+//! public hash-chained ledger, with an inclusion proof checked against the head the agent
+//! sees. Every access, lawful or not, is then visible to anyone reading the ledger.
+//!
+//! What it rests on: the threshold (k insiders together decrypt without any record, and
+//! nothing sees it), and one ledger for everyone: a ledger operator can show the agents a
+//! fork carrying a record the public never sees, unless agents gossip the head they
+//! checked against with public monitors (`gossip`).
+
+use super::{
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
+    Released, SessionView,
+};
+use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::escrow::court::SignedWarrant;
+use crate::secret::{Key32, Scalar};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// The public-ledger family.
+pub struct PublicLedger;
+
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "k",
+        kind: ParamKind::Int { min: 1, max: 15 },
+        default: DefaultValue::Int(3),
+        doc: "agents whose shares open a session",
+    },
+    ParamSpec {
+        name: "n",
+        kind: ParamKind::Int { min: 1, max: 15 },
+        default: DefaultValue::Int(5),
+        doc: "agents holding shares",
+    },
+    ParamSpec {
+        name: "gossip",
+        kind: ParamKind::Bool,
+        default: DefaultValue::Bool(true),
+        doc: "agents publish the ledger head they checked a proof against, and public \
+              monitors compare it with the head they see (a fork is noticed)",
+    },
+];
+
+static INFO: MechanismInfo = MechanismInfo {
+    family: "public-ledger",
+    title: "Public ledger of accesses (ARLEAS-style)",
+    summary: "Session keys escrowed to a k-of-n threshold key; an agent releases a share \
+              only against a record appended to a public hash-chained ledger, with an \
+              inclusion proof, so every access is visible afterwards.",
+    lawful_scope: "every session of the warrant's targets inside its window, each access \
+                   recorded on the public ledger",
+    references: &[
+        "Green, Kaptchuk and Van Laer, Abuse Resistant Law Enforcement Access Systems, EUROCRYPT (2021)",
+        "Laurie, Langley and Kasper, Certificate Transparency, RFC 6962 (2013)",
+    ],
+    capabilities: &[
+        (
+            Capability::Intercept,
+            "read the relay's transcript with every session's escrow field",
+        ),
+        (
+            Capability::CompromiseVault,
+            "copy one agent's key share (an insider, or a breach)",
+        ),
+        (
+            Capability::SubmitRequest,
+            "ask an agent for a share (it wants a warrant and an inclusion proof)",
+        ),
+        (
+            Capability::ControlLedger,
+            "operate the ledger: show the agents a fork the public never sees",
+        ),
+        (
+            Capability::ObtainWarrant,
+            "obtain a real warrant from the court",
+        ),
+        (Capability::CompromiseDevice, "implant a user's device"),
+    ],
+    absent: "the ledger design has no dealer under attacker control, no relay-side \
+             insertion, no device recovery and no puzzles",
+    params: PARAMS,
+};
+
+/// One ledger record: a warrant's fingerprint and the sessions requested under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerRecord {
+    /// The warrant's fingerprint.
+    pub warrant: String,
+    /// Sessions requested.
+    pub sessions: Vec<u32>,
+}
+
+impl LedgerRecord {
+    fn hash(&self, prev: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"ledger-record");
+        h.update(prev);
+        h.update((self.warrant.len() as u64).to_le_bytes());
+        h.update(self.warrant.as_bytes());
+        for s in &self.sessions {
+            h.update(s.to_le_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
+/// A hash-chained ledger.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    records: Vec<LedgerRecord>,
+    heads: Vec<[u8; 32]>,
+}
+
+impl Ledger {
+    /// The head (all zero when empty).
+    pub fn head(&self) -> [u8; 32] {
+        self.heads.last().copied().unwrap_or([0; 32])
+    }
+    /// Records.
+    pub fn records(&self) -> &[LedgerRecord] {
+        &self.records
+    }
+    fn append(&mut self, r: LedgerRecord) -> usize {
+        let h = r.hash(&self.head());
+        self.records.push(r);
+        self.heads.push(h);
+        self.records.len() - 1
+    }
+    /// Inclusion proof of record `i`: the chain value before it and the records after it.
+    pub fn proof(&self, i: usize) -> Option<InclusionProof> {
+        let record = self.records.get(i)?.clone();
+        let prev = if i == 0 { [0; 32] } else { self.heads[i - 1] };
+        Some(InclusionProof {
+            prev,
+            record,
+            after: self.records[i + 1..].to_vec(),
+        })
+    }
+}
+
+/// A record with what links it to a head.
+#[derive(Clone, Debug)]
+pub struct InclusionProof {
+    prev: [u8; 32],
+    /// The record proved.
+    pub record: LedgerRecord,
+    after: Vec<LedgerRecord>,
+}
+
+impl InclusionProof {
+    /// Does the chain from the record reach `head`?
+    pub fn verifies(&self, head: &[u8; 32]) -> bool {
+        let mut h = self.record.hash(&self.prev);
+        for r in &self.after {
+            h = r.hash(&h);
+        }
+        &h == head
+    }
+}
+
+/// What may be asked.
+#[derive(Clone, Debug)]
+pub enum LedgerRequest {
+    /// `intercept`: the escrow fields riding with each session.
+    Fields,
+    /// `compromise_vault`: agent `agent`'s key share.
+    StealShare {
+        /// Which agent.
+        agent: usize,
+    },
+    /// `submit_request`: ask agent `agent` for its decryption share of `session`, with a
+    /// warrant and an inclusion proof (either may be absent).
+    Request {
+        /// Which agent.
+        agent: usize,
+        /// Which session.
+        session: u32,
+        /// The warrant.
+        warrant: Option<SignedWarrant>,
+        /// The proof of its record.
+        proof: Option<InclusionProof>,
+    },
+    /// `control_ledger`: append `record` to a fork shown only to the agents, and return
+    /// its proof against the fork's head.
+    Fork {
+        /// The record the public never sees.
+        record: LedgerRecord,
+    },
+    /// `obtain_warrant`: a real warrant for `targets` over every epoch.
+    Warrant {
+        /// Targets.
+        targets: Vec<u32>,
+    },
+}
+
+/// The answers.
+#[derive(Clone, Debug)]
+pub enum LedgerResponse {
+    /// Public key set and the fields, by session.
+    Fields(Vec<u8>, Arc<Vec<Vec<u8>>>),
+    /// A key share (agent index, share).
+    Share(usize, Scalar),
+    /// A decryption share, or `None` when refused.
+    DecryptionShare(Option<Vec<u8>>),
+    /// A proof against the fork's head.
+    Proof(InclusionProof),
+    /// A signed warrant.
+    Warrant(SignedWarrant),
+}
+
+/// The ledger, the agents and the escrowed fields on one world.
+#[derive(Clone)]
+pub struct LedgerDeployment {
+    backend: &'static dyn Backend,
+    public: Vec<u8>,
+    shares: Arc<Vec<Scalar>>,
+    fields: Arc<Vec<Vec<u8>>>,
+    sessions: Arc<Vec<SessionView>>,
+    k: usize,
+    gossip: bool,
+    ledger: Ledger,
+    fork: Option<Ledger>,
+    court: Option<Arc<crate::escrow::court::Court>>,
+    court_public: Vec<u8>,
+}
+
+impl LedgerDeployment {
+    /// The head agents check against: the fork when the operator shows one.
+    fn agents_head(&self) -> [u8; 32] {
+        self.fork.as_ref().map_or(self.ledger.head(), |f| f.head())
+    }
+    fn release(
+        &self,
+        agent: usize,
+        session: u32,
+        warrant: Option<&SignedWarrant>,
+        proof: Option<&InclusionProof>,
+        journal: &mut Journal,
+    ) -> Option<Vec<u8>> {
+        let src = format!("agent {agent}");
+        let s = self.sessions.get(session as usize)?;
+        let Some(w) = warrant else {
+            journal.refuse("warrant-check", &src, "no warrant");
+            return None;
+        };
+        if !crate::escrow::court::verify_warrant(self.backend, &self.court_public, w) {
+            journal.refuse("warrant-signature", &src, "the warrant's signature does not verify");
+            return None;
+        }
+        if !w.warrant.covers(s.epoch, &s.members) {
+            journal.refuse("scope-check", &src, format!("session {session} is outside the warrant"));
+            return None;
+        }
+        let Some(p) = proof else {
+            journal.refuse("ledger-inclusion", &src, "no inclusion proof: the request is not on the ledger");
+            return None;
+        };
+        let head = self.agents_head();
+        if !p.verifies(&head)
+            || p.record.warrant != w.fingerprint()
+            || !p.record.sessions.contains(&session)
+        {
+            journal.refuse("ledger-inclusion", &src, "the inclusion proof does not match the request or the head");
+            return None;
+        }
+        if self.gossip && head != self.ledger.head() {
+            journal.notice(
+                "ledger-gossip",
+                "public monitor",
+                format!("agent {agent} checked a proof against a head the public ledger does not have"),
+            );
+        }
+        let share = self.shares.get(agent)?;
+        let field = self.fields.get(session as usize)?;
+        self.backend.decryption_share(share, field).ok()
+    }
+    fn combine(&self, session: u32, shares: &[(usize, Vec<u8>)]) -> Option<Key32> {
+        let field = self.fields.get(session as usize)?;
+        let c = crate::backend::safe::safe_combine(
+            self.backend,
+            &self.public,
+            self.shares.len(),
+            shares,
+            field,
+            |pt| pt.len() == 32,
+        )
+        .ok()?;
+        Some(Key32(c.plaintext.try_into().ok()?))
+    }
+}
+
+impl Deployment for LedgerDeployment {
+    type Request = LedgerRequest;
+    type Response = LedgerResponse;
+    fn capability(r: &LedgerRequest) -> Capability {
+        match r {
+            LedgerRequest::Fields => Capability::Intercept,
+            LedgerRequest::StealShare { .. } => Capability::CompromiseVault,
+            LedgerRequest::Request { .. } => Capability::SubmitRequest,
+            LedgerRequest::Fork { .. } => Capability::ControlLedger,
+            LedgerRequest::Warrant { .. } => Capability::ObtainWarrant,
+        }
+    }
+    fn describe(r: &LedgerRequest) -> String {
+        match r {
+            LedgerRequest::Fields => "escrow fields".into(),
+            LedgerRequest::StealShare { agent } => format!("agent {agent}'s key share"),
+            LedgerRequest::Request { agent, session, .. } => {
+                format!("share of session {session} from agent {agent}")
+            }
+            LedgerRequest::Fork { .. } => "a forked ledger shown to the agents".into(),
+            LedgerRequest::Warrant { targets } => format!("warrant for {targets:?}"),
+        }
+    }
+    fn handle(&mut self, r: LedgerRequest, journal: &mut Journal) -> Result<LedgerResponse> {
+        match r {
+            LedgerRequest::Fields => Ok(LedgerResponse::Fields(
+                self.public.clone(),
+                self.fields.clone(),
+            )),
+            LedgerRequest::StealShare { agent } => {
+                let s = self
+                    .shares
+                    .get(agent)
+                    .ok_or_else(|| Error::misuse(format!("no agent {agent}")))?;
+                Ok(LedgerResponse::Share(agent, s.clone()))
+            }
+            LedgerRequest::Request {
+                agent,
+                session,
+                warrant,
+                proof,
+            } => {
+                if agent >= self.shares.len() {
+                    return Err(Error::misuse(format!("no agent {agent}")));
+                }
+                Ok(LedgerResponse::DecryptionShare(self.release(
+                    agent,
+                    session,
+                    warrant.as_ref(),
+                    proof.as_ref(),
+                    journal,
+                )))
+            }
+            LedgerRequest::Fork { record } => {
+                let mut fork = self.fork.clone().unwrap_or_else(|| self.ledger.clone());
+                let i = fork.append(record);
+                let proof = fork.proof(i).ok_or_else(|| Error::misuse("empty fork"))?;
+                self.fork = Some(fork);
+                Ok(LedgerResponse::Proof(proof))
+            }
+            LedgerRequest::Warrant { targets } => {
+                let court = self
+                    .court
+                    .as_ref()
+                    .ok_or_else(|| Error::misuse("this deployment has no court"))?;
+                let w = crate::escrow::court::Warrant {
+                    case_id: format!("case-{}", journal.now()),
+                    targets,
+                    from_epoch: 0,
+                    to_epoch: u32::MAX,
+                    issued: journal.now(),
+                    expires: u64::MAX,
+                    nonce: super::kdf("ledger-warrant", &[&journal.now().to_le_bytes()]).0[..16]
+                        .try_into()
+                        .unwrap_or([0; 16]),
+                    use_limit: 0,
+                };
+                let judges: Vec<usize> = (0..court.k).collect();
+                Ok(LedgerResponse::Warrant(court.issue(self.backend, w, &judges)?))
+            }
+        }
+    }
+    fn serve(
+        &mut self,
+        w: &SignedWarrant,
+        court: &CourtKey<'_>,
+        journal: &mut Journal,
+    ) -> Result<Vec<Released>> {
+        if !court.verifies(w) {
+            journal.refuse("warrant-signature", "ledger", "the warrant's signature does not verify");
+            return Ok(Vec::new());
+        }
+        let sessions: Vec<u32> = self
+            .sessions
+            .iter()
+            .filter(|s| w.warrant.covers(s.epoch, &s.members))
+            .map(|s| s.index)
+            .collect();
+        let i = self.ledger.append(LedgerRecord {
+            warrant: w.fingerprint(),
+            sessions: sessions.clone(),
+        });
+        journal.figure("ledger_records", 1.0);
+        let proof = self.ledger.proof(i);
+        let mut out = Vec::new();
+        for s in sessions {
+            let shares: Vec<(usize, Vec<u8>)> = (0..self.k)
+                .filter_map(|a| {
+                    self.release(a, s, Some(w), proof.as_ref(), journal)
+                        .map(|d| (a, d))
+                })
+                .collect();
+            if let Some(key) = self.combine(s, &shares) {
+                out.push(Released { session: s, key });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Combines decryption shares of a ledger field into its session key (what anyone holding
+/// `k` shares does; the AEAD of the session's messages confirms it).
+pub fn combine_field(
+    backend: &dyn Backend,
+    public: &[u8],
+    shares: &[(usize, Vec<u8>)],
+    field: &[u8],
+) -> Option<Key32> {
+    let pt = backend.combine_raw(public, shares, field).ok()?;
+    Some(Key32(pt.try_into().ok()?))
+}
+
+impl Mechanism for PublicLedger {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+    fn deploy(&self, view: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>> {
+        let mut rng = view.rng("public-ledger");
+        let backend = view.backend();
+        let n = params.int("n").clamp(1, 15) as usize;
+        let k = (params.int("k").clamp(1, 15) as usize).min(n);
+        let km = backend.dealer_keygen(k, n, rng.gen())?;
+        let sessions = view.sessions();
+        let seed: [u8; 32] = rng.gen();
+        use rayon::prelude::*;
+        let fields: Vec<Vec<u8>> = sessions
+            .par_iter()
+            .map(|s| {
+                let es = super::kdf("ledger-escrow", &[&seed, &s.index.to_le_bytes()]);
+                backend.encrypt(&km.public, &s.key().0, es.0)
+            })
+            .collect::<Result<_>>()?;
+        let court = view.court();
+        Ok(Box::new(LedgerDeployment {
+            backend,
+            public: km.public,
+            shares: Arc::new(km.shares),
+            fields: Arc::new(fields),
+            sessions: Arc::new(sessions),
+            k,
+            gossip: params.flag("gossip"),
+            ledger: Ledger::default(),
+            fork: None,
+            court_public: court.as_ref().map(|c| c.master_public.clone()).unwrap_or_default(),
+            court,
+        }))
+    }
+}
