@@ -73,3 +73,28 @@ pub fn breach_before_any_key(scheme: &Scheme, at_epoch: i64) -> Option<Exposure>
         )
     })
 }
+
+/// Opens the sessions whose keys the attacker holds: `(session, key)` pairs, each read
+/// from the transcript (the AEAD of every message confirms the key).
+pub fn read_with_keys(
+    transcript: &Transcript,
+    keys: impl IntoIterator<Item = (u32, Key32)>,
+) -> Recovered {
+    let mut out = Recovered::default();
+    for (session, key) in keys {
+        for (id, plaintext) in read_session(transcript, session, &key) {
+            out.push(id, &plaintext);
+        }
+    }
+    out
+}
+
+/// Says the attack is aimed at another family: `Exposure::no` naming both.
+pub fn other_family(scheme: &Scheme, family: &str) -> Option<Exposure> {
+    (scheme.family() != family).then(|| {
+        Exposure::no(format!(
+            "aimed at the {family} mechanism; this scheme is {}",
+            scheme.family()
+        ))
+    })
+}

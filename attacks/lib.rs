@@ -13,12 +13,20 @@ pub mod agent_api;
 pub mod audit_tamper;
 pub mod collusion;
 pub mod common;
+pub mod crumple_budget;
 pub mod dealer;
+pub mod device_relay;
+pub mod device_seizure;
 pub mod endpoint_compromise;
 pub mod escrow_key_substitution;
 pub mod field_forgery;
 pub mod ghost;
+pub mod hsm_brute_force;
+pub mod hsm_rollback;
+pub mod interface_breach;
 pub mod key_theft;
+pub mod ledger_fork;
+pub mod ledger_off_record;
 pub mod malicious_shares;
 pub mod mobile_adversary;
 pub mod rogue_agent;
@@ -50,6 +58,14 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &escrow_key_substitution::EscrowKeySubstitution,
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
+    &interface_breach::InterfaceBreach,
+    &device_seizure::DeviceSeizure,
+    &device_relay::DeviceRelay,
+    &hsm_brute_force::HsmBruteForce,
+    &hsm_rollback::HsmRollback,
+    &crumple_budget::CrumpleBudget,
+    &ledger_off_record::OffLedger,
+    &ledger_fork::LedgerFork,
 ];
 
 /// A registry holding every built-in attack (start here and add your own with

@@ -439,6 +439,22 @@ impl<'a> AttackCtx<'a> {
         self.docket.extend(j.issued);
     }
 
+    /// Work counted so far in this cell (the mechanism's count of guesses and hash
+    /// evaluations it made the attacker do, plus the attack's own [`Self::count_tries`]).
+    pub fn spent(&self) -> u64 {
+        self.tries
+    }
+
+    /// An integer parameter of the scheme's mechanism, resolved with its default (public:
+    /// the design is known).
+    pub fn mechanism_param_int(&self, name: &str) -> Option<i64> {
+        let p = crate::mechanism::params_of(&self.world.config.scheme).ok()?;
+        match p.0.get(name)? {
+            crate::attack::ParamValue::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
     /// `breach_interface`: the lawful-access interface's store of warrants (the standing
     /// docket), as an intruder in it reads them.
     pub fn breach_interface(&mut self) -> Vec<SignedWarrant> {

@@ -148,6 +148,21 @@ pub fn solve_field(gate: &Key32, f: &CrumpleField, budget: u64) -> (Option<u64>,
 pub enum CrumpleRequest {
     /// `intercept`: the gate and every session's field, as they ride on the wire.
     Fields,
+    /// `spend_work`: search the gate puzzle, at most `budget` evaluations (the work is
+    /// done here and counted by the mechanism, not by the attack).
+    SolveGate {
+        /// Most evaluations to spend.
+        budget: u64,
+    },
+    /// `spend_work`: search one field's puzzle under a solved gate key.
+    SolveField {
+        /// The field (as intercepted).
+        field: CrumpleField,
+        /// The gate key.
+        gate: Key32,
+        /// Most evaluations to spend.
+        budget: u64,
+    },
 }
 
 /// The answer.
@@ -155,6 +170,10 @@ pub enum CrumpleRequest {
 pub enum CrumpleResponse {
     /// The gate and the fields.
     Fields(Gate, Arc<Vec<CrumpleField>>),
+    /// The gate key, when found within the budget.
+    Gate(Option<Key32>),
+    /// The session key, when found within the budget.
+    Session(Option<Key32>),
 }
 
 /// The crumple zone on one world.
@@ -168,14 +187,41 @@ pub struct CrumpleDeployment {
 impl Deployment for CrumpleDeployment {
     type Request = CrumpleRequest;
     type Response = CrumpleResponse;
-    fn capability(_: &CrumpleRequest) -> Capability {
-        Capability::Intercept
+    fn capability(r: &CrumpleRequest) -> Capability {
+        match r {
+            CrumpleRequest::Fields => Capability::Intercept,
+            _ => Capability::SpendWork,
+        }
     }
-    fn describe(_: &CrumpleRequest) -> String {
-        "crumple fields on the wire".into()
+    fn describe(r: &CrumpleRequest) -> String {
+        match r {
+            CrumpleRequest::Fields => "crumple fields on the wire".into(),
+            CrumpleRequest::SolveGate { .. } => "work on the gate puzzle".into(),
+            CrumpleRequest::SolveField { field, .. } => {
+                format!("work on session {}'s puzzle", field.session)
+            }
+        }
     }
-    fn handle(&mut self, _: CrumpleRequest, _: &mut Journal) -> Result<CrumpleResponse> {
-        Ok(CrumpleResponse::Fields(self.gate.clone(), self.fields.clone()))
+    fn handle(&mut self, r: CrumpleRequest, journal: &mut Journal) -> Result<CrumpleResponse> {
+        Ok(match r {
+            CrumpleRequest::Fields => {
+                CrumpleResponse::Fields(self.gate.clone(), self.fields.clone())
+            }
+            CrumpleRequest::SolveGate { budget } => {
+                let (s, n) = solve_gate(&self.gate, budget);
+                journal.work(n);
+                CrumpleResponse::Gate(s.map(gate_key))
+            }
+            CrumpleRequest::SolveField {
+                field,
+                gate,
+                budget,
+            } => {
+                let (s, n) = solve_field(&gate, &field, budget);
+                journal.work(n);
+                CrumpleResponse::Session(s.and_then(|x| open_field(&gate, &field, x)))
+            }
+        })
     }
     fn serve(
         &mut self,

@@ -97,8 +97,8 @@ pub enum DeviceResponse {
     Device(SeizedDevice),
     /// The vendor's escrow key.
     VendorKey(Scalar),
-    /// The vendor's answer: the storage key it decrypted.
-    Answer(Key32),
+    /// The vendor's answer: the storage key it decrypted, `None` when it refused.
+    Answer(Option<Key32>),
 }
 
 /// A phone in someone's hands: its recovery blob and its sealed history.
@@ -249,13 +249,7 @@ impl Deployment for DeviceDeployment {
     fn handle(&mut self, r: DeviceRequest, journal: &mut Journal) -> Result<DeviceResponse> {
         match r {
             DeviceRequest::Seize { user } => {
-                let d = self.take(user, journal, "taken")?;
-                journal.refuse(
-                    "device-storage-key",
-                    &format!("device {user}"),
-                    "the phone's store is sealed under a storage key only the vendor's escrow key recovers",
-                );
-                Ok(DeviceResponse::Device(d))
+                Ok(DeviceResponse::Device(self.take(user, journal, "taken")?))
             }
             DeviceRequest::StealVendorKey => {
                 Ok(DeviceResponse::VendorKey(self.vendor_secret.clone()))
@@ -266,10 +260,9 @@ impl Deployment for DeviceDeployment {
                 }
                 // The phone in custody enters recovery mode: bricked.
                 self.bricked.push(device);
-                match self.vendor_answer(device, &shown, journal) {
-                    Some(k) => Ok(DeviceResponse::Answer(k)),
-                    None => Ok(DeviceResponse::Answer(Key32([0; 32]))),
-                }
+                Ok(DeviceResponse::Answer(
+                    self.vendor_answer(device, &shown, journal),
+                ))
             }
         }
     }

@@ -210,10 +210,48 @@ pub enum HsmResponse {
     /// A guess's outcome: the record (opened by the attacker with the right passcode) when
     /// the cluster released it, `None` when wrong or refused.
     Guess(Option<EscrowRecord>),
-    /// Records held by a member, or exported by firmware.
+    /// What one member holds.
+    Member(MemberLoot),
+    /// Records exported by firmware (empty when no firmware could be signed).
     Records(Vec<EscrowRecord>),
     /// A counter rolled back (or not).
     RolledBack(bool),
+}
+
+/// A record as the cluster stores it: the passcode-sealed record, encrypted to the
+/// cluster's threshold key (a majority of members decrypt it together).
+#[derive(Clone, Debug)]
+pub struct LockedRecord {
+    /// Whose record.
+    pub user: u32,
+    /// The record encrypted to the cluster key.
+    pub locked: Vec<u8>,
+    record: EscrowRecord,
+}
+
+/// What one HSM member yields: its key share, the cluster's public key set, and every
+/// locked record.
+#[derive(Clone, Debug)]
+pub struct MemberLoot {
+    /// Member index.
+    pub member: usize,
+    /// Its share of the cluster key.
+    pub share: crate::secret::Scalar,
+    /// The cluster's public key set.
+    pub public: Vec<u8>,
+    /// Every locked record.
+    pub records: Vec<LockedRecord>,
+}
+
+/// Unlocks a record with the cluster's master secret (rebuilt from a majority of
+/// shares): the passcode-sealed record, or `None` when the secret is wrong.
+pub fn unlock(
+    backend: &dyn crate::backend::Backend,
+    master: &crate::secret::Scalar,
+    r: &LockedRecord,
+) -> Option<EscrowRecord> {
+    let plain = backend.decrypt_with_scalar(master, &r.locked).ok()??;
+    (plain == r.record.sealed).then(|| r.record.clone())
 }
 
 /// The cluster's state.
@@ -228,11 +266,29 @@ pub struct HsmDeployment {
     /// Failures per member per user.
     counters: Vec<BTreeMap<u32, u32>>,
     taken: Vec<usize>,
+    backend: &'static dyn crate::backend::Backend,
+    cluster_public: Vec<u8>,
+    cluster_shares: Arc<Vec<crate::secret::Scalar>>,
+    seed: [u8; 32],
 }
 
 impl HsmDeployment {
     fn majority(&self) -> usize {
         self.members / 2 + 1
+    }
+    /// Every record encrypted to the cluster key (what each member's storage holds).
+    fn locked(&self, _: &mut Journal) -> Result<Vec<LockedRecord>> {
+        self.records
+            .iter()
+            .map(|r| {
+                let seed = super::kdf("hsm-lock", &[&self.seed, &r.user.to_le_bytes()]);
+                Ok(LockedRecord {
+                    user: r.user,
+                    locked: self.backend.encrypt(&self.cluster_public, &r.sealed, seed.0)?,
+                    record: r.clone(),
+                })
+            })
+            .collect()
     }
     /// One guess through the cluster's rules: the record when right and allowed.
     fn guess(&mut self, user: u32, passcode: &str, journal: &mut Journal) -> Option<EscrowRecord> {
@@ -302,7 +358,25 @@ impl Deployment for HsmDeployment {
                 if !self.taken.contains(&member) {
                     self.taken.push(member);
                 }
-                Ok(HsmResponse::Records(self.records.to_vec()))
+                if self.taken.len() < self.majority() {
+                    journal.refuse(
+                        "cluster-majority",
+                        "HSM cluster",
+                        format!(
+                            "{} of {} members taken: a record opens only with a majority ({})",
+                            self.taken.len(),
+                            self.members,
+                            self.majority()
+                        ),
+                    );
+                }
+                let locked = self.locked(journal)?;
+                Ok(HsmResponse::Member(MemberLoot {
+                    member,
+                    share: self.cluster_shares[member].clone(),
+                    public: self.cluster_public.clone(),
+                    records: locked,
+                }))
             }
             HsmRequest::RollBack { member, user } => {
                 if member >= self.members || !self.taken.contains(&member) {
@@ -423,7 +497,14 @@ impl Mechanism for HsmGuessLimit {
         }
         drop(by_user);
         records.extend(sealed_records);
+        let backend = view.backend();
+        let majority = members / 2 + 1;
+        let km = backend.dealer_keygen(majority, members, rng.gen())?;
         Ok(Box::new(HsmDeployment {
+            backend,
+            cluster_public: km.public,
+            cluster_shares: Arc::new(km.shares),
+            seed: rng.gen(),
             records: Arc::new(records),
             passcodes: Arc::new(passcodes),
             sessions: Arc::new(sessions),

@@ -373,7 +373,9 @@ impl Deployment for LedgerDeployment {
                     use_limit: 0,
                 };
                 let judges: Vec<usize> = (0..court.k).collect();
-                Ok(LedgerResponse::Warrant(court.issue(self.backend, w, &judges)?))
+                let signed = court.issue(self.backend, w, &judges)?;
+                journal.warrant_issued(signed.clone());
+                Ok(LedgerResponse::Warrant(signed))
             }
         }
     }

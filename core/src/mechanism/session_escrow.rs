@@ -36,6 +36,10 @@ static INFO: MechanismInfo = MechanismInfo {
         (Capability::ControlDealer, "control the dealer at key generation"),
         (Capability::ControlClient, "control a client or its update channel"),
         (Capability::ObtainWarrant, "obtain a real warrant from the court"),
+        (
+            Capability::BreachInterface,
+            "read the agents' warrant store (the docket); releases still need the agents",
+        ),
     ],
     absent: "session escrow has agents, a court, a dealer and a relay; it has no device \
              recovery mode, no guess-limited HSM, no puzzle and no public ledger",
