@@ -24,6 +24,7 @@
 //! ```
 
 pub mod properties;
+pub(crate) mod mechanism_properties;
 
 pub use properties::{
     check_scheme, check_scheme_with, estimate, CheckOptions, PropertyResult, PropertyStatus,

@@ -252,10 +252,14 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
         crate::progress::Unit::Properties,
         selected.len() as u64,
     );
+    let family = scheme.family() != crate::mechanism::SESSION_ESCROW;
     selected
         .into_iter()
         .map(|name| {
-            let (promise, outcome) = match name {
+            let (promise, outcome) = if family {
+                mechanism_property(&lab, name)
+            } else {
+                match name {
                 "correctness" => correctness(&lab),
                 "threshold-secrecy" => threshold_secrecy(&lab),
                 "scope" => scope(&lab),
@@ -265,6 +269,7 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
                 "share-robustness" => share_robustness(&lab),
                 "binding" => binding(&lab),
                 _ => determinism(&lab),
+                }
             };
             let status = match outcome {
                 Outcome::Holds => PropertyStatus::Holds,
@@ -282,6 +287,63 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
             }
         })
         .collect()
+}
+
+/// A property of a family other than session escrow, through the mechanism trait.
+fn mechanism_property(lab: &Lab, name: &str) -> (String, Outcome) {
+    use super::mechanism_properties::{cases, serve};
+    let (s, b) = (&lab.scheme, lab.backend);
+    match name {
+        "correctness" => (
+            "a valid warrant reads messages of the target it names, when the mechanism can reach any"
+                .into(),
+            lab.run(name, lab.cases, (lab.specs(), cases()), |(spec, case)| {
+                let Some(r) = serve(s, b, &spec, &case, false)? else { return Ok(()) };
+                if r.in_scope > 0 && r.read_in_scope == 0 {
+                    return Err(format!("{} in-scope messages, none read, under {}", r.in_scope, r.warrant));
+                }
+                Ok(())
+            }),
+        ),
+        "scope" => (
+            "a valid warrant never reads a message outside its targets and window".into(),
+            lab.run(name, lab.cases, (lab.specs(), cases()), |(spec, case)| {
+                let Some(r) = serve(s, b, &spec, &case, false)? else { return Ok(()) };
+                if r.read_out_of_scope > 0 {
+                    return Err(format!("{} messages outside {} read", r.read_out_of_scope, r.warrant));
+                }
+                Ok(())
+            }),
+        ),
+        "warrant-validity" => (
+            "a warrant signed by another court releases nothing".into(),
+            lab.run(name, lab.cases, (lab.specs(), cases()), |(spec, case)| {
+                let Some(r) = serve(s, b, &spec, &case, true)? else { return Ok(()) };
+                if !r.released.is_empty() {
+                    return Err(format!("{} sessions released under a wrongly signed warrant for {}", r.released.len(), r.warrant));
+                }
+                Ok(())
+            }),
+        ),
+        "determinism" => (
+            "the same seed gives the same lawful-access result".into(),
+            lab.run(name, lab.cases.min(DETERMINISM_MAX_CASES), (lab.specs(), cases()), |(spec, case)| {
+                let a = serve(s, b, &spec, &case, false)?.map(|r| r.released);
+                let c = serve(s, b, &spec, &case, false)?.map(|r| r.released);
+                if a != c {
+                    return Err("two runs from the same seed released different sessions".into());
+                }
+                Ok(())
+            }),
+        ),
+        _ => (
+            format!("session escrow's `{name}` property"),
+            Outcome::NotApplicable(format!(
+                "a property of session escrow's agents, shares, audit logs or fields; the {} mechanism has none",
+                s.family()
+            )),
+        ),
+    }
 }
 
 enum Outcome {
