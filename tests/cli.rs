@@ -10,18 +10,50 @@ fn escrowlab(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn schemes_lists_the_five_builtins() {
+fn schemes_lists_a_scheme_of_every_family() {
     let o = escrowlab(&["schemes"]);
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8(o.stdout).unwrap();
-    for n in [
-        "e2e-baseline",
-        "single-key",
-        "threshold-3of5",
-        "threshold-3of5-epoch",
-        "hardened",
+    for (n, family) in [
+        ("e2e-baseline", "session-escrow"),
+        ("single-key", "session-escrow"),
+        ("threshold-3of5", "session-escrow"),
+        ("threshold-3of5-epoch", "session-escrow"),
+        ("hardened", "session-escrow"),
+        ("ghost-user", "ghost-user"),
+        ("device-escrow", "device-escrow"),
+        ("hsm-guess-limit", "hsm-guess-limit"),
+        ("crumple-zone", "crumple-zone"),
+        ("public-ledger", "public-ledger"),
     ] {
-        assert!(s.lines().any(|l| l.starts_with(n)), "{n} missing in:\n{s}");
+        assert!(
+            s.lines().any(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.first() == Some(&n) && w.get(1) == Some(&family)
+            }),
+            "{n} ({family}) missing in:\n{s}"
+        );
+    }
+}
+
+/// Every family's built-in serves a warrant end to end: something in scope read, nothing
+/// outside it, and the report says what the family can read.
+#[test]
+fn lawful_access_works_under_every_family() {
+    for (scheme, reads) in [
+        ("ghost-user", "after the ghost's insertion"),
+        ("device-escrow", "only devices seized"),
+        ("hsm-guess-limit", "passcode is disclosed"),
+        ("crumple-zone", "pays for"),
+        ("public-ledger", "recorded on the public ledger"),
+    ] {
+        let o = escrowlab(&["lawful-access", "--scheme", scheme, "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{scheme}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["in_scope_decrypted"].as_u64().unwrap() > 0, "{scheme}: {v}");
+        assert_eq!(v["out_of_scope_decrypted"], 0, "{scheme}: {v}");
+        assert_eq!(v["family"], scheme, "{scheme}: {v}");
+        assert!(v["reads"].as_str().unwrap().contains(reads), "{scheme}: {v}");
     }
 }
 

@@ -59,10 +59,13 @@ fn builtins_keep_their_promises_on_both_backends() {
             let scheme = Scheme::load(name).unwrap();
             let r = check_scheme(&scheme, backend, cases(), 1);
             assert_eq!(r.len(), testing::PROPERTIES.len());
-            let want: BTreeSet<&str> = if name == "single-key" {
-                ["binding"].into()
-            } else {
-                BTreeSet::new()
+            // Known findings: the single key's 16-bit check is forgeable; roster-checking
+            // clients refuse the lawful ghost too; a crumple zone checks no warrant.
+            let want: BTreeSet<&str> = match name {
+                "single-key" => ["binding"].into(),
+                "ghost-user-checked" => ["correctness"].into(),
+                "crumple-zone" => ["warrant-validity"].into(),
+                _ => BTreeSet::new(),
             };
             assert_eq!(failing(&r), want, "{name}/{backend}: {r:#?}");
             if name == "e2e-baseline" {

@@ -40,7 +40,14 @@ fn every_builtin_parses_and_round_trips() {
             "single-key",
             "threshold-3of5",
             "threshold-3of5-epoch",
-            "hardened"
+            "hardened",
+            "ghost-user",
+            "ghost-user-checked",
+            "device-escrow",
+            "device-escrow-bound",
+            "hsm-guess-limit",
+            "crumple-zone",
+            "public-ledger"
         ]
     );
     let all = Scheme::builtins();

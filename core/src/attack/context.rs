@@ -407,6 +407,14 @@ impl<'a> AttackCtx<'a> {
             )));
         };
         let Some(d) = dep.as_any_mut().downcast_mut::<D>() else {
+            self.block(
+                "not-applicable",
+                info.family,
+                format!(
+                    "the attack asks for another mechanism's deployment ({})",
+                    std::any::type_name::<D>()
+                ),
+            );
             return Err(Error::misuse(format!(
                 "the world's mechanism is {}, not {}",
                 info.family,
@@ -472,6 +480,22 @@ impl<'a> AttackCtx<'a> {
     }
 
     fn block(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
+        let family = self.base.mechanism.info().family;
+        if control == "no-escrow" && family != crate::mechanism::SESSION_ESCROW {
+            // Session escrow's machinery reached for under another family: the path does
+            // not exist here (whatever escrow the family has is reached by its requests).
+            push_unique(
+                &mut self.blocks,
+                event(
+                    "not-applicable",
+                    family,
+                    format!(
+                        "session escrow's agents, fields and court do not exist under the {family} mechanism"
+                    ),
+                ),
+            );
+            return;
+        }
         push_unique(&mut self.blocks, event(control, source, detail));
     }
 

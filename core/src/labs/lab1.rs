@@ -112,6 +112,7 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
     let exposed = Scheme::builtins()
         .iter()
         .filter(|s| s.custody.kind != CustodyKind::None && s.k() <= 3)
+        .filter(|s| s.family() == crate::mechanism::SESSION_ESCROW)
         .count();
     // With extra = 0 it holds one vault, as share-theft with stolen = 1 does.
     let one = m.cell("threshold-3of5", "share-theft", &[("stolen", "1")])?;

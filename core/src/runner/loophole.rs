@@ -520,7 +520,9 @@ impl LoopholeOptions {
             base_seed: DEFAULT_BASE_SEED,
             schemes: Scheme::builtins()
                 .into_iter()
-                .filter(|s| s.name != BASELINE_SCHEME)
+                .filter(|s| {
+                    s.name != BASELINE_SCHEME && s.family() == crate::mechanism::SESSION_ESCROW
+                })
                 .collect(),
             epochs: p.epochs,
             messages_per_session: p.messages_per_session,

@@ -362,6 +362,18 @@ pub fn run_cell(
         (None, Err(e)) => Some(format!("the world could not finish after the attack: {e}")),
         (e, _) => e,
     };
+    // The mechanism said the attack's path does not exist here: not applicable, whatever
+    // the attack made of that refusal (an error included).
+    if ctx.refusals().first().is_some_and(|e| e.control == "not-applicable") {
+        let reason = ctx.refusals()[0].detail.clone();
+        return not_applicable_cell(
+            base,
+            attack,
+            params,
+            expectations,
+            format!("not applicable: {reason}"),
+        );
+    }
     let parts = ctx.into_parts();
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
