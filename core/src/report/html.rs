@@ -247,6 +247,8 @@ fn heatmap(r: &Report) -> String {
             let f = c.exposure.fraction;
             let (fill, text, light) = if c.verdict == Verdict::Error {
                 ("url(#hatch)".to_string(), "ERR".to_string(), false)
+            } else if !c.applicable {
+                ("#ececec".to_string(), "n/a".to_string(), false)
             } else {
                 (svg::exposure_fill(f), svg::pct(f), svg::light_text_on(f))
             };
@@ -281,7 +283,7 @@ fn heatmap(r: &Report) -> String {
                     svg::num(y + 8.0)
                 );
             }
-            if c.blocked_by.is_some() {
+            if c.blocked_by.is_some() && c.applicable {
                 let _ = write!(
                     s,
                     "<rect x=\"{}\" y=\"{}\" width=\"8\" height=\"8\" fill=\"#1f5fa8\" stroke=\"#fff\"/>",

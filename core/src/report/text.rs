@@ -73,13 +73,21 @@ fn worst_variant<'a>(cells: &[&'a CellResult]) -> Option<&'a CellResult> {
 /// Several (a sweep): the worst variant's exposure and its name (when the variants
 /// differ); `*` only when every variant that exposed anything was detected (every variant,
 /// when none exposed anything); `[control]` only when the worst variant exposed nothing.
-/// `!` when an expectation failed, `ERR` when an attack errored.
+/// `!` when an expectation failed, `ERR` when an attack errored, `n/a` when the attack's
+/// capabilities do not exist under the scheme's mechanism.
 fn entry(cells: &[&CellResult], varying: &[String]) -> String {
     let Some(worst) = worst_variant(cells) else {
         return "-".into();
     };
     if cells.iter().any(|c| c.verdict == Verdict::Error) {
         return "ERR".into();
+    }
+    if cells.iter().all(|c| !c.applicable) {
+        return if cells.iter().any(|c| c.verdict == Verdict::Fail) {
+            "n/a !".into()
+        } else {
+            "n/a".into()
+        };
     }
     let exposed: Vec<&&CellResult> = cells.iter().filter(|c| c.exposure.messages > 0).collect();
     let detected = if exposed.is_empty() {
