@@ -51,7 +51,10 @@ impl Attack for CrumpleBudget {
             Exposure::yes("past the gate, every session costs the same small price")
         }
     }
-    fn max_guesses(&self, _: &Scheme, params: &Params) -> u64 {
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        if scheme.family() != "crumple-zone" {
+            return 0;
+        }
         params.int("budget").max(0) as u64
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {

@@ -85,6 +85,23 @@ impl Attack for HsmBruteForce {
             Exposure::no("the limit holds: only its guesses, a small chance per user")
         }
     }
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        if scheme.family() != "hsm-guess-limit" {
+            return 0;
+        }
+        let kind = match mech_param(scheme, "passcode") {
+            Some(ParamValue::Str(k)) => k.as_str(),
+            _ => "digits4",
+        };
+        let iterations = match mech_param(scheme, "kdf_iterations") {
+            Some(ParamValue::Int(i)) => (*i).max(1) as u64,
+            _ => 100,
+        };
+        // Each try is one PBKDF2: two SHA-256 compressions an iteration.
+        passcode_space(kind)
+            .saturating_mul(iterations * 2)
+            .saturating_mul(params.int("targets").max(1) as u64)
+    }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         ctx.advance_to_end()?;

@@ -32,6 +32,7 @@ pub mod mobile_adversary;
 pub mod rogue_agent;
 pub mod rogue_endpoints;
 pub mod scope_abuse;
+pub mod shadow_taps;
 pub mod share_theft;
 pub mod target_substitution;
 pub mod warrant_forgery;
@@ -59,6 +60,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
     &interface_breach::InterfaceBreach,
+    &shadow_taps::ShadowTaps,
     &device_seizure::DeviceSeizure,
     &device_relay::DeviceRelay,
     &hsm_brute_force::HsmBruteForce,

@@ -16,7 +16,12 @@ fn cases_lists_every_incident_with_its_date_and_how_to_run_it() {
     let o = escrowlab(&["cases"]);
     assert_eq!(o.status.code(), Some(0));
     let text = String::from_utf8(o.stdout).unwrap();
-    for (name, when) in [("blaze-1994", "(1994)"), ("juniper-2015", "(2012-2015)")] {
+    for (name, when) in [
+        ("blaze-1994", "(1994)"),
+        ("athens-2004", "(June 2004 - March 2005)"),
+        ("juniper-2015", "(2012-2015)"),
+        ("salt-typhoon-2024", "(2019-2024, disclosed October 2024)"),
+    ] {
         assert!(text.contains(&format!("{name}  {when}")), "{text}");
         assert!(
             text.contains(&format!("run: escrowlab cases run {name}")),
@@ -32,7 +37,15 @@ fn cases_lists_every_incident_with_its_date_and_how_to_run_it() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["blaze-1994", "juniper-2015"]);
+    assert_eq!(
+        names,
+        [
+            "blaze-1994",
+            "athens-2004",
+            "juniper-2015",
+            "salt-typhoon-2024"
+        ]
+    );
     for c in v.as_array().unwrap() {
         assert!(!c["case"]["references"].as_array().unwrap().is_empty());
         assert!(!c["case"]["modelled"].as_array().unwrap().is_empty());
@@ -41,7 +54,12 @@ fn cases_lists_every_incident_with_its_date_and_how_to_run_it() {
 
 #[test]
 fn every_case_runs_and_its_expectations_hold() {
-    for name in ["blaze-1994", "juniper-2015"] {
+    for name in [
+        "blaze-1994",
+        "athens-2004",
+        "juniper-2015",
+        "salt-typhoon-2024",
+    ] {
         let o = escrowlab(&["cases", "run", name, "--format", "json"]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(0), "{name}: {err}");
@@ -51,6 +69,21 @@ fn every_case_runs_and_its_expectations_hold() {
         for c in cells {
             assert_eq!(c["verdict"], "pass", "{name}: {c}");
         }
+    }
+}
+
+/// What each incident is about, in numbers: Athens leaks the docket and about a quarter
+/// of the traffic unnoticed; Salt Typhoon leaks the whole docket under every design, content
+/// only where the interface itself taps.
+#[test]
+fn the_incidents_show_docket_exposure() {
+    let o = escrowlab(&["cases", "run", "salt-typhoon-2024", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for c in r["results"].as_array().unwrap() {
+        assert!(c["docket"]["targets"].as_u64().unwrap() >= 1, "{c}");
+        assert_eq!(c["docket"]["learned"], c["docket"]["targets"], "{c}");
+        let content = c["exposure"]["messages"].as_u64().unwrap();
+        assert_eq!(content > 0, c["scheme"] == "ghost-user", "{c}");
     }
 }
 
@@ -68,7 +101,7 @@ fn another_seed_still_passes_and_an_unknown_case_is_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("unknown case `no-such-case` (known: blaze-1994, juniper-2015)"),
+        err.contains("unknown case `no-such-case` (known: blaze-1994, athens-2004, juniper-2015, salt-typhoon-2024)"),
         "{err}"
     );
 }

@@ -38,6 +38,11 @@ fn schemes_md_is_current() {
 }
 
 #[test]
+fn mechanisms_md_is_current() {
+    current("MECHANISMS.md", &escrowlab::docs::mechanisms_markdown());
+}
+
+#[test]
 fn suites_md_is_current() {
     current("SUITES.md", &escrowlab::docs::suites_markdown());
 }

@@ -18,6 +18,18 @@ fn lawful_access_works_on_every_builtin_scheme_and_backend() {
                 "{name}/{backend}: the warrant covers traffic"
             );
             assert_eq!(r.out_of_scope_decrypted, 0, "{name}/{backend}");
+            let scheme = Scheme::load(name).unwrap();
+            if scheme.family() != "session-escrow" {
+                assert_eq!(r.family, scheme.family());
+                if name == "ghost-user-checked" {
+                    // Roster-checking clients refuse the lawful ghost too.
+                    assert_eq!(r.in_scope_decrypted, 0, "{name}/{backend}");
+                    assert!(r.notices.iter().any(|n| n.control == "roster-check"));
+                } else {
+                    assert!(r.in_scope_decrypted > 0, "{name}/{backend}: {r:?}");
+                }
+                continue;
+            }
             if name == "e2e-baseline" {
                 assert_eq!(r.in_scope_decrypted, 0);
                 assert!(r.note.as_deref().unwrap_or("").contains("escrows nothing"));

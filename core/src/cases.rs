@@ -18,8 +18,16 @@ const CASES: &[(&str, &str)] = &[
         include_str!("../../fixtures/cases/blaze-1994.toml"),
     ),
     (
+        "athens-2004",
+        include_str!("../../fixtures/cases/athens-2004.toml"),
+    ),
+    (
         "juniper-2015",
         include_str!("../../fixtures/cases/juniper-2015.toml"),
+    ),
+    (
+        "salt-typhoon-2024",
+        include_str!("../../fixtures/cases/salt-typhoon-2024.toml"),
     ),
 ];
 

@@ -23,8 +23,15 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// List the built-in schemes, one per line: name and summary.
+    /// List the built-in schemes, one per line: name, mechanism family and summary.
     Schemes,
+    /// List the lawful-access mechanism families: what lawful access reads under each and
+    /// which capabilities exist in it.
+    Mechanisms {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Simulate a population, issue a warrant, run lawful access end to end, and probe
     /// requests the agents must refuse.
     LawfulAccess(LawfulArgs),
@@ -501,6 +508,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             out(&s)?;
             Ok(exit_codes::OK)
         }
+        Some(Command::Mechanisms { json }) => mechanisms(json),
         Some(Command::LawfulAccess(a)) => lawful_access(a),
         Some(Command::List { json }) => list(registry, json),
         Some(Command::Info { id }) => info(registry, &id),
@@ -1095,6 +1103,43 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     ));
     if let Some(n) = &r.note {
         s.push_str(&format!("note: {n}\n"));
+    }
+    out(&s)?;
+    Ok(exit_codes::OK)
+}
+
+/// `escrowlab mechanisms [--json]`.
+fn mechanisms(json: bool) -> Result<i32> {
+    let all = crate::mechanism::all();
+    if json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|m| {
+                let i = m.info();
+                serde_json::json!({
+                    "family": i.family,
+                    "title": i.title,
+                    "summary": i.summary.split_whitespace().collect::<Vec<_>>().join(" "),
+                    "lawful_scope": i.lawful_scope.split_whitespace().collect::<Vec<_>>().join(" "),
+                    "capabilities": i.capabilities.iter().map(|(c, what)| serde_json::json!({"name": c.name(), "here": what})).collect::<Vec<_>>(),
+                    "params": i.params.iter().map(|p| serde_json::json!({"name": p.name, "default": p.default.value(), "doc": p.doc})).collect::<Vec<_>>(),
+                    "references": i.references,
+                })
+            })
+            .collect();
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).map_err(|e| crate::Error::misuse(e.to_string()))?
+        ))?;
+        return Ok(exit_codes::OK);
+    }
+    let mut s = String::new();
+    for m in all {
+        let i = m.info();
+        let caps: Vec<&str> = i.capabilities.iter().map(|(c, _)| c.name()).collect();
+        s.push_str(&format!("{:<16} {}\n", i.family, i.title));
+        s.push_str(&format!("{:<16} reads: {}\n", "", i.lawful_scope.split_whitespace().collect::<Vec<_>>().join(" ")));
+        s.push_str(&format!("{:<16} capabilities: {}\n", "", caps.join(", ")));
     }
     out(&s)?;
     Ok(exit_codes::OK)

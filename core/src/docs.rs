@@ -202,9 +202,16 @@ pub fn schemes_markdown() -> String {
          range is an error naming the file, line and column. Only `name`, `summary` and \
          `[custody] kind` are required.\n\n",
     );
-    s.push_str("Built-in schemes (fixtures/schemes/):\n\n| name | summary |\n|---|---|\n");
+    s.push_str(
+        "Built-in schemes (fixtures/schemes/):\n\n| name | family | summary |\n|---|---|---|\n",
+    );
     for sc in Scheme::builtins() {
-        s.push_str(&format!("| `{}` | {} |\n", sc.name, sc.summary));
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            sc.name,
+            sc.family(),
+            sc.summary
+        ));
     }
     s.push('\n');
     s.push_str(&key_tables(SCHEME_KEYS, |t| match t {
@@ -216,6 +223,68 @@ pub fn schemes_markdown() -> String {
         t => format!("`[{t}]`"),
     }));
     s
+}
+
+/// The mechanism-family reference (docs/MECHANISMS.md): every family with what lawful
+/// access reads under it, the capabilities that exist in it, its parameters and the
+/// built-in schemes of it.
+pub fn mechanisms_markdown() -> String {
+    use crate::config::scheme::Scheme;
+    let mut s = String::from("# Mechanism families
+
+");
+    s.push_str(GENERATED);
+    s.push_str(
+        "Every lawful-access mechanism sits on the same messaging world (users, \
+         conversations, sessions, hash-ratchet messages, the relay's transcript, ground \
+         truth) behind one trait, `escrowlab::mechanism::Mechanism`. A scheme names its \
+         family in `[mechanism]` (session escrow when it names none). An attack that needs \
+         a capability missing from the family, or reaches for another family's machinery, is \
+         `not applicable`: it is reported as such, never as a block. A family of your own: \
+         `examples/own-mechanism/`.\n\n",
+    );
+    for m in crate::mechanism::all() {
+        let i = m.info();
+        s.push_str(&format!("## `{}` — {}\n\n", i.family, i.title));
+        s.push_str(&format!("{}\n\n", one_line(i.summary)));
+        s.push_str(&format!("**Lawful access reads:** {}.\n\n", one_line(i.lawful_scope)));
+        s.push_str("| capability | what it is here |\n|---|---|\n");
+        for (c, what) in i.capabilities {
+            s.push_str(&format!("| `{}` | {} |\n", c.name(), what));
+        }
+        s.push_str(&format!("\nAbsent: {}.\n\n", one_line(i.absent)));
+        if i.params.is_empty() {
+            s.push_str("Parameters: none (its controls are the scheme's tables).\n\n");
+        } else {
+            s.push_str("| parameter | default | accepted | meaning |\n|---|---|---|---|\n");
+            for p in i.params {
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    p.name,
+                    p.default.value(),
+                    accepted(p.kind),
+                    one_line(p.doc)
+                ));
+            }
+            s.push('\n');
+        }
+        let schemes: Vec<String> = Scheme::builtins()
+            .into_iter()
+            .filter(|sc| sc.family() == i.family)
+            .map(|sc| format!("`{}`", sc.name))
+            .collect();
+        s.push_str(&format!("Built-in schemes: {}.\n\n", schemes.join(", ")));
+        s.push_str("References:\n");
+        for r in i.references {
+            s.push_str(&format!("- {r}\n"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn one_line(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The suite file reference (docs/SUITES.md): every key of every table, the comparison

@@ -170,7 +170,9 @@ impl Deployment for GhostDeployment {
                         "user {target} is in no conversation"
                     )));
                 }
-                if self.reconcile {
+                // A tap on a user already under warrant matches a warrant: reconciliation
+                // of taps against warrants cannot tell it from the lawful one.
+                if self.reconcile && !self.docket.contains(&target) {
                     journal.notice(
                         "tap-reconciliation",
                         "provider audit",

@@ -564,10 +564,14 @@ impl LoopholeOptions {
                     .sum();
                 let diverging = attacks
                     .iter()
-                    .filter(|a| super::changes_traffic(**a))
+                    .filter(|a| super::changes_traffic(**a) && super::applicable(**a, scheme))
+                    .count();
+                let cells = attacks
+                    .iter()
+                    .filter(|a| super::applicable(**a, scheme))
                     .count();
                 WorldCost::of(scheme, &population, backend).cells(
-                    attacks.len() as f64,
+                    cells as f64,
                     guesses,
                     diverging as f64,
                 )

@@ -235,11 +235,22 @@ fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     crate::panics::contained(f).map_err(|p| format!("the attack panicked in {method}: {p}"))
 }
 
+/// Whether every capability `attack` declares exists under `scheme`'s mechanism (when not,
+/// its cells are `not applicable` and cost nothing to run).
+pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
+    crate::mechanism::of_scheme(scheme)
+        .map_or(true, |m| m.info().not_applicable(attack.meta().capabilities).is_none())
+}
+
 /// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
 /// from `run`, becomes the error, and `run` is skipped when `check` panicked.
 /// The attack's brute-force guesses for the cost estimate, contained: a panic counts as none
 /// here, and [`run_cell`] makes that cell an error naming `max_guesses()`.
 pub(crate) fn guesses(attack: &dyn Attack, scheme: &Scheme, params: &Params) -> f64 {
+    // An attack whose capabilities the mechanism lacks is never run: it guesses nothing.
+    if !applicable(attack, scheme) {
+        return 0.0;
+    }
     guarded("max_guesses()", || attack.max_guesses(scheme, params)).map_or(0.0, |g| g as f64)
 }
 

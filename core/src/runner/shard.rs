@@ -295,9 +295,16 @@ pub fn estimate(
             .sum();
         let diverging = mine
             .iter()
-            .filter(|&&ci| super::changes_traffic(cells[ci].attack))
+            .filter(|&&ci| {
+                super::changes_traffic(cells[ci].attack)
+                    && super::applicable(cells[ci].attack, scheme)
+            })
             .count();
-        let mut e = cost.cells(mine.len() as f64, guesses, diverging as f64);
+        let run = mine
+            .iter()
+            .filter(|&&ci| super::applicable(cells[ci].attack, scheme))
+            .count();
+        let mut e = cost.cells(run as f64, guesses, diverging as f64);
         if utility {
             e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
         }
