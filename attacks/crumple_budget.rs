@@ -3,9 +3,7 @@
 //! runs out: exposure grows with money, not with authorization, and nothing notices.
 
 use crate::common::read_with_keys;
-use escrowlab_core::mechanism::crumple_zone::{
-    CrumpleDeployment, CrumpleRequest, CrumpleResponse,
-};
+use escrowlab_core::mechanism::crumple_zone::{CrumpleDeployment, CrumpleRequest, CrumpleResponse};
 use escrowlab_core::prelude::*;
 
 /// Budgeted crumple-zone search.
@@ -19,9 +17,7 @@ static META: AttackMeta = AttackMeta {
     description: "Intercepts every session's crumple field, spends up to `budget` hash \
         evaluations (counted by the mechanism) solving the gatekeeper puzzle and then each \
         session's puzzle in transcript order, and reads the sessions it opened.",
-    references: &[
-        "Wright and Varia, Crypto Crumple Zones, IEEE EuroS&P (2018)",
-    ],
+    references: &["Wright and Varia, Crypto Crumple Zones, IEEE EuroS&P (2018)"],
     params: &[ParamSpec {
         name: "budget",
         kind: ParamKind::Int {
@@ -41,7 +37,11 @@ impl Attack for CrumpleBudget {
         if let Some(no) = crate::common::other_family(scheme, "crumple-zone") {
             return no;
         }
-        let gate = match scheme.mechanism.as_ref().and_then(|m| m.params.get("gate_bits")) {
+        let gate = match scheme
+            .mechanism
+            .as_ref()
+            .and_then(|m| m.params.get("gate_bits"))
+        {
             Some(ParamValue::Int(g)) => *g,
             _ => 16,
         };

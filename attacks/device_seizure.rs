@@ -59,7 +59,9 @@ impl Attack for DeviceSeizure {
         }
         match (params.int("devices"), params.flag("stolen_key")) {
             (0, _) => Exposure::no("no phone taken: device escrow needs the phone in hand"),
-            (_, false) => Exposure::no("phones taken, but their stores open only with the vendor key"),
+            (_, false) => {
+                Exposure::no("phones taken, but their stores open only with the vendor key")
+            }
             _ => Exposure::yes("the vendor key opens every phone in hand"),
         }
     }

@@ -76,7 +76,8 @@ impl Attack for HsmBruteForce {
             Some(ParamValue::Int(m)) => *m,
             _ => 5,
         };
-        let destroyed = mech_param(scheme, "signing_key_destroyed") != Some(&ParamValue::Bool(false));
+        let destroyed =
+            mech_param(scheme, "signing_key_destroyed") != Some(&ParamValue::Bool(false));
         if params.int("members") > members / 2 {
             Exposure::yes("a majority of members rebuilds the cluster key: the limit is gone")
         } else if params.flag("firmware") && !destroyed {
@@ -142,9 +143,7 @@ impl Attack for HsmBruteForce {
             }
         }
         if params.flag("firmware") {
-            if let HsmResponse::Records(rs) =
-                ctx.request::<HsmDeployment>(HsmRequest::Firmware)?
-            {
+            if let HsmResponse::Records(rs) = ctx.request::<HsmDeployment>(HsmRequest::Firmware)? {
                 for r in rs.into_iter().filter(|r| users.contains(&r.user())) {
                     offline.insert(r.user(), r);
                 }

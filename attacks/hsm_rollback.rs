@@ -56,7 +56,11 @@ impl Attack for HsmRollback {
         if let Some(no) = crate::common::other_family(scheme, "hsm-guess-limit") {
             return no;
         }
-        let members = match scheme.mechanism.as_ref().and_then(|m| m.params.get("members")) {
+        let members = match scheme
+            .mechanism
+            .as_ref()
+            .and_then(|m| m.params.get("members"))
+        {
             Some(ParamValue::Int(m)) => *m,
             _ => 5,
         };
@@ -70,7 +74,11 @@ impl Attack for HsmRollback {
         let mut out = Outcome::default();
         ctx.advance_to_end()?;
         let scheme = ctx.info().scheme;
-        let kind = match scheme.mechanism.as_ref().and_then(|m| m.params.get("passcode")) {
+        let kind = match scheme
+            .mechanism
+            .as_ref()
+            .and_then(|m| m.params.get("passcode"))
+        {
             Some(ParamValue::Str(k)) => k.clone(),
             _ => "digits4".to_string(),
         };

@@ -79,12 +79,13 @@ impl Attack for LedgerFork {
             .filter(|s| w.warrant.covers(s.header.epoch, &s.header.members))
             .map(|s| s.header.session)
             .collect();
-        let LedgerResponse::Proof(proof) = ctx.request::<LedgerDeployment>(LedgerRequest::Fork {
-            record: LedgerRecord {
-                warrant: w.fingerprint(),
-                sessions: sessions.clone(),
-            },
-        })?
+        let LedgerResponse::Proof(proof) =
+            ctx.request::<LedgerDeployment>(LedgerRequest::Fork {
+                record: LedgerRecord {
+                    warrant: w.fingerprint(),
+                    sessions: sessions.clone(),
+                },
+            })?
         else {
             return Ok(out);
         };

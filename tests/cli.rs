@@ -50,10 +50,16 @@ fn lawful_access_works_under_every_family() {
         let o = escrowlab(&["lawful-access", "--scheme", scheme, "--json"]);
         assert_eq!(o.status.code(), Some(0), "{scheme}");
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert!(v["in_scope_decrypted"].as_u64().unwrap() > 0, "{scheme}: {v}");
+        assert!(
+            v["in_scope_decrypted"].as_u64().unwrap() > 0,
+            "{scheme}: {v}"
+        );
         assert_eq!(v["out_of_scope_decrypted"], 0, "{scheme}: {v}");
         assert_eq!(v["family"], scheme, "{scheme}: {v}");
-        assert!(v["reads"].as_str().unwrap().contains(reads), "{scheme}: {v}");
+        assert!(
+            v["reads"].as_str().unwrap().contains(reads),
+            "{scheme}: {v}"
+        );
     }
 }
 

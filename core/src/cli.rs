@@ -1138,7 +1138,14 @@ fn mechanisms(json: bool) -> Result<i32> {
         let i = m.info();
         let caps: Vec<&str> = i.capabilities.iter().map(|(c, _)| c.name()).collect();
         s.push_str(&format!("{:<16} {}\n", i.family, i.title));
-        s.push_str(&format!("{:<16} reads: {}\n", "", i.lawful_scope.split_whitespace().collect::<Vec<_>>().join(" ")));
+        s.push_str(&format!(
+            "{:<16} reads: {}\n",
+            "",
+            i.lawful_scope
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         s.push_str(&format!("{:<16} capabilities: {}\n", "", caps.join(", ")));
     }
     out(&s)?;

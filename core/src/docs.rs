@@ -230,9 +230,11 @@ pub fn schemes_markdown() -> String {
 /// built-in schemes of it.
 pub fn mechanisms_markdown() -> String {
     use crate::config::scheme::Scheme;
-    let mut s = String::from("# Mechanism families
+    let mut s = String::from(
+        "# Mechanism families
 
-");
+",
+    );
     s.push_str(GENERATED);
     s.push_str(
         "Every lawful-access mechanism sits on the same messaging world (users, \
@@ -247,7 +249,10 @@ pub fn mechanisms_markdown() -> String {
         let i = m.info();
         s.push_str(&format!("## `{}` — {}\n\n", i.family, i.title));
         s.push_str(&format!("{}\n\n", one_line(i.summary)));
-        s.push_str(&format!("**Lawful access reads:** {}.\n\n", one_line(i.lawful_scope)));
+        s.push_str(&format!(
+            "**Lawful access reads:** {}.\n\n",
+            one_line(i.lawful_scope)
+        ));
         s.push_str("| capability | what it is here |\n|---|---|\n");
         for (c, what) in i.capabilities {
             s.push_str(&format!("| `{}` | {} |\n", c.name(), what));

@@ -3,11 +3,11 @@
 //! the requests agents must refuse (out of scope, expired, replayed).
 
 use crate::error::Result;
-use crate::mechanism::Mechanism;
 use crate::escrow::agent::{ShareRequest, ShareResponse};
 use crate::escrow::audit;
 use crate::escrow::combiner::recover;
 use crate::escrow::court::{SignedWarrant, Warrant};
+use crate::mechanism::Mechanism;
 use crate::relay::read_session;
 use crate::seed;
 use crate::world::{World, WorldConfig, TICKS_PER_EPOCH};

@@ -735,11 +735,9 @@ impl Scheme {
                     ),
                 );
             }
-            if let Err(e) = crate::attack::Params::resolve(
-                mech.info().family,
-                mech.info().params,
-                &m.params,
-            ) {
+            if let Err(e) =
+                crate::attack::Params::resolve(mech.info().family, mech.info().params, &m.params)
+            {
                 return err(&["mechanism", "params"], e.to_string());
             }
         }

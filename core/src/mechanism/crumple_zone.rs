@@ -10,8 +10,7 @@
 //! derived from the gate key and that secret. The work is counted in SHA-256 evaluations.
 
 use super::{
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
-    Released,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::Result;

@@ -12,8 +12,8 @@
 //! vendor answers only for the device the warrant names.
 
 use super::{
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
-    Released, SessionView,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
+    SessionView,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;
@@ -178,7 +178,11 @@ impl DeviceDeployment {
             .map(|s| {
                 (
                     s.index,
-                    seal(&record_key(&sk, s.index), &s.index.to_le_bytes(), &s.key().0),
+                    seal(
+                        &record_key(&sk, s.index),
+                        &s.index.to_le_bytes(),
+                        &s.key().0,
+                    ),
                 )
             })
             .collect();

@@ -10,8 +10,8 @@
 //! outside the signed roster, stopping every ghost, lawful or not.
 
 use super::{
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
-    Released, SessionView,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
+    SessionView,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::{Error, Result};

@@ -17,8 +17,8 @@
 //! an offline search over the passcode space, each try one PBKDF2.
 
 use super::{
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
-    Released, SessionView,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
+    SessionView,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::{Error, Result};
@@ -284,7 +284,9 @@ impl HsmDeployment {
                 let seed = super::kdf("hsm-lock", &[&self.seed, &r.user.to_le_bytes()]);
                 Ok(LockedRecord {
                     user: r.user,
-                    locked: self.backend.encrypt(&self.cluster_public, &r.sealed, seed.0)?,
+                    locked: self
+                        .backend
+                        .encrypt(&self.cluster_public, &r.sealed, seed.0)?,
                     record: r.clone(),
                 })
             })

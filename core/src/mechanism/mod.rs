@@ -16,10 +16,10 @@
 //! Six families are built in ([`builtins`]); a user's own is added with [`register`].
 
 pub mod crumple_zone;
-pub mod lawful;
 pub mod device_escrow;
 pub mod ghost_user;
 pub mod hsm_guess_limit;
+pub mod lawful;
 pub mod public_ledger;
 pub mod session_escrow;
 

@@ -10,8 +10,8 @@
 //! checked against with public monitors (`gossip`).
 
 use super::{
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo,
-    Released, SessionView,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
+    SessionView,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;
@@ -250,15 +250,27 @@ impl LedgerDeployment {
             return None;
         };
         if !crate::escrow::court::verify_warrant(self.backend, &self.court_public, w) {
-            journal.refuse("warrant-signature", &src, "the warrant's signature does not verify");
+            journal.refuse(
+                "warrant-signature",
+                &src,
+                "the warrant's signature does not verify",
+            );
             return None;
         }
         if !w.warrant.covers(s.epoch, &s.members) {
-            journal.refuse("scope-check", &src, format!("session {session} is outside the warrant"));
+            journal.refuse(
+                "scope-check",
+                &src,
+                format!("session {session} is outside the warrant"),
+            );
             return None;
         }
         let Some(p) = proof else {
-            journal.refuse("ledger-inclusion", &src, "no inclusion proof: the request is not on the ledger");
+            journal.refuse(
+                "ledger-inclusion",
+                &src,
+                "no inclusion proof: the request is not on the ledger",
+            );
             return None;
         };
         let head = self.agents_head();
@@ -266,14 +278,20 @@ impl LedgerDeployment {
             || p.record.warrant != w.fingerprint()
             || !p.record.sessions.contains(&session)
         {
-            journal.refuse("ledger-inclusion", &src, "the inclusion proof does not match the request or the head");
+            journal.refuse(
+                "ledger-inclusion",
+                &src,
+                "the inclusion proof does not match the request or the head",
+            );
             return None;
         }
         if self.gossip && head != self.ledger.head() {
             journal.notice(
                 "ledger-gossip",
                 "public monitor",
-                format!("agent {agent} checked a proof against a head the public ledger does not have"),
+                format!(
+                    "agent {agent} checked a proof against a head the public ledger does not have"
+                ),
             );
         }
         let share = self.shares.get(agent)?;
@@ -386,7 +404,11 @@ impl Deployment for LedgerDeployment {
         journal: &mut Journal,
     ) -> Result<Vec<Released>> {
         if !court.verifies(w) {
-            journal.refuse("warrant-signature", "ledger", "the warrant's signature does not verify");
+            journal.refuse(
+                "warrant-signature",
+                "ledger",
+                "the warrant's signature does not verify",
+            );
             return Ok(Vec::new());
         }
         let sessions: Vec<u32> = self
@@ -460,7 +482,10 @@ impl Mechanism for PublicLedger {
             gossip: params.flag("gossip"),
             ledger: Ledger::default(),
             fork: None,
-            court_public: court.as_ref().map(|c| c.master_public.clone()).unwrap_or_default(),
+            court_public: court
+                .as_ref()
+                .map(|c| c.master_public.clone())
+                .unwrap_or_default(),
             court,
         }))
     }

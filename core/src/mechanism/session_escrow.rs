@@ -25,17 +25,38 @@ static INFO: MechanismInfo = MechanismInfo {
         "Abelson et al., Keys Under Doormats (2015)",
     ],
     capabilities: &[
-        (Capability::Intercept, "read the relay's transcript, escrow fields included"),
-        (Capability::CompromiseAgent, "read an escrow agent's vault of key shares"),
+        (
+            Capability::Intercept,
+            "read the relay's transcript, escrow fields included",
+        ),
+        (
+            Capability::CompromiseAgent,
+            "read an escrow agent's vault of key shares",
+        ),
         (Capability::CompromiseDevice, "implant a user's device"),
         (Capability::StealCourtKey, "take a judge's signing key"),
-        (Capability::ControlRelay, "add hidden members, alter envelopes"),
-        (Capability::ActAsAgent, "release shares as an agent without its checks"),
+        (
+            Capability::ControlRelay,
+            "add hidden members, alter envelopes",
+        ),
+        (
+            Capability::ActAsAgent,
+            "release shares as an agent without its checks",
+        ),
         (Capability::SubmitRequest, "send requests to an agent's API"),
         (Capability::WriteAuditLog, "rewrite an agent's audit log"),
-        (Capability::ControlDealer, "control the dealer at key generation"),
-        (Capability::ControlClient, "control a client or its update channel"),
-        (Capability::ObtainWarrant, "obtain a real warrant from the court"),
+        (
+            Capability::ControlDealer,
+            "control the dealer at key generation",
+        ),
+        (
+            Capability::ControlClient,
+            "control a client or its update channel",
+        ),
+        (
+            Capability::ObtainWarrant,
+            "obtain a real warrant from the court",
+        ),
         (
             Capability::BreachInterface,
             "read the agents' warrant store (the docket); releases still need the agents",

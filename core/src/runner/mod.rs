@@ -238,8 +238,11 @@ fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 /// Whether every capability `attack` declares exists under `scheme`'s mechanism (when not,
 /// its cells are `not applicable` and cost nothing to run).
 pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
-    crate::mechanism::of_scheme(scheme)
-        .map_or(true, |m| m.info().not_applicable(attack.meta().capabilities).is_none())
+    crate::mechanism::of_scheme(scheme).map_or(true, |m| {
+        m.info()
+            .not_applicable(attack.meta().capabilities)
+            .is_none()
+    })
 }
 
 /// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
@@ -375,7 +378,11 @@ pub fn run_cell(
     };
     // The mechanism said the attack's path does not exist here: not applicable, whatever
     // the attack made of that refusal (an error included).
-    if ctx.refusals().first().is_some_and(|e| e.control == "not-applicable") {
+    if ctx
+        .refusals()
+        .first()
+        .is_some_and(|e| e.control == "not-applicable")
+    {
         let reason = ctx.refusals()[0].detail.clone();
         return not_applicable_cell(
             base,

@@ -74,9 +74,13 @@ pub(crate) fn serve(
     let judges: Vec<usize> = (0..court.k).collect();
     let signed: SignedWarrant = if wrong_court {
         let other = Court::new(b, court.k, court.n(), [0x5a; 32]).map_err(|e| e.to_string())?;
-        other.issue(b, w.clone(), &judges).map_err(|e| e.to_string())?
+        other
+            .issue(b, w.clone(), &judges)
+            .map_err(|e| e.to_string())?
     } else {
-        court.issue(b, w.clone(), &judges).map_err(|e| e.to_string())?
+        court
+            .issue(b, w.clone(), &judges)
+            .map_err(|e| e.to_string())?
     };
     let mut d = base.deployment().ok_or("no deployment")?.clone_box();
     let mut journal = Journal::new(None, world.now, epochs);

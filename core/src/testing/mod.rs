@@ -23,8 +23,8 @@
 //! assert!(!tamper.kind().is_empty());
 //! ```
 
-pub mod properties;
 pub(crate) mod mechanism_properties;
+pub mod properties;
 
 pub use properties::{
     check_scheme, check_scheme_with, estimate, CheckOptions, PropertyResult, PropertyStatus,

@@ -260,15 +260,15 @@ pub fn check_scheme_with(scheme: &Scheme, opts: &CheckOptions) -> Vec<PropertyRe
                 mechanism_property(&lab, name)
             } else {
                 match name {
-                "correctness" => correctness(&lab),
-                "threshold-secrecy" => threshold_secrecy(&lab),
-                "scope" => scope(&lab),
-                "warrant-validity" => warrant_validity(&lab),
-                "replay" => replay(&lab),
-                "audit" => audit_property(&lab),
-                "share-robustness" => share_robustness(&lab),
-                "binding" => binding(&lab),
-                _ => determinism(&lab),
+                    "correctness" => correctness(&lab),
+                    "threshold-secrecy" => threshold_secrecy(&lab),
+                    "scope" => scope(&lab),
+                    "warrant-validity" => warrant_validity(&lab),
+                    "replay" => replay(&lab),
+                    "audit" => audit_property(&lab),
+                    "share-robustness" => share_robustness(&lab),
+                    "binding" => binding(&lab),
+                    _ => determinism(&lab),
                 }
             };
             let status = match outcome {

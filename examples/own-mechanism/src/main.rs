@@ -36,6 +36,13 @@ fn main() {
     })
 }
 
+/// An attack, its integer parameters, and what its exposure must be under the design.
+type AttackCase = (
+    &'static str,
+    &'static [(&'static str, i64)],
+    fn(f64) -> bool,
+);
+
 fn run() -> escrowlab::Result<bool> {
     escrowlab::mechanism::register(&split_escrow::SplitEscrow)?;
     let scheme = Scheme::from_toml_str(SCHEME, "split-escrow.toml")?;
@@ -71,7 +78,7 @@ fn run() -> escrowlab::Result<bool> {
     ok &= la.in_scope_decrypted > 0 && la.out_of_scope_decrypted == 0;
 
     let registry = escrowlab::attacks::builtins().with(&party_theft::PartyTheft);
-    let cases: [(&str, &[(&str, i64)], fn(f64) -> bool); 4] = [
+    let cases: [AttackCase; 4] = [
         ("party-theft", &[("parties", 1)], |x| x == 0.0),
         ("party-theft", &[("parties", 2)], |x| x == 1.0),
         ("endpoint-compromise", &[], |x| x > 0.0 && x < 0.5),
@@ -89,12 +96,20 @@ fn run() -> escrowlab::Result<bool> {
             "attack {id} {}: exposure {:.3}{}{} {}",
             cell.params_shown(" "),
             cell.exposure.fraction,
-            if cell.applicable { "" } else { " (not applicable)" },
+            if cell.applicable {
+                ""
+            } else {
+                " (not applicable)"
+            },
             cell.blocked_by
                 .as_deref()
                 .map(|b| format!(" blocked by {b}"))
                 .unwrap_or_default(),
-            if holds { "as designed" } else { "NOT AS DESIGNED" }
+            if holds {
+                "as designed"
+            } else {
+                "NOT AS DESIGNED"
+            }
         );
     }
     Ok(ok)

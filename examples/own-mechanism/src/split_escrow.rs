@@ -26,7 +26,10 @@ static INFO: MechanismInfo = MechanismInfo {
     lawful_scope: "every session of the warrant's targets in its window",
     references: &["Micali, Fair Public-Key Cryptosystems, CRYPTO (1992)"],
     capabilities: &[
-        (Capability::Intercept, "read the relay's transcript with both halves of each field"),
+        (
+            Capability::Intercept,
+            "read the relay's transcript with both halves of each field",
+        ),
         (Capability::CompromiseVault, "copy one party's escrow key"),
         (Capability::CompromiseDevice, "implant a user's device"),
     ],
@@ -108,7 +111,11 @@ impl Deployment for SplitDeployment {
         journal: &mut Journal,
     ) -> Result<Vec<Released>> {
         if !court.verifies(w) {
-            journal.refuse("warrant-signature", "both parties", "the signature does not verify");
+            journal.refuse(
+                "warrant-signature",
+                "both parties",
+                "the signature does not verify",
+            );
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
@@ -116,13 +123,22 @@ impl Deployment for SplitDeployment {
             if !w.warrant.covers(s.epoch, &s.members) {
                 continue;
             }
-            let Some(f) = self.fields.get(s.index as usize) else { continue };
+            let Some(f) = self.fields.get(s.index as usize) else {
+                continue;
+            };
             let halves: Vec<Vec<u8>> = (0..2)
-                .filter_map(|p| self.backend.decrypt_with_scalar(&self.keys[p], &f[p]).ok()?)
+                .filter_map(|p| {
+                    self.backend
+                        .decrypt_with_scalar(&self.keys[p], &f[p])
+                        .ok()?
+                })
                 .collect();
             if let [a, b] = halves.as_slice() {
                 if let Some(key) = join(a, b) {
-                    out.push(Released { session: s.index, key });
+                    out.push(Released {
+                        session: s.index,
+                        key,
+                    });
                 }
             }
         }
