@@ -46,6 +46,7 @@ fn every_builtin_parses_and_round_trips() {
             "device-escrow",
             "device-escrow-bound",
             "hsm-guess-limit",
+            "hsm-guess-limit-signable",
             "crumple-zone",
             "public-ledger"
         ]

@@ -54,7 +54,8 @@ pub struct Scheme {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MechanismSpec {
-    /// Family id (`ghost-user`, `device-escrow`, ...).
+    /// Family id (`ghost-user`, `device-escrow`, ...; `session-escrow` when absent).
+    #[serde(default = "session_escrow")]
     pub family: String,
     /// The family's parameters (`escrowlab schemes --json` lists them).
     #[serde(default)]
@@ -303,6 +304,9 @@ pub struct Client {
     pub pin_escrow_key: bool,
 }
 
+fn session_escrow() -> String {
+    crate::mechanism::SESSION_ESCROW.to_string()
+}
 fn one() -> usize {
     1
 }
@@ -328,7 +332,7 @@ pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("", "audit", "table", "all defaults", "see `[audit]`", "The agents' audit logs.", "{}"),
     key("", "combiner", "table", "all defaults", "see `[combiner]`", "The law-enforcement combiner.", "{}"),
     key("", "client", "table", "all defaults", "see `[client]`", "Checks honest clients make on their own.", "{}"),
-    key("", "mechanism", "table", "none: session escrow", "see `[mechanism]`", "A lawful-access mechanism family other than session escrow (`escrowlab mechanisms`); such a scheme sets `[custody] kind = \"none\"`.", "{ family = \"ghost-user\" }"),
+    key("", "mechanism", "table", "none: session escrow", "see `[mechanism]`", "A lawful-access mechanism family other than session escrow (`escrowlab mechanisms`); such a scheme sets `[custody] kind = \"none\"`.", "{ family = \"session-escrow\" }"),
     key("custody", "kind", "string", "required", "`none`, `single`, `threshold`", "`none`: no escrow (plain end-to-end encryption, the baseline); `single`: one agency holds one key; `threshold`: `k` of `n` agencies must cooperate.", "\"threshold\""),
     key("custody", "k", "integer", "1", "1 to `n`; must be 1 unless `kind = \"threshold\"`", "Shares needed to open a field.", "2"),
     key("custody", "n", "integer", "1", "1 to 64; must be 1 unless `kind = \"threshold\"`", "Agents holding shares.", "3"),
@@ -352,8 +356,8 @@ pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("combiner", "verify_shares", "boolean", "true", "`true`, `false`", "The combiner verifies each decryption share before combining (`false`: a deliberately broken combiner).", "false"),
     key("client", "roster_check", "boolean", "false", "`true`, `false`", "Clients compare a session key's recipients with the signed conversation roster, so a hidden (ghost) member is noticed.", "true"),
     key("client", "pin_escrow_key", "boolean", "false", "`true`, `false`", "Clients pin the escrow public key (or check it in a transparency log), so a substituted escrow key is noticed instead of used.", "true"),
-    key("mechanism", "family", "string", "required", "`session-escrow`, `ghost-user`, `device-escrow`, `hsm-guess-limit`, `crumple-zone`, `public-ledger`, or a registered family", "The mechanism family (docs/MECHANISMS.md).", "\"device-escrow\""),
-    key("mechanism", "params", "table", "the family's defaults", "the family's parameters (docs/MECHANISMS.md)", "The family's parameters, each checked against its declared range.", "{ bind_to_device = true }"),
+    key("mechanism", "family", "string", "`session-escrow`", "`session-escrow`, `ghost-user`, `device-escrow`, `hsm-guess-limit`, `crumple-zone`, `public-ledger`, or a registered family", "The mechanism family (docs/MECHANISMS.md).", "\"session-escrow\""),
+    key("mechanism", "params", "table", "the family's defaults", "the family's parameters (docs/MECHANISMS.md)", "The family's parameters, each checked against its declared range (e.g. `{ bind_to_device = true }` for `device-escrow`).", "{}"),
 ];
 
 /// A [`KeyDoc`](super::KeyDoc) row (short, so the tables read as tables).
@@ -418,6 +422,10 @@ const BUILTINS: &[(&str, &str)] = &[
     (
         "hsm-guess-limit",
         include_str!("../../../fixtures/schemes/hsm-guess-limit.toml"),
+    ),
+    (
+        "hsm-guess-limit-signable",
+        include_str!("../../../fixtures/schemes/hsm-guess-limit-signable.toml"),
     ),
     (
         "crumple-zone",
