@@ -161,6 +161,52 @@ pub(crate) fn combine_and_read(
     out
 }
 
+/// Combines per-session shares from `responses` (items in the order of `sessions`, as
+/// [`combine_and_read`] reads them) into the session keys they recover.
+pub(crate) fn combine_keys(
+    world: &World,
+    sessions: &[u32],
+    responses: &[ShareResponse],
+) -> Vec<(u32, crate::secret::Key32)> {
+    let b = world.escrow.b();
+    let mut out = Vec::new();
+    let mut item = 0usize;
+    for &s in sessions {
+        let (Some(rec), Some(field)) = (
+            world.transcript.sessions.get(s as usize),
+            world.transcript.field(s),
+        ) else {
+            continue;
+        };
+        let i = item;
+        item += 1;
+        let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
+            continue;
+        };
+        let shares: Vec<(usize, Vec<u8>)> = responses
+            .iter()
+            .filter_map(|r| {
+                r.items
+                    .get(i)
+                    .and_then(|o| o.as_ref().ok())
+                    .map(|sh| (r.agent, sh.clone()))
+            })
+            .collect();
+        if let Ok(rcv) = recover(
+            b,
+            public,
+            world.escrow.n,
+            &rec.header,
+            &field,
+            &shares,
+            world.escrow.verify_shares,
+        ) {
+            out.push((s, rcv.session_key));
+        }
+    }
+    out
+}
+
 /// Submits request bytes to every agent in `agents` at time `now`.
 pub(crate) fn submit_to(
     world: &mut World,

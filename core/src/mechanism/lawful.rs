@@ -1,11 +1,13 @@
-//! Lawful access end to end under a family other than session escrow: the court signs a
-//! scoped warrant, the deployment serves it, and law enforcement reads the released
-//! sessions from the relay's transcript. What it read is confirmed against ground truth
+//! Lawful access end to end through the [`Mechanism`](super::Mechanism) trait, for any
+//! family (session escrow included: `escrowlab lawful-access` uses it for every other
+//! family, and keeps session escrow's own flow, with its refusal probes, for session
+//! escrow): the court signs a scoped warrant, the deployment serves it, and law
+//! enforcement reads the released sessions from the relay's transcript. What it read is confirmed against ground truth
 //! and split into in and out of the warrant's scope by the runner, not the mechanism.
 
 use super::{CourtKey, Journal};
 use crate::attack::context::BaseWorlds;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::escrow::court::Warrant;
 use crate::lawful::LawfulReport;
 use crate::relay::read_session;
@@ -67,12 +69,22 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         report.note = Some("no user sent any message".into());
         return Ok(report);
     };
-    let window = [epochs.saturating_sub(2), epochs.saturating_sub(1)];
+    // The same window as session escrow's own flow: the last epochs whose keys are kept.
+    let span = if config.scheme.custody.lifetime == crate::config::scheme::Lifetime::Epoch {
+        config.scheme.custody.retention.max(1)
+    } else {
+        2
+    };
+    let window = [epochs.saturating_sub(span), epochs.saturating_sub(1)];
     report.target = Some(target);
     report.window = Some(window);
-    let court = base
-        .family_court()
-        .ok_or_else(|| Error::misuse("a family world without a court"))?;
+    let Some(court) = base.family_court().or(world.escrow.court.as_ref()) else {
+        report.note = Some(format!(
+            "scheme `{}` has no court: there is no lawful access to serve",
+            config.scheme.name
+        ));
+        return Ok(report);
+    };
     let backend = world.escrow.b();
     let now = world.now;
     let warrant = Warrant {
@@ -89,10 +101,14 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     };
     let judges: Vec<usize> = (0..court.k).collect();
     let signed = court.issue(backend, warrant.clone(), &judges)?;
-    let mut deployment = base
-        .deployment()
-        .ok_or_else(|| Error::misuse("a family world without a deployment"))?
-        .clone_box();
+    let mut deployment = match base.deployment() {
+        Some(d) => d.clone_box(),
+        // Session escrow's deployment is the world itself: made when asked for.
+        None => base.mechanism().deploy(
+            &super::DeployView::new(world, None, Vec::new()),
+            &super::params_of(&config.scheme)?,
+        )?,
+    };
     let mut journal = Journal::new(None, now, epochs);
     let released = deployment.serve_dyn(
         &signed,

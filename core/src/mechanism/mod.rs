@@ -127,6 +127,10 @@ impl<'w> DeployView<'w> {
             docket,
         }
     }
+    /// The whole world (session escrow's deployment is the world itself).
+    pub(crate) fn world(&self) -> &World {
+        self.world
+    }
     /// The scheme.
     pub fn scheme(&self) -> &crate::config::Scheme {
         &self.world.config.scheme

@@ -67,34 +67,81 @@ static INFO: MechanismInfo = MechanismInfo {
     params: &[],
 };
 
-/// Nothing to deploy beside the world: the escrow is in it.
+/// Session escrow on one world: the world itself, whose agents, court and fields are the
+/// mechanism. Serving a warrant is the lawful-access flow of [`crate::lawful`]: one request
+/// to every agent, each checking the warrant (against the court key it pins, not the one
+/// passed in), logging and answering; the combiner verifies the shares and unwraps each
+/// session key. Attacks reach session escrow through [`crate::attack::AttackCtx`]'s own
+/// capability methods, not through requests.
 #[derive(Clone)]
-struct InWorld;
+pub struct EscrowDeployment {
+    world: crate::world::World,
+}
 
-impl super::Deployment for InWorld {
+impl super::Deployment for EscrowDeployment {
     type Request = ();
     type Response = ();
     fn capability(_: &()) -> Capability {
-        Capability::Intercept
+        Capability::SubmitRequest
     }
     fn describe(_: &()) -> String {
-        "nothing".into()
+        "nothing: session escrow's capabilities are the attack context's methods".into()
     }
-    fn handle(&mut self, _: (), _: &mut Journal) -> Result<()> {
+    fn handle(&mut self, _: (), journal: &mut Journal) -> Result<()> {
+        journal.refuse(
+            "not-applicable",
+            "session escrow",
+            "session escrow is reached through the attack context's capability methods",
+        );
         Ok(())
     }
     fn serve(
         &mut self,
-        _: &SignedWarrant,
+        w: &SignedWarrant,
         _: &super::CourtKey<'_>,
         journal: &mut Journal,
     ) -> Result<Vec<Released>> {
-        journal.refuse(
-            "in-world",
-            "session escrow",
-            "session escrow serves warrants through its agents and combiner",
+        let world = &mut self.world;
+        if !world.escrow.has_escrow() {
+            journal.refuse(
+                "no-escrow",
+                "key custody",
+                "the scheme creates no escrow key: there is nothing to serve a warrant on",
+            );
+            return Ok(Vec::new());
+        }
+        let sessions = crate::lawful::sessions_in_scope(world, &w.warrant);
+        let nonce = super::kdf("session-escrow-serve", &[&w.encode()]).0;
+        let bytes = crate::lawful::build_request(
+            world,
+            w,
+            &sessions,
+            "law-enforcement",
+            nonce[..16].try_into().unwrap_or([0; 16]),
         );
-        Ok(Vec::new())
+        let agents: Vec<usize> = (0..world.escrow.n).collect();
+        let responses = crate::lawful::submit_to(world, &agents, &bytes, journal.now());
+        for r in &responses {
+            for item in &r.items {
+                if let Err(e) = item {
+                    journal.refuse(&e.control, &format!("agent {}", r.agent), e.reason.clone());
+                }
+            }
+        }
+        let released: Vec<Released> = crate::lawful::combine_keys(world, &sessions, &responses)
+            .into_iter()
+            .map(|(session, key)| Released { session, key })
+            .collect();
+        journal.figure(
+            "audit_entries",
+            world
+                .escrow
+                .agents
+                .iter()
+                .map(|a| a.audit.len())
+                .sum::<usize>() as f64,
+        );
+        Ok(released)
     }
 }
 
@@ -102,7 +149,9 @@ impl Mechanism for SessionEscrow {
     fn info(&self) -> &'static MechanismInfo {
         &INFO
     }
-    fn deploy(&self, _: &DeployView<'_>, _: &Params) -> Result<Box<dyn DynDeployment>> {
-        Ok(Box::new(InWorld))
+    fn deploy(&self, view: &DeployView<'_>, _: &Params) -> Result<Box<dyn DynDeployment>> {
+        Ok(Box::new(EscrowDeployment {
+            world: view.world().clone(),
+        }))
     }
 }
