@@ -1,4 +1,4 @@
-//! The attack boundary, proved by the compiler: the three cheats an outside reviewer wrote
+//! The attack boundary, proved by the compiler: the cheats an outside reviewer wrote
 //! against the old, in-crate attack API, written as a foreign crate would write them, must
 //! not compile. Each `.stderr` beside them pins why (private fields and private items).
 //! Regenerate after a deliberate API change with `TRYBUILD=overwrite cargo test --test

@@ -199,7 +199,7 @@ impl<'w> DeployView<'w> {
 
 /// What a deployment reports while it answers one request or serves one warrant: the
 /// mechanism's own words. Attacks never hold one.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
     capability: Option<Capability>,
     now: u64,
@@ -217,7 +217,11 @@ impl Journal {
             capability,
             now,
             epoch,
-            ..Default::default()
+            refusals: Vec::new(),
+            notices: Vec::new(),
+            work: 0,
+            figures: BTreeMap::new(),
+            issued: Vec::new(),
         }
     }
     /// The capability the request uses (`None` while serving a warrant).
