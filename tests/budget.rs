@@ -174,3 +174,27 @@ fn ten_million_messages_fit_when_the_attack_reads_the_shared_world() {
         .to_string();
     assert!(err.contains("GiB") && err.contains("users"), "{err}");
 }
+
+/// A family's deployment is priced: the ledger encrypts every session key, the HSM
+/// cluster derives every user's passcode key; a ghost user holds keys only.
+#[test]
+fn family_deployments_are_priced() {
+    let p = Population::default();
+    let cpu = |name: &str| {
+        WorldCost::of(
+            &Scheme::load(name).unwrap(),
+            &p,
+            escrowlab::backend::BackendKind::Blsttc,
+        )
+        .cpu_seconds
+    };
+    let plain = cpu("e2e-baseline");
+    assert_eq!(cpu("ghost-user"), plain);
+    assert!(
+        cpu("public-ledger") > plain * 2.0,
+        "{} vs {plain}",
+        cpu("public-ledger")
+    );
+    assert!(cpu("hsm-guess-limit") > plain);
+    assert!(cpu("crumple-zone") > plain);
+}

@@ -34,6 +34,9 @@ const DEVICE_SESSION_S: f64 = 0.25e-6;
 /// check), measured by `field-forgery` (bits 16, 1000 trials: 51 s of CPU for 6.6 × 10^7
 /// tries).
 const TRY_S: f64 = 0.8e-6;
+/// CPU seconds of one SHA-256 compression in a KDF or a puzzle (PBKDF2-HMAC-SHA256 at 100
+/// iterations measured 15 µs a passcode: 75 ns a compression).
+const HASH_S: f64 = 0.08e-6;
 /// Bytes held per message by one world: its ground-truth digest (16) and allocator slack.
 /// Ciphertexts are not held: the relay seals a session's messages again when they are read.
 /// Measured: `attack key-theft --scheme single-key` peaks at 139 MB for 10^6 messages and
@@ -129,6 +132,26 @@ fn mib(bytes: f64) -> String {
     }
 }
 
+/// CPU seconds to deploy a family other than session escrow on a finished world: the
+/// public ledger encrypts every session key to its threshold key (one wrap a session); the
+/// HSM cluster derives every user's passcode key (PBKDF2, two SHA-256 compressions an
+/// iteration) and encrypts each record to the cluster key once a member is taken; the
+/// crumple zone hashes once a session; the ghost user and device escrow hold keys only.
+fn family_deploy_s(scheme: &Scheme, users: f64, sessions: f64, wrap_s: f64) -> f64 {
+    let int =
+        |name: &str, default: f64| match scheme.mechanism.as_ref().and_then(|m| m.params.get(name))
+        {
+            Some(crate::attack::ParamValue::Int(v)) => *v as f64,
+            _ => default,
+        };
+    match scheme.family() {
+        "public-ledger" => sessions * wrap_s,
+        "hsm-guess-limit" => users * (int("kdf_iterations", 100.0) * 2.0 * HASH_S + wrap_s),
+        "crumple-zone" => sessions * HASH_S,
+        _ => 0.0,
+    }
+}
+
 /// The shape of one world: what it costs to simulate and to hold.
 #[derive(Clone, Copy, Debug)]
 pub struct WorldCost {
@@ -198,7 +221,8 @@ impl WorldCost {
         let cpu_seconds = sessions * (wraps * wrap_s + members * MEMBER_S)
             + messages * MESSAGE_S
             + keygens * keygen_s
-            + refresh_s;
+            + refresh_s
+            + family_deploy_s(scheme, users, sessions, wrap_s);
         WorldCost {
             cpu_seconds,
             bytes: messages * MESSAGE_BYTES + sessions * SESSION_BYTES,
