@@ -53,6 +53,9 @@ pub struct DocketFigures {
     pub fraction: f64,
     /// Users the attacker named who are under no warrant.
     pub wrong_claims: usize,
+    /// Which targets it learned (at most [`crate::mechanism::MAX_DOCKET`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learned_targets: Vec<u32>,
 }
 
 /// A cell's verdict.
@@ -397,11 +400,13 @@ pub fn run_cell(
     let outcome = outcome.unwrap_or_default();
     let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
     let docket_targets = base.docket_targets();
-    let learned = outcome
+    let learned_targets: Vec<u32> = outcome
         .docket
         .iter()
+        .copied()
         .filter(|u| docket_targets.contains(u))
-        .count();
+        .collect();
+    let learned = learned_targets.len();
     let docket = DocketFigures {
         targets: docket_targets.len(),
         learned,
@@ -411,6 +416,7 @@ pub fn run_cell(
             learned as f64 / docket_targets.len() as f64
         },
         wrong_claims: outcome.docket.len() - learned,
+        learned_targets,
     };
     // The claims are judged: what is left to measure needs only the ids.
     drop(outcome.recovered);
