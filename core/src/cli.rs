@@ -1097,10 +1097,32 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
             r.rejected_share_agents
         ));
     }
-    s.push_str(&format!(
-        "audit: {} entries, verified: {}\n",
-        r.audit_entries, r.audit_verified
-    ));
+    if r.family == crate::mechanism::SESSION_ESCROW {
+        s.push_str(&format!(
+            "audit: {} entries, verified: {}\n",
+            r.audit_entries, r.audit_verified
+        ));
+    } else {
+        s.push_str(&format!(
+            "mechanism: {}; lawful access reads {}\n",
+            r.family, r.reads
+        ));
+        for (k, v) in &r.mechanism_figures {
+            s.push_str(&format!("measured: {k} = {v}\n"));
+        }
+        for e in &r.notices {
+            s.push_str(&format!(
+                "noticed by {} ({}): {}\n",
+                e.control, e.source, e.detail
+            ));
+        }
+        for e in &r.refusals {
+            s.push_str(&format!(
+                "refused by {} ({}): {}\n",
+                e.control, e.source, e.detail
+            ));
+        }
+    }
     if let Some(n) = &r.note {
         s.push_str(&format!("note: {n}\n"));
     }

@@ -145,7 +145,16 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     report.notices = journal.notices;
     report.refusals = journal.refusals;
     report.refused_requests = usize::from(released.is_empty() && !report.refusals.is_empty());
-    if report.in_scope_decrypted < report.in_scope_messages {
+    if report.in_scope_decrypted < report.in_scope_messages && !report.refusals.is_empty() {
+        let controls: std::collections::BTreeSet<&str> =
+            report.refusals.iter().map(|e| e.control.as_str()).collect();
+        report.note = Some(format!(
+            "{} of {} warranted messages read: refused by {}",
+            report.in_scope_decrypted,
+            report.in_scope_messages,
+            controls.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    } else if report.in_scope_decrypted < report.in_scope_messages {
         report.note = Some(format!(
             "{} of {} warranted messages read: under {} lawful access reads {}",
             report.in_scope_decrypted, report.in_scope_messages, info.family, info.lawful_scope
