@@ -122,7 +122,7 @@ pub fn open_field(gate: &Key32, f: &CrumpleField, secret: u64) -> Option<Key32> 
 
 /// Solves the gate by exhaustive search: `(secret, evaluations)`.
 pub fn solve_gate(gate: &Gate, budget: u64) -> (Option<u64>, u64) {
-    let space = 1u64 << gate.bits;
+    let space = 1u64.checked_shl(gate.bits).unwrap_or(u64::MAX);
     for g in 0..space.min(budget) {
         if gate_hash(g) == gate.target {
             return (Some(g), g + 1);
@@ -133,7 +133,7 @@ pub fn solve_gate(gate: &Gate, budget: u64) -> (Option<u64>, u64) {
 
 /// Solves a field by exhaustive search: `(secret, evaluations)`.
 pub fn solve_field(gate: &Key32, f: &CrumpleField, budget: u64) -> (Option<u64>, u64) {
-    let space = 1u64 << f.bits;
+    let space = 1u64.checked_shl(f.bits).unwrap_or(u64::MAX);
     for g in 0..space.min(budget) {
         if field_check(gate, f.session, g) == f.check {
             return (Some(g), g + 1);
