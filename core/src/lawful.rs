@@ -115,15 +115,7 @@ pub(crate) fn combine_and_read(
             let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
                 return (s, Err(None));
             };
-            let shares: Vec<(usize, Vec<u8>)> = responses
-                .iter()
-                .filter_map(|r| {
-                    r.items
-                        .get(item)
-                        .and_then(|o| o.as_ref().ok())
-                        .map(|sh| (r.agent, sh.clone()))
-                })
-                .collect();
+            let shares = shares_of_item(responses, item);
             match recover(
                 b,
                 public,
@@ -161,6 +153,19 @@ pub(crate) fn combine_and_read(
     out
 }
 
+/// The shares every answer in `responses` released for request item `item`.
+fn shares_of_item(responses: &[ShareResponse], item: usize) -> Vec<(usize, Vec<u8>)> {
+    responses
+        .iter()
+        .filter_map(|r| {
+            r.items
+                .get(item)
+                .and_then(|o| o.as_ref().ok())
+                .map(|sh| (r.agent, sh.clone()))
+        })
+        .collect()
+}
+
 /// Combines per-session shares from `responses` (items in the order of `sessions`, as
 /// [`combine_and_read`] reads them) into the session keys they recover.
 pub(crate) fn combine_keys(
@@ -183,15 +188,7 @@ pub(crate) fn combine_keys(
         let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
             continue;
         };
-        let shares: Vec<(usize, Vec<u8>)> = responses
-            .iter()
-            .filter_map(|r| {
-                r.items
-                    .get(i)
-                    .and_then(|o| o.as_ref().ok())
-                    .map(|sh| (r.agent, sh.clone()))
-            })
-            .collect();
+        let shares = shares_of_item(responses, i);
         if let Ok(rcv) = recover(
             b,
             public,
@@ -305,6 +302,44 @@ pub struct LawfulReport {
     pub refusals: Vec<crate::attack::MechanismEvent>,
 }
 
+impl LawfulReport {
+    /// A report of nothing read yet, for `world` built from `config` under `info`'s family.
+    pub(crate) fn empty(
+        config: &WorldConfig,
+        world: &World,
+        info: &crate::mechanism::MechanismInfo,
+    ) -> LawfulReport {
+        LawfulReport {
+            scheme: config.scheme.name.clone(),
+            backend: config.backend.name().into(),
+            seed: config.seed,
+            users: config.population.users,
+            epochs: world.epochs(),
+            messages_total: world.message_count(),
+            target: None,
+            window: None,
+            in_scope_messages: 0,
+            in_scope_decrypted: 0,
+            out_of_scope_decrypted: 0,
+            refused_requests: 0,
+            probes: Vec::new(),
+            rejected_share_agents: Vec::new(),
+            audit_entries: 0,
+            audit_verified: true,
+            note: None,
+            family: info.family.into(),
+            reads: info
+                .lawful_scope
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            mechanism_figures: BTreeMap::new(),
+            notices: Vec::new(),
+            refusals: Vec::new(),
+        }
+    }
+}
+
 /// Runs the demonstration on a fresh world.
 ///
 /// # Errors
@@ -331,33 +366,11 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     );
     let scheme = &config.scheme;
     let epochs = world.epochs();
-    let mut report = LawfulReport {
-        scheme: scheme.name.clone(),
-        backend: config.backend.name().into(),
-        seed: config.seed,
-        users: config.population.users,
-        epochs,
-        messages_total: world.message_count(),
-        target: None,
-        window: None,
-        in_scope_messages: 0,
-        in_scope_decrypted: 0,
-        out_of_scope_decrypted: 0,
-        refused_requests: 0,
-        probes: Vec::new(),
-        rejected_share_agents: Vec::new(),
-        audit_entries: 0,
-        audit_verified: true,
-        note: None,
-        family: crate::mechanism::SESSION_ESCROW.into(),
-        reads: crate::mechanism::session_escrow::SessionEscrow
-            .info()
-            .lawful_scope
-            .into(),
-        mechanism_figures: BTreeMap::new(),
-        notices: Vec::new(),
-        refusals: Vec::new(),
-    };
+    let mut report = LawfulReport::empty(
+        &config,
+        &world,
+        crate::mechanism::session_escrow::SessionEscrow.info(),
+    );
     // Target and window, from the seed.
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();

@@ -39,30 +39,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     let info = base.mechanism().info();
     let world = base.finished();
     let epochs = world.epochs();
-    let mut report = LawfulReport {
-        scheme: config.scheme.name.clone(),
-        backend: config.backend.name().into(),
-        seed: config.seed,
-        users: config.population.users,
-        epochs,
-        messages_total: world.message_count(),
-        target: None,
-        window: None,
-        in_scope_messages: 0,
-        in_scope_decrypted: 0,
-        out_of_scope_decrypted: 0,
-        refused_requests: 0,
-        probes: Vec::new(),
-        rejected_share_agents: Vec::new(),
-        audit_entries: 0,
-        audit_verified: true,
-        note: None,
-        family: info.family.into(),
-        reads: info.lawful_scope.into(),
-        mechanism_figures: Default::default(),
-        notices: Vec::new(),
-        refusals: Vec::new(),
-    };
+    let mut report = LawfulReport::empty(&config, world, info);
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();
     let Some(&target) = candidates.choose(&mut rng) else {

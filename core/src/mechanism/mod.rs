@@ -293,6 +293,19 @@ impl CourtKey<'_> {
     pub fn verifies(&self, w: &SignedWarrant) -> bool {
         crate::escrow::court::verify_warrant(self.backend, self.public, w)
     }
+    /// Checks `w`'s signature as `source` does before serving it; a bad one is refused
+    /// (`warrant-signature`) in `journal`.
+    pub fn admits(&self, w: &SignedWarrant, source: &str, journal: &mut Journal) -> bool {
+        if self.verifies(w) {
+            return true;
+        }
+        journal.refuse(
+            "warrant-signature",
+            source,
+            "the warrant's signature does not verify",
+        );
+        false
+    }
 }
 
 /// A mechanism's running state on one world.
