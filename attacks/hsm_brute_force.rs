@@ -98,9 +98,10 @@ impl Attack for HsmBruteForce {
             Some(ParamValue::Int(i)) => (*i).max(1) as u64,
             _ => 100,
         };
-        // Each try is one PBKDF2: two SHA-256 compressions an iteration.
+        // Each try is one PBKDF2. Measured: 15 µs at 100 iterations, about 19 times a
+        // budget guess (0.8 µs): iterations / 5 guesses a try.
         passcode_space(kind)
-            .saturating_mul(iterations * 2)
+            .saturating_mul((iterations / 5).max(1))
             .saturating_mul(params.int("targets").max(1) as u64)
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
