@@ -57,6 +57,17 @@ fn the_proposals_suite_passes_strict_with_a_docket_figure_in_every_cell() {
         .map(String::from)
         .collect()
     );
+    // Lawful utility, warrants over the whole run served when it is over: a ghost inserted
+    // then reads nothing of the past; every other family reads all of it.
+    for s in r["schemes"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        let want = if name.starts_with("ghost-user") {
+            0.0
+        } else {
+            1.0
+        };
+        assert_eq!(s["lawful_utility"]["fraction"], want, "{name}: {s}");
+    }
     // Every attack has at least one family it applies to.
     let applicable: BTreeSet<&str> = cells
         .iter()

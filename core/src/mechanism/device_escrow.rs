@@ -174,7 +174,8 @@ impl DeviceDeployment {
         let store = self
             .sessions
             .iter()
-            .filter(|s| s.members.contains(&user))
+            // The phone holds what it has seen: sessions up to the moment it is taken.
+            .filter(|s| s.members.contains(&user) && s.epoch < journal.epoch())
             .map(|s| {
                 (
                     s.index,

@@ -195,14 +195,18 @@ impl Deployment for GhostDeployment {
         if !court.admits(w, "insertion interface", journal) {
             return Ok(Vec::new());
         }
-        // Inserted when the warrant is served, at the start of its window: nothing from
-        // before reaches the ghost.
+        // The ghost is inserted when the warrant is issued, or when its window opens if
+        // that is later: nothing sent before reaches it. A warrant issued after its
+        // window (a retrospective one) reads nothing.
+        let issued_epoch =
+            u32::try_from(w.warrant.issued / crate::world::TICKS_PER_EPOCH).unwrap_or(u32::MAX);
+        let from = w.warrant.from_epoch.max(issued_epoch);
         let public = x25519_public(&self.le_secret);
         let mut released = Vec::new();
         for &t in &w.warrant.targets {
             let d = self.insert(
                 t,
-                w.warrant.from_epoch,
+                from,
                 w.warrant.to_epoch.min(self.epochs),
                 &public,
                 journal,

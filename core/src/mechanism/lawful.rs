@@ -69,7 +69,9 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         targets: vec![target],
         from_epoch: window[0],
         to_epoch: window[1],
-        issued: now,
+        // Issued when its window opens (a prospective warrant: a ghost is inserted then),
+        // executed when the window has closed (a phone seized then holds all of it).
+        issued: u64::from(window[0]) * crate::world::TICKS_PER_EPOCH,
         expires: now + crate::lawful::WARRANT_VALIDITY,
         nonce: seed::derive(config.seed, "nonce", &[1])[..16]
             .try_into()

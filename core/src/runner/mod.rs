@@ -641,6 +641,7 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
         .collect();
     let mut warranted = BTreeSet::new();
     let mut read = BTreeSet::new();
+    let mut deployment = base.deployment().map(|d| d.clone_box());
     for (i, &t) in chosen.iter().enumerate() {
         let w = crate::escrow::court::Warrant {
             case_id: format!("utility-{i}"),
@@ -656,6 +657,12 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
         };
         let sessions = lawful::sessions_in_scope(&world, &w);
         warranted.extend(lawful::messages_of(&world, &sessions));
+        if let Some(d) = deployment.as_mut() {
+            // Another family serves the warrant itself (a ghost inserted now reads nothing
+            // of the run that is over).
+            read.extend(serve_through(base, d.as_mut(), w));
+            continue;
+        }
         let Ok(signed) = lawful::issue_warrant(&world, w) else {
             continue;
         };
@@ -681,6 +688,43 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
             readable as f64 / warranted.len() as f64
         },
     }
+}
+
+/// Serves `w` through a family's deployment, signed by the family's court, at the end of
+/// the run; the messages read, confirmed against ground truth.
+fn serve_through(
+    base: &BaseWorlds,
+    d: &mut dyn crate::mechanism::DynDeployment,
+    w: crate::escrow::court::Warrant,
+) -> BTreeSet<u64> {
+    let world = base.finished();
+    let Some(court) = base.family_court() else {
+        return BTreeSet::new();
+    };
+    let b = world.escrow.b();
+    let judges: Vec<usize> = (0..court.k).collect();
+    let Ok(signed) = court.issue(b, w, &judges) else {
+        return BTreeSet::new();
+    };
+    let mut journal = crate::mechanism::Journal::new(None, world.now, world.epochs());
+    let key = crate::mechanism::CourtKey {
+        public: &court.master_public,
+        backend: b,
+    };
+    let Ok(released) = d.serve_dyn(&signed, &key, &mut journal) else {
+        return BTreeSet::new();
+    };
+    let mut claims = Vec::new();
+    for r in &released {
+        claims.extend(crate::relay::read_session(
+            &world.transcript,
+            r.session,
+            &r.key,
+        ));
+    }
+    world
+        .truth()
+        .confirm(claims.iter().map(|(id, pt)| (*id, pt.as_slice())))
 }
 
 /// Builds the base worlds of a scheme.

@@ -66,7 +66,8 @@ pub(crate) fn serve(
         targets: vec![target],
         from_epoch: from,
         to_epoch: to,
-        issued: world.now,
+        // Prospective: issued when its window opens, served when the run is over.
+        issued: u64::from(from) * crate::world::TICKS_PER_EPOCH,
         expires: world.now + crate::lawful::WARRANT_VALIDITY,
         nonce: [7; 16],
         use_limit: 0,
