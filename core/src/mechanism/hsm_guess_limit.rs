@@ -267,31 +267,15 @@ pub struct HsmDeployment {
     /// Failures per member per user.
     counters: Vec<BTreeMap<u32, u32>>,
     taken: Vec<usize>,
-    backend: &'static dyn crate::backend::Backend,
     cluster_public: Vec<u8>,
     cluster_shares: Arc<Vec<crate::secret::Scalar>>,
-    seed: [u8; 32],
+    /// Every record encrypted to the cluster key: what each member's storage holds.
+    locked: Arc<Vec<LockedRecord>>,
 }
 
 impl HsmDeployment {
     fn majority(&self) -> usize {
         self.members / 2 + 1
-    }
-    /// Every record encrypted to the cluster key (what each member's storage holds).
-    fn locked(&self, _: &mut Journal) -> Result<Vec<LockedRecord>> {
-        self.records
-            .iter()
-            .map(|r| {
-                let seed = super::kdf("hsm-lock", &[&self.seed, &r.user.to_le_bytes()]);
-                Ok(LockedRecord {
-                    user: r.user,
-                    locked: self
-                        .backend
-                        .encrypt(&self.cluster_public, &r.sealed, seed.0)?,
-                    record: r.clone(),
-                })
-            })
-            .collect()
     }
     /// One guess through the cluster's rules: the record when right and allowed.
     fn guess(&mut self, user: u32, passcode: &str, journal: &mut Journal) -> Option<EscrowRecord> {
@@ -373,12 +357,11 @@ impl Deployment for HsmDeployment {
                         ),
                     );
                 }
-                let locked = self.locked(journal)?;
                 Ok(HsmResponse::Member(MemberLoot {
                     member,
                     share: self.cluster_shares[member].clone(),
                     public: self.cluster_public.clone(),
-                    records: locked,
+                    records: self.locked.to_vec(),
                 }))
             }
             HsmRequest::RollBack { member, user } => {
@@ -498,11 +481,22 @@ impl Mechanism for HsmGuessLimit {
         let backend = view.backend();
         let majority = members / 2 + 1;
         let km = backend.dealer_keygen(majority, members, rng.gen())?;
+        let lock_seed: [u8; 32] = rng.gen();
+        let locked = records
+            .iter()
+            .map(|r: &EscrowRecord| {
+                let seed = super::kdf("hsm-lock", &[&lock_seed, &r.user.to_le_bytes()]);
+                Ok(LockedRecord {
+                    user: r.user,
+                    locked: backend.encrypt(&km.public, &r.sealed, seed.0)?,
+                    record: r.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Box::new(HsmDeployment {
-            backend,
             cluster_public: km.public,
             cluster_shares: Arc::new(km.shares),
-            seed: rng.gen(),
+            locked: Arc::new(locked),
             records: Arc::new(records),
             passcodes: Arc::new(passcodes),
             sessions: Arc::new(sessions),
