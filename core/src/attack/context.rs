@@ -401,6 +401,15 @@ impl<'a> AttackCtx<'a> {
             self.deployment = self.base.deployment().map(|d| d.clone_box());
         }
         let Some(dep) = self.deployment.as_mut() else {
+            self.block(
+                "not-applicable",
+                info.family,
+                format!(
+                    "the attack asks for another mechanism's deployment ({}); {} takes no requests",
+                    std::any::type_name::<D>(),
+                    info.family
+                ),
+            );
             return Err(Error::misuse(format!(
                 "the {} mechanism takes no requests: its machinery is in the world",
                 info.family
