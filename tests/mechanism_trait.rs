@@ -54,6 +54,15 @@ fn families_are_listed_and_registering_a_known_one_is_refused() {
     for m in escrowlab::mechanism::all() {
         let i = m.info();
         assert!(!i.capabilities.is_empty() && !i.absent.is_empty() && !i.lawful_scope.is_empty());
-        assert!(i.not_applicable(&[]).is_none());
+        // Work on puzzles exists only where there are puzzles; the reason names the family
+        // and the missing capability.
+        let spend = [escrowlab::attack::Capability::SpendWork];
+        match (i.family, i.not_applicable(&spend)) {
+            ("crumple-zone", why) => assert!(why.is_none()),
+            (family, Some(why)) => {
+                assert!(why.contains("spend_work") && why.contains(family), "{why}")
+            }
+            (family, None) => panic!("{family} claims puzzles it does not have"),
+        }
     }
 }
