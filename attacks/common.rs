@@ -10,45 +10,65 @@ pub fn read_with_masters(
     transcript: &Transcript,
     masters: &[MasterSecret],
 ) -> Recovered {
-    use rayon::prelude::*;
     let by_epoch: BTreeMap<u32, &Scalar> = masters
         .iter()
         .map(|m| (m.key_epoch(), m.secret()))
         .collect();
-    if by_epoch.is_empty() {
-        return Recovered::default();
-    }
-    // Sessions are independent: opened on every core, a chunk at a time (so only a chunk's
-    // claims are held twice), appended in session order into room for every message.
-    let open_session = |rec: &SessionRecord| {
-        let mut out = Recovered::default();
-        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
-            return out;
-        };
-        let Some(master) = by_epoch.get(&field.key_epoch) else {
-            return out;
-        };
-        // No pairing check: the AEAD tag of the wrapped key confirms the result.
-        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
-            return out;
-        };
-        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
-            return out;
-        };
-        for (id, plaintext) in read_session(transcript, rec.header.session, &sk) {
-            out.push(id, &plaintext);
-        }
-        out
-    };
     let mut out = Recovered::default();
     out.reserve_exact(transcript.envelopes.len());
-    for chunk in transcript.sessions.chunks(4096) {
+    open_sessions_with_masters(backend, &transcript.sessions, &by_epoch, &mut out, |rec| {
+        transcript.envelopes.range(rec.messages.clone())
+    });
+    out
+}
+
+/// The thief's bulk decryption, on every core: for each session whose field is encrypted
+/// to a master in `by_epoch` (key epoch → master scalar), decrypt the field (no pairing
+/// check: the AEAD tag of the wrapped key confirms the result), unwrap the session key,
+/// walk the ratchet and open the messages `envelopes_of` gives for it. Claims are
+/// appended to `out` in session order, a chunk of sessions at a time (so only a chunk's
+/// claims are held twice). `read_with_masters` runs it on a transcript; a bench runs it
+/// on ciphertexts already in memory.
+pub fn open_sessions_with_masters<E, I, F>(
+    backend: &dyn Backend,
+    sessions: &[SessionRecord],
+    by_epoch: &BTreeMap<u32, &Scalar>,
+    out: &mut Recovered,
+    envelopes_of: F,
+) where
+    E: std::borrow::Borrow<Envelope>,
+    I: Iterator<Item = E>,
+    F: Fn(&SessionRecord) -> I + Sync,
+{
+    use rayon::prelude::*;
+    if by_epoch.is_empty() {
+        return;
+    }
+    let open_session = |rec: &SessionRecord| {
+        let mut opened = Recovered::default();
+        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
+            return opened;
+        };
+        let Some(master) = by_epoch.get(&field.key_epoch) else {
+            return opened;
+        };
+        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
+            return opened;
+        };
+        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+            return opened;
+        };
+        open_envelopes(&sk, envelopes_of(rec), |id, plaintext| {
+            opened.push(id, plaintext)
+        });
+        opened
+    };
+    for chunk in sessions.chunks(4096) {
         let opened: Vec<Recovered> = chunk.par_iter().map(open_session).collect();
         for mut r in opened {
             out.append(&mut r);
         }
     }
-    out
 }
 
 /// Every user seen sending a session in the transcript, sorted (what an interceptor learns

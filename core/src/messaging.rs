@@ -121,10 +121,17 @@ impl Ratchet {
     }
     /// Takes the next message key and deletes the chain key that produced it.
     pub fn next_key(&mut self) -> Key32 {
-        let mk = hmac(&self.chain.0, &[1]);
-        self.chain = Key32(hmac(&self.chain.0, &[2]));
+        // Both HMACs share one keyed state (the chain key's inner and outer pads are
+        // hashed once, not twice): 6 SHA-256 compressions a step instead of 8.
+        let keyed =
+            <HmacSha256 as Mac>::new_from_slice(&self.chain.0).expect("HMAC takes any key length");
+        let mut message = keyed.clone();
+        message.update(&[1]);
+        let mut chain = keyed;
+        chain.update(&[2]);
+        self.chain = Key32(chain.finalize().into_bytes().into());
         self.position += 1;
-        Key32(mk)
+        Key32(message.finalize().into_bytes().into())
     }
     /// The key for `counter`, if it is not already behind the ratchet (a deleted key is gone).
     pub fn key_at(&mut self, counter: u32) -> Option<Key32> {
@@ -132,7 +139,9 @@ impl Ratchet {
             return None;
         }
         while self.position < counter {
-            self.next_key();
+            // A skipped position needs only its chain step, not its message key.
+            self.chain = Key32(hmac(&self.chain.0, &[2]));
+            self.position += 1;
         }
         Some(self.next_key())
     }
@@ -170,6 +179,33 @@ pub fn open(key: &Key32, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
     )
     .ok()
 }
+
+/// Opens a sealed message into `buf` (cleared first, its allocation reused); `false` when
+/// the tag fails (then `buf` holds nothing).
+pub fn open_into(key: &Key32, ad: &[u8], ciphertext: &[u8], buf: &mut Vec<u8>) -> bool {
+    use chacha20poly1305::aead::AeadInPlace;
+    buf.clear();
+    let Some(body) = ciphertext.len().checked_sub(TAG_LEN) else {
+        return false;
+    };
+    buf.extend_from_slice(&ciphertext[..body]);
+    let c = ChaCha20Poly1305::new(Key::from_slice(&key.0));
+    let ok = c
+        .decrypt_in_place_detached(
+            Nonce::from_slice(&[0u8; 12]),
+            ad,
+            buf,
+            chacha20poly1305::Tag::from_slice(&ciphertext[body..]),
+        )
+        .is_ok();
+    if !ok {
+        buf.clear();
+    }
+    ok
+}
+
+/// Bytes of a ChaCha20-Poly1305 tag.
+const TAG_LEN: usize = 16;
 
 /// A session key encrypted to one recipient's epoch prekey.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ pub use crate::error::{Error, Result};
 pub use crate::escrow::agent::{ItemOutcome, Refusal, ShareRequest, ShareResponse};
 pub use crate::escrow::court::{SignedWarrant, Warrant};
 pub use crate::escrow::field::{unwrap_session_key, BindingRule, EscrowField};
-pub use crate::relay::read_session;
+pub use crate::relay::{open_envelopes, read_session, Envelope};
 pub use crate::secret::{Key32, Scalar};
 pub use crate::world::messaging::{accept, SessionHeader};
 pub use crate::world::{

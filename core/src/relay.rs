@@ -4,7 +4,7 @@
 use crate::append_log::AppendLog;
 use crate::escrow::field::EscrowField;
 use crate::messaging::{
-    message_key, open, seal, KeyDelivery, MessageHeader, Ratchet, SessionHeader,
+    message_key, open_into, seal, KeyDelivery, MessageHeader, Ratchet, SessionHeader,
 };
 use crate::secret::Key32;
 use std::ops::Range;
@@ -287,18 +287,34 @@ pub fn read_session(
     let Some(rec) = transcript.sessions.get(session as usize) else {
         return Vec::new();
     };
-    // One ratchet walks the session forward (messages are in counter order): each message
-    // key costs one step, not a walk from the session key.
+    let mut out = Vec::with_capacity(rec.messages.len());
+    open_envelopes(
+        session_key,
+        transcript.envelopes.range(rec.messages.clone()),
+        |id, plaintext| out.push((id, plaintext.to_vec())),
+    );
+    out
+}
+
+/// Opens one session's `envelopes` (in counter order) with its session key and hands
+/// `(envelope id, plaintext)` to `found` for each message whose tag verifies. One ratchet
+/// walks the session forward, so each message key costs one step, and every message is
+/// opened into one reused buffer.
+pub fn open_envelopes<E: std::borrow::Borrow<Envelope>>(
+    session_key: &Key32,
+    envelopes: impl IntoIterator<Item = E>,
+    mut found: impl FnMut(u64, &[u8]),
+) {
     let mut ratchet = Ratchet::new(session_key);
-    transcript
-        .envelopes
-        .range(rec.messages.clone())
-        .filter_map(|env| {
-            let counter = env.header.counter;
-            let mk = ratchet
-                .key_at(counter)
-                .unwrap_or_else(|| message_key(session_key, counter));
-            open(&mk, &env.header.encode(), &env.ciphertext).map(|pt| (env.id, pt))
-        })
-        .collect()
+    let mut buf = Vec::new();
+    for env in envelopes {
+        let env = env.borrow();
+        let counter = env.header.counter;
+        let mk = ratchet
+            .key_at(counter)
+            .unwrap_or_else(|| message_key(session_key, counter));
+        if open_into(&mk, &env.header.encode(), &env.ciphertext, &mut buf) {
+            found(env.id, &buf);
+        }
+    }
 }

@@ -44,11 +44,27 @@ const HASH_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
 
 impl CtPoints {
     fn of(ct: &Ciphertext) -> Option<CtPoints> {
+        let (u, w, h) = Self::points(ct, true)?;
+        Some(CtPoints { u: u?, w, h })
+    }
+
+    /// W and H only (a share check needs U's bytes for H, not U as a point, so U's
+    /// decompression, a square root, is skipped).
+    fn w_h(ct: &Ciphertext) -> Option<(G2Affine, G2Affine)> {
+        let (_, w, h) = Self::points(ct, false)?;
+        Some((w, h))
+    }
+
+    fn points(ct: &Ciphertext, with_u: bool) -> Option<(Option<G1Affine>, G2Affine, G2Affine)> {
         let b = ct.to_bytes();
         if b.len() < G1_LEN + G2_LEN {
             return None;
         }
-        let u = g1_of(&b[..G1_LEN])?;
+        let u = if with_u {
+            Some(g1_of(&b[..G1_LEN])?)
+        } else {
+            None
+        };
         let w: [u8; G2_LEN] = b[G1_LEN..G1_LEN + G2_LEN].try_into().ok()?;
         let w = Option::from(G2Affine::from_compressed_unchecked(&w))?;
         let v = &b[G1_LEN + G2_LEN..];
@@ -66,8 +82,46 @@ impl CtPoints {
         };
         msg.extend_from_slice(&b[..G1_LEN]);
         let h = G2Projective::hash_to_curve(&msg, HASH_DST, &[]).to_affine();
-        Some(CtPoints { u, w, h })
+        Some((u, w, h))
     }
+}
+
+/// Public key share `i` of `public` as a point. A combiner checks many shares from the
+/// same agents, so each thread keeps the points of its last few key sets: deriving one
+/// costs k − 1 full scalar multiplications (the crate's polynomial evaluation in the
+/// exponent) and a decompression, once per key set and agent rather than once per share.
+fn public_key_share_point(public: &PublicKeySet, i: usize) -> Option<G1Affine> {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    /// Key sets a thread remembers, and agents per key set.
+    const KEY_SETS: usize = 8;
+    const AGENTS: usize = 1024;
+    type Shares = BTreeMap<usize, G1Affine>;
+    thread_local! {
+        static KNOWN: RefCell<Vec<(PublicKeySet, Shares)>> = const { RefCell::new(Vec::new()) };
+    }
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        let at = match known.iter().position(|(p, _)| p == public) {
+            Some(at) => at,
+            None => {
+                if known.len() == KEY_SETS {
+                    known.remove(0);
+                }
+                known.push((public.clone(), BTreeMap::new()));
+                known.len() - 1
+            }
+        };
+        let shares = &mut known[at].1;
+        if let Some(p) = shares.get(&i) {
+            return Some(*p);
+        }
+        let p = g1_of(&public.public_key_share(i).to_bytes())?;
+        if shares.len() < AGENTS {
+            shares.insert(i, p);
+        }
+        Some(p)
+    })
 }
 
 /// A G1 point from its (already checked) compressed encoding.
@@ -320,16 +374,16 @@ impl ThresholdBackend for Blsttc {
         ct: &Ciphertext,
     ) -> bool {
         // e(S, H(U, V)) = e(PK_i, W), as one product of pairings.
-        let (Some(p), Some(s), Some(pk)) = (
-            CtPoints::of(ct),
+        let (Some((w, h)), Some(s), Some(pk)) = (
+            CtPoints::w_h(ct),
             g1_of(&share.to_bytes()),
-            g1_of(&public.public_key_share(i).to_bytes()),
+            public_key_share_point(public, i),
         ) else {
             return public
                 .public_key_share(i)
                 .verify_decryption_share(share, ct);
         };
-        pairing_product_is_one(&s, &p.h, &(-pk.to_curve()).to_affine(), &p.w)
+        pairing_product_is_one(&s, &h, &(-pk.to_curve()).to_affine(), &w)
     }
 
     fn verify_decryption_shares(
@@ -347,7 +401,7 @@ impl ThresholdBackend for Blsttc {
                 .iter()
                 .all(|(i, d)| Self::verify_decryption_share(public, *i, d, ct));
         }
-        let Some(p) = CtPoints::of(ct) else {
+        let Some((w, h)) = CtPoints::w_h(ct) else {
             return false;
         };
         let mut transcript = Sha256::new();
@@ -399,7 +453,7 @@ impl ThresholdBackend for Blsttc {
         }
         let pk = G1Projective::multi_exp(&coeffs, &key_scalars).to_affine();
         let s = G1Projective::multi_exp(&points, &weights).to_affine();
-        pairing_product_is_one(&s, &p.h, &(-pk.to_curve()).to_affine(), &p.w)
+        pairing_product_is_one(&s, &h, &(-pk.to_curve()).to_affine(), &w)
     }
 
     fn combine_decryption_shares_raw(
