@@ -479,6 +479,51 @@ pub const G1_IDENTITY: [u8; 48] = {
 /// Adapter from a typed [`ThresholdBackend`] to the byte-level [`Backend`].
 pub struct Erased<B>(std::marker::PhantomData<fn() -> B>);
 
+/// Runs `f` on the decoded form of the public key set `bytes`. Every sender encrypts to the
+/// same few escrow keys, and decoding one costs a decompression and a subgroup check per
+/// coefficient, so each thread keeps its last few decoded key sets (per backend) and
+/// decodes a set once rather than once per session.
+///
+/// # Errors
+/// [`Error::Malformed`] when `bytes` does not decode (nothing is kept then).
+fn with_decoded_public_set<B: ThresholdBackend + 'static, T>(
+    bytes: &[u8],
+    f: impl FnOnce(&B::PublicKeySet) -> T,
+) -> Result<T>
+where
+    B::PublicKeySet: 'static,
+{
+    use std::any::{Any, TypeId};
+    use std::cell::RefCell;
+    /// Key sets a thread keeps decoded.
+    const KEPT: usize = 8;
+    type Kept = Vec<(TypeId, Vec<u8>, Box<dyn Any>)>;
+    thread_local! {
+        static DECODED: RefCell<Kept> = const { RefCell::new(Vec::new()) };
+    }
+    let kept = DECODED.with(|d| {
+        d.borrow()
+            .iter()
+            .find(|(t, b, _)| *t == TypeId::of::<B>() && b == bytes)
+            .and_then(|(_, _, p)| p.downcast_ref::<B::PublicKeySet>().cloned())
+    });
+    let public = match kept {
+        Some(p) => p,
+        None => {
+            let p = B::decode_public_set(bytes)?;
+            DECODED.with(|d| {
+                let mut d = d.borrow_mut();
+                if d.len() == KEPT {
+                    d.remove(0);
+                }
+                d.push((TypeId::of::<B>(), bytes.to_vec(), Box::new(p.clone())));
+            });
+            p
+        }
+    };
+    Ok(f(&public))
+}
+
 impl<B> Erased<B> {
     /// The one instance (the adapter holds no state).
     pub const INSTANCE: Erased<B> = Erased(std::marker::PhantomData);
@@ -538,8 +583,7 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
         ))
     }
     fn encrypt(&self, public: &[u8], msg: &[u8], seed: [u8; 32]) -> Result<Vec<u8>> {
-        let p = B::decode_public_set(public)?;
-        Ok(B::encode_ciphertext(&B::encrypt(&p, msg, seed)))
+        with_decoded_public_set::<B, _>(public, |p| B::encode_ciphertext(&B::encrypt(p, msg, seed)))
     }
     fn verify_ciphertext(&self, ct: &[u8]) -> bool {
         B::decode_ciphertext(ct)

@@ -205,7 +205,7 @@ impl FieldEnv<'_> {
         session_key: &Key32,
         key_epoch: u32,
         escrow_public: &[u8],
-        sender: &SigningKey,
+        sender: &dyn Signer<Signature>,
         seed: [u8; 32],
     ) -> Result<EscrowField> {
         let (w, te_seed) = if self.rule == BindingRule::Recompute {
