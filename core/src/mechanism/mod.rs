@@ -526,9 +526,12 @@ pub(crate) fn standing_docket(
     targets: &[u32],
     epochs: u32,
 ) -> Result<Vec<SignedWarrant>> {
+    use rayon::prelude::*;
     let judges: Vec<usize> = (0..court.k).collect();
+    // Each warrant is signed independently (threshold signatures with every share
+    // checked): on every core, collected in target order.
     targets
-        .iter()
+        .par_iter()
         .map(|&t| {
             let nonce = kdf("standing-warrant", &[&t.to_le_bytes()]).0;
             let w = crate::escrow::court::Warrant {
