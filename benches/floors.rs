@@ -58,6 +58,22 @@ fn header() -> SessionHeader {
     }
 }
 
+/// A 34-of-100 key, a ciphertext to it and the 100 agents' decryption shares of it.
+fn hundred_shares() -> (
+    escrowlab::backend::KeyGenOutput<Blsttc>,
+    blsttc::Ciphertext,
+    Vec<blsttc::DecryptionShare>,
+) {
+    let big = Blsttc::dealer_keygen(34, 100, [3; 32]).expect("34-of-100 key");
+    let ct = Blsttc::encrypt(&big.public, &[9u8; 32], [4; 32]);
+    let shares = big
+        .shares
+        .iter()
+        .map(|s| Blsttc::decryption_share(s, &ct))
+        .collect();
+    (big, ct, shares)
+}
+
 fn pairings(c: &mut Criterion) {
     let mut g = c.benchmark_group(GROUP);
     g.sample_size(20).measurement_time(Duration::from_secs(3));
@@ -81,13 +97,7 @@ fn pairings(c: &mut Criterion) {
         b.iter(|| black_box(Blsttc::verify_decryption_share(&key.public, 0, &share, &ct)))
     });
     // 100 agents' shares of one ciphertext.
-    let big = Blsttc::dealer_keygen(34, 100, [3; 32]).expect("34-of-100 key");
-    let ct = Blsttc::encrypt(&big.public, &[9u8; 32], [4; 32]);
-    let shares: Vec<_> = big
-        .shares
-        .iter()
-        .map(|s| Blsttc::decryption_share(s, &ct))
-        .collect();
+    let (big, ct, shares) = hundred_shares();
     let refs: Vec<_> = shares.iter().enumerate().collect();
     assert!(Blsttc::verify_decryption_shares(&big.public, &refs, &ct));
     g.bench_function(BenchmarkId::new("shares_100", "one_by_one"), |b| {
@@ -104,11 +114,10 @@ fn pairings(c: &mut Criterion) {
     g.finish();
 }
 
-fn aead(c: &mut Criterion) {
-    let mut g = c.benchmark_group(GROUP);
-    g.sample_size(30).measurement_time(Duration::from_secs(2));
-    let sk = Key32([5; 32]);
-    let mut r = Ratchet::new(&sk);
+/// One 40-byte message: a ready ratchet (at position 0), the message's associated data,
+/// its key (the ratchet's first) and its ciphertext.
+fn one_message() -> (Ratchet, Vec<u8>, Key32, Vec<u8>) {
+    let ready = Ratchet::new(&Key32([5; 32]));
     let h = MessageHeader {
         conv: 1,
         session: 1,
@@ -117,8 +126,15 @@ fn aead(c: &mut Criterion) {
         counter: 0,
     };
     let ad = h.encode();
-    let mk = r.next_key();
+    let mk = ready.clone().next_key();
     let ct = seal(&mk, &ad, &[0x61; 40]);
+    (ready, ad, mk, ct)
+}
+
+fn aead(c: &mut Criterion) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(30).measurement_time(Duration::from_secs(2));
+    let (ready, ad, mk, ct) = one_message();
     let cipher = ChaCha20Poly1305::new(Key::from_slice(&mk.0));
     g.bench_function(BenchmarkId::new("message_open", "floor"), |b| {
         b.iter(|| {
@@ -128,7 +144,6 @@ fn aead(c: &mut Criterion) {
             ))
         })
     });
-    let ready = Ratchet::new(&sk);
     g.bench_function(BenchmarkId::new("message_open", "path"), |b| {
         b.iter(|| {
             // The thief's per-message work: one step of a ready ratchet (here on a copy, so
@@ -180,28 +195,43 @@ fn world_config_of(epochs: u32) -> WorldConfig {
     }
 }
 
-fn simulation(c: &mut Criterion) {
-    let mut g = c.benchmark_group(GROUP);
-    g.sample_size(10).measurement_time(Duration::from_secs(8));
-    let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
-    let public = backend.dealer_keygen(1, 1, [1; 32]).unwrap().public;
-    let family = [7u8; 32];
-    let env = FieldEnv {
-        backend,
-        rule: BindingRule::Checksum(16),
-        family_key: &family,
-    };
-    let signer = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
-    let prekey = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([8; 32]));
-    let h = header();
-    g.bench_function(BenchmarkId::new("session_simulation", "floor"), |b| {
-        b.iter(|| {
-            let sk = Key32([5; 32]);
-            let field = env.make(&h, &sk, 0, &public, &signer, [9; 32]).unwrap();
-            let d = deliver(&sk, &h, 1, prekey.as_bytes(), [6; 32]);
-            let mut r = Ratchet::new(&sk);
-            let mut out = Vec::with_capacity(20);
-            for counter in 0..20 {
+/// The crypto floor of one simulated session: the escrow wrap (the sender's field), one
+/// key delivery, and 20 ratchet steps and seals of 40-byte messages.
+struct SessionFloor {
+    public: Vec<u8>,
+    family: [u8; 32],
+    signer: ed25519_dalek::SigningKey,
+    prekey: x25519_dalek::PublicKey,
+    header: SessionHeader,
+}
+
+impl SessionFloor {
+    fn new() -> SessionFloor {
+        let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
+        SessionFloor {
+            public: backend.dealer_keygen(1, 1, [1; 32]).unwrap().public,
+            family: [7u8; 32],
+            signer: ed25519_dalek::SigningKey::from_bytes(&[3; 32]),
+            prekey: x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([8; 32])),
+            header: header(),
+        }
+    }
+
+    fn run(&self) {
+        let env = FieldEnv {
+            backend: escrowlab::backend::BackendKind::Blsttc.instance().unwrap(),
+            rule: BindingRule::Checksum(16),
+            family_key: &self.family,
+        };
+        let sk = Key32([5; 32]);
+        let h = &self.header;
+        let field = env
+            .make(h, &sk, 0, &self.public, &self.signer, [9; 32])
+            .unwrap();
+        let d = deliver(&sk, h, 1, self.prekey.as_bytes(), [6; 32]);
+        let mut r = Ratchet::new(&sk);
+        let out: Vec<_> = (0..20)
+            .map(|counter| {
                 let mh = MessageHeader {
                     conv: 1,
                     session: 1,
@@ -209,10 +239,19 @@ fn simulation(c: &mut Criterion) {
                     epoch: 0,
                     counter,
                 };
-                out.push(seal(&r.next_key(), &mh.encode(), &[0x61; 40]));
-            }
-            black_box((field, d, out))
-        })
+                seal(&r.next_key(), &mh.encode(), &[0x61; 40])
+            })
+            .collect();
+        black_box((field, d, out));
+    }
+}
+
+fn simulation(c: &mut Criterion) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    let floor = SessionFloor::new();
+    g.bench_function(BenchmarkId::new("session_simulation", "floor"), |b| {
+        b.iter(|| floor.run())
     });
     // Two worlds that differ only in length (the same users, keys and standing docket), so
     // the difference is what the extra sessions cost: the per-session simulation, without
@@ -289,113 +328,16 @@ fn thief(c: &mut Criterion) {
             )))
         })
     });
-    // The thief's bulk decryption (`open_sessions_with_masters`, the kernel every
-    // master-key attack runs) over sessions whose ciphertexts are already in memory, as a
-    // thief holding captured traffic has them: the relay's replay is not in this path.
-    let captured = captured_sessions(&key, SESSIONS);
-    let records: Vec<_> = captured.iter().map(|(r, _)| r.clone()).collect();
-    let by_epoch: std::collections::BTreeMap<u32, &escrowlab::secret::Scalar> =
-        [(0u32, &master)].into_iter().collect();
-    // The floors, run as bulk work over the same sessions on the same threads (so "on both
-    // cores" is what this machine's two cores give for the primitives alone):
-    // - floor: U·sk from a ready point, and each message opened with a ready key;
-    // - format floor: U decompressed from its bytes, U·sk, one open for the unwrap, and per
-    //   message one ratchet step and the open.
-    let ready: Vec<(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>)> = captured
-        .iter()
-        .map(|(rec, envelopes)| {
-            let field =
-                escrowlab::escrow::field::EscrowField::decode(rec.field.as_ref().unwrap()).unwrap();
-            let u_bytes: [u8; 48] = field.te_ct[..48].try_into().unwrap();
-            let u = blsttc::G1Affine::from_compressed_unchecked(&u_bytes).unwrap();
-            let w = backend
-                .decrypt_with_scalar_unverified(&master, &field.te_ct)
-                .unwrap();
-            let sk = escrowlab::escrow::field::unwrap_session_key(&w, &rec.header, &field).unwrap();
-            let mut r = Ratchet::new(&sk);
-            let keys = envelopes.iter().map(|_| r.next_key()).collect();
-            (u, u_bytes, sk, keys)
-        })
-        .collect();
-    let opens = |keys: &mut dyn Iterator<Item = Key32>,
-                 envelopes: &[escrowlab::world::Envelope]| {
-        envelopes
-            .iter()
-            .zip(keys)
-            .filter(|(e, k)| open(k, &e.header.encode(), &e.ciphertext).is_some())
-            .count()
-    };
-    for threads in [1usize, 2] {
-        use rayon::prelude::*;
-        let pool = pool(threads);
-        g.bench_function(
-            BenchmarkId::new("thief_bulk", format!("floor_{threads}_threads")),
-            |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        let n: usize = ready
-                            .par_iter()
-                            .zip(&captured)
-                            .map(|((u, _, _, keys), (_, envelopes))| {
-                                black_box((u * fr).to_affine());
-                                opens(&mut keys.iter().cloned(), envelopes)
-                            })
-                            .sum();
-                        assert_eq!(n, SESSIONS * MESSAGES);
-                    })
-                })
-            },
-        );
-        g.bench_function(
-            BenchmarkId::new("thief_bulk", format!("format_floor_{threads}_threads")),
-            |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        let n: usize = ready
-                            .par_iter()
-                            .zip(&captured)
-                            .map(|((_, u_bytes, sk, _), (_, envelopes))| {
-                                let u =
-                                    blsttc::G1Affine::from_compressed_unchecked(u_bytes).unwrap();
-                                black_box((u * fr).to_affine());
-                                // The unwrap: one open of the same size class.
-                                let e = &envelopes[0];
-                                let mut r = Ratchet::new(sk);
-                                black_box(open(
-                                    &r.clone().next_key(),
-                                    &e.header.encode(),
-                                    &e.ciphertext,
-                                ));
-                                opens(&mut std::iter::from_fn(|| Some(r.next_key())), envelopes)
-                            })
-                            .sum();
-                        assert_eq!(n, SESSIONS * MESSAGES);
-                    })
-                })
-            },
-        );
-    }
+    // The thief's bulk decryption and its floors over captured sessions (see `Captured`).
+    let bulk = Captured::new();
     for threads in [1usize, 2] {
         let pool = pool(threads);
-        g.bench_function(
-            BenchmarkId::new("thief_bulk", format!("path_{threads}_threads")),
-            |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        let mut out = escrowlab::attack::Recovered::default();
-                        escrowlab::attacks::common::open_sessions_with_masters(
-                            backend,
-                            &records,
-                            &by_epoch,
-                            &mut out,
-                            |rec| captured[rec.header.session as usize].1.iter(),
-                        );
-                        assert_eq!(out.len(), SESSIONS * MESSAGES);
-                        black_box(out)
-                    })
-                })
-            },
-        );
+        for (name, job) in bulk.jobs() {
+            g.bench_function(
+                BenchmarkId::new("thief_bulk", format!("{name}_{threads}_threads")),
+                |b| b.iter(|| pool.install(|| job(&bulk))),
+            );
+        }
     }
     let config = world_config();
     let base = base_worlds(&config.scheme, &config).unwrap();
@@ -418,6 +360,144 @@ fn thief(c: &mut Criterion) {
         );
     }
     g.finish();
+}
+
+/// The thief's bulk-decryption fixture: `SESSIONS` captured sessions (ciphertexts in
+/// memory, as a thief holding captured traffic has them: the relay's replay is not in the
+/// path), the master key they are escrowed to, and for the floors each session's U (as a
+/// point and as bytes), session key and message keys.
+struct Captured {
+    backend: &'static dyn escrowlab::backend::Backend,
+    master: escrowlab::secret::Scalar,
+    fr: blsttc::Fr,
+    sessions: Vec<(
+        escrowlab::world::SessionRecord,
+        Vec<escrowlab::world::Envelope>,
+    )>,
+    records: Vec<escrowlab::world::SessionRecord>,
+    ready: Vec<(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>)>,
+}
+
+/// One bulk job over a `Captured` fixture.
+type BulkJob = fn(&Captured);
+
+impl Captured {
+    fn new() -> Captured {
+        let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
+        let key = backend.dealer_keygen(1, 1, [1; 32]).unwrap();
+        let master = key.dealer_master.clone().unwrap();
+        let fr = blsttc::Fr::from_bytes_be(&master.0).unwrap();
+        let sessions = captured_sessions(&key, SESSIONS);
+        let records = sessions.iter().map(|(r, _)| r.clone()).collect();
+        let ready = sessions
+            .iter()
+            .map(|(rec, envelopes)| {
+                let field =
+                    escrowlab::escrow::field::EscrowField::decode(rec.field.as_ref().unwrap())
+                        .unwrap();
+                let u_bytes: [u8; 48] = field.te_ct[..48].try_into().unwrap();
+                let u = blsttc::G1Affine::from_compressed_unchecked(&u_bytes).unwrap();
+                let w = backend
+                    .decrypt_with_scalar_unverified(&master, &field.te_ct)
+                    .unwrap();
+                let sk =
+                    escrowlab::escrow::field::unwrap_session_key(&w, &rec.header, &field).unwrap();
+                let mut r = Ratchet::new(&sk);
+                let keys = envelopes.iter().map(|_| r.next_key()).collect();
+                (u, u_bytes, sk, keys)
+            })
+            .collect();
+        Captured {
+            backend,
+            master,
+            fr,
+            sessions,
+            records,
+            ready,
+        }
+    }
+
+    /// The floor, the format's floor and the path, by name; each on the current rayon
+    /// pool (every core of it).
+    fn jobs(&self) -> [(&'static str, BulkJob); 3] {
+        [
+            ("floor", Captured::floor),
+            ("format_floor", Captured::format_floor),
+            ("path", Captured::path),
+        ]
+    }
+
+    /// Opens `envelopes` with `keys`; the number that opened.
+    fn opens(keys: impl Iterator<Item = Key32>, envelopes: &[escrowlab::world::Envelope]) -> usize {
+        envelopes
+            .iter()
+            .zip(keys)
+            .filter(|(e, k)| open(k, &e.header.encode(), &e.ciphertext).is_some())
+            .count()
+    }
+
+    /// Runs `per_session` on every session on the current pool; checks every message
+    /// opened.
+    fn each_session<F>(&self, per_session: F)
+    where
+        F: Fn(
+                &(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>),
+                &[escrowlab::world::Envelope],
+            ) -> usize
+            + Sync,
+    {
+        use rayon::prelude::*;
+        let n: usize = self
+            .ready
+            .par_iter()
+            .zip(&self.sessions)
+            .map(|(ready, (_, envelopes))| per_session(ready, envelopes))
+            .sum();
+        assert_eq!(n, SESSIONS * MESSAGES);
+    }
+
+    /// The issue's floor: per session one G1 multiplication (from a ready point) and each
+    /// message opened with a ready key.
+    fn floor(&self) {
+        use blsttc::group::Curve;
+        self.each_session(|(u, _, _, keys), envelopes| {
+            black_box((u * self.fr).to_affine());
+            Captured::opens(keys.iter().cloned(), envelopes)
+        });
+    }
+
+    /// The format's floor: U decompressed from its bytes, U·sk, one open for the unwrap,
+    /// and per message one ratchet step and the open.
+    fn format_floor(&self) {
+        use blsttc::group::Curve;
+        self.each_session(|(_, u_bytes, sk, _), envelopes| {
+            let u = blsttc::G1Affine::from_compressed_unchecked(u_bytes).unwrap();
+            black_box((u * self.fr).to_affine());
+            let e = &envelopes[0];
+            let mut r = Ratchet::new(sk);
+            black_box(open(
+                &r.clone().next_key(),
+                &e.header.encode(),
+                &e.ciphertext,
+            ));
+            Captured::opens(std::iter::from_fn(|| Some(r.next_key())), envelopes)
+        });
+    }
+
+    /// The path: `open_sessions_with_masters`, the kernel every master-key attack runs.
+    fn path(&self) {
+        let by_epoch: std::collections::BTreeMap<u32, &escrowlab::secret::Scalar> =
+            [(0u32, &self.master)].into_iter().collect();
+        let mut out = escrowlab::attack::Recovered::default();
+        escrowlab::attacks::common::open_sessions_with_masters(
+            self.backend,
+            &self.records,
+            &by_epoch,
+            &mut out,
+            |rec| self.sessions[rec.header.session as usize].1.iter(),
+        );
+        assert_eq!(out.len(), SESSIONS * MESSAGES);
+    }
 }
 
 /// Sessions and messages per session of the thief's bulk-decryption bench.
@@ -725,7 +805,6 @@ fn main() {
 /// machine, so their ratio is steadier than a ratio of two separately measured means.
 mod paired {
     use super::*;
-    use rayon::prelude::*;
     use std::time::Instant;
 
     /// Rounds per comparison (odd, so the median is one round's ratio).
@@ -787,13 +866,7 @@ mod paired {
         let ct = Blsttc::encrypt(&key.public, &[7u8; 32], [2; 32]);
         let share = Blsttc::decryption_share(&key.shares[0], &ct);
         let agent_key = key.public.public_key_share(0);
-        let big = Blsttc::dealer_keygen(34, 100, [3; 32]).expect("34-of-100 key");
-        let ct100 = Blsttc::encrypt(&big.public, &[9u8; 32], [4; 32]);
-        let shares: Vec<_> = big
-            .shares
-            .iter()
-            .map(|s| Blsttc::decryption_share(s, &ct100))
-            .collect();
+        let (big, ct100, shares) = hundred_shares();
         let refs: Vec<_> = shares.iter().enumerate().collect();
         let t = rounds(&mut [
             (
@@ -859,18 +932,7 @@ mod paired {
     }
 
     fn aead() {
-        let sk = Key32([5; 32]);
-        let ready = Ratchet::new(&sk);
-        let h = MessageHeader {
-            conv: 1,
-            session: 1,
-            sender: 0,
-            epoch: 0,
-            counter: 0,
-        };
-        let ad = h.encode();
-        let mk = ready.clone().next_key();
-        let ct = seal(&mk, &ad, &[0x61; 40]);
+        let (ready, ad, mk, ct) = one_message();
         let t = rounds(&mut [
             (
                 "open",
@@ -904,17 +966,7 @@ mod paired {
     }
 
     fn simulation() {
-        let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
-        let public = backend.dealer_keygen(1, 1, [1; 32]).unwrap().public;
-        let family = [7u8; 32];
-        let env = FieldEnv {
-            backend,
-            rule: BindingRule::Checksum(16),
-            family_key: &family,
-        };
-        let signer = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
-        let prekey = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([8; 32]));
-        let h = header();
+        let floor = SessionFloor::new();
         let small = world_config_of(EPOCHS);
         let large = world_config_of(4 * EPOCHS);
         let sessions = f64::from(small.population.conversations.unwrap_or(0) * EPOCHS);
@@ -924,29 +976,7 @@ mod paired {
             black_box(read_every_session(&base));
         };
         let t = rounds(&mut [
-            (
-                "floor",
-                sessions as usize,
-                Box::new(|| {
-                    let sk = Key32([5; 32]);
-                    let field = env.make(&h, &sk, 0, &public, &signer, [9; 32]).unwrap();
-                    let d = deliver(&sk, &h, 1, prekey.as_bytes(), [6; 32]);
-                    let mut r = Ratchet::new(&sk);
-                    let out: Vec<_> = (0..20)
-                        .map(|counter| {
-                            let mh = MessageHeader {
-                                conv: 1,
-                                session: 1,
-                                sender: 0,
-                                epoch: 0,
-                                counter,
-                            };
-                            seal(&r.next_key(), &mh.encode(), &[0x61; 40])
-                        })
-                        .collect();
-                    black_box((field, d, out));
-                }),
-            ),
+            ("floor", sessions as usize, Box::new(|| floor.run())),
             (
                 "1 thread, small",
                 1,
@@ -993,82 +1023,9 @@ mod paired {
     }
 
     fn thief() {
-        use blsttc::group::Curve;
-        let backend = escrowlab::backend::BackendKind::Blsttc.instance().unwrap();
-        let key = backend.dealer_keygen(1, 1, [1; 32]).unwrap();
-        let master = key.dealer_master.clone().unwrap();
-        let fr = blsttc::Fr::from_bytes_be(&master.0).unwrap();
-        let captured = captured_sessions(&key, SESSIONS);
-        let records: Vec<_> = captured.iter().map(|(r, _)| r.clone()).collect();
-        let by_epoch: std::collections::BTreeMap<u32, &escrowlab::secret::Scalar> =
-            [(0u32, &master)].into_iter().collect();
-        let ready: Vec<(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>)> = captured
-            .iter()
-            .map(|(rec, envelopes)| {
-                let field =
-                    escrowlab::escrow::field::EscrowField::decode(rec.field.as_ref().unwrap())
-                        .unwrap();
-                let u_bytes: [u8; 48] = field.te_ct[..48].try_into().unwrap();
-                let u = blsttc::G1Affine::from_compressed_unchecked(&u_bytes).unwrap();
-                let w = backend
-                    .decrypt_with_scalar_unverified(&master, &field.te_ct)
-                    .unwrap();
-                let sk =
-                    escrowlab::escrow::field::unwrap_session_key(&w, &rec.header, &field).unwrap();
-                let mut r = Ratchet::new(&sk);
-                let keys = envelopes.iter().map(|_| r.next_key()).collect();
-                (u, u_bytes, sk, keys)
-            })
-            .collect();
-        let opens = |keys: &mut dyn Iterator<Item = Key32>,
-                     envelopes: &[escrowlab::world::Envelope]| {
-            envelopes
-                .iter()
-                .zip(keys)
-                .filter(|(e, k)| open(k, &e.header.encode(), &e.ciphertext).is_some())
-                .count()
-        };
-        let floor = || {
-            let n: usize = ready
-                .par_iter()
-                .zip(&captured)
-                .map(|((u, _, _, keys), (_, envelopes))| {
-                    black_box((u * fr).to_affine());
-                    opens(&mut keys.iter().cloned(), envelopes)
-                })
-                .sum();
-            assert_eq!(n, SESSIONS * MESSAGES);
-        };
-        let format_floor = || {
-            let n: usize = ready
-                .par_iter()
-                .zip(&captured)
-                .map(|((_, u_bytes, sk, _), (_, envelopes))| {
-                    let u = blsttc::G1Affine::from_compressed_unchecked(u_bytes).unwrap();
-                    black_box((u * fr).to_affine());
-                    let e = &envelopes[0];
-                    let mut r = Ratchet::new(sk);
-                    black_box(open(
-                        &r.clone().next_key(),
-                        &e.header.encode(),
-                        &e.ciphertext,
-                    ));
-                    opens(&mut std::iter::from_fn(|| Some(r.next_key())), envelopes)
-                })
-                .sum();
-            assert_eq!(n, SESSIONS * MESSAGES);
-        };
-        let path = || {
-            let mut out = escrowlab::attack::Recovered::default();
-            escrowlab::attacks::common::open_sessions_with_masters(
-                backend,
-                &records,
-                &by_epoch,
-                &mut out,
-                |rec| captured[rec.header.session as usize].1.iter(),
-            );
-            assert_eq!(out.len(), SESSIONS * MESSAGES);
-        };
+        let bulk = Captured::new();
+        let [(_, floor), (_, format_floor), (_, path)] = bulk.jobs();
+        let (floor, format_floor, path) = (|| floor(&bulk), || format_floor(&bulk), || path(&bulk));
         let (one, two) = (pool(1), pool(2));
         let t = rounds(&mut [
             ("floor 1", 2, Box::new(|| one.install(floor))),
