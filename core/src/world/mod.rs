@@ -733,8 +733,8 @@ impl ed25519_dalek::Signer<ed25519_dalek::Signature> for IdentitySigner<'_> {
         &self,
         msg: &[u8],
     ) -> std::result::Result<ed25519_dalek::Signature, ed25519_dalek::SignatureError> {
-        let secret = seed::derive(self.seed, "identity", &[u64::from(self.user)]);
-        let expanded = ed25519_dalek::hazmat::ExpandedSecretKey::from(&secret);
+        let expanded =
+            ed25519_dalek::hazmat::ExpandedSecretKey::from(&identity_secret(self.seed, self.user));
         Ok(ed25519_dalek::hazmat::raw_sign::<sha2::Sha512>(
             &expanded,
             msg,
@@ -745,7 +745,12 @@ impl ed25519_dalek::Signer<ed25519_dalek::Signature> for IdentitySigner<'_> {
 
 /// A user's identity signing key (derived from the seed; held only by the device).
 pub(crate) fn identity_key(seed: u64, user: u32) -> SigningKey {
-    SigningKey::from_bytes(&seed::derive(seed, "identity", &[user as u64]))
+    SigningKey::from_bytes(&identity_secret(seed, user))
+}
+
+/// The secret of a user's identity key, derived from the seed.
+fn identity_secret(seed: u64, user: u32) -> [u8; 32] {
+    seed::derive(seed, "identity", &[u64::from(user)])
 }
 
 /// The session key a sender's device generated (what an implant on that device reads).
