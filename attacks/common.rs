@@ -24,7 +24,9 @@ pub fn read_with_masters(
 
 /// The thief's bulk decryption, on every core: for each session whose field is encrypted
 /// to a master in `by_epoch` (key epoch → master scalar), decrypt the field (no pairing
-/// check: the AEAD tag of the wrapped key confirms the result), unwrap the session key,
+/// check and, on blsttc, no square root for U: the AEAD tag of the wrapped key confirms
+/// the result, and picks between the two candidates the backend may offer), unwrap the
+/// session key,
 /// walk the ratchet and open the messages `envelopes_of` gives for it. Claims are
 /// appended to `out` in session order, a chunk of sessions at a time (so only a chunk's
 /// claims are held twice). `read_with_masters` runs it on a transcript; a bench runs it
@@ -52,10 +54,12 @@ pub fn open_sessions_with_masters<E, I, F>(
         let Some(master) = by_epoch.get(&field.key_epoch) else {
             return opened;
         };
-        let Ok(w) = backend.decrypt_with_scalar_unverified(master, &field.te_ct) else {
-            return opened;
-        };
-        let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+        let mut sk = None;
+        let _ = backend.decrypt_with_scalar_confirmed(master, &field.te_ct, &mut |w| {
+            sk = unwrap_session_key(w, &rec.header, &field);
+            sk.is_some()
+        });
+        let Some(sk) = sk else {
             return opened;
         };
         open_envelopes(&sk, envelopes_of(rec), |id, plaintext| {

@@ -242,14 +242,42 @@ fn stolen_shares<B: ThresholdBackend>() {
             assert_ne!(b.decrypt_with_scalar_unverified(&fewer, &ct).unwrap(), msg);
         }
     }
+    // The confirmed path (which may skip U's square root and offer two candidates) offers
+    // the plaintext among at most two candidates, for either sign of U·sk's y, and with a
+    // wrong key offers no candidate that is the plaintext.
+    for i in 0..24u8 {
+        let msg: Vec<u8> = (0..32).map(|j| j ^ i).collect();
+        let ct = b.encrypt(&km.public, &msg, seed(40 + i)).unwrap();
+        let mut offered = Vec::new();
+        let accepted = b
+            .decrypt_with_scalar_confirmed(&secret, &ct, &mut |w| {
+                offered.push(w.to_vec());
+                w == msg.as_slice()
+            })
+            .unwrap();
+        assert!(accepted, "ciphertext {i}: no candidate accepted");
+        assert!(offered.len() <= 2 && offered.last() == Some(&msg));
+        let mut wrong = Vec::new();
+        let accepted = b
+            .decrypt_with_scalar_confirmed(&fewer, &ct, &mut |w| {
+                wrong.push(w.to_vec());
+                w == msg.as_slice()
+            })
+            .unwrap();
+        assert!(!accepted && !wrong.is_empty() && !wrong.contains(&msg));
+    }
     // Garbage gives an error or bytes, never a panic; too short is an error.
     assert!(b
         .decrypt_with_scalar_unverified(&secret, &ct[..100])
+        .is_err());
+    assert!(b
+        .decrypt_with_scalar_confirmed(&secret, &ct[..100], &mut |_| true)
         .is_err());
     for i in 0..48 {
         let mut g = ct.clone();
         g[i] ^= 0x5a;
         let _ = b.decrypt_with_scalar_unverified(&secret, &g);
+        let _ = b.decrypt_with_scalar_confirmed(&secret, &g, &mut |w| w.is_empty());
     }
 }
 

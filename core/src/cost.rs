@@ -278,7 +278,6 @@ pub fn project(a: Assumptions, backend: BackendKind, budget: Duration) -> Result
     let session_key = Key32([5; 32]);
     let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
     let field = env.make(&header, &session_key, 0, &key.public, &signer, [1; 32])?;
-    let field_bytes = field.encode();
 
     let mut rates = Vec::new();
     let mut push = |op, what, (seconds, samples): (f64, u64)| {
@@ -302,17 +301,30 @@ pub fn project(a: Assumptions, backend: BackendKind, budget: Duration) -> Result
         }),
     );
     // The thief: decode the field, open its threshold ciphertext with the stolen master
-    // scalar (no pairing check: the AEAD confirms), unwrap the session key.
+    // scalar (no pairing check: the AEAD confirms, and picks between the backend's
+    // candidates), unwrap the session key. Fields cycle through several, so that both
+    // orders of the candidates are measured.
+    let thief_fields: Vec<Vec<u8>> = (0..8u8)
+        .map(|i| {
+            env.make(&header, &session_key, 0, &key.public, &signer, [30 + i; 32])
+                .map(|f| f.encode())
+        })
+        .collect::<Result<_>>()?;
+    let mut next = thief_fields.iter().cycle();
     push(
         "thief.session",
         "thief: decode the escrow field, open it with the stolen master key, unwrap and \
          confirm the session key (AEAD)",
         measure(budget, || {
-            let ok = EscrowField::decode(&field_bytes).ok().and_then(|f| {
-                let w = b.decrypt_with_scalar_unverified(&master, &f.te_ct).ok()?;
-                unwrap_session_key(&w, &header, &f)
-            });
-            black_box(ok);
+            let field_bytes = next.next().expect("a cycle never ends");
+            let mut sk = None;
+            if let Ok(f) = EscrowField::decode(field_bytes) {
+                let _ = b.decrypt_with_scalar_confirmed(&master, &f.te_ct, &mut |w| {
+                    sk = unwrap_session_key(w, &header, &f);
+                    sk.is_some()
+                });
+            }
+            black_box(sk);
         }),
     );
     // Per message, thief and law enforcement alike: one ratchet step and one AEAD open.

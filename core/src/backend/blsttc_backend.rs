@@ -166,6 +166,84 @@ fn x_of(i: usize) -> Result<Fr> {
         .ok_or_else(|| Error::misuse(format!("agent index {i} out of range")))
 }
 
+/// The crate's body mask: `body` xor ChaCha20(SHA3-256(`g`)), one byte from each 32-bit
+/// word, where `g` is the compressed U·sk.
+fn unmask_body(g: &[u8; G1_LEN], body: &[u8]) -> Vec<u8> {
+    let mut sha3 = tiny_keccak::Sha3::v256();
+    tiny_keccak::Hasher::update(&mut sha3, g);
+    let mut digest = [0u8; 32];
+    tiny_keccak::Hasher::finalize(sha3, &mut digest);
+    let mut rng = ChaCha20Rng::from_seed(digest);
+    body.iter()
+        .map(|b| b ^ rand_chacha::rand_core::RngCore::next_u32(&mut rng) as u8)
+        .collect()
+}
+
+/// The flags of a compressed G1 encoding (its first byte's top three bits).
+const COMPRESSED_FLAG: u8 = 0x80;
+const INFINITY_FLAG: u8 = 0x40;
+const COMPRESSED_SIGN: u8 = 0x20;
+
+/// The compressed encoding of `k`·U, with the sign flag clear, from U's compressed bytes
+/// without decompressing U (which costs a square root, about 15 % of the multiplication).
+///
+/// U = (x, y) on E: y² = x³ + 4 with y unknown; s = x³ + 4 = y². The map
+/// ψ(X, Y) = (s·X, s·y·Y) is an isomorphism from E onto E′: Y² = X³ + 4s³ (it scales by
+/// t = y: (t²X, t³Y)), and ψ(U) = (x·s, s²) needs no y. The crate's scalar
+/// multiplication (Jacobian formulas that never use the curve's constant b; its GLV
+/// endomorphism (βX, Y) commutes with ψ) computes k·ψ(U) = ψ(k·U) = (s·x_k, ·), so
+/// x_k = X / (Z²·s). The sign of k·U's y is not learned; the caller tries both.
+///
+/// `None` for an encoding that is not a compressed finite x below p, or an x at which
+/// the curve has a point of order 2. An x that is not on E at all (s not a square) makes
+/// ψ a twist and gives a value the caller's AEAD tag rejects, as an unchecked U outside
+/// the subgroup does on the decompressing path.
+fn x_of_multiple(u: &[u8; G1_LEN], k: &Fr) -> Option<[u8; G1_LEN]> {
+    if u[0] & COMPRESSED_FLAG == 0 || u[0] & INFINITY_FLAG != 0 {
+        return None;
+    }
+    let mut xb = *u;
+    xb[0] &= !(COMPRESSED_FLAG | INFINITY_FLAG | COMPRESSED_SIGN);
+    if xb >= FIELD_MODULUS_BE {
+        return None;
+    }
+    // The generator's Jacobian Z is 1: the field's one, in the field type blstrs does
+    // not export by name.
+    let one = <G1Projective as blsttc::group::Group>::generator().z();
+    let x = field_of_be(&xb, one);
+    let s = x.square() * x + one.double().double();
+    if bool::from(s.is_zero()) {
+        return None;
+    }
+    let q = G1Projective::from_raw_unchecked(x * s, s.square(), one) * *k;
+    let inv = inverse(q.z().square() * s)?;
+    let mut out = (q.x() * inv).to_bytes_be();
+    out[0] |= COMPRESSED_FLAG;
+    Some(out)
+}
+
+/// `v`⁻¹, `None` for zero.
+fn inverse<F: Field>(v: F) -> Option<F> {
+    Option::from(v.invert())
+}
+
+/// BLS12-381's base-field modulus p, big-endian.
+const FIELD_MODULUS_BE: [u8; G1_LEN] = [
+    0x1a, 0x01, 0x11, 0xea, 0x39, 0x7f, 0xe6, 0x9a, 0x4b, 0x1b, 0xa7, 0xb6, 0x43, 0x4b, 0xac, 0xd7,
+    0x64, 0x77, 0x4b, 0x84, 0xf3, 0x85, 0x12, 0xbf, 0x67, 0x30, 0xd2, 0xa0, 0xf6, 0xb0, 0xf6, 0x24,
+    0x1e, 0xab, 0xff, 0xfe, 0xb1, 0x53, 0xff, 0xff, 0xb9, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xaa, 0xab,
+];
+
+/// The field element of a big-endian integer below p (`one` is the field's one), by
+/// Horner's rule over its six 64-bit limbs, with public field operations only.
+fn field_of_be<F: Field + From<u64>>(b: &[u8; G1_LEN], one: F) -> F {
+    let radix = F::from(u64::MAX) + one;
+    b.chunks_exact(8).fold(F::zero(), |acc, limb| {
+        let limb = u64::from_be_bytes(limb.try_into().expect("8-byte chunk"));
+        acc * radix + F::from(limb)
+    })
+}
+
 fn fr_of(s: &Scalar) -> Result<Fr> {
     Option::from(Fr::from_bytes_be(&s.0))
         .ok_or_else(|| Error::malformed("scalar", "not a canonical BLS12-381 scalar"))
@@ -584,15 +662,33 @@ impl ThresholdBackend for Blsttc {
         let u: G1Affine = Option::from(G1Affine::from_compressed_unchecked(&u))
             .ok_or_else(|| Error::malformed(WHAT, "U is not a point of the curve"))?;
         let g = (u * fr_of(secret)?).to_affine();
-        let mut sha3 = tiny_keccak::Sha3::v256();
-        tiny_keccak::Hasher::update(&mut sha3, &g.to_compressed());
-        let mut digest = [0u8; 32];
-        tiny_keccak::Hasher::finalize(sha3, &mut digest);
-        let mut rng = ChaCha20Rng::from_seed(digest);
-        Ok(ct[G1_LEN + G2_LEN..]
-            .iter()
-            .map(|b| b ^ rand_chacha::rand_core::RngCore::next_u32(&mut rng) as u8)
-            .collect())
+        Ok(unmask_body(&g.to_compressed(), &ct[G1_LEN + G2_LEN..]))
+    }
+
+    fn decrypt_bytes_with_scalar_confirmed(
+        secret: &Scalar,
+        ct: &[u8],
+        confirm: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<bool> {
+        // U·sk is computed from U's x-coordinate alone (`x_of_multiple`: no square root
+        // to decompress U), which leaves the sign of U·sk's y open: both compressed
+        // encodings are tried, and `confirm` (an AEAD tag) says which one it is.
+        const WHAT: &str = "ciphertext";
+        if ct.len() < G1_LEN + G2_LEN {
+            return Err(Error::malformed(
+                WHAT,
+                format!("{} bytes is too short", ct.len()),
+            ));
+        }
+        let u: [u8; G1_LEN] = fixed(&ct[..G1_LEN], WHAT)?;
+        let mut g = x_of_multiple(&u, &fr_of(secret)?)
+            .ok_or_else(|| Error::malformed(WHAT, "U is not an x-coordinate of the curve"))?;
+        let body = &ct[G1_LEN + G2_LEN..];
+        if confirm(&unmask_body(&g, body)) {
+            return Ok(true);
+        }
+        g[0] |= COMPRESSED_SIGN;
+        Ok(confirm(&unmask_body(&g, body)))
     }
 
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {
@@ -687,5 +783,39 @@ mod tests {
             G1Affine::identity().to_compressed(),
             crate::backend::G1_IDENTITY
         );
+    }
+
+    /// `x_of_multiple` (no square root for U) gives k·U's x exactly, for points whose y
+    /// has either sign, and refuses what is not a finite compressed x below p.
+    #[test]
+    fn x_of_multiple_is_the_x_of_the_multiple() {
+        use blsttc::group::Group;
+        let mut signs = [0usize; 2];
+        for i in 1..=40u64 {
+            let u = (G1Projective::generator() * Fr::from(1000 + i * i)).to_affine();
+            let k = Fr::from(u64::MAX - 7 * i) * Fr::from(0x1234_5678_9abc + i);
+            let bytes = u.to_compressed();
+            signs[usize::from(bytes[0] & COMPRESSED_SIGN != 0)] += 1;
+            let mut want = (u * k).to_affine().to_compressed();
+            want[0] &= !COMPRESSED_SIGN;
+            assert_eq!(x_of_multiple(&bytes, &k), Some(want), "point {i}");
+        }
+        assert!(
+            signs[0] > 0 && signs[1] > 0,
+            "both signs of U's y: {signs:?}"
+        );
+
+        let u = G1Affine::generator().to_compressed();
+        let k = Fr::from(5u64);
+        let mut uncompressed_flag = u;
+        uncompressed_flag[0] &= !COMPRESSED_FLAG;
+        assert_eq!(x_of_multiple(&uncompressed_flag, &k), None);
+        assert_eq!(
+            x_of_multiple(&G1Affine::identity().to_compressed(), &k),
+            None
+        );
+        let mut too_big = FIELD_MODULUS_BE;
+        too_big[0] |= COMPRESSED_FLAG;
+        assert_eq!(x_of_multiple(&too_big, &k), None);
     }
 }

@@ -202,6 +202,25 @@ pub trait ThresholdBackend: Send + Sync + 'static {
     fn decrypt_bytes_with_scalar_unverified(secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
         Self::decrypt_with_scalar_unverified(secret, &Self::decode_ciphertext(ct)?)
     }
+    /// The thief's decryption with a whole secret scalar, confirmed by the caller: hands
+    /// `confirm` each candidate plaintext in turn until it accepts one (`Ok(true)`) or
+    /// none is left (`Ok(false)`). The ciphertext is not verified. A backend may compute
+    /// less than one exact plaintext (the blsttc backend skips U's square root and so
+    /// offers two candidates); `confirm` must reject a wrong one, as an AEAD tag does.
+    /// The default offers [`ThresholdBackend::decrypt_bytes_with_scalar_unverified`]'s.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for bytes that are not a ciphertext or a scalar that is not
+    /// canonical.
+    fn decrypt_bytes_with_scalar_confirmed(
+        secret: &Scalar,
+        ct: &[u8],
+        confirm: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<bool> {
+        Ok(confirm(&Self::decrypt_bytes_with_scalar_unverified(
+            secret, ct,
+        )?))
+    }
 
     /// Byte encoding of a public key set.
     fn encode_public_set(v: &Self::PublicKeySet) -> Vec<u8>;
@@ -459,6 +478,18 @@ pub trait Backend: Send + Sync {
     /// # Errors
     /// [`Error::Malformed`].
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>>;
+    /// Decrypts with a whole secret scalar without verifying the ciphertext, offering each
+    /// candidate plaintext to `confirm` until it accepts one: `Ok(true)` when it did (see
+    /// [`ThresholdBackend::decrypt_bytes_with_scalar_confirmed`]).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`].
+    fn decrypt_with_scalar_confirmed(
+        &self,
+        secret: &Scalar,
+        ct: &[u8],
+        confirm: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<bool>;
     /// Checks that bytes decode as a decryption share: a valid group point other than the
     /// identity (a share that is the identity carries nothing from any key).
     ///
@@ -697,6 +728,14 @@ impl<B: ThresholdBackend> Backend for Erased<B> {
     }
     fn decrypt_with_scalar_unverified(&self, secret: &Scalar, ct: &[u8]) -> Result<Vec<u8>> {
         B::decrypt_bytes_with_scalar_unverified(secret, ct)
+    }
+    fn decrypt_with_scalar_confirmed(
+        &self,
+        secret: &Scalar,
+        ct: &[u8],
+        confirm: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<bool> {
+        B::decrypt_bytes_with_scalar_confirmed(secret, ct, confirm)
     }
     fn check_decryption_share(&self, share: &[u8]) -> Result<()> {
         B::decode_decryption_share(share)?;
