@@ -809,16 +809,23 @@ mod paired {
     use super::*;
     use std::time::Instant;
 
-    /// Rounds per comparison (odd, so the median is one round's ratio).
-    const ROUNDS: usize = 21;
+    /// Rounds per comparison (odd, so the median is one round's ratio): 21, or
+    /// `ESCROWLAB_PAIRED_ROUNDS` (made odd) for a steadier median on a noisy machine.
+    fn rounds_n() -> usize {
+        std::env::var("ESCROWLAB_PAIRED_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(21, |n| n.max(1) | 1)
+    }
 
     /// One job: a name, how many runs make one timing, and the work.
     type Job<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
 
-    /// Runs every job once per round for `ROUNDS` rounds (rotating which goes first) and
+    /// Runs every job once per round for `rounds_n()` rounds (rotating which goes first) and
     /// returns, per job, its time per run in each round (seconds).
     fn rounds(jobs: &mut [Job<'_>]) -> Vec<Vec<f64>> {
-        let mut times = vec![Vec::with_capacity(ROUNDS); jobs.len()];
+        let rounds_n = rounds_n();
+        let mut times = vec![Vec::with_capacity(rounds_n); jobs.len()];
         for _warm_up in 0..1 {
             for (_, reps, f) in jobs.iter_mut() {
                 for _ in 0..*reps {
@@ -826,7 +833,7 @@ mod paired {
                 }
             }
         }
-        for round in 0..ROUNDS {
+        for round in 0..rounds_n {
             for k in 0..jobs.len() {
                 let j = (k + round) % jobs.len();
                 let (_, reps, f) = &mut jobs[j];
@@ -850,7 +857,7 @@ mod paired {
 
     /// Per round: `f(times of job a, times of job b)` for each round.
     fn per_round(t: &[Vec<f64>], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
-        (0..ROUNDS)
+        (0..t[0].len())
             .map(|r| f(&t.iter().map(|job| job[r]).collect::<Vec<_>>()))
             .collect()
     }
@@ -858,7 +865,10 @@ mod paired {
     /// Runs the paired comparisons; `only` (`pairings`, `aead`, `simulation` or `thief`)
     /// runs one group.
     pub(super) fn report(only: Option<&str>) {
-        println!("\nfloor vs path, paired: median of {ROUNDS} rounds [smallest, largest]");
+        println!(
+            "\nfloor vs path, paired: median of {} rounds [smallest, largest]",
+            rounds_n()
+        );
         let groups: [(&str, fn()); 4] = [
             ("pairings", pairings),
             ("aead", aead),
@@ -971,8 +981,8 @@ mod paired {
         println!(
             "{:<56} {:>6.3} µs open, {:.3} µs step + open (medians; the issue's AVX2 floor: 0.77 µs)",
             "message, absolute",
-            opens[ROUNDS / 2] * 1e6,
-            paths[ROUNDS / 2] * 1e6
+            opens[opens.len() / 2] * 1e6,
+            paths[paths.len() / 2] * 1e6
         );
     }
 
@@ -1073,7 +1083,7 @@ mod paired {
         println!(
             "{:<56} {:>6.1} µs per session (median)",
             "thief bulk, 1 thread, absolute",
-            p1[ROUNDS / 2] / SESSIONS as f64 * 1e6
+            p1[p1.len() / 2] / SESSIONS as f64 * 1e6
         );
     }
 }

@@ -13,10 +13,12 @@ use std::collections::BTreeSet;
 /// A plaintext's digest: the first 16 bytes of SHA-256 over a domain tag and the bytes.
 pub type PlaintextDigest = [u8; 16];
 
-/// The digest the store and [`crate::attack::Recovered`] both use.
+/// The digest the store and [`crate::attack::Recovered`] both use. The domain tag is
+/// short (14 bytes) so that a plaintext of up to 41 bytes is digested in one SHA-256
+/// compression: every message is digested twice (by the world and by a thief's claims).
 pub(crate) fn digest(plaintext: &[u8]) -> PlaintextDigest {
     let mut h = Sha256::new();
-    h.update(b"escrowlab-plaintext/1");
+    h.update(b"escrowlab-pt/1");
     h.update(plaintext);
     let full = h.finalize();
     let mut out = [0u8; 16];
