@@ -62,9 +62,9 @@ pub fn open_sessions_with_masters<E, I, F>(
         let Some(sk) = sk else {
             return opened;
         };
-        open_envelopes(&sk, envelopes_of(rec), |id, plaintext| {
-            opened.push(id, plaintext)
-        });
+        let envelopes = envelopes_of(rec);
+        opened.reserve_exact(envelopes.size_hint().0);
+        open_envelopes(&sk, envelopes, |id, plaintext| opened.push(id, plaintext));
         opened
     };
     for chunk in sessions.chunks(4096) {

@@ -166,17 +166,19 @@ fn x_of(i: usize) -> Result<Fr> {
         .ok_or_else(|| Error::misuse(format!("agent index {i} out of range")))
 }
 
-/// The crate's body mask: `body` xor ChaCha20(SHA3-256(`g`)), one byte from each 32-bit
-/// word, where `g` is the compressed U·sk.
-fn unmask_body(g: &[u8; G1_LEN], body: &[u8]) -> Vec<u8> {
+/// The crate's body mask: `out` becomes `body` xor ChaCha20(SHA3-256(`g`)), one byte from
+/// each 32-bit word, where `g` is the compressed U·sk.
+fn unmask_body(g: &[u8; G1_LEN], body: &[u8], out: &mut Vec<u8>) {
     let mut sha3 = tiny_keccak::Sha3::v256();
     tiny_keccak::Hasher::update(&mut sha3, g);
     let mut digest = [0u8; 32];
     tiny_keccak::Hasher::finalize(sha3, &mut digest);
     let mut rng = ChaCha20Rng::from_seed(digest);
-    body.iter()
-        .map(|b| b ^ rand_chacha::rand_core::RngCore::next_u32(&mut rng) as u8)
-        .collect()
+    out.clear();
+    out.extend(
+        body.iter()
+            .map(|b| b ^ rand_chacha::rand_core::RngCore::next_u32(&mut rng) as u8),
+    );
 }
 
 /// The flags of a compressed G1 encoding (its first byte's top three bits).
@@ -662,7 +664,9 @@ impl ThresholdBackend for Blsttc {
         let u: G1Affine = Option::from(G1Affine::from_compressed_unchecked(&u))
             .ok_or_else(|| Error::malformed(WHAT, "U is not a point of the curve"))?;
         let g = (u * fr_of(secret)?).to_affine();
-        Ok(unmask_body(&g.to_compressed(), &ct[G1_LEN + G2_LEN..]))
+        let mut body = Vec::new();
+        unmask_body(&g.to_compressed(), &ct[G1_LEN + G2_LEN..], &mut body);
+        Ok(body)
     }
 
     fn decrypt_bytes_with_scalar_confirmed(
@@ -683,12 +687,14 @@ impl ThresholdBackend for Blsttc {
         let u: [u8; G1_LEN] = fixed(&ct[..G1_LEN], WHAT)?;
         let mut g = x_of_multiple(&u, &fr_of(secret)?)
             .ok_or_else(|| Error::malformed(WHAT, "U is not an x-coordinate of the curve"))?;
-        let body = &ct[G1_LEN + G2_LEN..];
-        if confirm(&unmask_body(&g, body)) {
+        let (body, mut plain) = (&ct[G1_LEN + G2_LEN..], Vec::new());
+        unmask_body(&g, body, &mut plain);
+        if confirm(&plain) {
             return Ok(true);
         }
         g[0] |= COMPRESSED_SIGN;
-        Ok(confirm(&unmask_body(&g, body)))
+        unmask_body(&g, body, &mut plain);
+        Ok(confirm(&plain))
     }
 
     fn encode_public_set(v: &PublicKeySet) -> Vec<u8> {
