@@ -435,12 +435,7 @@ impl ThresholdBackend for Blsttc {
         let Some(p) = CtPoints::of(ct) else {
             return ct.verify();
         };
-        pairing_product_is_one(
-            &G1Affine::generator(),
-            &p.w,
-            &(-p.u.to_curve()).to_affine(),
-            &p.h,
-        )
+        pairing_product_is_one(&G1Affine::generator(), &p.w, &-p.u, &p.h)
     }
 
     fn decryption_share(share: &SecretKeyShare, ct: &Ciphertext) -> DecryptionShare {
@@ -463,7 +458,7 @@ impl ThresholdBackend for Blsttc {
                 .public_key_share(i)
                 .verify_decryption_share(share, ct);
         };
-        pairing_product_is_one(&s, &h, &(-pk.to_curve()).to_affine(), &w)
+        pairing_product_is_one(&s, &h, &-pk, &w)
     }
 
     fn verify_decryption_shares(
@@ -533,7 +528,7 @@ impl ThresholdBackend for Blsttc {
         }
         let pk = G1Projective::multi_exp(&coeffs, &key_scalars).to_affine();
         let s = G1Projective::multi_exp(&points, &weights).to_affine();
-        pairing_product_is_one(&s, &h, &(-pk.to_curve()).to_affine(), &w)
+        pairing_product_is_one(&s, &h, &-pk, &w)
     }
 
     fn combine_decryption_shares_raw(
