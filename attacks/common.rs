@@ -46,13 +46,13 @@ pub fn open_sessions_with_masters<E, I, F>(
     if by_epoch.is_empty() {
         return;
     }
-    let open_session = |rec: &SessionRecord| {
-        let mut opened = Recovered::default();
+    // Opens one session, appending its claims to `opened`.
+    let open_session = |rec: &SessionRecord, opened: &mut Recovered| {
         let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
-            return opened;
+            return;
         };
         let Some(master) = by_epoch.get(&field.key_epoch) else {
-            return opened;
+            return;
         };
         let mut sk = None;
         let _ = backend.decrypt_with_scalar_confirmed(master, &field.te_ct, &mut |w| {
@@ -60,15 +60,25 @@ pub fn open_sessions_with_masters<E, I, F>(
             sk.is_some()
         });
         let Some(sk) = sk else {
-            return opened;
+            return;
         };
         let envelopes = envelopes_of(rec);
-        opened.reserve_exact(envelopes.size_hint().0);
+        opened.reserve(envelopes.size_hint().0);
         open_envelopes(&sk, envelopes, |id, plaintext| opened.push(id, plaintext));
-        opened
     };
+    // Each task opens a run of consecutive sessions into one `Recovered` (one allocation
+    // per run, not per session, and in session order).
     for chunk in sessions.chunks(4096) {
-        let opened: Vec<Recovered> = chunk.par_iter().map(open_session).collect();
+        let opened: Vec<Recovered> = chunk
+            .par_chunks(16)
+            .map(|run| {
+                let mut opened = Recovered::default();
+                for rec in run {
+                    open_session(rec, &mut opened);
+                }
+                opened
+            })
+            .collect();
         for mut r in opened {
             out.append(&mut r);
         }

@@ -187,6 +187,11 @@ impl Recovered {
     pub fn reserve_exact(&mut self, additional: usize) {
         self.digests.reserve_exact(additional);
     }
+    /// Makes room for at least `additional` more claims, growing as a `Vec` grows (for
+    /// claims gathered a session at a time).
+    pub fn reserve(&mut self, additional: usize) {
+        self.digests.reserve(additional);
+    }
     /// Whether nothing is claimed.
     pub fn is_empty(&self) -> bool {
         self.digests.is_empty()
