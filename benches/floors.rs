@@ -809,22 +809,33 @@ mod paired {
     use super::*;
     use std::time::Instant;
 
-    /// Rounds per comparison (odd, so the median is one round's ratio): 21, or
+    /// Rounds per comparison (odd, so the median is one round's ratio): `default`, or
     /// `ESCROWLAB_PAIRED_ROUNDS` (made odd) for a steadier median on a noisy machine.
-    fn rounds_n() -> usize {
+    fn rounds_n(default: usize) -> usize {
         std::env::var("ESCROWLAB_PAIRED_ROUNDS")
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
-            .map_or(21, |n| n.max(1) | 1)
+            .map_or(default, |n| n.max(1) | 1)
     }
+
+    /// Rounds for most comparisons (each round takes about a second).
+    const ROUNDS: usize = 21;
+    /// Rounds for the thief's comparison, whose jobs are short (tens of milliseconds), so
+    /// one tenant's burst moves a round's ratio most: 61 rounds in about the same time.
+    const THIEF_ROUNDS: usize = 61;
 
     /// One job: a name, how many runs make one timing, and the work.
     type Job<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
 
-    /// Runs every job once per round for `rounds_n()` rounds (rotating which goes first) and
+    /// Runs every job once per round for `ROUNDS` rounds (rotating which goes first) and
     /// returns, per job, its time per run in each round (seconds).
     fn rounds(jobs: &mut [Job<'_>]) -> Vec<Vec<f64>> {
-        let rounds_n = rounds_n();
+        rounds_of(ROUNDS, jobs)
+    }
+
+    /// [`rounds`] with `default` rounds (unless `ESCROWLAB_PAIRED_ROUNDS` says otherwise).
+    fn rounds_of(default: usize, jobs: &mut [Job<'_>]) -> Vec<Vec<f64>> {
+        let rounds_n = rounds_n(default);
         let mut times = vec![Vec::with_capacity(rounds_n); jobs.len()];
         for _warm_up in 0..1 {
             for (_, reps, f) in jobs.iter_mut() {
@@ -866,8 +877,9 @@ mod paired {
     /// runs one group.
     pub(super) fn report(only: Option<&str>) {
         println!(
-            "\nfloor vs path, paired: median of {} rounds [smallest, largest]",
-            rounds_n()
+            "\nfloor vs path, paired: median of {} rounds ({} for the thief) [smallest, largest]",
+            rounds_n(ROUNDS),
+            rounds_n(THIEF_ROUNDS)
         );
         let groups: [(&str, fn()); 4] = [
             ("pairings", pairings),
@@ -1048,14 +1060,17 @@ mod paired {
         let [(_, floor), (_, format_floor), (_, path)] = bulk.jobs();
         let (floor, format_floor, path) = (|| floor(&bulk), || format_floor(&bulk), || path(&bulk));
         let (one, two) = (pool(1), pool(2));
-        let t = rounds(&mut [
-            ("floor 1", 2, Box::new(|| one.install(floor))),
-            ("format floor 1", 2, Box::new(|| one.install(format_floor))),
-            ("path 1", 2, Box::new(|| one.install(path))),
-            ("floor 2", 4, Box::new(|| two.install(floor))),
-            ("format floor 2", 4, Box::new(|| two.install(format_floor))),
-            ("path 2", 4, Box::new(|| two.install(path))),
-        ]);
+        let t = rounds_of(
+            THIEF_ROUNDS,
+            &mut [
+                ("floor 1", 2, Box::new(|| one.install(floor))),
+                ("format floor 1", 2, Box::new(|| one.install(format_floor))),
+                ("path 1", 2, Box::new(|| one.install(path))),
+                ("floor 2", 4, Box::new(|| two.install(floor))),
+                ("format floor 2", 4, Box::new(|| two.install(format_floor))),
+                ("path 2", 4, Box::new(|| two.install(path))),
+            ],
+        );
         for (threads, base) in [(1, 0), (2, 3)] {
             line(
                 &format!("thief bulk, {threads} thread(s): floor / path"),
