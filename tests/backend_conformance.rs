@@ -245,25 +245,25 @@ fn stolen_shares<B: ThresholdBackend>() {
     // The confirmed path (which may skip U's square root and offer two candidates) offers
     // the plaintext among at most two candidates, for either sign of U·sk's y, and with a
     // wrong key offers no candidate that is the plaintext.
+    // Every candidate `decrypt_with_scalar_confirmed` offers with `key`, and whether one
+    // was accepted (the one equal to `msg`).
+    let offered_by = |key: &Scalar, ct: &[u8], msg: &[u8]| {
+        let mut offered = Vec::new();
+        let accepted = b
+            .decrypt_with_scalar_confirmed(key, ct, &mut |w| {
+                offered.push(w.to_vec());
+                w == msg
+            })
+            .unwrap();
+        (accepted, offered)
+    };
     for i in 0..24u8 {
         let msg: Vec<u8> = (0..32).map(|j| j ^ i).collect();
         let ct = b.encrypt(&km.public, &msg, seed(40 + i)).unwrap();
-        let mut offered = Vec::new();
-        let accepted = b
-            .decrypt_with_scalar_confirmed(&secret, &ct, &mut |w| {
-                offered.push(w.to_vec());
-                w == msg.as_slice()
-            })
-            .unwrap();
+        let (accepted, offered) = offered_by(&secret, &ct, &msg);
         assert!(accepted, "ciphertext {i}: no candidate accepted");
         assert!(offered.len() <= 2 && offered.last() == Some(&msg));
-        let mut wrong = Vec::new();
-        let accepted = b
-            .decrypt_with_scalar_confirmed(&fewer, &ct, &mut |w| {
-                wrong.push(w.to_vec());
-                w == msg.as_slice()
-            })
-            .unwrap();
+        let (accepted, wrong) = offered_by(&fewer, &ct, &msg);
         assert!(!accepted && !wrong.is_empty() && !wrong.contains(&msg));
     }
     // Garbage gives an error or bytes, never a panic; too short is an error.

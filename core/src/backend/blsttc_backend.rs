@@ -166,6 +166,19 @@ fn x_of(i: usize) -> Result<Fr> {
         .ok_or_else(|| Error::misuse(format!("agent index {i} out of range")))
 }
 
+/// A ciphertext's U bytes and its body V (the crate's encoding is U (48 bytes) ‖ W (96) ‖
+/// V); W is not looked at.
+fn u_and_body(ct: &[u8]) -> Result<([u8; G1_LEN], &[u8])> {
+    const WHAT: &str = "ciphertext";
+    if ct.len() < G1_LEN + G2_LEN {
+        return Err(Error::malformed(
+            WHAT,
+            format!("{} bytes is too short", ct.len()),
+        ));
+    }
+    Ok((fixed(&ct[..G1_LEN], WHAT)?, &ct[G1_LEN + G2_LEN..]))
+}
+
 /// The crate's body mask: `out` becomes `body` xor ChaCha20(SHA3-256(`g`)), one byte from
 /// each 32-bit word, where `g` is the compressed U·sk.
 fn unmask_body(g: &[u8; G1_LEN], body: &[u8], out: &mut Vec<u8>) {
@@ -648,20 +661,13 @@ impl ThresholdBackend for Blsttc {
         // thief needs only U: W (a G2 point, checked only by the agents' pairing test) is
         // not decoded, and U's subgroup check is skipped, since a U outside the group only
         // yields a key the AEAD tag rejects.
-        const WHAT: &str = "ciphertext";
-        if ct.len() < G1_LEN + G2_LEN {
-            return Err(Error::malformed(
-                WHAT,
-                format!("{} bytes is too short", ct.len()),
-            ));
-        }
-        let u: [u8; G1_LEN] = fixed(&ct[..G1_LEN], WHAT)?;
+        let (u, body) = u_and_body(ct)?;
         let u: G1Affine = Option::from(G1Affine::from_compressed_unchecked(&u))
-            .ok_or_else(|| Error::malformed(WHAT, "U is not a point of the curve"))?;
+            .ok_or_else(|| Error::malformed("ciphertext", "U is not a point of the curve"))?;
         let g = (u * fr_of(secret)?).to_affine();
-        let mut body = Vec::new();
-        unmask_body(&g.to_compressed(), &ct[G1_LEN + G2_LEN..], &mut body);
-        Ok(body)
+        let mut plain = Vec::new();
+        unmask_body(&g.to_compressed(), body, &mut plain);
+        Ok(plain)
     }
 
     fn decrypt_bytes_with_scalar_confirmed(
@@ -672,17 +678,11 @@ impl ThresholdBackend for Blsttc {
         // U·sk is computed from U's x-coordinate alone (`x_of_multiple`: no square root
         // to decompress U), which leaves the sign of U·sk's y open: both compressed
         // encodings are tried, and `confirm` (an AEAD tag) says which one it is.
-        const WHAT: &str = "ciphertext";
-        if ct.len() < G1_LEN + G2_LEN {
-            return Err(Error::malformed(
-                WHAT,
-                format!("{} bytes is too short", ct.len()),
-            ));
-        }
-        let u: [u8; G1_LEN] = fixed(&ct[..G1_LEN], WHAT)?;
-        let mut g = x_of_multiple(&u, &fr_of(secret)?)
-            .ok_or_else(|| Error::malformed(WHAT, "U is not an x-coordinate of the curve"))?;
-        let (body, mut plain) = (&ct[G1_LEN + G2_LEN..], Vec::new());
+        let (u, body) = u_and_body(ct)?;
+        let mut g = x_of_multiple(&u, &fr_of(secret)?).ok_or_else(|| {
+            Error::malformed("ciphertext", "U is not an x-coordinate of the curve")
+        })?;
+        let mut plain = Vec::new();
         unmask_body(&g, body, &mut plain);
         if confirm(&plain) {
             return Ok(true);
