@@ -26,8 +26,7 @@ pub fn read_with_masters(
 /// to a master in `by_epoch` (key epoch → master scalar), decrypt the field (no pairing
 /// check and, on blsttc, no square root for U: the AEAD tag of the wrapped key confirms
 /// the result, and picks between the two candidates the backend may offer), unwrap the
-/// session key,
-/// walk the ratchet and open the messages `envelopes_of` gives for it. Claims are
+/// session key, walk the ratchet and open the messages `envelopes_of` gives for it. Claims are
 /// appended to `out` in session order, a chunk of sessions at a time (so only a chunk's
 /// claims are held twice). `read_with_masters` runs it on a transcript; a bench runs it
 /// on ciphertexts already in memory.

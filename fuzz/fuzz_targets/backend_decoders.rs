@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             s.copy_from_slice(&data[..32]);
             let _ = b.check_scalar(&Scalar(s));
             let _ = b.decrypt_with_scalar_unverified(&Scalar(s), &data[32..]);
+            let _ = b.decrypt_with_scalar_confirmed(&Scalar(s), &data[32..], &mut |w| w.is_empty());
         }
     }
 });
