@@ -365,7 +365,7 @@ fn thief(c: &mut Criterion) {
 /// The thief's bulk-decryption fixture: `SESSIONS` captured sessions (ciphertexts in
 /// memory, as a thief holding captured traffic has them: the relay's replay is not in the
 /// path), the master key they are escrowed to, and for the floors each session's U (as a
-/// point and as bytes), session key and message keys.
+/// point), session key and message keys.
 struct Captured {
     backend: &'static dyn escrowlab::backend::Backend,
     master: escrowlab::secret::Scalar,
@@ -375,7 +375,7 @@ struct Captured {
         Vec<escrowlab::world::Envelope>,
     )>,
     records: Vec<escrowlab::world::SessionRecord>,
-    ready: Vec<(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>)>,
+    ready: Vec<(blsttc::G1Affine, Key32, Vec<Key32>)>,
 }
 
 /// One bulk job over a `Captured` fixture.
@@ -396,7 +396,7 @@ impl Captured {
                     escrowlab::escrow::field::EscrowField::decode(rec.field.as_ref().unwrap())
                         .unwrap();
                 let u_bytes: [u8; 48] = field.te_ct[..48].try_into().unwrap();
-                let u = blsttc::G1Affine::from_compressed_unchecked(&u_bytes).unwrap();
+                let u = blsttc::G1Affine::from_compressed(&u_bytes).unwrap();
                 let w = backend
                     .decrypt_with_scalar_unverified(&master, &field.te_ct)
                     .unwrap();
@@ -404,7 +404,7 @@ impl Captured {
                     escrowlab::escrow::field::unwrap_session_key(&w, &rec.header, &field).unwrap();
                 let mut r = Ratchet::new(&sk);
                 let keys = envelopes.iter().map(|_| r.next_key()).collect();
-                (u, u_bytes, sk, keys)
+                (u, sk, keys)
             })
             .collect();
         Captured {
@@ -440,10 +440,7 @@ impl Captured {
     /// opened.
     fn each_session<F>(&self, per_session: F)
     where
-        F: Fn(
-                &(blsttc::G1Affine, [u8; 48], Key32, Vec<Key32>),
-                &[escrowlab::world::Envelope],
-            ) -> usize
+        F: Fn(&(blsttc::G1Affine, Key32, Vec<Key32>), &[escrowlab::world::Envelope]) -> usize
             + Sync,
     {
         use rayon::prelude::*;
@@ -460,7 +457,7 @@ impl Captured {
     /// message opened with a ready key.
     fn floor(&self) {
         use blsttc::group::Curve;
-        self.each_session(|(u, _, _, keys), envelopes| {
+        self.each_session(|(u, _, keys), envelopes| {
             black_box((u * self.fr).to_affine());
             Captured::opens(keys.iter().cloned(), envelopes)
         });
@@ -470,7 +467,7 @@ impl Captured {
     /// one open for the unwrap, and per message one ratchet step and the open.
     fn format_floor(&self) {
         use blsttc::group::Curve;
-        self.each_session(|(u, _, sk, _), envelopes| {
+        self.each_session(|(u, sk, _), envelopes| {
             black_box((u * self.fr).to_affine());
             let e = &envelopes[0];
             let mut r = Ratchet::new(sk);
