@@ -155,3 +155,337 @@ fn attack_figures_are_labelled_as_the_attacks_own() {
         assert!(c.cost.contains_key(runner_measured));
     }
 }
+
+// ----- The six cheats of the second outside review, written as a foreign crate would. -----
+// Each declares only `intercept` (or nothing) and is judged by escrowlab's own runner: each
+// must end as an error cell naming what it did, or with the figure an honest attack with
+// its declared capabilities earns.
+
+use std::sync::Mutex;
+
+/// An attack declaring only interception whose body is a closure over its context.
+struct Cheat {
+    meta: &'static AttackMeta,
+    body: fn(&mut AttackCtx) -> Result<Outcome>,
+}
+
+impl Attack for Cheat {
+    fn meta(&self) -> &'static AttackMeta {
+        self.meta
+    }
+    fn check(&self, _: &Scheme, _: &Params) -> Exposure {
+        Exposure::no("it only listens, it says")
+    }
+    fn run(&self, ctx: &mut AttackCtx, _: &Params) -> Result<Outcome> {
+        (self.body)(ctx)
+    }
+}
+
+const fn listens(id: &'static str) -> AttackMeta {
+    AttackMeta {
+        id,
+        title: "A cheat that only listens",
+        actor: "a foreign attack crate",
+        capabilities: &[Capability::Intercept],
+        description: "Declares interception and tries to launder more.",
+        references: &[],
+        params: &[],
+    }
+}
+
+fn judged(attack: &'static Cheat, scheme: &str) -> CellResult {
+    run(attack, scheme)
+}
+
+fn boundary_error(c: &CellResult) -> &str {
+    let e = c.error.as_deref().unwrap_or_else(|| {
+        panic!(
+            "expected an error cell, got exposure {} ({:?})",
+            c.exposure.fraction, c.verdict
+        )
+    });
+    assert!(e.contains("attack boundary"), "{e}");
+    assert_eq!(c.verdict, escrowlab::runner::Verdict::Error);
+    e
+}
+
+/// Loot made by a context the test built outside any cell, handed to the cheat.
+static SHADOW_DEVICE: Mutex<Option<DeviceLoot>> = Mutex::new(None);
+static SHADOW_VAULTS: Mutex<Vec<VaultLoot>> = Mutex::new(Vec::new());
+
+static LAUNDER_DEVICE_META: AttackMeta = listens("launder-device-loot");
+static LAUNDER_DEVICE: Cheat = Cheat {
+    meta: &LAUNDER_DEVICE_META,
+    body: |ctx| {
+        ctx.advance_to_end()?;
+        let loot = SHADOW_DEVICE.lock().unwrap().take().expect("shadow loot");
+        let keys = ctx.implant_session_keys(&loot);
+        let mut out = Outcome::default();
+        out.figure("keys_laundered", keys.len() as f64);
+        Ok(out)
+    },
+};
+
+static LAUNDER_VAULT_META: AttackMeta = listens("launder-vault-loot");
+static LAUNDER_VAULT: Cheat = Cheat {
+    meta: &LAUNDER_VAULT_META,
+    body: |ctx| {
+        ctx.advance_to_end()?;
+        let loot = std::mem::take(&mut *SHADOW_VAULTS.lock().unwrap());
+        let masters = ctx.rebuild_masters(&loot);
+        let mut out = Outcome::default();
+        out.figure("masters_laundered", masters.len() as f64);
+        Ok(out)
+    },
+};
+
+#[test]
+fn cheat_1_laundered_device_and_vault_loot_is_refused() {
+    // The shadow world is built outside any cell (the cheat could not build it inside:
+    // cheat 2), by the same public API; its loot is foreign to the real cell's context.
+    let cfg = config("single-key", BackendKind::Blsttc, 7);
+    let shadow = escrowlab::runner::base_worlds(&cfg.scheme, &cfg).unwrap();
+    let mut sctx = AttackCtx::new(&shadow, "shadow").expect("outside a cell");
+    *SHADOW_DEVICE.lock().unwrap() = Some(sctx.compromise_device(0).unwrap());
+    *SHADOW_VAULTS.lock().unwrap() = vec![sctx.compromise_agent(0).unwrap()];
+
+    let c = judged(&LAUNDER_DEVICE, "single-key");
+    let e = boundary_error(&c);
+    assert!(e.contains("device loot"), "{e}");
+    assert_eq!(c.exposure.messages, 0);
+    assert_eq!(c.cost["keys_laundered"], 0.0);
+
+    let c = judged(&LAUNDER_VAULT, "single-key");
+    let e = boundary_error(&c);
+    assert!(e.contains("vault copy"), "{e}");
+    assert_eq!(c.cost["masters_laundered"], 0.0);
+}
+
+static SHADOW_WORLD_META: AttackMeta = listens("shadow-world");
+static SHADOW_WORLD: Cheat = Cheat {
+    meta: &SHADOW_WORLD_META,
+    body: |ctx| {
+        // Seed recovery needs worlds to compare the directory with: none can be built here.
+        let _ = ctx.info();
+        let cfg = config("single-key", BackendKind::Blsttc, 7);
+        let shadow = escrowlab::runner::base_worlds(&cfg.scheme, &cfg);
+        assert!(matches!(shadow, Err(escrowlab::Error::Boundary(_))));
+        Ok(Outcome::default())
+    },
+};
+
+static NESTED_RUN_META: AttackMeta = listens("nested-run");
+static NESTED_RUN: Cheat = Cheat {
+    meta: &NESTED_RUN_META,
+    body: |_ctx| {
+        let cfg = config("single-key", BackendKind::Blsttc, 7);
+        let registry = Registry::of(&[&escrowlab::attacks::key_theft::KeyTheft]);
+        let nested = run_one(&registry, &cfg.scheme, "key-theft", &Default::default(), &cfg);
+        assert!(nested.is_err());
+        Ok(Outcome::default())
+    },
+};
+
+/// Base worlds the test built before the run, which the cheat tries to open a context on.
+static PREBUILT: Mutex<Option<escrowlab::attack::context::BaseWorlds>> = Mutex::new(None);
+
+static SECOND_CONTEXT_META: AttackMeta = listens("second-context");
+static SECOND_CONTEXT: Cheat = Cheat {
+    meta: &SECOND_CONTEXT_META,
+    body: |_ctx| {
+        let base = PREBUILT.lock().unwrap();
+        let base = base.as_ref().expect("prebuilt");
+        assert!(AttackCtx::new(base, "second").is_err());
+        let cell = escrowlab::runner::run_cell(base, &escrowlab::attacks::key_theft::KeyTheft, &Params::default(), &[]);
+        assert!(cell.error.is_some());
+        Ok(Outcome::default())
+    },
+};
+
+#[test]
+fn cheat_2_no_world_context_or_nested_run_inside_a_cell() {
+    for cheat in [&SHADOW_WORLD, &NESTED_RUN] {
+        let c = judged(cheat, "single-key");
+        let e = boundary_error(&c);
+        assert!(e.contains("cannot be called from inside"), "{e}");
+    }
+    let cfg = config("single-key", BackendKind::Blsttc, 7);
+    *PREBUILT.lock().unwrap() = Some(escrowlab::runner::base_worlds(&cfg.scheme, &cfg).unwrap());
+    let c = judged(&SECOND_CONTEXT, "single-key");
+    let e = boundary_error(&c);
+    assert!(e.contains("AttackCtx::new"), "{e}");
+}
+
+static SPY_META: AttackMeta = listens("spy-mechanism");
+static SPY: Cheat = Cheat {
+    meta: &SPY_META,
+    body: |_ctx| {
+        let r = escrowlab::mechanism::register(&escrowlab::mechanism::ghost_user::GhostUser);
+        assert!(matches!(r, Err(escrowlab::Error::Boundary(_))));
+        Ok(Outcome::default())
+    },
+};
+
+#[test]
+fn cheat_3_no_mechanism_is_registered_inside_a_cell() {
+    let c = judged(&SPY, "single-key");
+    let e = boundary_error(&c);
+    assert!(e.contains("mechanism::register"), "{e}");
+}
+
+static VERDICTS_META: AttackMeta = listens("chosen-verdicts");
+static VERDICTS: Cheat = Cheat {
+    meta: &VERDICTS_META,
+    body: |ctx| {
+        let _ = ctx.intercept();
+        let _ = ctx.rebuild_master(0, &[]);
+        let _ = ctx.rebuild_master(4242, &[]);
+        let _ = ctx.rebuild_masters(&[]);
+        let _ = ctx.check_master(0, Scalar([7; 32]));
+        Ok(Outcome::default())
+    },
+};
+
+static BOGUS_FIELD_META: AttackMeta = listens("bogus-field");
+static BOGUS_FIELD: Cheat = Cheat {
+    meta: &BOGUS_FIELD_META,
+    body: |ctx| {
+        ctx.advance_to_end()?;
+        let t = ctx.intercept();
+        let header = t.sessions.iter().next().expect("a session").header.clone();
+        let mut field = t.field(header.session).expect("a field");
+        field.check = vec![0xff; 8];
+        let _ = ctx.recipient_accepts(&header, &Key32([0; 32]), &field);
+        Ok(Outcome::default())
+    },
+};
+
+#[test]
+fn cheat_4_junk_input_earns_no_verdict() {
+    for scheme in ["threshold-3of5", "single-key"] {
+        let c = judged(&VERDICTS, scheme);
+        assert!(c.error.is_none(), "{:?}", c.error);
+        assert_eq!(c.blocked_by, None, "{scheme}: {:?}", c.refusals);
+        assert!(c.refusals.is_empty(), "{scheme}: {:?}", c.refusals);
+        assert!(!c.detected);
+    }
+    // A recipient's check is what a rogue sender meets: it is `control_client`.
+    let c = judged(&BOGUS_FIELD, "threshold-3of5");
+    let e = c.error.as_deref().expect("an error cell");
+    assert!(e.contains("control_client"), "{e}");
+}
+
+#[test]
+fn blocked_by_is_the_best_attempt_not_the_first() {
+    use escrowlab::attack::verdict::best_attempt;
+    // A shallow refusal provoked first does not pre-empt the one that stopped the deepest
+    // attempt.
+    assert_eq!(
+        best_attempt(["threshold-custody", "proactive-refresh", "key-not-created"]),
+        Some(1)
+    );
+    assert_eq!(best_attempt(["scope", "signature"]), Some(0));
+    assert_eq!(best_attempt(["roster-check", "ledger-gossip"]), Some(0));
+    assert_eq!(best_attempt(std::iter::empty::<&str>()), None);
+}
+
+static METADATA_META: AttackMeta = AttackMeta {
+    capabilities: &[],
+    ..listens("free-metadata")
+};
+static METADATA: Cheat = Cheat {
+    meta: &METADATA_META,
+    body: |ctx| {
+        ctx.advance_to_end()?;
+        let convs = ctx.conversations();
+        let mut out = Outcome::default();
+        out.figure("conversations_seen", convs.len() as f64);
+        Ok(out)
+    },
+};
+
+static REQUEST_METADATA_META: AttackMeta = AttackMeta {
+    capabilities: &[Capability::ObtainWarrant],
+    ..listens("request-metadata")
+};
+static REQUEST_METADATA: Cheat = Cheat {
+    meta: &REQUEST_METADATA_META,
+    body: |ctx| {
+        ctx.advance_to_end()?;
+        let w = ctx.obtain_warrant("metadata", vec![0], [0, 0])?;
+        let bytes = ctx.build_request(&w, &[0, 1, 2], "me", [0; 16]);
+        let mut out = Outcome::default();
+        out.figure("request_bytes", bytes.len() as f64);
+        Ok(out)
+    },
+};
+
+#[test]
+fn cheat_5_metadata_is_an_interception() {
+    for cheat in [&METADATA, &REQUEST_METADATA] {
+        let c = judged(cheat, "threshold-3of5");
+        let e = c.error.as_deref().expect("an error cell");
+        assert!(e.contains("intercept"), "{e}");
+    }
+}
+
+static EVERYONE_META: AttackMeta = listens("claim-everyone");
+static EVERYONE: Cheat = Cheat {
+    meta: &EVERYONE_META,
+    body: |ctx| {
+        let mut out = Outcome::default();
+        for u in 0..ctx.info().users {
+            out.claim_target(u);
+        }
+        Ok(out)
+    },
+};
+
+#[test]
+fn cheat_6_naming_everyone_scores_near_zero_in_every_format() {
+    use escrowlab::config::suite::Suite;
+    use escrowlab::runner::suite::run_suite;
+    let suite = Suite::from_toml_str_in(
+        r#"
+seed = 7
+schemes = ["threshold-3of5"]
+attacks = ["claim-everyone"]
+[population]
+users = 200
+epochs = 2
+messages_per_session = 2
+"#,
+        "test",
+        None,
+        &Registry::of(&[&EVERYONE]),
+    )
+    .expect("suite parses");
+    let report = run_suite(&suite, None, None).expect("suite runs");
+    let c = &report.results[0];
+    let d = &c.docket;
+    assert!(d.targets > 0);
+    assert_eq!(d.learned, d.targets, "every target is among the claims");
+    assert_eq!(d.recall, 1.0);
+    assert!(d.precision < 0.1, "{d:?}");
+    assert!(d.fraction < 0.1, "the headline does not reward naming everyone: {d:?}");
+    assert_eq!(d.wrong_claims, d.claimed - d.learned);
+
+    let precision = format!("{:.2}", d.precision);
+    let table = escrowlab::report::text::table(&report);
+    let line = table
+        .lines()
+        .find(|l| l.contains("claim-everyone") && l.contains("precision"))
+        .unwrap_or_else(|| panic!("no docket line in the table:\n{table}"));
+    assert!(line.contains(&format!("= {precision})")), "{line}");
+    let md = escrowlab::report::text::markdown(&report);
+    assert!(md.contains("## Docket exposure") && md.contains(&precision), "{md}");
+    let csv = escrowlab::report::csv::render(&report);
+    let mut rows = csv.lines();
+    let head: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let row: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = head.iter().position(|h| *h == "docket_precision").expect("a column");
+    let p: f64 = row[col].parse().unwrap();
+    assert!(p < 0.1 && (p - d.precision).abs() < 1e-12, "{p}");
+    let html = escrowlab::report::html::render(&report);
+    assert!(html.contains(&format!("= {precision})")));
+}

@@ -75,6 +75,11 @@ pub enum Error {
     /// The code of escrowlab was called in a way it does not allow (a bug in the caller).
     #[error("API misuse: {0}")]
     Misuse(String),
+    /// An attack crossed the attack boundary: it handed one context loot another context
+    /// made, or built a world, a context, a nested run or a mechanism from inside its cell.
+    /// The attack is at fault; the runner reports its cell as an error naming this.
+    #[error("attack boundary: {0}")]
+    Boundary(String),
     /// An I/O error on a file the user named.
     #[error("{path}: {source}")]
     Io {

@@ -21,6 +21,7 @@
 //! epochs before `e` that are still retained (never epoch `e`'s own key, which does not
 //! exist yet). `advance_to_end()` runs every epoch and the final boundary.
 
+use super::cell::CellId;
 use super::Capability;
 use crate::backend::Backend;
 use crate::config::scheme::Scheme;
@@ -70,7 +71,9 @@ impl BaseWorlds {
     ///
     /// # Errors
     /// As [`World::new`] and [`World::step`].
+    /// [`Error::Boundary`] when called from inside an attack's cell.
     pub(crate) fn build(config: WorldConfig) -> Result<Self> {
+        super::cell::refuse_inside("building a world (runner::base_worlds)")?;
         let mut w = World::new(config.clone(), Default::default())?;
         let mut snapshots = vec![w.without_traffic()];
         while !w.finished() {
@@ -96,7 +99,13 @@ impl BaseWorlds {
         let targets = crate::mechanism::standing_targets(&w);
         let court = family_court.as_deref().or(w.escrow.court.as_ref());
         let docket = match court {
-            Some(c) => crate::mechanism::standing_docket(w.escrow.b(), c, &targets, w.epochs())?,
+            Some(c) => crate::mechanism::standing_docket(
+                w.escrow.b(),
+                c,
+                &targets,
+                w.epochs(),
+                config.scheme.warrant.use_limit,
+            )?,
             None => Vec::new(),
         };
         let deployment = if family {
@@ -127,6 +136,10 @@ impl BaseWorlds {
     }
     /// The standing docket's targets (what a breach of the lawful-access interface can
     /// learn).
+    pub(crate) fn standing_docket(&self) -> &[SignedWarrant] {
+        &self.docket
+    }
+    /// The standing docket's targets.
     pub(crate) fn docket_targets(&self) -> BTreeSet<u32> {
         self.docket
             .iter()
@@ -192,6 +205,7 @@ pub struct PublicInfo {
 /// the moment of compromise on (earlier prekeys were deleted).
 /// Only [`AttackCtx::compromise_device`] makes one.
 pub struct DeviceLoot {
+    cell: CellId,
     user: u32,
     from_epoch: u32,
     identity: SigningKey,
@@ -199,6 +213,10 @@ pub struct DeviceLoot {
 }
 
 impl DeviceLoot {
+    /// The context that made it (every other context refuses it).
+    pub fn cell(&self) -> CellId {
+        self.cell
+    }
     /// The user whose device it is.
     pub fn user(&self) -> u32 {
         self.user
@@ -226,6 +244,7 @@ impl DeviceLoot {
 /// generation.
 #[derive(Clone)]
 pub struct VaultLoot {
+    cell: CellId,
     agent: usize,
     taken_at_epoch: u32,
     shares: BTreeMap<u32, (Scalar, u32)>,
@@ -242,6 +261,10 @@ impl std::fmt::Debug for VaultLoot {
 }
 
 impl VaultLoot {
+    /// The context that made it (every other context refuses it).
+    pub fn cell(&self) -> CellId {
+        self.cell
+    }
     /// The agent breached.
     pub fn agent(&self) -> usize {
         self.agent
@@ -272,6 +295,7 @@ impl VaultLoot {
 /// published master key (or a dealer's kept copy). Only the context makes one.
 #[derive(Clone)]
 pub struct MasterSecret {
+    cell: CellId,
     key_epoch: u32,
     secret: Scalar,
 }
@@ -283,6 +307,10 @@ impl std::fmt::Debug for MasterSecret {
 }
 
 impl MasterSecret {
+    /// The context that made it (every other context refuses it).
+    pub fn cell(&self) -> CellId {
+        self.cell
+    }
     /// The key epoch it belongs to.
     pub fn key_epoch(&self) -> u32 {
         self.key_epoch
@@ -321,6 +349,10 @@ pub struct CapabilityUse {
 /// The attack's handle on the world.
 pub struct AttackCtx<'a> {
     base: &'a BaseWorlds,
+    /// This context's identity: every loot and token it makes carries it.
+    cell: CellId,
+    /// Boundary violations (foreign loot handed in): the runner makes the cell an error.
+    violations: Vec<String>,
     /// The world as this attack has it: the shared base world until the attack changes
     /// something (a pristine context that only advanced borrows the finished world instead
     /// of copying it).
@@ -336,6 +368,8 @@ pub struct AttackCtx<'a> {
     case_refusals: Vec<MechanismEvent>,
     detects: Vec<MechanismEvent>,
     forgeable: BTreeSet<usize>,
+    /// The capabilities the attack declares (empty for a context made by hand).
+    declared: &'static [Capability],
     /// This cell's copy of the family's deployment, made on the first request.
     deployment: Option<Box<dyn crate::mechanism::DynDeployment>>,
     /// Figures the mechanism reported while answering requests (measured, not the
@@ -344,10 +378,34 @@ pub struct AttackCtx<'a> {
 }
 
 impl<'a> AttackCtx<'a> {
-    /// A context at the start of epoch 0 of the honest world.
-    pub fn new(base: &'a BaseWorlds, attack: &str) -> Self {
+    /// A context at the start of epoch 0 of the honest world, for tools and tests that
+    /// drive an attack by hand (the runner makes its own).
+    ///
+    /// # Errors
+    /// [`Error::Boundary`] when called from inside an attack's cell: an attack cannot make
+    /// a second context (its loot would be foreign to the one the runner gave it anyway).
+    pub fn new(base: &'a BaseWorlds, attack: &str) -> Result<Self> {
+        super::cell::refuse_inside("AttackCtx::new")?;
+        Ok(Self::for_runner(base, attack))
+    }
+
+    /// The runner's context for one cell of an attack declaring `declared`.
+    pub(crate) fn for_cell(
+        base: &'a BaseWorlds,
+        attack: &str,
+        declared: &'static [Capability],
+    ) -> Self {
+        let mut ctx = Self::for_runner(base, attack);
+        ctx.declared = declared;
+        ctx
+    }
+
+    /// A context with no declared capabilities.
+    pub(crate) fn for_runner(base: &'a BaseWorlds, attack: &str) -> Self {
         AttackCtx {
             base,
+            cell: CellId::fresh(),
+            violations: Vec::new(),
             world: std::borrow::Cow::Owned(base.at(0)),
             pristine: true,
             uses: Vec::new(),
@@ -360,6 +418,7 @@ impl<'a> AttackCtx<'a> {
             case_refusals: Vec::new(),
             detects: Vec::new(),
             forgeable: BTreeSet::new(),
+            declared: &[],
             deployment: None,
             mechanism_figures: BTreeMap::new(),
         }
@@ -434,7 +493,8 @@ impl<'a> AttackCtx<'a> {
             Some(cap),
             self.world.now,
             self.world.next_epoch.min(self.world.epochs()),
-        );
+        )
+        .in_cell(self.cell);
         let detail = D::describe(&request);
         let answer = d.handle(request, &mut journal);
         self.record(cap, detail);
@@ -443,6 +503,11 @@ impl<'a> AttackCtx<'a> {
     }
 
     fn absorb(&mut self, j: crate::mechanism::Journal) {
+        for v in j.violations {
+            if !self.violations.contains(&v) {
+                self.violations.push(v);
+            }
+        }
         for e in j.refusals {
             push_unique(&mut self.blocks, e);
         }
@@ -537,6 +602,45 @@ impl<'a> AttackCtx<'a> {
     /// commitments are published.
     pub fn key_generation(&self, key_epoch: u32) -> Option<u32> {
         self.world.escrow.generation.get(&key_epoch).copied()
+    }
+
+    /// Whether loot stamped `cell` was made by this context; when not, the violation is
+    /// recorded (the runner makes the cell an error naming it).
+    fn own(&mut self, cell: CellId, what: &str) -> bool {
+        if cell == self.cell {
+            return true;
+        }
+        let msg = format!(
+            "{what} made by another context was handed to this cell's context (loot is bound to the context that made it)"
+        );
+        super::cell::violation(msg.clone());
+        if !self.violations.contains(&msg) {
+            self.violations.push(msg);
+        }
+        false
+    }
+
+    /// Whether an agent's answer was handed out by this context (any other is a recorded
+    /// violation).
+    fn own_answer(&mut self, r: &ShareResponse) -> bool {
+        match r.cell {
+            Some(c) => self.own(c, "an agent's answer"),
+            None => {
+                self.own(CellId::fresh(), "an agent's answer");
+                false
+            }
+        }
+    }
+
+    /// The vault copies this context made (any other is a recorded violation).
+    fn own_vaults<'l>(&mut self, loot: &'l [VaultLoot]) -> Vec<&'l VaultLoot> {
+        let mut own = Vec::with_capacity(loot.len());
+        for l in loot {
+            if self.own(l.cell, "a vault copy") {
+                own.push(l);
+            }
+        }
+        own
     }
 
     fn record(&mut self, capability: Capability, detail: impl Into<String>) {
@@ -641,14 +745,19 @@ impl<'a> AttackCtx<'a> {
 
     /// `intercept`: the relay transcript so far.
     pub fn intercept(&mut self) -> &Transcript {
+        self.note_intercept("relay transcript");
+        &self.world.transcript
+    }
+
+    /// Records `intercept` once per cell.
+    fn note_intercept(&mut self, what: &str) {
         if !self
             .uses
             .iter()
             .any(|u| u.capability == Capability::Intercept)
         {
-            self.record(Capability::Intercept, "relay transcript");
+            self.record(Capability::Intercept, what);
         }
-        &self.world.transcript
     }
 
     /// `compromise_agent(i)`: a copy of agent `i`'s vault now (every key it holds, with
@@ -683,6 +792,7 @@ impl<'a> AttackCtx<'a> {
         );
         self.agents_compromised.insert(i);
         Ok(VaultLoot {
+            cell: self.cell,
             agent: i,
             taken_at_epoch: self.epoch(),
             shares,
@@ -698,7 +808,15 @@ impl<'a> AttackCtx<'a> {
     /// `proactive-refresh` (`k` or more shares of it, but no `k` of one sharing generation),
     /// or `share-commitment-check` (`k` shares of one generation that do not rebuild the
     /// published key).
+    ///
+    /// Only vault copies this context made count: a copy from another context is refused
+    /// (the cell becomes an error naming it), and with no copy of its own the attack has
+    /// put nothing to the mechanism, which then reports nothing.
     pub fn rebuild_master(&mut self, key_epoch: u32, loot: &[VaultLoot]) -> Option<MasterSecret> {
+        let loot = self.own_vaults(loot);
+        if loot.is_empty() {
+            return None;
+        }
         let k = self.world.escrow.k;
         let Some(master_public) = self.world.escrow.master_keys.get(&key_epoch).cloned() else {
             self.block(
@@ -712,7 +830,7 @@ impl<'a> AttackCtx<'a> {
         // Per agent, the newest share of this key in the loot (by generation).
         let mut by_gen: BTreeMap<u32, BTreeMap<usize, Scalar>> = BTreeMap::new();
         let mut holders = BTreeSet::new();
-        for l in loot {
+        for l in &loot {
             if let Some((s, g)) = l.shares.get(&key_epoch) {
                 holders.insert(l.agent);
                 by_gen.entry(*g).or_default().insert(l.agent, s.clone());
@@ -727,7 +845,11 @@ impl<'a> AttackCtx<'a> {
                 .collect();
             if let Ok(secret) = b.interpolate_at_zero(&pts) {
                 if b.public_key_of_scalar(&secret).ok().as_deref() == Some(&master_public[..]) {
-                    return Some(MasterSecret { key_epoch, secret });
+                    return Some(MasterSecret {
+                        cell: self.cell,
+                        key_epoch,
+                        secret,
+                    });
                 }
             }
             self.block(
@@ -768,6 +890,10 @@ impl<'a> AttackCtx<'a> {
     /// The mechanism's published-key check on a candidate master secret the attacker
     /// computed itself: `Some` only if its public key is the published master key of
     /// `key_epoch`; otherwise the check reports `published-key-check`.
+    ///
+    /// The check's refusal is the mechanism's only when the attack holds key material to
+    /// compute a candidate from (it breached an agent, acted as one, or ran the dealer): a
+    /// made-up scalar from an attack with none of these earns no verdict.
     pub fn check_master(&mut self, key_epoch: u32, candidate: Scalar) -> Option<MasterSecret> {
         let b = self.backend();
         let ok = self
@@ -778,9 +904,19 @@ impl<'a> AttackCtx<'a> {
             .is_some_and(|pk| b.public_key_of_scalar(&candidate).ok().as_deref() == Some(&pk[..]));
         if ok {
             return Some(MasterSecret {
+                cell: self.cell,
                 key_epoch,
                 secret: candidate,
             });
+        }
+        let holds_material = self.uses.iter().any(|u| {
+            matches!(
+                u.capability,
+                Capability::CompromiseAgent | Capability::ActAsAgent | Capability::ControlDealer
+            )
+        });
+        if !holds_material {
+            return None;
         }
         self.block(
             "published-key-check",
@@ -793,8 +929,9 @@ impl<'a> AttackCtx<'a> {
     /// Every master secret the loot rebuilds: [`AttackCtx::rebuild_master`] for each key epoch
     /// any vault copy held, in key-epoch order.
     pub fn rebuild_masters(&mut self, loot: &[VaultLoot]) -> Vec<MasterSecret> {
-        let epochs: BTreeSet<u32> = loot.iter().flat_map(|l| l.key_epochs()).collect();
-        if epochs.is_empty() && !loot.is_empty() {
+        let own = self.own_vaults(loot);
+        let epochs: BTreeSet<u32> = own.iter().flat_map(|l| l.key_epochs()).collect();
+        if epochs.is_empty() && !own.is_empty() {
             self.block(
                 "key-not-created",
                 "key custody",
@@ -826,6 +963,7 @@ impl<'a> AttackCtx<'a> {
         );
         self.devices_compromised.insert(user);
         Ok(DeviceLoot {
+            cell: self.cell,
             user,
             from_epoch: from,
             identity: identity_key(s, user),
@@ -836,7 +974,13 @@ impl<'a> AttackCtx<'a> {
     /// What an implant on `loot.user()`'s device reads when that device opens a session
     /// itself: the session keys it generates from the compromise on (session → key). The
     /// loot proves the `compromise_device` capability: only the context makes it.
-    pub fn implant_session_keys(&self, loot: &DeviceLoot) -> BTreeMap<u32, Key32> {
+    ///
+    /// Loot from another context is refused: the cell becomes an error naming it, and
+    /// nothing is returned.
+    pub fn implant_session_keys(&mut self, loot: &DeviceLoot) -> BTreeMap<u32, Key32> {
+        if !self.own(loot.cell, "device loot") {
+            return BTreeMap::new();
+        }
         let from = loot.from_epoch;
         let w = &self.world;
         w.transcript
@@ -938,7 +1082,10 @@ impl<'a> AttackCtx<'a> {
         let dir = self.world.directory.clone();
         let now = self.world.now + delay;
         let world = self.world.to_mut();
-        let r = world.escrow.submit(i, bytes, &dir, &world.registry, now);
+        let mut r = world.escrow.submit(i, bytes, &dir, &world.registry, now);
+        if let Some(r) = r.as_mut() {
+            r.cell = Some(self.cell);
+        }
         match &r {
             Some(r) => self.note_refusals(std::slice::from_ref(r)),
             None if self.world.escrow.n == 0 => {
@@ -1027,6 +1174,7 @@ impl<'a> AttackCtx<'a> {
             .dealer_copies
             .iter()
             .map(|(ke, s)| MasterSecret {
+                cell: self.cell,
                 key_epoch: *ke,
                 secret: s.clone(),
             })
@@ -1083,6 +1231,15 @@ impl<'a> AttackCtx<'a> {
         session_key: &Key32,
         field: &EscrowField,
     ) -> Result<()> {
+        // Only a sender's client puts a session to a recipient.
+        if !self.uses.iter().any(|u| {
+            u.capability == Capability::ControlClient && u.detail.starts_with("sender ")
+        }) {
+            self.record(
+                Capability::ControlClient,
+                format!("sender {} opens a session", header.sender),
+            );
+        }
         let w = &self.world;
         let env = crate::escrow::field::FieldEnv {
             backend: w.escrow.b(),
@@ -1125,6 +1282,10 @@ impl<'a> AttackCtx<'a> {
         field: &EscrowField,
         shares: &[(usize, Vec<u8>)],
     ) -> Option<Key32> {
+        // No share of its own: the attack put nothing to the combiner.
+        if shares.is_empty() {
+            return None;
+        }
         let ke = field.key_epoch;
         let Some(public) = self.world.escrow.keys.get(&ke).cloned() else {
             if self.world.escrow.destroyed.contains(&ke) {
@@ -1208,7 +1369,17 @@ impl<'a> AttackCtx<'a> {
         sessions: &[u32],
         responses: &[ShareResponse],
     ) -> lawful::ReadOutcome {
-        let r = lawful::combine_and_read(&self.world, sessions, responses);
+        let mut own = Vec::with_capacity(responses.len());
+        for r in responses {
+            if self.own_answer(r) {
+                own.push(r.clone());
+            }
+        }
+        let r = lawful::combine_and_read(&self.world, sessions, &own);
+        // Nothing of the attack's own reached the combiner: the mechanism says nothing.
+        if own.is_empty() {
+            return r;
+        }
         for a in &r.rejected_agents {
             let detail = format!("agent {a}'s decryption share fails its check");
             self.detect("share-verification", "combiner", detail.clone());
@@ -1229,14 +1400,17 @@ impl<'a> AttackCtx<'a> {
         r
     }
 
-    /// Builds request bytes (anyone can build bytes; sending them is `submit_request`).
+    /// Builds request bytes. The request names each session's header and escrow field, as
+    /// the relay carries them: building one reads the transcript, so it is an `intercept`
+    /// (sending it is `submit_request`).
     pub fn build_request(
-        &self,
+        &mut self,
         warrant: &SignedWarrant,
         sessions: &[u32],
         requester: &str,
         nonce: [u8; 16],
     ) -> Vec<u8> {
+        self.note_intercept("session headers and escrow fields (a request)");
         lawful::build_request(&self.world, warrant, sessions, requester, nonce)
     }
 
@@ -1246,9 +1420,17 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
     }
 
-    /// The conversations and their members, as the relay routes them (what a relay
-    /// operator knows, and what the members of each conversation know of their own).
-    pub fn conversations(&self) -> Vec<Conversation> {
+    /// The conversations and their members, as the relay routes them: what a relay
+    /// operator knows (`control_relay`, when the attack declares it) or what an interceptor
+    /// reads off the session headers (`intercept` otherwise).
+    pub fn conversations(&mut self) -> Vec<Conversation> {
+        if self.declared.contains(&Capability::ControlRelay)
+            && !self.declared.contains(&Capability::Intercept)
+        {
+            self.record(Capability::ControlRelay, "conversation routing");
+        } else {
+            self.note_intercept("conversation membership");
+        }
         self.world.conversations.clone()
     }
 
@@ -1304,6 +1486,7 @@ impl<'a> AttackCtx<'a> {
     /// only `&mut AttackCtx` and so cannot call this).
     pub(crate) fn into_parts(self) -> CtxParts<'a> {
         CtxParts {
+            violations: self.violations,
             world: self.world,
             uses: self.uses,
             agents_compromised: self.agents_compromised,
@@ -1432,11 +1615,15 @@ impl<'a> AttackCtx<'a> {
                 format!("agent {i} (case {case})"),
             );
         }
-        let responses = lawful::submit_to(self.world.to_mut(), &all, &bytes, now + 1);
+        let mut responses = lawful::submit_to(self.world.to_mut(), &all, &bytes, now + 1);
+        for r in &mut responses {
+            r.cell = Some(self.cell);
+        }
         for e in refusal_events(&responses, &format!(" (lawful case {case})")) {
             push_unique(&mut self.case_refusals, e);
         }
         Ok(LawfulCase {
+            cell: self.cell,
             warrant: signed,
             request: bytes,
             sessions,
@@ -1468,7 +1655,11 @@ impl<'a> AttackCtx<'a> {
                 "agent {i}'s answers are not the attacker's to write (use act_as_agent_sender first)"
             )));
         }
-        Ok(ShareResponse { agent: i, items })
+        Ok(ShareResponse {
+            cell: Some(self.cell),
+            agent: i,
+            items,
+        })
     }
 }
 
@@ -1508,6 +1699,7 @@ fn refusal_events(responses: &[ShareResponse], suffix: &str) -> Vec<MechanismEve
 /// context makes one.
 #[derive(Clone, Debug)]
 pub struct LawfulCase {
+    cell: CellId,
     warrant: SignedWarrant,
     request: Vec<u8>,
     sessions: Vec<u32>,
@@ -1515,6 +1707,10 @@ pub struct LawfulCase {
 }
 
 impl LawfulCase {
+    /// The context that made it (every other context refuses it).
+    pub fn cell(&self) -> CellId {
+        self.cell
+    }
     /// The warrant the court issued.
     pub fn warrant(&self) -> &SignedWarrant {
         &self.warrant
@@ -1535,6 +1731,7 @@ impl LawfulCase {
 
 /// What the runner measures after an attack.
 pub(crate) struct CtxParts<'a> {
+    pub(crate) violations: Vec<String>,
     pub(crate) world: std::borrow::Cow<'a, World>,
     pub(crate) uses: Vec<CapabilityUse>,
     pub(crate) agents_compromised: BTreeSet<usize>,

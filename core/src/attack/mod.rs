@@ -7,10 +7,13 @@
 //! it recovered ([`Outcome`]); the runner, not the attack, decides what that was worth by
 //! comparing it with ground truth the attack never sees.
 
+pub mod cell;
 pub mod context;
 pub mod params;
 pub mod registry;
+pub mod verdict;
 
+pub use cell::CellId;
 pub use context::{
     AttackCtx, DeviceLoot, LawfulCase, MasterSecret, MechanismEvent, PublicInfo, VaultLoot,
 };

@@ -160,6 +160,9 @@ impl From<Error> for Refusal {
 /// controls one, `AttackCtx::forge_answer`) makes one.
 #[derive(Clone, Debug)]
 pub struct ShareResponse {
+    /// The context that handed it to an attack (`None` until one does): an answer is
+    /// bound to the cell it was given in.
+    pub(crate) cell: Option<crate::attack::cell::CellId>,
     /// The agent.
     pub(crate) agent: usize,
     /// Per item, in request order.
@@ -167,6 +170,11 @@ pub struct ShareResponse {
 }
 
 impl ShareResponse {
+    /// The context that handed it to an attack (`None` for an answer no context handed
+    /// out); every other context refuses it.
+    pub fn cell(&self) -> Option<crate::attack::CellId> {
+        self.cell
+    }
     /// The agent that answered.
     pub fn agent(&self) -> usize {
         self.agent
@@ -355,6 +363,7 @@ impl Agent {
                     },
                 );
                 return ShareResponse {
+                    cell: None,
                     agent: self.index,
                     items: vec![Err(refusal)],
                 };
@@ -373,6 +382,7 @@ impl Agent {
                 },
             );
             return ShareResponse {
+                cell: None,
                 agent: self.index,
                 items: req.items.iter().map(|_| Err(refusal.clone())).collect(),
             };
@@ -405,6 +415,7 @@ impl Agent {
             items.push(out);
         }
         ShareResponse {
+            cell: None,
             agent: self.index,
             items,
         }

@@ -63,7 +63,17 @@ impl MechanismInfo {
     pub fn has(&self, c: Capability) -> bool {
         self.capabilities.iter().any(|(x, _)| *x == c)
     }
-    /// Why an attack needing `needed` cannot run here, or `None` when it can.
+    /// Why an attack declaring `declared` cannot run here at all (none of its capabilities
+    /// exists under this mechanism), or `None` when it runs; capabilities are then checked
+    /// per request, and only the requests that need a missing one are refused.
+    pub fn none_applicable(&self, declared: &[Capability]) -> Option<String> {
+        if declared.is_empty() || declared.iter().any(|c| self.has(*c)) {
+            return None;
+        }
+        self.not_applicable(declared)
+    }
+    /// Why an attack needing every capability of `needed` cannot run here, or `None` when
+    /// it can.
     pub fn not_applicable(&self, needed: &[Capability]) -> Option<String> {
         let missing: Vec<&str> = needed
             .iter()
@@ -209,7 +219,17 @@ pub struct Journal {
     pub(crate) work: u64,
     pub(crate) figures: BTreeMap<String, f64>,
     pub(crate) issued: Vec<SignedWarrant>,
+    /// The cell the request came from (`None` while serving a warrant).
+    pub(crate) cell: Option<crate::attack::CellId>,
+    /// Loot from another context that a request handed in.
+    pub(crate) violations: Vec<String>,
 }
+
+/// The cell a family's loot was handed out in. A deployment stamps loot it returns with
+/// [`Journal::stamp`] and, when the loot comes back in a later request, checks it with
+/// [`Journal::owns`]: loot is bound to the cell that made it, as the context's own is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LootStamp(Option<crate::attack::CellId>);
 
 impl Journal {
     pub(crate) fn new(capability: Option<Capability>, now: u64, epoch: u32) -> Self {
@@ -222,7 +242,33 @@ impl Journal {
             work: 0,
             figures: BTreeMap::new(),
             issued: Vec::new(),
+            cell: None,
+            violations: Vec::new(),
         }
+    }
+    /// The same journal for a request from cell `cell`.
+    pub(crate) fn in_cell(mut self, cell: crate::attack::CellId) -> Self {
+        self.cell = Some(cell);
+        self
+    }
+    /// The stamp for loot this request hands out.
+    pub fn stamp(&self) -> LootStamp {
+        LootStamp(self.cell)
+    }
+    /// Whether loot stamped `stamp` was handed out in this request's cell. When not, the
+    /// cell is reported as an error naming `what` (loot laundered from another context).
+    pub fn owns(&mut self, stamp: &LootStamp, what: &str) -> bool {
+        if stamp.0.is_some() && stamp.0 == self.cell {
+            return true;
+        }
+        let msg = format!(
+            "{what} made by another context was handed to this cell's mechanism (loot is bound to the context that made it)"
+        );
+        crate::attack::cell::violation(msg.clone());
+        if !self.violations.contains(&msg) {
+            self.violations.push(msg);
+        }
+        false
     }
     /// The capability the request uses (`None` while serving a warrant).
     pub fn capability(&self) -> Option<Capability> {
@@ -414,6 +460,7 @@ pub fn builtins() -> Vec<&'static dyn Mechanism> {
 /// [`Error::Misuse`] when a mechanism of that family is already known, or the id is not
 /// `[a-z0-9-]+`.
 pub fn register(m: &'static dyn Mechanism) -> Result<()> {
+    crate::attack::cell::refuse_inside("mechanism::register")?;
     let id = m.info().family;
     if id.is_empty()
         || !id
@@ -525,6 +572,7 @@ pub(crate) fn standing_docket(
     court: &crate::escrow::court::Court,
     targets: &[u32],
     epochs: u32,
+    use_limit: u32,
 ) -> Result<Vec<SignedWarrant>> {
     use rayon::prelude::*;
     let judges: Vec<usize> = (0..court.k).collect();
@@ -542,7 +590,7 @@ pub(crate) fn standing_docket(
                 issued: 0,
                 expires: u64::from(epochs) * crate::world::TICKS_PER_EPOCH,
                 nonce: nonce[..16].try_into().unwrap_or([0; 16]),
-                use_limit: 0,
+                use_limit,
             };
             court.issue(backend, w, &judges)
         })

@@ -10,6 +10,7 @@
 //! checked against with public monitors (`gossip`).
 
 use super::{
+    LootStamp,
     CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
     SessionView,
 };
@@ -140,6 +141,7 @@ impl Ledger {
             prev,
             record,
             after: self.records[i + 1..].to_vec(),
+            stamp: LootStamp::default(),
         })
     }
 }
@@ -147,6 +149,8 @@ impl Ledger {
 /// A record with what links it to a head.
 #[derive(Clone, Debug)]
 pub struct InclusionProof {
+    /// The cell it was handed out in (a proof is loot: bound to that cell).
+    stamp: LootStamp,
     prev: [u8; 32],
     /// The record proved.
     pub record: LedgerRecord,
@@ -358,6 +362,13 @@ impl Deployment for LedgerDeployment {
                 if agent >= self.shares.len() {
                     return Err(Error::misuse(format!("no agent {agent}")));
                 }
+                if let Some(p) = &proof {
+                    if !journal.owns(&p.stamp, "an inclusion proof") {
+                        return Err(Error::Boundary(
+                            "an inclusion proof made in another context was handed in".into(),
+                        ));
+                    }
+                }
                 Ok(LedgerResponse::DecryptionShare(self.release(
                     agent,
                     session,
@@ -369,7 +380,8 @@ impl Deployment for LedgerDeployment {
             LedgerRequest::Fork { record } => {
                 let mut fork = self.fork.clone().unwrap_or_else(|| self.ledger.clone());
                 let i = fork.append(record);
-                let proof = fork.proof(i).ok_or_else(|| Error::misuse("empty fork"))?;
+                let mut proof = fork.proof(i).ok_or_else(|| Error::misuse("empty fork"))?;
+                proof.stamp = journal.stamp();
                 self.fork = Some(fork);
                 Ok(LedgerResponse::Proof(proof))
             }

@@ -2,7 +2,9 @@
 //! field quoted when it holds a comma, a quote or a line break, quotes doubled).
 //!
 //! Columns: the cell (`scheme`, `attack`, `params` as `k=v;k=v`, `verdict`), its exposure,
-//! `out_of_scope`, `before_compromise`, detection and blocking, every cost figure as its own
+//! `out_of_scope`, `before_compromise`, detection and blocking, the docket figures
+//! (`docket_targets`, `docket_claimed`, `docket_learned`, `docket_fraction` (F1),
+//! `docket_recall`, `docket_precision`), every cost figure as its own
 //! column (`cost.` and the figure's path, nested maps flattened with dots; the union of
 //! every cell's keys, sorted, empty where a cell has none), `error`, `failures`, then the
 //! provenance (`version`, `suite`, `seed`, `backend`, `scheme_sha256`).
@@ -31,6 +33,12 @@ const HEAD: &[&str] = &[
     "detected",
     "detected_by",
     "blocked_by",
+    "docket_targets",
+    "docket_claimed",
+    "docket_learned",
+    "docket_fraction",
+    "docket_recall",
+    "docket_precision",
 ];
 
 /// The fixed columns after the cost figures.
@@ -140,6 +148,12 @@ pub fn render(r: &Report) -> String {
             c.detected.to_string(),
             text(&c.detected_by.join(";")),
             text(c.blocked_by.as_deref().unwrap_or("")),
+            c.docket.targets.to_string(),
+            c.docket.claimed.to_string(),
+            c.docket.learned.to_string(),
+            c.docket.fraction.to_string(),
+            c.docket.recall.to_string(),
+            c.docket.precision.to_string(),
         ];
         row.extend(
             keys.iter()

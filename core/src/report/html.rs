@@ -141,6 +141,9 @@ fn cell_tip(c: &CellResult) -> String {
     if c.out_of_scope > 0 {
         let _ = write!(t, "\nout of scope {}", c.out_of_scope);
     }
+    if c.docket.claimed > 0 {
+        let _ = write!(t, "\ndocket {}", super::docket_summary(&c.docket));
+    }
     if let Some(err) = &c.error {
         let _ = write!(t, "\nerror: {err}");
     }
@@ -776,13 +779,14 @@ fn cells_table(r: &Report, out: &mut String) {
     out.push_str(
         "<table><tr><th>scheme</th><th>attack</th><th>params</th><th>verdict</th>\
          <th>exposure</th><th>messages</th><th>users</th><th>out of scope</th>\
-         <th>before compromise</th><th>detected by</th><th>blocked by</th></tr>\n",
+         <th>before compromise</th><th>docket (F1; recall, precision)</th>\
+         <th>detected by</th><th>blocked by</th></tr>\n",
     );
     for c in &r.results {
         let e = &c.exposure;
         let _ = writeln!(
             out,
-            "<tr>{}{}{}<td class=\"{v}\">{v}</td>{}{}{}{}{}{}{}</tr>",
+            "<tr>{}{}{}<td class=\"{v}\">{v}</td>{}{}{}{}{}{}{}{}</tr>",
             td(&c.scheme),
             td(&c.attack),
             tdp(&params_line(&c.params, " ")),
@@ -791,6 +795,11 @@ fn cells_table(r: &Report, out: &mut String) {
             tdn(format!("{} / {}", e.users, e.users_total)),
             tdn(c.out_of_scope),
             tdn(c.before_compromise),
+            tdn(if c.docket.claimed > 0 {
+                super::docket_summary(&c.docket)
+            } else {
+                "-".to_string()
+            }),
             tdw(&if c.detected_by.is_empty() {
                 "-".to_string()
             } else {

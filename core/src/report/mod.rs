@@ -290,3 +290,11 @@ impl Report {
         s
     }
 }
+
+/// One cell's docket figures in one line: `F1 0.04 (recall 2/2 = 1.00, precision 2/100 = 0.02)`.
+pub(crate) fn docket_summary(d: &crate::runner::DocketFigures) -> String {
+    format!(
+        "F1 {:.2} (recall {}/{} = {:.2}, precision {}/{} = {:.2})",
+        d.fraction, d.learned, d.targets, d.recall, d.learned, d.claimed, d.precision
+    )
+}

@@ -446,6 +446,7 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
             u.warranted_messages
         ));
     }
+    out.push_str(&docket_block(r));
     let t = &r.tally;
     out.push_str(&format!(
         "\n{}: {} passed, {} failed, {} unjudged, {}\n",
@@ -483,6 +484,35 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
         }
     }
     out.push_str(&provenance_footer(r));
+    out
+}
+
+/// What the docket block says its figures are.
+const DOCKET_LEGEND: &str = "Warrant targets the attacker named, judged against the standing docket: F1 of recall (targets named) and precision (named users who are targets), so naming everyone scores near 0.";
+
+/// The docket exposure of every cell whose attack named a target (none: empty).
+fn docket_block(r: &Report) -> String {
+    let named: Vec<&CellResult> = r.results.iter().filter(|c| c.docket.claimed > 0).collect();
+    if named.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nDocket exposure (warrant targets the attacker named; F1 of recall and precision,\n\
+         so naming everyone scores near 0):\n",
+    );
+    for c in named {
+        let name = if c.params.is_empty() {
+            c.attack.clone()
+        } else {
+            format!("{} [{}]", c.attack, params_line(c))
+        };
+        out.push_str(&format!(
+            "  {:<22} {:<30} {}\n",
+            c.scheme,
+            name,
+            super::docket_summary(&c.docket)
+        ));
+    }
     out
 }
 
@@ -536,6 +566,26 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
             ratio(l.and_then(|l| l.ratio_to_median_device)),
             pct(s.lawful_utility.fraction)
         ));
+    }
+    let named: Vec<&CellResult> = r.results.iter().filter(|c| c.docket.claimed > 0).collect();
+    if !named.is_empty() {
+        out.push_str(&format!("\n## Docket exposure\n\n{DOCKET_LEGEND}\n\n| scheme | attack | params | docket (F1) | recall | precision |\n|---|---|---|---|---|---|\n"));
+        for c in named {
+            let d = &c.docket;
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.2} | {}/{} ({:.2}) | {}/{} ({:.2}) |\n",
+                c.scheme,
+                c.attack,
+                params_line(c),
+                d.fraction,
+                d.learned,
+                d.targets,
+                d.recall,
+                d.learned,
+                d.claimed,
+                d.precision
+            ));
+        }
     }
     out.push_str("\n## Cells\n\n| scheme | attack | params | exposure | users | out of scope | before compromise | detected by | blocked by | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for c in &r.results {

@@ -326,7 +326,7 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         .collect::<Result<_>>()?;
     let cells: Vec<CellResult> = params
         .par_iter()
-        .map(|p| run_cell(base, attack, p, &[]))
+        .map(|p| crate::attack::cell::outside(|| run_cell(base, attack, p, &[])))
         .collect();
     let mut per_device = Vec::with_capacity(cells.len());
     let mut errors = Vec::new();
@@ -465,7 +465,7 @@ pub fn worst_attack(registry: &Registry, base: &BaseWorlds) -> (Option<WorstCell
         .map(|a| {
             let id = a.meta().id;
             Params::resolve(id, a.meta().params, &BTreeMap::new())
-                .map(|p| run_cell(base, *a, &p, &[]))
+                .map(|p| crate::attack::cell::outside(|| run_cell(base, *a, &p, &[])))
                 .map_err(|e| format!("{id}: {e}"))
         })
         .collect();
@@ -793,11 +793,13 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
             // Plain E2E (every device) and the schemes' attack cells share the threads.
             let (e2e, schemes) = rayon::join(
                 || -> Result<DeviceFailures> {
+                    let _runner = crate::attack::cell::RunnerFrame::enter();
                     let config = baseline_config(&population, seed, opts.backend)?;
                     let base = base_worlds(&config.scheme, &config)?;
                     device_failures(&base, device_attack)
                 },
                 || -> Result<Vec<(Option<WorstCell>, Vec<String>)>> {
+                    let _runner = crate::attack::cell::RunnerFrame::enter();
                     opts.schemes
                         .iter()
                         .map(|scheme| {

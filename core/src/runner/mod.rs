@@ -42,20 +42,64 @@ pub struct ExposureFigures {
 }
 
 /// Docket exposure of a cell: which warrant targets the attacker learned (the
-/// counter-intelligence loss no content figure shows).
+/// counter-intelligence loss no content figure shows), judged so that naming everyone
+/// earns nothing.
+///
+/// The headline, `fraction`, is the F1 score of the attacker's claims against the
+/// standing docket: the harmonic mean of `recall` (docket targets named) and `precision`
+/// (named users who are targets). An attack that names exactly the docket scores 1; one
+/// that names every user scores about twice the docket's share of the users (a docket of
+/// 2 % of users: about 0.04), however much of the docket it covers.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, JsonSchema, Deserialize)]
 pub struct DocketFigures {
     /// Targets of the standing docket (warrants the lawful-access interface holds).
     pub targets: usize,
-    /// Of those, the ones the attacker named, confirmed against the docket.
+    /// Users the attacker named as targets (distinct).
+    #[serde(default)]
+    pub claimed: usize,
+    /// Of the docket's targets, the ones the attacker named.
     pub learned: usize,
-    /// `learned / targets` (0 when there is no docket).
+    /// The headline: F1 of the claims against the docket, `2PR / (P + R)` (0 when there is
+    /// no docket or no claim).
     pub fraction: f64,
+    /// `learned / targets` (0 when there is no docket).
+    #[serde(default)]
+    pub recall: f64,
+    /// `learned / claimed` (0 when nothing was claimed).
+    #[serde(default)]
+    pub precision: f64,
     /// Users the attacker named who are under no warrant.
     pub wrong_claims: usize,
     /// Which targets it learned (at most [`crate::mechanism::MAX_DOCKET`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub learned_targets: Vec<u32>,
+}
+
+impl DocketFigures {
+    /// Judges `claimed` (the users the attack named) against the
+    /// standing docket's `targets`.
+    pub fn judge(targets: &BTreeSet<u32>, claimed: &BTreeSet<u32>) -> DocketFigures {
+        let learned_targets: Vec<u32> = claimed.intersection(targets).copied().collect();
+        let learned = learned_targets.len();
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let recall = ratio(learned, targets.len());
+        let precision = ratio(learned, claimed.len());
+        let fraction = if recall + precision > 0.0 {
+            2.0 * recall * precision / (recall + precision)
+        } else {
+            0.0
+        };
+        DocketFigures {
+            targets: targets.len(),
+            claimed: claimed.len(),
+            learned,
+            fraction,
+            recall,
+            precision,
+            wrong_claims: claimed.len() - learned,
+            learned_targets,
+        }
+    }
 }
 
 /// A cell's verdict.
@@ -243,7 +287,7 @@ fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
     crate::mechanism::of_scheme(scheme).map_or(true, |m| {
         m.info()
-            .not_applicable(attack.meta().capabilities)
+            .none_applicable(attack.meta().capabilities)
             .is_none()
     })
 }
@@ -257,7 +301,10 @@ pub(crate) fn guesses(attack: &dyn Attack, scheme: &Scheme, params: &Params) -> 
     if !applicable(attack, scheme) {
         return 0.0;
     }
-    guarded("max_guesses()", || attack.max_guesses(scheme, params)).map_or(0.0, |g| g as f64)
+    let guard = crate::attack::cell::enter();
+    let g = guarded("max_guesses()", || attack.max_guesses(scheme, params));
+    drop(guard);
+    g.map_or(0.0, |g| g as f64)
 }
 
 fn check_and_run(
@@ -369,24 +416,45 @@ pub fn run_cell(
 ) -> CellResult {
     let meta = attack.meta();
     let scheme = &base.config.scheme;
-    if let Some(reason) = base.mechanism().info().not_applicable(meta.capabilities) {
+    // A nested run from inside a cell: refused, and the outer cell is an error.
+    if let Err(e) = crate::attack::cell::refuse_inside("runner::run_cell") {
+        let mut cell = not_applicable_cell(base, attack, params, expectations, String::new());
+        cell.applicable = true;
+        cell.blocked_by = None;
+        cell.refusals.clear();
+        cell.error = Some(e.to_string());
+        judge(&mut cell);
+        return cell;
+    }
+    // Capabilities are checked per request: the attack runs when any capability it
+    // declares exists here, and only the requests that need a missing one are refused.
+    if let Some(reason) = base.mechanism().info().none_applicable(meta.capabilities) {
         return not_applicable_cell(base, attack, params, expectations, reason);
     }
-    let mut ctx = AttackCtx::new(base, meta.id);
+    let mut ctx = AttackCtx::for_cell(base, meta.id, meta.capabilities);
+    let guard = crate::attack::cell::enter();
     let (check, outcome, error) = check_and_run(attack, scheme, &mut ctx, params);
+    let thread_violations = guard.finish();
     // Measure against the whole run, whatever point in time the attack stopped at.
     let error = match (error, ctx.advance_to_end()) {
         (None, Err(e)) => Some(format!("the world could not finish after the attack: {e}")),
         (e, _) => e,
     };
-    // The mechanism said the attack's path does not exist here: not applicable, whatever
-    // the attack made of that refusal (an error included).
-    if ctx
-        .refusals()
-        .first()
-        .is_some_and(|e| e.control == "not-applicable")
+    let parts = ctx.into_parts();
+    let world = &parts.world;
+    let outcome = outcome.unwrap_or_default();
+    let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
+    let docket_targets = base.docket_targets();
+    let docket = DocketFigures::judge(&docket_targets, &outcome.docket);
+    // The mechanism said every path the attack tried does not exist here, and the attack
+    // reached nothing: not applicable, whatever it made of those refusals (an error
+    // included). A path that does exist and reached something keeps the cell applicable;
+    // its refused requests are listed, never its block.
+    let only_absent = !parts.blocks.is_empty()
+        && parts.blocks.iter().all(|e| e.control == "not-applicable");
+    if only_absent && confirmed.len() == 0 && docket.claimed == 0 && parts.violations.is_empty()
     {
-        let reason = ctx.refusals()[0].detail.clone();
+        let reason = parts.blocks[0].detail.clone();
         return not_applicable_cell(
             base,
             attack,
@@ -395,29 +463,6 @@ pub fn run_cell(
             format!("not applicable: {reason}"),
         );
     }
-    let parts = ctx.into_parts();
-    let world = &parts.world;
-    let outcome = outcome.unwrap_or_default();
-    let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
-    let docket_targets = base.docket_targets();
-    let learned_targets: Vec<u32> = outcome
-        .docket
-        .iter()
-        .copied()
-        .filter(|u| docket_targets.contains(u))
-        .collect();
-    let learned = learned_targets.len();
-    let docket = DocketFigures {
-        targets: docket_targets.len(),
-        learned,
-        fraction: if docket_targets.is_empty() {
-            0.0
-        } else {
-            learned as f64 / docket_targets.len() as f64
-        },
-        wrong_claims: outcome.docket.len() - learned,
-        learned_targets,
-    };
     // The claims are judged: what is left to measure needs only the ids.
     drop(outcome.recovered);
     let messages_total = world.message_count();
@@ -450,10 +495,12 @@ pub fn run_cell(
         }
         by_epoch[epoch] += 1;
         authors.insert(header.sender);
+        // Covered by a warrant the court issued: in this cell, or on the standing docket.
         let covered = session.is_some_and(|s| {
             parts
                 .docket
                 .iter()
+                .chain(base.standing_docket())
                 .any(|w| w.warrant.covers(s.header.epoch, &s.header.members))
         });
         if !covered {
@@ -466,7 +513,12 @@ pub fn run_cell(
         }
     }
     let users = authors.len();
-    let docket_fps: BTreeSet<String> = parts.docket.iter().map(|w| w.fingerprint()).collect();
+    let docket_fps: BTreeSet<String> = parts
+        .docket
+        .iter()
+        .chain(base.standing_docket())
+        .map(|w| w.fingerprint())
+        .collect();
     let detections = detections(world, &docket_fps, &parts.detects);
     let detected_by: Vec<String> = detections
         .iter()
@@ -487,11 +539,17 @@ pub fn run_cell(
             refusals.push(e);
         }
     }
-    // The control that stopped it: the mechanism's first refusal of something the attack
-    // itself did (refusals inside the lawful cases it rode on are context, not blocks), and
+    // The control that stopped it: the mechanism's refusal of the attack's best attempt
+    // (the one that got furthest along its path; refusals inside the lawful cases it rode
+    // on are context, not blocks; a path that does not exist here is not a block), and
     // only when nothing was exposed.
     let blocked_by = if confirmed.len() == 0 {
-        refusals.first().map(|e| e.control.clone())
+        let real: Vec<&MechanismEvent> = refusals
+            .iter()
+            .filter(|e| e.control != "not-applicable")
+            .collect();
+        crate::attack::verdict::best_attempt(real.iter().map(|e| e.control.as_str()))
+            .map(|i| real[i].control.clone())
     } else {
         None
     };
@@ -518,6 +576,19 @@ pub fn run_cell(
             "{e}; it also used capabilities it does not declare: {}",
             undeclared.into_iter().collect::<Vec<_>>().join(", ")
         )),
+    };
+    // Loot laundered from another context, or a world, context, nested run or mechanism
+    // built inside the cell: the cell is an error naming it.
+    let mut violations = parts.violations.clone();
+    for v in thread_violations {
+        if !violations.contains(&v) {
+            violations.push(v);
+        }
+    }
+    let error = match (error, violations.is_empty()) {
+        (e, true) => e,
+        (None, false) => Some(format!("attack boundary: {}", violations.join("; "))),
+        (Some(e), false) => Some(format!("{e}; attack boundary: {}", violations.join("; "))),
     };
     let mut cost = Map::new();
     let mut caps: BTreeMap<&str, u64> = BTreeMap::new();
@@ -731,6 +802,8 @@ fn serve_through(
 ///
 /// # Errors
 /// World construction errors.
+///
+/// [`crate::Error::Boundary`] when called from inside an attack's cell.
 pub fn base_worlds(scheme: &Scheme, config: &WorldConfig) -> crate::Result<BaseWorlds> {
     BaseWorlds::build(WorldConfig {
         scheme: scheme.clone(),
@@ -741,7 +814,8 @@ pub fn base_worlds(scheme: &Scheme, config: &WorldConfig) -> crate::Result<BaseW
 /// Runs one attack against one scheme on a fresh world: what `escrowlab attack` does.
 ///
 /// # Errors
-/// [`crate::Error::Input`] for an unknown attack or bad parameters; world construction errors.
+/// [`crate::Error::Input`] for an unknown attack or bad parameters; world construction errors;
+/// [`crate::Error::Boundary`] when called from inside an attack's cell.
 pub fn run_one(
     registry: &crate::attack::Registry,
     scheme: &Scheme,
@@ -749,6 +823,7 @@ pub fn run_one(
     given: &BTreeMap<String, ParamValue>,
     config: &WorldConfig,
 ) -> crate::Result<CellResult> {
+    crate::attack::cell::refuse_inside("runner::run_one")?;
     let attack = registry
         .find(attack_id)
         .ok_or_else(|| registry.unknown(attack_id))?;

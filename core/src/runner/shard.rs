@@ -397,7 +397,10 @@ pub fn run_shard(
                 mine.par_iter()
                     .map(|&ci| {
                         let c = &cells[ci];
-                        let mut cell = run_cell(&base, c.attack, &c.params, &suite.file.expect);
+                        // Runner code, whichever thread picks the job up.
+                        let mut cell = crate::attack::cell::outside(|| {
+                            run_cell(&base, c.attack, &c.params, &suite.file.expect)
+                        });
                         cell.warnings = crate::attack::Params::run_warnings(
                             c.attack.meta().id,
                             c.attack.meta().params,
