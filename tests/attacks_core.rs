@@ -13,7 +13,15 @@ fn key_theft_single_key_exposes_everything_past_and_future() {
         c.before_compromise > 0,
         "messages from epochs 0-1 were sent before the theft"
     );
-    assert_eq!(c.out_of_scope, c.exposure.messages);
+    // Every message is out of scope but the standing docket's targets' (their warrants
+    // cover them, whoever reads).
+    assert!(c.docket.targets > 0);
+    assert!(c.out_of_scope < c.exposure.messages, "{}", c.out_of_scope);
+    assert!(
+        c.out_of_scope * 5 >= c.exposure.messages * 4,
+        "{}",
+        c.out_of_scope
+    );
     assert!(
         !c.detected,
         "a vault copy leaves no trace: {:?}",

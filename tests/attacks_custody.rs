@@ -49,7 +49,7 @@ fn mobile_adversary_rebuilds_a_static_key_after_k_epochs() {
     assert_eq!(fig(&c, "breaches_to_key"), 3.0);
     assert_eq!(fig(&c, "shares_collected"), 4.0);
     assert_eq!(c.exposure.fraction, 1.0);
-    assert_eq!(c.out_of_scope, c.exposure.messages);
+    common::out_of_scope_but_the_standing_docket(&c, c.exposure.messages);
     assert!(!c.detected, "{:?}", c.detected_by);
     assert_eq!(c.blocked_by, None);
     // Two epochs are two breaches: not enough.
@@ -153,10 +153,8 @@ fn inconsistent_dealer_breaks_subsets_and_is_detected() {
 fn k_colluders_open_everything_undetected() {
     let c = cell("threshold-3of5", "collusion", &[]);
     assert_eq!(c.exposure.fraction, 1.0);
-    assert_eq!(
-        c.out_of_scope, c.exposure.messages,
-        "no warrant covers any of it"
-    );
+    // No warrant of the attack's covers any of it.
+    common::out_of_scope_but_the_standing_docket(&c, c.exposure.messages);
     assert!(
         !c.detected,
         "act_as_agent leaves no audit record: {:?}",

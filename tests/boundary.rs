@@ -280,7 +280,13 @@ static NESTED_RUN: Cheat = Cheat {
     body: |_ctx| {
         let cfg = config("single-key", BackendKind::Blsttc, 7);
         let registry = Registry::of(&[&escrowlab::attacks::key_theft::KeyTheft]);
-        let nested = run_one(&registry, &cfg.scheme, "key-theft", &Default::default(), &cfg);
+        let nested = run_one(
+            &registry,
+            &cfg.scheme,
+            "key-theft",
+            &Default::default(),
+            &cfg,
+        );
         assert!(nested.is_err());
         Ok(Outcome::default())
     },
@@ -296,7 +302,12 @@ static SECOND_CONTEXT: Cheat = Cheat {
         let base = PREBUILT.lock().unwrap();
         let base = base.as_ref().expect("prebuilt");
         assert!(AttackCtx::new(base, "second").is_err());
-        let cell = escrowlab::runner::run_cell(base, &escrowlab::attacks::key_theft::KeyTheft, &Params::default(), &[]);
+        let cell = escrowlab::runner::run_cell(
+            base,
+            &escrowlab::attacks::key_theft::KeyTheft,
+            &Params::default(),
+            &[],
+        );
         assert!(cell.error.is_some());
         Ok(Outcome::default())
     },
@@ -467,7 +478,10 @@ messages_per_session = 2
     assert_eq!(d.learned, d.targets, "every target is among the claims");
     assert_eq!(d.recall, 1.0);
     assert!(d.precision < 0.1, "{d:?}");
-    assert!(d.fraction < 0.1, "the headline does not reward naming everyone: {d:?}");
+    assert!(
+        d.fraction < 0.1,
+        "the headline does not reward naming everyone: {d:?}"
+    );
     assert_eq!(d.wrong_claims, d.claimed - d.learned);
 
     let precision = format!("{:.2}", d.precision);
@@ -478,12 +492,18 @@ messages_per_session = 2
         .unwrap_or_else(|| panic!("no docket line in the table:\n{table}"));
     assert!(line.contains(&format!("= {precision})")), "{line}");
     let md = escrowlab::report::text::markdown(&report);
-    assert!(md.contains("## Docket exposure") && md.contains(&precision), "{md}");
+    assert!(
+        md.contains("## Docket exposure") && md.contains(&precision),
+        "{md}"
+    );
     let csv = escrowlab::report::csv::render(&report);
     let mut rows = csv.lines();
     let head: Vec<&str> = rows.next().unwrap().split(',').collect();
     let row: Vec<&str> = rows.next().unwrap().split(',').collect();
-    let col = head.iter().position(|h| *h == "docket_precision").expect("a column");
+    let col = head
+        .iter()
+        .position(|h| *h == "docket_precision")
+        .expect("a column");
     let p: f64 = row[col].parse().unwrap();
     assert!(p < 0.1 && (p - d.precision).abs() < 1e-12, "{p}");
     let html = escrowlab::report::html::render(&report);

@@ -62,3 +62,18 @@ pub fn cell_on(
 pub fn int(v: i64) -> ParamValue {
     ParamValue::Int(v)
 }
+
+/// Asserts that of the cell's `read` messages outside the warrants it obtained, all but the
+/// standing docket's targets' are out of scope: a standing warrant covers its target's
+/// messages whoever reads them (one target in fifty active users, so at most a fifth of them
+/// here).
+#[allow(dead_code)]
+pub fn out_of_scope_but_the_standing_docket(c: &CellResult, read: usize) {
+    assert!(c.docket.targets > 0, "a standing docket");
+    assert!(c.out_of_scope <= read, "{} > {read}", c.out_of_scope);
+    assert!(
+        c.out_of_scope * 5 >= read * 4,
+        "{} of {read}: more than a fifth covered by the standing docket",
+        c.out_of_scope
+    );
+}

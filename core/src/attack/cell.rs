@@ -62,7 +62,10 @@ pub(crate) fn enter() -> CellGuard {
 impl CellGuard {
     /// The violations refused while this cell ran (ends the cell).
     pub(crate) fn finish(self) -> Vec<String> {
-        let v = FRAMES.with(|a| a.borrow_mut().pop()).flatten().unwrap_or_default();
+        let v = FRAMES
+            .with(|a| a.borrow_mut().pop())
+            .flatten()
+            .unwrap_or_default();
         std::mem::forget(self);
         v
     }

@@ -749,6 +749,22 @@ impl<'a> AttackCtx<'a> {
         &self.world.transcript
     }
 
+    /// Whether capability `cap` exists under the scheme's mechanism. When it does not, the
+    /// mechanism reports `not-applicable` (the request is refused, never the attack's
+    /// block) and the caller does nothing: capabilities are checked per request.
+    fn permit(&mut self, cap: Capability) -> bool {
+        let info = self.base.mechanism.info();
+        if info.has(cap) {
+            return true;
+        }
+        self.block(
+            "not-applicable",
+            info.family,
+            format!("{} does not exist under this mechanism", cap.name()),
+        );
+        false
+    }
+
     /// Records `intercept` once per cell.
     fn note_intercept(&mut self, what: &str) {
         if !self
@@ -767,6 +783,11 @@ impl<'a> AttackCtx<'a> {
     /// [`Error::Misuse`] for an unknown agent (under a scheme with no escrow the mechanism
     /// also reports `no-escrow`).
     pub fn compromise_agent(&mut self, i: usize) -> Result<VaultLoot> {
+        if !self.permit(Capability::CompromiseAgent) {
+            return Err(Error::misuse(
+                "compromise_agent does not exist under this mechanism",
+            ));
+        }
         if self.world.escrow.n == 0 {
             self.require_escrow();
         }
@@ -892,7 +913,8 @@ impl<'a> AttackCtx<'a> {
     /// `key_epoch`; otherwise the check reports `published-key-check`.
     ///
     /// The check's refusal is the mechanism's only when the attack holds key material to
-    /// compute a candidate from (it breached an agent, acted as one, or ran the dealer): a
+    /// compute a candidate from (it breached an agent, acted as one, ran the dealer, or
+    /// received agents' answers to requests): a
     /// made-up scalar from an attack with none of these earns no verdict.
     pub fn check_master(&mut self, key_epoch: u32, candidate: Scalar) -> Option<MasterSecret> {
         let b = self.backend();
@@ -912,7 +934,10 @@ impl<'a> AttackCtx<'a> {
         let holds_material = self.uses.iter().any(|u| {
             matches!(
                 u.capability,
-                Capability::CompromiseAgent | Capability::ActAsAgent | Capability::ControlDealer
+                Capability::CompromiseAgent
+                    | Capability::ActAsAgent
+                    | Capability::ControlDealer
+                    | Capability::SubmitRequest
             )
         });
         if !holds_material {
@@ -949,6 +974,11 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// [`Error::Misuse`] for an unknown user.
     pub fn compromise_device(&mut self, user: u32) -> Result<DeviceLoot> {
+        if !self.permit(Capability::CompromiseDevice) {
+            return Err(Error::misuse(
+                "compromise_device does not exist under this mechanism",
+            ));
+        }
         if user >= self.world.config.population.users {
             return Err(Error::misuse(format!("no user {user}")));
         }
@@ -1000,6 +1030,9 @@ impl<'a> AttackCtx<'a> {
     /// `steal_court_key(judge)`: one judge's signing key (the whole court key when single).
     /// `None` (the mechanism reports `no-court-key`) when there is no such key.
     pub fn steal_court_key(&mut self, judge: usize) -> Option<Scalar> {
+        if !self.permit(Capability::StealCourtKey) {
+            return None;
+        }
         self.record(Capability::StealCourtKey, format!("judge {judge}"));
         let k = self
             .world
@@ -1025,6 +1058,9 @@ impl<'a> AttackCtx<'a> {
         ghost_public: [u8; 32],
         suppress_notice: bool,
     ) {
+        if !self.permit(Capability::ControlRelay) {
+            return;
+        }
         self.record(
             Capability::ControlRelay,
             format!(
@@ -1045,6 +1081,9 @@ impl<'a> AttackCtx<'a> {
     /// `None` when the agent does not hold that key: the mechanism reports `retention` (the
     /// key was destroyed) or `key-not-created`.
     pub fn act_as_agent(&mut self, i: usize, field: &EscrowField) -> Option<Vec<u8>> {
+        if !self.permit(Capability::ActAsAgent) {
+            return None;
+        }
         if !self.agents_compromised.contains(&i) {
             self.record(Capability::ActAsAgent, format!("agent {i}"));
             self.agents_compromised.insert(i);
@@ -1077,6 +1116,9 @@ impl<'a> AttackCtx<'a> {
     /// `submit_request(i, bytes)`: sends bytes to agent `i`'s API at the current time
     /// plus `delay` ticks.
     pub fn submit_request(&mut self, i: usize, bytes: &[u8], delay: u64) -> Option<ShareResponse> {
+        if !self.permit(Capability::SubmitRequest) {
+            return None;
+        }
         self.record(Capability::SubmitRequest, format!("agent {i}"));
         self.pristine = false;
         let dir = self.world.directory.clone();
@@ -1106,6 +1148,9 @@ impl<'a> AttackCtx<'a> {
     /// `None` (the mechanism reports `no-audit-log`) when the scheme keeps no audit log or
     /// there is no agent `i`.
     pub fn write_audit_log(&mut self, i: usize) -> Option<&mut AuditLog> {
+        if !self.permit(Capability::WriteAuditLog) {
+            return None;
+        }
         self.record(Capability::WriteAuditLog, format!("agent {i}"));
         self.pristine = false;
         if self.world.escrow.audit_mode == crate::config::scheme::AuditMode::None
@@ -1133,6 +1178,11 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// Key generation errors.
     pub fn control_dealer(&mut self) -> Result<()> {
+        if !self.permit(Capability::ControlDealer) {
+            return Err(Error::misuse(
+                "control_dealer does not exist under this mechanism",
+            ));
+        }
         self.record(Capability::ControlDealer, "key ceremony");
         self.rerun_key_ceremony(|h| h.capture_dealer = true)
     }
@@ -1196,6 +1246,9 @@ impl<'a> AttackCtx<'a> {
 
     /// `control_client(user)`: the user's client skips or fakes escrow from now on.
     pub fn control_client(&mut self, user: u32, mode: RogueMode) {
+        if !self.permit(Capability::ControlClient) {
+            return;
+        }
         self.record(Capability::ControlClient, format!("user {user} ({mode:?})"));
         self.world.to_mut().hooks.rogue_clients.insert(user, mode);
         self.pristine = false;
@@ -1203,6 +1256,9 @@ impl<'a> AttackCtx<'a> {
 
     /// `control_client` of the update channel: every client escrows to `public` from now on.
     pub fn push_escrow_key(&mut self, public: Vec<u8>) {
+        if !self.permit(Capability::ControlClient) {
+            return;
+        }
         self.record(
             Capability::ControlClient,
             "client update channel: escrow key",
@@ -1231,10 +1287,17 @@ impl<'a> AttackCtx<'a> {
         session_key: &Key32,
         field: &EscrowField,
     ) -> Result<()> {
+        if !self.permit(Capability::ControlClient) {
+            return Err(Error::misuse(
+                "control_client does not exist under this mechanism",
+            ));
+        }
         // Only a sender's client puts a session to a recipient.
-        if !self.uses.iter().any(|u| {
-            u.capability == Capability::ControlClient && u.detail.starts_with("sender ")
-        }) {
+        if !self
+            .uses
+            .iter()
+            .any(|u| u.capability == Capability::ControlClient && u.detail.starts_with("sender "))
+        {
             self.record(
                 Capability::ControlClient,
                 format!("sender {} opens a session", header.sender),
@@ -1410,6 +1473,9 @@ impl<'a> AttackCtx<'a> {
         requester: &str,
         nonce: [u8; 16],
     ) -> Vec<u8> {
+        if !self.permit(Capability::Intercept) {
+            return Vec::new();
+        }
         self.note_intercept("session headers and escrow fields (a request)");
         lawful::build_request(&self.world, warrant, sessions, requester, nonce)
     }
@@ -1438,6 +1504,9 @@ impl<'a> AttackCtx<'a> {
     /// fakes escrow from now on, but only in `conversations` (a modified client two
     /// users share between themselves), and behaves honestly elsewhere.
     pub fn control_client_in(&mut self, user: u32, mode: RogueMode, conversations: BTreeSet<u32>) {
+        if !self.permit(Capability::ControlClient) {
+            return;
+        }
         self.record(
             Capability::ControlClient,
             format!(
@@ -1513,6 +1582,11 @@ impl<'a> AttackCtx<'a> {
         targets: Vec<u32>,
         window: [u32; 2],
     ) -> Result<SignedWarrant> {
+        if !self.permit(Capability::ObtainWarrant) {
+            return Err(Error::misuse(
+                "obtain_warrant does not exist under this mechanism",
+            ));
+        }
         self.record(
             Capability::ObtainWarrant,
             format!(
@@ -1566,6 +1640,11 @@ impl<'a> AttackCtx<'a> {
     /// # Errors
     /// Key generation errors.
     pub fn control_dealer_inconsistent(&mut self, victim: usize) -> Result<()> {
+        if !self.permit(Capability::ControlDealer) {
+            return Err(Error::misuse(
+                "control_dealer does not exist under this mechanism",
+            ));
+        }
         self.record(
             Capability::ControlDealer,
             format!("key ceremony: inconsistent share to agent {victim}"),
@@ -1594,6 +1673,11 @@ impl<'a> AttackCtx<'a> {
         targets: Vec<u32>,
         window: [u32; 2],
     ) -> Result<LawfulCase> {
+        if !self.permit(Capability::SubmitRequest) {
+            return Err(Error::misuse(
+                "submit_request does not exist under this mechanism",
+            ));
+        }
         let now = self.world.now;
         let signed = self.obtain_warrant(case, targets, window)?;
         // Only sessions that carry a field can be requested; answers follow this order.
@@ -1634,6 +1718,9 @@ impl<'a> AttackCtx<'a> {
     /// `act_as_agent(i)` without releasing anything through the vault: the insider decides
     /// what agent `i` sends (e.g. replaces its answers before they leave).
     pub fn act_as_agent_sender(&mut self, i: usize) {
+        if !self.permit(Capability::ActAsAgent) {
+            return;
+        }
         if !self.agents_compromised.contains(&i) {
             self.record(
                 Capability::ActAsAgent,

@@ -10,9 +10,8 @@
 //! checked against with public monitors (`gossip`).
 
 use super::{
-    LootStamp,
-    CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
-    SessionView,
+    CourtKey, DeployView, Deployment, DynDeployment, Journal, LootStamp, Mechanism, MechanismInfo,
+    Released, SessionView,
 };
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;

@@ -564,7 +564,7 @@ impl LoopholeOptions {
                     .sum();
                 let diverging = attacks
                     .iter()
-                    .filter(|a| super::changes_traffic(**a) && super::applicable(**a, scheme))
+                    .filter(|a| super::diverges_under(**a, scheme))
                     .count();
                 let cells = attacks
                     .iter()

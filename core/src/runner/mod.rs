@@ -282,8 +282,37 @@ fn guarded<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     crate::panics::contained(f).map_err(|p| format!("the attack panicked in {method}: {p}"))
 }
 
-/// Whether every capability `attack` declares exists under `scheme`'s mechanism (when not,
-/// its cells are `not applicable` and cost nothing to run).
+/// Whether no boundary violation was recorded, by the context or on the cell's thread.
+fn violations_empty(ctx: &[String], thread: &[String]) -> bool {
+    ctx.is_empty() && thread.is_empty()
+}
+
+/// Whether every capability `attack` declares exists under `scheme`'s mechanism: only then
+/// is its brute force (`max_guesses`) priced, since a request that needs a missing
+/// capability is refused before any work.
+pub(crate) fn fully_applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
+    crate::mechanism::of_scheme(scheme).map_or(true, |m| {
+        m.info()
+            .not_applicable(attack.meta().capabilities)
+            .is_none()
+    })
+}
+
+/// Whether `attack` may change the world's traffic under `scheme`'s mechanism: it declares
+/// a traffic-changing capability that exists there.
+pub(crate) fn diverges_under(attack: &dyn Attack, scheme: &Scheme) -> bool {
+    let Ok(m) = crate::mechanism::of_scheme(scheme) else {
+        return changes_traffic(attack);
+    };
+    attack
+        .meta()
+        .capabilities
+        .iter()
+        .any(|c| c.changes_traffic() && m.info().has(*c))
+}
+
+/// Whether any capability `attack` declares exists under `scheme`'s mechanism (when none
+/// does, its cells are `not applicable` and cost nothing to run).
 pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
     crate::mechanism::of_scheme(scheme).map_or(true, |m| {
         m.info()
@@ -297,8 +326,8 @@ pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
 /// The attack's brute-force guesses for the cost estimate, contained: a panic counts as none
 /// here, and [`run_cell`] makes that cell an error naming `max_guesses()`.
 pub(crate) fn guesses(attack: &dyn Attack, scheme: &Scheme, params: &Params) -> f64 {
-    // An attack whose capabilities the mechanism lacks is never run: it guesses nothing.
-    if !applicable(attack, scheme) {
+    // An attack lacking any capability it needs here is refused before its brute force.
+    if !fully_applicable(attack, scheme) {
         return 0.0;
     }
     let guard = crate::attack::cell::enter();
@@ -446,15 +475,29 @@ pub fn run_cell(
     let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
     let docket_targets = base.docket_targets();
     let docket = DocketFigures::judge(&docket_targets, &outcome.docket);
-    // The mechanism said every path the attack tried does not exist here, and the attack
-    // reached nothing: not applicable, whatever it made of those refusals (an error
-    // included). A path that does exist and reached something keeps the cell applicable;
-    // its refused requests are listed, never its block.
-    let only_absent = !parts.blocks.is_empty()
-        && parts.blocks.iter().all(|e| e.control == "not-applicable");
-    if only_absent && confirmed.len() == 0 && docket.claimed == 0 && parts.violations.is_empty()
+    // The mechanism said every path the attack tried does not exist here (or it lacks a
+    // capability here and tried nothing), and the attack reached nothing: not applicable,
+    // whatever it made of those refusals (an error included). A path that does exist and
+    // reached something keeps the cell applicable; its refused requests are listed, never
+    // its block.
+    let all_absent = parts.blocks.iter().all(|e| e.control == "not-applicable");
+    let lacks = !fully_applicable(attack, scheme);
+    if all_absent
+        && (lacks || !parts.blocks.is_empty())
+        && confirmed.len() == 0
+        && docket.claimed == 0
+        && violations_empty(&parts.violations, &thread_violations)
     {
-        let reason = parts.blocks[0].detail.clone();
+        let reason = match parts.blocks.first() {
+            Some(e) => e.detail.clone(),
+            None => base
+                .mechanism()
+                .info()
+                .not_applicable(meta.capabilities)
+                .unwrap_or_default()
+                .trim_start_matches("not applicable: ")
+                .to_string(),
+        };
         return not_applicable_cell(
             base,
             attack,

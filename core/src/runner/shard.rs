@@ -295,10 +295,7 @@ pub fn estimate(
             .sum();
         let diverging = mine
             .iter()
-            .filter(|&&ci| {
-                super::changes_traffic(cells[ci].attack)
-                    && super::applicable(cells[ci].attack, scheme)
-            })
+            .filter(|&&ci| super::diverges_under(cells[ci].attack, scheme))
             .count();
         let run = mine
             .iter()
