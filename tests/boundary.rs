@@ -486,10 +486,12 @@ messages_per_session = 2
 
     let precision = format!("{:.2}", d.precision);
     let table = escrowlab::report::text::table(&report);
-    let line = table
-        .lines()
-        .find(|l| l.contains("claim-everyone") && l.contains("precision"))
-        .unwrap_or_else(|| panic!("no docket line in the table:\n{table}"));
+    let lines: Vec<&str> = table.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("threshold-3of5") && l.contains("claim-everyone"))
+        .unwrap_or_else(|| panic!("no docket entry in the table:\n{table}"));
+    let line = lines[at + 1];
     assert!(line.contains(&format!("= {precision})")), "{line}");
     let md = escrowlab::report::text::markdown(&report);
     assert!(
@@ -508,4 +510,76 @@ messages_per_session = 2
     assert!(p < 0.1 && (p - d.precision).abs() < 1e-12, "{p}");
     let html = escrowlab::report::html::render(&report);
     assert!(html.contains(&format!("= {precision})")));
+}
+
+/// An intruder in the lawful-access interface replays the standing warrants it finds.
+static HARVEST_META: AttackMeta = AttackMeta {
+    capabilities: &[
+        Capability::Intercept,
+        Capability::BreachInterface,
+        Capability::SubmitRequest,
+    ],
+    ..listens("docket-harvest")
+};
+static HARVEST: Cheat = Cheat {
+    meta: &HARVEST_META,
+    body: |ctx| {
+        // Before the standing warrants expire (at the end of the run).
+        let last = ctx.info().epochs - 1;
+        ctx.advance_to(last)?;
+        let warrants = ctx.breach_interface();
+        let mut out = Outcome::default();
+        for w in &warrants {
+            for t in &w.warrant.targets {
+                out.claim_target(*t);
+            }
+        }
+        // Replay the first standing warrant twice to agent 0 (where agents exist).
+        let mut served = 0;
+        if let Some(w) = warrants.first() {
+            let t = ctx.intercept();
+            let sessions: Vec<u32> = t
+                .sessions
+                .iter()
+                .filter(|s| w.warrant.covers(s.header.epoch, &s.header.members))
+                .map(|s| s.header.session)
+                .take(2)
+                .collect();
+            for nonce in [[1u8; 16], [2u8; 16]] {
+                let bytes = ctx.build_request(w, &sessions, "intruder", nonce);
+                if let Some(r) = ctx.submit_request(0, &bytes, 1) {
+                    served += r.items().iter().filter(|i| i.is_ok()).count();
+                }
+            }
+        }
+        out.figure("items_served", served as f64);
+        Ok(out)
+    },
+};
+
+#[test]
+fn capabilities_are_checked_per_request_and_the_standing_docket_counts() {
+    // Under the ghost family `submit_request` does not exist: that request is refused as not
+    // applicable, and the docket the breach read is still reported.
+    let c = judged(&HARVEST, "ghost-user");
+    assert!(c.applicable, "{:?}", c.refusals);
+    assert!(c.error.is_none(), "{:?}", c.error);
+    assert_eq!(c.docket.fraction, 1.0, "{:?}", c.docket);
+    assert!(c
+        .refusals
+        .iter()
+        .any(|e| e.control == "not-applicable" && e.detail.contains("submit_request")));
+    assert_ne!(c.blocked_by.as_deref(), Some("not-applicable"));
+
+    // Under session escrow the standing warrants follow the scheme's use limit (1): the
+    // second request under one standing warrant is refused by it.
+    let c = judged(&HARVEST, "threshold-3of5");
+    assert!(c.error.is_none(), "{:?}", c.error);
+    assert_eq!(c.docket.fraction, 1.0);
+    assert!(
+        c.refusals.iter().any(|e| e.control == "use-limit"),
+        "{:?}",
+        c.refusals
+    );
+    assert!(c.cost["items_served"].as_f64().unwrap() > 0.0);
 }

@@ -506,8 +506,9 @@ fn docket_block(r: &Report) -> String {
         } else {
             format!("{} [{}]", c.attack, params_line(c))
         };
+        // Two lines a cell, so that the table keeps within 100 columns.
         out.push_str(&format!(
-            "  {:<22} {:<30} {}\n",
+            "  {:<22} {}\n      {}\n",
             c.scheme,
             name,
             super::docket_summary(&c.docket)

@@ -566,9 +566,11 @@ impl LoopholeOptions {
                     .iter()
                     .filter(|a| super::diverges_under(**a, scheme))
                     .count();
+                // Priced as in the suite's estimate: a cell lacking a capability here stops at
+                // its first refused request.
                 let cells = attacks
                     .iter()
-                    .filter(|a| super::applicable(**a, scheme))
+                    .filter(|a| super::fully_applicable(**a, scheme))
                     .count();
                 WorldCost::of(scheme, &population, backend).cells(
                     cells as f64,

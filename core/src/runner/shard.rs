@@ -297,9 +297,12 @@ pub fn estimate(
             .iter()
             .filter(|&&ci| super::diverges_under(cells[ci].attack, scheme))
             .count();
+        // A cell whose attack lacks one of its capabilities here runs, but stops at its first
+        // refused request: priced as not run (measured: the default loophole at 300 users took
+        // 35.1 s of CPU with such cells run, 34.7 s with them skipped).
         let run = mine
             .iter()
-            .filter(|&&ci| super::applicable(cells[ci].attack, scheme))
+            .filter(|&&ci| super::fully_applicable(cells[ci].attack, scheme))
             .count();
         let mut e = cost.cells(run as f64, guesses, diverging as f64);
         if utility {
