@@ -286,7 +286,8 @@ fn simulation(c: &mut Criterion) {
 /// paid at simulation time), in parallel over sessions; returns the bytes sealed.
 fn read_every_session(base: &escrowlab::attack::context::BaseWorlds) -> usize {
     use rayon::prelude::*;
-    let mut ctx = escrowlab::attack::context::AttackCtx::new(base, "relay-replay");
+    let mut ctx =
+        escrowlab::attack::context::AttackCtx::new(base, "relay-replay").expect("outside a cell");
     ctx.advance_to_end().expect("the honest world finishes");
     let t = ctx.intercept();
     t.sessions

@@ -169,6 +169,8 @@ impl InclusionProof {
 
 /// What may be asked.
 #[derive(Clone, Debug)]
+// One request a call: the size of the largest variant (a warrant and a proof) costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LedgerRequest {
     /// `intercept`: the escrow fields riding with each session.
     Fields,

@@ -311,16 +311,6 @@ pub(crate) fn diverges_under(attack: &dyn Attack, scheme: &Scheme) -> bool {
         .any(|c| c.changes_traffic() && m.info().has(*c))
 }
 
-/// Whether any capability `attack` declares exists under `scheme`'s mechanism (when none
-/// does, its cells are `not applicable` and cost nothing to run).
-pub(crate) fn applicable(attack: &dyn Attack, scheme: &Scheme) -> bool {
-    crate::mechanism::of_scheme(scheme).map_or(true, |m| {
-        m.info()
-            .none_applicable(attack.meta().capabilities)
-            .is_none()
-    })
-}
-
 /// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
 /// from `run`, becomes the error, and `run` is skipped when `check` panicked.
 /// The attack's brute-force guesses for the cost estimate, contained: a panic counts as none
