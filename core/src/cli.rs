@@ -459,7 +459,7 @@ fn print_error(e: &dyn std::fmt::Display) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "escrowlab: error: {}",
-        crate::text::for_terminal_lines(&e.to_string())
+        crate::text::one_line(&e.to_string())
     );
 }
 
@@ -467,7 +467,7 @@ fn print_error(e: &dyn std::fmt::Display) {
 fn warn(msg: &str) {
     crate::progress::eprintln_above(&format!(
         "escrowlab: warning: {}",
-        crate::text::for_terminal_lines(msg)
+        crate::text::one_line(msg)
     ));
 }
 
