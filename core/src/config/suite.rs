@@ -493,6 +493,32 @@ impl Suite {
         Ok(())
     }
 
+    /// The parameters given for `cell` whose value the run cannot fully use (see
+    /// [`Params::run_warnings`]) that still deserve a warning: those no expectation on the
+    /// cell names. An expectation that names the value for the cell's scheme
+    /// (`params = { stolen = 5 }` on `single-key`) says what the value means there, so the
+    /// suite knows and is not warned.
+    pub fn run_warnings(&self, cell: &CellSpec) -> Vec<String> {
+        let scheme = &self.schemes[cell.scheme];
+        let id = cell.attack.meta().id;
+        let unacknowledged: BTreeMap<String, ParamValue> = cell
+            .given
+            .iter()
+            .filter(|(p, _)| {
+                !self.file.expect.iter().any(|e| {
+                    e.params.contains_key(p.as_str()) && e.matches(&scheme.name, id, &cell.params.0)
+                })
+            })
+            .map(|(p, v)| (p.clone(), v.clone()))
+            .collect();
+        Params::run_warnings(
+            id,
+            cell.attack.meta().params,
+            &unacknowledged,
+            &RunSize::of(scheme, &self.file.population),
+        )
+    }
+
     /// Every cell: scheme × attack × the product of the attack's sweep.
     pub fn cells(&self) -> Vec<CellSpec> {
         let mut out = Vec::new();

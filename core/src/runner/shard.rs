@@ -416,12 +416,7 @@ pub fn run_shard(
                     .map(|&ci| {
                         let c = &cells[ci];
                         let mut cell = run_cell(&base, c.attack, &c.params, &suite.file.expect);
-                        cell.warnings = crate::attack::Params::run_warnings(
-                            c.attack.meta().id,
-                            c.attack.meta().params,
-                            &c.given,
-                            &crate::attack::RunSize::of(scheme, &suite.file.population),
-                        );
+                        cell.warnings = suite.run_warnings(c);
                         cell
                     })
                     .collect()
