@@ -349,6 +349,31 @@ fn a_newline_in_any_echoed_input_stays_on_the_one_error_line() {
             vec!["check-scheme", bad_key.to_str().unwrap()],
         ),
     ];
+    // clap's own usage errors keep their usage lines, but a value they quote stays on its
+    // line.
+    for (path, args) in [
+        ("subcommand", vec![nl.as_str()]),
+        (
+            "--users",
+            vec![
+                "attack",
+                "key-theft",
+                "--scheme",
+                "single-key",
+                "--users",
+                &nl,
+            ],
+        ),
+    ] {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(&format!("x\\n{FORGED}")), "{path}: {err:?}");
+        assert!(
+            !err.lines().any(|l| l.starts_with(FORGED)),
+            "{path}: forged line: {err:?}"
+        );
+    }
     for (path, args) in cases {
         let o = run(&args);
         let err = stderr(&o);
