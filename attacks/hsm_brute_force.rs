@@ -37,7 +37,11 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "members",
-            kind: ParamKind::Int { min: 0, max: 15 },
+            kind: ParamKind::Bounded {
+                min: 0,
+                max: 15,
+                bound: Bound::Members,
+            },
             default: DefaultValue::Int(3),
             doc: "HSM members taken (a majority of the cluster unlocks records)",
         },

@@ -32,7 +32,11 @@ static META: AttackMeta = AttackMeta {
     params: &[
         ParamSpec {
             name: "members",
-            kind: ParamKind::Int { min: 0, max: 15 },
+            kind: ParamKind::Bounded {
+                min: 0,
+                max: 15,
+                bound: Bound::Members,
+            },
             default: DefaultValue::Int(1),
             doc: "HSM members whose counters are rolled back",
         },

@@ -162,3 +162,72 @@ fn bad_figures_are_refused_with_exit_2() {
         assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
     }
 }
+
+#[test]
+fn counts_are_whole_prices_positive_and_every_figure_finite() {
+    for (args, why) in [
+        (
+            &["--users", "0.5"][..],
+            "--users is a count: it must be a whole number from 1 to 1e18, not 0.5",
+        ),
+        (
+            &["--users=1e-300"],
+            "--users is a count: it must be a whole number from 1 to 1e18, not 1e-300",
+        ),
+        (
+            &["--messages-per-day", "1000.5"],
+            "--messages-per-day is a count",
+        ),
+        (
+            &["--sessions-per-day", "0.25"],
+            "--sessions-per-day is a count",
+        ),
+        (
+            &["--price-per-core-hour=0"],
+            "--price-per-core-hour is a price: it must be a number above 0",
+        ),
+        (
+            &["--device-cost", "0"],
+            "--device-cost is a price: it must be a number above 0",
+        ),
+        // Valid figures whose projection overflows: refused, never written as null.
+        (
+            &[
+                "--json",
+                "--price-per-core-hour",
+                "1e-300",
+                "--messages-per-day",
+                "1",
+                "--sessions-per-day",
+                "1",
+            ],
+            "make `plain_e2e.ratio_to_thief` not a finite number",
+        ),
+    ] {
+        let (code, out, err) = cost(args);
+        assert_eq!(code, 2, "{args:?}: stdout {out} stderr {err}");
+        assert!(out.is_empty(), "{args:?} printed a projection");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(why), "{args:?}: {why:?} not in {err}");
+    }
+    // Small whole counts are accepted, and their JSON has no null anywhere.
+    let j = json(&[
+        "--users",
+        "1",
+        "--messages-per-day",
+        "1",
+        "--sessions-per-day",
+        "1",
+    ]);
+    fn no_null(v: &Value, path: &str) {
+        match v {
+            Value::Null => panic!("null at {path}"),
+            Value::Array(a) => a.iter().for_each(|x| no_null(x, path)),
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, x)| no_null(x, &format!("{path}.{k}"))),
+            _ => {}
+        }
+    }
+    no_null(&j, "");
+}

@@ -58,6 +58,8 @@ k = 2
 n = 3
 [warrant]
 court = { kind = "threshold", k = 2, n = 3 }
+[mechanism]
+family = "session-escrow"
 "#;
 
 const SUITE_BASE: &str = r#"
@@ -69,6 +71,7 @@ epochs = 3
 [[expect]]
 scheme = "single-key"
 attack = "key-theft"
+detected = false
 "#;
 
 /// The attack and parameter standing for `*` and `PARAM` in the suite's key table.

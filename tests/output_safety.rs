@@ -299,3 +299,99 @@ fn a_closed_pipe_ends_quietly_with_the_commands_status() {
         assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A forged result line: what a newline in echoed input must not be able to print.
+const FORGED: &str = "escrowlab: all 145 expectations held";
+
+#[test]
+fn a_newline_in_any_echoed_input_stays_on_the_one_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let nl = format!("x\n{FORGED}");
+    let bad_key = dir.path().join("key.toml");
+    std::fs::write(
+        &bad_key,
+        "name = \"k\"\nsummary = \"s\"\n\"x\\n{FORGED}\" = 1\n[custody]\nkind = \"none\"\n"
+            .replace("{FORGED}", FORGED),
+    )
+    .unwrap();
+    let missing_dir = dir.path().join(&nl).join("report.txt");
+    let missing_file = dir.path().join(&nl);
+    let param = format!("{nl}=1");
+    let tiny = lab();
+    let suite = suite_file(&tiny);
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("info", vec!["info", &nl]),
+        ("cases run", vec!["cases", "run", &nl]),
+        ("check-scheme", vec!["check-scheme", &nl]),
+        ("--scheme", vec!["attack", "key-theft", "--scheme", &nl]),
+        (
+            "--param",
+            vec![
+                "attack",
+                "key-theft",
+                "--scheme",
+                "single-key",
+                "--param",
+                &param,
+            ],
+        ),
+        ("lab --student", vec!["lab", "start", "1", "--student", &nl]),
+        (
+            "--out",
+            vec!["suite", &suite, "--out", missing_dir.to_str().unwrap()],
+        ),
+        (
+            "inspect",
+            vec!["inspect", "field", missing_file.to_str().unwrap()],
+        ),
+        (
+            "unknown TOML key",
+            vec!["check-scheme", bad_key.to_str().unwrap()],
+        ),
+    ];
+    // clap's own usage errors keep their usage lines, but a value they quote stays on its
+    // line.
+    for (path, args) in [
+        ("subcommand", vec![nl.as_str()]),
+        (
+            "--users",
+            vec![
+                "attack",
+                "key-theft",
+                "--scheme",
+                "single-key",
+                "--users",
+                &nl,
+            ],
+        ),
+    ] {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(&format!("x\\n{FORGED}")), "{path}: {err:?}");
+        assert!(
+            !err.lines().any(|l| l.starts_with(FORGED)),
+            "{path}: forged line: {err:?}"
+        );
+    }
+    for (path, args) in cases {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(o.stdout.is_empty(), "{path}: printed {:?}", o.stdout);
+        assert_eq!(
+            err.matches('\n').count(),
+            1,
+            "{path}: not one line: {err:?}"
+        );
+        assert!(err.starts_with("escrowlab: error: "), "{path}: {err:?}");
+        assert!(
+            err.contains(&format!("x\\n{FORGED}")),
+            "{path}: newline not escaped as \\n: {err:?}"
+        );
+        assert!(
+            !err.lines().any(|l| l.starts_with(FORGED)),
+            "{path}: forged line: {err:?}"
+        );
+    }
+}

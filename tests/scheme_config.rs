@@ -384,3 +384,118 @@ fn court_kind_and_keys_must_agree() {
         "{msg}"
     );
 }
+
+/// A scheme of mechanism family `family` with the `[mechanism]` table `params`.
+fn family_scheme(family: &str, params: &str) -> String {
+    format!(
+        "name = \"f\"\nsummary = \"a family scheme\"\n[custody]\nkind = \"none\"\n\
+         [mechanism]\nfamily = \"{family}\"\nparams = {{ {params} }}\n"
+    )
+}
+
+#[test]
+fn a_familys_parameters_are_checked_like_custody_naming_the_family_and_the_type() {
+    // k <= n, as custody's; k = n is the largest accepted.
+    assert!(
+        Scheme::from_toml_str(&family_scheme("public-ledger", "k = 3, n = 3"), "t.toml").is_ok()
+    );
+    assert_at(
+        &family_scheme("public-ledger", "k = 9, n = 3"),
+        "7:12",
+        "mechanism family `public-ledger`: k = 9 is larger than n = 3",
+    );
+    // The default n (5) counts: k = 6 alone is larger.
+    assert_at(
+        &family_scheme("public-ledger", "k = 6"),
+        "7:12",
+        "k = 6 is larger than n = 5",
+    );
+    // Wrong types: the family, the type wanted and the type found, never serde's words.
+    for (params, found) in [
+        ("k = 2.5", "not the float 2.5"),
+        ("k = \"10\"", "not the string \"10\""),
+        ("k = true", "not the boolean true"),
+        ("k = [1]", "not an array"),
+    ] {
+        let msg = err(&family_scheme("public-ledger", params));
+        assert!(
+            msg.starts_with("t.toml:7:12: mechanism family `public-ledger`: parameter `k` is an integer in 1..=15, "),
+            "{params}: {msg}"
+        );
+        assert!(msg.ends_with(found), "{params}: {msg}");
+        assert!(!msg.contains("untagged"), "{msg}");
+    }
+    assert_at(
+        &family_scheme("hsm-guess-limit", "passcode = 4"),
+        "7:12",
+        "mechanism family `hsm-guess-limit`: parameter `passcode` is one of the strings",
+    );
+    assert_at(
+        &family_scheme("hsm-guess-limit", "members = 100"),
+        "7:12",
+        "mechanism family `hsm-guess-limit`: parameter `members` = 100 is not accepted (accepted: an integer in 1..=15)",
+    );
+    assert_at(
+        &family_scheme("hsm-guess-limit", "speed = 1"),
+        "7:12",
+        "mechanism family `hsm-guess-limit` has no parameter `speed` (its parameters: ",
+    );
+    // A [mechanism] table without a family is not silently session escrow.
+    assert_at(
+        "name = \"f\"\nsummary = \"s\"\n[custody]\nkind = \"none\"\n[mechanism]\nparams = { k = 2 }\n",
+        "5:2",
+        "[mechanism] needs `family` (one of: session-escrow, ",
+    );
+}
+
+#[test]
+fn hsm_attacks_refuse_more_members_than_the_cluster_has() {
+    use escrowlab::attack::{ParamValue, Params, RunSize};
+    use std::collections::BTreeMap;
+    let registry = escrowlab::attacks::builtins();
+    let population = escrowlab::world::Population::default();
+    for (scheme, members) in [
+        (Scheme::load("hsm-guess-limit").unwrap(), 5),
+        (
+            Scheme::from_toml_str(&family_scheme("hsm-guess-limit", "members = 3"), "t.toml")
+                .unwrap(),
+            3,
+        ),
+    ] {
+        let size = RunSize::of(&scheme, &population);
+        assert_eq!(size.members, Some(members));
+        for id in ["hsm-brute-force", "hsm-counter-rollback"] {
+            let specs = registry.find(id).unwrap().meta().params;
+            let given = |m: i64| BTreeMap::from([("members".to_string(), ParamValue::Int(m))]);
+            assert!(Params::check_run(id, specs, &given(members as i64), &size).is_ok());
+            let e = Params::check_run(id, specs, &given(members as i64 + 1), &size)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "attack `{id}`: parameter `members` = {} is outside the run: the run has \
+                     {members} HSM members",
+                    members + 1
+                )
+            );
+        }
+    }
+    // Through the command line: refused before any work, with exit 2.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .args([
+            "attack",
+            "hsm-counter-rollback",
+            "--scheme",
+            "hsm-guess-limit",
+        ])
+        .args(["--users", "20", "--param", "members=15"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("parameter `members` = 15 is outside the run: the run has 5 HSM members"),
+        "{err}"
+    );
+}

@@ -215,4 +215,23 @@ fn bad_shard_specs_are_refused_before_any_work() {
         &["suite", "s.toml", "--shard", "1/2", "--format", "json"],
     );
     assert_eq!(o.status.code(), Some(2), "--format belongs to the merge");
+    // Digits too large for the index type are out of range, not "not a number".
+    for (spec, why) in [
+        (
+            "4294967296/4294967296",
+            "N = 4294967296 is out of range (1 to 100000)",
+        ),
+        (
+            "99999999999999999999999/4",
+            "I = 99999999999999999999999 is out of range (1 to N = 4)",
+        ),
+        ("3/2", "I = 3 is out of range (1 to N = 2)"),
+        ("x/2", "I is not a number"),
+    ] {
+        let o = escrowlab(dir.path(), &["suite", "s.toml", "--shard", spec]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--shard {spec}: {err}");
+        assert!(err.contains(why), "--shard {spec}: {why:?} not in {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }

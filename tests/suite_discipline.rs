@@ -357,3 +357,132 @@ fn every_cell_of_the_default_suite_is_judged_by_an_expectation_with_a_comment() 
         unjudged.join("\n")
     );
 }
+
+#[test]
+fn expectations_that_judge_nothing_or_the_impossible_are_bad_input_at_their_line() {
+    for (fixture, message) in [
+        (
+            "suite-expect-no-criteria.toml",
+            "expectation judges nothing: give at least one of exposure, users, out_of_scope, \
+             detected, blocked_by or figures",
+        ),
+        (
+            "suite-expect-out-of-scope-fraction.toml",
+            "out_of_scope 0.5 is not a whole number",
+        ),
+        (
+            "suite-expect-blocked-by-unknown.toml",
+            "blocked_by = \"moon-shield\" is not a control escrowlab reports (write \"none\"",
+        ),
+    ] {
+        assert_bad_expectation(fixture, 4, message);
+    }
+}
+
+#[test]
+fn every_control_the_shipped_suites_expect_is_one_escrowlab_reports() {
+    let registry = escrowlab::attacks::builtins();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/suites");
+    let mut blocked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let suite = Suite::load(Some(p.to_str().unwrap()), &registry)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        for e in &suite.file.expect {
+            if let Some(b) = &e.blocked_by {
+                assert!(escrowlab::controls::is_builtin(b), "{b}");
+                blocked += 1;
+            }
+        }
+    }
+    assert!(
+        blocked > 10,
+        "only {blocked} blocked_by expectations checked"
+    );
+}
+
+#[test]
+fn no_attack_and_parameters_for_attacks_not_run_are_bad_input() {
+    for (fixture, line, message) in [
+        ("suite-attacks-empty.toml", 3, "attacks = [] runs no attack"),
+        (
+            "suite-sweep-attack-not-run.toml",
+            5,
+            "[sweep] gives parameters for `share-theft`, which the suite does not run",
+        ),
+        (
+            "suite-params-attack-not-run.toml",
+            5,
+            "[params] gives parameters for `share-theft`, which the suite does not run",
+        ),
+    ] {
+        let path = malformed(fixture);
+        let p = path.to_str().unwrap();
+        let o = escrowlab(&["suite", p]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{fixture}: {err}");
+        assert!(err.contains(message), "{fixture}: {err}");
+        assert!(err.contains(&format!("{p}:{line}:")), "{fixture}: {err}");
+        assert!(o.stdout.is_empty(), "{fixture} ran");
+    }
+}
+
+#[test]
+fn the_default_suite_warns_about_nothing() {
+    // Every value its sweeps give beyond a scheme (share-theft's `stolen` above
+    // single-key's one agent) is named by an expectation on that scheme, which says what
+    // the value means there.
+    let registry = escrowlab::attacks::builtins();
+    let suite = Suite::load(None, &registry).unwrap();
+    let cells = suite.cells();
+    let warned: Vec<String> = cells.iter().flat_map(|c| suite.run_warnings(c)).collect();
+    assert!(warned.is_empty(), "{warned:#?}");
+}
+
+#[test]
+fn a_value_beyond_a_scheme_is_a_warning_unless_an_expectation_names_it_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let expect = |stolen: u32| {
+        format!(
+            "[[expect]]\nscheme = \"single-key\"\nattack = \"share-theft\"\n\
+             params = {{ stolen = {stolen} }}\nexposure = 1.0\n"
+        )
+    };
+    let p = suite_file(
+        &dir,
+        "s.toml",
+        "schemes = [\"single-key\"]\nattacks = [\"share-theft\"]\nutility_targets = 0",
+        &format!(
+            "[sweep]\nshare-theft = {{ stolen = [1, 2, 3] }}\n{}",
+            expect(2)
+        ),
+    );
+    let o = escrowlab(&["suite", &p]);
+    let err = stderr(&o);
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("escrowlab: warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("single-key / share-theft: parameter `stolen` = 3 is beyond this run"),
+        "{err}"
+    );
+    // Both named: no warning at all.
+    let p = suite_file(
+        &dir,
+        "t.toml",
+        "schemes = [\"single-key\"]\nattacks = [\"share-theft\"]\nutility_targets = 0",
+        &format!(
+            "[sweep]\nshare-theft = {{ stolen = [1, 2, 3] }}\n{}{}",
+            expect(2),
+            expect(3)
+        ),
+    );
+    let o = escrowlab(&["suite", &p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}

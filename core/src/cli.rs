@@ -406,7 +406,7 @@ pub fn main_with(registry: Registry) -> i32 {
         Err(e) => {
             // `--help` and `--version` go to standard output, usage errors to standard error.
             if e.use_stderr() {
-                let _ = e.print();
+                print_usage_error(&e);
                 return exit_codes::BAD_INPUT;
             }
             let printed = e.print().and_then(|()| std::io::stdout().flush());
@@ -459,15 +459,40 @@ fn print_error(e: &dyn std::fmt::Display) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "escrowlab: error: {}",
-        crate::text::for_terminal_lines(&e.to_string())
+        crate::text::one_line(&e.to_string())
     );
+}
+
+/// Prints a usage error as clap renders it; a value it quotes from the command line that
+/// holds a line break or another control character is written with them escaped (see
+/// [`crate::text::one_line`]), so that it cannot forge a line of its own.
+fn print_usage_error(e: &clap::Error) {
+    use clap::error::ContextValue;
+    let quoted: Vec<&str> = e
+        .context()
+        .flat_map(|(_, v)| match v {
+            ContextValue::String(s) => vec![s.as_str()],
+            ContextValue::Strings(v) => v.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        })
+        .filter(|s| s.chars().any(char::is_control))
+        .collect();
+    if quoted.is_empty() {
+        let _ = e.print();
+        return;
+    }
+    let mut text = e.render().to_string();
+    for q in quoted {
+        text = text.replace(q, &crate::text::one_line(q));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Prints a warning as one line on standard error: the run goes on.
 fn warn(msg: &str) {
     crate::progress::eprintln_above(&format!(
         "escrowlab: warning: {}",
-        crate::text::for_terminal_lines(msg)
+        crate::text::one_line(msg)
     ));
 }
 

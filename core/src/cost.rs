@@ -196,31 +196,49 @@ impl Projection {
     }
 }
 
-/// Checks the assumptions.
+/// Checks the assumptions: counts (messages, sessions, users) are whole numbers from 1 to
+/// 1e18, warrant days a number above 0 and at most 1e18, prices above 0 and at most 1e12.
 ///
 /// # Errors
-/// [`Error::Input`] for a non-finite, negative or zero figure where one is needed.
+/// [`Error::Input`] naming the flag, for a figure that is not finite, not whole where a
+/// count is wanted, or out of range.
 pub fn check(a: &Assumptions) -> Result<()> {
-    let positive = [
+    // Very small or large figures in exponent form (`1e-300`), not 300 digits.
+    let shown = |v: f64| {
+        if v != 0.0 && v.is_finite() && !(1e-3..1e15).contains(&v.abs()) {
+            format!("{v:e}")
+        } else {
+            format!("{v}")
+        }
+    };
+    let counts = [
         ("--messages-per-day", a.messages_per_day),
         ("--sessions-per-day", a.sessions_per_day),
         ("--users", a.users),
-        ("--warrant-days", a.warrant_days),
     ];
-    for (flag, v) in positive {
-        if !(v.is_finite() && v > 0.0 && v <= 1e18) {
+    for (flag, v) in counts {
+        if !(v.is_finite() && v.fract() == 0.0 && (1.0..=1e18).contains(&v)) {
             return Err(Error::input(format!(
-                "{flag} must be a number above 0 and at most 1e18, not {v}"
+                "{flag} is a count: it must be a whole number from 1 to 1e18, not {}",
+                shown(v)
             )));
         }
+    }
+    let v = a.warrant_days;
+    if !(v.is_finite() && v > 0.0 && v <= 1e18) {
+        return Err(Error::input(format!(
+            "--warrant-days must be a number above 0 and at most 1e18, not {}",
+            shown(v)
+        )));
     }
     for (flag, v) in [
         ("--price-per-core-hour", a.price_per_core_hour),
         ("--device-cost", a.device_cost),
     ] {
-        if !(v.is_finite() && (0.0..=1e12).contains(&v)) {
+        if !(v.is_finite() && v > 0.0 && v <= 1e12) {
             return Err(Error::input(format!(
-                "{flag} must be a number from 0 to 1e12, not {v}"
+                "{flag} is a price: it must be a number above 0 and at most 1e12, not {}",
+                shown(v)
             )));
         }
     }
@@ -235,6 +253,45 @@ pub fn check(a: &Assumptions) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Refuses a projection with a figure that is not a finite number (JSON would write it
+/// as `null`): every figure of the report is finite, or the assumptions are refused.
+///
+/// # Errors
+/// [`Error::Input`] naming the first such figure by its dotted path.
+pub fn check_finite(p: &Projection) -> Result<()> {
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        match v {
+            serde_json::Value::Null => Some(path.to_string()),
+            serde_json::Value::Number(n) if !n.as_f64().is_some_and(f64::is_finite) => {
+                Some(path.to_string())
+            }
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| walk(x, &format!("{path}.{i}"))),
+            serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+                walk(
+                    x,
+                    &if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    },
+                )
+            }),
+            _ => None,
+        }
+    }
+    let v = serde_json::to_value(p).map_err(|e| Error::misuse(e.to_string()))?;
+    match walk(&v, "") {
+        None => Ok(()),
+        Some(path) => Err(Error::input(format!(
+            "these assumptions make `{path}` not a finite number: give figures nearer the \
+             defaults (`escrowlab cost --help`)"
+        ))),
+    }
 }
 
 /// Runs `f` repeatedly for about `budget` (at least 3 times, after one warm-up call) and
@@ -391,7 +448,9 @@ pub fn project(a: Assumptions, backend: BackendKind, budget: Duration) -> Result
             black_box(w.and_then(|w| unwrap_session_key(&w, &header, &field)));
         }),
     );
-    Ok(assemble(rates, a))
+    let p = assemble(rates, a);
+    check_finite(&p)?;
+    Ok(p)
 }
 
 /// Builds the projection from measured `rates` and assumptions `a`.

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod controls;
 pub mod cost;
 pub mod detection;
 pub mod docs;

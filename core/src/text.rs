@@ -34,9 +34,25 @@ pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
-/// A piece of input to echo in a message: cut to [`ECHO_MAX_CHARS`] characters.
+/// A piece of input to echo in a message: cut to [`ECHO_MAX_CHARS`] characters, every
+/// line break written `\n` (so echoed input cannot start a second line of a message).
 pub fn echo(s: &str) -> String {
-    clip(s, ECHO_MAX_CHARS).into_owned()
+    let clipped = clip(s, ECHO_MAX_CHARS);
+    if clipped.contains('\n') {
+        clipped.replace('\n', "\\n")
+    } else {
+        clipped.into_owned()
+    }
+}
+
+/// A message as one terminal line: every line break written `\n`, every other control
+/// character escaped by [`escape_for_terminal`]. Errors and warnings are printed this way,
+/// so that no input they quote can forge a second line.
+pub fn one_line(msg: &str) -> String {
+    msg.split('\n')
+        .map(escape_for_terminal)
+        .collect::<Vec<_>>()
+        .join("\\n")
 }
 
 /// `msg` with every backquoted span (`` `like this` ``) longer than [`ECHO_MAX_CHARS`]
@@ -160,6 +176,8 @@ mod tests {
             "a\\u{7f}b\\u{9b}c\\u{d}"
         );
         assert_eq!(for_terminal_lines("a\u{1b}\nb"), "a\\u{1b}\nb");
+        assert_eq!(one_line("a\u{1b}\nb\r"), "a\\u{1b}\\nb\\u{d}");
+        assert_eq!(echo("x\nescrowlab: ok"), "x\\nescrowlab: ok");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A parameter value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ParamValue {
     /// A whole number.
@@ -15,6 +15,50 @@ pub enum ParamValue {
     Bool(bool),
     /// A word (a mode name).
     Str(String),
+}
+
+/// Reads an integer, a boolean or a string; any other value (a float, an array...) is
+/// refused naming what it is, instead of serde's "did not match any variant".
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ParamValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a parameter value: an integer, true or false, or a string")
+            }
+            fn visit_bool<E: serde::de::Error>(
+                self,
+                v: bool,
+            ) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Bool(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<ParamValue, E> {
+                i64::try_from(v)
+                    .map(ParamValue::Int)
+                    .map_err(|_| E::custom(format!("the integer {v} is too large for a parameter")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<ParamValue, E> {
+                Err(E::custom(format!(
+                    "the float {v} is not a parameter value: a parameter is an integer, true or \
+                     false, or a string"
+                )))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Str(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Str(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl fmt::Display for ParamValue {
@@ -70,6 +114,10 @@ pub enum Bound {
     Judges,
     /// An epoch index: below the run's number of epochs.
     Epoch,
+    /// A number of HSM members: at most the members of the scheme's HSM cluster (the
+    /// `hsm-guess-limit` family's `members`). Beyond it is impossible (there is no such
+    /// member to take), not merely without effect.
+    Members,
     /// A number of epochs: at most the run's number of epochs.
     Epochs,
 }
@@ -86,6 +134,33 @@ pub struct RunSize {
     pub agents: Option<u64>,
     /// Judges of the court; for a suite, the most of any of its schemes.
     pub judges: Option<u64>,
+    /// Members of the HSM cluster (`hsm-guess-limit` schemes); for a suite, the most of any
+    /// of its schemes.
+    pub members: Option<u64>,
+}
+
+/// Members of `scheme`'s HSM cluster: its `hsm-guess-limit` mechanism's `members` (the
+/// family's default when not given), 0 for any other family.
+fn cluster_members(scheme: &crate::config::Scheme) -> usize {
+    const FAMILY: &str = "hsm-guess-limit";
+    if scheme.family() != FAMILY {
+        return 0;
+    }
+    let given = scheme
+        .mechanism
+        .as_ref()
+        .and_then(|m| m.params.get("members"));
+    let default = crate::mechanism::find(FAMILY).and_then(|m| {
+        m.info()
+            .params
+            .iter()
+            .find(|p| p.name == "members")
+            .map(|p| p.default.value())
+    });
+    match given.cloned().or(default) {
+        Some(ParamValue::Int(m)) => usize::try_from(m).unwrap_or(0),
+        _ => 0,
+    }
 }
 
 impl RunSize {
@@ -120,6 +195,7 @@ impl RunSize {
                     0
                 }
             }),
+            members: most(cluster_members),
         }
     }
 }
@@ -129,14 +205,14 @@ impl Bound {
     /// not have: an error) rather than legal but unable to take effect (a count above what
     /// the run has, an epoch after its last: a warning)?
     pub fn beyond_is_impossible(self) -> bool {
-        matches!(self, Bound::User | Bound::Agent)
+        matches!(self, Bound::User | Bound::Agent | Bound::Members)
     }
 
     /// What happens to a value beyond this bound that is only a warning.
     fn beyond_effect(self) -> &'static str {
         match self {
             Bound::Epoch => "it acts after the last epoch's traffic",
-            Bound::User | Bound::Agent => "there is no such one",
+            Bound::User | Bound::Agent | Bound::Members => "there is no such one",
             Bound::Users | Bound::Agents | Bound::Judges | Bound::Epochs => {
                 "only as many as the run has take part"
             }
@@ -154,6 +230,7 @@ impl Bound {
             Bound::Judges => (size.judges, false, "judge", "judges"),
             Bound::Epoch => (size.epochs, true, "epoch", "epochs"),
             Bound::Epochs => (size.epochs, false, "epoch", "epochs"),
+            Bound::Members => (size.members, false, "HSM member", "HSM members"),
         };
         let Some(n) = n else { return Ok(()) };
         if (index && x < n) || (!index && x <= n) {
@@ -209,11 +286,26 @@ impl ParamSpec {
     /// # Errors
     /// [`Error::Input`] naming the parameter and the accepted values.
     pub fn check(&self, attack: &str, v: &ParamValue) -> Result<()> {
+        self.check_as(&format!("attack `{attack}`"), v)
+    }
+
+    /// As [`ParamSpec::check`], the message naming the parameter's owner as `owner`
+    /// (``attack `key-theft` ``, ``mechanism family `public-ledger` ``). A value of the
+    /// wrong type is named with its type (`the string "10"`).
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the owner, the parameter and the accepted values.
+    pub fn check_as(&self, owner: &str, v: &ParamValue) -> Result<()> {
+        let shown = match (self.kind, v) {
+            (ParamKind::Choice(_), _) | (_, ParamValue::Int(_) | ParamValue::Bool(_)) => {
+                crate::text::echo(&v.to_string())
+            }
+            (_, ParamValue::Str(w)) => format!("the string \"{}\"", crate::text::echo(w)),
+        };
         let bad = |accepted: String| {
             Err(Error::input(format!(
-                "attack `{attack}`: parameter `{}` = {} is not accepted (accepted: {accepted})",
+                "{owner}: parameter `{}` = {shown} is not accepted (accepted: {accepted})",
                 self.name,
-                crate::text::echo(&v.to_string())
             )))
         };
         match (self.kind, v) {
@@ -330,11 +422,32 @@ impl Params {
         specs: &[ParamSpec],
         given: &BTreeMap<String, ParamValue>,
     ) -> Result<Params> {
+        Params::resolve_as(&format!("attack `{attack}`"), specs, given)
+    }
+
+    /// As [`Params::resolve`] for a mechanism family's parameters (a scheme's
+    /// `[mechanism] params`): the messages name the family, not an attack.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for an unknown parameter or a value out of range.
+    pub fn resolve_family(
+        family: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params> {
+        Params::resolve_as(&format!("mechanism family `{family}`"), specs, given)
+    }
+
+    fn resolve_as(
+        owner: &str,
+        specs: &[ParamSpec],
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params> {
         for name in given.keys() {
             if !specs.iter().any(|s| s.name == name) {
                 let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 return Err(Error::input(format!(
-                    "attack `{attack}` has no parameter `{}` (its parameters: {})",
+                    "{owner} has no parameter `{}` (its parameters: {})",
                     crate::text::echo(name),
                     if known.is_empty() {
                         "none".to_string()
@@ -350,7 +463,7 @@ impl Params {
                 .get(s.name)
                 .cloned()
                 .unwrap_or_else(|| s.default.value());
-            s.check(attack, &v)?;
+            s.check_as(owner, &v)?;
             m.insert(s.name.to_string(), v);
         }
         Ok(Params(m))

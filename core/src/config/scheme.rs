@@ -54,8 +54,8 @@ pub struct Scheme {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MechanismSpec {
-    /// Family id (`ghost-user`, `device-escrow`, ...; `session-escrow` when absent).
-    #[serde(default = "session_escrow")]
+    /// Family id (`session-escrow`, `ghost-user`, `device-escrow`, ...): required in a
+    /// `[mechanism]` table (a scheme without the table is session escrow).
     pub family: String,
     /// The family's parameters (`escrowlab schemes --json` lists them).
     #[serde(default)]
@@ -304,9 +304,6 @@ pub struct Client {
     pub pin_escrow_key: bool,
 }
 
-fn session_escrow() -> String {
-    crate::mechanism::SESSION_ESCROW.to_string()
-}
 fn one() -> usize {
     1
 }
@@ -356,8 +353,8 @@ pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("combiner", "verify_shares", "boolean", "true", "`true`, `false`", "The combiner verifies each decryption share before combining (`false`: a deliberately broken combiner).", "false"),
     key("client", "roster_check", "boolean", "false", "`true`, `false`", "Clients compare a session key's recipients with the signed conversation roster, so a hidden (ghost) member is noticed.", "true"),
     key("client", "pin_escrow_key", "boolean", "false", "`true`, `false`", "Clients pin the escrow public key (or check it in a transparency log), so a substituted escrow key is noticed instead of used.", "true"),
-    key("mechanism", "family", "string", "`session-escrow`", "`session-escrow`, `ghost-user`, `device-escrow`, `hsm-guess-limit`, `crumple-zone`, `public-ledger`, or a registered family", "The mechanism family (docs/MECHANISMS.md).", "\"session-escrow\""),
-    key("mechanism", "params", "table", "the family's defaults", "the family's parameters (docs/MECHANISMS.md)", "The family's parameters, each checked against its declared range (e.g. `{ bind_to_device = true }` for `device-escrow`).", "{}"),
+    key("mechanism", "family", "string", "required", "`session-escrow`, `ghost-user`, `device-escrow`, `hsm-guess-limit`, `crumple-zone`, `public-ledger`, or a registered family", "The mechanism family (docs/MECHANISMS.md).", "\"session-escrow\""),
+    key("mechanism", "params", "table", "the family's defaults", "the family's parameters (docs/MECHANISMS.md)", "The family's parameters, each checked against its declared type and range (e.g. `{ bind_to_device = true }` for `device-escrow`); a family with both `k` and `n` needs `k` <= `n`.", "{}"),
 ];
 
 /// A [`KeyDoc`](super::KeyDoc) row (short, so the tables read as tables).
@@ -445,6 +442,7 @@ impl Scheme {
     /// [`Error::Config`] with the line and column of the problem: TOML syntax, an unknown
     /// key, a wrong type, a missing required key, or a value out of range.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scheme> {
+        check_mechanism_table(text, file)?;
         let scheme: Scheme = parse_toml(
             text,
             file,
@@ -743,14 +741,146 @@ impl Scheme {
                     ),
                 );
             }
-            if let Err(e) =
-                crate::attack::Params::resolve(mech.info().family, mech.info().params, &m.params)
-            {
-                return err(&["mechanism", "params"], e.to_string());
+            let family = mech.info().family;
+            let resolved = match crate::attack::Params::resolve_family(
+                family,
+                mech.info().params,
+                &m.params,
+            ) {
+                Ok(p) => p,
+                Err(e) => {
+                    // The offending parameter's own line when it names one the table has.
+                    let named = m
+                        .params
+                        .keys()
+                        .find(|k| e.to_string().contains(&format!("`{k}`")));
+                    return match named {
+                        Some(k) => Err((vec!["mechanism", "params", leak_key(k)], e.to_string())),
+                        None => err(&["mechanism", "params"], e.to_string()),
+                    };
+                }
+            };
+            // A threshold family: k of n, as custody's.
+            let has = |n: &str| mech.info().params.iter().any(|p| p.name == n);
+            if has("k") && has("n") && resolved.int("k") > resolved.int("n") {
+                return err(
+                    &["mechanism", "params", "k"],
+                    format!(
+                        "mechanism family `{family}`: k = {} is larger than n = {}",
+                        resolved.int("k"),
+                        resolved.int("n")
+                    ),
+                );
             }
         }
         Ok(())
     }
+}
+
+/// One of a few key names as `'static` (the error path of [`Scheme::validate`] holds
+/// `'static` keys): a parameter name the family declares, else `params`.
+fn leak_key(k: &str) -> &'static str {
+    crate::mechanism::all()
+        .iter()
+        .flat_map(|m| m.info().params.iter().map(|p| p.name))
+        .find(|n| *n == k)
+        .unwrap_or("params")
+}
+
+/// Checks the `[mechanism]` table before it is parsed, where the parser would say less: a
+/// table without `family`, and a family parameter of the wrong type (a float, a string
+/// where an integer is wanted...), each named with the family and the type expected.
+fn check_mechanism_table(text: &str, file: &str) -> Result<()> {
+    use crate::attack::ParamKind;
+    use toml::de::DeValue;
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Ok(()); // The parser reports the syntax error itself.
+    };
+    let Some(mech) = doc.get_ref().get("mechanism") else {
+        return Ok(());
+    };
+    let Some(table) = mech.get_ref().as_table() else {
+        return Ok(()); // Not a table: the parser names the type.
+    };
+    let at = |path: &[&str], message: String| {
+        let (line, column) = locate(text, path);
+        config_error(file, line, column, message)
+    };
+    let Some(family) = table.get("family") else {
+        let known: Vec<&str> = crate::mechanism::all()
+            .iter()
+            .map(|m| m.info().family)
+            .collect();
+        return Err(at(
+            &["mechanism"],
+            format!(
+                "[mechanism] needs `family` (one of: {}); without the table a scheme is \
+                 session escrow",
+                known.join(", ")
+            ),
+        ));
+    };
+    let Some(mechanism) = family.get_ref().as_str().and_then(crate::mechanism::find) else {
+        return Ok(()); // Validation names an unknown family, the parser a wrong type.
+    };
+    let info = mechanism.info();
+    let Some(params) = table.get("params").and_then(|p| p.get_ref().as_table()) else {
+        return Ok(());
+    };
+    for (key, value) in params.iter() {
+        let name = key.get_ref().as_ref();
+        let Some(spec) = info.params.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = info.params.iter().map(|p| p.name).collect();
+            let (line, column) = line_col(text, key.span().start);
+            return Err(config_error(
+                file,
+                line,
+                column,
+                format!(
+                    "mechanism family `{}` has no parameter `{}` (its parameters: {})",
+                    info.family,
+                    crate::text::echo(name),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        };
+        let wanted = match spec.kind {
+            ParamKind::Int { min, max } | ParamKind::Bounded { min, max, .. } => {
+                (!matches!(value.get_ref(), DeValue::Integer(_)))
+                    .then(|| format!("an integer in {min}..={max}"))
+            }
+            ParamKind::Bool => (!matches!(value.get_ref(), DeValue::Boolean(_)))
+                .then(|| "true or false".to_string()),
+            ParamKind::Choice(c) => (!matches!(value.get_ref(), DeValue::String(_)))
+                .then(|| format!("one of the strings {}", c.join(", "))),
+        };
+        let Some(wanted) = wanted else { continue };
+        let written = text.get(value.span()).unwrap_or("").trim();
+        let found = match value.get_ref() {
+            DeValue::String(v) => format!("the string \"{}\"", crate::text::echo(v)),
+            DeValue::Integer(_) => format!("the integer {}", crate::text::echo(written)),
+            DeValue::Float(_) => format!("the float {}", crate::text::echo(written)),
+            DeValue::Boolean(b) => format!("the boolean {b}"),
+            DeValue::Datetime(_) => format!("the date-time {}", crate::text::echo(written)),
+            DeValue::Array(_) => "an array".to_string(),
+            DeValue::Table(_) => "a table".to_string(),
+        };
+        let (line, column) = line_col(text, key.span().start);
+        return Err(config_error(
+            file,
+            line,
+            column,
+            format!(
+                "mechanism family `{}`: parameter `{name}` is {wanted}, not {found}",
+                info.family
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `"checksum binding (N bits)"` as a `'static` string (one table, built once).

@@ -75,27 +75,27 @@ pub const SUITE_KEYS: &[super::KeyDoc] = &[
     key("", "seed", "integer", "42", "0 to 2^63 - 1 (TOML integers are signed)", "The one seed every world, attack and measurement derives from (`--seed` overrides it).", "7"),
     key("", "backend", "string", "each scheme's own, else `blsttc`", "`blsttc`, `threshold_crypto` (when compiled in)", "Backend of every scheme (`--backend` overrides it).", "\"blsttc\""),
     key("", "schemes", "array of strings", "every built-in scheme", "built-in names, or paths to scheme files relative to the suite file", "The schemes, one column each.", "[\"single-key\"]"),
-    key("", "attacks", "string or array of strings", "`\"all\"`", "`\"all\"`, or attack ids (`escrowlab list`), each once", "The attacks, one row each.", "[\"key-theft\"]"),
+    key("", "attacks", "string or array of strings", "`\"all\"`", "`\"all\"`, or a non-empty list of attack ids (`escrowlab list`), each once", "The attacks, one row each.", "[\"key-theft\"]"),
     key("", "utility_targets", "integer", "5", "0 to 1000", "Users targeted by the warrants that measure each scheme's lawful utility.", "1"),
     key("", "population", "table", "all defaults", "see `[population]`", "The simulated population, the same for every scheme.", "{}"),
-    key("", "params", "table of tables", "none", "`[params.ATTACK]`: see `[params.*]`", "Fixed parameters per attack.", "{}"),
-    key("", "sweep", "table of tables", "none", "`[sweep.ATTACK]`: see `[sweep.*]`", "Parameter sweeps per attack: each value (each combination) is its own cell.", "{}"),
-    key("", "expect", "array of tables", "none", "`[[expect]]`: see `[[expect]]`", "Expectations judged on the cells they match.", "[]"),
+    key("", "params", "table of tables", "none", "`[params.ATTACK]` for an attack the suite runs: see `[params.*]`", "Fixed parameters per attack.", "{}"),
+    key("", "sweep", "table of tables", "none", "`[sweep.ATTACK]` for an attack the suite runs: see `[sweep.*]`", "Parameter sweeps per attack: each value (each combination) is its own cell.", "{}"),
+    key("", "expect", "array of tables", "none", "`[[expect]]`: see `[[expect]]`", "Expectations judged on the cells they match; each gives at least one check (`exposure`, `users`, `out_of_scope`, `detected`, `blocked_by` or `figures`).", "[]"),
     key("population", "users", "integer", "200", "2 to 1000000", "Users.", "20"),
     key("population", "group_share", "float", "0.2", "0.0 to 1.0", "Fraction of conversations that are groups (3 to 8 members).", "0.5"),
     key("population", "epochs", "integer", "4", "1 to 1000", "Epochs simulated.", "2"),
     key("population", "messages_per_session", "integer", "20", "1 to 10000", "Messages per session (one session per conversation and epoch).", "5"),
     key("population", "conversations", "integer", "as many as users", "1 to 1000000", "Conversations. Every figure is checked against its limit, and conversations × epochs × messages_per_session at most 100000000.", "30"),
-    key("params.*", "PARAM", "integer, boolean or string", "the attack's default", "the parameter's accepted values (`escrowlab info ATTACK`, docs/ATTACKS.md)", "A parameter of the attack, fixed for every cell of it. A value that points outside the run (a user or agent it does not have) is an error; a count above what the run has or an epoch after its last is a warning.", "1"),
+    key("params.*", "PARAM", "integer, boolean or string", "the attack's default", "the parameter's accepted values (`escrowlab info ATTACK`, docs/ATTACKS.md)", "A parameter of the attack, fixed for every cell of it. A value that points outside the run (a user or agent it does not have, more HSM members than the cluster has) is an error; a count above what the run has or an epoch after its last is a warning, unless an expectation on that scheme names the value (it says what the value means there).", "1"),
     key("sweep.*", "PARAM", "array", "none", "distinct accepted values; a parameter is fixed or swept, not both; at most 256 cells per attack", "Values of one parameter, each its own cell (several swept parameters multiply).", "[1, 2]"),
     key("expect", "scheme", "string", "required", "a scheme name of the suite", "The scheme the expectation applies to.", "\"single-key\""),
     key("expect", "attack", "string", "required", "an attack id of the suite", "The attack it applies to.", "\"key-theft\""),
     key("expect", "params", "table", "any variant", "parameter = value pairs of the attack", "The cells it applies to: those whose parameters include these values (omitted: every variant).", "{ at_epoch = 2 }"),
     key("expect", "exposure", "number or string", "not judged", "a comparison (see below) on a fraction of all messages, 0 to 1", "Exposure: the fraction of all messages the attacker read, confirmed against ground truth.", "\"<= 0.5\""),
-    key("expect", "users", "number or string", "not judged", "a comparison (see below) on a count", "Users with at least one exposed message they sent.", "\">= 1\""),
-    key("expect", "out_of_scope", "number or string", "not judged", "a comparison (see below) on a count", "Exposed messages no warrant the court issued covers.", "0"),
+    key("expect", "users", "number or string", "not judged", "a comparison (see below) on a whole count", "Users with at least one exposed message they sent.", "\">= 1\""),
+    key("expect", "out_of_scope", "number or string", "not judged", "a comparison (see below) on a whole count", "Exposed messages no warrant the court issued covers.", "0"),
     key("expect", "detected", "boolean", "not judged", "`true`, `false`", "Whether any check, witness or audit comparison noticed the attack.", "false"),
-    key("expect", "blocked_by", "string", "not judged", "a control name (`threshold-custody`, `key-not-created`, ...), or `\"none\"`: must not be blocked", "The control that must have stopped the attack, as the mechanism reported it.", "\"none\""),
+    key("expect", "blocked_by", "string", "not judged", "a control escrowlab reports (`threshold-custody`, `key-not-created`, ...: the list is `escrowlab::controls::BUILTIN`; any name on a scheme of a registered family), or `\"none\"`: must not be blocked", "The control that must have stopped the attack, as the mechanism reported it.", "\"none\""),
     key("expect", "figures", "table", "none", "`\"dotted.path\" = comparison or boolean`", "Any figure of the cell's JSON, by dotted path (`cost.tries_mean`, `exposure.users_total`, `before_compromise`, `detected_by.0`).", "{ before_compromise = \"== 0\" }"),
     key("expect", "comment", "string", "none", "any text", "Why this is expected (literature, measurement); shown when the expectation fails.", "\"why\""),
 ];
@@ -252,6 +252,12 @@ impl Suite {
                     ),
                 ));
             }
+            AttackSelection::List(l) if l.is_empty() => {
+                return Err(at(
+                    &["attacks"],
+                    "attacks = [] runs no attack: list attack ids, or write \"all\"".into(),
+                ));
+            }
             AttackSelection::List(l) => l.clone(),
         };
         let unknown = |id: &str, path: &[&str]| {
@@ -277,8 +283,23 @@ impl Suite {
             }
         }
         let size = RunSize::of_schemes(&schemes, &file.population);
+        // Parameters for an attack the suite does not run would be ignored silently.
+        let not_run = |table: &str, a: &str| {
+            at(
+                &[table, a],
+                format!(
+                    "[{table}] gives parameters for `{}`, which the suite does not run \
+                     (add it to `attacks`, or remove [{table}.{}])",
+                    crate::text::echo(a),
+                    crate::text::echo(a)
+                ),
+            )
+        };
         for (a, ps) in &file.params {
             let atk = find(a).ok_or_else(|| unknown(a, &["params", a]))?;
+            if !attacks.contains(a) {
+                return Err(not_run("params", a));
+            }
             Params::resolve(a, atk.meta().params, ps)
                 .map_err(|e| at(&["params", a], e.to_string()))?;
             for (p, v) in ps {
@@ -289,6 +310,9 @@ impl Suite {
         }
         for (a, sw) in &file.sweep {
             let atk = find(a).ok_or_else(|| unknown(a, &["sweep", a]))?;
+            if !attacks.contains(a) {
+                return Err(not_run("sweep", a));
+            }
             let mut cells = 1usize;
             for (p, values) in sw {
                 if values.is_empty() {
@@ -409,6 +433,21 @@ impl Suite {
             e.validate()
                 .map_err(|err| here(format!("expectation: {err}")))?;
             let scheme = self.schemes.iter().position(|s| s.name == e.scheme);
+            if let (Some(b), Some(si)) = (&e.blocked_by, scheme) {
+                let family = self.schemes[si].family();
+                let builtin = crate::mechanism::builtins()
+                    .iter()
+                    .any(|m| m.info().family == family);
+                // A registered mechanism names controls of its own.
+                if builtin && !crate::controls::is_builtin(b) {
+                    return Err(here(format!(
+                        "expectation: blocked_by = \"{}\" is not a control escrowlab reports \
+                         (write \"none\" for not blocked, or one of: {})",
+                        crate::text::echo(b),
+                        crate::controls::BUILTIN.join(", ")
+                    )));
+                }
+            }
             let mine: Vec<&CellSpec> = cells
                 .iter()
                 .filter(|c| Some(c.scheme) == scheme && c.attack.meta().id == e.attack)
@@ -452,6 +491,32 @@ impl Suite {
             }
         }
         Ok(())
+    }
+
+    /// The parameters given for `cell` whose value the run cannot fully use (see
+    /// [`Params::run_warnings`]) that still deserve a warning: those no expectation on the
+    /// cell names. An expectation that names the value for the cell's scheme
+    /// (`params = { stolen = 5 }` on `single-key`) says what the value means there, so the
+    /// suite knows and is not warned.
+    pub fn run_warnings(&self, cell: &CellSpec) -> Vec<String> {
+        let scheme = &self.schemes[cell.scheme];
+        let id = cell.attack.meta().id;
+        let unacknowledged: BTreeMap<String, ParamValue> = cell
+            .given
+            .iter()
+            .filter(|(p, _)| {
+                !self.file.expect.iter().any(|e| {
+                    e.params.contains_key(p.as_str()) && e.matches(&scheme.name, id, &cell.params.0)
+                })
+            })
+            .map(|(p, v)| (p.clone(), v.clone()))
+            .collect();
+        Params::run_warnings(
+            id,
+            cell.attack.meta().params,
+            &unacknowledged,
+            &RunSize::of(scheme, &self.file.population),
+        )
     }
 
     /// Every cell: scheme × attack × the product of the attack's sweep.

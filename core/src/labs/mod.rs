@@ -574,7 +574,10 @@ fn judge(q: &Question, key: &Answer, given: &toml::Value) -> Option<String> {
     match (q.kind, key) {
         (Kind::Number { tolerance }, Answer::Number(k)) => {
             let g = match given {
-                toml::Value::Float(f) => *f,
+                toml::Value::Float(f) if f.is_finite() => *f,
+                toml::Value::Float(f) => {
+                    return Some(format!("expected a number: {f} is not a number"))
+                }
                 toml::Value::Integer(i) => *i as f64,
                 _ => return Some("expected a number".into()),
             };
@@ -690,6 +693,20 @@ mod tests {
         assert!(why.contains("too high") && !why.contains("100"), "{why}");
         let why = judge(&q, &k, &toml::Value::String("x".into())).unwrap();
         assert_eq!(why, "expected a number");
+        // Not a number is refused as such, never graded "too low" or "too high".
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let why = judge(&q, &k, &toml::Value::Float(bad)).unwrap();
+            assert!(
+                why.starts_with("expected a number: ") && why.ends_with(" is not a number"),
+                "{why}"
+            );
+        }
+        let i = Question {
+            kind: Kind::Integer,
+            ..q
+        };
+        let why = judge(&i, &Answer::Integer(3), &toml::Value::Float(f64::NAN)).unwrap();
+        assert_eq!(why, "expected an integer");
     }
 
     #[test]

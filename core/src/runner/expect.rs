@@ -384,12 +384,25 @@ impl Expectation {
             && self.params.iter().all(|(k, v)| params.get(k) == Some(v))
     }
 
-    /// Checks what can be checked without the suite: the exposure bound lies in 0..=1,
-    /// counts are not negative, figure paths are well formed.
+    /// Checks what can be checked without the suite: it judges something (at least one
+    /// check is given), the exposure bound lies in 0..=1, counts are whole and not
+    /// negative, figure paths are well formed.
     ///
     /// # Errors
     /// [`Error::Input`] saying what is wrong (the suite loader adds file, line and column).
     pub fn validate(&self) -> Result<()> {
+        if self.exposure.is_none()
+            && self.users.is_none()
+            && self.out_of_scope.is_none()
+            && self.detected.is_none()
+            && self.blocked_by.is_none()
+            && self.figures.is_empty()
+        {
+            return Err(Error::input(
+                "expectation judges nothing: give at least one of exposure, users, \
+                 out_of_scope, detected, blocked_by or figures",
+            ));
+        }
         if let Some(c) = &self.exposure {
             if !(0.0..=1.0).contains(&c.value) {
                 return Err(Error::input(format!(
@@ -404,6 +417,12 @@ impl Expectation {
                 if c.value < 0.0 {
                     return Err(Error::input(format!(
                         "{name} {} is negative: it counts messages or users",
+                        c.value
+                    )));
+                }
+                if c.value.fract() != 0.0 {
+                    return Err(Error::input(format!(
+                        "{name} {} is not a whole number: it counts messages or users",
                         c.value
                     )));
                 }

@@ -51,19 +51,37 @@ impl Shard {
         let bad = |why: &str| {
             Error::input(format!(
                 "--shard {}: {why} (expected I/N with 1 <= I <= N <= {MAX_SHARDS}, e.g. 2/4)",
-                crate::text::clip_quoted(s)
+                crate::text::echo(s)
             ))
         };
         let (i, n) = s.split_once('/').ok_or_else(|| bad("no '/'"))?;
-        let index: u32 = i.trim().parse().map_err(|_| bad("I is not a number"))?;
-        let count: u32 = n.trim().parse().map_err(|_| bad("N is not a number"))?;
-        if count == 0 || count > MAX_SHARDS {
-            return Err(bad("N out of range"));
+        // Digits too large for any integer type are still a number, only out of range.
+        let number = |part: &str, name: &str| -> Result<u64> {
+            let t = part.trim();
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(&format!("{name} is not a number")));
+            }
+            Ok(t.parse::<u64>().unwrap_or(u64::MAX))
+        };
+        let index = number(i, "I")?;
+        let count = number(n, "N")?;
+        if count == 0 || count > u64::from(MAX_SHARDS) {
+            return Err(bad(&format!(
+                "N = {} is out of range (1 to {MAX_SHARDS})",
+                crate::text::echo(n.trim())
+            )));
         }
         if index == 0 || index > count {
-            return Err(bad("I out of range"));
+            return Err(bad(&format!(
+                "I = {} is out of range (1 to N = {count})",
+                crate::text::echo(i.trim())
+            )));
         }
-        Ok(Shard { index, count })
+        // Both fit: count <= MAX_SHARDS and index <= count.
+        Ok(Shard {
+            index: index as u32,
+            count: count as u32,
+        })
     }
 
     /// Does this shard run unit `u`?
@@ -401,12 +419,7 @@ pub fn run_shard(
                         let mut cell = crate::attack::cell::outside(|| {
                             run_cell(&base, c.attack, &c.params, &suite.file.expect)
                         });
-                        cell.warnings = crate::attack::Params::run_warnings(
-                            c.attack.meta().id,
-                            c.attack.meta().params,
-                            &c.given,
-                            &crate::attack::RunSize::of(scheme, &suite.file.population),
-                        );
+                        cell.warnings = suite.run_warnings(c);
                         cell
                     })
                     .collect()
