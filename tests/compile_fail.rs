@@ -1,6 +1,7 @@
 //! The attack boundary, proved by the compiler: the cheats an outside reviewer wrote
 //! against the old, in-crate attack API, written as a foreign crate would write them, must
-//! not compile. Each `.stderr` beside them pins why (private fields and private items).
+//! not compile. Each `.stderr` beside them pins why (private fields and private items, or
+//! an accessor that no longer exists).
 //! Regenerate after a deliberate API change with `TRYBUILD=overwrite cargo test --test
 //! compile_fail`, and read the diff: every error must still be a privacy error.
 

@@ -110,7 +110,7 @@ impl BaseWorlds {
         };
         let deployment = if family {
             let params = crate::mechanism::params_of(&config.scheme)?;
-            let view = crate::mechanism::DeployView::new(&w, family_court.clone(), targets);
+            let view = crate::mechanism::DeployView::new(&w, family_court.clone(), docket.clone());
             Some(mechanism.deploy(&view, &params)?)
         } else {
             None

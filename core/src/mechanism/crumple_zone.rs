@@ -15,7 +15,7 @@ use super::{
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::Result;
 use crate::escrow::court::SignedWarrant;
-use crate::messaging::{open, seal};
+use crate::messaging::open;
 use crate::secret::Key32;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -271,6 +271,7 @@ impl Mechanism for CrumpleZone {
         };
         let gk = gate_key(gs);
         let sessions = view.sessions();
+        let clients = view.clients();
         let mut fields = Vec::with_capacity(sessions.len());
         let mut scopes = Vec::with_capacity(sessions.len());
         for s in &sessions {
@@ -283,7 +284,8 @@ impl Mechanism for CrumpleZone {
                 session: s.index,
                 bits,
                 check: field_check(&gk, s.index, secret),
-                sealed: seal(&k, &s.index.to_le_bytes(), &s.key().0),
+                // The sender's client seals the key under the puzzle's key.
+                sealed: clients.seal(s.index, &k).unwrap_or_default(),
             });
             scopes.push((s.epoch, s.members.clone()));
         }

@@ -19,7 +19,7 @@ use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
-use crate::messaging::{open, seal};
+use crate::messaging::open;
 use crate::secret::{Key32, Scalar};
 use rand::Rng;
 use std::sync::Arc;
@@ -150,6 +150,8 @@ fn record_key(storage: &Key32, session: u32) -> Key32 {
 pub struct DeviceDeployment {
     backend: &'static dyn Backend,
     sessions: Arc<Vec<SessionView>>,
+    /// The phones' clients (what a phone stores of each key it has seen).
+    clients: super::Clients,
     vendor_public: Vec<u8>,
     vendor_secret: Scalar,
     seed: [u8; 32],
@@ -179,11 +181,10 @@ impl DeviceDeployment {
             .map(|s| {
                 (
                     s.index,
-                    seal(
-                        &record_key(&sk, s.index),
-                        &s.index.to_le_bytes(),
-                        &s.key().0,
-                    ),
+                    // The phone's store: every key it has seen, sealed under its storage key.
+                    self.clients
+                        .seal(s.index, &record_key(&sk, s.index))
+                        .unwrap_or_default(),
                 )
             })
             .collect();
@@ -316,6 +317,7 @@ impl Mechanism for DeviceEscrow {
         Ok(Box::new(DeviceDeployment {
             backend,
             sessions: Arc::new(view.sessions()),
+            clients: view.clients(),
             vendor_public: km.public,
             vendor_secret,
             seed: rng.gen(),

@@ -16,7 +16,7 @@ use super::{
 use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
-use crate::messaging::{accept, deliver, x25519_public, KeyDelivery, SessionHeader};
+use crate::messaging::{accept, x25519_public, KeyDelivery, SessionHeader};
 use crate::world::GHOST;
 use rand::Rng;
 use std::sync::Arc;
@@ -90,6 +90,8 @@ pub enum GhostResponse {
 #[derive(Clone)]
 pub struct GhostDeployment {
     sessions: Arc<Vec<SessionView>>,
+    /// The senders' clients (what they deliver to each roster member).
+    clients: super::Clients,
     epochs: u32,
     roster_check: bool,
     reconcile: bool,
@@ -139,8 +141,10 @@ impl GhostDeployment {
                 members: s.members.clone(),
             };
             let eph = super::kdf("ghost-eph", &[&self.seed, &s.index.to_le_bytes(), public]);
-            let d = deliver(s.key(), &header, GHOST, public, eph.0);
-            out.push((header, d));
+            // The sender's client delivers the key to every roster member: the ghost too.
+            if let Some(d) = self.clients.deliver(&header, GHOST, public, eph.0) {
+                out.push((header, d));
+            }
         }
         out
     }
@@ -236,10 +240,16 @@ impl Mechanism for GhostUser {
         let mut rng = view.rng("ghost-user");
         Ok(Box::new(GhostDeployment {
             sessions: Arc::new(view.sessions()),
+            clients: view.clients(),
             epochs: view.epochs(),
             roster_check: view.scheme().client.roster_check,
             reconcile: params.flag("reconcile_taps"),
-            docket: view.docket(),
+            // The interface holds the warrants the court delivered: the docket is theirs.
+            docket: view
+                .interface_warrants(&INFO)
+                .iter()
+                .flat_map(|w| w.warrant.targets.iter().copied())
+                .collect(),
             seed: rng.gen(),
             le_secret: rng.gen(),
         }))

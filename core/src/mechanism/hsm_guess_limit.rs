@@ -442,6 +442,7 @@ impl Mechanism for HsmGuessLimit {
         let iterations = params.int("kdf_iterations").clamp(1, 1_000_000) as u32;
         let members = params.int("members").clamp(1, 15) as usize;
         let sessions = view.sessions();
+        let clients = view.clients();
         let users = view.users();
         let mut records = Vec::with_capacity(users as usize);
         let mut passcodes = Vec::with_capacity(users as usize);
@@ -463,7 +464,8 @@ impl Mechanism for HsmGuessLimit {
                 .iter()
                 .map(|s| {
                     let k = super::kdf("hsm-backup", &[&history.0, &s.index.to_le_bytes()]);
-                    (s.index, seal(&k, &s.index.to_le_bytes(), &s.key().0))
+                    // The user's client backs the key up under its history key.
+                    (s.index, clients.seal(s.index, &k).unwrap_or_default())
                 })
                 .collect();
             let k = passcode_key(&code, &salt, iterations);

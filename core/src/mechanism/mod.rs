@@ -92,8 +92,9 @@ impl MechanismInfo {
     }
 }
 
-/// One session of the finished honest world, as a mechanism sees it when it is deployed
-/// (mechanism code, not attack code, sees session keys).
+/// One session of the finished honest world, as a mechanism sees it when it is deployed:
+/// its metadata, never its key (what a family gets of the key is what its design has the
+/// clients produce: [`Clients`]).
 #[derive(Clone, Debug)]
 pub struct SessionView {
     /// Session index (as in the transcript).
@@ -108,33 +109,117 @@ pub struct SessionView {
     pub sender: u32,
     /// Messages in it.
     pub messages: usize,
-    key: Key32,
 }
 
 impl SessionView {
-    /// The session key.
-    pub fn key(&self) -> &Key32 {
-        &self.key
+    /// The session's header, as the relay carries it.
+    pub fn header(&self) -> crate::messaging::SessionHeader {
+        crate::messaging::SessionHeader {
+            session: self.index,
+            conv: self.conversation,
+            epoch: self.epoch,
+            sender: self.sender,
+            members: self.members.clone(),
+        }
     }
 }
 
-/// The finished honest world, as a mechanism is deployed on it.
+/// The messenger's clients, as a family's design has them treat session keys. Each method
+/// is one thing a client does with a key it holds (seal it under a key the design
+/// provisions, encrypt it to a published key, deliver it to a member, split it) and
+/// returns what the client stores or sends; no method returns a key. A family is given
+/// session keys only in the form its design has the clients produce: a design that
+/// provisions a key it also holds can open what it asked clients to seal, which is that
+/// design, stated in code a reviewer reads. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Clients {
+    keys: std::sync::Arc<Vec<Key32>>,
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clients({} sessions)", self.keys.len())
+    }
+}
+
+impl Clients {
+    fn key(&self, session: u32) -> Option<&Key32> {
+        self.keys.get(session as usize)
+    }
+    /// The sender's client seals session `session`'s key under `wrapping` (ChaCha20-Poly1305,
+    /// the session index as associated data), as it does for a backup or an escrow store.
+    /// `None` for a session that does not exist.
+    pub fn seal(&self, session: u32, wrapping: &Key32) -> Option<Vec<u8>> {
+        let k = self.key(session)?;
+        Some(crate::messaging::seal(
+            wrapping,
+            &session.to_le_bytes(),
+            &k.0,
+        ))
+    }
+    /// The sender's client encrypts session `session`'s key to a published public key (a
+    /// threshold key set or a single key) with the backend's encryption, seeded by `seed`.
+    ///
+    /// # Errors
+    /// As the backend's `encrypt`; [`Error::Misuse`] for a session that does not exist.
+    pub fn encrypt_to(
+        &self,
+        backend: &dyn crate::backend::Backend,
+        session: u32,
+        public: &[u8],
+        seed: [u8; 32],
+    ) -> Result<Vec<u8>> {
+        let k = self
+            .key(session)
+            .ok_or_else(|| Error::misuse(format!("no session {session}")))?;
+        backend.encrypt(public, &k.0, seed)
+    }
+    /// The sender's client delivers session `header.session`'s key to `member`'s X25519
+    /// key `public` (as it does to every member of the roster it was given), with an
+    /// ephemeral secret from `eph`. `None` for a session that does not exist.
+    pub fn deliver(
+        &self,
+        header: &crate::messaging::SessionHeader,
+        member: u32,
+        public: &[u8; 32],
+        eph: [u8; 32],
+    ) -> Option<crate::messaging::KeyDelivery> {
+        let k = self.key(header.session)?;
+        Some(crate::messaging::deliver(k, header, member, public, eph))
+    }
+    /// The sender's client splits session `session`'s key into two XOR shares, `pad` and
+    /// the one returned (`key XOR pad`), for a design that hands each to a different party.
+    /// `None` for a session that does not exist.
+    pub fn xor_share(&self, session: u32, pad: &[u8; 32]) -> Option<[u8; 32]> {
+        let k = self.key(session)?;
+        let mut out = [0u8; 32];
+        for (o, (a, b)) in out.iter_mut().zip(pad.iter().zip(k.0.iter())) {
+            *o = a ^ b;
+        }
+        Some(out)
+    }
+}
+
+/// The finished honest world, as a mechanism is deployed on it: public facts, session
+/// metadata, the clients ([`Clients`]) and, for a family whose design has a lawful-access
+/// interface, the warrants the court delivered to it. Never a bare session key, never the
+/// docket as a list.
 pub struct DeployView<'w> {
     world: &'w World,
     court: Option<std::sync::Arc<crate::escrow::court::Court>>,
-    docket: Vec<u32>,
+    standing: Vec<SignedWarrant>,
 }
 
 impl<'w> DeployView<'w> {
     pub(crate) fn new(
         world: &'w World,
         court: Option<std::sync::Arc<crate::escrow::court::Court>>,
-        docket: Vec<u32>,
+        standing: Vec<SignedWarrant>,
     ) -> Self {
         DeployView {
             world,
             court,
-            docket,
+            standing,
         }
     }
     /// The whole world (session escrow's deployment is the world itself).
@@ -150,9 +235,16 @@ impl<'w> DeployView<'w> {
     pub fn court(&self) -> Option<std::sync::Arc<crate::escrow::court::Court>> {
         self.court.clone()
     }
-    /// The standing docket: users under a warrant the lawful-access interface holds.
-    pub fn docket(&self) -> Vec<u32> {
-        self.docket.clone()
+    /// The standing warrants the court has delivered to this family's lawful-access
+    /// interface, signed, one per target: given only to a family whose design has such an
+    /// interface (it lists `breach_interface`); empty otherwise. A family learns the
+    /// docket through the court, never as a list of users.
+    pub fn interface_warrants(&self, info: &MechanismInfo) -> Vec<SignedWarrant> {
+        if info.has(Capability::BreachInterface) {
+            self.standing.clone()
+        } else {
+            Vec::new()
+        }
     }
     /// Users.
     pub fn users(&self) -> u32 {
@@ -170,21 +262,14 @@ impl<'w> DeployView<'w> {
     pub fn backend(&self) -> &'static dyn crate::backend::Backend {
         self.world.escrow.b()
     }
-    /// Every session, in order.
+    /// Every session's metadata, in order.
     pub fn sessions(&self) -> Vec<SessionView> {
-        let seed = self.world.config.seed;
         self.world
             .transcript
             .sessions
             .iter()
             .map(|rec| {
                 let h = &rec.header;
-                let key = self
-                    .world
-                    .conversations
-                    .get(h.conv as usize)
-                    .map(|c| crate::world::session_key_of(seed, c, h.session))
-                    .unwrap_or(Key32([0; 32]));
                 SessionView {
                     index: h.session,
                     conversation: h.conv,
@@ -192,10 +277,31 @@ impl<'w> DeployView<'w> {
                     members: h.members.clone(),
                     sender: h.sender,
                     messages: rec.messages.len(),
-                    key,
                 }
             })
             .collect()
+    }
+    /// The clients that opened the sessions, for what the family's design has them do with
+    /// each session key.
+    pub fn clients(&self) -> Clients {
+        let seed = self.world.config.seed;
+        let keys = self
+            .world
+            .transcript
+            .sessions
+            .iter()
+            .map(|rec| {
+                let h = &rec.header;
+                self.world
+                    .conversations
+                    .get(h.conv as usize)
+                    .map(|c| crate::world::session_key_of(seed, c, h.session))
+                    .unwrap_or(Key32([0; 32]))
+            })
+            .collect();
+        Clients {
+            keys: std::sync::Arc::new(keys),
+        }
     }
     /// Members of each conversation.
     pub fn conversations(&self) -> Vec<Vec<u32>> {

@@ -470,13 +470,15 @@ impl Mechanism for PublicLedger {
         let k = (params.int("k").clamp(1, 15) as usize).min(n);
         let km = backend.dealer_keygen(k, n, rng.gen())?;
         let sessions = view.sessions();
+        let clients = view.clients();
         let seed: [u8; 32] = rng.gen();
         use rayon::prelude::*;
         let fields: Vec<Vec<u8>> = sessions
             .par_iter()
             .map(|s| {
                 let es = super::kdf("ledger-escrow", &[&seed, &s.index.to_le_bytes()]);
-                backend.encrypt(&km.public, &s.key().0, es.0)
+                // The sender's client encrypts the key to the agents' threshold key.
+                clients.encrypt_to(backend, s.index, &km.public, es.0)
             })
             .collect::<Result<_>>()?;
         let court = view.court();

@@ -158,10 +158,15 @@ impl Mechanism for SplitEscrow {
         let a = backend.dealer_keygen(1, 1, rng.gen())?;
         let b = backend.dealer_keygen(1, 1, rng.gen())?;
         let sessions = view.sessions();
+        // The clients split each session key into two XOR shares: the family never holds
+        // the key itself, only what the clients send each party.
+        let clients = view.clients();
         let mut fields = Vec::with_capacity(sessions.len());
         for s in &sessions {
             let pad: [u8; 32] = rng.gen();
-            let other: Vec<u8> = pad.iter().zip(s.key().0).map(|(x, y)| x ^ y).collect();
+            let other = clients
+                .xor_share(s.index, &pad)
+                .ok_or_else(|| Error::misuse("a session the clients did not open"))?;
             fields.push([
                 backend.encrypt(&a.public, &pad, rng.gen())?,
                 backend.encrypt(&b.public, &other, rng.gen())?,
