@@ -10,8 +10,9 @@ use escrowlab::backend::BackendKind;
 fn session_escrow_served_through_the_trait_reads_what_its_own_flow_reads() {
     for name in ["single-key", "threshold-3of5", "hardened"] {
         let own = escrowlab::lawful::demonstrate(config(name, BackendKind::Blsttc, 11)).unwrap();
-        let via = escrowlab::mechanism::lawful::demonstrate(config(name, BackendKind::Blsttc, 11))
-            .unwrap();
+        let via =
+            escrowlab::lawful::demonstrate_through_mechanism(config(name, BackendKind::Blsttc, 11))
+                .unwrap();
         assert_eq!(via.family, "session-escrow");
         assert_eq!(via.target, own.target, "{name}");
         assert_eq!(via.window, own.window, "{name}");
@@ -22,9 +23,12 @@ fn session_escrow_served_through_the_trait_reads_what_its_own_flow_reads() {
         assert!(via.mechanism_figures["audit_entries"] > 0.0, "{name}");
     }
     // No escrow: nothing to serve, said so.
-    let none =
-        escrowlab::mechanism::lawful::demonstrate(config("e2e-baseline", BackendKind::Blsttc, 11))
-            .unwrap();
+    let none = escrowlab::lawful::demonstrate_through_mechanism(config(
+        "e2e-baseline",
+        BackendKind::Blsttc,
+        11,
+    ))
+    .unwrap();
     assert_eq!(none.in_scope_decrypted, 0);
     assert!(none.note.is_some());
 }

@@ -5,8 +5,8 @@
 //! blocks forever; a device can be endless). Only then is the file opened and read, at
 //! most [`MAX_FILE_BYTES`] bytes of it.
 
-use crate::config::limits::MAX_FILE_BYTES;
 use crate::error::{Error, Result};
+use crate::limits::MAX_FILE_BYTES;
 use std::io::Read;
 use std::path::Path;
 

@@ -2,12 +2,11 @@
 //! asks every agent for shares, combines, and reads exactly the warranted traffic. Also
 //! the requests agents must refuse (out of scope, expired, replayed).
 
+use crate::attack::context::BaseWorlds;
 use crate::error::Result;
-use crate::escrow::agent::{ShareRequest, ShareResponse};
 use crate::escrow::audit;
-use crate::escrow::combiner::recover;
-use crate::escrow::court::{SignedWarrant, Warrant};
-use crate::mechanism::Mechanism;
+use crate::escrow::court::Warrant;
+use crate::mechanism::{CourtKey, Journal, Mechanism};
 use crate::relay::read_session;
 use crate::seed;
 use crate::world::{World, WorldConfig, TICKS_PER_EPOCH};
@@ -15,222 +14,13 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How long a warrant is valid (ticks).
-pub const WARRANT_VALIDITY: u64 = TICKS_PER_EPOCH / 2;
-
-/// Sessions in the transcript a warrant covers (with or without an escrow field: a session
-/// whose field was stripped is still warranted traffic).
-pub(crate) fn sessions_in_scope(world: &World, w: &Warrant) -> Vec<u32> {
-    world
-        .transcript
-        .sessions
-        .iter()
-        .filter(|s| w.covers(s.header.epoch, &s.header.members))
-        .map(|s| s.header.session)
-        .collect()
-}
-
-/// Envelope ids of the messages of these sessions.
-pub(crate) fn messages_of(world: &World, sessions: &[u32]) -> BTreeSet<u64> {
-    sessions
-        .iter()
-        .filter_map(|s| world.transcript.sessions.get(*s as usize))
-        .flat_map(|r| r.messages.clone().map(|i| i as u64))
-        .collect()
-}
-
-/// Builds the request bytes for `sessions` under a warrant.
-pub(crate) fn build_request(
-    world: &World,
-    warrant: &SignedWarrant,
-    sessions: &[u32],
-    requester: &str,
-    nonce: [u8; 16],
-) -> Vec<u8> {
-    let items = sessions
-        .iter()
-        .filter_map(|&s| {
-            Some((
-                world.transcript.sessions.get(s as usize)?.header.clone(),
-                world.transcript.field(s)?,
-            ))
-        })
-        .collect();
-    ShareRequest {
-        warrant: warrant.clone(),
-        items,
-        requester: requester.to_string(),
-        nonce,
-    }
-    .encode()
-}
-
-/// What combining the agents' answers produced.
-#[derive(Debug, Default, Clone)]
-pub struct ReadOutcome {
-    /// `(envelope id, plaintext)` of every message opened.
-    pub plaintexts: Vec<(u64, Vec<u8>)>,
-    /// Agents whose share was rejected by the combiner.
-    pub rejected_agents: BTreeSet<usize>,
-    /// Sessions whose key could not be recovered.
-    pub failed_sessions: Vec<u32>,
-}
-
-/// One session's combine: its plaintexts and the agents whose shares were rejected, or
-/// the agent named by a failed combine (if any).
-type SessionRead = Result<(Vec<(u64, Vec<u8>)>, Vec<usize>), Option<usize>>;
-
-/// Combines per-session shares from `responses` (items in the order of `sessions`) and
-/// reads the messages.
-pub(crate) fn combine_and_read(
-    world: &World,
-    sessions: &[u32],
-    responses: &[ShareResponse],
-) -> ReadOutcome {
-    use rayon::prelude::*;
-    let b = world.escrow.b();
-    // `build_request` leaves out sessions without a field, so answers' items follow the
-    // sessions that have one.
-    let mut jobs = Vec::with_capacity(sessions.len());
-    let mut idx = 0usize;
-    for &s in sessions {
-        let has_field = world.transcript.field(s).is_some();
-        jobs.push((s, has_field.then_some(idx)));
-        if has_field {
-            idx += 1;
-        }
-    }
-    // Sessions are independent (share checks are pairings): combine them in parallel and
-    // merge in request order.
-    let results: Vec<(u32, SessionRead)> = jobs
-        .par_iter()
-        .map(|&(s, item)| {
-            let (Some(item), Some(rec), Some(field)) = (
-                item,
-                world.transcript.sessions.get(s as usize),
-                world.transcript.field(s),
-            ) else {
-                return (s, Err(None));
-            };
-            let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
-                return (s, Err(None));
-            };
-            let shares = shares_of_item(responses, item);
-            match recover(
-                b,
-                public,
-                world.escrow.n,
-                &rec.header,
-                &field,
-                &shares,
-                world.escrow.verify_shares,
-            ) {
-                Ok(rcv) => (
-                    s,
-                    Ok((
-                        read_session(&world.transcript, s, &rcv.session_key),
-                        rcv.rejected.iter().map(|(a, _)| *a).collect(),
-                    )),
-                ),
-                Err(crate::Error::ShareRejected { agent, .. }) => (s, Err(Some(agent))),
-                Err(_) => (s, Err(None)),
-            }
-        })
-        .collect();
-    let mut out = ReadOutcome::default();
-    for (s, r) in results {
-        match r {
-            Ok((plaintexts, rejected)) => {
-                out.plaintexts.extend(plaintexts);
-                out.rejected_agents.extend(rejected);
-            }
-            Err(agent) => {
-                out.rejected_agents.extend(agent);
-                out.failed_sessions.push(s);
-            }
-        }
-    }
-    out
-}
-
-/// The shares every answer in `responses` released for request item `item`.
-fn shares_of_item(responses: &[ShareResponse], item: usize) -> Vec<(usize, Vec<u8>)> {
-    responses
-        .iter()
-        .filter_map(|r| {
-            r.items
-                .get(item)
-                .and_then(|o| o.as_ref().ok())
-                .map(|sh| (r.agent, sh.clone()))
-        })
-        .collect()
-}
-
-/// Combines per-session shares from `responses` (items in the order of `sessions`, as
-/// [`combine_and_read`] reads them) into the session keys they recover.
-pub(crate) fn combine_keys(
-    world: &World,
-    sessions: &[u32],
-    responses: &[ShareResponse],
-) -> Vec<(u32, crate::secret::Key32)> {
-    let b = world.escrow.b();
-    let mut out = Vec::new();
-    let mut item = 0usize;
-    for &s in sessions {
-        let (Some(rec), Some(field)) = (
-            world.transcript.sessions.get(s as usize),
-            world.transcript.field(s),
-        ) else {
-            continue;
-        };
-        let i = item;
-        item += 1;
-        let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
-            continue;
-        };
-        let shares = shares_of_item(responses, i);
-        if let Ok(rcv) = recover(
-            b,
-            public,
-            world.escrow.n,
-            &rec.header,
-            &field,
-            &shares,
-            world.escrow.verify_shares,
-        ) {
-            out.push((s, rcv.session_key));
-        }
-    }
-    out
-}
-
-/// Submits request bytes to every agent in `agents` at time `now`.
-pub(crate) fn submit_to(
-    world: &mut World,
-    agents: &[usize],
-    bytes: &[u8],
-    now: u64,
-) -> Vec<ShareResponse> {
-    let dir = world.directory.clone();
-    agents
-        .iter()
-        .filter_map(|&i| world.escrow.submit(i, bytes, &dir, &world.registry, now))
-        .collect()
-}
-
-/// Issues a warrant from the world's court with the first `k` judges.
-///
-/// # Errors
-/// When the scheme has no court, or signing fails.
-pub(crate) fn issue_warrant(world: &World, warrant: Warrant) -> Result<SignedWarrant> {
-    let court = world
-        .escrow
-        .court
-        .as_ref()
-        .ok_or_else(|| crate::Error::misuse("this scheme has no court"))?;
-    let judges: Vec<usize> = (0..court.k).collect();
-    court.issue(world.escrow.b(), warrant, &judges)
-}
+// Session escrow's flow lives with its mechanism; its public items keep their old paths.
+#[allow(unused_imports)]
+pub(crate) use crate::mechanism::session_flow::{
+    build_request, combine_and_read, combine_keys, issue_warrant, messages_of, sessions_in_scope,
+    submit_to,
+};
+pub use crate::mechanism::session_flow::{ReadOutcome, WARRANT_VALIDITY};
 
 /// One refused (or wrongly granted) probe request.
 #[derive(Debug, Clone, Serialize)]
@@ -296,10 +86,10 @@ pub struct LawfulReport {
     /// What the mechanism noticed while serving it (the target's notice of a bricked
     /// phone, a roster check).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<crate::attack::MechanismEvent>,
+    pub notices: Vec<crate::vocab::MechanismEvent>,
     /// What it refused.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub refusals: Vec<crate::attack::MechanismEvent>,
+    pub refusals: Vec<crate::vocab::MechanismEvent>,
 }
 
 impl LawfulReport {
@@ -346,7 +136,7 @@ impl LawfulReport {
 /// World construction errors.
 pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
-        return crate::mechanism::lawful::demonstrate(config);
+        return demonstrate_through_mechanism(config);
     }
     // One warrant for one target, and the probes the agents must refuse.
     config.cost().lawful(2.0).within_budget(
@@ -504,5 +294,131 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         .agents
         .iter()
         .all(|a| audit::verify(&a.audit, witness).is_ok());
+    Ok(report)
+}
+
+/// Runs the demonstration for a family scheme.
+///
+/// # Errors
+/// World construction and deployment errors.
+pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport> {
+    config.cost().lawful(2.0).within_budget(
+        &format!("lawful access under {}", config.scheme.name),
+        crate::config::budget::LOWER_WORLD,
+    )?;
+    crate::progress::stage(
+        "lawful-access (simulating)",
+        crate::progress::Unit::Epochs,
+        u64::from(config.population.epochs),
+    );
+    let base = BaseWorlds::build(config.clone())?;
+    crate::progress::stage(
+        "lawful-access (serving the warrant)",
+        crate::progress::Unit::None,
+        0,
+    );
+    let info = base.mechanism().info();
+    let world = base.finished();
+    let epochs = world.epochs();
+    let mut report = LawfulReport::empty(&config, world, info);
+    let mut rng = seed::rng(config.seed, "lawful-target", &[]);
+    let candidates: Vec<u32> = world.active_users().into_iter().collect();
+    let Some(&target) = candidates.choose(&mut rng) else {
+        report.note = Some("no user sent any message".into());
+        return Ok(report);
+    };
+    // The same window as session escrow's own flow: the last epochs whose keys are kept.
+    let span = if config.scheme.custody.lifetime == crate::config::scheme::Lifetime::Epoch {
+        config.scheme.custody.retention.max(1)
+    } else {
+        2
+    };
+    let window = [epochs.saturating_sub(span), epochs.saturating_sub(1)];
+    report.target = Some(target);
+    report.window = Some(window);
+    let Some(court) = base.family_court().or(world.escrow.court.as_ref()) else {
+        report.note = Some(format!(
+            "scheme `{}` has no court: there is no lawful access to serve",
+            config.scheme.name
+        ));
+        return Ok(report);
+    };
+    let backend = world.escrow.b();
+    let now = world.now;
+    let warrant = Warrant {
+        case_id: format!("case-{}-1", config.seed),
+        targets: vec![target],
+        from_epoch: window[0],
+        to_epoch: window[1],
+        // Issued when its window opens (a prospective warrant: a ghost is inserted then),
+        // executed when the window has closed (a phone seized then holds all of it).
+        issued: u64::from(window[0]) * crate::world::TICKS_PER_EPOCH,
+        expires: now + WARRANT_VALIDITY,
+        nonce: seed::derive(config.seed, "nonce", &[1])[..16]
+            .try_into()
+            .unwrap_or([0; 16]),
+        use_limit: config.scheme.warrant.use_limit,
+    };
+    let judges: Vec<usize> = (0..court.k).collect();
+    let signed = court.issue(backend, warrant.clone(), &judges)?;
+    let mut deployment = match base.deployment() {
+        Some(d) => d.clone_box(),
+        // Session escrow's deployment is the world itself: made when asked for.
+        None => base.mechanism().deploy(
+            &crate::mechanism::DeployView::new(world, None, Vec::new()),
+            &crate::mechanism::params_of(&config.scheme)?,
+        )?,
+    };
+    let mut journal = Journal::new(None, now, epochs);
+    let released = deployment.serve_dyn(
+        &signed,
+        &CourtKey {
+            public: &court.master_public,
+            backend,
+        },
+        &mut journal,
+    )?;
+    // Read what was released, confirm it, and split it by the warrant's scope.
+    let transcript = &world.transcript;
+    let mut in_scope_ids = BTreeSet::new();
+    for rec in transcript.sessions.iter() {
+        if warrant.covers(rec.header.epoch, &rec.header.members) {
+            in_scope_ids.extend(rec.messages.clone().map(|i| i as u64));
+        }
+    }
+    report.in_scope_messages = in_scope_ids.len();
+    let mut claims = Vec::new();
+    for r in &released {
+        claims.extend(read_session(transcript, r.session, &r.key));
+    }
+    let decrypted = world
+        .truth()
+        .confirm(claims.iter().map(|(id, pt)| (*id, pt.as_slice())));
+    report.in_scope_decrypted = decrypted.intersection(&in_scope_ids).count();
+    report.out_of_scope_decrypted = decrypted.difference(&in_scope_ids).count();
+    report.mechanism_figures = journal.figures.clone();
+    if journal.work > 0 {
+        report
+            .mechanism_figures
+            .insert("work".into(), journal.work as f64);
+    }
+    report.notices = journal.notices;
+    report.refusals = journal.refusals;
+    report.refused_requests = usize::from(released.is_empty() && !report.refusals.is_empty());
+    if report.in_scope_decrypted < report.in_scope_messages && !report.refusals.is_empty() {
+        let controls: std::collections::BTreeSet<&str> =
+            report.refusals.iter().map(|e| e.control.as_str()).collect();
+        report.note = Some(format!(
+            "{} of {} warranted messages read: refused by {}",
+            report.in_scope_decrypted,
+            report.in_scope_messages,
+            controls.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    } else if report.in_scope_decrypted < report.in_scope_messages {
+        report.note = Some(format!(
+            "{} of {} warranted messages read: under {} lawful access reads {}",
+            report.in_scope_decrypted, report.in_scope_messages, info.family, info.lawful_scope
+        ));
+    }
     Ok(report)
 }

@@ -23,6 +23,7 @@ pub mod input;
 pub mod inspect;
 pub mod labs;
 pub mod lawful;
+pub mod limits;
 pub mod mechanism;
 pub mod messaging;
 pub mod output;
@@ -36,6 +37,7 @@ pub mod secret;
 pub(crate) mod seed;
 pub mod testing;
 pub mod text;
+pub mod vocab;
 pub mod world;
 
 #[cfg(test)]

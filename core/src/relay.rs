@@ -38,9 +38,9 @@ pub struct Envelope {
 /// When message `counter` of `per_session` in a session of `epoch` is sent: spread over the
 /// epoch, after its key boundary and before its end.
 pub(crate) fn send_time(epoch: u32, counter: u32, per_session: u32) -> u64 {
-    u64::from(epoch) * crate::world::TICKS_PER_EPOCH
+    u64::from(epoch) * crate::vocab::TICKS_PER_EPOCH
         + 1
-        + (u64::from(counter) * (crate::world::TICKS_PER_EPOCH - 100))
+        + (u64::from(counter) * (crate::vocab::TICKS_PER_EPOCH - 100))
             / u64::from(per_session.max(1))
 }
 

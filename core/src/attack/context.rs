@@ -21,8 +21,6 @@
 //! epochs before `e` that are still retained (never epoch `e`'s own key, which does not
 //! exist yet). `advance_to_end()` runs every epoch and the final boundary.
 
-use super::cell::CellId;
-use super::Capability;
 use crate::backend::Backend;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
@@ -30,9 +28,11 @@ use crate::escrow::agent::{ItemOutcome, ShareResponse};
 use crate::escrow::audit::{AuditLog, Witness};
 use crate::escrow::court::{SignedWarrant, Warrant};
 use crate::escrow::field::{chip_check, BindingRule, EscrowField};
-use crate::lawful;
+use crate::mechanism::session_flow as lawful;
 use crate::secret::{Key32, Scalar};
 use crate::seed;
+use crate::vocab::cell::CellId;
+use crate::vocab::Capability;
 use crate::world::messaging::SessionHeader;
 use crate::world::{
     identity_key, prekey_secret, Conversation, GhostHook, RogueMode, TrafficMark, Transcript,
@@ -40,7 +40,6 @@ use crate::world::{
 };
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The honest world at every epoch boundary, built once per scheme and shared by every
@@ -73,7 +72,7 @@ impl BaseWorlds {
     /// As [`World::new`] and [`World::step`].
     /// [`Error::Boundary`] when called from inside an attack's cell.
     pub(crate) fn build(config: WorldConfig) -> Result<Self> {
-        super::cell::refuse_inside("building a world (runner::base_worlds)")?;
+        crate::vocab::cell::refuse_inside("building a world (runner::base_worlds)")?;
         let mut w = World::new(config.clone(), Default::default())?;
         let mut snapshots = vec![w.without_traffic()];
         while !w.finished() {
@@ -321,19 +320,7 @@ impl MasterSecret {
     }
 }
 
-/// Something the mechanism did in response to an attack: a refusal or rejection that
-/// stopped it (`blocks`), or a check that noticed it (`detects`). Recorded by the context,
-/// never by the attack; the runner derives a cell's `blocked_by` and `detected` from these.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
-pub struct MechanismEvent {
-    /// The control (`scope-check`, `threshold-custody`, `recipient-field-check`, ...).
-    pub control: String,
-    /// Which part of the mechanism reported it (`agent 2`, `combiner`, `published master key`,
-    /// `recipient client`, ...).
-    pub source: String,
-    /// What happened.
-    pub detail: String,
-}
+pub use crate::vocab::events::MechanismEvent;
 
 /// One capability use.
 #[derive(Clone, Debug)]
@@ -385,7 +372,7 @@ impl<'a> AttackCtx<'a> {
     /// [`Error::Boundary`] when called from inside an attack's cell: an attack cannot make
     /// a second context (its loot would be foreign to the one the runner gave it anyway).
     pub fn new(base: &'a BaseWorlds, attack: &str) -> Result<Self> {
-        super::cell::refuse_inside("AttackCtx::new")?;
+        crate::vocab::cell::refuse_inside("AttackCtx::new")?;
         Ok(Self::for_runner(base, attack))
     }
 
@@ -613,7 +600,7 @@ impl<'a> AttackCtx<'a> {
         let msg = format!(
             "{what} made by another context was handed to this cell's context (loot is bound to the context that made it)"
         );
-        super::cell::violation(msg.clone());
+        crate::vocab::cell::violation(msg.clone());
         if !self.violations.contains(&msg) {
             self.violations.push(msg);
         }

@@ -141,7 +141,7 @@ fn family_deploy_s(scheme: &Scheme, users: f64, sessions: f64, wrap_s: f64) -> f
     let int =
         |name: &str, default: f64| match scheme.mechanism.as_ref().and_then(|m| m.params.get(name))
         {
-            Some(crate::attack::ParamValue::Int(v)) => *v as f64,
+            Some(crate::vocab::ParamValue::Int(v)) => *v as f64,
             _ => default,
         };
     match scheme.family() {

@@ -59,7 +59,7 @@ pub struct MechanismSpec {
     pub family: String,
     /// The family's parameters (`escrowlab schemes --json` lists them).
     #[serde(default)]
-    pub params: std::collections::BTreeMap<String, crate::attack::ParamValue>,
+    pub params: std::collections::BTreeMap<String, crate::vocab::ParamValue>,
 }
 
 /// Who holds the escrow key.
@@ -742,24 +742,23 @@ impl Scheme {
                 );
             }
             let family = mech.info().family;
-            let resolved = match crate::attack::Params::resolve_family(
-                family,
-                mech.info().params,
-                &m.params,
-            ) {
-                Ok(p) => p,
-                Err(e) => {
-                    // The offending parameter's own line when it names one the table has.
-                    let named = m
-                        .params
-                        .keys()
-                        .find(|k| e.to_string().contains(&format!("`{k}`")));
-                    return match named {
-                        Some(k) => Err((vec!["mechanism", "params", leak_key(k)], e.to_string())),
-                        None => err(&["mechanism", "params"], e.to_string()),
-                    };
-                }
-            };
+            let resolved =
+                match crate::vocab::Params::resolve_family(family, mech.info().params, &m.params) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // The offending parameter's own line when it names one the table has.
+                        let named = m
+                            .params
+                            .keys()
+                            .find(|k| e.to_string().contains(&format!("`{k}`")));
+                        return match named {
+                            Some(k) => {
+                                Err((vec!["mechanism", "params", leak_key(k)], e.to_string()))
+                            }
+                            None => err(&["mechanism", "params"], e.to_string()),
+                        };
+                    }
+                };
             // A threshold family: k of n, as custody's.
             let has = |n: &str| mech.info().params.iter().any(|p| p.name == n);
             if has("k") && has("n") && resolved.int("k") > resolved.int("n") {
@@ -791,7 +790,7 @@ fn leak_key(k: &str) -> &'static str {
 /// table without `family`, and a family parameter of the wrong type (a float, a string
 /// where an integer is wanted...), each named with the family and the type expected.
 fn check_mechanism_table(text: &str, file: &str) -> Result<()> {
-    use crate::attack::ParamKind;
+    use crate::vocab::ParamKind;
     use toml::de::DeValue;
     let Ok(doc) = toml::de::DeTable::parse(text) else {
         return Ok(()); // The parser reports the syntax error itself.

@@ -162,7 +162,7 @@ impl From<Error> for Refusal {
 pub struct ShareResponse {
     /// The context that handed it to an attack (`None` until one does): an answer is
     /// bound to the cell it was given in.
-    pub(crate) cell: Option<crate::attack::cell::CellId>,
+    pub(crate) cell: Option<crate::vocab::cell::CellId>,
     /// The agent.
     pub(crate) agent: usize,
     /// Per item, in request order.
@@ -172,7 +172,7 @@ pub struct ShareResponse {
 impl ShareResponse {
     /// The context that handed it to an attack (`None` for an answer no context handed
     /// out); every other context refuses it.
-    pub fn cell(&self) -> Option<crate::attack::CellId> {
+    pub fn cell(&self) -> Option<crate::vocab::CellId> {
         self.cell
     }
     /// The agent that answered.

@@ -12,11 +12,11 @@
 use super::{
     CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
 };
-use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::Result;
 use crate::escrow::court::SignedWarrant;
 use crate::messaging::open;
 use crate::secret::Key32;
+use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -15,12 +15,12 @@ use super::{
     CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
     SessionView,
 };
-use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::messaging::open;
 use crate::secret::{Key32, Scalar};
+use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use rand::Rng;
 use std::sync::Arc;
 

@@ -13,10 +13,10 @@ use super::{
     CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
     SessionView,
 };
-use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::messaging::{accept, x25519_public, KeyDelivery, SessionHeader};
+use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::world::GHOST;
 use rand::Rng;
 use std::sync::Arc;

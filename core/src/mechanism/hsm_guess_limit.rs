@@ -20,11 +20,11 @@ use super::{
     CourtKey, DeployView, Deployment, DynDeployment, Journal, Mechanism, MechanismInfo, Released,
     SessionView,
 };
-use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::messaging::{open, seal};
 use crate::secret::Key32;
+use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -19,15 +19,15 @@ pub mod crumple_zone;
 pub mod device_escrow;
 pub mod ghost_user;
 pub mod hsm_guess_limit;
-pub mod lawful;
 pub mod public_ledger;
 pub mod session_escrow;
+pub mod session_flow;
 
-use crate::attack::context::MechanismEvent;
-use crate::attack::{Capability, ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::secret::Key32;
+use crate::vocab::MechanismEvent;
+use crate::vocab::{Capability, ParamSpec, Params};
 use crate::world::World;
 use rand_chacha::ChaCha20Rng;
 use std::any::Any;
@@ -326,7 +326,7 @@ pub struct Journal {
     pub(crate) figures: BTreeMap<String, f64>,
     pub(crate) issued: Vec<SignedWarrant>,
     /// The cell the request came from (`None` while serving a warrant).
-    pub(crate) cell: Option<crate::attack::CellId>,
+    pub(crate) cell: Option<crate::vocab::CellId>,
     /// Loot from another context that a request handed in.
     pub(crate) violations: Vec<String>,
 }
@@ -335,7 +335,7 @@ pub struct Journal {
 /// [`Journal::stamp`] and, when the loot comes back in a later request, checks it with
 /// [`Journal::owns`]: loot is bound to the cell that made it, as the context's own is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct LootStamp(Option<crate::attack::CellId>);
+pub struct LootStamp(Option<crate::vocab::CellId>);
 
 impl Journal {
     pub(crate) fn new(capability: Option<Capability>, now: u64, epoch: u32) -> Self {
@@ -353,7 +353,7 @@ impl Journal {
         }
     }
     /// The same journal for a request from cell `cell`.
-    pub(crate) fn in_cell(mut self, cell: crate::attack::CellId) -> Self {
+    pub(crate) fn in_cell(mut self, cell: crate::vocab::CellId) -> Self {
         self.cell = Some(cell);
         self
     }
@@ -370,7 +370,7 @@ impl Journal {
         let msg = format!(
             "{what} made by another context was handed to this cell's mechanism (loot is bound to the context that made it)"
         );
-        crate::attack::cell::violation(msg.clone());
+        crate::vocab::cell::violation(msg.clone());
         if !self.violations.contains(&msg) {
             self.violations.push(msg);
         }
@@ -566,7 +566,7 @@ pub fn builtins() -> Vec<&'static dyn Mechanism> {
 /// [`Error::Misuse`] when a mechanism of that family is already known, or the id is not
 /// `[a-z0-9-]+`.
 pub fn register(m: &'static dyn Mechanism) -> Result<()> {
-    crate::attack::cell::refuse_inside("mechanism::register")?;
+    crate::vocab::cell::refuse_inside("mechanism::register")?;
     let id = m.info().family;
     if id.is_empty()
         || !id

@@ -13,11 +13,11 @@ use super::{
     CourtKey, DeployView, Deployment, DynDeployment, Journal, LootStamp, Mechanism, MechanismInfo,
     Released, SessionView,
 };
-use crate::attack::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::secret::{Key32, Scalar};
+use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -4,9 +4,9 @@
 //! (the escrow field rides with every session); this is its entry in the family table.
 
 use super::{DeployView, DynDeployment, Journal, Mechanism, MechanismInfo, Released};
-use crate::attack::{Capability, Params};
 use crate::error::Result;
 use crate::escrow::court::SignedWarrant;
+use crate::vocab::{Capability, Params};
 
 /// The session-escrow family.
 pub struct SessionEscrow;
@@ -110,9 +110,9 @@ impl super::Deployment for EscrowDeployment {
             );
             return Ok(Vec::new());
         }
-        let sessions = crate::lawful::sessions_in_scope(world, &w.warrant);
+        let sessions = super::session_flow::sessions_in_scope(world, &w.warrant);
         let nonce = super::kdf("session-escrow-serve", &[&w.encode()]).0;
-        let bytes = crate::lawful::build_request(
+        let bytes = super::session_flow::build_request(
             world,
             w,
             &sessions,
@@ -120,7 +120,7 @@ impl super::Deployment for EscrowDeployment {
             nonce[..16].try_into().unwrap_or([0; 16]),
         );
         let agents: Vec<usize> = (0..world.escrow.n).collect();
-        let responses = crate::lawful::submit_to(world, &agents, &bytes, journal.now());
+        let responses = super::session_flow::submit_to(world, &agents, &bytes, journal.now());
         for r in &responses {
             for item in &r.items {
                 if let Err(e) = item {
@@ -128,10 +128,11 @@ impl super::Deployment for EscrowDeployment {
                 }
             }
         }
-        let released: Vec<Released> = crate::lawful::combine_keys(world, &sessions, &responses)
-            .into_iter()
-            .map(|(session, key)| Released { session, key })
-            .collect();
+        let released: Vec<Released> =
+            super::session_flow::combine_keys(world, &sessions, &responses)
+                .into_iter()
+                .map(|(session, key)| Released { session, key })
+                .collect();
         journal.figure(
             "audit_entries",
             world

@@ -26,8 +26,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use truth::GroundTruth;
 
-/// Simulated ticks per epoch.
-pub const TICKS_PER_EPOCH: u64 = 1000;
+pub use crate::vocab::TICKS_PER_EPOCH;
 /// Recipient index used in a delivery to a ghost participant.
 pub const GHOST: u32 = u32::MAX;
 

@@ -3,28 +3,14 @@
 //! Nothing in this module hands out a plaintext, and it holds none: each message is kept as
 //! a 128-bit SHA-256 digest (16 bytes, where a plaintext with its allocation took about 70),
 //! so memory grows with messages by 16 bytes each. The runner passes in what an attack
-//! claims to have recovered (as [`crate::attack::Recovered`], digested as it was recorded)
+//! claims to have recovered (as [`crate::vocab::Recovered`], digested as it was recorded)
 //! and gets back which claims are exactly right. A wrong plaintext matches with probability
 //! 2^-128 per claim.
 
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// A plaintext's digest: the first 16 bytes of SHA-256 over a domain tag and the bytes.
-pub type PlaintextDigest = [u8; 16];
-
-/// The digest the store and [`crate::attack::Recovered`] both use. The domain tag is
-/// short (14 bytes) so that a plaintext of up to 41 bytes is digested in one SHA-256
-/// compression: every message is digested twice (by the world and by a thief's claims).
-pub(crate) fn digest(plaintext: &[u8]) -> PlaintextDigest {
-    let mut h = Sha256::new();
-    h.update(b"escrowlab-pt/1");
-    h.update(plaintext);
-    let full = h.finalize();
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&full[..16]);
-    out
-}
+pub(crate) use crate::vocab::claims::digest;
+pub use crate::vocab::claims::PlaintextDigest;
 
 /// Plaintext digests by envelope id.
 #[derive(Clone, Default)]
