@@ -454,8 +454,8 @@ static EVERYONE: Cheat = Cheat {
 
 #[test]
 fn cheat_6_naming_everyone_scores_near_zero_in_every_format() {
-    use escrowlab::config::suite::Suite;
     use escrowlab::runner::suite::run_suite;
+    use escrowlab::runner::suite_file::Suite;
     let suite = Suite::from_toml_str_in(
         r#"
 seed = 7

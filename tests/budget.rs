@@ -103,7 +103,7 @@ fn check_scheme_with_too_many_cases_is_refused() {
 #[test]
 fn the_default_runs_fit_the_budget_by_estimate() {
     let registry = escrowlab::attacks::builtins();
-    let suite = escrowlab::config::suite::Suite::load(None, &registry).unwrap();
+    let suite = escrowlab::runner::suite_file::Suite::load(None, &registry).unwrap();
     let e = escrowlab::runner::suite::estimate(&suite, &suite.cells(), None).unwrap();
     assert!(e.wall_seconds() < MAX_WALL_SECONDS / 4.0, "{e:?}");
     assert!(e.bytes < MAX_BYTES / 4.0, "{e:?}");

@@ -5,8 +5,8 @@
 //! the fixtures use.
 
 use escrowlab::config::scheme::{Scheme, SCHEME_KEYS};
-use escrowlab::config::suite::{Suite, SUITE_KEYS};
 use escrowlab::config::KeyDoc;
+use escrowlab::runner::suite_file::{Suite, SUITE_KEYS};
 use std::collections::BTreeSet;
 use std::path::Path;
 

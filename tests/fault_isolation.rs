@@ -3,8 +3,8 @@
 
 use escrowlab::attack::{Attack, AttackCtx, AttackMeta, Exposure, Outcome, Params};
 use escrowlab::config::scheme::Scheme;
-use escrowlab::config::suite::Suite;
 use escrowlab::runner::suite::run_suite;
+use escrowlab::runner::suite_file::Suite;
 use escrowlab::runner::Verdict;
 
 struct Panicker;

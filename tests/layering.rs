@@ -48,19 +48,10 @@ const LAYERS: &[&[&str]] = &[
 
 /// Imports against the order that remain: (from, to, file). Only shrinks.
 const KNOWN: &[(&str, &str, &str)] = &[
-    // The suite file names attacks, expectations and mechanism families: it belongs with
-    // the runner, not with the schemes' TOML.
-    ("config", "attack", "config/suite.rs"),
-    ("config", "mechanism", "config/suite.rs"),
-    ("config", "runner", "config/suite.rs"),
-    ("config", "world", "config/suite.rs"),
     // A scheme's [mechanism] table is validated against the registered families.
     ("config", "mechanism", "config/scheme.rs"),
     // `Population` is defined with the world but is configuration.
     ("config", "world", "config/budget.rs"),
-    // The runner assembles `Report`s, whose renderers read the runner's cell types.
-    ("runner", "report", "runner/shard.rs"),
-    ("runner", "report", "runner/suite.rs"),
 ];
 
 fn core_src() -> PathBuf {

@@ -11,8 +11,8 @@
 
 use escrowlab::attack::{Attack, AttackCtx, AttackMeta, Exposure, Outcome, Params, Registry};
 use escrowlab::config::scheme::Scheme;
-use escrowlab::config::suite::Suite;
 use escrowlab::runner::suite::run_suite;
+use escrowlab::runner::suite_file::Suite;
 use serde_json::{Map, Value};
 use std::process::Command;
 

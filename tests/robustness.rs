@@ -4,11 +4,11 @@
 
 use escrowlab::backend::BackendKind;
 use escrowlab::config::scheme::Scheme;
-use escrowlab::config::suite::Suite;
 use escrowlab::escrow::{
     agent::ShareRequest, audit::AuditLog, court::SignedWarrant, field::EscrowField,
 };
 use escrowlab::inspect::{sample, Kind};
+use escrowlab::runner::suite_file::Suite;
 use escrowlab::world::messaging::SessionHeader;
 use proptest::prelude::*;
 use std::sync::OnceLock;

@@ -2,8 +2,8 @@
 //! expectations with tolerances, `--strict`, JUnit's skipped cells, Markdown failures, and
 //! a matrix that tells the truth about sweeps.
 
-use escrowlab::config::suite::Suite;
 use escrowlab::error::Error;
+use escrowlab::runner::suite_file::Suite;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

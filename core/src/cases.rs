@@ -7,8 +7,8 @@
 //! judges them as `suite --strict` does, with the same exit codes.
 
 use crate::attack::Registry;
-use crate::config::suite::Suite;
 use crate::error::{Error, Result};
+use crate::runner::suite_file::Suite;
 use serde::{Deserialize, Serialize};
 
 /// The built-in cases: name and file text.

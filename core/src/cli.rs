@@ -901,7 +901,7 @@ fn suite(registry: &Registry, a: SuiteArgs) -> Result<i32> {
         .as_deref()
         .map(crate::runner::shard::Shard::parse)
         .transpose()?;
-    let suite = crate::config::suite::Suite::load(a.file.as_deref(), registry)?;
+    let suite = crate::runner::suite_file::Suite::load(a.file.as_deref(), registry)?;
     if let Some(shard) = shard {
         if a.format != Format::Table || a.strict || a.expand {
             return Err(Error::input(

@@ -295,7 +295,7 @@ fn one_line(t: &str) -> String {
 /// The suite file reference (docs/SUITES.md): every key of every table, the comparison
 /// syntax of expectations.
 pub fn suites_markdown() -> String {
-    use crate::config::suite::{COMPARISON_SYNTAX, SUITE_KEYS};
+    use crate::runner::suite_file::{COMPARISON_SYNTAX, SUITE_KEYS};
     let mut s = String::from("# Suite files\n\n");
     s.push_str(GENERATED);
     s.push_str(

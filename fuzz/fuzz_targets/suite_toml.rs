@@ -7,6 +7,6 @@ fuzz_target!(|data: &[u8]| {
         if text.contains(".toml") {
             return; // keep the fuzzer off the file system
         }
-        let _ = escrowlab::config::suite::Suite::from_toml_str(text, "fuzz", None, &escrowlab::attacks::builtins());
+        let _ = escrowlab::runner::suite_file::Suite::from_toml_str(text, "fuzz", None, &escrowlab::attacks::builtins());
     }
 });

@@ -5,7 +5,6 @@ pub mod budget;
 /// The documented limits (a module of the foundation layer, under its old path).
 pub use crate::limits;
 pub mod scheme;
-pub mod suite;
 
 /// One documented key of a configuration file: what docs/SCHEMES.md and docs/SUITES.md
 /// are generated from (a test checks every table against its parser, both ways).

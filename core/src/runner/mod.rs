@@ -4,8 +4,11 @@
 
 pub mod expect;
 pub mod loophole;
+pub mod provenance;
+pub mod report_model;
 pub mod shard;
 pub mod suite;
+pub mod suite_file;
 
 use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
 use crate::attack::{Attack, Exposure, Outcome, ParamValue, Params};

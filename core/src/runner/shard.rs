@@ -12,13 +12,13 @@
 //! has a unit of (worlds are deterministic in the seed, so every shard builds the same one).
 
 use super::loophole::{DeviceExposure, DeviceFailures};
+use super::report_model::{Report, SchemeSummary};
 use super::{base_worlds, lawful_utility, run_cell, CellResult, LawfulUtility};
 use crate::backend::BackendKind;
 use crate::config::budget::{self, WorldCost};
 use crate::config::scheme::Scheme;
-use crate::config::suite::{CellSpec, Suite};
 use crate::error::{Error, Result};
-use crate::report::{Report, SchemeSummary};
+use crate::runner::suite_file::{CellSpec, Suite};
 use crate::world::{Population, WorldConfig};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ pub struct SchemeMeta {
     pub backend: String,
     /// Controls deliberately weakened in it.
     pub weakened: Vec<String>,
-    /// SHA-256 of its definition ([`crate::report::provenance::scheme_digest`]).
+    /// SHA-256 of its definition ([`super::provenance::scheme_digest`]).
     pub sha256: String,
 }
 
@@ -259,7 +259,7 @@ pub fn header(
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            sha256: crate::report::provenance::scheme_digest(scheme),
+            sha256: super::provenance::scheme_digest(scheme),
         });
     }
     Ok(Header {
@@ -492,7 +492,7 @@ pub fn assemble(head: &Header, lines: Vec<Line>) -> Result<Report> {
     let digests = head
         .schemes
         .iter()
-        .map(|m| crate::report::provenance::SchemeDigest {
+        .map(|m| super::provenance::SchemeDigest {
             name: m.name.clone(),
             backend: m.backend.clone(),
             sha256: m.sha256.clone(),

@@ -3,12 +3,12 @@
 //! through the same numbered units as a sharded one ([`super::shard`]), so merging every
 //! shard gives the same bytes.
 
+use super::report_model::Report;
 use super::shard::{self, Shard};
 use crate::backend::BackendKind;
 use crate::config::budget;
-use crate::config::suite::{CellSpec, Suite};
 use crate::error::Result;
-use crate::report::Report;
+use crate::runner::suite_file::{CellSpec, Suite};
 
 /// What running `cells` of `suite` costs: plain E2E over every device, then each scheme's
 /// world, its cells (with their brute-force guesses) and its lawful utility, one scheme

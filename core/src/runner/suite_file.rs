@@ -1,9 +1,9 @@
 //! Suites as TOML: seed, population, schemes, attacks, parameter sweeps and typed
 //! expectations per cell. The default suite is embedded in the binary.
 
-use super::scheme::{config_error, locate, locate_items, read_text, Scheme};
 use crate::attack::{Attack, ParamKind, ParamValue, Params, RunSize};
 use crate::backend::BackendKind;
+use crate::config::scheme::{config_error, locate, locate_items, read_text, Scheme};
 use crate::error::{Error, Result};
 use crate::runner::expect::Expectation;
 use crate::world::Population;
@@ -71,7 +71,7 @@ pub struct SuiteFile {
 
 /// Every key a suite file accepts, table by table: the source of docs/SUITES.md. `*` is an
 /// attack id.
-pub const SUITE_KEYS: &[super::KeyDoc] = &[
+pub const SUITE_KEYS: &[crate::config::KeyDoc] = &[
     key("", "seed", "integer", "42", "0 to 2^63 - 1 (TOML integers are signed)", "The one seed every world, attack and measurement derives from (`--seed` overrides it).", "7"),
     key("", "backend", "string", "each scheme's own, else `blsttc`", "`blsttc`, `threshold_crypto` (when compiled in)", "Backend of every scheme (`--backend` overrides it).", "\"blsttc\""),
     key("", "schemes", "array of strings", "every built-in scheme", "built-in names, or paths to scheme files relative to the suite file", "The schemes, one column each.", "[\"single-key\"]"),
@@ -103,7 +103,7 @@ pub const SUITE_KEYS: &[super::KeyDoc] = &[
 /// The comparison syntax of `exposure`, `users`, `out_of_scope` and `figures`.
 pub const COMPARISON_SYNTAX: &str = "A comparison is a number (`0.25`: equal to it) or a string `OP VALUE [± TOLERANCE]`: `OP` is `==`, `<=` or `>=` (none means `==`), the tolerance is absolute (`± 64`) or relative to the value (`± 25%`), and `+-` or `+/-` may stand for `±`. A `figures` entry may also be a boolean (`true`, `false`) for a figure that is one.";
 
-use super::scheme::key;
+use crate::config::scheme::key;
 
 /// A loaded, validated suite.
 #[derive(Clone, Debug)]
@@ -174,7 +174,7 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &crate::attack::Registry,
     ) -> Result<Suite> {
-        let file: SuiteFile = super::scheme::parse_toml(
+        let file: SuiteFile = crate::config::scheme::parse_toml(
             text,
             source,
             "a suite needs at least `schemes` (or `seed`) to be meaningful",
