@@ -198,3 +198,260 @@ fn family_deployments_are_priced() {
     assert!(cpu("hsm-guess-limit") > plain);
     assert!(cpu("crumple-zone") > plain);
 }
+
+/// A scheme of `family`'s fixture with its `[mechanism] params` line replaced.
+fn family_scheme(dir: &std::path::Path, fixture: &str, name: &str, params: &str) -> String {
+    let text = std::fs::read_to_string(format!(
+        "{}/fixtures/schemes/{fixture}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("params = ") {
+                format!("params = {{ {params} }}")
+            } else if l.starts_with("name = ") {
+                format!("name = \"{name}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = format!("{name}.toml");
+    std::fs::write(dir.join(&file), text).unwrap();
+    file
+}
+
+/// A suite of `scheme` with `targets` lawful-utility targets over `users` × `epochs`.
+fn utility_suite(dir: &std::path::Path, scheme: &str, targets: u32, users: u32, epochs: u32) {
+    std::fs::write(
+        dir.join("utility.toml"),
+        format!(
+            "seed = 1\nschemes = [\"{scheme}\"]\nattacks = [\"key-theft\"]\n\
+             utility_targets = {targets}\n[population]\nusers = {users}\nepochs = {epochs}\n"
+        ),
+    )
+    .unwrap();
+}
+
+// The six runs the budget accepted and that each ran past 10 minutes (issue 27): each is
+// now refused before any work, with its estimate, by the family's own cost terms.
+
+/// HSM guesses are PBKDF2s at the scheme's iterations, for every HSM attack (the
+/// rollback had no price at all).
+#[test]
+fn hsm_counter_rollback_at_a_million_iterations_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = family_scheme(
+        dir.path(),
+        "hsm-guess-limit",
+        "hsm-1e6",
+        "passcode = \"digits4\", limit = 10, members = 5, kdf_iterations = 1000000, \
+         signing_key_destroyed = true",
+    );
+    let o = escrowlab(
+        dir.path(),
+        &[
+            "attack",
+            "hsm-counter-rollback",
+            "--scheme",
+            &s,
+            "--users",
+            "2",
+            "--param",
+            "members=3",
+            "--param",
+            "guesses=100000",
+        ],
+    );
+    assert_refused(&o, "guesses");
+}
+
+/// Each crumple-zone warrant re-solves the gate: lawful utility is priced through it.
+#[test]
+fn crumple_zone_utility_with_a_28_bit_gate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = family_scheme(
+        dir.path(),
+        "crumple-zone",
+        "cz-28",
+        "puzzle_bits = 24, gate_bits = 28",
+    );
+    utility_suite(dir.path(), &s, 100, 200, 2);
+    let o = escrowlab(dir.path(), &["suite", "utility.toml"]);
+    assert_refused(&o, "utility_targets");
+}
+
+/// A seized phone is priced (and held), and seizure no longer walks every session.
+#[test]
+fn device_seizure_of_700000_phones_is_refused() {
+    let o = escrowlab(
+        std::path::Path::new("."),
+        &[
+            "attack",
+            "device-seizure",
+            "--scheme",
+            "device-escrow",
+            "--users",
+            "700000",
+            "--epochs",
+            "1",
+            "--param",
+            "devices=700000",
+            "--param",
+            "stolen_key=true",
+        ],
+    );
+    assert_refused(&o, "guesses");
+}
+
+/// Ledger releases (warrant, proof, share for each of k agents and each session of a
+/// target) are priced for a family whose custody is `none`.
+#[test]
+fn public_ledger_utility_over_1000_targets_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = family_scheme(
+        dir.path(),
+        "public-ledger",
+        "ledger-15",
+        "k = 15, n = 15, gossip = true",
+    );
+    utility_suite(dir.path(), &s, 1000, 2000, 20);
+    let o = escrowlab(dir.path(), &["suite", "utility.toml"]);
+    assert_refused(&o, "utility_targets");
+}
+
+/// Nine iterations are priced as nine, and an attack's search on one thread is not
+/// divided by the second core.
+#[test]
+fn hsm_brute_force_of_a_thousand_six_digit_passcodes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = family_scheme(
+        dir.path(),
+        "hsm-guess-limit",
+        "hsm-9",
+        "passcode = \"digits6\", limit = 10, members = 5, kdf_iterations = 9, \
+         signing_key_destroyed = true",
+    );
+    let o = escrowlab(
+        dir.path(),
+        &[
+            "attack",
+            "hsm-brute-force",
+            "--scheme",
+            &s,
+            "--users",
+            "1100",
+            "--param",
+            "members=3",
+            "--param",
+            "targets=1000",
+        ],
+    );
+    assert_refused(&o, "guesses");
+}
+
+/// Plain E2E's every-device baseline grows with users × sessions.
+#[test]
+fn loophole_of_16000_users_is_refused() {
+    let o = escrowlab(
+        std::path::Path::new("."),
+        &[
+            "loophole",
+            "--users",
+            "16000",
+            "--seeds",
+            "1",
+            "--scheme",
+            "single-key",
+        ],
+    );
+    assert_refused(&o, "--users");
+}
+
+/// Smaller runs of the same families are accepted: the terms refuse by size, not by
+/// family.
+#[test]
+fn the_same_families_fit_at_a_smaller_size() {
+    let registry = escrowlab::attacks::builtins();
+    let dir = tempfile::tempdir().unwrap();
+    let fits = |scheme: &Scheme, attack: &str, users: u32, params: &[(&str, i64)]| {
+        let a = registry.find(attack).unwrap();
+        let given = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), escrowlab::attack::ParamValue::Int(*v)))
+            .collect();
+        let p = escrowlab::attack::Params::resolve(attack, a.meta().params, &given).unwrap();
+        let pop = Population {
+            users,
+            epochs: 1,
+            ..Population::default()
+        };
+        let w = WorldCost::of(scheme, &pop, escrowlab::backend::BackendKind::Blsttc);
+        let e = w.cells(1.0, a.max_guesses(scheme, &p) as f64, 0.0);
+        assert!(
+            e.wall_seconds() < MAX_WALL_SECONDS && e.bytes < MAX_BYTES,
+            "{attack}: {e:?}"
+        );
+        assert!(
+            e.serial_seconds > 0.0,
+            "{attack}: its work is priced: {e:?}"
+        );
+    };
+    let load = |fixture: &str, name: &str, params: &str| {
+        Scheme::load(
+            dir.path()
+                .join(family_scheme(dir.path(), fixture, name, params))
+                .to_str()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let hsm6 = load(
+        "hsm-guess-limit",
+        "hsm-1e6",
+        "passcode = \"digits4\", limit = 10, members = 5, kdf_iterations = 1000000, \
+         signing_key_destroyed = true",
+    );
+    fits(
+        &hsm6,
+        "hsm-counter-rollback",
+        2,
+        &[("members", 3), ("guesses", 1000)],
+    );
+    let hsm9 = load(
+        "hsm-guess-limit",
+        "hsm-9",
+        "passcode = \"digits6\", limit = 10, members = 5, kdf_iterations = 9, \
+         signing_key_destroyed = true",
+    );
+    fits(
+        &hsm9,
+        "hsm-brute-force",
+        1100,
+        &[("members", 3), ("targets", 100)],
+    );
+    let device = Scheme::load("device-escrow").unwrap();
+    fits(&device, "device-seizure", 50_000, &[("devices", 50_000)]);
+    // Lawful utility through the family: priced for every family, custody or not.
+    let pop = Population::default();
+    for name in [
+        "threshold-3of5",
+        "ghost-user",
+        "device-escrow",
+        "hsm-guess-limit",
+        "crumple-zone",
+        "public-ledger",
+    ] {
+        let w = WorldCost::of(
+            &Scheme::load(name).unwrap(),
+            &pop,
+            escrowlab::backend::BackendKind::Blsttc,
+        );
+        assert!(w.utility_s(10.0) > 0.0, "{name}: {w:?}");
+        let l = w.lawful(10.0);
+        assert!(l.wall_seconds() < MAX_WALL_SECONDS, "{name}: {l:?}");
+    }
+}

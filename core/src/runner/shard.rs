@@ -324,7 +324,10 @@ pub fn estimate(
             .count();
         let mut e = cost.cells(run as f64, guesses, diverging as f64);
         if utility {
-            e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
+            // Lawful utility serves its warrants one after the other, beside the cells.
+            let u = cost.utility_s(suite.file.utility_targets as f64);
+            e.cpu_seconds += u;
+            e.serial_seconds += u;
         }
         total = total + e;
     }
@@ -352,7 +355,7 @@ pub fn run_shard(
     estimate(suite, &cells, backend, shard)?.within_budget(
         &what,
         &format!(
-            "{}, the number of cells, or run more shards",
+            "{}, the number of cells, utility_targets, or run more shards",
             budget::LOWER_WORLD
         ),
     )?;
