@@ -235,3 +235,258 @@ fn bad_shard_specs_are_refused_before_any_work() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+/// Rewrites `src` into `dst` with `f` applied to each JSON line (0: the header); returns
+/// the 1-based line number of the first line `f` changed.
+fn edit(
+    d: &Path,
+    src: &str,
+    dst: &str,
+    mut f: impl FnMut(usize, &mut serde_json::Value) -> bool,
+) -> usize {
+    let text = std::fs::read_to_string(d.join(src)).unwrap();
+    let mut first = 0;
+    let out: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if f(i, &mut v) && first == 0 {
+                first = i + 1;
+            }
+            format!("{}\n", serde_json::to_string(&v).unwrap())
+        })
+        .collect();
+    std::fs::write(d.join(dst), out).unwrap();
+    assert!(first > 0, "the edit changed nothing in {src}");
+    first
+}
+
+/// The cell of `attack` with `stolen` (or any, when `None`) on `threshold-3of5`.
+fn is_cell(v: &serde_json::Value, attack: &str, stolen: Option<i64>) -> bool {
+    let c = &v["result"]["cell"];
+    c["scheme"] == "threshold-3of5"
+        && c["attack"] == attack
+        && stolen.map_or(true, |s| c["params"]["stolen"] == s)
+}
+
+/// Merges the two parts with `edited` in place of the one it was made from, and asserts
+/// a refusal naming that part, the line and `field`.
+fn assert_refused_at(d: &Path, edited: &str, line: usize, field: &str, parts: [&str; 2]) {
+    let o = escrowlab(d, &["merge", parts[0], parts[1]]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{field}: {err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{field}: a refused merge printed a report"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{edited}:{line}: {field}")),
+        "expected `{edited}:{line}: {field}` in: {err}"
+    );
+}
+
+/// `merge` re-judges what it is given: every cell's figures against their invariants and
+/// expectations, every header against the suite it names. Parts edited by hand (or by a
+/// broken worker) are refused with exit 2, naming the part, the line and the field.
+#[test]
+fn merge_re_judges_the_parts_and_refuses_edited_ones() {
+    let dir = setup();
+    let d = dir.path();
+    shards(d, 2);
+    // Whichever part holds the cell the expectation `exposure = 1.0` judges.
+    let holder = ["part1.jsonl", "part2.jsonl"]
+        .into_iter()
+        .find(|p| {
+            std::fs::read_to_string(d.join(p))
+                .unwrap()
+                .lines()
+                .any(|l| is_cell(&serde_json::from_str(l).unwrap(), "share-theft", Some(3)))
+        })
+        .unwrap();
+    let other = if holder == "part1.jsonl" {
+        "part2.jsonl"
+    } else {
+        "part1.jsonl"
+    };
+    // An edited exposure: the fraction no longer matches the counts.
+    let line = edit(d, holder, "exposure.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        v["result"]["cell"]["exposure"]["fraction"] = 0.0.into();
+        true
+    });
+    assert_refused_at(
+        d,
+        "exposure.jsonl",
+        line,
+        "exposure.fraction",
+        ["exposure.jsonl", other],
+    );
+    // A consistent edit of the counts: re-judged, the expectation `exposure = 1.0` fails
+    // where the part says it passed.
+    let line = edit(d, holder, "consistent.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        let x = &mut v["result"]["cell"]["exposure"];
+        x["messages"] = 0.into();
+        x["users"] = 0.into();
+        x["fraction"] = 0.0.into();
+        let epochs = x["by_epoch"].as_array().unwrap().len();
+        x["by_epoch"] = serde_json::json!(vec![0; epochs]);
+        v["result"]["cell"]["out_of_scope"] = 0.into();
+        v["result"]["cell"]["before_compromise"] = 0.into();
+        true
+    });
+    assert_refused_at(
+        d,
+        "consistent.jsonl",
+        line,
+        "verdict",
+        ["consistent.jsonl", other],
+    );
+    // An edited verdict.
+    let line = edit(d, holder, "verdict.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        v["result"]["cell"]["verdict"] = "fail".into();
+        true
+    });
+    assert_refused_at(
+        d,
+        "verdict.jsonl",
+        line,
+        "verdict",
+        ["verdict.jsonl", other],
+    );
+    // A fraction above 1.
+    let line = edit(d, holder, "above.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        v["result"]["cell"]["exposure"]["fraction"] = 5.0.into();
+        true
+    });
+    assert_refused_at(
+        d,
+        "above.jsonl",
+        line,
+        "exposure.fraction = 5 is outside [0, 1]",
+        ["above.jsonl", other],
+    );
+    // More exposed than there are messages.
+    let line = edit(d, holder, "count.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", None) {
+            return false;
+        }
+        v["result"]["cell"]["exposure"]["messages_total"] = 0.into();
+        true
+    });
+    assert_refused_at(d, "count.jsonl", line, "exposure.", ["count.jsonl", other]);
+    // A per-epoch array of another length than the run's.
+    let line = edit(d, holder, "epochs.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", None) {
+            return false;
+        }
+        v["result"]["cell"]["exposure"]["by_epoch"] = serde_json::json!(vec![0; 100_000]);
+        true
+    });
+    assert_refused_at(
+        d,
+        "epochs.jsonl",
+        line,
+        "exposure.by_epoch has 100000 entries",
+        ["epochs.jsonl", other],
+    );
+    // A scheme the suite does not run at that unit, and params its sweep does not give.
+    let line = edit(d, holder, "scheme.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        v["result"]["cell"]["scheme"] = "moon-escrow".into();
+        true
+    });
+    assert_refused_at(d, "scheme.jsonl", line, "scheme", ["scheme.jsonl", other]);
+    let line = edit(d, holder, "params.jsonl", |_, v| {
+        if !is_cell(v, "share-theft", Some(3)) {
+            return false;
+        }
+        v["result"]["cell"]["params"]["stolen"] = 4.into();
+        true
+    });
+    assert_refused_at(d, "params.jsonl", line, "params", ["params.jsonl", other]);
+    // A foreign seed, claimed by every part's header.
+    edit(d, "part1.jsonl", "seed1.jsonl", |i, v| {
+        if i != 0 {
+            return false;
+        }
+        v["seed"] = 999.into();
+        true
+    });
+    edit(d, "part2.jsonl", "seed2.jsonl", |i, v| {
+        if i != 0 {
+            return false;
+        }
+        v["seed"] = 999.into();
+        true
+    });
+    assert_refused_at(d, "seed1.jsonl", 1, "seed", ["seed1.jsonl", "seed2.jsonl"]);
+    // A scheme digest that is not the suite's.
+    edit(d, "part1.jsonl", "digest1.jsonl", |i, v| {
+        if i != 0 {
+            return false;
+        }
+        v["schemes"][1]["sha256"] = "00".repeat(32).into();
+        true
+    });
+    edit(d, "part2.jsonl", "digest2.jsonl", |i, v| {
+        if i != 0 {
+            return false;
+        }
+        v["schemes"][1]["sha256"] = "00".repeat(32).into();
+        true
+    });
+    assert_refused_at(
+        d,
+        "digest1.jsonl",
+        1,
+        "schemes[1].sha256",
+        ["digest1.jsonl", "digest2.jsonl"],
+    );
+    // The untouched parts still merge.
+    let o = escrowlab(d, &["merge", "part1.jsonl", "part2.jsonl"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// A run whose seed overrode the suite's merges when merge is told the seed, and not
+/// otherwise.
+#[test]
+fn merge_takes_the_seed_the_shards_were_run_with() {
+    let dir = setup();
+    let d = dir.path();
+    for i in 1..=2 {
+        let o = escrowlab(
+            d,
+            &[
+                "suite",
+                "s.toml",
+                "--seed",
+                "8",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                &format!("s8-{i}.jsonl"),
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = escrowlab(d, &["merge", "s8-1.jsonl", "s8-2.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("s8-1.jsonl:1: seed = 8"));
+    let o = escrowlab(d, &["merge", "s8-1.jsonl", "s8-2.jsonl", "--seed", "8"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
