@@ -933,7 +933,7 @@ fn check_cell(cell: &CellResult, epochs: usize) -> std::result::Result<(), Strin
         0.0
     };
     check_fraction("docket.fraction", d.fraction, f1)?;
-    if cell.detected != !cell.detected_by.is_empty() {
+    if cell.detected == cell.detected_by.is_empty() {
         return Err(format!(
             "detected = {} with {} controls in detected_by",
             cell.detected,
