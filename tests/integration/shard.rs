@@ -66,6 +66,7 @@ fn shards(dir: &Path, n: u32) -> Vec<PathBuf> {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn four_parallel_shards_merge_into_the_unsharded_report_byte_for_byte() {
     let dir = setup();
     let parts = shards(dir.path(), 4);
@@ -267,7 +268,7 @@ fn is_cell(v: &serde_json::Value, attack: &str, stolen: Option<i64>) -> bool {
     let c = &v["result"]["cell"];
     c["scheme"] == "threshold-3of5"
         && c["attack"] == attack
-        && stolen.map_or(true, |s| c["params"]["stolen"] == s)
+        && stolen.is_none_or(|s| c["params"]["stolen"] == s)
 }
 
 /// Merges the two parts with `edited` in place of the one it was made from, and asserts
