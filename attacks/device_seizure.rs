@@ -65,6 +65,15 @@ impl Attack for DeviceSeizure {
             _ => Exposure::yes("the vendor key opens every phone in hand"),
         }
     }
+    /// Every phone taken is one unit of work for the family: its recovery blob encrypted to
+    /// the vendor key and decrypted, its store sealed and opened, priced (and its bytes
+    /// held) by `config::budget`.
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        if scheme.family() != "device-escrow" {
+            return 0;
+        }
+        params.int("devices").max(0) as u64
+    }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         ctx.advance_to_end()?;

@@ -98,15 +98,9 @@ impl Attack for HsmBruteForce {
             Some(ParamValue::Str(k)) => k.as_str(),
             _ => "digits4",
         };
-        let iterations = match mech_param(scheme, "kdf_iterations") {
-            Some(ParamValue::Int(i)) => (*i).max(1) as u64,
-            _ => 100,
-        };
-        // Each try is one PBKDF2. Measured: 15 µs at 100 iterations, about 19 times a
-        // budget guess (0.8 µs): iterations / 5 guesses a try.
-        passcode_space(kind)
-            .saturating_mul((iterations / 5).max(1))
-            .saturating_mul(params.int("targets").max(1) as u64)
+        // Each try is one PBKDF2 at the scheme's iterations, priced by the family
+        // (`config::budget`): the whole space for every target, offline or through the limit.
+        passcode_space(kind).saturating_mul(params.int("targets").max(1) as u64)
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();

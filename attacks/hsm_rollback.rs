@@ -74,6 +74,14 @@ impl Attack for HsmRollback {
             Exposure::no("a minority rolled back: a guess still needs a majority under the limit")
         }
     }
+    /// Every guess is one PBKDF2 at the scheme's iterations on the cluster, priced by the
+    /// family (`config::budget`).
+    fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
+        if scheme.family() != "hsm-guess-limit" {
+            return 0;
+        }
+        params.int("guesses").max(1) as u64
+    }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
         ctx.advance_to_end()?;

@@ -6,6 +6,7 @@
 //! compile_fail`, and read the diff: every error must still be a privacy error.
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn the_three_cheats_do_not_compile() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/compile-fail/*.rs");

@@ -355,6 +355,16 @@ pub struct MergeArgs {
     /// row instead of the worst one.
     #[arg(long)]
     pub expand: bool,
+    /// The suite file the parts were run from, when the path in their header does not
+    /// resolve from here (the merge re-judges every cell against it).
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// The seed the shards were run with, when `suite --seed` overrode the suite's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The backend the shards were run with, when `suite --backend` overrode the suite's.
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
 }
 
 impl Default for SuiteArgs {
@@ -963,7 +973,12 @@ fn merge(registry: &Registry, a: MergeArgs) -> Result<i32> {
     if let Some(p) = &a.out {
         crate::output::check_writable(p)?;
     }
-    let report = crate::runner::shard::merge(&a.parts, registry)?;
+    let opts = crate::runner::shard::MergeOptions {
+        suite: a.suite.clone(),
+        seed: a.seed,
+        backend: a.backend,
+    };
+    let report = crate::runner::shard::merge(&a.parts, registry, &opts)?;
     finish(&report, a.format, a.out.as_deref(), a.strict, a.expand)
 }
 

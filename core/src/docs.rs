@@ -130,7 +130,7 @@ pub fn attack_text(m: &AttackMeta, width: usize) -> String {
 /// The whole attack catalogue (docs/ATTACKS.md).
 pub fn attacks_markdown(registry: &crate::attack::Registry) -> String {
     let mut s = String::from(
-        "# Attack catalogue\n\n<!-- Generated from the attack registry (attacks/lib.rs). Do not edit: run\n     `ESCROWLAB_BLESS=1 cargo test --test docs` to regenerate. -->\n\n",
+        "# Attack catalogue\n\n<!-- Generated from the attack registry (attacks/lib.rs). Do not edit: run\n     `ESCROWLAB_BLESS=1 cargo test --test integration docs::` to regenerate. -->\n\n",
     );
     s.push_str("| id | title | actor |\n|---|---|---|\n");
     for a in registry.iter() {
@@ -187,7 +187,7 @@ fn key_tables(keys: &[crate::config::KeyDoc], header: impl Fn(&str) -> String) -
     s
 }
 
-const GENERATED: &str = "<!-- Generated from the key tables next to the parsers (core/src/config/). Do not edit:\n     run `ESCROWLAB_BLESS=1 cargo test --test docs` to regenerate. -->\n\n";
+const GENERATED: &str = "<!-- Generated from the key tables next to the parsers (core/src/config/). Do not edit:\n     run `ESCROWLAB_BLESS=1 cargo test --test integration docs::` to regenerate. -->\n\n";
 
 /// The scheme file reference (docs/SCHEMES.md): every key of every table, and the
 /// built-in schemes.

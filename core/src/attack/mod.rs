@@ -122,10 +122,13 @@ pub trait Attack: Send + Sync {
     /// Only for failures of the attack itself (the runner marks the cell `error`); a
     /// refusal by the mechanism is a result, which the context records.
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
-    /// The most brute-force guesses (each about one truncated hash) this attack may make
-    /// against `scheme` with `params`: the runner prices them in the cost estimate it checks
-    /// before a run ([`crate::config::budget`]). The default, 0, says the attack's own work
-    /// is small beside simulating the world.
+    /// The most units of work this attack may ask of `scheme`'s mechanism with `params`:
+    /// the runner prices them, at the family's rate, in the cost estimate it checks before
+    /// a run ([`crate::config::budget`]). A unit is what the family charges for: a
+    /// chip-oracle guess under session escrow, a PBKDF2 try under an HSM guess limit, a
+    /// puzzle evaluation in a crumple zone, a phone seized under device escrow, a user
+    /// tapped under a ghost user. The default, 0, says the attack's own work is small
+    /// beside simulating the world.
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
         let _ = (scheme, params);
         0

@@ -20,7 +20,9 @@ use crate::world::Population;
 pub const MAX_WALL_SECONDS: f64 = 600.0;
 /// Most memory an accepted run may be estimated to hold at its peak: 2 GiB.
 pub const MAX_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
-/// Measured speed-up of the simulation on the reference machine's 2 cores.
+/// Measured speed-up of the simulation on the reference machine's 2 cores. Work that runs
+/// on one thread (an attack's brute force inside its cell, lawful utility's warrants one
+/// after the other) is not divided by it: see [`RunCost::serial_seconds`].
 pub const SPEEDUP: f64 = 1.4;
 
 /// CPU seconds per message sent (ratchet step, AEAD, ground truth, relay), per world.
@@ -28,15 +30,30 @@ const MESSAGE_S: f64 = 4e-6;
 /// CPU seconds per member of a session (key delivery by X25519, the recipient's checks).
 const MEMBER_S: f64 = 45e-6;
 /// CPU seconds per device and session of plain E2E's every-device baseline (each device's
-/// cell walks every session for the ones its keys open).
-const DEVICE_SESSION_S: f64 = 0.25e-6;
+/// cell walks every session for the ones its keys open). Calibrated from `loophole
+/// --scheme single-key --seeds 1` at 1 000 and 2 000 users (release build: 33 s and 72 s of
+/// CPU): the term quadratic in users is 3.0e-6 s × users², 0.76 µs a device and session;
+/// rounded up. (It was 0.25 µs, which let `--users 16000` through at about 1 400 s of CPU.)
+const DEVICE_SESSION_S: f64 = 0.8e-6;
 /// CPU seconds per guess of a brute-force attack (one chip-oracle call: a truncated HMAC
 /// check), measured by `field-forgery` (bits 16, 1000 trials: 51 s of CPU for 6.6 × 10^7
 /// tries).
 const TRY_S: f64 = 0.8e-6;
 /// CPU seconds of one SHA-256 compression in a KDF or a puzzle (PBKDF2-HMAC-SHA256 at 100
-/// iterations measured 15 µs a passcode: 75 ns a compression).
+/// iterations measured 15 µs a passcode: 75 ns a compression; `hsm-counter-rollback` at
+/// 100 000 iterations, 200 guesses more than a 20-guess run: 2.27 s of CPU, 57 ns a
+/// compression; a crumple-zone warrant at gate 22 and puzzle 14 bits: 0.17 s for about
+/// 2.25 × 10^6 puzzle evaluations, 76 ns each).
 const HASH_S: f64 = 0.08e-6;
+/// Bytes an attack holds per phone it seizes under device escrow (the phone's sealed store
+/// and the owner's notice). Measured: `attack device-seizure --users 20000 --epochs 1` with
+/// 20 000 phones peaked 25 MB above one phone's run, 1.25 kB a phone; rounded up.
+const PHONE_BYTES: f64 = 2048.0;
+/// CPU seconds per session key sealed or opened with an AEAD (a device store's record, a
+/// backup's entry).
+const AEAD_S: f64 = 3e-6;
+/// CPU seconds per session of one pass over a world's sessions (a warrant's scope).
+const SCAN_S: f64 = 0.05e-6;
 /// Bytes held per message by one world: its ground-truth digest (16) and allocator slack.
 /// Ciphertexts are not held: the relay seals a session's messages again when they are read.
 /// Measured: `attack key-theft --scheme single-key` peaks at 139 MB for 10^6 messages and
@@ -70,16 +87,23 @@ fn backend_rates(b: BackendKind) -> (f64, f64, f64) {
 /// An estimate: CPU seconds (one core) and peak bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunCost {
-    /// CPU seconds on one core of the reference machine.
+    /// CPU seconds on one core of the reference machine (all of it, `serial_seconds`
+    /// included).
     pub cpu_seconds: f64,
+    /// Of `cpu_seconds`, the work that runs on one thread (an attack's brute force, phone
+    /// unlocks and puzzle searches inside its cell; lawful utility's warrants): the second
+    /// core does not shorten it.
+    pub serial_seconds: f64,
     /// Peak resident bytes.
     pub bytes: f64,
 }
 
 impl RunCost {
-    /// Wall-clock seconds on the reference machine's 2 cores.
+    /// Wall-clock seconds on the reference machine's 2 cores: the parallel share divided by
+    /// the measured [`SPEEDUP`], the single-threaded share as it is.
     pub fn wall_seconds(&self) -> f64 {
-        self.cpu_seconds / SPEEDUP
+        let serial = self.serial_seconds.clamp(0.0, self.cpu_seconds.max(0.0));
+        (self.cpu_seconds - serial) / SPEEDUP + serial
     }
     /// Refuses an estimate over the budget, naming `what` ran and `lower`, the figures that
     /// would bring it down.
@@ -138,17 +162,100 @@ fn mib(bytes: f64) -> String {
 /// iteration) and encrypts each record to the cluster key once a member is taken; the
 /// crumple zone hashes once a session; the ghost user and device escrow hold keys only.
 fn family_deploy_s(scheme: &Scheme, users: f64, sessions: f64, wrap_s: f64) -> f64 {
-    let int =
-        |name: &str, default: f64| match scheme.mechanism.as_ref().and_then(|m| m.params.get(name))
-        {
-            Some(crate::vocab::ParamValue::Int(v)) => *v as f64,
-            _ => default,
-        };
+    let int = |name: &str, default: f64| family_int(scheme, name, default);
     match scheme.family() {
         "public-ledger" => sessions * wrap_s,
         "hsm-guess-limit" => users * (int("kdf_iterations", 100.0) * 2.0 * HASH_S + wrap_s),
         "crumple-zone" => sessions * HASH_S,
         _ => 0.0,
+    }
+}
+
+/// An integer parameter of the scheme's mechanism family, or `default`.
+fn family_int(scheme: &Scheme, name: &str, default: f64) -> f64 {
+    match scheme.mechanism.as_ref().and_then(|m| m.params.get(name)) {
+        Some(crate::vocab::ParamValue::Int(v)) => *v as f64,
+        _ => default,
+    }
+}
+
+/// What a family charges, per unit, for the work attacks and warrants ask of it.
+#[derive(Clone, Copy, Debug)]
+struct FamilyRates {
+    /// CPU seconds of one unit of an attack's [`crate::attack::Attack::max_guesses`].
+    guess_s: f64,
+    /// Bytes the attack holds per unit.
+    guess_bytes: f64,
+    /// CPU seconds of lawful access to one warrant target over the whole run, through the
+    /// family's own path.
+    target_s: f64,
+}
+
+/// The per-family cost terms. `sessions` is the run's, `per_user` the sessions one user
+/// takes part in; `wrap_s` and `verify_s` the backend's rates.
+///
+/// - session escrow: a guess is one chip-oracle call ([`TRY_S`]); a target costs every
+///   agent's check and share for each of its sessions, `n + k` shares a session (0 when
+///   nothing is escrowed: plain E2E's request reaches no agent);
+/// - public ledger: no brute force; a target costs one ledger record and proof, and `k`
+///   releases a session, each checking the warrant's signature and the inclusion proof
+///   and computing a decryption share (measured: a 15-of-15 ledger over 500 users × 20
+///   epochs, 1.5 s a target for 52 sessions, 2.0 ms a release: priced at the backend's
+///   share rate, 3.5 ms);
+/// - HSM guess limit: a guess (online through the limit, offline on an unlocked record, or
+///   one rolled back) is one PBKDF2 at `kdf_iterations` (two compressions an iteration and
+///   four for the HMAC set-up; measured 1.4 µs a try at 9 iterations, 11 ms at 100 000); a
+///   target costs one PBKDF2 and opening its backup;
+/// - crumple zone: a guess is one puzzle evaluation ([`HASH_S`]); a target costs the whole
+///   gate (each warrant re-solves it) and the whole puzzle of each of its sessions
+///   (priced at the full space; the search averages half);
+/// - device escrow: a guess is one phone seized and unlocked (the blob encrypted to the
+///   vendor key and decrypted again, the store sealed and opened: measured 2.2 ms a phone
+///   on blsttc, priced at four wraps) with [`PHONE_BYTES`]; a target is one phone;
+/// - ghost user: a guess is one user tapped (a ghost delivery, one X25519, for each of
+///   its sessions); a target the same.
+///
+/// Every target also walks the sessions once for the warrant's scope.
+fn family_rates(scheme: &Scheme, sessions: f64, per_user: f64, rates: (f64, f64)) -> FamilyRates {
+    let (wrap_s, verify_s) = rates;
+    let scope = sessions * SCAN_S;
+    let c = &scheme.custody;
+    let phone_s = 4.0 * wrap_s + per_user * 2.0 * AEAD_S;
+    let (guess_s, guess_bytes, target_s) = match scheme.family() {
+        "public-ledger" => (
+            TRY_S,
+            0.0,
+            per_user * family_int(scheme, "k", 3.0) * verify_s,
+        ),
+        "hsm-guess-limit" => {
+            let pbkdf2 =
+                (2.0 * family_int(scheme, "kdf_iterations", 100.0).max(1.0) + 4.0) * HASH_S;
+            (pbkdf2, 0.0, pbkdf2 + per_user * AEAD_S)
+        }
+        "crumple-zone" => {
+            let gate = family_int(scheme, "gate_bits", 16.0)
+                .clamp(1.0, 63.0)
+                .exp2();
+            let puzzle = family_int(scheme, "puzzle_bits", 10.0)
+                .clamp(1.0, 63.0)
+                .exp2();
+            (HASH_S, 0.0, (gate + per_user * puzzle) * HASH_S)
+        }
+        "device-escrow" => (phone_s, PHONE_BYTES, phone_s),
+        "ghost-user" => (per_user * MEMBER_S, 0.0, per_user * MEMBER_S),
+        _ => {
+            let shares = if c.kind == CustodyKind::None {
+                0.0
+            } else {
+                c.n as f64 + c.k as f64
+            };
+            (TRY_S, 0.0, per_user * shares * verify_s)
+        }
+    };
+    FamilyRates {
+        guess_s,
+        guess_bytes,
+        target_s: target_s + scope,
     }
 }
 
@@ -167,8 +274,16 @@ pub struct WorldCost {
     pub sessions_per_user: f64,
     /// CPU seconds one share costs in lawful access to one session.
     pub verify_s: f64,
-    /// Shares asked for and combined per session (all `n` agents answer, `k` are combined).
-    pub shares: f64,
+    /// CPU seconds of one unit of an attack's brute force ([`crate::attack::Attack::
+    /// max_guesses`]) under this family: a chip-oracle call, a PBKDF2, a puzzle evaluation,
+    /// a phone unlocked, a user tapped.
+    pub guess_s: f64,
+    /// Bytes an attack holds per unit of its brute force (a seized phone's store).
+    pub guess_bytes: f64,
+    /// CPU seconds of lawful access to one warrant target over the whole run, through the
+    /// family's own path (shares, ledger releases, a PBKDF2, the gate and puzzles, a phone,
+    /// ghost deliveries).
+    pub target_s: f64,
 }
 
 impl WorldCost {
@@ -223,43 +338,54 @@ impl WorldCost {
             + keygens * keygen_s
             + refresh_s
             + family_deploy_s(scheme, users, sessions, wrap_s);
+        let sessions_per_user = sessions * members / users.max(1.0);
+        let rates = family_rates(scheme, sessions, sessions_per_user, (wrap_s, verify_s));
         WorldCost {
             cpu_seconds,
             bytes: messages * MESSAGE_BYTES + sessions * SESSION_BYTES,
             messages,
             sessions,
-            sessions_per_user: sessions * members / users.max(1.0),
+            sessions_per_user,
             verify_s,
-            shares: if escrow { n + k } else { 0.0 },
+            guess_s: rates.guess_s,
+            guess_bytes: rates.guess_bytes,
+            target_s: rates.target_s,
         }
     }
 
     /// One world simulated once and held once (`lawful-access`), with lawful access to
     /// `targets` users over the whole run.
     pub fn lawful(&self, targets: f64) -> RunCost {
+        let utility = self.utility_s(targets);
         RunCost {
-            cpu_seconds: self.cpu_seconds + self.utility_s(targets),
+            cpu_seconds: self.cpu_seconds + utility,
+            serial_seconds: utility,
             bytes: BASE_BYTES + self.bytes,
         }
     }
 
-    /// CPU seconds of lawful access to `targets` users over the whole run: every agent
-    /// checks every session in scope and answers, and the combiner checks the shares.
+    /// CPU seconds of lawful access to `targets` users over the whole run, through the
+    /// family's own path ([`WorldCost::target_s`] each), one warrant after the other on
+    /// one thread.
     pub fn utility_s(&self, targets: f64) -> f64 {
-        targets * self.sessions_per_user * self.shares * self.verify_s
+        targets * self.target_s
     }
 
     /// `cells` attack cells against this world, `diverging` of them by attacks that may
     /// change its traffic (they hold a working copy of the world; the others read the
-    /// shared base world), plus `tries` brute-force guesses. One cell per core runs at
-    /// once, each holding at most one claim per message.
+    /// shared base world), plus `tries` units of brute force priced by the family
+    /// ([`WorldCost::guess_s`], on the cell's one thread). One cell per core runs at once,
+    /// each holding at most one claim per message.
     pub fn cells(&self, cells: f64, tries: f64, diverging: f64) -> RunCost {
+        let work = tries * self.guess_s;
         RunCost {
-            cpu_seconds: self.cpu_seconds * (1.0 + CELL_SHARE * cells) + tries * TRY_S,
+            cpu_seconds: self.cpu_seconds * (1.0 + CELL_SHARE * cells) + work,
+            serial_seconds: work,
             bytes: BASE_BYTES
                 + self.bytes
                 + cells.min(CORES) * self.messages * CLAIM_BYTES
-                + diverging.min(CORES) * self.bytes,
+                + diverging.min(CORES) * self.bytes
+                + tries * self.guess_bytes,
         }
     }
 
@@ -268,6 +394,7 @@ impl WorldCost {
     pub fn every_device(&self, users: f64) -> RunCost {
         RunCost {
             cpu_seconds: self.cpu_seconds + users * self.sessions * DEVICE_SESSION_S,
+            serial_seconds: 0.0,
             bytes: BASE_BYTES + self.bytes + users.min(CORES) * self.messages * CLAIM_BYTES,
         }
     }
@@ -279,6 +406,7 @@ impl std::ops::Add for RunCost {
     fn add(self, o: RunCost) -> RunCost {
         RunCost {
             cpu_seconds: self.cpu_seconds + o.cpu_seconds,
+            serial_seconds: self.serial_seconds + o.serial_seconds,
             bytes: self.bytes.max(o.bytes),
         }
     }

@@ -19,7 +19,7 @@ macro_rules! fixture {
 pub(crate) use fixture;
 
 /// A small population that keeps tests fast: 40 users, 4 epochs, 5 messages per session
-/// (as `tests/common` in the root package).
+/// (as `tests/integration/common` in the root package).
 pub(crate) fn small_population() -> Population {
     Population {
         users: 40,

@@ -152,11 +152,14 @@ pub struct DeviceDeployment {
     sessions: Arc<Vec<SessionView>>,
     /// The phones' clients (what a phone stores of each key it has seen).
     clients: super::Clients,
+    /// Each user's sessions (indices into `sessions`, in order), built once at deployment:
+    /// a seizure reads its owner's list instead of scanning every session.
+    by_member: Arc<Vec<Vec<u32>>>,
     vendor_public: Vec<u8>,
     vendor_secret: Scalar,
     seed: [u8; 32],
     bind: bool,
-    bricked: Vec<u32>,
+    bricked: std::collections::BTreeSet<u32>,
     users: u32,
 }
 
@@ -174,10 +177,13 @@ impl DeviceDeployment {
         let eseed = super::kdf("device-blob", &[&self.seed, &user.to_le_bytes()]);
         let blob = self.backend.encrypt(&self.vendor_public, &plain, eseed.0)?;
         let store = self
-            .sessions
-            .iter()
+            .by_member
+            .get(user as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.sessions.get(i as usize))
             // The phone holds what it has seen: sessions up to the moment it is taken.
-            .filter(|s| s.members.contains(&user) && s.epoch < journal.epoch())
+            .filter(|s| s.epoch < journal.epoch())
             .map(|s| {
                 (
                     s.index,
@@ -188,8 +194,7 @@ impl DeviceDeployment {
                 )
             })
             .collect();
-        if !self.bricked.contains(&user) {
-            self.bricked.push(user);
+        if self.bricked.insert(user) {
             journal.notice(
                 "owner-notice",
                 &format!("owner of device {user}"),
@@ -265,7 +270,7 @@ impl Deployment for DeviceDeployment {
                     return Err(Error::misuse(format!("no device {device}")));
                 }
                 // The phone in custody enters recovery mode: bricked.
-                self.bricked.push(device);
+                self.bricked.insert(device);
                 Ok(DeviceResponse::Answer(
                     self.vendor_answer(device, &shown, journal),
                 ))
@@ -314,16 +319,30 @@ impl Mechanism for DeviceEscrow {
             .first()
             .cloned()
             .ok_or_else(|| Error::misuse("vendor key generation returned no share"))?;
+        let sessions = view.sessions();
+        let users = view.users();
+        let mut by_member = vec![Vec::new(); users as usize];
+        for (i, s) in sessions.iter().enumerate() {
+            for &m in &s.members {
+                if let Some(list) = by_member.get_mut(m as usize) {
+                    // A member listed twice in one session still holds it once.
+                    if list.last() != Some(&(i as u32)) {
+                        list.push(i as u32);
+                    }
+                }
+            }
+        }
         Ok(Box::new(DeviceDeployment {
             backend,
-            sessions: Arc::new(view.sessions()),
+            sessions: Arc::new(sessions),
             clients: view.clients(),
+            by_member: Arc::new(by_member),
             vendor_public: km.public,
             vendor_secret,
             seed: rng.gen(),
             bind: params.flag("bind_to_device"),
-            bricked: Vec::new(),
-            users: view.users(),
+            bricked: std::collections::BTreeSet::new(),
+            users,
         }))
     }
 }

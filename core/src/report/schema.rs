@@ -24,7 +24,7 @@ pub fn json_schema() -> String {
             "$comment".into(),
             Value::from(
                 "Generated from the report types by escrowlab_core::report::json_schema(); \
-                 regenerate with `ESCROWLAB_BLESS=1 cargo test --test report_schema`.",
+                 regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration report_schema::`.",
             ),
         );
         // The `schema` member is always this one string.

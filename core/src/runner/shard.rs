@@ -324,7 +324,10 @@ pub fn estimate(
             .count();
         let mut e = cost.cells(run as f64, guesses, diverging as f64);
         if utility {
-            e.cpu_seconds += cost.utility_s(suite.file.utility_targets as f64);
+            // Lawful utility serves its warrants one after the other, beside the cells.
+            let u = cost.utility_s(suite.file.utility_targets as f64);
+            e.cpu_seconds += u;
+            e.serial_seconds += u;
         }
         total = total + e;
     }
@@ -352,7 +355,7 @@ pub fn run_shard(
     estimate(suite, &cells, backend, shard)?.within_budget(
         &what,
         &format!(
-            "{}, the number of cells, or run more shards",
+            "{}, the number of cells, utility_targets, or run more shards",
             budget::LOWER_WORLD
         ),
     )?;
@@ -523,24 +526,47 @@ pub fn to_json_lines(head: &Header, lines: &[Line]) -> String {
     s
 }
 
-/// Reads the parts at `paths` and builds the report of the whole run.
+/// Where a merge finds the suite the parts name, and the overrides their run used.
+#[derive(Clone, Debug, Default)]
+pub struct MergeOptions {
+    /// The suite file, when the path in the parts' header does not resolve from here
+    /// (`None`: the header's, `builtin:default` being the built-in suite).
+    pub suite: Option<String>,
+    /// The seed the shards were run with, when it overrode the suite's (`suite --seed`).
+    pub seed: Option<u64>,
+    /// The backend the shards were run with, when it overrode the suite's
+    /// (`suite --backend`).
+    pub backend: Option<BackendKind>,
+}
+
+/// Reads the parts at `paths` and builds the report of the whole run, re-judged: the
+/// suite the header names is loaded again, the header recomputed from it and compared
+/// field by field, every unit checked against the unit the suite has at its number and
+/// against the invariants of its figures, and every cell's expectations applied again.
 ///
 /// # Errors
-/// [`Error::Input`] (exit 2) naming the file and line: a part that does not parse, parts of
-/// different runs or versions, a shard missing or given twice, a unit missing, repeated or
-/// in the wrong shard.
-pub fn merge(paths: &[std::path::PathBuf], registry: &crate::attack::Registry) -> Result<Report> {
-    let mut head: Option<Header> = None;
+/// [`Error::Input`] (exit 2) naming the part, the line and the field: a part that does not
+/// parse, parts of different runs or versions, a shard missing or given twice, a unit
+/// missing, repeated or in the wrong shard, a header that is not the named suite's, a
+/// figure out of its range or inconsistent with the others, a cell of a scheme, attack or
+/// parameters the suite does not run there, a verdict or failures that re-judging does
+/// not reproduce.
+pub fn merge(
+    paths: &[std::path::PathBuf],
+    registry: &crate::attack::Registry,
+    opts: &MergeOptions,
+) -> Result<Report> {
+    let mut head: Option<(Header, String)> = None;
     let mut seen_shards = Vec::new();
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<(Line, Origin)> = Vec::new();
     for path in paths {
         let (h, mut l) = read_part(path)?;
         let name = crate::text::echo(&path.display().to_string());
         match &head {
-            None => head = Some(h.clone()),
-            Some(first) if !first.same_run(&h) => {
+            None => head = Some((h.clone(), name.clone())),
+            Some((first, _)) if !first.same_run(&h) => {
                 return Err(Error::input(format!(
-                    "{name}: a part of a different run (suite, seed, backend, population, \
+                    "{name}:1: a part of a different run (suite, seed, backend, population, \
                      shard count or escrowlab version differ from the first part's)"
                 )))
             }
@@ -555,7 +581,7 @@ pub fn merge(paths: &[std::path::PathBuf], registry: &crate::attack::Registry) -
         seen_shards.push(h.shard);
         lines.append(&mut l);
     }
-    let head = head.ok_or_else(|| Error::input("merge: no parts given"))?;
+    let (head, first_part) = head.ok_or_else(|| Error::input("merge: no parts given"))?;
     if seen_shards.len() != head.of as usize {
         let missing: Vec<String> = (1..=head.of)
             .filter(|i| !seen_shards.contains(i))
@@ -569,8 +595,8 @@ pub fn merge(paths: &[std::path::PathBuf], registry: &crate::attack::Registry) -
             missing.join(", ")
         )));
     }
-    lines.sort_by_key(|l| l.unit);
-    for (i, l) in lines.iter().enumerate() {
+    lines.sort_by_key(|(l, _)| l.unit);
+    for (i, (l, _)) in lines.iter().enumerate() {
         if l.unit != i {
             return Err(Error::input(format!(
                 "merge: unit {} {}",
@@ -592,20 +618,385 @@ pub fn merge(paths: &[std::path::PathBuf], registry: &crate::attack::Registry) -
             head.units
         )));
     }
-    // The text renderings explain sentinel parameters from the attacks' docs, which the
-    // parts do not carry: restored from this binary's registry.
-    for l in &mut lines {
-        if let UnitResult::Cell(c) = &mut l.result {
+    let suite = suite_of(&head, &first_part, registry, opts)?;
+    let cells = suite.cells();
+    let all = units(suite.schemes.len(), &cells);
+    let mut out = Vec::with_capacity(lines.len());
+    for ((mut line, origin), unit) in lines.into_iter().zip(&all) {
+        rejudge(&suite, &head, &cells, *unit, &mut line.result)
+            .map_err(|e| Error::input(format!("{}:{}: {e}", origin.part, origin.line)))?;
+        // The text renderings explain sentinel parameters from the attacks' docs, which
+        // the parts do not carry: restored from this binary's registry.
+        if let UnitResult::Cell(c) = &mut line.result {
             if let Some(a) = registry.find(&c.attack) {
                 c.param_meanings = super::param_meanings(a.meta(), &c.params);
             }
         }
+        out.push(line);
     }
-    assemble(&Header { shard: 1, ..head }, lines)
+    assemble(&Header { shard: 1, ..head }, out)
 }
 
-/// Reads one part: header line, then unit lines, each checked.
-fn read_part(path: &Path) -> Result<(Header, Vec<Line>)> {
+/// Where a unit line came from: the part (as echoed) and its line number.
+#[derive(Clone, Debug)]
+struct Origin {
+    part: String,
+    line: usize,
+}
+
+/// Loads the suite the header names (or `opts.suite`) and checks the header against the
+/// one it gives: suite, seed, population, units, backends and every scheme's name,
+/// summary, weakened controls and digest.
+fn suite_of(
+    head: &Header,
+    part: &str,
+    registry: &crate::attack::Registry,
+    opts: &MergeOptions,
+) -> Result<Suite> {
+    let named = opts.suite.clone().unwrap_or_else(|| head.suite.clone());
+    let suite = if named == "builtin:default" {
+        Suite::load(None, registry)
+    } else {
+        Suite::load(Some(&named), registry)
+    }
+    .map_err(|e| {
+        Error::input(format!(
+            "{part}:1: suite: cannot load the suite the parts name ({}): {e} (run merge where \
+             its path resolves, or give it with --suite)",
+            crate::text::clip_quoted(&named)
+        ))
+    })?;
+    let seed = opts.seed.unwrap_or(suite.file.seed);
+    let want = header(&suite, seed, opts.backend, Shard::WHOLE)?;
+    let field = |name: &str, got: String, expected: String| {
+        Error::input(format!(
+            "{part}:1: {name} = {got} is not the suite's ({expected}): the parts are not a run \
+             of {} (give the run's overrides with --seed or --backend)",
+            crate::text::clip_quoted(&named)
+        ))
+    };
+    if opts.suite.is_none() && head.suite != want.suite {
+        return Err(field(
+            "suite",
+            crate::text::clip_quoted(&head.suite).into_owned(),
+            crate::text::clip_quoted(&want.suite).into_owned(),
+        ));
+    }
+    if head.seed != want.seed {
+        return Err(field("seed", head.seed.to_string(), want.seed.to_string()));
+    }
+    if head.population != want.population {
+        return Err(field(
+            "population",
+            format!("{:?}", head.population),
+            format!("{:?}", want.population),
+        ));
+    }
+    if head.units != want.units {
+        return Err(field(
+            "units",
+            head.units.to_string(),
+            want.units.to_string(),
+        ));
+    }
+    if head.backends != want.backends {
+        return Err(field(
+            "backends",
+            format!("{:?}", head.backends),
+            format!("{:?}", want.backends),
+        ));
+    }
+    if head.schemes.len() != want.schemes.len() {
+        return Err(field(
+            "schemes",
+            head.schemes.len().to_string(),
+            want.schemes.len().to_string(),
+        ));
+    }
+    for (i, (got, exp)) in head.schemes.iter().zip(&want.schemes).enumerate() {
+        if got.sha256 != exp.sha256 {
+            return Err(field(
+                &format!("schemes[{i}].sha256"),
+                crate::text::clip_quoted(&got.sha256).into_owned(),
+                crate::text::clip_quoted(&exp.sha256).into_owned(),
+            ));
+        }
+        if got != exp {
+            return Err(field(
+                &format!("schemes[{i}]"),
+                crate::text::clip_quoted(&got.name).into_owned(),
+                crate::text::clip_quoted(&exp.name).into_owned(),
+            ));
+        }
+    }
+    Ok(suite)
+}
+
+/// Checks one unit's result against the unit the suite has at its number and the
+/// invariants of its figures, and re-judges a cell: its expectations, verdict, failures
+/// and warnings are computed again and must be what the part says.
+fn rejudge(
+    suite: &Suite,
+    head: &Header,
+    cells: &[CellSpec],
+    unit: Unit,
+    result: &mut UnitResult,
+) -> std::result::Result<(), String> {
+    let epochs = (head.population.epochs.max(1)) as usize;
+    match (unit, result) {
+        (
+            Unit::Baseline,
+            UnitResult::Baseline {
+                failures,
+                per_device,
+            },
+        ) => {
+            let users = head.population.users as usize;
+            if per_device.len() > users {
+                return Err(format!(
+                    "per_device has {} entries for {users} users",
+                    per_device.len()
+                ));
+            }
+            if let Some(f) = failures {
+                if f.seed != head.seed {
+                    return Err(format!(
+                        "seed = {} in the baseline, the header says {}",
+                        f.seed, head.seed
+                    ));
+                }
+                check_le("devices", f.devices as f64, users as f64)?;
+                check_le("idle_devices", f.idle_devices as f64, f.devices as f64)?;
+                if per_device.len() != f.devices {
+                    return Err(format!(
+                        "per_device has {} entries for {} devices",
+                        per_device.len(),
+                        f.devices
+                    ));
+                }
+                for d in per_device.iter() {
+                    check_le("per_device.users", d.users as f64, f.users_total as f64)?;
+                    check_le(
+                        "per_device.messages",
+                        d.messages as f64,
+                        f.messages_total as f64,
+                    )?;
+                }
+            } else if !per_device.is_empty() {
+                return Err("per_device without failures".into());
+            }
+            Ok(())
+        }
+        (Unit::Cell(ci), UnitResult::Cell(cell)) => {
+            let spec = &cells[ci];
+            let scheme = &suite.schemes[spec.scheme].name;
+            if &cell.scheme != scheme {
+                return Err(format!(
+                    "scheme = {}: the suite runs {} at this unit",
+                    crate::text::clip_quoted(&cell.scheme),
+                    crate::text::clip_quoted(scheme)
+                ));
+            }
+            let id = spec.attack.meta().id;
+            if cell.attack != id {
+                return Err(format!(
+                    "attack = {}: the suite runs {} at this unit",
+                    crate::text::clip_quoted(&cell.attack),
+                    crate::text::clip_quoted(id)
+                ));
+            }
+            if cell.params != spec.params.0 {
+                return Err(format!(
+                    "params = {}: the suite's sweep gives {} at this unit",
+                    crate::text::clip_quoted(&fmt_params(&cell.params)),
+                    crate::text::clip_quoted(&fmt_params(&spec.params.0))
+                ));
+            }
+            check_cell(cell, epochs)?;
+            let (verdict, failures) = (cell.verdict, std::mem::take(&mut cell.failures));
+            // The suite's expectations, not the part's copy of them.
+            cell.expected = suite
+                .file
+                .expect
+                .iter()
+                .filter(|e| e.matches(scheme, id, &cell.params))
+                .cloned()
+                .collect();
+            super::judge(cell);
+            if cell.verdict != verdict {
+                return Err(format!(
+                    "verdict = {}: re-judged from the cell's figures it is {}",
+                    verdict_name(verdict),
+                    verdict_name(cell.verdict)
+                ));
+            }
+            if cell.failures != failures {
+                return Err("failures: not what re-judging the cell's figures gives".to_string());
+            }
+            let warnings = suite.run_warnings(spec);
+            if cell.warnings != warnings {
+                return Err("warnings: not the suite's for this cell".to_string());
+            }
+            Ok(())
+        }
+        (Unit::Utility(_), UnitResult::Utility(u)) => {
+            check_le(
+                "lawful_utility.readable",
+                u.readable as f64,
+                u.warranted_messages as f64,
+            )?;
+            check_ratio(
+                "lawful_utility.fraction",
+                u.fraction,
+                u.readable,
+                u.warranted_messages,
+            )
+        }
+        (want, _) => Err(format!(
+            "result: the suite has {} at this unit",
+            match want {
+                Unit::Baseline => "plain E2E over every device",
+                Unit::Cell(_) => "a cell",
+                Unit::Utility(_) => "a scheme's lawful utility",
+            }
+        )),
+    }
+}
+
+/// The invariants of one cell's figures.
+fn check_cell(cell: &CellResult, epochs: usize) -> std::result::Result<(), String> {
+    let x = &cell.exposure;
+    check_le(
+        "exposure.messages",
+        x.messages as f64,
+        x.messages_total as f64,
+    )?;
+    check_le("exposure.users", x.users as f64, x.users_total as f64)?;
+    check_ratio(
+        "exposure.fraction",
+        x.fraction,
+        x.messages,
+        x.messages_total,
+    )?;
+    for (name, v) in [
+        ("exposure.by_epoch", &x.by_epoch),
+        ("exposure.total_by_epoch", &x.total_by_epoch),
+    ] {
+        if v.len() != epochs {
+            return Err(format!(
+                "{name} has {} entries: the run has {epochs} epochs",
+                v.len()
+            ));
+        }
+    }
+    let sum = |v: &[usize]| v.iter().fold(0usize, |a, b| a.saturating_add(*b));
+    if sum(&x.by_epoch) != x.messages {
+        return Err(format!(
+            "exposure.by_epoch sums to {}, exposure.messages = {}",
+            sum(&x.by_epoch),
+            x.messages
+        ));
+    }
+    if sum(&x.total_by_epoch) != x.messages_total {
+        return Err(format!(
+            "exposure.total_by_epoch sums to {}, exposure.messages_total = {}",
+            sum(&x.total_by_epoch),
+            x.messages_total
+        ));
+    }
+    for (e, (a, b)) in x.by_epoch.iter().zip(&x.total_by_epoch).enumerate() {
+        check_le(&format!("exposure.by_epoch[{e}]"), *a as f64, *b as f64)?;
+    }
+    check_le("out_of_scope", cell.out_of_scope as f64, x.messages as f64)?;
+    check_le(
+        "before_compromise",
+        cell.before_compromise as f64,
+        x.messages as f64,
+    )?;
+    let d = &cell.docket;
+    check_le("docket.learned", d.learned as f64, d.targets as f64)?;
+    check_le("docket.learned", d.learned as f64, d.claimed as f64)?;
+    if d.wrong_claims != d.claimed - d.learned {
+        return Err(format!(
+            "docket.wrong_claims = {}: claimed {} less learned {} is {}",
+            d.wrong_claims,
+            d.claimed,
+            d.learned,
+            d.claimed - d.learned
+        ));
+    }
+    check_ratio("docket.recall", d.recall, d.learned, d.targets)?;
+    check_ratio("docket.precision", d.precision, d.learned, d.claimed)?;
+    let f1 = if d.recall + d.precision > 0.0 {
+        2.0 * d.recall * d.precision / (d.recall + d.precision)
+    } else {
+        0.0
+    };
+    check_fraction("docket.fraction", d.fraction, f1)?;
+    if cell.detected == cell.detected_by.is_empty() {
+        return Err(format!(
+            "detected = {} with {} controls in detected_by",
+            cell.detected,
+            cell.detected_by.len()
+        ));
+    }
+    if cell.blocked_by.is_some() && x.messages > 0 {
+        return Err("blocked_by is set on a cell that exposed messages".into());
+    }
+    Ok(())
+}
+
+/// `got <= bound`, or an error naming `field`.
+fn check_le(field: &str, got: f64, bound: f64) -> std::result::Result<(), String> {
+    if got <= bound {
+        Ok(())
+    } else {
+        Err(format!("{field} = {got} is more than its total, {bound}"))
+    }
+}
+
+/// A fraction in [0, 1] equal to `num / den` (0 when `den` is 0).
+fn check_ratio(field: &str, got: f64, num: usize, den: usize) -> std::result::Result<(), String> {
+    let want = if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    };
+    check_fraction(field, got, want)
+}
+
+/// A fraction in [0, 1] equal to `want` up to rounding.
+fn check_fraction(field: &str, got: f64, want: f64) -> std::result::Result<(), String> {
+    if !(0.0..=1.0).contains(&got) {
+        return Err(format!("{field} = {got} is outside [0, 1]"));
+    }
+    if (got - want).abs() > 1e-9 {
+        return Err(format!(
+            "{field} = {got} does not match the counts it is computed from ({want})"
+        ));
+    }
+    Ok(())
+}
+
+fn verdict_name(v: super::Verdict) -> &'static str {
+    match v {
+        super::Verdict::Pass => "pass",
+        super::Verdict::Fail => "fail",
+        super::Verdict::Unjudged => "unjudged",
+        super::Verdict::Error => "error",
+    }
+}
+
+fn fmt_params(p: &std::collections::BTreeMap<String, crate::attack::ParamValue>) -> String {
+    p.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads one part: header line, then unit lines, each checked, each with where it came
+/// from.
+fn read_part(path: &Path) -> Result<(Header, Vec<(Line, Origin)>)> {
     let bytes = crate::input::read_user_file(path)?;
     let name = crate::text::echo(&path.display().to_string());
     let text = std::str::from_utf8(&bytes)
@@ -658,7 +1049,13 @@ fn read_part(path: &Path) -> Result<(Header, Vec<Line>)> {
                 head.of
             )));
         }
-        lines.push(line);
+        lines.push((
+            line,
+            Origin {
+                part: name.clone(),
+                line: i + 1,
+            },
+        ));
     }
     Ok((head, lines))
 }

@@ -227,6 +227,8 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
     crate::config::budget::RunCost {
         cpu_seconds: (per_property.cpu_seconds * properties as f64 + forgery)
             * f64::from(opts.cases.max(1)),
+        // Cases run one after the other, each on the threads it has.
+        serial_seconds: 0.0,
         bytes: per_property.bytes,
     }
 }

@@ -1,5 +1,5 @@
 //! The JSON report's schema, docs/report.schema.json, generated from the report types:
-//! - it is current (regenerate with `ESCROWLAB_BLESS=1 cargo test --test report_schema`);
+//! - it is current (regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration report_schema::`);
 //! - real reports validate against it: a small suite with a sweep and a failed expectation
 //!   (through the binary), a suite with an erroring cell, and the plain-E2E baseline;
 //! - broken reports do not (a missing member, an unknown member, a wrong type, a negative
@@ -27,7 +27,7 @@ fn report_schema_is_current() {
     let have = std::fs::read_to_string(SCHEMA_PATH).unwrap_or_default();
     assert!(
         have == want,
-        "docs/report.schema.json is stale: run `ESCROWLAB_BLESS=1 cargo test --test report_schema`"
+        "docs/report.schema.json is stale: run `ESCROWLAB_BLESS=1 cargo test --test integration report_schema::`"
     );
 }
 

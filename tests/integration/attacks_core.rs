@@ -1,7 +1,7 @@
 //! key-theft, share-theft and endpoint-compromise: measured figures against schemes where
 //! each must succeed and where each must be blocked.
 
-mod common;
+use crate::common;
 use common::{cell, int};
 
 #[test]

@@ -1,7 +1,7 @@
 //! field-forgery, rogue-endpoints, ghost and escrow-key-substitution: measured figures
 //! against schemes where each must succeed and where each must be blocked or detected.
 
-mod common;
+use crate::common;
 use common::{cell, config, int};
 use escrowlab::attack::ParamValue;
 use escrowlab::backend::BackendKind;

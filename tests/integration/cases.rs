@@ -53,6 +53,7 @@ fn cases_lists_every_incident_with_its_date_and_how_to_run_it() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn every_case_runs_and_its_expectations_hold() {
     for name in [
         "blaze-1994",
@@ -88,6 +89,7 @@ fn the_incidents_show_docket_exposure() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn another_seed_still_passes_and_an_unknown_case_is_bad_input() {
     // Another seed changes which sessions and users there are, not what happened.
     let o = escrowlab(&["cases", "run", "juniper-2015", "--seed", "7"]);

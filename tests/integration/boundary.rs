@@ -2,7 +2,7 @@
 //! capability it stands for, and a cell whose attack used a capability it did not declare
 //! is an error cell naming it. (The compile-time half is `tests/compile_fail.rs`.)
 
-mod common;
+use crate::common;
 
 use common::config;
 use escrowlab::backend::BackendKind;

@@ -169,6 +169,7 @@ fn out_into_a_missing_directory_fails_before_any_work() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn suite_json_is_byte_identical_whatever_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("small.toml");

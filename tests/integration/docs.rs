@@ -1,6 +1,6 @@
 //! docs/ATTACKS.md, docs/SCHEMES.md and docs/SUITES.md are generated from the code; these
 //! tests fail when a committed file is stale. Regenerate with
-//! `ESCROWLAB_BLESS=1 cargo test --test docs`. The key tables the scheme and suite
+//! `ESCROWLAB_BLESS=1 cargo test --test integration docs::`. The key tables the scheme and suite
 //! references come from are checked against the parsers, both ways, and against every key
 //! the fixtures use.
 
@@ -20,7 +20,7 @@ fn current(file: &str, want: &str) {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "docs/{file} is stale: run `ESCROWLAB_BLESS=1 cargo test --test docs`"
+        "docs/{file} is stale: run `ESCROWLAB_BLESS=1 cargo test --test integration docs::`"
     );
 }
 

@@ -139,7 +139,7 @@ fn a_param_given_twice_is_an_error() {
 
 /// An index of a user or an agent the run does not have is impossible: an error. (A count
 /// above what the run has, or an epoch after its last, is legal and only a warning: see
-/// tests/terminal.rs.)
+/// tests/integration/terminal.rs.)
 #[test]
 fn parameters_beyond_the_run_are_errors_naming_the_bound() {
     let attack = |id: &str, scheme: &str, extra: &[&str], expect: &str| {

@@ -8,7 +8,7 @@
 //!   each backend;
 //! - generated sound schemes: 6 schemes, 2 cases per property each;
 //! - the pure strategies (scheme files, log tampers): 64 cases; the decoders
-//!   (`tests/robustness.rs`): 256.
+//!   (`tests/integration/robustness.rs`): 256.
 
 use escrowlab::backend::{Backend, BackendKind};
 use escrowlab::config::scheme::Scheme;
@@ -53,6 +53,7 @@ fn escrowlab(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn builtins_keep_their_promises_on_both_backends() {
     for backend in BackendKind::all() {
         for name in Scheme::builtin_names() {
@@ -99,6 +100,7 @@ fn builtins_keep_their_promises_on_both_backends() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn each_broken_fixture_fails_exactly_the_property_it_breaks_on_both_backends() {
     let table = [
         ("no-scope-check", "scope"),
@@ -206,6 +208,7 @@ proptest! {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn sound_generated_schemes_hold_every_applicable_property() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
@@ -220,6 +223,7 @@ fn sound_generated_schemes_hold_every_applicable_property() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn done_when_sound_builtins_exit_0() {
     for name in [
         "e2e-baseline",
@@ -233,6 +237,7 @@ fn done_when_sound_builtins_exit_0() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn done_when_single_key_exits_1_naming_binding() {
     let (code, out, _) = escrowlab(&["check-scheme", "single-key", "--cases", "32"]);
     assert_eq!(code, Some(1), "{out}");
@@ -250,6 +255,7 @@ fn done_when_single_key_exits_1_naming_binding() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn done_when_each_broken_file_exits_1_naming_its_property() {
     for (file, property) in [
         ("no-scope-check", "scope"),
@@ -271,6 +277,7 @@ fn done_when_each_broken_file_exits_1_naming_its_property() {
 }
 
 #[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn a_hand_written_scheme_file_is_checked_the_same_way() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("mine.toml");

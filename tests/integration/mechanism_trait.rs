@@ -2,7 +2,7 @@
 //! `Mechanism`/`Deployment` reads exactly what session escrow's own lawful-access flow
 //! reads, and a registered mechanism of a user's own is found by family like a built-in.
 
-mod common;
+use crate::common;
 use common::config;
 use escrowlab::backend::BackendKind;
 
