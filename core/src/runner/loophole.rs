@@ -304,6 +304,82 @@ pub struct DeviceFailures {
     /// Devices whose run errored, with the error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// How many devices plain E2E must lose to expose half, 90 % and all of the active
+    /// users (greedy set cover over the devices' measured exposures).
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// Devices an attacker must compromise, under plain E2E, to expose a share of the active
+/// users: a greedy set cover over every device's measured exposure (the users with an
+/// exposed message they sent). Greedy takes, each time, the device exposing the most users
+/// not yet exposed; for any share it needs at most about ln(users) times the fewest
+/// devices that reach it, and for a fixed number k of devices it exposes at least
+/// (1 − 1/e) ≈ 63 % of what the best k devices would (Nemhauser, Wolsey & Fisher 1978;
+/// Feige 1998 shows no polynomial algorithm does better unless P = NP). The counts are
+/// therefore upper bounds on the devices needed, and within those factors of the optimum.
+#[derive(
+    Clone, Copy, Debug, Default, Serialize, PartialEq, Eq, schemars::JsonSchema, serde::Deserialize,
+)]
+pub struct Coverage {
+    /// Users to cover: those exposed by some device (every active user: each user's own
+    /// device exposes what that user sent).
+    pub users: usize,
+    /// Devices to expose at least half of them.
+    pub devices_50: usize,
+    /// Devices to expose at least 90 %.
+    pub devices_90: usize,
+    /// Devices to expose all of them.
+    pub devices_100: usize,
+}
+
+impl Coverage {
+    /// The greedy cover of `sets` (each a device's exposed users). Lazy evaluation with a
+    /// max-heap: ties go to the lowest device index, so the result is deterministic.
+    pub fn greedy(sets: &[Vec<u32>]) -> Coverage {
+        use std::collections::BinaryHeap;
+        let universe: std::collections::BTreeSet<u32> = sets.iter().flatten().copied().collect();
+        let total = universe.len();
+        let mut covered = std::collections::HashSet::with_capacity(total);
+        let mut heap: BinaryHeap<(usize, std::cmp::Reverse<usize>)> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.len(), std::cmp::Reverse(i)))
+            .collect();
+        let mut cov = Coverage {
+            users: total,
+            ..Coverage::default()
+        };
+        let (mut taken, mut done) = (0usize, 0usize);
+        let mark = |done: usize, taken: usize, cov: &mut Coverage| {
+            if cov.devices_50 == 0 && 2 * done >= total {
+                cov.devices_50 = taken;
+            }
+            if cov.devices_90 == 0 && 10 * done >= 9 * total {
+                cov.devices_90 = taken;
+            }
+            if cov.devices_100 == 0 && done >= total {
+                cov.devices_100 = taken;
+            }
+        };
+        while done < total {
+            let Some((gain, std::cmp::Reverse(i))) = heap.pop() else {
+                break;
+            };
+            let fresh = sets[i].iter().filter(|u| !covered.contains(*u)).count();
+            if fresh < gain {
+                if fresh > 0 {
+                    heap.push((fresh, std::cmp::Reverse(i)));
+                }
+                continue;
+            }
+            covered.extend(sets[i].iter().copied());
+            taken += 1;
+            done += fresh;
+            mark(done, taken, &mut cov);
+        }
+        cov
+    }
 }
 
 /// Is `a` a worse exposure than `b`: more users, ties broken by more messages?
@@ -332,6 +408,13 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         .collect();
     let mut per_device = Vec::with_capacity(cells.len());
     let mut errors = Vec::new();
+    let coverage = Coverage::greedy(
+        &cells
+            .iter()
+            .filter(|c| c.error.is_none())
+            .map(|c| c.exposed_users.clone())
+            .collect::<Vec<_>>(),
+    );
     let (mut users_total, mut messages_total) = (0, 0);
     for (u, c) in (0..users).zip(&cells) {
         users_total = users_total.max(c.exposure.users_total);
@@ -371,6 +454,7 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         worst_device,
         per_device,
         errors,
+        coverage,
     })
 }
 
@@ -726,6 +810,12 @@ pub struct E2eEstimate {
     pub users_total: Estimate,
     /// All messages.
     pub messages_total: Estimate,
+    /// Devices to expose half of the active users (greedy set cover; see [`Coverage`]).
+    pub devices_for_50: Estimate,
+    /// Devices to expose 90 % of the active users.
+    pub devices_for_90: Estimate,
+    /// Devices to expose every active user.
+    pub devices_for_100: Estimate,
 }
 
 impl E2eEstimate {
@@ -746,6 +836,9 @@ impl E2eEstimate {
             median_device_messages: e(&|d| d.messages.median),
             users_total: e(&|d| d.users_total as f64),
             messages_total: e(&|d| d.messages_total as f64),
+            devices_for_50: e(&|d| d.coverage.devices_50 as f64),
+            devices_for_90: e(&|d| d.coverage.devices_90 as f64),
+            devices_for_100: e(&|d| d.coverage.devices_100 as f64),
         }
     }
 }
@@ -1066,6 +1159,10 @@ impl LoopholeReport {
         out.push_str(&format!(
             "Plain E2E: `{DEVICE_ATTACK}` run once per device (every user) under `{BASELINE_SCHEME}`.\n"
         ));
+        out.push_str(
+            "Coverage: greedy set cover over the devices' exposures (an upper bound on the\n\
+             devices needed; any k greedy devices expose >= (1 - 1/e) of what the best k do).\n",
+        );
         let mut last_size = None;
         let mut last_model = None;
         let several = self
@@ -1096,6 +1193,12 @@ impl LoopholeReport {
                     e.mean_device_messages.show(1),
                     e.median_device_users.show(2),
                     e.median_device_messages.show(1),
+                ));
+                out.push_str(&format!(
+                    "  devices to lose for 50% / 90% / 100% of active users (greedy cover):\n    {} / {} / {}\n",
+                    e.devices_for_50.show(1),
+                    e.devices_for_90.show(1),
+                    e.devices_for_100.show(1),
                 ));
                 out.push_str(&format!(
                     "  {:<22} {:<24} {}\n  {:<22}   {}\n",

@@ -185,6 +185,10 @@ pub struct CellResult {
     /// bare values).
     #[serde(skip)]
     pub param_meanings: BTreeMap<String, &'static str>,
+    /// The users with an exposed message they sent (the set `exposure.users` counts), in id
+    /// order: what coverage figures are computed from. Not serialized.
+    #[serde(skip)]
+    pub exposed_users: Vec<u32>,
 }
 
 impl CellResult {
@@ -417,6 +421,7 @@ fn not_applicable_cell(
         notes: Vec::new(),
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
+        exposed_users: Vec::new(),
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
@@ -546,6 +551,7 @@ pub fn run_cell(
         }
     }
     let users = authors.len();
+    let exposed_users: Vec<u32> = authors.into_iter().collect();
     let docket_fps: BTreeSet<String> = parts
         .docket
         .iter()
@@ -696,6 +702,7 @@ pub fn run_cell(
         notes: outcome.notes.clone(),
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
+        exposed_users,
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
