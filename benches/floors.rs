@@ -191,6 +191,7 @@ fn world_config_of(epochs: u32) -> WorldConfig {
             epochs,
             messages_per_session: 20,
             conversations: Some(200),
+            ..Population::default()
         },
         seed: 1,
         backend: escrowlab::backend::BackendKind::Blsttc,

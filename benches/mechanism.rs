@@ -29,6 +29,7 @@ fn small_config(backend: BackendKind) -> WorldConfig {
         messages_per_session: 4,
         group_share: 0.0,
         conversations: Some(4),
+        ..Population::default()
     };
     WorldConfig {
         scheme,

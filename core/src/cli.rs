@@ -167,6 +167,13 @@ pub struct LoopholeArgs {
     /// Threshold backend (default: each scheme's, else blsttc).
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
+    /// Population models to sweep, comma-separated (docs/POPULATIONS.md); a model
+    /// parameter applies to the models that have it.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "uniform")]
+    pub model: Vec<crate::world::Model>,
+    /// The populations' shape.
+    #[command(flatten)]
+    pub shape: ShapeArgs,
     /// Print one JSON object (`escrowlab-loophole/1`).
     #[arg(long)]
     pub json: bool,
@@ -231,6 +238,101 @@ pub struct AttackArgs {
     pub json: bool,
 }
 
+/// The shape of a population beyond its size: the model's parameters, group share and
+/// sizes, conversations (every flag optional; docs/POPULATIONS.md gives the defaults and
+/// their sources).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ShapeArgs {
+    /// `power-law`: degree exponent γ (1.1 to 10; default 2.5).
+    #[arg(long)]
+    pub exponent: Option<f64>,
+    /// `power-law`: smallest weight in expected conversations (default 1).
+    #[arg(long)]
+    pub min_degree: Option<f64>,
+    /// `power-law`, `log-normal`: largest weight (default users - 1).
+    #[arg(long)]
+    pub max_degree: Option<f64>,
+    /// `log-normal`: μ of the weight's logarithm (default 0.5).
+    #[arg(long)]
+    pub mu: Option<f64>,
+    /// `log-normal`: σ of the weight's logarithm (0 to 4; default 1).
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// Fraction of conversations that are groups (0 to 1; default 0.2).
+    #[arg(long)]
+    pub group_share: Option<f64>,
+    /// Group sizes: uniform 3 to 8, or power-law up to --max-group.
+    #[arg(long, value_enum)]
+    pub group_sizes: Option<crate::world::GroupSizes>,
+    /// Power-law group sizes: exponent β of P(s) ∝ s^-β (default 2).
+    #[arg(long)]
+    pub group_exponent: Option<f64>,
+    /// Power-law group sizes: the largest group (3 to 1024; default 1024).
+    #[arg(long)]
+    pub max_group: Option<u32>,
+    /// Conversations (default: as many as users under `uniform`, users × mean weight /
+    /// mean members under a heavy-tailed model).
+    #[arg(long)]
+    pub conversations: Option<u32>,
+}
+
+impl ShapeArgs {
+    /// Refuses a model parameter that none of `models` has.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the flag.
+    pub fn check_applies(&self, models: &[crate::world::Model]) -> Result<()> {
+        use crate::world::Model;
+        let has = |m: Model| models.contains(&m);
+        let given = [
+            ("--exponent", self.exponent.is_some(), has(Model::PowerLaw)),
+            (
+                "--min-degree",
+                self.min_degree.is_some(),
+                has(Model::PowerLaw),
+            ),
+            (
+                "--max-degree",
+                self.max_degree.is_some(),
+                has(Model::PowerLaw) || has(Model::LogNormal),
+            ),
+            ("--mu", self.mu.is_some(), has(Model::LogNormal)),
+            ("--sigma", self.sigma.is_some(), has(Model::LogNormal)),
+        ];
+        match given.iter().find(|(_, set, applies)| *set && !applies) {
+            Some((flag, _, _)) => Err(Error::input(format!(
+                "{flag} applies to no model of --model; add the model it belongs to"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets what these flags give on `p`. With `only_applicable`, a model parameter is set
+    /// only where `p`'s model has it (a sweep over models); otherwise it is set and
+    /// [`Population::validate`] refuses it under another model.
+    pub fn apply(&self, p: &mut Population, only_applicable: bool) {
+        use crate::world::Model;
+        let pl = !only_applicable || p.model == Model::PowerLaw;
+        let ln = !only_applicable || p.model == Model::LogNormal;
+        if pl {
+            p.exponent = self.exponent.or(p.exponent);
+            p.min_degree = self.min_degree.or(p.min_degree);
+        }
+        if pl || ln {
+            p.max_degree = self.max_degree.or(p.max_degree);
+        }
+        if ln {
+            p.mu = self.mu.or(p.mu);
+            p.sigma = self.sigma.or(p.sigma);
+        }
+        p.group_share = self.group_share.unwrap_or(p.group_share);
+        p.group_sizes = self.group_sizes.unwrap_or(p.group_sizes);
+        p.group_exponent = self.group_exponent.or(p.group_exponent);
+        p.max_group = self.max_group.or(p.max_group);
+        p.conversations = self.conversations.or(p.conversations);
+    }
+}
+
 /// The world a command simulates: seed, population size, backend.
 #[derive(clap::Args, Debug)]
 pub struct WorldArgs {
@@ -246,6 +348,12 @@ pub struct WorldArgs {
     /// Threshold backend (default: the scheme's, else blsttc).
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
+    /// Population model: how many conversations a user is in (docs/POPULATIONS.md).
+    #[arg(long, value_enum, default_value_t = crate::world::Model::Uniform)]
+    pub model: crate::world::Model,
+    /// The population's shape.
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 impl WorldArgs {
@@ -259,11 +367,13 @@ impl WorldArgs {
             .or(scheme.backend)
             .unwrap_or(BackendKind::Blsttc);
         backend.instance()?;
-        let population = Population {
+        let mut population = Population {
             users: self.users,
             epochs: self.epochs,
+            model: self.model,
             ..Population::default()
         };
+        self.shape.apply(&mut population, false);
         population.validate()?;
         Ok(WorldConfig {
             scheme,
@@ -614,6 +724,22 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
         backend: a.backend,
         ..LoopholeOptions::defaults()
     };
+    if let Some(g) = a.shape.group_share {
+        opts.group_share = g;
+    }
+    opts.shapes = a
+        .model
+        .iter()
+        .map(|&model| {
+            let mut p = Population {
+                model,
+                ..Population::default()
+            };
+            a.shape.apply(&mut p, true);
+            p
+        })
+        .collect();
+    a.shape.check_applies(&a.model)?;
     if !a.schemes.is_empty() {
         opts.schemes = a
             .schemes

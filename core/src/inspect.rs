@@ -49,6 +49,7 @@ fn small_world(backend: BackendKind, seed: u64) -> Result<World> {
         messages_per_session: 2,
         group_share: 0.0,
         conversations: Some(3),
+        ..Population::default()
     };
     // The sample world's seed is its own, domain-separated from the seed a suite or an
     // attack runs under: `sample secret-share --seed 42` never hands out a share of the

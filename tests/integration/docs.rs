@@ -105,6 +105,16 @@ fn with_value(base: &str, k: &KeyDoc, example: &str) -> String {
     }
     let key = if k.key == "PARAM" { PARAM } else { k.key };
     t.insert(key.to_string(), value);
+    // A key that applies under another key's value only (`model = "power-law"` only) gets
+    // that value too.
+    if k.allowed.ends_with(" only") {
+        if let Some(pre) = k.allowed.split('`').find(|p| p.contains(" = ")) {
+            let pre: toml::Table = pre.parse().unwrap();
+            for (pk, pv) in pre {
+                t.entry(pk).or_insert(pv);
+            }
+        }
+    }
     toml::to_string(&doc).unwrap()
 }
 

@@ -147,8 +147,8 @@ fn every_interval_contains_its_mean() {
     let (_, v) = small();
     let mut all = Vec::new();
     estimates(v, String::new(), &mut all);
-    // 8 rows × (3 worst-attack + 10 e2e + 1 ratio) estimates.
-    assert_eq!(all.len(), 8 * 14);
+    // 8 rows × (3 worst-attack + 13 e2e (10 figures, 3 coverage counts) + 1 ratio).
+    assert_eq!(all.len(), 8 * 17);
     for (path, e) in all {
         let mean = e["mean"].as_f64().unwrap();
         let lo = e["ci95"][0].as_f64().unwrap();

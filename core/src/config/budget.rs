@@ -295,9 +295,9 @@ impl WorldCost {
         let conversations = f64::from(population.conversation_count());
         let sessions = conversations * epochs;
         let messages = sessions * f64::from(population.messages_per_session);
-        let g = population.group_share.clamp(0.0, 1.0);
-        // 1:1 conversations have 2 members, groups 3 to 8 (5.5 on average).
-        let members = (1.0 - g) * 2.0 + g * 5.5;
+        // 1:1 conversations have 2 members, groups as the population's group sizes say
+        // (3 to 8, 5.5 on average, by default).
+        let members = population.mean_members();
         let c = &scheme.custody;
         let escrow = c.kind != CustodyKind::None;
         let wraps = if !escrow {

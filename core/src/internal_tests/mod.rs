@@ -27,6 +27,7 @@ pub(crate) fn small_population() -> Population {
         messages_per_session: 5,
         group_share: 0.2,
         conversations: None,
+        ..Population::default()
     }
 }
 

@@ -15,6 +15,7 @@ fn secrets_never_appear_in_debug_output_or_reports() {
             messages_per_session: 1,
             group_share: 0.0,
             conversations: Some(3),
+            ..Population::default()
         },
         seed: 1,
         backend: BackendKind::Blsttc,

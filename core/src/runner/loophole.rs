@@ -52,6 +52,8 @@ pub const MIN_USERS: u32 = 2;
 pub const MAX_USERS: u32 = 20_000;
 /// Most population sizes in one `loophole` run.
 pub const MAX_SIZES: usize = 16;
+/// Most population models in one `loophole` run.
+pub const MAX_MODELS: usize = 8;
 /// Most seeds in one `loophole` run.
 pub const MAX_SEEDS: u32 = 1_000;
 /// What every interval in this module is, in words (printed with the results).
@@ -302,6 +304,82 @@ pub struct DeviceFailures {
     /// Devices whose run errored, with the error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// How many devices plain E2E must lose to expose half, 90 % and all of the active
+    /// users (greedy set cover over the devices' measured exposures).
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// Devices an attacker must compromise, under plain E2E, to expose a share of the active
+/// users: a greedy set cover over every device's measured exposure (the users with an
+/// exposed message they sent). Greedy takes, each time, the device exposing the most users
+/// not yet exposed; for any share it needs at most about ln(users) times the fewest
+/// devices that reach it, and for a fixed number k of devices it exposes at least
+/// (1 − 1/e) ≈ 63 % of what the best k devices would (Nemhauser, Wolsey & Fisher 1978;
+/// Feige 1998 shows no polynomial algorithm does better unless P = NP). The counts are
+/// therefore upper bounds on the devices needed, and within those factors of the optimum.
+#[derive(
+    Clone, Copy, Debug, Default, Serialize, PartialEq, Eq, schemars::JsonSchema, serde::Deserialize,
+)]
+pub struct Coverage {
+    /// Users to cover: those exposed by some device (every active user: each user's own
+    /// device exposes what that user sent).
+    pub users: usize,
+    /// Devices to expose at least half of them.
+    pub devices_50: usize,
+    /// Devices to expose at least 90 %.
+    pub devices_90: usize,
+    /// Devices to expose all of them.
+    pub devices_100: usize,
+}
+
+impl Coverage {
+    /// The greedy cover of `sets` (each a device's exposed users). Lazy evaluation with a
+    /// max-heap: ties go to the lowest device index, so the result is deterministic.
+    pub fn greedy(sets: &[Vec<u32>]) -> Coverage {
+        use std::collections::BinaryHeap;
+        let universe: std::collections::BTreeSet<u32> = sets.iter().flatten().copied().collect();
+        let total = universe.len();
+        let mut covered = std::collections::HashSet::with_capacity(total);
+        let mut heap: BinaryHeap<(usize, std::cmp::Reverse<usize>)> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.len(), std::cmp::Reverse(i)))
+            .collect();
+        let mut cov = Coverage {
+            users: total,
+            ..Coverage::default()
+        };
+        let (mut taken, mut done) = (0usize, 0usize);
+        let mark = |done: usize, taken: usize, cov: &mut Coverage| {
+            if cov.devices_50 == 0 && 2 * done >= total {
+                cov.devices_50 = taken;
+            }
+            if cov.devices_90 == 0 && 10 * done >= 9 * total {
+                cov.devices_90 = taken;
+            }
+            if cov.devices_100 == 0 && done >= total {
+                cov.devices_100 = taken;
+            }
+        };
+        while done < total {
+            let Some((gain, std::cmp::Reverse(i))) = heap.pop() else {
+                break;
+            };
+            let fresh = sets[i].iter().filter(|u| !covered.contains(*u)).count();
+            if fresh < gain {
+                if fresh > 0 {
+                    heap.push((fresh, std::cmp::Reverse(i)));
+                }
+                continue;
+            }
+            covered.extend(sets[i].iter().copied());
+            taken += 1;
+            done += fresh;
+            mark(done, taken, &mut cov);
+        }
+        cov
+    }
 }
 
 /// Is `a` a worse exposure than `b`: more users, ties broken by more messages?
@@ -330,6 +408,13 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         .collect();
     let mut per_device = Vec::with_capacity(cells.len());
     let mut errors = Vec::new();
+    let coverage = Coverage::greedy(
+        &cells
+            .iter()
+            .filter(|c| c.error.is_none())
+            .map(|c| c.exposed_users.clone())
+            .collect::<Vec<_>>(),
+    );
     let (mut users_total, mut messages_total) = (0, 0);
     for (u, c) in (0..users).zip(&cells) {
         users_total = users_total.max(c.exposure.users_total);
@@ -369,6 +454,7 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         worst_device,
         per_device,
         errors,
+        coverage,
     })
 }
 
@@ -506,6 +592,10 @@ pub struct LoopholeOptions {
     pub group_share: f64,
     /// Backend override (default: each scheme's own, else blsttc).
     pub backend: Option<BackendKind>,
+    /// The population models swept, each a template whose model, model parameters,
+    /// group sizes and conversations are used (its users, epochs, messages per session and
+    /// group share come from these options). Default: one, `uniform`.
+    pub shapes: Vec<Population>,
 }
 
 impl LoopholeOptions {
@@ -528,6 +618,7 @@ impl LoopholeOptions {
             messages_per_session: p.messages_per_session,
             group_share: p.group_share,
             backend: None,
+            shapes: vec![p],
         }
     }
 
@@ -545,8 +636,8 @@ impl LoopholeOptions {
     /// When the baseline scheme cannot be built.
     pub fn estimate(&self, registry: &Registry) -> Result<RunCost> {
         let attacks: Vec<&'static dyn Attack> = registry.iter().collect();
-        let per_seed = |users: u32| -> Result<RunCost> {
-            let population = self.population(users);
+        let per_seed = |shape: &Population, users: u32| -> Result<RunCost> {
+            let population = self.population_of(shape, users);
             let e2e = baseline_config(&population, 0, self.backend)?
                 .cost()
                 .every_device(f64::from(users));
@@ -581,23 +672,33 @@ impl LoopholeOptions {
             Ok(e2e + schemes.sum())
         };
         let mut total = RunCost::default();
-        for &users in &self.sizes {
-            let one = per_seed(users)?;
-            for _ in 0..self.seeds {
-                total = total + one;
+        for shape in &self.shapes {
+            for &users in &self.sizes {
+                let one = per_seed(shape, users)?;
+                for _ in 0..self.seeds {
+                    total = total + one;
+                }
             }
         }
         Ok(total)
     }
 
-    /// The population of one size.
+    /// The population of one size, under the first model swept (`uniform` by default).
     pub fn population(&self, users: u32) -> Population {
+        match self.shapes.first() {
+            Some(shape) => self.population_of(shape, users),
+            None => self.population_of(&Population::default(), users),
+        }
+    }
+
+    /// The population of one size under one of the models swept (`shape`).
+    pub fn population_of(&self, shape: &Population, users: u32) -> Population {
         Population {
             users,
             group_share: self.group_share,
             epochs: self.epochs,
             messages_per_session: self.messages_per_session,
-            conversations: None,
+            ..shape.clone()
         }
     }
 
@@ -622,9 +723,28 @@ impl LoopholeOptions {
             if self.sizes[..i].contains(&u) {
                 return Err(Error::input(format!("--users lists {u} twice")));
             }
-            self.population(u)
-                .validate()
-                .map_err(|e| Error::input(format!("population of {u} users: {e}")))?;
+            for shape in &self.shapes {
+                self.population_of(shape, u).validate().map_err(|e| {
+                    Error::input(format!(
+                        "{} population of {u} users: {e}",
+                        shape.model.name()
+                    ))
+                })?;
+            }
+        }
+        if self.shapes.is_empty() || self.shapes.len() > MAX_MODELS {
+            return Err(Error::input(format!(
+                "--model lists {} models (accepted: 1..={MAX_MODELS})",
+                self.shapes.len()
+            )));
+        }
+        for (i, s) in self.shapes.iter().enumerate() {
+            if self.shapes[..i].contains(s) {
+                return Err(Error::input(format!(
+                    "--model lists {} twice",
+                    s.model.name()
+                )));
+            }
         }
         if !(1..=MAX_SEEDS).contains(&self.seeds) {
             return Err(Error::input(format!(
@@ -690,6 +810,12 @@ pub struct E2eEstimate {
     pub users_total: Estimate,
     /// All messages.
     pub messages_total: Estimate,
+    /// Devices to expose half of the active users (greedy set cover; see [`Coverage`]).
+    pub devices_for_50: Estimate,
+    /// Devices to expose 90 % of the active users.
+    pub devices_for_90: Estimate,
+    /// Devices to expose every active user.
+    pub devices_for_100: Estimate,
 }
 
 impl E2eEstimate {
@@ -710,13 +836,22 @@ impl E2eEstimate {
             median_device_messages: e(&|d| d.messages.median),
             users_total: e(&|d| d.users_total as f64),
             messages_total: e(&|d| d.messages_total as f64),
+            devices_for_50: e(&|d| d.coverage.devices_50 as f64),
+            devices_for_90: e(&|d| d.coverage.devices_90 as f64),
+            devices_for_100: e(&|d| d.coverage.devices_100 as f64),
         }
     }
 }
 
-/// One size × scheme of the `loophole` command.
+/// One model × size × scheme of the `loophole` command.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct LoopholeRow {
+    /// The population model.
+    pub model: crate::world::Model,
+    /// The model with its parameters and group sizes, in one line.
+    pub population: String,
+    /// Conversations in the population (a parameter of the model, not a measurement).
+    pub conversations: u32,
     /// Users in the population.
     pub users: u32,
     /// The escrow scheme.
@@ -752,8 +887,93 @@ pub struct LoopholeReport {
     pub group_share: f64,
     /// What every interval is.
     pub interval: &'static str,
-    /// One row per size × scheme, sizes outer, in the order asked.
+    /// One row per model × size × scheme, models outer, then sizes, in the order asked.
     pub results: Vec<LoopholeRow>,
+    /// Per model and scheme, the growth exponent of the ratio with the population size
+    /// (empty with fewer than two sizes).
+    pub growth: Vec<Growth>,
+}
+
+/// How the ratio grows with the population: the least-squares slope of ln(ratio) against
+/// ln(users) over every (size, seed) point of one model and scheme, with its 95 % Student t
+/// interval (points − 2 degrees of freedom). A ratio growing like n^b has slope b; like
+/// n / log n, a slope a little under 1.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Growth {
+    /// The population model.
+    pub model: crate::world::Model,
+    /// The escrow scheme.
+    pub scheme: String,
+    /// The sizes fitted.
+    pub sizes: Vec<u32>,
+    /// (size, seed) points fitted.
+    pub points: usize,
+    /// The slope.
+    pub exponent: f64,
+    /// Its 95 % interval; `None` (JSON `null`) with fewer than three points.
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// The least-squares slope of `y` on `x` and its 95 % Student t interval (n − 2 degrees of
+/// freedom; `None` below three points or with no spread in `x`).
+pub fn slope(points: &[(f64, f64)]) -> Option<(f64, Option<[f64; 2]>)> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let b = sxy / sxx;
+    let ci = (points.len() >= 3).then(|| {
+        let a = my - b * mx;
+        let sse: f64 = points.iter().map(|p| (p.1 - a - b * p.0).powi(2)).sum();
+        let se = (sse / (n - 2.0) / sxx).sqrt();
+        let half = t_critical_95(points.len() as u32 - 2) * se;
+        [round6(b - half), round6(b + half)]
+    });
+    Some((round6(b), ci))
+}
+
+fn growth_of(results: &[LoopholeRow]) -> Vec<Growth> {
+    let mut keys: Vec<(crate::world::Model, String)> = Vec::new();
+    for r in results {
+        let k = (r.model, r.scheme.clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .filter_map(|(model, scheme)| {
+            let rows: Vec<&LoopholeRow> = results
+                .iter()
+                .filter(|r| r.model == model && r.scheme == scheme)
+                .collect();
+            let points: Vec<(f64, f64)> = rows
+                .iter()
+                .filter_map(|r| r.ratio.as_ref().map(|e| (r.users, e)))
+                .flat_map(|(u, e)| {
+                    e.per_seed
+                        .iter()
+                        .filter(|v| **v > 0.0)
+                        .map(move |v| (f64::from(u).ln(), v.ln()))
+                })
+                .collect();
+            let (exponent, ci95) = slope(&points)?;
+            Some(Growth {
+                model,
+                scheme,
+                sizes: rows.iter().map(|r| r.users).collect(),
+                points: points.len(),
+                exponent,
+                ci95,
+            })
+        })
+        .collect()
 }
 
 /// Runs the `loophole` measurement: per size and seed, plain E2E over every device, and per
@@ -782,11 +1002,16 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
         opts.sizes
             .iter()
             .map(|&u| (u64::from(u) + per_seed) * seeds.len() as u64)
-            .sum(),
+            .sum::<u64>()
+            * opts.shapes.len() as u64,
     );
     let mut results = Vec::new();
-    for &users in &opts.sizes {
-        let population = opts.population(users);
+    for (shape, &users) in opts
+        .shapes
+        .iter()
+        .flat_map(|m| opts.sizes.iter().map(move |u| (m, u)))
+    {
+        let population = opts.population_of(shape, users);
         let mut e2e_runs = Vec::with_capacity(seeds.len());
         // worst[scheme][seed]
         let mut worst: Vec<Vec<(Option<WorstCell>, Vec<String>)>> =
@@ -857,6 +1082,9 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
                 })
                 .collect();
             results.push(LoopholeRow {
+                model: population.model,
+                population: population.model_summary(),
+                conversations: population.conversation_count(),
                 users,
                 scheme: scheme.name.clone(),
                 backend: opts
@@ -886,6 +1114,7 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
         messages_per_session: opts.messages_per_session,
         group_share: opts.group_share,
         interval: INTERVAL,
+        growth: growth_of(&results),
         results,
     })
 }
@@ -930,8 +1159,26 @@ impl LoopholeReport {
         out.push_str(&format!(
             "Plain E2E: `{DEVICE_ATTACK}` run once per device (every user) under `{BASELINE_SCHEME}`.\n"
         ));
+        out.push_str(
+            "Coverage: greedy set cover over the devices' exposures (an upper bound on the\n\
+             devices needed; any k greedy devices expose >= (1 - 1/e) of what the best k do).\n",
+        );
         let mut last_size = None;
+        let mut last_model = None;
+        let several = self
+            .results
+            .iter()
+            .any(|r| Some(r.model) != self.results.first().map(|f| f.model))
+            || self
+                .results
+                .first()
+                .is_some_and(|r| r.model != crate::world::Model::Uniform);
         for r in &self.results {
+            if several && last_model != Some(r.model) {
+                last_model = Some(r.model);
+                last_size = None;
+                out.push_str(&format!("\n== population model: {}\n", r.population));
+            }
             if last_size != Some(r.users) {
                 last_size = Some(r.users);
                 let e = &r.e2e;
@@ -946,6 +1193,12 @@ impl LoopholeReport {
                     e.mean_device_messages.show(1),
                     e.median_device_users.show(2),
                     e.median_device_messages.show(1),
+                ));
+                out.push_str(&format!(
+                    "  devices to lose for 50% / 90% / 100% of active users (greedy cover):\n    {} / {} / {}\n",
+                    e.devices_for_50.show(1),
+                    e.devices_for_90.show(1),
+                    e.devices_for_100.show(1),
                 ));
                 out.push_str(&format!(
                     "  {:<22} {:<24} {}\n  {:<22}   {}\n",
@@ -971,6 +1224,22 @@ impl LoopholeReport {
             ));
             for e in &r.errors {
                 out.push_str(&format!("    error: {e}\n"));
+            }
+        }
+        if !self.growth.is_empty() {
+            out.push_str(
+                "\nGrowth of the ratio with users: least-squares slope of ln(ratio) on ln(users)\n\
+                 over every (size, seed) point, 95% interval (Student t, points - 2 df)\n",
+            );
+            for g in &self.growth {
+                out.push_str(&format!(
+                    "  {:<11} {:<22} exponent {:.3}{}\n",
+                    g.model.name(),
+                    g.scheme,
+                    g.exponent,
+                    g.ci95
+                        .map_or_else(String::new, |[lo, hi]| format!(" [{lo:.3}, {hi:.3}]"))
+                ));
             }
         }
         out

@@ -188,6 +188,10 @@ pub struct CellResult {
     /// bare values).
     #[serde(skip)]
     pub param_meanings: BTreeMap<String, &'static str>,
+    /// The users with an exposed message they sent (the set `exposure.users` counts), in id
+    /// order: what coverage figures are computed from. Not serialized.
+    #[serde(skip)]
+    pub exposed_users: Vec<u32>,
 }
 
 impl CellResult {
@@ -420,6 +424,7 @@ fn not_applicable_cell(
         notes: Vec::new(),
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
+        exposed_users: Vec::new(),
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
@@ -549,6 +554,7 @@ pub fn run_cell(
         }
     }
     let users = authors.len();
+    let exposed_users: Vec<u32> = authors.into_iter().collect();
     let docket_fps: BTreeSet<String> = parts
         .docket
         .iter()
@@ -699,6 +705,7 @@ pub fn run_cell(
         notes: outcome.notes.clone(),
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
+        exposed_users,
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);

@@ -253,7 +253,9 @@ impl Report {
             suite: source.to_string(),
             seed,
             backends: backends.clone(),
-            population: population.clone(),
+            // The model's parameters with their defaults filled in: the provenance names
+            // every figure the population was generated from.
+            population: population.resolved(),
             schemes: digests,
         };
         Report {

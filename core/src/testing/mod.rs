@@ -92,6 +92,7 @@ impl WorldSpec {
             epochs: self.epochs,
             messages_per_session: self.messages_per_session,
             conversations: None,
+            ..Population::default()
         }
     }
 
@@ -132,6 +133,7 @@ pub fn populations() -> impl Strategy<Value = Population> {
         epochs,
         messages_per_session: messages,
         conversations: None,
+        ..Population::default()
     })
 }
 

@@ -210,6 +210,7 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
         epochs: 3,
         messages_per_session: 3,
         conversations: None,
+        ..crate::world::Population::default()
     };
     let properties = if opts.only.is_empty() {
         PROPERTIES.len()

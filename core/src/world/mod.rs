@@ -4,7 +4,10 @@
 //! every envelope, a ground-truth store, and a clock.
 
 pub use crate::messaging;
+pub mod model;
 pub mod truth;
+
+pub use model::{GroupSizes, Model};
 
 pub use crate::detection::Detection;
 pub use crate::escrow::field::FieldRegistry;
@@ -37,7 +40,7 @@ pub struct Population {
     /// Users.
     #[serde(default = "defaults::users")]
     pub users: u32,
-    /// Fraction of conversations that are groups (3–8 members).
+    /// Fraction of conversations that are groups (3 or more members; see `group_sizes`).
     #[serde(default = "defaults::group_share")]
     pub group_share: f64,
     /// Epochs simulated.
@@ -46,9 +49,38 @@ pub struct Population {
     /// Messages per session.
     #[serde(default = "defaults::messages")]
     pub messages_per_session: u32,
-    /// Conversations (default: as many as users).
+    /// Conversations (default: as many as users under `uniform`; under a heavy-tailed
+    /// model, `users × mean weight / mean members`).
     #[serde(default)]
     pub conversations: Option<u32>,
+    /// How many conversations a user is in ([`Model`]; default `uniform`, the original
+    /// generator).
+    #[serde(default)]
+    pub model: Model,
+    /// `power-law`: the degree exponent γ (default 2.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exponent: Option<f64>,
+    /// `power-law`: the smallest weight, in expected conversations (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_degree: Option<f64>,
+    /// `power-law`, `log-normal`: the largest weight (default users − 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_degree: Option<f64>,
+    /// `log-normal`: μ of the weight's logarithm (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mu: Option<f64>,
+    /// `log-normal`: σ of the weight's logarithm (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// Group sizes ([`GroupSizes`]; default uniform from 3 to 8).
+    #[serde(default, skip_serializing_if = "GroupSizes::is_uniform")]
+    pub group_sizes: GroupSizes,
+    /// `group_sizes = "power-law"`: the exponent β of `P(s) ∝ s^(−β)` (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_exponent: Option<f64>,
+    /// `group_sizes = "power-law"`: the largest group (3 to 1024; default 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_group: Option<u32>,
 }
 
 mod defaults {
@@ -74,6 +106,15 @@ impl Default for Population {
             epochs: defaults::epochs(),
             messages_per_session: defaults::messages(),
             conversations: None,
+            model: Model::Uniform,
+            exponent: None,
+            min_degree: None,
+            max_degree: None,
+            mu: None,
+            sigma: None,
+            group_sizes: GroupSizes::Uniform,
+            group_exponent: None,
+            max_group: None,
         }
     }
 }
@@ -94,6 +135,7 @@ impl Population {
             }
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
+        self.validate_model()?;
         range("epochs", self.epochs as u64, 1, limits::MAX_EPOCHS as u64)?;
         range(
             "messages_per_session",
@@ -120,7 +162,8 @@ impl Population {
     }
     /// Number of conversations.
     pub fn conversation_count(&self) -> u32 {
-        self.conversations.unwrap_or(self.users)
+        self.conversations
+            .unwrap_or_else(|| self.default_conversations())
     }
 }
 
@@ -272,7 +315,7 @@ impl World {
         let directory = (0..users)
             .map(|u| identity_key(s, u).verifying_key())
             .collect();
-        let conversations = make_conversations(&config.population, s);
+        let conversations = model::make_conversations(&config.population, s);
         let conduct = DealerConduct {
             keep_copies: hooks.capture_dealer,
             inconsistent_share_to: hooks.dealer_inconsistent,
@@ -762,32 +805,6 @@ pub(crate) fn session_key_of(seed: u64, conv: &Conversation, session: u32) -> Ke
 /// A user's prekey secret for an epoch (deleted by the device after the epoch).
 pub(crate) fn prekey_secret(seed: u64, user: u32, epoch: u32) -> [u8; 32] {
     seed::derive(seed, "prekey", &[user as u64, epoch as u64])
-}
-
-fn make_conversations(p: &Population, s: u64) -> Vec<Conversation> {
-    let mut rng = seed::rng(s, "conversations", &[]);
-    let n = p.conversation_count();
-    let groups = (n as f64 * p.group_share).round() as u32;
-    let users: Vec<u32> = (0..p.users).collect();
-    (0..n)
-        .map(|id| {
-            let size = if id < groups && p.users >= 3 {
-                rng.gen_range(3..=8.min(p.users))
-            } else {
-                2
-            };
-            let mut members: Vec<u32> = users
-                .choose_multiple(&mut rng, size as usize)
-                .copied()
-                .collect();
-            members.sort_unstable();
-            Conversation {
-                id,
-                members,
-                group: size > 2,
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

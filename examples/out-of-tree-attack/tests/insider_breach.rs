@@ -25,6 +25,7 @@ fn config(scheme: &str) -> WorldConfig {
             messages_per_session: 4,
             group_share: 0.2,
             conversations: None,
+            ..Population::default()
         },
         seed: 7,
         backend: BackendKind::Blsttc,

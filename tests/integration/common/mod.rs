@@ -16,6 +16,7 @@ pub fn small_population() -> Population {
         messages_per_session: 5,
         group_share: 0.2,
         conversations: None,
+        ..Population::default()
     }
 }
 
