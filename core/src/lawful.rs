@@ -139,15 +139,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         return demonstrate_through_mechanism(config);
     }
     // One warrant for one target, and the probes the agents must refuse.
-    config.cost().lawful(2.0).within_budget(
-        &format!("lawful access under {}", config.scheme.name),
-        crate::config::budget::LOWER_WORLD,
-    )?;
-    crate::progress::stage(
-        "lawful-access (simulating)",
-        crate::progress::Unit::Epochs,
-        u64::from(config.population.epochs),
-    );
+    admit(&config)?;
     let mut world = World::run(config.clone())?;
     crate::progress::stage(
         "lawful-access (warrant and probes)",
@@ -297,11 +289,8 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     Ok(report)
 }
 
-/// Runs the demonstration for a family scheme.
-///
-/// # Errors
-/// World construction and deployment errors.
-pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport> {
+/// The budget check and the progress stage both demonstrations start with.
+fn admit(config: &WorldConfig) -> Result<()> {
     config.cost().lawful(2.0).within_budget(
         &format!("lawful access under {}", config.scheme.name),
         crate::config::budget::LOWER_WORLD,
@@ -311,6 +300,15 @@ pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport
         crate::progress::Unit::Epochs,
         u64::from(config.population.epochs),
     );
+    Ok(())
+}
+
+/// Runs the demonstration for a family scheme.
+///
+/// # Errors
+/// World construction and deployment errors.
+pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport> {
+    admit(&config)?;
     let base = BaseWorlds::build(config.clone())?;
     crate::progress::stage(
         "lawful-access (serving the warrant)",

@@ -597,6 +597,12 @@ impl<'a> AttackCtx<'a> {
         if cell == self.cell {
             return true;
         }
+        self.foreign(what);
+        false
+    }
+
+    /// Records that `what`, made by another context, was handed to this one.
+    fn foreign(&mut self, what: &str) {
         let msg = format!(
             "{what} made by another context was handed to this cell's context (loot is bound to the context that made it)"
         );
@@ -604,7 +610,6 @@ impl<'a> AttackCtx<'a> {
         if !self.violations.contains(&msg) {
             self.violations.push(msg);
         }
-        false
     }
 
     /// Whether an agent's answer was handed out by this context (any other is a recorded
@@ -613,7 +618,7 @@ impl<'a> AttackCtx<'a> {
         match r.cell {
             Some(c) => self.own(c, "an agent's answer"),
             None => {
-                self.own(CellId::fresh(), "an agent's answer");
+                self.foreign("an agent's answer");
                 false
             }
         }
