@@ -67,7 +67,7 @@ impl Attack for DeviceSeizure {
     }
     /// Every phone taken is one unit of work for the family: its recovery blob encrypted to
     /// the vendor key and decrypted, its store sealed and opened, priced (and its bytes
-    /// held) by `config::budget`.
+    /// held) by `budget`.
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
         if scheme.family() != "device-escrow" {
             return 0;

@@ -99,7 +99,7 @@ impl Attack for HsmBruteForce {
             _ => "digits4",
         };
         // Each try is one PBKDF2 at the scheme's iterations, priced by the family
-        // (`config::budget`): the whole space for every target, offline or through the limit.
+        // (`budget`): the whole space for every target, offline or through the limit.
         passcode_space(kind).saturating_mul(params.int("targets").max(1) as u64)
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {

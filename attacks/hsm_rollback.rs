@@ -75,7 +75,7 @@ impl Attack for HsmRollback {
         }
     }
     /// Every guess is one PBKDF2 at the scheme's iterations on the cluster, priced by the
-    /// family (`config::budget`).
+    /// family (`budget`).
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
         if scheme.family() != "hsm-guess-limit" {
             return 0;

@@ -293,7 +293,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
 fn admit(config: &WorldConfig) -> Result<()> {
     config.cost().lawful(2.0).within_budget(
         &format!("lawful access under {}", config.scheme.name),
-        crate::config::budget::LOWER_WORLD,
+        crate::budget::LOWER_WORLD,
     )?;
     crate::progress::stage(
         "lawful-access (simulating)",

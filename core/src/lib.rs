@@ -8,6 +8,7 @@
 pub mod append_log;
 pub mod attack;
 pub mod backend;
+pub mod budget;
 pub mod cases;
 pub mod cli;
 pub mod codec;

@@ -2,7 +2,7 @@
 //! are refused before they start, with the estimate and what to lower; the built-in runs
 //! fit it.
 
-use escrowlab::config::budget::{WorldCost, MAX_BYTES, MAX_WALL_SECONDS};
+use escrowlab::budget::{WorldCost, MAX_BYTES, MAX_WALL_SECONDS};
 use escrowlab::config::scheme::Scheme;
 use escrowlab::world::Population;
 use std::process::Command;
@@ -10,7 +10,7 @@ use std::process::Command;
 fn escrowlab(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_escrowlab"))
         .current_dir(dir)
-        .env_remove(escrowlab::config::budget::LIFT_VAR)
+        .env_remove(escrowlab::budget::LIFT_VAR)
         .args(args)
         .output()
         .expect("binary runs")

@@ -124,7 +124,7 @@ pub trait Attack: Send + Sync {
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome>;
     /// The most units of work this attack may ask of `scheme`'s mechanism with `params`:
     /// the runner prices them, at the family's rate, in the cost estimate it checks before
-    /// a run ([`crate::config::budget`]). A unit is what the family charges for: a
+    /// a run ([`crate::budget`]). A unit is what the family charges for: a
     /// chip-oracle guess under session escrow, a PBKDF2 try under an HSM guess limit, a
     /// puzzle evaluation in a crumple zone, a phone seized under device escrow, a user
     /// tapped under a ghost user. The default, 0, says the attack's own work is small

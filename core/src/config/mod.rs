@@ -1,7 +1,6 @@
 //! Configuration read from TOML files: schemes (what mechanism is built) and the limits
 //! every file is checked against.
 
-pub mod budget;
 /// The documented limits (a module of the foundation layer, under its old path).
 pub use crate::limits;
 pub mod scheme;

@@ -538,7 +538,7 @@ impl Scheme {
     pub fn family(&self) -> &str {
         self.mechanism
             .as_ref()
-            .map_or(crate::mechanism::SESSION_ESCROW, |m| m.family.as_str())
+            .map_or(crate::vocab::family::SESSION_ESCROW, |m| m.family.as_str())
     }
 
     /// Does the scheme escrow anything (is there a lawful-access path at all)?
@@ -715,21 +715,21 @@ impl Scheme {
             }
         }
         if let Some(m) = &self.mechanism {
-            let Some(mech) = crate::mechanism::find(&m.family) else {
+            let Some(mech) = crate::vocab::family::find(&m.family) else {
                 return err(
                     &["mechanism", "family"],
                     format!(
                         "unknown mechanism family {} (known: {})",
                         crate::text::echo(&m.family),
-                        crate::mechanism::all()
+                        crate::vocab::family::all()
                             .iter()
-                            .map(|m| m.info().family)
+                            .map(|m| m.family)
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
                 );
             };
-            if m.family != crate::mechanism::SESSION_ESCROW
+            if m.family != crate::vocab::family::SESSION_ESCROW
                 && self.custody.kind != CustodyKind::None
             {
                 return err(
@@ -741,9 +741,9 @@ impl Scheme {
                     ),
                 );
             }
-            let family = mech.info().family;
+            let family = mech.family;
             let resolved =
-                match crate::vocab::Params::resolve_family(family, mech.info().params, &m.params) {
+                match crate::vocab::Params::resolve_family(family, mech.params, &m.params) {
                     Ok(p) => p,
                     Err(e) => {
                         // The offending parameter's own line when it names one the table has.
@@ -760,7 +760,7 @@ impl Scheme {
                     }
                 };
             // A threshold family: k of n, as custody's.
-            let has = |n: &str| mech.info().params.iter().any(|p| p.name == n);
+            let has = |n: &str| mech.params.iter().any(|p| p.name == n);
             if has("k") && has("n") && resolved.int("k") > resolved.int("n") {
                 return err(
                     &["mechanism", "params", "k"],
@@ -779,9 +779,9 @@ impl Scheme {
 /// One of a few key names as `'static` (the error path of [`Scheme::validate`] holds
 /// `'static` keys): a parameter name the family declares, else `params`.
 fn leak_key(k: &str) -> &'static str {
-    crate::mechanism::all()
+    crate::vocab::family::all()
         .iter()
-        .flat_map(|m| m.info().params.iter().map(|p| p.name))
+        .flat_map(|m| m.params.iter().map(|p| p.name))
         .find(|n| *n == k)
         .unwrap_or("params")
 }
@@ -806,9 +806,9 @@ fn check_mechanism_table(text: &str, file: &str) -> Result<()> {
         config_error(file, line, column, message)
     };
     let Some(family) = table.get("family") else {
-        let known: Vec<&str> = crate::mechanism::all()
+        let known: Vec<&str> = crate::vocab::family::all()
             .iter()
-            .map(|m| m.info().family)
+            .map(|m| m.family)
             .collect();
         return Err(at(
             &["mechanism"],
@@ -819,10 +819,14 @@ fn check_mechanism_table(text: &str, file: &str) -> Result<()> {
             ),
         ));
     };
-    let Some(mechanism) = family.get_ref().as_str().and_then(crate::mechanism::find) else {
+    let Some(mechanism) = family
+        .get_ref()
+        .as_str()
+        .and_then(crate::vocab::family::find)
+    else {
         return Ok(()); // Validation names an unknown family, the parser a wrong type.
     };
-    let info = mechanism.info();
+    let info = mechanism;
     let Some(params) = table.get("params").and_then(|p| p.get_ref().as_table()) else {
         return Ok(());
     };

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::messaging::{open, seal};
 use crate::secret::Key32;
-use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::vocab::{Capability, Params};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,80 +32,8 @@ use std::sync::Arc;
 /// The HSM guess-limit family.
 pub struct HsmGuessLimit;
 
-/// Passcode alphabets and lengths.
-pub const PASSCODE_KINDS: &[&str] = &["digits4", "digits6", "alnum4", "alnum6"];
-
-static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "passcode",
-        kind: ParamKind::Choice(PASSCODE_KINDS),
-        default: DefaultValue::Str("digits4"),
-        doc: "users' passcodes: 4 or 6 digits, or 4 or 6 characters of [a-z0-9]",
-    },
-    ParamSpec {
-        name: "limit",
-        kind: ParamKind::Int { min: 1, max: 1000 },
-        default: DefaultValue::Int(10),
-        doc: "failed guesses a member allows per record before it destroys its copy",
-    },
-    ParamSpec {
-        name: "members",
-        kind: ParamKind::Int { min: 1, max: 15 },
-        default: DefaultValue::Int(5),
-        doc: "HSMs in the cluster; a guess needs a majority under the limit",
-    },
-    ParamSpec {
-        name: "kdf_iterations",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        default: DefaultValue::Int(100),
-        doc: "PBKDF2-HMAC-SHA256 iterations per passcode (each try costs this many HMACs; \
-              deployed systems use far more, so time per try scales with it)",
-    },
-    ParamSpec {
-        name: "signing_key_destroyed",
-        kind: ParamKind::Bool,
-        default: DefaultValue::Bool(true),
-        doc: "the cards that sign the cluster's firmware were destroyed, so no firmware can \
-              lift the limit (Apple's practice)",
-    },
-];
-
-static INFO: MechanismInfo = MechanismInfo {
-    family: "hsm-guess-limit",
-    title: "HSM-guarded escrow with a guess limit (iCloud Keychain style)",
-    summary: "Each user's backup is escrowed in a record sealed under a PBKDF2 key from the \
-              user's passcode, held by an HSM cluster that opens it only on a correct guess, \
-              with a limit of failures enforced by a majority of members.",
-    lawful_scope: "only targets whose passcode is disclosed under a compelled-disclosure \
-                   order served with the warrant; their backed-up sessions in the window",
-    references: &[
-        "Apple Platform Security Guide, Escrow security for iCloud Keychain (2024)",
-        "WhatsApp, End-to-end encrypted backups, security whitepaper (2021)",
-        "RIPA 2000 Part III, s.49 disclosure notices",
-    ],
-    capabilities: &[
-        (Capability::Intercept, "read the relay's transcript"),
-        (
-            Capability::SubmitRequest,
-            "guess a user's passcode through the cluster's recovery interface",
-        ),
-        (
-            Capability::CompromiseVault,
-            "control one HSM member: its copy of every record and its counters",
-        ),
-        (
-            Capability::SignFirmware,
-            "sign firmware that ignores the counters on every member",
-        ),
-        (Capability::CompromiseDevice, "implant a user's device"),
-    ],
-    absent: "the HSM design has no session escrow field, no threshold agents, no relay-side \
-             insertion and no device recovery mode",
-    params: PARAMS,
-};
+use crate::vocab::family::hsm_guess_limit::INFO;
+pub use crate::vocab::family::hsm_guess_limit::PASSCODE_KINDS;
 
 /// A user's escrow record as an HSM member stores it: the passcode-sealed history key.
 #[derive(Clone, Debug)]

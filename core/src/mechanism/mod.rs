@@ -27,70 +27,14 @@ use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::secret::Key32;
 use crate::vocab::MechanismEvent;
-use crate::vocab::{Capability, ParamSpec, Params};
+use crate::vocab::{Capability, Params};
 use crate::world::World;
 use rand_chacha::ChaCha20Rng;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
-/// Id of today's session-key escrow family (the world carries its fields itself).
-pub const SESSION_ESCROW: &str = "session-escrow";
-
-/// What a mechanism is, for listings, reports and the applicability check.
-#[derive(Debug)]
-pub struct MechanismInfo {
-    /// Family id (`ghost-user`): `[a-z0-9-]+`.
-    pub family: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// One paragraph: what is attached to the messaging world, and how a warrant is served.
-    pub summary: &'static str,
-    /// What lawful access can read under it, said in every lawful-access report.
-    pub lawful_scope: &'static str,
-    /// References.
-    pub references: &'static [&'static str],
-    /// The capabilities that exist under it, each with what it means here.
-    pub capabilities: &'static [(Capability, &'static str)],
-    /// Why the capabilities not listed do not exist (one sentence).
-    pub absent: &'static str,
-    /// The family's parameters (the scheme's `[mechanism.params]`).
-    pub params: &'static [ParamSpec],
-}
-
-impl MechanismInfo {
-    /// Does `c` exist under this mechanism?
-    pub fn has(&self, c: Capability) -> bool {
-        self.capabilities.iter().any(|(x, _)| *x == c)
-    }
-    /// Why an attack declaring `declared` cannot run here at all (none of its capabilities
-    /// exists under this mechanism), or `None` when it runs; capabilities are then checked
-    /// per request, and only the requests that need a missing one are refused.
-    pub fn none_applicable(&self, declared: &[Capability]) -> Option<String> {
-        if declared.is_empty() || declared.iter().any(|c| self.has(*c)) {
-            return None;
-        }
-        self.not_applicable(declared)
-    }
-    /// Why an attack needing every capability of `needed` cannot run here, or `None` when
-    /// it can.
-    pub fn not_applicable(&self, needed: &[Capability]) -> Option<String> {
-        let missing: Vec<&str> = needed
-            .iter()
-            .filter(|c| !self.has(**c))
-            .map(|c| c.name())
-            .collect();
-        if missing.is_empty() {
-            return None;
-        }
-        Some(format!(
-            "not applicable: {} does not exist under the {} mechanism ({})",
-            missing.join(", "),
-            self.family,
-            self.absent
-        ))
-    }
-}
+pub use crate::vocab::family::{MechanismInfo, SESSION_ESCROW};
 
 /// One session of the finished honest world, as a mechanism sees it when it is deployed:
 /// its metadata, never its key (what a family gets of the key is what its design has the
@@ -586,6 +530,7 @@ pub fn register(m: &'static dyn Mechanism) -> Result<()> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(m);
+    crate::vocab::family::record(m.info());
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::escrow::court::SignedWarrant;
 use crate::secret::{Key32, Scalar};
-use crate::vocab::{Capability, DefaultValue, ParamKind, ParamSpec, Params};
+use crate::vocab::{Capability, Params};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -25,67 +25,7 @@ use std::sync::Arc;
 /// The public-ledger family.
 pub struct PublicLedger;
 
-static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "k",
-        kind: ParamKind::Int { min: 1, max: 15 },
-        default: DefaultValue::Int(3),
-        doc: "agents whose shares open a session",
-    },
-    ParamSpec {
-        name: "n",
-        kind: ParamKind::Int { min: 1, max: 15 },
-        default: DefaultValue::Int(5),
-        doc: "agents holding shares",
-    },
-    ParamSpec {
-        name: "gossip",
-        kind: ParamKind::Bool,
-        default: DefaultValue::Bool(true),
-        doc: "agents publish the ledger head they checked a proof against, and public \
-              monitors compare it with the head they see (a fork is noticed)",
-    },
-];
-
-static INFO: MechanismInfo = MechanismInfo {
-    family: "public-ledger",
-    title: "Public ledger of accesses (ARLEAS-style)",
-    summary: "Session keys escrowed to a k-of-n threshold key; an agent releases a share \
-              only against a record appended to a public hash-chained ledger, with an \
-              inclusion proof, so every access is visible afterwards.",
-    lawful_scope: "every session of the warrant's targets inside its window, each access \
-                   recorded on the public ledger",
-    references: &[
-        "Green, Kaptchuk and Van Laer, Abuse Resistant Law Enforcement Access Systems, EUROCRYPT (2021)",
-        "Laurie, Langley and Kasper, Certificate Transparency, RFC 6962 (2013)",
-    ],
-    capabilities: &[
-        (
-            Capability::Intercept,
-            "read the relay's transcript with every session's escrow field",
-        ),
-        (
-            Capability::CompromiseVault,
-            "copy one agent's key share (an insider, or a breach)",
-        ),
-        (
-            Capability::SubmitRequest,
-            "ask an agent for a share (it wants a warrant and an inclusion proof)",
-        ),
-        (
-            Capability::ControlLedger,
-            "operate the ledger: show the agents a fork the public never sees",
-        ),
-        (
-            Capability::ObtainWarrant,
-            "obtain a real warrant from the court",
-        ),
-        (Capability::CompromiseDevice, "implant a user's device"),
-    ],
-    absent: "the ledger design has no dealer under attacker control, no relay-side \
-             insertion, no device recovery and no puzzles",
-    params: PARAMS,
-};
+use crate::vocab::family::public_ledger::INFO;
 
 /// One ledger record: a warrant's fingerprint and the sessions requested under it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use super::{base_worlds, run_cell, CellResult};
 use crate::attack::context::BaseWorlds;
 use crate::attack::{Attack, ParamValue, Params, Registry};
 use crate::backend::BackendKind;
-use crate::config::budget::{RunCost, WorldCost};
+use crate::budget::{RunCost, WorldCost};
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::world::{Population, WorldConfig};

@@ -877,10 +877,10 @@ pub fn run_one(
     let lower = if guesses > 0.0 {
         format!(
             "the parameters that set the attack's {guesses} guesses, or {}",
-            crate::config::budget::LOWER_WORLD
+            crate::budget::LOWER_WORLD
         )
     } else {
-        crate::config::budget::LOWER_WORLD.to_string()
+        crate::budget::LOWER_WORLD.to_string()
     };
     let diverging = f64::from(u8::from(changes_traffic(attack)));
     config.cost().cells(1.0, guesses, diverging).within_budget(

@@ -15,7 +15,7 @@ use super::loophole::{DeviceExposure, DeviceFailures};
 use super::report_model::{Report, SchemeSummary};
 use super::{base_worlds, lawful_utility, run_cell, CellResult, LawfulUtility};
 use crate::backend::BackendKind;
-use crate::config::budget::{self, WorldCost};
+use crate::budget::{self, WorldCost};
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::runner::suite_file::{CellSpec, Suite};

@@ -6,7 +6,7 @@
 use super::report_model::Report;
 use super::shard::{self, Shard};
 use crate::backend::BackendKind;
-use crate::config::budget;
+use crate::budget;
 use crate::error::Result;
 use crate::runner::suite_file::{CellSpec, Suite};
 

@@ -203,7 +203,7 @@ pub fn check_scheme(
 
 /// What [`check_scheme_with`] costs: per case and property, a few worlds of the largest
 /// population the kit generates, and the binding property's forgery budget.
-pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::RunCost {
+pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::budget::RunCost {
     let largest = crate::world::Population {
         users: 10,
         group_share: 0.5,
@@ -217,7 +217,7 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
     } else {
         opts.only.len()
     };
-    let worlds = crate::config::budget::WorldCost::of(scheme, &largest, opts.backend);
+    let worlds = crate::budget::WorldCost::of(scheme, &largest, opts.backend);
     let per_property = worlds.cells(2.0, 0.0, 2.0);
     // Only a checksum binding is brute-forced (the binding property's search).
     let forgery = if scheme.field.binding == crate::config::Binding::Checksum {
@@ -225,7 +225,7 @@ pub fn estimate(scheme: &Scheme, opts: &CheckOptions) -> crate::config::budget::
     } else {
         0.0
     };
-    crate::config::budget::RunCost {
+    crate::budget::RunCost {
         cpu_seconds: (per_property.cpu_seconds * properties as f64 + forgery)
             * f64::from(opts.cases.max(1)),
         // Cases run one after the other, each on the threads it has.

@@ -7,6 +7,7 @@ pub mod capability;
 pub mod cell;
 pub mod claims;
 pub mod events;
+pub mod family;
 pub mod params;
 pub mod verdict;
 

@@ -180,13 +180,6 @@ pub struct WorldConfig {
     pub backend: BackendKind,
 }
 
-impl WorldConfig {
-    /// What simulating this world costs ([`crate::config::budget`]).
-    pub fn cost(&self) -> crate::config::budget::WorldCost {
-        crate::config::budget::WorldCost::of(&self.scheme, &self.population, self.backend)
-    }
-}
-
 /// A conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conversation {
