@@ -354,6 +354,9 @@ pub struct AttackCtx<'a> {
     blocks: Vec<MechanismEvent>,
     case_refusals: Vec<MechanismEvent>,
     detects: Vec<MechanismEvent>,
+    /// Every event of the three lists above, tagged with its list: a repeated event is
+    /// found in constant time (a seizure of 10^5 phones records 10^5 owners' notices).
+    seen: std::collections::HashSet<(u8, MechanismEvent)>,
     forgeable: BTreeSet<usize>,
     /// The capabilities the attack declares (empty for a context made by hand).
     declared: &'static [Capability],
@@ -404,6 +407,7 @@ impl<'a> AttackCtx<'a> {
             blocks: Vec::new(),
             case_refusals: Vec::new(),
             detects: Vec::new(),
+            seen: std::collections::HashSet::new(),
             forgeable: BTreeSet::new(),
             declared: &[],
             deployment: None,
@@ -496,10 +500,10 @@ impl<'a> AttackCtx<'a> {
             }
         }
         for e in j.refusals {
-            push_unique(&mut self.blocks, e);
+            push_unique(&mut self.blocks, &mut self.seen, 0, e);
         }
         for e in j.notices {
-            push_unique(&mut self.detects, e);
+            push_unique(&mut self.detects, &mut self.seen, 1, e);
         }
         self.tries += j.work;
         for (k, v) in j.figures {
@@ -545,8 +549,7 @@ impl<'a> AttackCtx<'a> {
         if control == "no-escrow" && family != crate::mechanism::SESSION_ESCROW {
             // Session escrow's machinery reached for under another family: the path does
             // not exist here (whatever escrow the family has is reached by its requests).
-            push_unique(
-                &mut self.blocks,
+            push_unique(&mut self.blocks, &mut self.seen, 0,
                 event(
                     "not-applicable",
                     family,
@@ -557,11 +560,11 @@ impl<'a> AttackCtx<'a> {
             );
             return;
         }
-        push_unique(&mut self.blocks, event(control, source, detail));
+        push_unique(&mut self.blocks, &mut self.seen, 0, event(control, source, detail));
     }
 
     fn detect(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
-        push_unique(&mut self.detects, event(control, source, detail));
+        push_unique(&mut self.detects, &mut self.seen, 1, event(control, source, detail));
     }
 
     /// What the mechanism refused or rejected so far (read-only: an attack may adapt to it,
@@ -1132,7 +1135,7 @@ impl<'a> AttackCtx<'a> {
 
     fn note_refusals(&mut self, responses: &[ShareResponse]) {
         for e in refusal_events(responses, "") {
-            push_unique(&mut self.blocks, e);
+            push_unique(&mut self.blocks, &mut self.seen, 0, e);
         }
     }
 
@@ -1696,7 +1699,7 @@ impl<'a> AttackCtx<'a> {
             r.cell = Some(self.cell);
         }
         for e in refusal_events(&responses, &format!(" (lawful case {case})")) {
-            push_unique(&mut self.case_refusals, e);
+            push_unique(&mut self.case_refusals, &mut self.seen, 2, e);
         }
         Ok(LawfulCase {
             cell: self.cell,
@@ -1750,9 +1753,14 @@ fn event(control: &str, source: impl Into<String>, detail: impl Into<String>) ->
     }
 }
 
-/// Appends `e` unless the same event is already recorded.
-fn push_unique(list: &mut Vec<MechanismEvent>, e: MechanismEvent) {
-    if !list.contains(&e) {
+/// Appends `e` to `list` (tagged `tag` in `seen`) unless the same event is already there.
+fn push_unique(
+    list: &mut Vec<MechanismEvent>,
+    seen: &mut std::collections::HashSet<(u8, MechanismEvent)>,
+    tag: u8,
+    e: MechanismEvent,
+) {
+    if seen.insert((tag, e.clone())) {
         list.push(e);
     }
 }

@@ -229,8 +229,11 @@ fn detections(
     from_ctx: &[MechanismEvent],
 ) -> Vec<MechanismEvent> {
     let mut d: Vec<MechanismEvent> = Vec::new();
+    // One detection per control and source, found in constant time (a seizure of 10^5
+    // phones brings 10^5 owners' notices).
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     let mut push = |control: &str, source: &str, detail: String| {
-        if !d.iter().any(|e| e.control == control && e.source == source) {
+        if seen.insert((control.to_string(), source.to_string())) {
             d.push(MechanismEvent {
                 control: control.to_string(),
                 source: source.to_string(),
@@ -571,13 +574,14 @@ pub fn run_cell(
     // Refusals: what the context recorded, then client refusals seen in the world.
     let mut refusals = parts.blocks.clone();
     let case_refusals = parts.case_refusals.clone();
+    let mut seen: std::collections::HashSet<MechanismEvent> = refusals.iter().cloned().collect();
     for x in world.detections.iter().filter(|x| x.refused()) {
         let e = MechanismEvent {
             control: x.control.clone(),
             source: "client".into(),
             detail: x.detail.clone(),
         };
-        if !refusals.contains(&e) {
+        if seen.insert(e.clone()) {
             refusals.push(e);
         }
     }
