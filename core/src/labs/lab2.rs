@@ -10,11 +10,11 @@ pub(super) static LAB: Lab = Lab {
     time: "2 hours",
     handout: "docs/labs/lab2-binding-strength.md",
     commands: &[
-        "escrowlab attack field-forgery --scheme single-key --param bits=4 --param trials=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme single-key --param bits=8 --param trials=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme single-key --param bits=12 --param trials=100 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme threshold-3of5 --param trials=4 --param max_tries=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme hardened --seed SEED --users 40 --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=4 --param trials=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=8 --param trials=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=12 --param trials=100 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme threshold-3of5 --param trials=4 --param max_tries=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme hardened --seed SEED --users USERS --epochs EPOCHS --json",
     ],
     questions: &[
         Question {
@@ -64,14 +64,14 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q2.8",
-            text: "the factor by which the expected tries grow for each extra checked bit",
-            kind: Kind::Integer,
-            seeded: false,
+            text: "how many times the mean tries grew from bits=4 to bits=8 (your q2.1 divided by your q2.6)",
+            kind: Kind::Number { tolerance: 0.01 },
+            seeded: true,
         },
         Question {
             id: "q2.9",
-            text: "threshold-3of5 (trials=4, max_tries=1000): `cost.accepted_fraction`",
-            kind: Kind::Number { tolerance: 0.01 },
+            text: "threshold-3of5 (trials=4, max_tries=1000): was any forged field accepted (`cost.accepted_fraction` above 0)",
+            kind: Kind::Bool,
             seeded: false,
         },
         Question {
@@ -81,6 +81,12 @@ pub(super) static LAB: Lab = Lab {
                 what: "binding mode",
                 options: BINDINGS,
             },
+            seeded: false,
+        },
+        Question {
+            id: "q2.11",
+            text: "explain why the tries of one trial follow the distribution of q2.2 and what that means for a forger with 16 checked bits",
+            kind: Kind::Text,
             seeded: false,
         },
     ],
@@ -111,8 +117,9 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Bool(b8.detected),
         Answer::Number(figure(&b4, "tries_mean")),
         Answer::Number(figure(&b12, "tries_mean")),
-        Answer::Integer(2),
-        Answer::Number(figure(&signed, "accepted_fraction")),
+        Answer::Number(figure(&b8, "tries_mean") / figure(&b4, "tries_mean")),
+        Answer::Bool(figure(&signed, "accepted_fraction") > 0.0),
         Answer::Name("recompute".into()),
+        Answer::Text,
     ])
 }
