@@ -668,6 +668,32 @@ fn start(l: &Lab, student: Option<&str>, seed: u64) -> String {
     s
 }
 
+/// The Markdown table of a lab's questions its handout carries (a test keeps them equal).
+pub fn questions_table(l: &Lab) -> String {
+    let mut s = String::from("| id | key | what to enter | kind |\n|---|---|---|---|\n");
+    for q in l.questions {
+        let kind = match q.kind {
+            Kind::Choice { options, .. } => format!(
+                "one of: {}",
+                options
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Kind::Control => "a control name, as `blocked_by` prints it".into(),
+            k => describe(&k),
+        };
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {kind} |\n",
+            q.id,
+            q.key(),
+            q.text.replace('|', "\\|")
+        ));
+    }
+    s
+}
+
 fn describe(kind: &Kind) -> String {
     match kind {
         Kind::Number { tolerance } => format!("a number, within {} %", tolerance * 100.0),
@@ -909,9 +935,14 @@ fn judge(q: &Question, key: &Answer, given: &toml::Value, hints: bool) -> Option
                 Some("wrong".into())
             }
         }
-        (Kind::Integer, Answer::Integer(k), Given::Integer(g)) => {
-            (g != *k).then(|| format!("wrong{seed_hint}"))
-        }
+        (Kind::Integer, Answer::Integer(k), Given::Integer(g)) => (g != *k).then(|| {
+            if hints {
+                let way = if g > *k { "high" } else { "low" };
+                format!("wrong — too {way}{seed_hint}")
+            } else {
+                "wrong".to_string()
+            }
+        }),
         (Kind::Bool, Answer::Bool(k), Given::Bool(b)) => (b != *k).then(|| "wrong".to_string()),
         (Kind::Choice { .. } | Kind::Control, Answer::Name(k), Given::Name(g)) => {
             (!g.eq_ignore_ascii_case(k)).then(|| format!("wrong{seed_hint}"))
