@@ -91,7 +91,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q1.19",
-            text: "explain, from your figures, why k - 1 stolen shares are worth nothing and k shares are worth everything, past and future",
+            text: "one thing your attack can express that share-theft cannot, with a parameter setting where the two differ",
             kind: Kind::Text,
             seeded: false,
         },

@@ -85,7 +85,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q2.11",
-            text: "explain why the tries of one trial follow the distribution of q2.2 and what that means for a forger with 16 checked bits",
+            text: "one paragraph for a policy maker: why a forgery that exposes nothing is still a failure of exceptional access, and which figure measures it",
             kind: Kind::Text,
             seeded: false,
         },

@@ -91,7 +91,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q3.12",
-            text: "explain why the mobile adversary collects more shares than k on threshold-3of5-epoch and still rebuilds no key",
+            text: "the experiment that separates epoch keys from proactive refresh",
             kind: Kind::Text,
             seeded: false,
         },

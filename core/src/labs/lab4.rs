@@ -98,7 +98,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q4.13",
-            text: "explain which control stops a replayed warrant and which one an expired warrant, and what `use_limit = 0` (unlimited) would change",
+            text: "which controls could notice the insider attacks of Task 3, and which of them the default schemes have",
             kind: Kind::Text,
             seeded: false,
         },

@@ -102,7 +102,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q5.10",
-            text: "explain the difference between a log that detects tampering and one that prevents it, with the tamper modes that stay silent on each scheme",
+            text: "what an auditor can conclude from a verified log, a log that fails verification and a witnessed log that fails verification",
             kind: Kind::Text,
             seeded: false,
         },

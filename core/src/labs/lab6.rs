@@ -77,7 +77,7 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q6.9",
-            text: "explain what your own attack measures on your own scheme and which control of it the suite shows holding or failing",
+            text: "your attack: the actor, the capabilities, what `check` decides, and a run where `check` says exposed but `run` reads less",
             kind: Kind::Text,
             seeded: false,
         },
