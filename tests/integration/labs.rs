@@ -500,3 +500,170 @@ fn lab5_knows_every_audit_tamper_mode() {
     };
     assert_eq!(modes, escrowlab::labs::LAB5_TAMPERS);
 }
+
+/// Attacks a lab 1 student might hand in, each registered as `insider-breach`: the
+/// reference solution, one that uses a capability it does not declare, and one that reads
+/// nothing.
+mod submissions {
+    use escrowlab::attacks::common::read_with_masters;
+    use escrowlab::prelude::*;
+
+    const PARAMS: &[ParamSpec] = &[
+        ParamSpec {
+            name: "agent",
+            kind: ParamKind::Int { min: 0, max: 63 },
+            default: DefaultValue::Int(0),
+            doc: "the insider's own agent",
+        },
+        ParamSpec {
+            name: "extra",
+            kind: ParamKind::Int { min: 0, max: 63 },
+            default: DefaultValue::Int(0),
+            doc: "further agents breached",
+        },
+        ParamSpec {
+            name: "at_epoch",
+            kind: ParamKind::Int { min: 0, max: 1000 },
+            default: DefaultValue::Int(2),
+            doc: "epoch at whose start the vaults are copied",
+        },
+    ];
+
+    const fn meta(capabilities: &'static [Capability]) -> AttackMeta {
+        AttackMeta {
+            id: "insider-breach",
+            title: "Insider vault breach (a submission)",
+            actor: "insider at one agent who can breach a few others",
+            capabilities,
+            description: "Copies `extra` + 1 vaults, rebuilds the keys they suffice for and \
+                reads what they open.",
+            references: &[],
+            params: PARAMS,
+        }
+    }
+
+    static FULL: AttackMeta = meta(&[Capability::Intercept, Capability::CompromiseAgent]);
+    static INTERCEPT_ONLY: AttackMeta = meta(&[Capability::Intercept]);
+
+    /// How a submission behaves.
+    pub struct Submission {
+        meta: &'static AttackMeta,
+        reads: bool,
+    }
+
+    /// The reference solution (as `examples/out-of-tree-attack`).
+    pub static REFERENCE: Submission = Submission {
+        meta: &FULL,
+        reads: true,
+    };
+    /// Breaches vaults without declaring `compromise_agent`.
+    pub static UNDECLARED: Submission = Submission {
+        meta: &INTERCEPT_ONLY,
+        reads: true,
+    };
+    /// Declares everything, breaches nothing and reads nothing.
+    pub static NOTHING: Submission = Submission {
+        meta: &FULL,
+        reads: false,
+    };
+
+    impl Attack for Submission {
+        fn meta(&self) -> &'static AttackMeta {
+            self.meta
+        }
+
+        fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+            let vaults = (params.int("extra") as usize + 1).min(scheme.n());
+            if scheme.custody.kind != CustodyKind::None && vaults >= scheme.k() {
+                Exposure::yes("enough vaults")
+            } else {
+                Exposure::no("too few vaults")
+            }
+        }
+
+        fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+            let mut out = Outcome::default();
+            if !self.reads || !ctx.require_escrow() {
+                ctx.intercept();
+                return Ok(out);
+            }
+            let n = ctx.info().n;
+            ctx.advance_to(params.int("at_epoch") as u32)?;
+            let agent = params.int("agent") as usize;
+            let extra = (params.int("extra") as usize).min(n.saturating_sub(1));
+            let mut loot = Vec::new();
+            for j in 0..=extra {
+                loot.push(ctx.compromise_agent((agent + j) % n)?);
+            }
+            ctx.advance_to_end()?;
+            let backend = ctx.backend();
+            let masters = ctx.rebuild_masters(&loot);
+            let transcript = ctx.intercept().clone();
+            out.recovered = read_with_masters(backend, &transcript, &masters);
+            Ok(out)
+        }
+    }
+}
+
+fn grade_lab1(submission: &'static submissions::Submission) -> (String, i32) {
+    let registry = escrowlab::attacks::builtins().with(submission);
+    let course = escrowlab::labs::Course::from_key([9; 32], false);
+    escrowlab::labs::grade_attack(&registry, &course, 1, "alice", None).expect("grades")
+}
+
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn lab_grade_passes_the_reference_attack() {
+    let (s, code) = grade_lab1(&submissions::REFERENCE);
+    assert_eq!(code, 0, "{s}");
+    assert!(s.contains("declares: intercept, compromise_agent"), "{s}");
+    assert!(!s.contains("FAIL"), "{s}");
+}
+
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn lab_grade_fails_an_attack_that_uses_an_undeclared_capability() {
+    let (s, code) = grade_lab1(&submissions::UNDECLARED);
+    assert_eq!(code, 1, "{s}");
+    // The runner's judgement: the cell is an error naming the capability.
+    assert!(s.contains("the runner made the cell an error"), "{s}");
+    assert!(s.contains("compromise_agent"), "{s}");
+}
+
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn lab_grade_fails_an_attack_that_recovers_nothing() {
+    let (s, code) = grade_lab1(&submissions::NOTHING);
+    assert_eq!(code, 1, "{s}");
+    assert!(s.contains("read 0 confirmed message(s); the task's reference reads"), "{s}");
+}
+
+#[test]
+fn lab_grade_needs_the_key_and_the_students_binary() {
+    let o = escrowlab(&["lab", "grade", "1", "--student", "alice"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs the course key"), "{}", stderr(&o));
+    let (_d, c) = course(false);
+    // The stock binary does not know the student's attack.
+    let o = escrowlab(&[
+        "lab",
+        "grade",
+        "1",
+        "--student",
+        "alice",
+        "--course-key",
+        c.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("student's binary"), "{}", stderr(&o));
+    let o = escrowlab(&[
+        "lab",
+        "grade",
+        "2",
+        "--student",
+        "alice",
+        "--course-key",
+        c.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

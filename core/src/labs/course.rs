@@ -130,16 +130,28 @@ impl Course {
         }
     }
 
-    /// A student's seed for a lab: HMAC-SHA-256 under the course key of
-    /// `escrowlab-lab/N/ID`, reduced to 1..=[`super::MAX_LAB_SEED`].
-    pub fn seed(&self, lab: u32, student: &str) -> u64 {
+    /// A seed for a grading world, which no student is given: HMAC-SHA-256 under the course
+    /// key of `escrowlab-lab-grade/N/ID/I`, reduced to 100 000..=999 999 (above every lab
+    /// seed).
+    pub fn grading_seed(&self, lab: u32, student: &str, world: u32) -> u64 {
+        let d = self.mac(&format!("escrowlab-lab-grade/{lab}/{student}/{world}"));
+        d % 900_000 + 100_000
+    }
+
+    fn mac(&self, label: &str) -> u64 {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .expect("HMAC takes a key of any length");
-        mac.update(format!("escrowlab-lab/{lab}/{student}").as_bytes());
+        mac.update(label.as_bytes());
         let d = mac.finalize().into_bytes();
         let mut b = [0u8; 8];
         b.copy_from_slice(&d[..8]);
-        u64::from_be_bytes(b) % super::MAX_LAB_SEED + 1
+        u64::from_be_bytes(b)
+    }
+
+    /// A student's seed for a lab: HMAC-SHA-256 under the course key of
+    /// `escrowlab-lab/N/ID`, reduced to 1..=[`super::MAX_LAB_SEED`].
+    pub fn seed(&self, lab: u32, student: &str) -> u64 {
+        self.mac(&format!("escrowlab-lab/{lab}/{student}")) % super::MAX_LAB_SEED + 1
     }
 }
 

@@ -41,6 +41,8 @@ use std::path::PathBuf;
 
 mod course;
 pub use course::{Course, COURSE_KEY_ENV};
+mod grade;
+pub use grade::{grade_attack, GRADED_LABS};
 
 /// Fewest users of a lab world (a student's is `MIN_LAB_USERS` to `MIN_LAB_USERS + 39`).
 pub const MIN_LAB_USERS: u32 = 24;
@@ -144,6 +146,20 @@ pub enum LabCommand {
     Roster {
         /// The roster file.
         file: PathBuf,
+    },
+    /// Grade the attack a student wrote (labs 1, 3 and 6): run it, through the student's
+    /// binary, in worlds the student never saw, and judge it by the exposure the runner
+    /// measures against ground truth, its declared capabilities and its errors (needs the
+    /// course key; exit 0 when every run passes, 1 when one fails).
+    Grade {
+        /// Lab number (1, 3 or 6).
+        lab: u32,
+        /// Student id.
+        #[arg(long)]
+        student: String,
+        /// The attack's id (default: the id the lab's handout gives it; lab 6 has none).
+        #[arg(long)]
+        attack: Option<String>,
     },
     /// The course key.
     Course {
@@ -310,6 +326,27 @@ impl Measure<'_> {
         attack: &str,
         params: &[(&str, &str)],
     ) -> Result<CellResult> {
+        let name = scheme.name.clone();
+        let cell = self.cell_raw(scheme, attack, params)?;
+        if let Some(e) = &cell.error {
+            return Err(Error::misuse(format!(
+                "lab measurement {attack} against {name}: {e}"
+            )));
+        }
+        Ok(cell)
+    }
+
+    /// [`Measure::cell_on`], the cell returned as the runner judged it, an error cell
+    /// included (an attack that used a capability it did not declare, or failed).
+    ///
+    /// # Errors
+    /// Unknown attack or parameter, world construction errors.
+    pub fn cell_raw(
+        &self,
+        scheme: Scheme,
+        attack: &str,
+        params: &[(&str, &str)],
+    ) -> Result<CellResult> {
         let a = self
             .registry
             .find(attack)
@@ -328,15 +365,7 @@ impl Measure<'_> {
         }
         let resolved = crate::attack::Params::resolve(attack, a.meta().params, &given)?;
         let base = self.base(scheme)?;
-        let cell = crate::runner::run_cell(&base, a, &resolved, &[]);
-        let config = &base.config;
-        if let Some(e) = &cell.error {
-            return Err(Error::misuse(format!(
-                "lab measurement {attack} against {}: {e}",
-                config.scheme.name
-            )));
-        }
-        Ok(cell)
+        Ok(crate::runner::run_cell(&base, a, &resolved, &[]))
     }
 
     /// The scheme's base worlds, built on first use.
@@ -536,6 +565,15 @@ pub fn run(
                 answer_key(l, &student, seed, &l.key(registry, seed)?),
                 exit_codes::OK,
             ))
+        }
+        LabCommand::Grade {
+            lab: n,
+            student,
+            attack,
+        } => {
+            check_student(&student)?;
+            let c = need_course(course, "lab grade")?;
+            grade_attack(registry, c, n, &student, attack.as_deref())
         }
         LabCommand::Roster { file } => {
             let c = need_course(course, "lab roster")?;
