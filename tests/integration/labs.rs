@@ -155,7 +155,11 @@ fn course_init_writes_an_owner_only_key_and_never_replaces_it() {
     let o = escrowlab(&["lab", "course", "init", "--out", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "the key was replaced");
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        text,
+        "the key was replaced"
+    );
     // Two courses have different keys, so different seeds for the same student.
     let (_e, q) = course(false);
     let roster = |c: &Path| {
@@ -445,7 +449,10 @@ fn numeric_answers_depend_on_the_student() {
         }
         let mut same_numeric = 0usize;
         let mut numeric = 0usize;
-        println!("lab {}: share of student pairs with the same answer", l.number);
+        println!(
+            "lab {}: share of student pairs with the same answer",
+            l.number
+        );
         for (q, question) in l.questions.iter().enumerate() {
             if !question.kind.is_graded() {
                 continue;
@@ -612,16 +619,15 @@ fn grade_lab1(submission: &'static submissions::Submission) -> (String, i32) {
 }
 
 #[test]
-#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn lab_grade_passes_the_reference_attack() {
     let (s, code) = grade_lab1(&submissions::REFERENCE);
+    println!("{s}");
     assert_eq!(code, 0, "{s}");
     assert!(s.contains("declares: intercept, compromise_agent"), "{s}");
     assert!(!s.contains("FAIL"), "{s}");
 }
 
 #[test]
-#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn lab_grade_fails_an_attack_that_uses_an_undeclared_capability() {
     let (s, code) = grade_lab1(&submissions::UNDECLARED);
     assert_eq!(code, 1, "{s}");
@@ -631,18 +637,24 @@ fn lab_grade_fails_an_attack_that_uses_an_undeclared_capability() {
 }
 
 #[test]
-#[ignore = "slow tier: cargo test -- --include-ignored"]
 fn lab_grade_fails_an_attack_that_recovers_nothing() {
     let (s, code) = grade_lab1(&submissions::NOTHING);
     assert_eq!(code, 1, "{s}");
-    assert!(s.contains("read 0 confirmed message(s); the task's reference reads"), "{s}");
+    assert!(
+        s.contains("read 0 confirmed message(s); the task's reference reads"),
+        "{s}"
+    );
 }
 
 #[test]
 fn lab_grade_needs_the_key_and_the_students_binary() {
     let o = escrowlab(&["lab", "grade", "1", "--student", "alice"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("needs the course key"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs the course key"),
+        "{}",
+        stderr(&o)
+    );
     let (_d, c) = course(false);
     // The stock binary does not know the student's attack.
     let o = escrowlab(&[

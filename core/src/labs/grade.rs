@@ -271,7 +271,9 @@ fn judge_run(m: &Measure, id: &str, run: &Run, read_any: &mut bool) -> Result<Op
         return Ok(Some(format!("the runner made the cell an error: {e}")));
     }
     if !cell.applicable {
-        return Ok(Some("the runner found the attack not applicable here".into()));
+        return Ok(Some(
+            "the runner found the attack not applicable here".into(),
+        ));
     }
     let read = cell.exposure.messages;
     *read_any |= read > 0;
@@ -287,8 +289,9 @@ fn judge_run(m: &Measure, id: &str, run: &Run, read_any: &mut bool) -> Result<Op
         Expect::Something => (read == 0).then(|| {
             format!("read nothing (blocked by {blocked}); the task is to read something here")
         }),
-        Expect::Nothing => (read > 0)
-            .then(|| format!("read {read} message(s) where the task expects nothing")),
+        Expect::Nothing => {
+            (read > 0).then(|| format!("read {read} message(s) where the task expects nothing"))
+        }
         Expect::AsChecked => {
             let says = cell.check.exposed;
             match (says, read > 0) {

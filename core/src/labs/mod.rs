@@ -531,7 +531,11 @@ pub fn run(
     let course = course.as_ref();
     match cmd {
         LabCommand::List | LabCommand::Course { .. } => unreachable!("handled above"),
-        LabCommand::Start { lab: n, seed, student } => {
+        LabCommand::Start {
+            lab: n,
+            seed,
+            student,
+        } => {
             let l = lab(n)?;
             let (seed, who) = match (seed, student) {
                 (Some(s), _) => {
@@ -640,8 +644,7 @@ fn roster(c: &Course, path: &std::path::Path) -> Result<String> {
         if id.is_empty() {
             continue;
         }
-        check_student(id)
-            .map_err(|e| Error::input(format!("{shown} line {}: {e}", i + 1)))?;
+        check_student(id).map_err(|e| Error::input(format!("{shown} line {}: {e}", i + 1)))?;
         if !seen.insert(id.to_string()) {
             return Err(Error::input(format!(
                 "{shown} line {}: student `{id}` is listed twice",
@@ -1134,7 +1137,13 @@ mod tests {
             kind: Kind::Integer,
             ..q
         };
-        let why = judge(&i, &Answer::Integer(3), &toml::Value::Float(f64::NAN), false).unwrap();
+        let why = judge(
+            &i,
+            &Answer::Integer(3),
+            &toml::Value::Float(f64::NAN),
+            false,
+        )
+        .unwrap();
         assert_eq!(why, "expected an integer");
     }
 
@@ -1157,20 +1166,36 @@ mod tests {
     fn quoted_booleans_are_read_and_names_are_listed_only_with_hints() {
         let b = q(Kind::Bool);
         assert_eq!(
-            judge(&b, &Answer::Bool(false), &toml::Value::String("false".into()), false),
+            judge(
+                &b,
+                &Answer::Bool(false),
+                &toml::Value::String("false".into()),
+                false
+            ),
             None
         );
         let c = q(Kind::Control);
         let k = Answer::Name("threshold-custody".into());
         let moon = toml::Value::String("the-moon".into());
         let why = judge(&c, &k, &moon, false).unwrap();
-        assert!(!why.contains("threshold-custody") && !why.contains(','), "{why}");
+        assert!(
+            !why.contains("threshold-custody") && !why.contains(','),
+            "{why}"
+        );
         let why = judge(&c, &k, &moon, true).unwrap();
         assert!(why.contains("signed-binding") && why.contains("recompute-binding"));
         assert!(!why.contains("field-registry"), "{why}");
         let signed = toml::Value::String("signed-binding".into());
         assert_eq!(judge(&c, &k, &signed, false).as_deref(), Some("wrong"));
-        assert_eq!(judge(&c, &k, &toml::Value::String("Threshold-Custody".into()), false), None);
+        assert_eq!(
+            judge(
+                &c,
+                &k,
+                &toml::Value::String("Threshold-Custody".into()),
+                false
+            ),
+            None
+        );
     }
 
     #[test]
