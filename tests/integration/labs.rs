@@ -679,3 +679,65 @@ fn lab_grade_needs_the_key_and_the_students_binary() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Every `escrowlab` command of every handout's shell blocks runs as written, with `SEED`,
+/// `USERS` and `EPOCHS` filled in from one seed's world: exit 0 and no error. Commands
+/// that read a file the student writes first (a scheme, a suite, an answers file) or name
+/// a placeholder of the student's own (`YOUR-ATTACK-ID`) are skipped; redirections and
+/// trailing comments are dropped. (It does not compare the outputs the handouts quote:
+/// those are illustrations from one world, and each student's world differs.)
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn every_handout_command_runs_as_written() {
+    let world = escrowlab::labs::LabWorld::of(4242);
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for lab in 1..=6u32 {
+        let (path, text) = handout(lab);
+        let mut in_sh = false;
+        for line in text.lines() {
+            let t = line.trim();
+            if t.starts_with("```") {
+                in_sh = t == "```sh";
+                continue;
+            }
+            if !in_sh || !t.starts_with("escrowlab ") {
+                continue;
+            }
+            let cmd = t
+                .split(" #")
+                .next()
+                .and_then(|c| c.split(';').next())
+                .and_then(|c| c.split(" > ").next())
+                .and_then(|c| c.split(" | ").next())
+                .unwrap_or("")
+                .trim();
+            let cmd = world.fill(cmd);
+            let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+            let placeholder = args.iter().any(|a| {
+                a.len() > 1
+                    && a.chars().any(|c| c.is_ascii_uppercase())
+                    && a.chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '-' || c == '_' || c == '.')
+            });
+            let reads_file = args
+                .iter()
+                .any(|a| a.ends_with(".toml") || a.ends_with(".json") || a.ends_with(".txt"));
+            if placeholder || reads_file || args.first() == Some(&"suite") {
+                continue;
+            }
+            let o = escrowlab(&args);
+            ran += 1;
+            if o.status.code() != Some(0) {
+                failures.push(format!(
+                    "{}: `{cmd}` exited {:?}: {}",
+                    path.display(),
+                    o.status.code(),
+                    stderr(&o).lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    assert!(ran >= 40, "only {ran} handout commands found");
+    assert!(failures.is_empty(), "{failures:#?}");
+}
