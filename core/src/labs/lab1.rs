@@ -95,6 +95,12 @@ pub(super) static LAB: Lab = Lab {
             kind: Kind::Text,
             seeded: false,
         },
+        Question {
+            id: "q1.21",
+            text: "before running share-theft stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`, from your static-key run and your world",
+            kind: Kind::Prediction { of: "q1.7" },
+            seeded: false,
+        },
     ],
     compute,
 };
@@ -123,5 +129,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Integer(st.exposure.messages as i64 - st_epoch.exposure.messages as i64),
         blocked(&one),
         Answer::Text,
+        Answer::Prediction,
     ])
 }

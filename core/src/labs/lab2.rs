@@ -89,6 +89,12 @@ pub(super) static LAB: Lab = Lab {
             kind: Kind::Text,
             seeded: false,
         },
+        Question {
+            id: "q2.12",
+            text: "before running bits=12: your prediction of its `cost.tries_mean`",
+            kind: Kind::Prediction { of: "q2.7" },
+            seeded: false,
+        },
     ],
     compute,
 };
@@ -121,5 +127,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Bool(figure(&signed, "accepted_fraction") > 0.0),
         Answer::Name("recompute".into()),
         Answer::Text,
+        Answer::Prediction,
     ])
 }

@@ -95,6 +95,12 @@ pub(super) static LAB: Lab = Lab {
             kind: Kind::Text,
             seeded: false,
         },
+        Question {
+            id: "q3.13",
+            text: "before running stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`",
+            kind: Kind::Prediction { of: "q3.4" },
+            seeded: false,
+        },
     ],
     compute,
 };
@@ -133,5 +139,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Integer(figure(&mob_epoch, "shares_collected") as i64),
         Answer::Name(falls.join(",")),
         Answer::Text,
+        Answer::Prediction,
     ])
 }

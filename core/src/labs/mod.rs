@@ -209,6 +209,13 @@ pub enum Kind {
     Control,
     /// A free-text explanation, collected for manual grading (never graded automatically).
     Text,
+    /// A number the student predicts before measuring it: collected for the rubric, shown
+    /// next to the measured answer of question `of` (never graded automatically; the
+    /// measurement is).
+    Prediction {
+        /// The id of the question whose measurement it predicts.
+        of: &'static str,
+    },
 }
 
 impl Kind {
@@ -222,7 +229,7 @@ impl Kind {
 
     /// Whether `lab check` grades it (free text is collected for the instructor instead).
     pub fn is_graded(&self) -> bool {
-        !matches!(self, Kind::Text)
+        !matches!(self, Kind::Text | Kind::Prediction { .. })
     }
 }
 
@@ -259,6 +266,8 @@ pub enum Answer {
     Name(String),
     /// A free-text answer: the key has none (graded by hand).
     Text,
+    /// A prediction: the key has none (the measurement it predicts is graded).
+    Prediction,
 }
 
 impl Answer {
@@ -277,6 +286,7 @@ impl Answer {
             Answer::Bool(v) => v.to_string(),
             Answer::Name(s) => toml::Value::String(s.clone()).to_string(),
             Answer::Text => "\"(your explanation; graded by hand)\"".into(),
+            Answer::Prediction => "0.0 # (your prediction; collected, not graded)".into(),
         }
     }
 }
@@ -746,6 +756,9 @@ fn describe(kind: &Kind) -> String {
         Kind::Choice { what, options } => format!("{what}: {}", options.join(", ")),
         Kind::Control => "a control name, or none".into(),
         Kind::Text => "a quoted explanation, graded by hand".into(),
+        Kind::Prediction { of } => {
+            format!("your prediction, a number written before you measure {of}; collected")
+        }
     }
 }
 
@@ -759,6 +772,7 @@ fn form(kind: &Kind) -> String {
         Kind::Choice { what, .. } => format!("{what} (a quoted name)"),
         Kind::Control => "a control name (quoted)".into(),
         Kind::Text => "a quoted explanation".into(),
+        Kind::Prediction { .. } => "a number (your prediction)".into(),
     }
 }
 
@@ -869,7 +883,7 @@ enum Given {
 /// names the valid options only when `hints`). Reveals nothing about the key.
 fn read_form(kind: &Kind, given: &toml::Value, hints: bool) -> std::result::Result<Given, String> {
     match kind {
-        Kind::Number { .. } | Kind::Fraction { .. } => {
+        Kind::Number { .. } | Kind::Fraction { .. } | Kind::Prediction { .. } => {
             let g = match given {
                 toml::Value::Float(f) if f.is_finite() => *f,
                 toml::Value::Float(f) => {
@@ -988,7 +1002,7 @@ fn judge(q: &Question, key: &Answer, given: &toml::Value, hints: bool) -> Option
         (Kind::Choice { .. } | Kind::Control, Answer::Name(k), Given::Name(g)) => {
             (!g.eq_ignore_ascii_case(k)).then(|| format!("wrong{seed_hint}"))
         }
-        (Kind::Text, _, _) => None,
+        (Kind::Text | Kind::Prediction { .. }, _, _) => None,
         _ => Some("the answer key has the wrong kind of value (a bug in escrowlab)".into()),
     }
 }
@@ -1004,6 +1018,26 @@ fn grade(
     let mut right = 0;
     let mut texts = Vec::new();
     for (q, k) in l.questions.iter().zip(key) {
+        if let Kind::Prediction { of } = q.kind {
+            let measured = l
+                .questions
+                .iter()
+                .position(|m| m.id == of)
+                .and_then(|i| key.get(i));
+            match (given.get(q.id).map(|g| read_form(&q.kind, g, false)), measured) {
+                (Some(Ok(Given::Number(p))), Some(Answer::Number(m))) => {
+                    s.push_str(&format!("{}: prediction collected\n", q.id));
+                    texts.push((q.id, format!("prediction for {of}: {p}; measured {m}")));
+                }
+                (Some(Ok(Given::Number(p))), Some(Answer::Integer(m))) => {
+                    s.push_str(&format!("{}: prediction collected\n", q.id));
+                    texts.push((q.id, format!("prediction for {of}: {p}; measured {m}")));
+                }
+                (Some(Err(why)), _) => s.push_str(&format!("{}: {why}\n", q.id)),
+                _ => s.push_str(&format!("{}: missing (a prediction)\n", q.id)),
+            }
+            continue;
+        }
         if !q.kind.is_graded() {
             match given.get(q.id).and_then(|v| v.as_str()) {
                 Some(t) if !t.trim().is_empty() => {
