@@ -1024,7 +1024,10 @@ fn grade(
                 .iter()
                 .position(|m| m.id == of)
                 .and_then(|i| key.get(i));
-            match (given.get(q.id).map(|g| read_form(&q.kind, g, false)), measured) {
+            match (
+                given.get(q.id).map(|g| read_form(&q.kind, g, false)),
+                measured,
+            ) {
                 (Some(Ok(Given::Number(p))), Some(Answer::Number(m))) => {
                     s.push_str(&format!("{}: prediction collected\n", q.id));
                     texts.push((q.id, format!("prediction for {of}: {p}; measured {m}")));
