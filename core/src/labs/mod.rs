@@ -528,19 +528,14 @@ pub fn run(
     course_key: Option<&std::path::Path>,
     cmd: LabCommand,
 ) -> Result<(String, i32)> {
-    if let LabCommand::Course {
-        command: CourseCommand::Init { out },
-    } = &cmd
-    {
-        return course_init(out);
-    }
-    if matches!(cmd, LabCommand::List) {
-        return Ok((list(), exit_codes::OK));
-    }
-    let course = Course::find(course_key)?;
-    let course = course.as_ref();
+    // The course file is read only by the commands that use it: `lab list` works whatever
+    // `ESCROWLAB_COURSE_KEY` names.
+    let course = || Course::find(course_key);
     match cmd {
-        LabCommand::List | LabCommand::Course { .. } => unreachable!("handled above"),
+        LabCommand::List => Ok((list(), exit_codes::OK)),
+        LabCommand::Course {
+            command: CourseCommand::Init { out },
+        } => course_init(&out),
         LabCommand::Start {
             lab: n,
             seed,
@@ -558,7 +553,8 @@ pub fn run(
                 }
                 (None, Some(id)) => {
                     check_student(&id)?;
-                    let c = need_course(course, "lab start --student")?;
+                    let owned = course()?;
+                    let c = need_course(owned.as_ref(), "lab start --student")?;
                     (c.seed(n, &id), Some(id))
                 }
                 (None, None) => {
@@ -573,7 +569,8 @@ pub fn run(
         LabCommand::Answers { lab: n, student } => {
             let l = lab(n)?;
             check_student(&student)?;
-            let c = need_course(course, "lab answers")?;
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab answers")?;
             let seed = c.seed(n, &student);
             Ok((
                 answer_key(l, &student, seed, &l.key(registry, seed)?),
@@ -586,11 +583,13 @@ pub fn run(
             attack,
         } => {
             check_student(&student)?;
-            let c = need_course(course, "lab grade")?;
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab grade")?;
             grade_attack(registry, c, n, &student, attack.as_deref())
         }
         LabCommand::Roster { file } => {
-            let c = need_course(course, "lab roster")?;
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab roster")?;
             roster(c, &file).map(|s| (s, exit_codes::OK))
         }
         LabCommand::Check {
@@ -603,7 +602,7 @@ pub fn run(
                 check_student(s)?;
             }
             let given = read_answers(l, &answers)?;
-            match (course, student) {
+            match (course()?.as_ref(), student) {
                 (Some(c), Some(student)) => {
                     let seed = c.seed(n, &student);
                     let key = l.key(registry, seed)?;
