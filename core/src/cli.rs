@@ -95,9 +95,12 @@ pub enum Command {
     /// Combine the parts of a sharded suite (`suite --shard I/N`) into the report the
     /// unsharded run prints, byte for byte; exit codes as `suite`.
     Merge(MergeArgs),
-    /// Course labs (docs/labs/): list them, start one with your seed, grade an answers
-    /// file, print an answer key.
+    /// Course labs (docs/labs/): list them, start one with your seed, check an answers
+    /// file; with the course key, grade one, print an answer key or a roster's seeds.
     Lab {
+        /// The course key file (default: the file `ESCROWLAB_COURSE_KEY` names).
+        #[arg(long, global = true, value_name = "PATH")]
+        course_key: Option<std::path::PathBuf>,
         /// What to do.
         #[command(subcommand)]
         command: crate::labs::LabCommand,
@@ -705,8 +708,11 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         Some(Command::Cost(a)) => cost(a),
         Some(Command::Merge(a)) => merge(registry, a),
         Some(Command::Loophole(a)) => loophole(registry, a),
-        Some(Command::Lab { command }) => {
-            let (text, code) = crate::labs::run(registry, command)?;
+        Some(Command::Lab {
+            course_key,
+            command,
+        }) => {
+            let (text, code) = crate::labs::run(registry, course_key.as_deref(), command)?;
             out(&text)?;
             Ok(code)
         }

@@ -10,11 +10,11 @@ pub(super) static LAB: Lab = Lab {
     time: "2 hours",
     handout: "docs/labs/lab2-binding-strength.md",
     commands: &[
-        "escrowlab attack field-forgery --scheme single-key --param bits=4 --param trials=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme single-key --param bits=8 --param trials=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme single-key --param bits=12 --param trials=100 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme threshold-3of5 --param trials=4 --param max_tries=1000 --seed SEED --users 40 --json",
-        "escrowlab attack field-forgery --scheme hardened --seed SEED --users 40 --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=4 --param trials=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=8 --param trials=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme single-key --param bits=12 --param trials=100 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme threshold-3of5 --param trials=4 --param max_tries=1000 --seed SEED --users USERS --epochs EPOCHS --json",
+        "escrowlab attack field-forgery --scheme hardened --seed SEED --users USERS --epochs EPOCHS --json",
     ],
     questions: &[
         Question {
@@ -64,14 +64,14 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q2.8",
-            text: "the factor by which the expected tries grow for each extra checked bit",
-            kind: Kind::Integer,
-            seeded: false,
+            text: "how many times the mean tries grew from bits=4 to bits=8 (your q2.1 divided by your q2.6)",
+            kind: Kind::Number { tolerance: 0.01 },
+            seeded: true,
         },
         Question {
             id: "q2.9",
-            text: "threshold-3of5 (trials=4, max_tries=1000): `cost.accepted_fraction`",
-            kind: Kind::Number { tolerance: 0.01 },
+            text: "threshold-3of5 (trials=4, max_tries=1000): was any forged field accepted (`cost.accepted_fraction` above 0)",
+            kind: Kind::Bool,
             seeded: false,
         },
         Question {
@@ -81,6 +81,18 @@ pub(super) static LAB: Lab = Lab {
                 what: "binding mode",
                 options: BINDINGS,
             },
+            seeded: false,
+        },
+        Question {
+            id: "q2.11",
+            text: "one paragraph for a policy maker: why a forgery that exposes nothing is still a failure of exceptional access, and which figure measures it",
+            kind: Kind::Text,
+            seeded: false,
+        },
+        Question {
+            id: "q2.12",
+            text: "before running bits=12: your prediction of its `cost.tries_mean`",
+            kind: Kind::Prediction { of: "q2.7" },
             seeded: false,
         },
     ],
@@ -111,8 +123,10 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Bool(b8.detected),
         Answer::Number(figure(&b4, "tries_mean")),
         Answer::Number(figure(&b12, "tries_mean")),
-        Answer::Integer(2),
-        Answer::Number(figure(&signed, "accepted_fraction")),
+        Answer::Number(figure(&b8, "tries_mean") / figure(&b4, "tries_mean")),
+        Answer::Bool(figure(&signed, "accepted_fraction") > 0.0),
         Answer::Name("recompute".into()),
+        Answer::Text,
+        Answer::Prediction,
     ])
 }

@@ -1,7 +1,7 @@
 //! Lab 3: threshold custody, mobile adversaries and proactive refresh
 //! (`docs/labs/lab3-threshold-custody.md`).
 
-use super::{blocked, figure, Answer, Kind, Lab, Measure, Question, CONTROLS, SCHEMES};
+use super::{blocked, figure, Answer, Kind, Lab, Measure, Question, SCHEMES};
 use crate::error::Result;
 
 /// Lab 3.
@@ -11,28 +11,25 @@ pub(super) static LAB: Lab = Lab {
     time: "2 hours",
     handout: "docs/labs/lab3-threshold-custody.md",
     commands: &[
-        "escrowlab attack share-theft --scheme threshold-3of5 --param stolen=2 --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme threshold-3of5 --param stolen=3 --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --param at_epoch=0 --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --param at_epoch=1 --seed SEED --users 40",
-        "escrowlab attack mobile-adversary --scheme threshold-3of5 --seed SEED --users 40",
-        "escrowlab attack mobile-adversary --scheme threshold-3of5-epoch --seed SEED --users 40",
+        "escrowlab attack share-theft --scheme threshold-3of5 --param stolen=2 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme threshold-3of5 --param stolen=3 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --param at_epoch=0 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme threshold-3of5-epoch --param stolen=3 --param at_epoch=1 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack mobile-adversary --scheme threshold-3of5 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack mobile-adversary --scheme threshold-3of5-epoch --seed SEED --users USERS --epochs EPOCHS",
     ],
     questions: &[
         Question {
             id: "q3.1",
-            text: "the smallest `stolen` that exposes anything on threshold-3of5",
+            text: "stolen=3 on threshold-3of5: exposed messages (`exposure.messages`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q3.2",
             text: "stolen=2 on threshold-3of5: the control in `blocked_by`",
-            kind: Kind::Choice {
-                what: "control",
-                options: CONTROLS,
-            },
+            kind: Kind::Control,
             seeded: false,
         },
         Question {
@@ -43,51 +40,45 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q3.4",
-            text: "stolen=3 on threshold-3of5-epoch: the exposed fraction (`exposure.fraction`)",
-            kind: Kind::Number { tolerance: 0.01 },
-            seeded: false,
+            text: "stolen=3 on threshold-3of5-epoch: exposed messages (`exposure.messages`)",
+            kind: Kind::Integer,
+            seeded: true,
         },
         Question {
             id: "q3.5",
-            text: "stolen=3 on threshold-3of5-epoch: `cost.keys_recovered`",
+            text: "stolen=3 on threshold-3of5-epoch: the messages the thief cannot read (`exposure.messages_total` minus `exposure.messages`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q3.6",
             text: "stolen=3 at_epoch=0 on threshold-3of5-epoch: the control in `blocked_by`",
-            kind: Kind::Choice {
-                what: "control",
-                options: CONTROLS,
-            },
+            kind: Kind::Control,
             seeded: false,
         },
         Question {
             id: "q3.7",
-            text: "stolen=3 at_epoch=1 on threshold-3of5-epoch: the exposed fraction (`exposure.fraction`)",
-            kind: Kind::Number { tolerance: 0.01 },
-            seeded: false,
+            text: "stolen=3 at_epoch=1 on threshold-3of5-epoch: exposed messages (`exposure.messages`)",
+            kind: Kind::Integer,
+            seeded: true,
         },
         Question {
             id: "q3.8",
-            text: "mobile-adversary on threshold-3of5: `cost.breaches_to_key`",
+            text: "mobile-adversary on threshold-3of5: exposed messages (`exposure.messages`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q3.9",
             text: "mobile-adversary on threshold-3of5-epoch: the control in `blocked_by`",
-            kind: Kind::Choice {
-                what: "control",
-                options: CONTROLS,
-            },
+            kind: Kind::Control,
             seeded: false,
         },
         Question {
             id: "q3.10",
-            text: "mobile-adversary on threshold-3of5-epoch: `cost.most_shares_per_generation`",
+            text: "mobile-adversary on threshold-3of5-epoch: shares it collected in all (`cost.shares_collected`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q3.11",
@@ -96,6 +87,18 @@ pub(super) static LAB: Lab = Lab {
                 what: "scheme name",
                 options: SCHEMES,
             },
+            seeded: false,
+        },
+        Question {
+            id: "q3.12",
+            text: "the experiment that separates epoch keys from proactive refresh",
+            kind: Kind::Text,
+            seeded: false,
+        },
+        Question {
+            id: "q3.13",
+            text: "before running stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`",
+            kind: Kind::Prediction { of: "q3.4" },
             seeded: false,
         },
     ],
@@ -110,17 +113,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
             &[("stolen", stolen), ("at_epoch", at)],
         )
     };
-    let mut smallest = -1;
-    for stolen in 0..=5 {
-        if theft("threshold-3of5", &stolen.to_string(), "2")?
-            .exposure
-            .messages
-            > 0
-        {
-            smallest = stolen;
-            break;
-        }
-    }
     let s2 = theft("threshold-3of5", "2", "2")?;
     let s3 = theft("threshold-3of5", "3", "2")?;
     let e3 = theft("threshold-3of5-epoch", "3", "2")?;
@@ -135,16 +127,18 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         .map(|(s, _)| s)
         .collect();
     Ok(vec![
-        Answer::Integer(smallest),
+        Answer::Integer(s3.exposure.messages as i64),
         blocked(&s2),
         Answer::Integer(s3.before_compromise as i64),
-        Answer::Number(e3.exposure.fraction),
-        Answer::Integer(figure(&e3, "keys_recovered") as i64),
+        Answer::Integer(e3.exposure.messages as i64),
+        Answer::Integer(e3.exposure.messages_total as i64 - e3.exposure.messages as i64),
         blocked(&e3_0),
-        Answer::Number(e3_1.exposure.fraction),
-        Answer::Integer(figure(&mob, "breaches_to_key") as i64),
+        Answer::Integer(e3_1.exposure.messages as i64),
+        Answer::Integer(mob.exposure.messages as i64),
         blocked(&mob_epoch),
-        Answer::Integer(figure(&mob_epoch, "most_shares_per_generation") as i64),
+        Answer::Integer(figure(&mob_epoch, "shares_collected") as i64),
         Answer::Name(falls.join(",")),
+        Answer::Text,
+        Answer::Prediction,
     ])
 }

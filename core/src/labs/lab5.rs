@@ -1,6 +1,6 @@
 //! Lab 5: audit and detection (`docs/labs/lab5-audit-detection.md`).
 
-use super::{figure, Answer, Kind, Lab, Measure, Question};
+use super::{figure, ratio, Answer, Kind, Lab, Measure, Question};
 use crate::error::Result;
 
 /// The `tamper` values of `audit-tamper` (a test checks they are the attack's own).
@@ -21,41 +21,41 @@ pub(super) static LAB: Lab = Lab {
     time: "2 hours",
     handout: "docs/labs/lab5-audit-detection.md",
     commands: &[
-        "escrowlab lawful-access --scheme threshold-3of5 --seed SEED --users 40",
-        "escrowlab lawful-access --scheme hardened --seed SEED --users 40",
-        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=edit --seed SEED --users 40",
-        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=rewrite --seed SEED --users 40",
-        "escrowlab attack audit-tamper --scheme hardened --param tamper=rewrite --seed SEED --users 40",
+        "escrowlab lawful-access --scheme threshold-3of5 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab lawful-access --scheme hardened --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=edit --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack audit-tamper --scheme threshold-3of5 --param tamper=rewrite --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack audit-tamper --scheme hardened --param tamper=rewrite --seed SEED --users USERS --epochs EPOCHS",
         "(and every other tamper: edit, delete, reorder, truncate, rewrite, chain-reset, insert)",
     ],
     questions: &[
         Question {
             id: "q5.1",
-            text: "lawful access on threshold-3of5 with your seed: `audit_entries`",
+            text: "lawful access on threshold-3of5: `audit_entries`",
             kind: Kind::Integer,
             seeded: true,
         },
         Question {
             id: "q5.2",
-            text: "lawful access on hardened with your seed: `audit_entries`",
+            text: "lawful access: does hardened write more audit entries than threshold-3of5 for the same case",
+            kind: Kind::Bool,
+            seeded: false,
+        },
+        Question {
+            id: "q5.3",
+            text: "lawful access on hardened: the share of all messages the audited case read (`in_scope_decrypted` / `messages_total`)",
+            kind: Kind::Fraction { tolerance: 0.01 },
+            seeded: true,
+        },
+        Question {
+            id: "q5.4",
+            text: "lawful access on threshold-3of5: the warrant's target user, whose accesses the insider hides (`target`)",
             kind: Kind::Integer,
             seeded: true,
         },
         Question {
-            id: "q5.3",
-            text: "on threshold-3of5: how many of the seven tamper modes hide accesses silently (`cost.silent_accesses` > 0)",
-            kind: Kind::Integer,
-            seeded: false,
-        },
-        Question {
-            id: "q5.4",
-            text: "on hardened: how many of the seven tamper modes hide accesses silently",
-            kind: Kind::Integer,
-            seeded: false,
-        },
-        Question {
             id: "q5.5",
-            text: "audit-tamper rewrite on threshold-3of5 with your seed: `cost.silent_accesses`",
+            text: "audit-tamper rewrite on threshold-3of5: `cost.silent_accesses`",
             kind: Kind::Integer,
             seeded: true,
         },
@@ -96,8 +96,14 @@ pub(super) static LAB: Lab = Lab {
         },
         Question {
             id: "q5.9",
-            text: "audit-tamper reorder on threshold-3of5: `cost.records_hidden`",
+            text: "lawful access on hardened: the messages the warrant does not cover (`messages_total` minus `in_scope_messages`)",
             kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
+            id: "q5.10",
+            text: "what an auditor can conclude from a verified log, a log that fails verification and a witnessed log that fails verification",
+            kind: Kind::Text,
             seeded: false,
         },
     ],
@@ -110,7 +116,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
     let tamper = |scheme: &str, t: &str| m.cell(scheme, "audit-tamper", &[("tamper", t)]);
     let mut silent = [Vec::new(), Vec::new()];
     let mut rewrite = Vec::new();
-    let mut reorder_hidden = 0.0;
     for (i, s) in ["threshold-3of5", "hardened"].into_iter().enumerate() {
         for t in TAMPERS {
             let c = tamper(s, t)?;
@@ -119,9 +124,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
             }
             if *t == "rewrite" {
                 rewrite.push(c.clone());
-            }
-            if *t == "reorder" && i == 0 {
-                reorder_hidden = figure(&c, "records_hidden");
             }
         }
     }
@@ -138,9 +140,9 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         .unwrap_or_else(|| "none".into());
     Ok(vec![
         Answer::Integer(la.audit_entries as i64),
-        Answer::Integer(la_h.audit_entries as i64),
-        Answer::Integer(silent[0].len() as i64),
-        Answer::Integer(silent[1].len() as i64),
+        Answer::Bool(la_h.audit_entries > la.audit_entries),
+        Answer::Number(ratio(la_h.in_scope_decrypted, la_h.messages_total)),
+        Answer::Integer(la.target.map_or(-1, i64::from)),
         Answer::Integer(
             rewrite
                 .first()
@@ -149,6 +151,7 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Name(loses_later.into()),
         Answer::Name(detected),
         Answer::Bool(false),
-        Answer::Integer(reorder_hidden as i64),
+        Answer::Integer(la_h.messages_total as i64 - la_h.in_scope_messages as i64),
+        Answer::Text,
     ])
 }

@@ -1,7 +1,7 @@
 //! Lab 6: your own attack and your own scheme, out of tree
 //! (`docs/labs/lab6-your-own.md`).
 
-use super::{blocked, figure, Answer, Kind, Lab, Measure, Question, CONTROLS};
+use super::{blocked, figure, Answer, Kind, Lab, Measure, Question};
 use crate::config::scheme::Scheme;
 use crate::error::Result;
 
@@ -12,64 +12,73 @@ pub(super) static LAB: Lab = Lab {
     time: "3 hours",
     handout: "docs/labs/lab6-your-own.md",
     commands: &[
-        "escrowlab attack mobile-adversary --scheme refresh-only.toml --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme refresh-only.toml --param stolen=3 --seed SEED --users 40",
-        "escrowlab attack share-theft --scheme two-of-five.toml --param stolen=2 --seed SEED --users 40",
+        "escrowlab attack mobile-adversary --scheme refresh-only.toml --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme refresh-only.toml --param stolen=3 --seed SEED --users USERS --epochs EPOCHS",
+        "escrowlab attack share-theft --scheme two-of-five.toml --param stolen=2 --seed SEED --users USERS --epochs EPOCHS",
         "escrowlab suite lab6-suite.toml; echo $?",
         "lab6-escrowlab list",
-        "lab6-escrowlab attack insider-breach --scheme two-of-five.toml --param agent=4 --param extra=1 --seed SEED --users 40",
+        "lab6-escrowlab attack insider-breach --scheme two-of-five.toml --param agent=4 --param extra=1 --seed SEED --users USERS --epochs EPOCHS",
         "lab6-escrowlab suite lab6-suite.toml; echo $?",
     ],
     questions: &[
         Question {
             id: "q6.1",
             text: "mobile-adversary on refresh-only.toml: the control in `blocked_by`",
-            kind: Kind::Choice {
-                what: "control",
-                options: CONTROLS,
-            },
+            kind: Kind::Control,
             seeded: false,
         },
         Question {
             id: "q6.2",
-            text: "mobile-adversary on refresh-only.toml: `cost.most_shares_per_generation`",
+            text: "mobile-adversary on refresh-only.toml: shares it collected in all (`cost.shares_collected`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q6.3",
-            text: "share-theft stolen=3 on refresh-only.toml with your seed: exposed messages sent before the breach (`before_compromise`)",
+            text: "share-theft stolen=3 on refresh-only.toml: exposed messages sent before the breach (`before_compromise`)",
             kind: Kind::Integer,
             seeded: true,
         },
         Question {
             id: "q6.4",
-            text: "share-theft stolen=2 on two-of-five.toml: the exposed fraction (`exposure.fraction`)",
-            kind: Kind::Number { tolerance: 0.01 },
-            seeded: false,
+            text: "share-theft stolen=2 on two-of-five.toml: exposed messages (`exposure.messages`)",
+            kind: Kind::Integer,
+            seeded: true,
         },
         Question {
             id: "q6.5",
             text: "the exit status of `escrowlab suite lab6-suite.toml` (the stock binary, which does not know insider-breach)",
-            kind: Kind::Integer,
+            kind: Kind::Choice {
+                what: "exit status",
+                options: &["0", "1", "2"],
+            },
             seeded: false,
         },
         Question {
             id: "q6.6",
-            text: "the number of attacks `lab6-escrowlab list` shows (the built-ins, insider-breach and yours)",
+            text: "insider-breach agent=4 extra=1 on two-of-five.toml: exposed messages (`exposure.messages`)",
             kind: Kind::Integer,
-            seeded: false,
+            seeded: true,
         },
         Question {
             id: "q6.7",
-            text: "insider-breach agent=4 extra=1 on two-of-five.toml with your seed: exposed users (`exposure.users`)",
+            text: "insider-breach agent=4 extra=1 on two-of-five.toml: exposed users (`exposure.users`)",
             kind: Kind::Integer,
             seeded: true,
         },
         Question {
             id: "q6.8",
             text: "the exit status of `lab6-escrowlab suite lab6-suite.toml` with one expectation you know to be false",
-            kind: Kind::Integer,
+            kind: Kind::Choice {
+                what: "exit status",
+                options: &["0", "1", "2"],
+            },
+            seeded: false,
+        },
+        Question {
+            id: "q6.9",
+            text: "your attack: the actor, the capabilities, what `check` decides, and a run where `check` says exposed but `run` reads less",
+            kind: Kind::Text,
             seeded: false,
         },
     ],
@@ -156,12 +165,13 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
     let insider = m.cell_on(two, "share-theft", &[("stolen", "2")])?;
     Ok(vec![
         blocked(&mob),
-        Answer::Integer(figure(&mob, "most_shares_per_generation") as i64),
+        Answer::Integer(figure(&mob, "shares_collected") as i64),
         Answer::Integer(theft.before_compromise as i64),
-        Answer::Number(two_theft.exposure.fraction),
-        Answer::Integer(2),
-        Answer::Integer(m.registry.len() as i64 + 2),
+        Answer::Integer(two_theft.exposure.messages as i64),
+        Answer::Name("2".into()),
+        Answer::Integer(insider.exposure.messages as i64),
         Answer::Integer(insider.exposure.users as i64),
-        Answer::Integer(1),
+        Answer::Name("1".into()),
+        Answer::Text,
     ])
 }

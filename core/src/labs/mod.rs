@@ -2,9 +2,12 @@
 //!
 //! Each lab has a handout, a list of graded questions with stable ids (`q2.3`, written
 //! `q2_3` in an answers file) and a function that computes the answer key by running the
-//! real measurements in-process with the student's seed. A student's seed is derived from
-//! the lab number and the student id ([`student_seed`]), so two students' numeric answers
-//! differ while each can reproduce their own with the commands `lab start` prints.
+//! real measurements in-process with the student's seed. A student's seed is an HMAC of the
+//! lab number and the student id under the course key ([`Course::seed`]), a secret only the
+//! instructor holds (`escrowlab lab course init`): a student without it can compute neither
+//! their own seed nor anyone else's, let alone an answer key. The seed also fixes the
+//! student's world (users, epochs: [`LabWorld`]), so two students' numeric answers differ
+//! while each can reproduce their own with the commands `lab start --seed` prints.
 //!
 //! The answers file is TOML:
 //!
@@ -36,12 +39,50 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Users of every lab world (small, so grading takes a second).
-pub const LAB_USERS: u32 = 40;
-/// Epochs of every lab world.
-pub const LAB_EPOCHS: u32 = 4;
+mod course;
+pub use course::{Course, COURSE_KEY_ENV};
+mod grade;
+pub use grade::{grade_attack, GRADED_LABS};
+
+/// Fewest users of a lab world (a student's is `MIN_LAB_USERS` to `MIN_LAB_USERS + 39`).
+pub const MIN_LAB_USERS: u32 = 24;
+/// Fewest epochs of a lab world (a student's is 3 to 8).
+pub const MIN_LAB_EPOCHS: u32 = 3;
 /// Largest seed a student id maps to (seeds are 1..=`MAX_LAB_SEED`).
 pub const MAX_LAB_SEED: u64 = 99_999;
+
+/// A student's lab world: the seed and the population size it fixes. Public: anyone with
+/// the seed can compute it (`lab start N --seed SEED` prints it), so the commands a student
+/// runs are `--seed SEED --users USERS --epochs EPOCHS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabWorld {
+    /// The seed.
+    pub seed: u64,
+    /// Users (24 to 63).
+    pub users: u32,
+    /// Epochs (3 to 8).
+    pub epochs: u32,
+}
+
+impl LabWorld {
+    /// The world a seed fixes: users and epochs from SHA-256 of `escrowlab-lab-world/SEED`.
+    pub fn of(seed: u64) -> LabWorld {
+        let d = Sha256::digest(format!("escrowlab-lab-world/{seed}").as_bytes());
+        LabWorld {
+            seed,
+            users: MIN_LAB_USERS + u32::from(d[0]) % 40,
+            epochs: MIN_LAB_EPOCHS + u32::from(d[1]) % 6,
+        }
+    }
+
+    /// `command` with `SEED`, `USERS` and `EPOCHS` replaced by this world's figures.
+    pub fn fill(&self, command: &str) -> String {
+        command
+            .replace("SEED", &self.seed.to_string())
+            .replace("USERS", &self.users.to_string())
+            .replace("EPOCHS", &self.epochs.to_string())
+    }
+}
 
 /// The built-in scheme names (answers that name a scheme).
 pub const SCHEMES: &[&str] = &[
@@ -55,62 +96,87 @@ pub const SCHEMES: &[&str] = &[
 /// The binding modes of an escrow field.
 pub const BINDINGS: &[&str] = &["none", "checksum", "signed", "recompute"];
 
-/// Control names an answer may give (`blocked_by`, a refusal), and `none`.
-pub const CONTROLS: &[&str] = &[
-    "none",
-    "no-escrow",
-    "threshold-custody",
-    "epoch-keys",
-    "proactive-refresh",
-    "retention",
-    "key-not-created",
-    "published-key-check",
-    "signature",
-    "expiry",
-    "scope",
-    "replay-cache",
-    "use-limit",
-    "binding",
-    "field-registry",
-    "share-verification",
-    "key-pinning",
-    "roster-check",
-    "recipient-field-check",
-    "agent-refusal",
-    "docket-audit",
-];
+/// Control names an answer may give (`blocked_by`, a refusal): `none` and every control a
+/// built-in mechanism reports ([`crate::controls::BUILTIN`], so the lists cannot drift).
+pub const CONTROLS: &[&str] = crate::controls::BUILTIN;
 
-/// `escrowlab lab` subcommands.
+/// `escrowlab lab` subcommands. The course key (`--course-key PATH` or the file
+/// `ESCROWLAB_COURSE_KEY` names) is needed by `answers`, `roster`, an authoritative `check`
+/// and `start --student`; a student runs `start --seed` and a form-only `check`.
 #[derive(clap::Subcommand, Debug)]
 pub enum LabCommand {
     /// List the labs: number, title, expected time, graded questions.
     List,
-    /// Print a student's seed for a lab and the commands to run with it.
+    /// Print the commands of a lab for a seed (`--seed`, as the instructor handed it out;
+    /// or `--student` with the course key).
     Start {
         /// Lab number (1 to 6).
         lab: u32,
-        /// Student id (letters, digits, `.`, `_`, `-`, `@`; at most 64).
+        /// Your seed for this lab, as your instructor gave it to you.
+        #[arg(long, conflicts_with = "student")]
+        seed: Option<u64>,
+        /// Student id (needs the course key; letters, digits, `.`, `_`, `-`, `@`; at most 64).
         #[arg(long)]
-        student: String,
+        student: Option<String>,
     },
-    /// Grade an answers file: exit 0 when every answer is right, 1 when some are wrong or
-    /// missing (each named, with a hint), 2 when the file is not an answers file of the lab.
+    /// Check an answers file. With the course key and `--student`: grade it (exit 0 when
+    /// every graded answer is right, 1 when some are wrong or missing). Without the key:
+    /// check its form only (exit 0 when every question is answered in the expected form).
+    /// Exit 2 when the file is not an answers file of the lab.
     Check {
         /// Lab number (1 to 6).
         lab: u32,
         /// The answers file (TOML: `lab = N` and an `[answers]` table).
         answers: PathBuf,
-        /// Student id: the seed the answers were measured with.
+        /// Student id whose seed the answers were measured with (grading needs the key).
         #[arg(long)]
-        student: String,
+        student: Option<String>,
     },
-    /// Print the answer key of a student as an answers file `lab check` accepts.
+    /// Print the answer key of a student as an answers file `lab check` accepts (needs the
+    /// course key).
     Answers {
         /// Lab number (1 to 6).
         lab: u32,
         /// Student id.
         #[arg(long)]
         student: String,
+    },
+    /// Print each student's seed line for every lab, from a roster file: one student id a
+    /// line, `#` comments and blank lines ignored (needs the course key).
+    Roster {
+        /// The roster file.
+        file: PathBuf,
+    },
+    /// Grade the attack a student wrote (labs 1, 3 and 6): run it, through the student's
+    /// binary, in worlds the student never saw, and judge it by the exposure the runner
+    /// measures against ground truth, its declared capabilities and its errors (needs the
+    /// course key; exit 0 when every run passes, 1 when one fails).
+    Grade {
+        /// Lab number (1, 3 or 6).
+        lab: u32,
+        /// Student id.
+        #[arg(long)]
+        student: String,
+        /// The attack's id (default: the id the lab's handout gives it; lab 6 has none).
+        #[arg(long)]
+        attack: Option<String>,
+    },
+    /// The course key.
+    Course {
+        /// What to do.
+        #[command(subcommand)]
+        command: CourseCommand,
+    },
+}
+
+/// `escrowlab lab course` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum CourseCommand {
+    /// Create a course key (owner-only, mode 0600); refuses to replace an existing file.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "course.key")]
+        out: PathBuf,
     },
 }
 
@@ -126,6 +192,12 @@ pub enum Kind {
     Integer,
     /// `true` or `false`.
     Bool,
+    /// A fraction (0 to 1), right within `tolerance` × |key| (relative; exactly 0 when the
+    /// key is 0). A figure over 1 is refused as a form error: a percentage, not a fraction.
+    Fraction {
+        /// Relative tolerance (0.01 is 1 %).
+        tolerance: f64,
+    },
     /// One name out of a list (case-insensitive).
     Choice {
         /// What the names are, for a message ("a scheme name").
@@ -133,6 +205,32 @@ pub enum Kind {
         /// Every accepted name.
         options: &'static [&'static str],
     },
+    /// A control name (`blocked_by`): `none` or one of [`CONTROLS`].
+    Control,
+    /// A free-text explanation, collected for manual grading (never graded automatically).
+    Text,
+    /// A number the student predicts before measuring it: collected for the rubric, shown
+    /// next to the measured answer of question `of` (never graded automatically; the
+    /// measurement is).
+    Prediction {
+        /// The id of the question whose measurement it predicts.
+        of: &'static str,
+    },
+}
+
+impl Kind {
+    /// Whether the answer is a number (what the seed-dependence measure counts).
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            Kind::Number { .. } | Kind::Integer | Kind::Fraction { .. }
+        )
+    }
+
+    /// Whether `lab check` grades it (free text is collected for the instructor instead).
+    pub fn is_graded(&self) -> bool {
+        !matches!(self, Kind::Text | Kind::Prediction { .. })
+    }
 }
 
 /// One graded question.
@@ -166,6 +264,10 @@ pub enum Answer {
     Bool(bool),
     /// A name.
     Name(String),
+    /// A free-text answer: the key has none (graded by hand).
+    Text,
+    /// A prediction: the key has none (the measurement it predicts is graded).
+    Prediction,
 }
 
 impl Answer {
@@ -183,6 +285,8 @@ impl Answer {
             Answer::Integer(v) => v.to_string(),
             Answer::Bool(v) => v.to_string(),
             Answer::Name(s) => toml::Value::String(s.clone()).to_string(),
+            Answer::Text => "\"(your explanation; graded by hand)\"".into(),
+            Answer::Prediction => "0.0 # (your prediction; collected, not graded)".into(),
         }
     }
 }
@@ -191,8 +295,8 @@ impl Answer {
 pub struct Measure<'a> {
     /// The attacks (the built-ins, plus any a user's binary adds).
     pub registry: &'a Registry,
-    /// The student's seed.
-    pub seed: u64,
+    /// The student's world (seed, users, epochs).
+    pub world: LabWorld,
     /// Each scheme's simulated world, built once and shared by every cell against it.
     bases: std::cell::RefCell<BTreeMap<String, std::rc::Rc<crate::attack::context::BaseWorlds>>>,
 }
@@ -200,8 +304,8 @@ pub struct Measure<'a> {
 impl Measure<'_> {
     fn config(&self, scheme: Scheme) -> Result<WorldConfig> {
         let population = Population {
-            users: LAB_USERS,
-            epochs: LAB_EPOCHS,
+            users: self.world.users,
+            epochs: self.world.epochs,
             ..Population::default()
         };
         population.validate()?;
@@ -209,12 +313,12 @@ impl Measure<'_> {
             backend: scheme.backend.unwrap_or(BackendKind::Blsttc),
             scheme,
             population,
-            seed: self.seed,
+            seed: self.world.seed,
         })
     }
 
     /// Runs one attack cell as `escrowlab attack ID --scheme S --param k=v ... --seed SEED
-    /// --users 40` does.
+    /// --users USERS --epochs EPOCHS` does.
     ///
     /// # Errors
     /// Unknown attack or parameter, world construction errors.
@@ -227,6 +331,27 @@ impl Measure<'_> {
     /// # Errors
     /// As [`Measure::cell`].
     pub fn cell_on(
+        &self,
+        scheme: Scheme,
+        attack: &str,
+        params: &[(&str, &str)],
+    ) -> Result<CellResult> {
+        let name = scheme.name.clone();
+        let cell = self.cell_raw(scheme, attack, params)?;
+        if let Some(e) = &cell.error {
+            return Err(Error::misuse(format!(
+                "lab measurement {attack} against {name}: {e}"
+            )));
+        }
+        Ok(cell)
+    }
+
+    /// [`Measure::cell_on`], the cell returned as the runner judged it, an error cell
+    /// included (an attack that used a capability it did not declare, or failed).
+    ///
+    /// # Errors
+    /// Unknown attack or parameter, world construction errors.
+    pub fn cell_raw(
         &self,
         scheme: Scheme,
         attack: &str,
@@ -250,15 +375,7 @@ impl Measure<'_> {
         }
         let resolved = crate::attack::Params::resolve(attack, a.meta().params, &given)?;
         let base = self.base(scheme)?;
-        let cell = crate::runner::run_cell(&base, a, &resolved, &[]);
-        let config = &base.config;
-        if let Some(e) = &cell.error {
-            return Err(Error::misuse(format!(
-                "lab measurement {attack} against {}: {e}",
-                config.scheme.name
-            )));
-        }
-        Ok(cell)
+        Ok(crate::runner::run_cell(&base, a, &resolved, &[]))
     }
 
     /// The scheme's base worlds, built on first use.
@@ -274,7 +391,7 @@ impl Measure<'_> {
     }
 
     /// The lawful-access demonstration as `escrowlab lawful-access --scheme S --seed SEED
-    /// --users 40` runs it.
+    /// --users USERS --epochs EPOCHS` runs it.
     ///
     /// # Errors
     /// World construction errors.
@@ -286,6 +403,15 @@ impl Measure<'_> {
 /// A figure of a cell's `cost` (0 when absent or not a number).
 pub fn figure(cell: &CellResult, name: &str) -> f64 {
     cell.cost.get(name).and_then(|v| v.as_f64()).unwrap_or(0.0)
+}
+
+/// `part / whole` as a fraction (0 when `whole` is 0).
+pub fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// The control that stopped a cell, or `none`.
@@ -306,7 +432,8 @@ pub struct Lab {
     pub time: &'static str,
     /// The handout, relative to the repository root.
     pub handout: &'static str,
-    /// The commands a student runs, with `SEED` where the seed goes.
+    /// The commands a student runs, with `SEED`, `USERS` and `EPOCHS` where the world's
+    /// figures go.
     pub commands: &'static [&'static str],
     /// The graded questions.
     pub questions: &'static [Question],
@@ -321,7 +448,7 @@ impl Lab {
     pub fn key(&self, registry: &Registry, seed: u64) -> Result<Vec<Answer>> {
         let m = Measure {
             registry,
-            seed,
+            world: LabWorld::of(seed),
             bases: Default::default(),
         };
         let answers = (self.compute)(&m)?;
@@ -380,34 +507,90 @@ pub fn check_student(id: &str) -> Result<()> {
     }
 }
 
-/// A student's seed for a lab: SHA-256 of `escrowlab-lab/N/ID`, reduced to 1..=99999.
-pub fn student_seed(lab: u32, student: &str) -> u64 {
-    let d = Sha256::digest(format!("escrowlab-lab/{lab}/{student}").as_bytes());
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&d[..8]);
-    u64::from_be_bytes(b) % MAX_LAB_SEED + 1
+/// The course a command that needs the key uses, or an input error saying how to give it.
+fn need_course<'a>(course: Option<&'a Course>, what: &str) -> Result<&'a Course> {
+    course.ok_or_else(|| {
+        Error::input(format!(
+            "{what} needs the course key: give --course-key PATH or set {COURSE_KEY_ENV} \
+             (the instructor creates it with `escrowlab lab course init`)"
+        ))
+    })
 }
 
-/// Runs a `lab` subcommand: the text to print and the exit status.
+/// Runs a `lab` subcommand: the text to print and the exit status. `course_key` is the
+/// `--course-key` flag (else `ESCROWLAB_COURSE_KEY` is read).
 ///
 /// # Errors
-/// [`Error::Input`] for a bad lab number, student id or answers file; I/O errors.
-pub fn run(registry: &Registry, cmd: LabCommand) -> Result<(String, i32)> {
+/// [`Error::Input`] for a bad lab number, student id, answers, roster or course file, or a
+/// command that needs the course key without one; I/O errors.
+pub fn run(
+    registry: &Registry,
+    course_key: Option<&std::path::Path>,
+    cmd: LabCommand,
+) -> Result<(String, i32)> {
+    // The course file is read only by the commands that use it: `lab list` works whatever
+    // `ESCROWLAB_COURSE_KEY` names.
+    let course = || Course::find(course_key);
     match cmd {
         LabCommand::List => Ok((list(), exit_codes::OK)),
-        LabCommand::Start { lab: n, student } => {
+        LabCommand::Course {
+            command: CourseCommand::Init { out },
+        } => course_init(&out),
+        LabCommand::Start {
+            lab: n,
+            seed,
+            student,
+        } => {
             let l = lab(n)?;
-            check_student(&student)?;
-            Ok((start(l, &student), exit_codes::OK))
+            let (seed, who) = match (seed, student) {
+                (Some(s), _) => {
+                    if !(1..=MAX_LAB_SEED).contains(&s) {
+                        return Err(Error::input(format!(
+                            "--seed {s}: a lab seed is 1 to {MAX_LAB_SEED}"
+                        )));
+                    }
+                    (s, None)
+                }
+                (None, Some(id)) => {
+                    check_student(&id)?;
+                    let owned = course()?;
+                    let c = need_course(owned.as_ref(), "lab start --student")?;
+                    (c.seed(n, &id), Some(id))
+                }
+                (None, None) => {
+                    return Err(Error::input(
+                        "lab start needs --seed SEED (the seed your instructor gave you), or \
+                         --student ID with the course key",
+                    ))
+                }
+            };
+            Ok((start(l, who.as_deref(), seed), exit_codes::OK))
         }
         LabCommand::Answers { lab: n, student } => {
             let l = lab(n)?;
             check_student(&student)?;
-            let seed = student_seed(n, &student);
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab answers")?;
+            let seed = c.seed(n, &student);
             Ok((
                 answer_key(l, &student, seed, &l.key(registry, seed)?),
                 exit_codes::OK,
             ))
+        }
+        LabCommand::Grade {
+            lab: n,
+            student,
+            attack,
+        } => {
+            check_student(&student)?;
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab grade")?;
+            grade_attack(registry, c, n, &student, attack.as_deref())
+        }
+        LabCommand::Roster { file } => {
+            let owned = course()?;
+            let c = need_course(owned.as_ref(), "lab roster")?;
+            roster(c, &file).map(|s| (s, exit_codes::OK))
         }
         LabCommand::Check {
             lab: n,
@@ -415,13 +598,78 @@ pub fn run(registry: &Registry, cmd: LabCommand) -> Result<(String, i32)> {
             student,
         } => {
             let l = lab(n)?;
-            check_student(&student)?;
+            if let Some(s) = &student {
+                check_student(s)?;
+            }
             let given = read_answers(l, &answers)?;
-            let seed = student_seed(n, &student);
-            let key = l.key(registry, seed)?;
-            Ok(grade(l, &student, seed, &key, &given))
+            match (course()?.as_ref(), student) {
+                (Some(c), Some(student)) => {
+                    let seed = c.seed(n, &student);
+                    let key = l.key(registry, seed)?;
+                    Ok(grade(l, &student, c.hints, &key, &given))
+                }
+                (Some(_), None) => Err(Error::input(
+                    "lab check with the course key grades one student: give --student ID",
+                )),
+                (None, _) => Ok(check_form(l, &given)),
+            }
         }
     }
+}
+
+fn course_init(out: &std::path::Path) -> Result<(String, i32)> {
+    let shown = out.display().to_string();
+    let shown = crate::text::escape_for_terminal(&shown);
+    if std::fs::symlink_metadata(out).is_ok() {
+        return Err(Error::input(format!(
+            "--out {shown}: already exists; a course key is never replaced (every seed handed \
+             out derives from it): remove it yourself or choose another path"
+        )));
+    }
+    let course = Course::generate();
+    crate::output::write_atomic_with(
+        out,
+        course.to_file_text().as_bytes(),
+        crate::output::Access::OwnerOnly,
+    )?;
+    Ok((
+        format!(
+            "wrote a course key to {shown} (owner-only: keep it out of students' reach)\n\
+             Hand out seeds with `escrowlab lab roster ROSTER --course-key {shown}`.\n"
+        ),
+        exit_codes::OK,
+    ))
+}
+
+fn roster(c: &Course, path: &std::path::Path) -> Result<String> {
+    let shown = crate::text::echo(&path.display().to_string());
+    let bytes = crate::input::read_user_file(path)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::input(format!("{shown}: not a roster (not UTF-8 text)")))?;
+    let mut out = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.split('#').next().unwrap_or("").trim();
+        if id.is_empty() {
+            continue;
+        }
+        check_student(id).map_err(|e| Error::input(format!("{shown} line {}: {e}", i + 1)))?;
+        if !seen.insert(id.to_string()) {
+            return Err(Error::input(format!(
+                "{shown} line {}: student `{id}` is listed twice",
+                i + 1
+            )));
+        }
+        let seeds: Vec<String> = labs()
+            .iter()
+            .map(|l| format!("lab{}={}", l.number, c.seed(l.number, id)))
+            .collect();
+        out.push_str(&format!("{id}: {}\n", seeds.join(" ")));
+    }
+    if seen.is_empty() {
+        return Err(Error::input(format!("{shown}: no student ids")));
+    }
+    Ok(out)
 }
 
 fn list() -> String {
@@ -439,44 +687,100 @@ fn list() -> String {
         ));
     }
     s.push_str(
-        "Start one with `escrowlab lab start N --student ID`; handouts are in docs/labs/.\n",
+        "Start one with `escrowlab lab start N --seed SEED` (your instructor gives you the seed); handouts are in docs/labs/.\n",
     );
     s
 }
 
-fn start(l: &Lab, student: &str) -> String {
-    let seed = student_seed(l.number, student);
+fn start(l: &Lab, student: Option<&str>, seed: u64) -> String {
+    let w = LabWorld::of(seed);
+    let who = match student {
+        Some(id) => format!("Student {id}: your seed for lab {} is {seed}", l.number),
+        None => format!("Your seed for lab {} is {seed}", l.number),
+    };
     let mut s = format!(
-        "Lab {}: {} ({}, {} graded questions)\nHandout: {}\nStudent {student}: your seed for lab {} is {seed}\n\nRun (add --json to read every figure):\n",
+        "Lab {}: {} ({}, {} questions)\nHandout: {}\n{who}; your world: {} users, {} epochs\n\nRun (add --json to read every figure):\n",
         l.number,
         l.title,
         l.time,
         l.questions.len(),
         l.handout,
-        l.number
+        w.users,
+        w.epochs,
     );
     for c in l.commands {
-        s.push_str(&format!("  {}\n", c.replace("SEED", &seed.to_string())));
+        s.push_str(&format!("  {}\n", w.fill(c)));
     }
     s.push_str(&format!(
-        "\nWrite your answers as `lab = {n}` and an [answers] table (q{n}_1 = ...), then grade them:\n  escrowlab lab check {n} answers.toml --student {student}\n",
+        "\nWrite your answers as `lab = {n}` and an [answers] table (q{n}_1 = ...); check their form with\n  escrowlab lab check {n} answers.toml\nand hand the file in: your instructor grades it.\n",
         n = l.number
     ));
+    s
+}
+
+/// The Markdown table of a lab's questions its handout carries (a test keeps them equal).
+pub fn questions_table(l: &Lab) -> String {
+    let mut s = String::from("| id | key | what to enter | kind |\n|---|---|---|---|\n");
+    for q in l.questions {
+        let kind = match q.kind {
+            Kind::Choice { options, .. } => format!(
+                "one of: {}",
+                options
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Kind::Control => "a control name, as `blocked_by` prints it".into(),
+            k => describe(&k),
+        };
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {kind} |\n",
+            q.id,
+            q.key(),
+            q.text.replace('|', "\\|")
+        ));
+    }
     s
 }
 
 fn describe(kind: &Kind) -> String {
     match kind {
         Kind::Number { tolerance } => format!("a number, within {} %", tolerance * 100.0),
+        Kind::Fraction { tolerance } => {
+            format!("a fraction from 0 to 1, within {} %", tolerance * 100.0)
+        }
         Kind::Integer => "an integer".into(),
         Kind::Bool => "true or false".into(),
         Kind::Choice { what, options } => format!("{what}: {}", options.join(", ")),
+        Kind::Control => "a control name, or none".into(),
+        Kind::Text => "a quoted explanation, graded by hand".into(),
+        Kind::Prediction { of } => {
+            format!("your prediction, a number written before you measure {of}; collected")
+        }
+    }
+}
+
+/// Short form of a kind for a student's message (never a list of names).
+fn form(kind: &Kind) -> String {
+    match kind {
+        Kind::Number { .. } => "a number".into(),
+        Kind::Fraction { .. } => "a fraction from 0 to 1".into(),
+        Kind::Integer => "an integer".into(),
+        Kind::Bool => "true or false".into(),
+        Kind::Choice { what, .. } => format!("{what} (a quoted name)"),
+        Kind::Control => "a control name (quoted)".into(),
+        Kind::Text => "a quoted explanation".into(),
+        Kind::Prediction { .. } => "a number (your prediction)".into(),
     }
 }
 
 fn answer_key(l: &Lab, student: &str, seed: u64, key: &[Answer]) -> String {
+    let w = LabWorld::of(seed);
     let mut s = format!(
-        "# escrowlab lab {n} answer key for student {student} (seed {seed}).\n# Check it with `escrowlab lab check {n} FILE --student {student}`.\nlab = {n}\n\n[answers]\n",
+        "# escrowlab lab {n} answer key for student {student} (seed {seed}, {} users, {} epochs).\n# Check it with `escrowlab lab check {n} FILE --student {student}` and the course key.\nlab = {n}\n\n[answers]\n",
+        w.users,
+        w.epochs,
         n = l.number
     );
     for (q, a) in l.questions.iter().zip(key) {
@@ -564,60 +868,140 @@ fn read_answers(l: &Lab, path: &std::path::Path) -> Result<BTreeMap<&'static str
     Ok(out)
 }
 
-/// Grades one answer: `None` when right, else why it is wrong (never the answer).
-fn judge(q: &Question, key: &Answer, given: &toml::Value) -> Option<String> {
-    let seed_hint = if q.seeded {
-        "; did you use the seed from `lab start` with your student id?"
-    } else {
-        ""
-    };
-    match (q.kind, key) {
-        (Kind::Number { tolerance }, Answer::Number(k)) => {
+/// What a given answer is, read in the form its question asks for.
+#[derive(Debug, PartialEq)]
+enum Given {
+    Number(f64),
+    Integer(i64),
+    Bool(bool),
+    Name(String),
+    Text,
+}
+
+/// Reads one given answer in its question's form: `Err` says what form was expected (and
+/// names the valid options only when `hints`). Reveals nothing about the key.
+fn read_form(kind: &Kind, given: &toml::Value, hints: bool) -> std::result::Result<Given, String> {
+    match kind {
+        Kind::Number { .. } | Kind::Fraction { .. } | Kind::Prediction { .. } => {
             let g = match given {
                 toml::Value::Float(f) if f.is_finite() => *f,
                 toml::Value::Float(f) => {
-                    return Some(format!("expected a number: {f} is not a number"))
+                    return Err(format!("expected a number: {f} is not a number"))
                 }
                 toml::Value::Integer(i) => *i as f64,
-                _ => return Some("expected a number".into()),
+                _ => return Err("expected a number".into()),
             };
-            let allowed = tolerance * k.abs().max(1.0);
+            if matches!(kind, Kind::Fraction { .. }) && !(0.0..=1.0).contains(&g) {
+                return Err(format!(
+                    "expected a fraction from 0 to 1: {g} is not one (a percentage? divide by 100)"
+                ));
+            }
+            Ok(Given::Number(g))
+        }
+        Kind::Integer => match given {
+            toml::Value::Integer(i) => Ok(Given::Integer(*i)),
+            toml::Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Ok(Given::Integer(*f as i64))
+            }
+            _ => Err("expected an integer".into()),
+        },
+        Kind::Bool => match given {
+            toml::Value::Boolean(b) => Ok(Given::Bool(*b)),
+            toml::Value::String(s) if s.trim().eq_ignore_ascii_case("true") => {
+                Ok(Given::Bool(true))
+            }
+            toml::Value::String(s) if s.trim().eq_ignore_ascii_case("false") => {
+                Ok(Given::Bool(false))
+            }
+            _ => Err("expected true or false".into()),
+        },
+        Kind::Choice { what, options } => {
+            let g = match given {
+                toml::Value::String(g) => g.trim().to_string(),
+                // An exit status may be written unquoted.
+                toml::Value::Integer(i) => i.to_string(),
+                _ => return Err(format!("expected {what} (a quoted string)")),
+            };
+            let g = g.as_str();
+            if options.iter().any(|o| o.eq_ignore_ascii_case(g)) {
+                Ok(Given::Name(g.to_ascii_lowercase()))
+            } else if hints {
+                Err(format!(
+                    "expected one of the {what}s: {}",
+                    options.join(", ")
+                ))
+            } else {
+                Err(format!("not a valid {what}"))
+            }
+        }
+        Kind::Control => {
+            let Some(g) = given.as_str() else {
+                return Err("expected a control name (a quoted string)".into());
+            };
+            let g = g.trim().to_ascii_lowercase();
+            if g == "none" || CONTROLS.contains(&g.as_str()) {
+                Ok(Given::Name(g))
+            } else if hints {
+                Err(format!(
+                    "expected one of the controls: none, {}",
+                    CONTROLS.join(", ")
+                ))
+            } else {
+                Err("not a control escrowlab reports".into())
+            }
+        }
+        Kind::Text => match given.as_str() {
+            Some(s) if !s.trim().is_empty() => Ok(Given::Text),
+            _ => Err("expected an explanation (a quoted, non-empty string)".into()),
+        },
+    }
+}
+
+/// Grades one answer: `None` when right, else why it is wrong. Without `hints` a wrong answer
+/// is only "wrong"; with them, which way a number is off. Never the answer.
+fn judge(q: &Question, key: &Answer, given: &toml::Value, hints: bool) -> Option<String> {
+    let g = match read_form(&q.kind, given, hints) {
+        Ok(g) => g,
+        Err(why) => return Some(why),
+    };
+    let seed_hint = if q.seeded && hints {
+        "; did you use the seed and world `lab start` printed?"
+    } else {
+        ""
+    };
+    match (q.kind, key, g) {
+        (
+            Kind::Number { tolerance } | Kind::Fraction { tolerance },
+            Answer::Number(k),
+            Given::Number(g),
+        ) => {
+            // Relative: within `tolerance` of the key itself (a key of 0 must be met exactly).
+            let allowed = tolerance * k.abs();
             if (g - k).abs() <= allowed {
                 None
-            } else {
+            } else if hints {
                 Some(format!(
                     "wrong — too {} by more than the {} % tolerance{seed_hint}",
                     if g > *k { "high" } else { "low" },
                     tolerance * 100.0
                 ))
+            } else {
+                Some("wrong".into())
             }
         }
-        (Kind::Integer, Answer::Integer(k)) => {
-            let g = match given {
-                toml::Value::Integer(i) => *i,
-                toml::Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => *f as i64,
-                _ => return Some("expected an integer".into()),
-            };
-            (g != *k).then(|| format!("wrong — not the measured value{seed_hint}"))
-        }
-        (Kind::Bool, Answer::Bool(k)) => match given {
-            toml::Value::Boolean(b) => (b != k).then(|| "wrong".to_string()),
-            _ => Some("expected true or false".into()),
-        },
-        (Kind::Choice { what, options }, Answer::Name(k)) => {
-            let Some(g) = given.as_str() else {
-                return Some(format!("expected {what} (a quoted string)"));
-            };
-            let g = g.trim();
-            if !options.iter().any(|o| o.eq_ignore_ascii_case(g)) {
-                return Some(format!(
-                    "expected one of the {what}s: {}",
-                    options.join(", ")
-                ));
+        (Kind::Integer, Answer::Integer(k), Given::Integer(g)) => (g != *k).then(|| {
+            if hints {
+                let way = if g > *k { "high" } else { "low" };
+                format!("wrong — too {way}{seed_hint}")
+            } else {
+                "wrong".to_string()
             }
-            (!g.eq_ignore_ascii_case(k))
-                .then(|| format!("wrong — not the {what} the measurement shows{seed_hint}"))
+        }),
+        (Kind::Bool, Answer::Bool(k), Given::Bool(b)) => (b != *k).then(|| "wrong".to_string()),
+        (Kind::Choice { .. } | Kind::Control, Answer::Name(k), Given::Name(g)) => {
+            (!g.eq_ignore_ascii_case(k)).then(|| format!("wrong{seed_hint}"))
         }
+        (Kind::Text | Kind::Prediction { .. }, _, _) => None,
         _ => Some("the answer key has the wrong kind of value (a bug in escrowlab)".into()),
     }
 }
@@ -625,16 +1009,50 @@ fn judge(q: &Question, key: &Answer, given: &toml::Value) -> Option<String> {
 fn grade(
     l: &Lab,
     student: &str,
-    seed: u64,
+    hints: bool,
     key: &[Answer],
     given: &BTreeMap<&'static str, toml::Value>,
 ) -> (String, i32) {
-    let mut s = format!("lab {} for student {student} (seed {seed}):\n", l.number);
+    let mut s = format!("lab {} for student {student}:\n", l.number);
     let mut right = 0;
+    let mut texts = Vec::new();
     for (q, k) in l.questions.iter().zip(key) {
+        if let Kind::Prediction { of } = q.kind {
+            let measured = l
+                .questions
+                .iter()
+                .position(|m| m.id == of)
+                .and_then(|i| key.get(i));
+            match (
+                given.get(q.id).map(|g| read_form(&q.kind, g, false)),
+                measured,
+            ) {
+                (Some(Ok(Given::Number(p))), Some(Answer::Number(m))) => {
+                    s.push_str(&format!("{}: prediction collected\n", q.id));
+                    texts.push((q.id, format!("prediction for {of}: {p}; measured {m}")));
+                }
+                (Some(Ok(Given::Number(p))), Some(Answer::Integer(m))) => {
+                    s.push_str(&format!("{}: prediction collected\n", q.id));
+                    texts.push((q.id, format!("prediction for {of}: {p}; measured {m}")));
+                }
+                (Some(Err(why)), _) => s.push_str(&format!("{}: {why}\n", q.id)),
+                _ => s.push_str(&format!("{}: missing (a prediction)\n", q.id)),
+            }
+            continue;
+        }
+        if !q.kind.is_graded() {
+            match given.get(q.id).and_then(|v| v.as_str()) {
+                Some(t) if !t.trim().is_empty() => {
+                    s.push_str(&format!("{}: collected for manual grading\n", q.id));
+                    texts.push((q.id, t.trim().to_string()));
+                }
+                _ => s.push_str(&format!("{}: missing (graded by hand)\n", q.id)),
+            }
+            continue;
+        }
         match given.get(q.id) {
             None => s.push_str(&format!("{}: missing\n", q.id)),
-            Some(g) => match judge(q, k, g) {
+            Some(g) => match judge(q, k, g, hints) {
                 None => {
                     right += 1;
                     s.push_str(&format!("{}: correct\n", q.id));
@@ -643,9 +1061,47 @@ fn grade(
             },
         }
     }
-    let total = l.questions.len();
+    let total = l.questions.iter().filter(|q| q.kind.is_graded()).count();
     s.push_str(&format!("{right} of {total} correct\n"));
+    if !texts.is_empty() {
+        s.push_str("\nFor manual grading (rubric: docs/labs/INSTRUCTOR.md):\n");
+        for (id, t) in texts {
+            s.push_str(&format!("{id}: {}\n", crate::text::echo(&t)));
+        }
+    }
     let code = if right == total {
+        exit_codes::OK
+    } else {
+        exit_codes::EXPECTATION_FAILED
+    };
+    (s, code)
+}
+
+/// A student's check without the course key: the form of each answer, nothing about its
+/// correctness (which needs the key, and so the instructor).
+fn check_form(l: &Lab, given: &BTreeMap<&'static str, toml::Value>) -> (String, i32) {
+    let mut s = format!(
+        "lab {}: form only (no course key; your instructor grades the answers):\n",
+        l.number
+    );
+    let mut ok = 0;
+    for q in l.questions {
+        match given.get(q.id) {
+            None => s.push_str(&format!("{}: missing ({})\n", q.id, form(&q.kind))),
+            Some(g) => match read_form(&q.kind, g, false) {
+                Ok(_) => {
+                    ok += 1;
+                    s.push_str(&format!("{}: answered\n", q.id));
+                }
+                Err(why) => s.push_str(&format!("{}: {why}\n", q.id)),
+            },
+        }
+    }
+    let total = l.questions.len();
+    s.push_str(&format!(
+        "{ok} of {total} answered in the expected form (not graded)\n"
+    ));
+    let code = if ok == total {
         exit_codes::OK
     } else {
         exit_codes::EXPECTATION_FAILED
@@ -658,13 +1114,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seeds_are_stable_small_and_differ_between_students() {
-        let a = student_seed(2, "alice");
-        let b = student_seed(2, "bob");
-        assert_ne!(a, b);
-        assert!((1..=MAX_LAB_SEED).contains(&a));
-        assert_eq!(a, student_seed(2, "alice"));
-        assert_ne!(a, student_seed(3, "alice"));
+    fn worlds_are_stable_and_in_range() {
+        for seed in 1..200 {
+            let w = LabWorld::of(seed);
+            assert_eq!(w, LabWorld::of(seed));
+            assert!((MIN_LAB_USERS..MIN_LAB_USERS + 40).contains(&w.users));
+            assert!((3..=8).contains(&w.epochs));
+        }
+        let w = LabWorld::of(17);
+        assert_eq!(
+            w.fill("x --seed SEED --users USERS --epochs EPOCHS"),
+            format!("x --seed 17 --users {} --epochs {}", w.users, w.epochs)
+        );
     }
 
     #[test]
@@ -679,23 +1140,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn judging_a_number_names_the_direction_not_the_value() {
-        let q = Question {
+    fn q(kind: Kind) -> Question {
+        Question {
             id: "q9.1",
             text: "t",
-            kind: Kind::Number { tolerance: 0.05 },
+            kind,
             seeded: true,
-        };
+        }
+    }
+
+    #[test]
+    fn without_hints_a_wrong_number_is_only_wrong_and_with_them_its_direction() {
+        let q = q(Kind::Number { tolerance: 0.05 });
         let k = Answer::Number(100.0);
-        assert_eq!(judge(&q, &k, &toml::Value::Float(104.0)), None);
-        let why = judge(&q, &k, &toml::Value::Float(110.0)).unwrap();
+        assert_eq!(judge(&q, &k, &toml::Value::Float(104.0), false), None);
+        assert_eq!(
+            judge(&q, &k, &toml::Value::Float(110.0), false).as_deref(),
+            Some("wrong")
+        );
+        let why = judge(&q, &k, &toml::Value::Float(110.0), true).unwrap();
         assert!(why.contains("too high") && !why.contains("100"), "{why}");
-        let why = judge(&q, &k, &toml::Value::String("x".into())).unwrap();
+        let why = judge(&q, &k, &toml::Value::String("x".into()), false).unwrap();
         assert_eq!(why, "expected a number");
-        // Not a number is refused as such, never graded "too low" or "too high".
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let why = judge(&q, &k, &toml::Value::Float(bad)).unwrap();
+            let why = judge(&q, &k, &toml::Value::Float(bad), false).unwrap();
             assert!(
                 why.starts_with("expected a number: ") && why.ends_with(" is not a number"),
                 "{why}"
@@ -705,8 +1173,65 @@ mod tests {
             kind: Kind::Integer,
             ..q
         };
-        let why = judge(&i, &Answer::Integer(3), &toml::Value::Float(f64::NAN)).unwrap();
+        let why = judge(
+            &i,
+            &Answer::Integer(3),
+            &toml::Value::Float(f64::NAN),
+            false,
+        )
+        .unwrap();
         assert_eq!(why, "expected an integer");
+    }
+
+    #[test]
+    fn fractions_are_relative_and_a_percentage_is_a_form_error() {
+        let q = q(Kind::Fraction { tolerance: 0.01 });
+        let k = Answer::Number(0.05);
+        assert_eq!(judge(&q, &k, &toml::Value::Float(0.0504), false), None);
+        // 0.059 is within 0.01 absolute but 18 % off: wrong.
+        assert!(judge(&q, &k, &toml::Value::Float(0.059), false).is_some());
+        let why = judge(&q, &k, &toml::Value::Float(5.0), false).unwrap();
+        assert!(why.contains("percentage"), "{why}");
+        // A key of 0 is met exactly.
+        let z = Answer::Number(0.0);
+        assert_eq!(judge(&q, &z, &toml::Value::Float(0.0), false), None);
+        assert!(judge(&q, &z, &toml::Value::Float(0.001), false).is_some());
+    }
+
+    #[test]
+    fn quoted_booleans_are_read_and_names_are_listed_only_with_hints() {
+        let b = q(Kind::Bool);
+        assert_eq!(
+            judge(
+                &b,
+                &Answer::Bool(false),
+                &toml::Value::String("false".into()),
+                false
+            ),
+            None
+        );
+        let c = q(Kind::Control);
+        let k = Answer::Name("threshold-custody".into());
+        let moon = toml::Value::String("the-moon".into());
+        let why = judge(&c, &k, &moon, false).unwrap();
+        assert!(
+            !why.contains("threshold-custody") && !why.contains(','),
+            "{why}"
+        );
+        let why = judge(&c, &k, &moon, true).unwrap();
+        assert!(why.contains("signed-binding") && why.contains("recompute-binding"));
+        assert!(!why.contains("field-registry"), "{why}");
+        let signed = toml::Value::String("signed-binding".into());
+        assert_eq!(judge(&c, &k, &signed, false).as_deref(), Some("wrong"));
+        assert_eq!(
+            judge(
+                &c,
+                &k,
+                &toml::Value::String("Threshold-Custody".into()),
+                false
+            ),
+            None
+        );
     }
 
     #[test]
