@@ -143,7 +143,7 @@ pub struct CostArgs {
 /// Arguments of `loophole`.
 #[derive(clap::Args, Debug)]
 pub struct LoopholeArgs {
-    /// Population sizes, comma-separated (each 2 to 20000).
+    /// Population sizes, comma-separated (each 2 to 1000000, within the run-time budget).
     // The same sizes as `runner::loophole::DEFAULT_SIZES`, written so `--help` shows them
     // as they are typed.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
@@ -167,9 +167,10 @@ pub struct LoopholeArgs {
     /// Threshold backend (default: each scheme's, else blsttc).
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
-    /// Population models to sweep, comma-separated (docs/POPULATIONS.md); a model
-    /// parameter applies to the models that have it.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "uniform")]
+    /// Population models to sweep, comma-separated (docs/POPULATIONS.md; default
+    /// `uniform`, or none with --edges); a model parameter applies to the models that have
+    /// it.
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub model: Vec<crate::world::Model>,
     /// The populations' shape.
     #[command(flatten)]
@@ -273,7 +274,11 @@ pub struct ShapeArgs {
     /// Conversations (default: as many as users under `uniform`, users × mean weight /
     /// mean members under a heavy-tailed model).
     #[arg(long)]
-    pub conversations: Option<u32>,
+    pub conversations: Option<u32>,    /// A real graph: an edge list, one conversation per line (two ids a pair, more a
+    /// group; `#` comments; gzip when the name ends in .gz). Its users and conversations
+    /// replace --users and --conversations (model `edges`; docs/POPULATIONS.md).
+    #[arg(long, value_name = "PATH")]
+    pub edges: Option<String>,
 }
 
 impl ShapeArgs {
@@ -362,6 +367,7 @@ impl WorldArgs {
     /// # Errors
     /// [`Error::Input`] for a population out of range or a backend not compiled in.
     pub fn config(&self, scheme: Scheme) -> Result<WorldConfig> {
+        use crate::world::Model;
         let backend = self
             .backend
             .or(scheme.backend)
@@ -374,6 +380,17 @@ impl WorldArgs {
             ..Population::default()
         };
         self.shape.apply(&mut population, false);
+        if let Some(path) = &self.shape.edges {
+            if !matches!(self.model, Model::Uniform | Model::Edges) {
+                return Err(Error::input(format!(
+                    "--edges reads a real graph (model `edges`); it does not combine with --model {}",
+                    self.model.name()
+                )));
+            }
+            population.model = Model::Edges;
+            population.edges = Some(path.clone());
+        }
+        let population = population.with_edges()?;
         population.validate()?;
         Ok(WorldConfig {
             scheme,
@@ -727,8 +744,17 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
     if let Some(g) = a.shape.group_share {
         opts.group_share = g;
     }
-    opts.shapes = a
-        .model
+    let mut models = a.model.clone();
+    if models.is_empty() && a.shape.edges.is_none() {
+        models.push(crate::world::Model::Uniform);
+    }
+    if models.contains(&crate::world::Model::Edges) && a.shape.edges.is_none() {
+        return Err(Error::input(
+            "--model edges needs --edges PATH (an edge list)",
+        ));
+    }
+    models.retain(|m| *m != crate::world::Model::Edges);
+    opts.shapes = models
         .iter()
         .map(|&model| {
             let mut p = Population {
@@ -739,7 +765,16 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
             p
         })
         .collect();
-    a.shape.check_applies(&a.model)?;
+    if let Some(path) = &a.shape.edges {
+        // A real graph has its own size: it is measured once, whatever --users says.
+        let p = Population {
+            model: crate::world::Model::Edges,
+            edges: Some(path.clone()),
+            ..Population::default()
+        };
+        opts.shapes.push(p.with_edges()?);
+    }
+    a.shape.check_applies(&models)?;
     if !a.schemes.is_empty() {
         opts.schemes = a
             .schemes
