@@ -113,8 +113,8 @@ pub struct CostArgs {
     /// Escrowed sessions per day (one escrow field each).
     #[arg(long, default_value_t = crate::cost::DEFAULT_SESSIONS_PER_DAY)]
     pub sessions_per_day: f64,
-    /// Users (plain E2E: one device to compromise per user; a warrant: one user's share of
-    /// the traffic).
+    /// Users (plain E2E: the greedy cover's devices per user, measured; a warrant: one
+    /// user's share of the traffic).
     #[arg(long, default_value_t = crate::cost::DEFAULT_USERS)]
     pub users: f64,
     /// Cores the thief runs on (wall time = core-hours / cores).
@@ -135,6 +135,13 @@ pub struct CostArgs {
     /// Threshold backend to measure.
     #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
     pub backend: BackendKind,
+    /// Population model of the simulated population whose greedy device cover prices plain
+    /// E2E's "same exposure" (docs/POPULATIONS.md).
+    #[arg(long, value_enum, default_value_t = crate::world::Model::PowerLaw)]
+    pub coverage_model: crate::world::Model,
+    /// Users of that population (2 to 20000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(2..=20_000))]
+    pub coverage_users: u32,
     /// Print one JSON object (`escrowlab-cost/1`).
     #[arg(long)]
     pub json: bool,
@@ -719,7 +726,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
-        Some(Command::Cost(a)) => cost(a),
+        Some(Command::Cost(a)) => cost(registry, a),
         Some(Command::Merge(a)) => merge(registry, a),
         Some(Command::Loophole(a)) => loophole(registry, a),
         Some(Command::Lab { command }) => {
@@ -1215,7 +1222,7 @@ fn finish(
     })
 }
 
-fn cost(a: CostArgs) -> Result<i32> {
+fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
     if !(1..=10_000).contains(&a.measure_ms) {
         return Err(Error::input(format!(
             "--measure-ms must be from 1 to 10000, not {}",
@@ -1233,11 +1240,41 @@ fn cost(a: CostArgs) -> Result<i32> {
         backend: a.backend.name().into(),
         ..crate::cost::Assumptions::default()
     };
-    let p = crate::cost::project(
+    // Plain E2E's "same exposure" is priced from the greedy cover of a simulated
+    // population, measured here.
+    let shape = Population {
+        users: a.coverage_users,
+        model: a.coverage_model,
+        ..Population::default()
+    };
+    if a.coverage_model == crate::world::Model::Edges {
+        return Err(Error::input(
+            "--coverage-model is a generated model (uniform, power-law, log-normal)",
+        ));
+    }
+    shape.validate()?;
+    let coverage = crate::runner::loophole::baseline_device_failures(registry, &shape, 42, None)?
+        .map(|d| crate::cost::MeasuredCoverage {
+            population: shape.model_summary(),
+            users: shape.users,
+            seed: 42,
+            active_users: d.coverage.users,
+            devices_50: d.coverage.devices_50,
+            devices_90: d.coverage.devices_90,
+            devices_100: d.coverage.devices_100,
+        });
+    let assumptions = crate::cost::Assumptions {
+        e2e_devices_per_user: coverage
+            .as_ref()
+            .map_or(1.0, crate::cost::MeasuredCoverage::per_user),
+        ..assumptions
+    };
+    let mut p = crate::cost::project(
         assumptions,
         a.backend,
         std::time::Duration::from_millis(a.measure_ms),
     )?;
+    p.coverage = coverage;
     if a.json {
         let j = serde_json::to_string_pretty(&p).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
