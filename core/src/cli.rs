@@ -281,7 +281,8 @@ pub struct ShapeArgs {
     /// Conversations (default: as many as users under `uniform`, users × mean weight /
     /// mean members under a heavy-tailed model).
     #[arg(long)]
-    pub conversations: Option<u32>,    /// A real graph: an edge list, one conversation per line (two ids a pair, more a
+    pub conversations: Option<u32>,
+    /// A real graph: an edge list, one conversation per line (two ids a pair, more a
     /// group; `#` comments; gzip when the name ends in .gz). Its users and conversations
     /// replace --users and --conversations (model `edges`; docs/POPULATIONS.md).
     #[arg(long, value_name = "PATH")]

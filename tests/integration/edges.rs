@@ -199,7 +199,11 @@ fn a_suite_reads_an_edge_list_relative_to_itself_gzip_included() {
     .unwrap();
     let p = &suite.file.population;
     assert_eq!((p.users, p.conversation_count()), (4, 3));
-    assert!(p.model_summary().starts_with("edges "), "{}", p.model_summary());
+    assert!(
+        p.model_summary().starts_with("edges "),
+        "{}",
+        p.model_summary()
+    );
     // `edges` without the model, and the model without `edges`, are refused.
     for toml in [
         "schemes = [\"single-key\"]\n[population]\nedges = \"g.txt.gz\"\n",

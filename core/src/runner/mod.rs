@@ -549,7 +549,10 @@ pub fn run_cell(
         if !covered {
             out_of_scope += 1;
         }
-        if let (Some(t0), Some(t)) = (first_compromise, world.transcript.envelopes.time(id as usize)) {
+        if let (Some(t0), Some(t)) = (
+            first_compromise,
+            world.transcript.envelopes.time(id as usize),
+        ) {
             if t < t0 {
                 before_compromise += 1;
             }

@@ -111,7 +111,9 @@ impl EdgeGraph {
                 return Err(at(
                     lineno,
                     1,
-                    format!("the edge list is larger than the limit of {MAX_EDGE_FILE_BYTES} bytes"),
+                    format!(
+                        "the edge list is larger than the limit of {MAX_EDGE_FILE_BYTES} bytes"
+                    ),
                 ));
             }
             let text = match line.iter().position(|&b| b == b'#') {
@@ -318,13 +320,21 @@ mod tests {
     #[test]
     fn bad_lines_name_line_and_column() {
         let e = parse("1 2\n3 x4\n").unwrap_err().to_string();
-        assert!(e.contains("g.txt:2:3:") && e.contains("not an integer"), "{e}");
+        assert!(
+            e.contains("g.txt:2:3:") && e.contains("not an integer"),
+            "{e}"
+        );
         let e = parse("1 2\n  5 # alone\n").unwrap_err().to_string();
         assert!(e.contains("g.txt:2:3:") && e.contains("one member"), "{e}");
         let e = parse("1 -2\n").unwrap_err().to_string();
         assert!(e.contains("g.txt:1:3:"), "{e}");
-        let e = parse("1 99999999999999999999999\n").unwrap_err().to_string();
-        assert!(e.contains("g.txt:1:3:") && e.contains("over the bound"), "{e}");
+        let e = parse("1 99999999999999999999999\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("g.txt:1:3:") && e.contains("over the bound"),
+            "{e}"
+        );
         assert!(parse("# nothing\n").is_err());
         let e = EdgeGraph::parse_bounded("1 2\n2 3\n3 4\n".as_bytes(), "g", 3, 10)
             .unwrap_err()
