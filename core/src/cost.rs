@@ -654,17 +654,27 @@ pub fn render(p: &Projection) -> String {
     }
     s.push_str("  - the thief's work is embarrassingly parallel: wall time = core-hours / cores\n");
     match &p.coverage {
-        Some(c) => s.push_str(&format!(
-            "  - plain E2E exposes one device's conversations per compromise: a greedy cover of a\n    simulated population ({}, {} users, seed {}) reaches half / 90% / all of its {}\n    active users with {} / {} / {} devices ({} per user; an upper bound, within\n    (1 - 1/e) of the best k devices' reach)\n",
-            c.population,
-            c.users,
-            c.seed,
-            c.active_users,
-            c.devices_50,
-            c.devices_90,
-            c.devices_100,
-            fig(c.per_user())
-        )),
+        Some(c) => {
+            let text = format!(
+                "plain E2E exposes one device's conversations per compromise: a greedy cover of \
+                 a simulated population ({}, {} users, seed {}) reaches half / 90% / all of its \
+                 {} active users with {} / {} / {} devices ({} per user; an upper bound, and \
+                 any k greedy devices expose at least (1 - 1/e) of what the best k do)",
+                c.population,
+                c.users,
+                c.seed,
+                c.active_users,
+                c.devices_50,
+                c.devices_90,
+                c.devices_100,
+                fig(c.per_user())
+            );
+            for (i, line) in wrap(&text, 94).into_iter().enumerate() {
+                s.push_str(if i == 0 { "  - " } else { "    " });
+                s.push_str(&line);
+                s.push('\n');
+            }
+        }
         None => s.push_str(
             "  - plain E2E exposes one device's conversations per compromise: one device per user\n",
         ),
