@@ -45,8 +45,12 @@ impl Attack for EndpointCompromise {
         let loot = ctx.compromise_device(user)?;
         ctx.advance_to_end()?;
         let own = ctx.implant_session_keys(&loot);
-        let transcript = ctx.intercept();
-        for rec in &transcript.sessions {
+        // The sessions the device is a member of: the only ones it holds a key to.
+        let (transcript, sessions) = ctx.intercept_sessions_of(user);
+        for rec in sessions
+            .iter()
+            .filter_map(|&i| transcript.sessions.get(i as usize))
+        {
             let key = if let Some(k) = own.get(&rec.header.session) {
                 Some(k.clone())
             } else {

@@ -29,12 +29,9 @@ pub const SPEEDUP: f64 = 1.4;
 const MESSAGE_S: f64 = 4e-6;
 /// CPU seconds per member of a session (key delivery by X25519, the recipient's checks).
 const MEMBER_S: f64 = 45e-6;
-/// CPU seconds per device and session of plain E2E's every-device baseline (each device's
-/// cell walks every session for the ones its keys open). Calibrated from `loophole
-/// --scheme single-key --seeds 1` at 1 000 and 2 000 users (release build: 33 s and 72 s of
-/// CPU): the term quadratic in users is 3.0e-6 s × users², 0.76 µs a device and session;
-/// rounded up. (It was 0.25 µs, which let `--users 16000` through at about 1 400 s of CPU.)
-const DEVICE_SESSION_S: f64 = 0.8e-6;
+/// CPU seconds per device of plain E2E's every-device baseline beyond the sessions it
+/// reads (the cell itself: its context, measurement and result).
+const DEVICE_CELL_S: f64 = 30e-6;
 /// CPU seconds per guess of a brute-force attack (one chip-oracle call: a truncated HMAC
 /// check), measured by `field-forgery` (bits 16, 1000 trials: 51 s of CPU for 6.6 × 10^7
 /// tries).
@@ -392,10 +389,20 @@ impl WorldCost {
     }
 
     /// Plain E2E's single-device failures over every one of `users` devices: one cell each,
-    /// each walking every session.
+    /// each reading the sessions its device is a member of (a key delivery opened and the
+    /// session's messages read per membership; sessions are indexed by member once per
+    /// world), so the whole baseline grows with the memberships, not with users².
     pub fn every_device(&self, users: f64) -> RunCost {
+        let memberships = users * self.sessions_per_user;
+        let per_session = if self.sessions > 0.0 {
+            self.messages / self.sessions
+        } else {
+            0.0
+        };
         RunCost {
-            cpu_seconds: self.cpu_seconds + users * self.sessions * DEVICE_SESSION_S,
+            cpu_seconds: self.cpu_seconds
+                + memberships * (MEMBER_S + per_session * 2.0 * MESSAGE_S)
+                + users * DEVICE_CELL_S,
             serial_seconds: 0.0,
             bytes: BASE_BYTES + self.bytes + users.min(CORES) * self.messages * CLAIM_BYTES,
         }

@@ -116,8 +116,8 @@ pub struct CostArgs {
     /// Escrowed sessions per day (one escrow field each).
     #[arg(long, default_value_t = crate::cost::DEFAULT_SESSIONS_PER_DAY)]
     pub sessions_per_day: f64,
-    /// Users (plain E2E: one device to compromise per user; a warrant: one user's share of
-    /// the traffic).
+    /// Users (plain E2E: the greedy cover's devices per user, measured; a warrant: one
+    /// user's share of the traffic).
     #[arg(long, default_value_t = crate::cost::DEFAULT_USERS)]
     pub users: f64,
     /// Cores the thief runs on (wall time = core-hours / cores).
@@ -138,6 +138,13 @@ pub struct CostArgs {
     /// Threshold backend to measure.
     #[arg(long, value_enum, default_value_t = BackendKind::Blsttc)]
     pub backend: BackendKind,
+    /// Population model of the simulated population whose greedy device cover prices plain
+    /// E2E's "same exposure" (docs/POPULATIONS.md).
+    #[arg(long, value_enum, default_value_t = crate::world::Model::PowerLaw)]
+    pub coverage_model: crate::world::Model,
+    /// Users of that population (2 to 20000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(2..=20_000))]
+    pub coverage_users: u32,
     /// Print one JSON object (`escrowlab-cost/1`).
     #[arg(long)]
     pub json: bool,
@@ -146,7 +153,7 @@ pub struct CostArgs {
 /// Arguments of `loophole`.
 #[derive(clap::Args, Debug)]
 pub struct LoopholeArgs {
-    /// Population sizes, comma-separated (each 2 to 20000).
+    /// Population sizes, comma-separated (each 2 to 1000000, within the run-time budget).
     // The same sizes as `runner::loophole::DEFAULT_SIZES`, written so `--help` shows them
     // as they are typed.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
@@ -170,9 +177,10 @@ pub struct LoopholeArgs {
     /// Threshold backend (default: each scheme's, else blsttc).
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
-    /// Population models to sweep, comma-separated (docs/POPULATIONS.md); a model
-    /// parameter applies to the models that have it.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "uniform")]
+    /// Population models to sweep, comma-separated (docs/POPULATIONS.md; default
+    /// `uniform`, or none with --edges); a model parameter applies to the models that have
+    /// it.
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub model: Vec<crate::world::Model>,
     /// The populations' shape.
     #[command(flatten)]
@@ -277,6 +285,11 @@ pub struct ShapeArgs {
     /// mean members under a heavy-tailed model).
     #[arg(long)]
     pub conversations: Option<u32>,
+    /// A real graph: an edge list, one conversation per line (two ids a pair, more a
+    /// group; `#` comments; gzip when the name ends in .gz). Its users and conversations
+    /// replace --users and --conversations (model `edges`; docs/POPULATIONS.md).
+    #[arg(long, value_name = "PATH")]
+    pub edges: Option<String>,
 }
 
 impl ShapeArgs {
@@ -365,6 +378,7 @@ impl WorldArgs {
     /// # Errors
     /// [`Error::Input`] for a population out of range or a backend not compiled in.
     pub fn config(&self, scheme: Scheme) -> Result<WorldConfig> {
+        use crate::world::Model;
         let backend = self
             .backend
             .or(scheme.backend)
@@ -377,6 +391,17 @@ impl WorldArgs {
             ..Population::default()
         };
         self.shape.apply(&mut population, false);
+        if let Some(path) = &self.shape.edges {
+            if !matches!(self.model, Model::Uniform | Model::Edges) {
+                return Err(Error::input(format!(
+                    "--edges reads a real graph (model `edges`); it does not combine with --model {}",
+                    self.model.name()
+                )));
+            }
+            population.model = Model::Edges;
+            population.edges = Some(path.clone());
+        }
+        let population = population.with_edges()?;
         population.validate()?;
         Ok(WorldConfig {
             scheme,
@@ -705,7 +730,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(exit_codes::OK)
         }
         Some(Command::CheckScheme(a)) => check_scheme(a),
-        Some(Command::Cost(a)) => cost(a),
+        Some(Command::Cost(a)) => cost(registry, a),
         Some(Command::Merge(a)) => merge(registry, a),
         Some(Command::Loophole(a)) => loophole(registry, a),
         Some(Command::Lab {
@@ -733,8 +758,17 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
     if let Some(g) = a.shape.group_share {
         opts.group_share = g;
     }
-    opts.shapes = a
-        .model
+    let mut models = a.model.clone();
+    if models.is_empty() && a.shape.edges.is_none() {
+        models.push(crate::world::Model::Uniform);
+    }
+    if models.contains(&crate::world::Model::Edges) && a.shape.edges.is_none() {
+        return Err(Error::input(
+            "--model edges needs --edges PATH (an edge list)",
+        ));
+    }
+    models.retain(|m| *m != crate::world::Model::Edges);
+    opts.shapes = models
         .iter()
         .map(|&model| {
             let mut p = Population {
@@ -745,7 +779,16 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
             p
         })
         .collect();
-    a.shape.check_applies(&a.model)?;
+    if let Some(path) = &a.shape.edges {
+        // A real graph has its own size: it is measured once, whatever --users says.
+        let p = Population {
+            model: crate::world::Model::Edges,
+            edges: Some(path.clone()),
+            ..Population::default()
+        };
+        opts.shapes.push(p.with_edges()?);
+    }
+    a.shape.check_applies(&models)?;
     if !a.schemes.is_empty() {
         opts.schemes = a
             .schemes
@@ -1186,7 +1229,7 @@ fn finish(
     })
 }
 
-fn cost(a: CostArgs) -> Result<i32> {
+fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
     if !(1..=10_000).contains(&a.measure_ms) {
         return Err(Error::input(format!(
             "--measure-ms must be from 1 to 10000, not {}",
@@ -1204,11 +1247,41 @@ fn cost(a: CostArgs) -> Result<i32> {
         backend: a.backend.name().into(),
         ..crate::cost::Assumptions::default()
     };
-    let p = crate::cost::project(
+    // Plain E2E's "same exposure" is priced from the greedy cover of a simulated
+    // population, measured here.
+    let shape = Population {
+        users: a.coverage_users,
+        model: a.coverage_model,
+        ..Population::default()
+    };
+    if a.coverage_model == crate::world::Model::Edges {
+        return Err(Error::input(
+            "--coverage-model is a generated model (uniform, power-law, log-normal)",
+        ));
+    }
+    shape.validate()?;
+    let coverage = crate::runner::loophole::baseline_device_failures(registry, &shape, 42, None)?
+        .map(|d| crate::cost::MeasuredCoverage {
+            population: shape.model_summary(),
+            users: shape.users,
+            seed: 42,
+            active_users: d.coverage.users,
+            devices_50: d.coverage.devices_50,
+            devices_90: d.coverage.devices_90,
+            devices_100: d.coverage.devices_100,
+        });
+    let assumptions = crate::cost::Assumptions {
+        e2e_devices_per_user: coverage
+            .as_ref()
+            .map_or(1.0, crate::cost::MeasuredCoverage::per_user),
+        ..assumptions
+    };
+    let mut p = crate::cost::project(
         assumptions,
         a.backend,
         std::time::Duration::from_millis(a.measure_ms),
     )?;
+    p.coverage = coverage;
     if a.json {
         let j = serde_json::to_string_pretty(&p).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;

@@ -53,6 +53,10 @@ pub struct Assumptions {
     pub price_per_core_hour: f64,
     /// US dollars to compromise one device under plain end-to-end encryption.
     pub device_cost: f64,
+    /// Devices plain E2E must lose, per user, to expose every active user: the greedy
+    /// set cover's count ÷ the active users of a measured population
+    /// ([`MeasuredCoverage`]; 1, one device per user, when nothing was measured).
+    pub e2e_devices_per_user: f64,
     /// Days of one target's traffic one warrant covers.
     pub warrant_days: f64,
     /// Escrow threshold k of n agents (law enforcement asks all n, checks every share and
@@ -77,6 +81,7 @@ impl Default for Assumptions {
             cores: DEFAULT_CORES,
             price_per_core_hour: DEFAULT_PRICE_PER_CORE_HOUR,
             device_cost: DEFAULT_DEVICE_COST,
+            e2e_devices_per_user: 1.0,
             warrant_days: DEFAULT_WARRANT_DAYS,
             k: 3,
             n: 5,
@@ -143,10 +148,12 @@ impl Bill {
     }
 }
 
-/// The plain-E2E comparison: the same exposure (every user) bought one device at a time.
+/// The plain-E2E comparison: the same exposure (every active user) bought one device at a
+/// time, as many devices as a greedy set cover over every device's measured exposure needs.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PlainE2e {
-    /// Devices to compromise (one per user).
+    /// Devices to compromise: users × the measured devices per user of the greedy cover
+    /// ([`Assumptions::e2e_devices_per_user`]).
     pub devices: f64,
     /// US dollars at the assumed cost per device.
     pub usd: f64,
@@ -184,6 +191,43 @@ pub struct Projection {
     pub plain_e2e: PlainE2e,
     /// Lawful access per warrant.
     pub lawful_per_warrant: Warrant,
+    /// Where plain E2E's devices per user come from (`None`: one device per user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<MeasuredCoverage>,
+}
+
+/// The greedy set cover measured on a simulated population: plain E2E's every-device
+/// baseline (`endpoint-compromise` once per user), then the fewest devices greedy needs to
+/// expose half, 90 % and all of the active users. Greedy is within a factor of about
+/// ln(users) of the optimum count, and any k greedy devices expose at least (1 − 1/e) of
+/// what the best k do, so the count is an upper bound on what an attacker needs.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MeasuredCoverage {
+    /// The population model and its parameters.
+    pub population: String,
+    /// Users simulated.
+    pub users: u32,
+    /// The seed.
+    pub seed: u64,
+    /// Active users (those who sent a message): what the cover must reach.
+    pub active_users: usize,
+    /// Devices for half of them.
+    pub devices_50: usize,
+    /// Devices for 90 %.
+    pub devices_90: usize,
+    /// Devices for all of them.
+    pub devices_100: usize,
+}
+
+impl MeasuredCoverage {
+    /// Devices for every active user ÷ active users.
+    pub fn per_user(&self) -> f64 {
+        if self.active_users == 0 {
+            1.0
+        } else {
+            self.devices_100 as f64 / self.active_users as f64
+        }
+    }
 }
 
 impl Projection {
@@ -459,9 +503,10 @@ pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
     let sessions_s = a.sessions_per_day * rate("thief.session");
     let messages_s = a.messages_per_day * rate("message.open");
     let thief = Bill::new(sessions_s + messages_s, &a);
-    let e2e_usd = a.users * a.device_cost;
+    let devices = a.users * a.e2e_devices_per_user;
+    let e2e_usd = devices * a.device_cost;
     let plain_e2e = PlainE2e {
-        devices: a.users,
+        devices,
         usd: e2e_usd,
         ratio_to_thief: (thief.usd > 0.0).then(|| e2e_usd / thief.usd),
     };
@@ -485,6 +530,7 @@ pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
         thief_split: [sessions_s, messages_s],
         plain_e2e,
         lawful_per_warrant: lawful,
+        coverage: None,
     }
 }
 
@@ -607,9 +653,32 @@ pub fn render(p: &Projection) -> String {
         }
     }
     s.push_str("  - the thief's work is embarrassingly parallel: wall time = core-hours / cores\n");
-    s.push_str(
-        "  - plain E2E exposes one device's conversations per compromise: one device per user\n",
-    );
+    match &p.coverage {
+        Some(c) => {
+            let text = format!(
+                "plain E2E exposes one device's conversations per compromise: a greedy cover of \
+                 a simulated population ({}, {} users, seed {}) reaches half / 90% / all of its \
+                 {} active users with {} / {} / {} devices ({} per user; an upper bound, and \
+                 any k greedy devices expose at least (1 - 1/e) of what the best k do)",
+                c.population,
+                c.users,
+                c.seed,
+                c.active_users,
+                c.devices_50,
+                c.devices_90,
+                c.devices_100,
+                fig(c.per_user())
+            );
+            for (i, line) in wrap(&text, 94).into_iter().enumerate() {
+                s.push_str(if i == 0 { "  - " } else { "    " });
+                s.push_str(&line);
+                s.push('\n');
+            }
+        }
+        None => s.push_str(
+            "  - plain E2E exposes one device's conversations per compromise: one device per user\n",
+        ),
+    }
     s
 }
 

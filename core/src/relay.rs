@@ -192,6 +192,32 @@ impl Envelopes {
         let t = self.traffic_of(i as u64)?;
         Some(send_time(t.epoch, (i as u64 - t.first) as u32, t.count))
     }
+    /// The headers of the envelopes `ids` (sorted, each once; ids past the end are
+    /// skipped), without sealing any message: each session holding some of them is
+    /// replayed once, up to its last id asked for.
+    pub(crate) fn headers_of(&self, ids: &[u64]) -> Vec<(u64, MessageHeader)> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut i = 0;
+        while i < ids.len() {
+            let Some(t) = self.traffic_of(ids[i]) else {
+                i += 1;
+                continue;
+            };
+            let end = t.first + u64::from(t.count);
+            let mut drawn = t.drawn().enumerate();
+            while i < ids.len() && ids[i] < end {
+                let want = (ids[i] - t.first) as usize;
+                for (k, (h, _)) in drawn.by_ref() {
+                    if k == want {
+                        out.push((ids[i], h));
+                        break;
+                    }
+                }
+                i += 1;
+            }
+        }
+        out
+    }
     /// Every envelope's header, in id order (without sealing any message).
     pub fn headers(&self) -> impl Iterator<Item = MessageHeader> + '_ {
         let len = self.len;

@@ -12,6 +12,11 @@ fn cost(args: &[&str]) -> (i32, String, String) {
         } else {
             &["--measure-ms", "5"][..]
         })
+        .args(if args.contains(&"--coverage-users") {
+            &[][..]
+        } else {
+            &["--coverage-users", "60"][..]
+        })
         .args(args)
         .output()
         .expect("run escrowlab");
@@ -81,10 +86,17 @@ fn projection_is_the_measured_rates_times_the_stated_traffic() {
         thief["usd"].as_f64().unwrap(),
         core_s / 3600.0 * 0.045
     ));
-    // Plain E2E: one device per user at the stated price.
+    // Plain E2E: the greedy cover's devices per user, measured, at the stated price.
+    let per_user = a["e2e_devices_per_user"].as_f64().unwrap();
+    let c = &j["coverage"];
+    assert!(close(
+        per_user,
+        c["devices_100"].as_f64().unwrap() / c["active_users"].as_f64().unwrap()
+    ));
+    assert!(per_user > 0.0 && per_user < 1.0, "{per_user}");
     assert!(close(
         j["plain_e2e"]["usd"].as_f64().unwrap(),
-        2e9 * 65_000.0
+        2e9 * per_user * 65_000.0
     ));
     // One warrant: one user's share of 30 days.
     let w = &j["lawful_per_warrant"];
@@ -114,7 +126,11 @@ fn every_assumption_is_a_flag() {
     let a = &j["assumptions"];
     assert_eq!(a["messages_per_day"].as_f64(), Some(1000.0));
     assert_eq!(a["cores"].as_u64(), Some(2));
-    assert!(close(j["plain_e2e"]["usd"].as_f64().unwrap(), 35.0));
+    let per_user = a["e2e_devices_per_user"].as_f64().unwrap();
+    assert!(close(
+        j["plain_e2e"]["usd"].as_f64().unwrap(),
+        5.0 * per_user * 7.0
+    ));
     let core_s = 10.0 * rate(&j, "thief.session") + 1000.0 * rate(&j, "message.open");
     assert!(close(j["thief"]["core_seconds"].as_f64().unwrap(), core_s));
     assert!(close(

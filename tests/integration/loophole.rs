@@ -256,7 +256,7 @@ fn the_text_rendering_names_the_interval_and_the_worst_attack() {
 fn bad_input_exits_2_with_a_clear_message() {
     for (args, says) in [
         (&["--users", "1"][..], "out of range"),
-        (&["--users", "20001"][..], "out of range"),
+        (&["--users", "1000001"][..], "out of range"),
         (&["--users", "100,100"][..], "twice"),
         (&["--users", "abc"][..], "invalid value"),
         (&["--users", "-5"][..], "unexpected argument"),

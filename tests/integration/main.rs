@@ -23,6 +23,7 @@ mod cli;
 mod cost;
 mod coverage;
 mod docs;
+mod edges;
 mod fault_isolation;
 mod html_report;
 mod input_files;

@@ -54,6 +54,11 @@ pub struct BaseWorlds {
     finished: std::sync::Arc<World>,
     snapshots: Vec<(World, TrafficMark)>,
     active_users: usize,
+    /// Per user, the indices of the finished world's sessions it is a member of (built on
+    /// first use, once per world): what a device's cell walks instead of every session.
+    member_index: std::sync::OnceLock<Vec<Vec<u32>>>,
+    /// Messages per epoch of the finished world (built on first use, once per world).
+    messages_by_epoch: std::sync::OnceLock<Vec<usize>>,
     /// The scheme's mechanism family.
     mechanism: &'static dyn crate::mechanism::Mechanism,
     /// Its deployment on the finished world (families other than session escrow).
@@ -123,6 +128,8 @@ impl BaseWorlds {
             active_users,
             finished,
             snapshots,
+            member_index: std::sync::OnceLock::new(),
+            messages_by_epoch: std::sync::OnceLock::new(),
             mechanism,
             deployment,
             family_court,
@@ -161,6 +168,34 @@ impl BaseWorlds {
     pub(crate) fn finished(&self) -> &World {
         &self.finished
     }
+    /// Is `world` the finished honest world itself (not a copy)?
+    pub(crate) fn is_finished(&self, world: &World) -> bool {
+        std::ptr::eq(world, &*self.finished)
+    }
+    /// The indices of the finished world's sessions `user` is a member of, in order. The
+    /// index over every user is built on the first call (one pass over the sessions) and
+    /// shared by every later one.
+    pub(crate) fn sessions_of(&self, user: u32) -> &[u32] {
+        let index = self.member_index.get_or_init(|| {
+            let w = &self.finished;
+            let mut index = vec![Vec::new(); w.config.population.users as usize];
+            for (i, rec) in w.transcript.sessions.iter().enumerate() {
+                for &m in &rec.header.members {
+                    if let Some(v) = index.get_mut(m as usize) {
+                        v.push(i as u32);
+                    }
+                }
+            }
+            index
+        });
+        index.get(user as usize).map_or(&[], |v| v.as_slice())
+    }
+    /// Messages per epoch of the finished world (a message whose session is out of the
+    /// timeline's range counts in the last epoch), computed on the first call.
+    pub(crate) fn messages_by_epoch(&self) -> &[usize] {
+        self.messages_by_epoch
+            .get_or_init(|| messages_by_epoch(&self.finished))
+    }
     /// The finished honest world, shared: the run a diverged copy reuses sessions from.
     pub(crate) fn honest(&self) -> std::sync::Arc<World> {
         self.finished.clone()
@@ -174,6 +209,16 @@ impl BaseWorlds {
             std::borrow::Cow::Borrowed(&self.finished)
         }
     }
+    /// The world about to simulate epoch 0: the first snapshot itself (borrowed) when it
+    /// holds no traffic, which is always so; a copy otherwise.
+    pub(crate) fn start(&self) -> std::borrow::Cow<'_, World> {
+        match self.snapshots.first() {
+            Some((light, mark)) if mark.is_start() && self.snapshots.len() > 1 => {
+                std::borrow::Cow::Borrowed(light)
+            }
+            _ => std::borrow::Cow::Owned(self.at(0)),
+        }
+    }
     /// A copy of the world about to simulate epoch `j` (clamped to the finished world).
     pub(crate) fn at(&self, j: u32) -> World {
         match self.snapshots.get(j as usize) {
@@ -183,6 +228,21 @@ impl BaseWorlds {
             _ => World::clone(&self.finished),
         }
     }
+}
+
+/// Messages per epoch of `world`, from one pass over its headers (a message whose session
+/// is out of the timeline's range counts in the last epoch).
+pub(crate) fn messages_by_epoch(world: &World) -> Vec<usize> {
+    let epochs = world.epochs().max(1) as usize;
+    let mut total = vec![0usize; epochs];
+    let sessions = &world.transcript.sessions;
+    for header in world.transcript.envelopes.headers() {
+        let epoch = sessions
+            .get(header.session as usize)
+            .map_or(0, |s| (s.header.epoch as usize).min(epochs - 1));
+        total[epoch] += 1;
+    }
+    total
 }
 
 /// Public knowledge about the system under attack (Kerckhoffs: the design is public).
@@ -396,7 +456,7 @@ impl<'a> AttackCtx<'a> {
             base,
             cell: CellId::fresh(),
             violations: Vec::new(),
-            world: std::borrow::Cow::Owned(base.at(0)),
+            world: base.start(),
             pristine: true,
             uses: Vec::new(),
             agents_compromised: BTreeSet::new(),
@@ -744,6 +804,33 @@ impl<'a> AttackCtx<'a> {
         &self.world.transcript
     }
 
+    /// `intercept`, read by member: the relay transcript so far, and the indices (into
+    /// `transcript.sessions`, in order) of the sessions `user` is a member of. The relay
+    /// routes every session to its members, so this is what an interceptor learns from the
+    /// transcript's metadata; it costs the user's own sessions on the finished world (a
+    /// per-world index), a walk over every session otherwise.
+    pub fn intercept_sessions_of(
+        &mut self,
+        user: u32,
+    ) -> (&Transcript, std::borrow::Cow<'_, [u32]>) {
+        self.note_intercept("relay transcript");
+        let w: &World = &self.world;
+        let ids = if self.base.is_finished(w) {
+            std::borrow::Cow::Borrowed(self.base.sessions_of(user))
+        } else {
+            std::borrow::Cow::Owned(
+                w.transcript
+                    .sessions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.header.members.contains(&user))
+                    .map(|(i, _)| i as u32)
+                    .collect(),
+            )
+        };
+        (&w.transcript, ids)
+    }
+
     /// Whether capability `cap` exists under the scheme's mechanism. When it does not, the
     /// mechanism reports `not-applicable` (the request is refused, never the attack's
     /// block) and the caller does nothing: capabilities are checked per request.
@@ -1008,9 +1095,19 @@ impl<'a> AttackCtx<'a> {
         }
         let from = loot.from_epoch;
         let w = &self.world;
-        w.transcript
-            .sessions
-            .iter()
+        // A session the device sent is one it is a member of: on the finished world, the
+        // member index lists them without a walk over every session.
+        let indexed: Vec<&crate::relay::SessionRecord> = if self.base.is_finished(w) {
+            self.base
+                .sessions_of(loot.user)
+                .iter()
+                .filter_map(|&i| w.transcript.sessions.get(i as usize))
+                .collect()
+        } else {
+            w.transcript.sessions.iter().collect()
+        };
+        indexed
+            .into_iter()
             .filter(|r| r.header.sender == loot.user && r.header.epoch >= from)
             .filter_map(|r| {
                 let conv = w.conversations.get(r.header.conv as usize)?;

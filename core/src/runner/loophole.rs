@@ -46,10 +46,11 @@ pub const DEFAULT_SEEDS: u32 = 3;
 pub const DEFAULT_BASE_SEED: u64 = 42;
 /// Fewest users per population size (a conversation needs two).
 pub const MIN_USERS: u32 = 2;
-/// Most users per population size. Every device is compromised in its own run over a copy
-/// of the whole world, so the E2E measurement grows as users²: 20 000 users is about four
-/// times the work of the 10 000 measured in `docs/THREAT-MODEL.md`.
-pub const MAX_USERS: u32 = 20_000;
+/// Most users per population size (the population limit). Every device is compromised in
+/// its own run, but each run reads only the sessions its device is a member of (indexed
+/// once per world), so the E2E measurement grows with the memberships, not users²; the
+/// run-time budget bounds what one run may ask for.
+pub const MAX_USERS: u32 = crate::limits::MAX_USERS as u32;
 /// Most population sizes in one `loophole` run.
 pub const MAX_SIZES: usize = 16;
 /// Most population models in one `loophole` run.
@@ -69,114 +70,27 @@ fn round6(x: f64) -> f64 {
     }
 }
 
-// ----- statistics -----
+// ----- statistics (Student t from `statrs`) -----
 
-/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7, 9 terms; relative error below 1e-13).
-fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 − x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = G[0];
-    let t = x + 7.5;
-    for (i, g) in G.iter().enumerate().skip(1) {
-        a += g / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
-/// The continued fraction of the regularized incomplete beta function (modified Lentz).
-fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let floor = |v: f64| if v.abs() < TINY { TINY } else { v };
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 / floor(1.0 - qab * x / qap);
-    let mut h = d;
-    // One Lentz step with coefficient `aa`: updates `c` and `d`, returns the factor for `h`.
-    let step = |aa: f64, c: &mut f64, d: &mut f64| {
-        *d = 1.0 / floor(1.0 + aa * *d);
-        *c = floor(1.0 + aa / *c);
-        *d * *c
-    };
-    for m in 1..=300 {
-        let m = m as f64;
-        let m2 = 2.0 * m;
-        h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)), &mut c, &mut d);
-        let del = step(
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-            &mut c,
-            &mut d,
-        );
-        h *= del;
-        if (del - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    h
-}
-
-/// The regularized incomplete beta function `I_x(a, b)`.
-fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let front =
-        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        front * beta_cf(a, b, x) / a
-    } else {
-        1.0 - front * beta_cf(b, a, 1.0 - x) / b
-    }
-}
-
-/// `P(T ≤ t)` for Student's t with `df` degrees of freedom.
+/// `P(T ≤ t)` for Student's t with `df` degrees of freedom (`statrs`; NaN for
+/// `df ≤ 0`).
 pub fn t_cdf(t: f64, df: f64) -> f64 {
-    let tail = 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t));
-    if t >= 0.0 {
-        1.0 - tail
-    } else {
-        tail
-    }
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.cdf(t))
 }
 
 /// The two-sided 95 % critical value of Student's t with `df` degrees of freedom (the
-/// 0.975 quantile): 12.706 for 1, 4.303 for 2, 2.776 for 4, tending to 1.960.
+/// 0.975 quantile, from `statrs`): 12.706 for 1, 4.303 for 2, 2.776 for 4, tending to
+/// 1.960.
 ///
 /// # Panics
 /// Never; `df = 0` has no t distribution and returns infinity.
 pub fn t_critical_95(df: u32) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     if df == 0 {
         return f64::INFINITY;
     }
-    let df = df as f64;
-    // Bisection: deterministic, and 200 halvings of [0, 1000] are far below f64 resolution.
-    let (mut lo, mut hi) = (0.0_f64, 1_000.0_f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if t_cdf(mid, df) < 0.975 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
+    StudentsT::new(0.0, 1.0, f64::from(df)).map_or(f64::INFINITY, |d| d.inverse_cdf(0.975))
 }
 
 /// One figure over seeds: its mean, a 95 % Student t interval (n − 1 degrees of freedom),
@@ -301,6 +215,10 @@ pub struct DeviceFailures {
     /// Every device's figures, in user order (not serialized: one entry per user).
     #[serde(skip)]
     pub per_device: Vec<DeviceExposure>,
+    /// Every device's exposed users (those with an exposed message they sent, sorted),
+    /// aligned with `per_device` (not serialized).
+    #[serde(skip)]
+    pub exposed_users: Vec<Vec<u32>>,
     /// Devices whose run errored, with the error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -407,6 +325,7 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         .map(|p| crate::attack::cell::outside(|| run_cell(base, attack, p, &[])))
         .collect();
     let mut per_device = Vec::with_capacity(cells.len());
+    let mut exposed_users = Vec::with_capacity(cells.len());
     let mut errors = Vec::new();
     let coverage = Coverage::greedy(
         &cells
@@ -421,11 +340,14 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         messages_total = messages_total.max(c.exposure.messages_total);
         match &c.error {
             Some(e) => errors.push(format!("{id} user={u}: {e}")),
-            None => per_device.push(DeviceExposure {
-                user: u,
-                users: c.exposure.users,
-                messages: c.exposure.messages,
-            }),
+            None => {
+                per_device.push(DeviceExposure {
+                    user: u,
+                    users: c.exposure.users,
+                    messages: c.exposure.messages,
+                });
+                exposed_users.push(c.exposed_users.clone());
+            }
         }
     }
     let mut worst_device = DeviceExposure {
@@ -453,6 +375,7 @@ pub fn device_failures(base: &BaseWorlds, attack: &dyn Attack) -> Result<DeviceF
         messages: Spread::of(per_device.iter().map(|d| d.messages).collect()),
         worst_device,
         per_device,
+        exposed_users,
         errors,
         coverage,
     })
@@ -673,7 +596,7 @@ impl LoopholeOptions {
         };
         let mut total = RunCost::default();
         for shape in &self.shapes {
-            for &users in &self.sizes {
+            for users in self.sizes_of(shape) {
                 let one = per_seed(shape, users)?;
                 for _ in 0..self.seeds {
                     total = total + one;
@@ -691,8 +614,26 @@ impl LoopholeOptions {
         }
     }
 
-    /// The population of one size under one of the models swept (`shape`).
+    /// The sizes measured under `shape`: the sizes asked for, or a real graph's own size
+    /// (`model = "edges"`, whatever the sizes).
+    pub fn sizes_of(&self, shape: &Population) -> Vec<u32> {
+        if shape.model == crate::world::Model::Edges {
+            vec![shape.users]
+        } else {
+            self.sizes.clone()
+        }
+    }
+
+    /// The population of one size under one of the models swept (`shape`; a real graph
+    /// keeps its own users and conversations).
     pub fn population_of(&self, shape: &Population, users: u32) -> Population {
+        if shape.model == crate::world::Model::Edges {
+            return Population {
+                epochs: self.epochs,
+                messages_per_session: self.messages_per_session,
+                ..shape.clone()
+            };
+        }
         Population {
             users,
             group_share: self.group_share,
@@ -723,7 +664,11 @@ impl LoopholeOptions {
             if self.sizes[..i].contains(&u) {
                 return Err(Error::input(format!("--users lists {u} twice")));
             }
-            for shape in &self.shapes {
+            for shape in self
+                .shapes
+                .iter()
+                .filter(|s| s.model != crate::world::Model::Edges)
+            {
                 self.population_of(shape, u).validate().map_err(|e| {
                     Error::input(format!(
                         "{} population of {u} users: {e}",
@@ -731,6 +676,13 @@ impl LoopholeOptions {
                     ))
                 })?;
             }
+        }
+        for shape in self
+            .shapes
+            .iter()
+            .filter(|s| s.model == crate::world::Model::Edges)
+        {
+            self.population_of(shape, shape.users).validate()?;
         }
         if self.shapes.is_empty() || self.shapes.len() > MAX_MODELS {
             return Err(Error::input(format!(
@@ -999,17 +951,17 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
     crate::progress::stage(
         "loophole",
         crate::progress::Unit::Cells,
-        opts.sizes
+        opts.shapes
             .iter()
-            .map(|&u| (u64::from(u) + per_seed) * seeds.len() as u64)
-            .sum::<u64>()
-            * opts.shapes.len() as u64,
+            .flat_map(|shape| opts.sizes_of(shape))
+            .map(|u| (u64::from(u) + per_seed) * seeds.len() as u64)
+            .sum::<u64>(),
     );
     let mut results = Vec::new();
-    for (shape, &users) in opts
+    for (shape, users) in opts
         .shapes
         .iter()
-        .flat_map(|m| opts.sizes.iter().map(move |u| (m, u)))
+        .flat_map(|m| opts.sizes_of(m).into_iter().map(move |u| (m, u)))
     {
         let population = opts.population_of(shape, users);
         let mut e2e_runs = Vec::with_capacity(seeds.len());

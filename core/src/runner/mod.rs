@@ -473,7 +473,7 @@ pub fn run_cell(
     let parts = ctx.into_parts();
     let world = &parts.world;
     let outcome = outcome.unwrap_or_default();
-    let confirmed = world.truth().confirm_digests(outcome.recovered.digests());
+    let confirmed = world.truth().confirm_ids(outcome.recovered.digests());
     let docket_targets = base.docket_targets();
     let docket = DocketFigures::judge(&docket_targets, &outcome.docket);
     // The mechanism said every path the attack tried does not exist here (or it lacks a
@@ -485,7 +485,7 @@ pub fn run_cell(
     let lacks = !fully_applicable(attack, scheme);
     if all_absent
         && (lacks || !parts.blocks.is_empty())
-        && confirmed.len() == 0
+        && confirmed.is_empty()
         && docket.claimed == 0
         && violations_empty(&parts.violations, &thread_violations)
     {
@@ -515,9 +515,11 @@ pub fn run_cell(
         std::borrow::Cow::Borrowed(_) => base.active_users(),
         std::borrow::Cow::Owned(w) => w.active_users().len(),
     };
-    // One pass over the headers (replayed without sealing): per epoch, from the session
-    // each message belongs to (a message whose session is out of the timeline's range is
-    // counted in the last epoch); authors, scope and timing of the confirmed ones.
+    // Messages per epoch: the base world's (computed once per world) when the attack left
+    // it untouched, else one pass over the headers. Then the confirmed messages only (their
+    // headers replayed without sealing): per epoch, from the session each belongs to (a
+    // message whose session is out of the timeline's range is counted in the last epoch);
+    // authors, scope and timing. A cell costs what it exposed, not the whole world.
     let epochs = world.epochs().max(1) as usize;
     let first_compromise = parts
         .uses
@@ -525,18 +527,18 @@ pub fn run_cell(
         .filter(|u| u.capability.is_compromise())
         .map(|u| u.time)
         .min();
+    let total_by_epoch = if base.is_finished(world) {
+        base.messages_by_epoch().to_vec()
+    } else {
+        crate::attack::context::messages_by_epoch(world)
+    };
     let mut by_epoch = vec![0usize; epochs];
-    let mut total_by_epoch = vec![0usize; epochs];
     let mut authors = BTreeSet::new();
     let mut out_of_scope = 0;
     let mut before_compromise = 0;
-    for (id, header) in world.transcript.envelopes.headers().enumerate() {
+    for (id, header) in world.transcript.envelopes.headers_of(&confirmed) {
         let session = world.transcript.sessions.get(header.session as usize);
         let epoch = session.map_or(0, |s| (s.header.epoch as usize).min(epochs - 1));
-        total_by_epoch[epoch] += 1;
-        if !confirmed.contains(id as u64) {
-            continue;
-        }
         by_epoch[epoch] += 1;
         authors.insert(header.sender);
         // Covered by a warrant the court issued: in this cell, or on the standing docket.
@@ -550,7 +552,10 @@ pub fn run_cell(
         if !covered {
             out_of_scope += 1;
         }
-        if let (Some(t0), Some(t)) = (first_compromise, world.transcript.envelopes.time(id)) {
+        if let (Some(t0), Some(t)) = (
+            first_compromise,
+            world.transcript.envelopes.time(id as usize),
+        ) {
             if t < t0 {
                 before_compromise += 1;
             }
@@ -589,7 +594,7 @@ pub fn run_cell(
     // (the one that got furthest along its path; refusals inside the lawful cases it rode
     // on are context, not blocks; a path that does not exist here is not a block), and
     // only when nothing was exposed.
-    let blocked_by = if confirmed.len() == 0 {
+    let blocked_by = if confirmed.is_empty() {
         let real: Vec<&MechanismEvent> = refusals
             .iter()
             .filter(|e| e.control != "not-applicable")

@@ -86,7 +86,7 @@ pub const SUITE_KEYS: &[crate::config::KeyDoc] = &[
     key("population", "epochs", "integer", "4", "1 to 1000", "Epochs simulated.", "2"),
     key("population", "messages_per_session", "integer", "20", "1 to 10000", "Messages per session (one session per conversation and epoch).", "5"),
     key("population", "conversations", "integer", "as many as users (`uniform`); users × mean weight / mean members (heavy-tailed models)", "1 to 1000000", "Conversations. Every figure is checked against its limit, and conversations × epochs × messages_per_session at most 100000000.", "30"),
-    key("population", "model", "string", "`\"uniform\"`", "`uniform`, `power-law`, `log-normal`", "How many conversations a user is in: uniform members (the original generator), or a Chung–Lu construction with heavy-tailed weights (docs/POPULATIONS.md).", "\"power-law\""),
+    key("population", "model", "string", "`\"uniform\"`", "`uniform`, `power-law`, `log-normal`, `edges`", "How many conversations a user is in: uniform members (the original generator), a Chung–Lu construction with heavy-tailed weights, or a real graph read from `edges` (docs/POPULATIONS.md).", "\"power-law\""),
     key("population", "exponent", "float", "2.5", "1.1 to 10; `model = \"power-law\"` only", "Degree exponent γ of the power-law weights.", "3.0"),
     key("population", "min_degree", "float", "1", "0.01 to users; `model = \"power-law\"` only", "Smallest power-law weight (expected conversations).", "2.0"),
     key("population", "max_degree", "float", "users - 1", "0.01 to users; `model = \"power-law\"` or `\"log-normal\"` only", "Largest weight (expected conversations); larger draws are drawn again.", "10.0"),
@@ -94,6 +94,7 @@ pub const SUITE_KEYS: &[crate::config::KeyDoc] = &[
     key("population", "sigma", "float", "1", "0 to 4; `model = \"log-normal\"` only", "σ of the log-normal weight's logarithm.", "1.5"),
     key("population", "group_sizes", "string", "`\"uniform\"`", "`uniform` (3 to 8), `power-law`", "Group sizes: uniform from 3 to 8, or P(s) ∝ s^-β from 3 to `max_group`.", "\"power-law\""),
     key("population", "group_exponent", "float", "2", "0 to 10; `group_sizes = \"power-law\"` only", "Exponent β of power-law group sizes.", "2.5"),
+    key("population", "edges", "string", "none", "a path (relative to the suite file); `model = \"edges\"` only", "An edge list: one conversation per line (two ids a pair, more a group; `#` comments; gzip when the name ends in `.gz`), ids remapped densely in first-seen order; its users and conversations replace `users` and `conversations`. At most 1000000 users, 10000000 conversations and 2 GiB (this input's own file-size limit). Malformed lines exit 2 naming file:line:column; self-loops and duplicates are dropped with a warning (docs/POPULATIONS.md).", "\"fixtures/edges/small.txt\""),
     key("population", "max_group", "integer", "1024", "3 to 1024; `group_sizes = \"power-law\"` only", "Largest group (WhatsApp's limit is 1024).", "256"),
     key("params.*", "PARAM", "integer, boolean or string", "the attack's default", "the parameter's accepted values (`escrowlab info ATTACK`, docs/ATTACKS.md)", "A parameter of the attack, fixed for every cell of it. A value that points outside the run (a user or agent it does not have, more HSM members than the cluster has) is an error; a count above what the run has or an epoch after its last is a warning, unless an expectation on that scheme names the value (it says what the value means there).", "1"),
     key("sweep.*", "PARAM", "array", "none", "distinct accepted values; a parameter is fixed or swept, not both; at most 256 cells per attack", "Values of one parameter, each its own cell (several swept parameters multiply).", "[1, 2]"),
@@ -183,7 +184,7 @@ impl Suite {
         dir: Option<&std::path::Path>,
         registry: &crate::attack::Registry,
     ) -> Result<Suite> {
-        let file: SuiteFile = crate::config::scheme::parse_toml(
+        let mut file: SuiteFile = crate::config::scheme::parse_toml(
             text,
             source,
             "a suite needs at least `schemes` (or `seed`) to be meaningful",
@@ -202,6 +203,17 @@ impl Suite {
                 .unwrap_or_else(|| locate(text, path));
             config_error(source, l, c, msg)
         };
+        // An edge list is named relative to the suite file, as scheme files are.
+        if let (Some(e), Some(dir)) = (&file.population.edges, dir) {
+            if std::path::Path::new(e).is_relative() {
+                file.population.edges = Some(dir.join(e).display().to_string());
+            }
+        }
+        file.population = file
+            .population
+            .clone()
+            .with_edges()
+            .map_err(|e| at(&["population", "edges"], e.to_string()))?;
         file.population
             .validate()
             .map_err(|e| at(&["population"], e.to_string()))?;

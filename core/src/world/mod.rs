@@ -4,6 +4,7 @@
 //! every envelope, a ground-truth store, and a clock.
 
 pub use crate::messaging;
+pub mod edges;
 pub mod model;
 pub mod truth;
 
@@ -81,6 +82,10 @@ pub struct Population {
     /// `group_sizes = "power-law"`: the largest group (3 to 1024; default 1024).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_group: Option<u32>,
+    /// `model = "edges"`: the edge list the population is read from (one conversation per
+    /// line; [`edges`]). Its users and conversations are the file's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<String>,
 }
 
 mod defaults {
@@ -115,6 +120,7 @@ impl Default for Population {
             group_sizes: GroupSizes::Uniform,
             group_exponent: None,
             max_group: None,
+            edges: None,
         }
     }
 }
@@ -136,6 +142,31 @@ impl Population {
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
         self.validate_model()?;
+        let max_conversations = match self.model {
+            Model::Edges => {
+                let path = self.edges.as_deref().ok_or_else(|| {
+                    Error::input("model = \"edges\" needs edges = \"PATH\" (an edge list)")
+                })?;
+                let g = edges::load(path)?;
+                if g.users != self.users {
+                    return Err(Error::input(format!(
+                        "users = {} but the edge list {} names {} users (leave users out: a graph's users are its own)",
+                        self.users,
+                        crate::text::echo(path),
+                        g.users
+                    )));
+                }
+                edges::MAX_EDGE_CONVERSATIONS as u64
+            }
+            _ => {
+                if self.edges.is_some() {
+                    return Err(Error::input(
+                        "edges applies to model = \"edges\" only; remove it or set that model",
+                    ));
+                }
+                limits::MAX_USERS as u64
+            }
+        };
         range("epochs", self.epochs as u64, 1, limits::MAX_EPOCHS as u64)?;
         range(
             "messages_per_session",
@@ -144,7 +175,7 @@ impl Population {
             limits::MAX_MESSAGES_PER_SESSION as u64,
         )?;
         let convs = self.conversation_count() as u64;
-        range("conversations", convs, 1, limits::MAX_USERS as u64)?;
+        range("conversations", convs, 1, max_conversations)?;
         let total = convs * self.epochs as u64 * self.messages_per_session as u64;
         if total > limits::MAX_TOTAL_MESSAGES {
             return Err(Error::input(format!(
@@ -159,6 +190,23 @@ impl Population {
             )));
         }
         Ok(())
+    }
+    /// Under `model = "edges"`, this population with its users and conversations taken
+    /// from the edge list (read once per process); any other model, unchanged. Every entry
+    /// point (command line, suite file, `loophole`) calls it before validating.
+    ///
+    /// # Errors
+    /// As [`edges::load`]: the file cannot be read or a line is malformed (exit 2, naming
+    /// `file:line:column`).
+    pub fn with_edges(mut self) -> Result<Population> {
+        if self.model == Model::Edges {
+            if let Some(path) = &self.edges {
+                let g = edges::load(path)?;
+                self.users = g.users;
+                self.conversations = Some(g.conversations.len() as u32);
+            }
+        }
+        Ok(self)
     }
     /// Number of conversations.
     pub fn conversation_count(&self) -> u32 {
@@ -280,6 +328,13 @@ pub(crate) struct TrafficMark {
     sessions: usize,
     envelopes: usize,
     registered: usize,
+}
+
+impl TrafficMark {
+    /// Does this mark stand before any traffic (then the light world is the whole world)?
+    pub(crate) fn is_start(&self) -> bool {
+        self.sessions == 0 && self.envelopes == 0 && self.registered == 0
+    }
 }
 
 /// The finished honest run of a configuration: the finished honest world itself, shared

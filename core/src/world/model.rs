@@ -49,6 +49,8 @@ pub enum Model {
     PowerLaw,
     /// Chung–Lu with log-normal weights (μ, σ of the logarithm).
     LogNormal,
+    /// A real graph: the conversations of an edge list (`edges = "PATH"`, `--edges PATH`).
+    Edges,
 }
 
 impl Model {
@@ -58,9 +60,10 @@ impl Model {
             Model::Uniform => "uniform",
             Model::PowerLaw => "power-law",
             Model::LogNormal => "log-normal",
+            Model::Edges => "edges",
         }
     }
-    /// Every model, in documentation order.
+    /// Every generated model, in documentation order (`edges` reads a file instead).
     pub const ALL: [Model; 3] = [Model::Uniform, Model::PowerLaw, Model::LogNormal];
 }
 
@@ -207,7 +210,7 @@ impl Population {
     pub(crate) fn weights(&self) -> Weights {
         let cap = f64::from(self.users.saturating_sub(1).max(1));
         match self.model {
-            Model::Uniform => Weights::Uniform,
+            Model::Uniform | Model::Edges => Weights::Uniform,
             Model::PowerLaw => Weights::PowerLaw {
                 exponent: self.exponent.unwrap_or(DEFAULT_EXPONENT),
                 min: self.min_degree.unwrap_or(DEFAULT_MIN_DEGREE),
@@ -247,6 +250,14 @@ impl Population {
 
     /// The model and its parameters in one line (`power-law γ=2.5 degree 1..=999`).
     pub fn model_summary(&self) -> String {
+        if self.model == Model::Edges {
+            return format!(
+                "edges {} ({} users, {} conversations)",
+                self.edges.as_deref().unwrap_or("?"),
+                self.users,
+                self.conversation_count()
+            );
+        }
         let mut s = match self.weights() {
             Weights::Uniform => "uniform".to_string(),
             Weights::PowerLaw { exponent, min, max } => {
@@ -395,6 +406,15 @@ impl Population {
 
 /// The conversations of a population, from the world's seed.
 pub(crate) fn make_conversations(p: &Population, s: u64) -> Vec<Conversation> {
+    if p.model == Model::Edges {
+        // Validated before any world is built: the graph is in the process's cache.
+        return p
+            .edges
+            .as_deref()
+            .and_then(|path| super::edges::load(path).ok())
+            .map(|g| g.to_conversations())
+            .unwrap_or_default();
+    }
     let mut rng = seed::rng(s, "conversations", &[]);
     let n = p.conversation_count();
     let groups = (n as f64 * p.group_share).round() as u32;
