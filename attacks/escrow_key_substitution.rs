@@ -58,6 +58,10 @@ impl Attack for EscrowKeySubstitution {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Provider, &[])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             Exposure::no("no escrow key: clients encrypt to no one")

@@ -49,6 +49,10 @@ impl Attack for MaliciousShares {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Insider, &[])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),

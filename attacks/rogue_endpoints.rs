@@ -34,6 +34,13 @@ impl Attack for RogueEndpoints {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[("pairs", Scale::Every { cap: 10_000 })],
+        )
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: law enforcement reads nothing anyway");

@@ -59,6 +59,10 @@ impl Attack for ShadowTaps {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Provider, &[])
+    }
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
         if scheme.client.roster_check {
             Exposure::no("clients check rosters: a hidden member gets no session key")

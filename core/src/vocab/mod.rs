@@ -4,6 +4,7 @@
 //! the mechanisms, the attack context or the runner (`tests/layering.rs`).
 
 pub mod capability;
+pub mod class;
 pub mod cell;
 pub mod claims;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod params;
 pub mod verdict;
 
 pub use capability::Capability;
+pub use class::{AttackerClass, ClassBounds, ClassSpec, Scale};
 
 /// Simulated ticks per epoch: the unit of simulated time every layer counts in.
 pub const TICKS_PER_EPOCH: u64 = 1000;
