@@ -59,8 +59,17 @@ impl Attack for EscrowKeySubstitution {
         &META
     }
     fn class(&self) -> escrowlab_core::attack::ClassSpec {
-        use escrowlab_core::attack::{AttackerClass, ClassSpec};
-        ClassSpec::new(AttackerClass::Provider, &[])
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[(
+                "at_epoch",
+                Scale::Fixed(
+                    0,
+                    "from the first epoch: a later start reads a subset of what this one reads",
+                ),
+            )],
+        )
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {

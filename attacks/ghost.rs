@@ -40,7 +40,16 @@ impl Attack for Ghost {
         use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
         ClassSpec::new(
             AttackerClass::Provider,
-            &[("groups", Scale::Every { cap: 10_000 })],
+            &[
+                (
+                    "at_epoch",
+                    Scale::Fixed(
+                        0,
+                        "from the first epoch: a later start reads a subset of what this one reads",
+                    ),
+                ),
+                ("groups", Scale::Every { cap: 10_000 }),
+            ],
         )
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {

@@ -82,7 +82,10 @@ impl Attack for RogueAgent {
         use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
         ClassSpec::new(
             AttackerClass::Insider,
-            &[("extra_breaches", Scale::ExtraParties), ("reuse_fields", Scale::Every { cap: 1_000_000 })],
+            &[
+                ("extra_breaches", Scale::ExtraParties),
+                ("reuse_fields", Scale::Every { cap: 1_000_000 }),
+            ],
         )
     }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {

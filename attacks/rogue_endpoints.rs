@@ -38,7 +38,16 @@ impl Attack for RogueEndpoints {
         use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
         ClassSpec::new(
             AttackerClass::Provider,
-            &[("pairs", Scale::Every { cap: 10_000 })],
+            &[
+                (
+                    "at_epoch",
+                    Scale::Fixed(
+                        0,
+                        "from the first epoch: a later start reads a subset of what this one reads",
+                    ),
+                ),
+                ("pairs", Scale::Every { cap: 10_000 }),
+            ],
         )
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {

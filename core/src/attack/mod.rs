@@ -14,9 +14,9 @@ mod run_size;
 // The shared vocabulary, at the bottom of the crate's layers (`crate::vocab`), under the
 // paths attack authors have always used.
 pub use crate::vocab::capability::Capability;
-pub use crate::vocab::class::{AttackerClass, ClassBounds, ClassSpec, Scale};
 pub use crate::vocab::cell::{self, CellId};
 pub use crate::vocab::claims::Recovered;
+pub use crate::vocab::class::{AttackerClass, ClassBounds, ClassSpec, Scale};
 pub use crate::vocab::params;
 pub use crate::vocab::params::{
     Bound, DefaultValue, ParamKind, ParamSpec, ParamValue, Params, RunSize,

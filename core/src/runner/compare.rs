@@ -11,6 +11,10 @@
 //! flag, epoch and index. A class's figure for a scheme is the worst cell of any attack of
 //! that class (most users exposed, ties by messages). An attack counts in its own class
 //! only: a coalition row is the worst coalition attack, not also the worst insider one.
+//! A parameter that picks one user (the device implanted) is swept over every user on
+//! the two baselines; under each escrow scheme the [`DEVICE_CANDIDATES`] users whose
+//! choice exposed the most there are tried (the same device holds the same sessions
+//! whatever the scheme).
 //!
 //! **Baselines.** Plain E2E is measured under the same classes twice: `e2e-baseline`,
 //! whose clients check no roster (a provider inserting members reads what it likes, as it
@@ -258,7 +262,12 @@ impl CompareOptions {
                 .backend
                 .or(scheme.backend)
                 .unwrap_or(BackendKind::Blsttc);
-            let cells = self.cells_of(registry, &scheme)?;
+            let mut cells = self.cells_of(registry, &scheme)?;
+            if scheme.name != BASELINE_SCHEME && scheme.name != BASELINE_CHECKED {
+                // Under a family, the user sweep is cut to the baselines' worst users.
+                let kept: BTreeSet<i64> = (0..DEVICE_CANDIDATES as i64 * 2).collect();
+                cells = restrict_users(&cells, &kept);
+            }
             let guesses: f64 = cells
                 .iter()
                 .map(|(a, _, p)| super::guesses(*a, &scheme, p))
@@ -274,7 +283,11 @@ impl CompareOptions {
             let w = WorldCost::of(&scheme, &population, backend);
             one_seed = one_seed
                 + w.cells(applicable as f64, guesses, diverging as f64)
-                + w.lawful(2.0 * f64::from(self.warrants));
+                + RunCost {
+                    cpu_seconds: w.utility_s(2.0 * f64::from(self.warrants)),
+                    serial_seconds: w.utility_s(2.0 * f64::from(self.warrants)),
+                    bytes: 0.0,
+                };
         }
         let mut total = RunCost::default();
         for _ in 0..self.seeds {
@@ -296,6 +309,9 @@ pub fn class_of(attack: &dyn Attack) -> ClassSpec {
 pub struct Worst {
     /// The seed of the world.
     pub seed: u64,
+    /// Whether any attack of the class could run at all under the scheme (one that needs
+    /// a capability the mechanism does not model is not applicable: its 0 is no evidence).
+    pub applicable: bool,
     /// The attack (none when no attack of the class reached anything).
     pub attack: Option<String>,
     /// Its parameters.
@@ -339,7 +355,7 @@ pub struct LawfulOnce {
 }
 
 /// What one scheme's world gave at one seed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WorldResult {
     /// The worst cell per class.
     pub worst: BTreeMap<AttackerClass, Worst>,
@@ -351,6 +367,50 @@ pub struct WorldResult {
     pub retrospective: LawfulOnce,
     /// Cells that errored.
     pub errors: Vec<String>,
+    /// The user indices (of parameters that pick one user) whose cells exposed the most,
+    /// worst first, at most [`DEVICE_CANDIDATES`].
+    pub top_users: Vec<i64>,
+}
+
+/// How many of the worst single-user choices found by sweeping every user on plain E2E are
+/// tried under each escrow scheme (the device an attacker seizes or implants is the same
+/// device, holding the same sessions, whatever the scheme; the sweep over every user runs
+/// on the baselines).
+pub const DEVICE_CANDIDATES: usize = 8;
+
+/// The names of `attack`'s parameters that pick one user.
+fn user_params(attack: &dyn Attack) -> Vec<&'static str> {
+    attack
+        .meta()
+        .params
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                crate::attack::ParamKind::Bounded {
+                    bound: crate::attack::Bound::User,
+                    ..
+                }
+            )
+        })
+        .map(|p| p.name)
+        .collect()
+}
+
+/// Keeps the cells whose user-picking parameters are among `candidates`.
+pub fn restrict_users(
+    cells: &[(&'static dyn Attack, AttackerClass, Params)],
+    candidates: &BTreeSet<i64>,
+) -> Vec<(&'static dyn Attack, AttackerClass, Params)> {
+    cells
+        .iter()
+        .filter(|(a, _, p)| {
+            user_params(*a)
+                .iter()
+                .all(|n| candidates.contains(&p.int(n)))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The two kinds of warrant.
@@ -490,10 +550,28 @@ pub fn measure_world(
     let mut worst: BTreeMap<AttackerClass, Worst> = BTreeMap::new();
     let mut counts: BTreeMap<AttackerClass, usize> = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut by_user: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
+    for ((a, _, p), c) in cells.iter().zip(&results) {
+        for n in user_params(*a) {
+            let u = p.int(n);
+            if u >= 0 && c.error.is_none() {
+                let e = by_user.entry(u).or_insert((0, 0));
+                *e = (*e).max((c.exposure.users, c.exposure.messages));
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, (usize, usize))> = by_user.into_iter().collect();
+    ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let top_users = ranked
+        .into_iter()
+        .take(DEVICE_CANDIDATES)
+        .map(|(u, _)| u)
+        .collect();
     for ((_, class, _), c) in cells.iter().zip(&results) {
         *counts.entry(*class).or_insert(0) += 1;
         let entry = worst.entry(*class).or_insert_with(|| Worst {
             seed,
+            applicable: false,
             attack: None,
             params: BTreeMap::new(),
             users: 0,
@@ -505,6 +583,7 @@ pub fn measure_world(
             errors.push(format!("{} {}: {e}", c.attack, c.params_shown(" ")));
             continue;
         }
+        entry.applicable |= c.applicable;
         entry.users_total = entry.users_total.max(c.exposure.users_total);
         entry.messages_total = entry.messages_total.max(c.exposure.messages_total);
         if (c.exposure.users, c.exposure.messages) > (entry.users, entry.messages) {
@@ -519,6 +598,7 @@ pub fn measure_world(
     for class in AttackerClass::ALL {
         worst.entry(class).or_insert_with(|| Worst {
             seed,
+            applicable: false,
             attack: None,
             params: BTreeMap::new(),
             users: 0,
@@ -534,6 +614,7 @@ pub fn measure_world(
         prospective: lawful(base, &targets, WarrantKind::Prospective),
         retrospective: lawful(base, &targets, WarrantKind::Retrospective),
         errors,
+        top_users,
     }
 }
 
@@ -548,6 +629,10 @@ pub struct ClassRow {
     pub description: String,
     /// Cells run in the class per seed.
     pub cells: usize,
+    /// Whether any attack of the class applies under the scheme (at every seed). When
+    /// not, `worst` is 0 for want of a modelled capability, not because the mechanism
+    /// stops the class, and the marginal risk says nothing.
+    pub applicable: bool,
     /// The worst exposure: fraction of active users with an exposed message.
     pub worst: Estimate,
     /// The worst exposure as a fraction of messages.
@@ -677,27 +762,29 @@ fn lawful_row(per_seed: &[&LawfulOnce]) -> LawfulRow {
 pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> {
     opts.validate()?;
     opts.estimate(registry)?.within_budget(
-        &format!(
-            "compare with {} users and {} seeds",
-            opts.users, opts.seeds
-        ),
+        &format!("compare with {} users and {} seeds", opts.users, opts.seeds),
         "--users, --seeds, --scheme, --work",
     )?;
     let schemes = opts.all_schemes()?;
     let seeds = opts.seed_list();
     let population = opts.population();
-    // results[scheme][seed]
-    let mut results: Vec<Vec<WorldResult>> = Vec::new();
+    // Baselines first (every user swept), then the families (the baselines' worst users).
+    let n = schemes.len();
+    let order: Vec<usize> = (n - 2..n).chain(0..n - 2).collect();
+    let mut results: Vec<Vec<WorldResult>> = vec![Vec::new(); n];
+    let mut candidates: Vec<BTreeSet<i64>> = vec![BTreeSet::new(); seeds.len()];
     let mut errors = Vec::new();
-    for scheme in &schemes {
+    for &i in &order {
+        let scheme = &schemes[i];
         let backend = opts
             .backend
             .or(scheme.backend)
             .unwrap_or(BackendKind::Blsttc);
         backend.instance()?;
-        let cells = opts.cells_of(registry, scheme)?;
+        let all_cells = opts.cells_of(registry, scheme)?;
+        let baseline = i >= n - 2;
         let mut per_seed = Vec::new();
-        for &seed in &seeds {
+        for (j, &seed) in seeds.iter().enumerate() {
             let config = WorldConfig {
                 scheme: scheme.clone(),
                 population: population.clone(),
@@ -705,7 +792,15 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
                 backend,
             };
             let base = base_worlds(scheme, &config)?;
+            let cells = if baseline {
+                all_cells.clone()
+            } else {
+                restrict_users(&all_cells, &candidates[j])
+            };
             let r = measure_world(&base, &cells, opts.warrants as usize);
+            if baseline {
+                candidates[j].extend(r.top_users.iter().copied());
+            }
             errors.extend(
                 r.errors
                     .iter()
@@ -713,16 +808,18 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
             );
             per_seed.push(r);
         }
-        results.push(per_seed);
+        results[i] = per_seed;
     }
-    let n = schemes.len();
     let (base_plain, base_checked) = (&results[n - 2], &results[n - 1]);
     let registry_classes: Vec<(AttackerClass, &'static str)> = registry
         .iter()
         .map(|a| (class_of(a).class, a.meta().id))
         .collect();
     let row = |scheme: &Scheme, res: &[WorldResult]| -> Result<SchemeRow> {
-        let family = crate::mechanism::of_scheme(scheme)?.info().family.to_string();
+        let family = crate::mechanism::of_scheme(scheme)?
+            .info()
+            .family
+            .to_string();
         let classes = AttackerClass::ALL
             .iter()
             .map(|&class| {
@@ -739,9 +836,8 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
                     .map(|w| w.users_fraction())
                     .collect();
                 let wf: Vec<f64> = w.iter().map(Worst::users_fraction).collect();
-                let diff = |b: &[f64]| -> Vec<f64> {
-                    wf.iter().zip(b).map(|(x, y)| x - y).collect()
-                };
+                let diff =
+                    |b: &[f64]| -> Vec<f64> { wf.iter().zip(b).map(|(x, y)| x - y).collect() };
                 ClassRow {
                     class,
                     description: class.describe(&opts.bounds),
@@ -749,6 +845,7 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
                         .first()
                         .and_then(|r| r.cells.get(&class).copied())
                         .unwrap_or(0),
+                    applicable: !w.is_empty() && w.iter().all(|w| w.applicable),
                     worst: Estimate::of(&wf),
                     worst_messages: Estimate::of(
                         &w.iter().map(Worst::messages_fraction).collect::<Vec<_>>(),
@@ -767,9 +864,7 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
             family,
             classes,
             prospective: lawful_row(&res.iter().map(|r| &r.prospective).collect::<Vec<_>>()),
-            retrospective: lawful_row(
-                &res.iter().map(|r| &r.retrospective).collect::<Vec<_>>(),
-            ),
+            retrospective: lawful_row(&res.iter().map(|r| &r.retrospective).collect::<Vec<_>>()),
         })
     };
     let mut rows = Vec::new();
@@ -837,16 +932,26 @@ impl CompareReport {
                     .first()
                     .and_then(|w| w.attack.clone())
                     .unwrap_or_else(|| "—".into());
+                let na = "n/a".to_string();
+                let (worst, m, mc) = if c.applicable {
+                    (
+                        pct(&c.worst),
+                        pct(&c.marginal_risk),
+                        pct(&c.marginal_risk_checked),
+                    )
+                } else {
+                    (na.clone(), na.clone(), na)
+                };
                 s.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     r.scheme,
                     c.class.name(),
-                    pct(&c.worst),
+                    worst,
                     attack,
                     pct(&c.baseline),
-                    pct(&c.marginal_risk),
+                    m,
                     pct(&c.baseline_checked),
-                    pct(&c.marginal_risk_checked),
+                    mc,
                 ));
             }
         }
@@ -911,6 +1016,10 @@ impl CompareReport {
         }
         s.push('\n');
         s.push_str(&self.table_markdown());
+        s.push_str(
+            "\nn/a: no attack of the class applies under the scheme's mechanism (it does not \
+             model the capability): 0 for want of a model, not a defence.\n",
+        );
         s.push_str(&format!(
             "\nlawful access: {} warrant targets, prospective (issued at the middle epoch) and \
              retrospective (issued at the end)\n\n",

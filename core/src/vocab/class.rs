@@ -100,8 +100,7 @@ impl AttackerClass {
             AttackerClass::Insider
         } else if has(C::StealCourtKey) {
             AttackerClass::Coalition
-        } else if has(C::CompromiseAgent) || has(C::CompromiseVault) || has(C::BreachInterface)
-        {
+        } else if has(C::CompromiseAgent) || has(C::CompromiseVault) || has(C::BreachInterface) {
             AttackerClass::Outsider
         } else {
             AttackerClass::Insider
@@ -206,7 +205,12 @@ impl ClassSpec {
 
     /// The values `spec` takes in the grid of this class under `bounds` in a run of
     /// `size`: never its default.
-    pub fn values(&self, spec: &ParamSpec, bounds: &ClassBounds, size: &RunSize) -> Vec<ParamValue> {
+    pub fn values(
+        &self,
+        spec: &ParamSpec,
+        bounds: &ClassBounds,
+        size: &RunSize,
+    ) -> Vec<ParamValue> {
         let (min, max, bound) = match spec.kind {
             ParamKind::Bool => {
                 return match self.scale_of(spec) {

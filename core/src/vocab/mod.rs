@@ -4,9 +4,9 @@
 //! the mechanisms, the attack context or the runner (`tests/layering.rs`).
 
 pub mod capability;
-pub mod class;
 pub mod cell;
 pub mod claims;
+pub mod class;
 pub mod events;
 pub mod params;
 pub mod verdict;
