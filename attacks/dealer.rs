@@ -72,8 +72,8 @@ impl Attack for Dealer {
         &META
     }
     fn class(&self) -> escrowlab_core::attack::ClassSpec {
-        use escrowlab_core::attack::{AttackerClass, ClassSpec};
-        ClassSpec::new(AttackerClass::Provider, &[])
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Provider, &[("victim", Scale::Fixed(0, "agents are interchangeable: the agent dealt an inconsistent share may be any one"))])
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match (scheme.custody.kind, scheme.custody.keygen) {

@@ -83,6 +83,7 @@ impl Attack for RogueAgent {
         ClassSpec::new(
             AttackerClass::Insider,
             &[
+                ("agent", Scale::Fixed(0, "agents are interchangeable: each holds one share of the same sharing, so agent 0 stands for any")),
                 ("extra_breaches", Scale::ExtraParties),
                 ("reuse_fields", Scale::Every { cap: 1_000_000 }),
             ],

@@ -276,13 +276,28 @@ impl CompareOptions {
                 .iter()
                 .filter(|(a, _, _)| super::diverges_under(*a, &scheme))
                 .count();
+            // A cell that picks one user's device and leaves the traffic alone is priced as
+            // one device of `loophole`'s sweep (it reads that device's sessions); any other
+            // applicable cell as a suite cell.
+            let device =
+                |a: &dyn Attack| !user_params(a).is_empty() && !super::diverges_under(a, &scheme);
+            let devices = cells
+                .iter()
+                .filter(|(a, _, _)| super::fully_applicable(*a, &scheme) && device(*a))
+                .count();
             let applicable = cells
                 .iter()
-                .filter(|(a, _, _)| super::fully_applicable(*a, &scheme))
+                .filter(|(a, _, _)| super::fully_applicable(*a, &scheme) && !device(*a))
                 .count();
             let w = WorldCost::of(&scheme, &population, backend);
+            let sweep = w.every_device(devices as f64).cpu_seconds - w.cpu_seconds;
             one_seed = one_seed
                 + w.cells(applicable as f64, guesses, diverging as f64)
+                + RunCost {
+                    cpu_seconds: sweep,
+                    serial_seconds: 0.0,
+                    bytes: 0.0,
+                }
                 + RunCost {
                     cpu_seconds: w.utility_s(2.0 * f64::from(self.warrants)),
                     serial_seconds: w.utility_s(2.0 * f64::from(self.warrants)),
