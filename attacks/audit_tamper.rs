@@ -73,6 +73,10 @@ impl Attack for AuditTamper {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Insider, &[])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.audit.log {
             AuditMode::None => {

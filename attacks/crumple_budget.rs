@@ -33,6 +33,10 @@ impl Attack for CrumpleBudget {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Compute, &[("budget", Scale::Work)])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "crumple-zone") {
             return no;

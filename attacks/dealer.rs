@@ -71,6 +71,10 @@ impl Attack for Dealer {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Provider, &[("victim", Scale::Fixed(0, "agents are interchangeable: the agent dealt an inconsistent share may be any one"))])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match (scheme.custody.kind, scheme.custody.keygen) {
             (CustodyKind::None, _) => Exposure::no("no escrow key exists"),

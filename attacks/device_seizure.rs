@@ -53,6 +53,10 @@ impl Attack for DeviceSeizure {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Seizure, &[])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "device-escrow") {
             return no;

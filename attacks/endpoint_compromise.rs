@@ -27,6 +27,13 @@ impl Attack for EndpointCompromise {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Seizure,
+            &[("at_epoch", Scale::Fixed(0, "implanted from the first epoch: a later implant holds only part of what this one does"))],
+        )
+    }
     fn check(&self, _scheme: &Scheme, _params: &Params) -> Exposure {
         Exposure::yes("every scheme has endpoints; escrow neither helps nor hurts here")
     }

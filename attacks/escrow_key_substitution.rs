@@ -58,6 +58,19 @@ impl Attack for EscrowKeySubstitution {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[(
+                "at_epoch",
+                Scale::Fixed(
+                    0,
+                    "from the first epoch: a later start reads a subset of what this one reads",
+                ),
+            )],
+        )
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             Exposure::no("no escrow key: clients encrypt to no one")

@@ -53,6 +53,13 @@ impl Attack for FieldForgery {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[("trials", Scale::Fixed(16, "sessions of its own the evading client forges: it reads nothing of anyone else")), ("bits", Scale::Fixed(0, "no puzzle bits: the cheapest forgery")), ("max_tries", Scale::Work)],
+        )
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: there is no field to forge");

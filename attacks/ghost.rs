@@ -36,6 +36,22 @@ impl Attack for Ghost {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[
+                (
+                    "at_epoch",
+                    Scale::Fixed(
+                        0,
+                        "from the first epoch: a later start reads a subset of what this one reads",
+                    ),
+                ),
+                ("groups", Scale::Every { cap: 10_000 }),
+            ],
+        )
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.client.roster_check {
             Exposure::no("clients check session-key recipients against the signed roster")

@@ -72,6 +72,10 @@ impl Attack for HsmBruteForce {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Coalition, &[])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "hsm-guess-limit") {
             return no;

@@ -56,6 +56,10 @@ impl Attack for HsmRollback {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Coalition, &[("guesses", Scale::Work)])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "hsm-guess-limit") {
             return no;

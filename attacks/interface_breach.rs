@@ -49,6 +49,13 @@ impl Attack for InterfaceBreach {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Outsider,
+            &[("extra", Scale::Every { cap: 1000 })],
+        )
+    }
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
         match scheme.family() {
             "ghost-user" if scheme.client.roster_check => Exposure::yes(

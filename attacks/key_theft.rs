@@ -37,6 +37,10 @@ impl Attack for KeyTheft {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Outsider, &[])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind != CustodyKind::None {
             if let Some(no) = crate::common::breach_before_any_key(scheme, params.int("at_epoch")) {

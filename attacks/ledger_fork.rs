@@ -47,6 +47,10 @@ impl Attack for LedgerFork {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Provider, &[])
+    }
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "public-ledger") {
             return no;

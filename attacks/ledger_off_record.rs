@@ -39,6 +39,10 @@ impl Attack for OffLedger {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Coalition, &[("insiders", Scale::Parties)])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if let Some(no) = crate::common::other_family(scheme, "public-ledger") {
             return no;

@@ -49,6 +49,10 @@ impl Attack for MaliciousShares {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(AttackerClass::Insider, &[("agent", Scale::Fixed(0, "agents are interchangeable: each holds one share of the same sharing, so agent 0 stands for any"))])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         match scheme.custody.kind {
             CustodyKind::None => Exposure::no("no escrow key exists"),

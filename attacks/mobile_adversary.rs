@@ -43,6 +43,10 @@ impl Attack for MobileAdversary {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Outsider, &[])
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         let breaches = params.int("epochs");
         match scheme.custody.kind {

@@ -78,6 +78,17 @@ impl Attack for RogueAgent {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Insider,
+            &[
+                ("agent", Scale::Fixed(0, "agents are interchangeable: each holds one share of the same sharing, so agent 0 stands for any")),
+                ("extra_breaches", Scale::ExtraParties),
+                ("reuse_fields", Scale::Every { cap: 1_000_000 }),
+            ],
+        )
+    }
     fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow key exists");

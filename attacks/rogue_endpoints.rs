@@ -34,6 +34,22 @@ impl Attack for RogueEndpoints {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[
+                (
+                    "at_epoch",
+                    Scale::Fixed(
+                        0,
+                        "from the first epoch: a later start reads a subset of what this one reads",
+                    ),
+                ),
+                ("pairs", Scale::Every { cap: 10_000 }),
+            ],
+        )
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             return Exposure::no("no escrow: law enforcement reads nothing anyway");

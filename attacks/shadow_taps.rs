@@ -59,6 +59,19 @@ impl Attack for ShadowTaps {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[(
+                "at_epoch",
+                Scale::Fixed(
+                    0,
+                    "from the first epoch: a later start reads a subset of what this one reads",
+                ),
+            )],
+        )
+    }
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
         if scheme.client.roster_check {
             Exposure::no("clients check rosters: a hidden member gets no session key")

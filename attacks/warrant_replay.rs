@@ -37,6 +37,10 @@ impl Attack for WarrantReplay {
     fn meta(&self) -> &'static AttackMeta {
         &META
     }
+    fn class(&self) -> escrowlab_core::attack::ClassSpec {
+        use escrowlab_core::attack::{AttackerClass, ClassSpec};
+        ClassSpec::new(AttackerClass::Insider, &[])
+    }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         let w = &scheme.warrant;
         if scheme.custody.kind == CustodyKind::None {

@@ -87,6 +87,11 @@ pub enum Command {
     /// worst single attack next to plain E2E's single-device failures over every device,
     /// with 95% intervals (Student t) and the ratio in users.
     Loophole(LoopholeArgs),
+    /// Compare the families on equal footing: per family scheme and attacker class, the
+    /// worst attack with its parameters maximised over the class, plain E2E's worst in the
+    /// same class and the difference (marginal risk), and lawful access (prospective and
+    /// retrospective) with its cost, over several seeds with 95% intervals.
+    Compare(CompareArgs),
     /// Measure this machine's rate for every operation on the thief's and law enforcement's
     /// paths (a few seconds) and project them to internet scale: a thief holding a stolen
     /// escrow key reading one day of WhatsApp-scale traffic, the same exposure under plain
@@ -186,6 +191,49 @@ pub struct LoopholeArgs {
     #[command(flatten)]
     pub shape: ShapeArgs,
     /// Print one JSON object (`escrowlab-loophole/1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `compare`.
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// Users per world (2 to 2000).
+    #[arg(long, default_value_t = crate::runner::compare::DEFAULT_USERS)]
+    pub users: u32,
+    /// Seeds (1 to 100): seed i is `--seed` + i.
+    #[arg(long, default_value_t = crate::runner::compare::DEFAULT_SEEDS)]
+    pub seeds: u32,
+    /// The base seed.
+    #[arg(long, default_value_t = crate::runner::compare::DEFAULT_BASE_SEED)]
+    pub seed: u64,
+    /// An escrow scheme, built-in name or path to a scheme TOML file (repeatable; default:
+    /// one per family: threshold-3of5, hsm-guess-limit, crumple-zone, device-escrow,
+    /// ghost-user, public-ledger). The plain-E2E baselines are always measured.
+    #[arg(long = "scheme", value_name = "NAME|PATH")]
+    pub schemes: Vec<String>,
+    /// Epochs of every world.
+    #[arg(long, default_value_t = 4)]
+    pub epochs: u32,
+    /// Messages per session of every world.
+    #[arg(long, default_value_t = 20)]
+    pub messages: u32,
+    /// Threshold backend (default: each scheme's, else blsttc).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// `c`: insiders in the coalition class.
+    #[arg(long, default_value_t = 3)]
+    pub coalition: u32,
+    /// `d`: devices in the seizure class.
+    #[arg(long, default_value_t = 1)]
+    pub devices: u32,
+    /// `W`: operations in the compute class.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub work: u64,
+    /// Warrant targets served in each kind (1 to 1000).
+    #[arg(long, default_value_t = crate::runner::compare::DEFAULT_WARRANTS)]
+    pub warrants: u32,
+    /// Print one JSON object (`escrowlab-compare/1`).
     #[arg(long)]
     pub json: bool,
 }
@@ -657,6 +705,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         Some(Command::LawfulAccess(_)) => crate::progress::Progress::start("lawful-access"),
         Some(Command::CheckScheme(_)) => crate::progress::Progress::start("check-scheme"),
         Some(Command::Loophole(_)) => crate::progress::Progress::start("loophole"),
+        Some(Command::Compare(_)) => crate::progress::Progress::start("compare"),
         _ => crate::progress::Progress::hidden(),
     };
     match cli.command {
@@ -733,6 +782,7 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
         Some(Command::Cost(a)) => cost(registry, a),
         Some(Command::Merge(a)) => merge(registry, a),
         Some(Command::Loophole(a)) => loophole(registry, a),
+        Some(Command::Compare(a)) => compare(registry, a),
         Some(Command::Lab {
             course_key,
             command,
@@ -742,6 +792,41 @@ pub fn run(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(code)
         }
     }
+}
+
+fn compare(registry: &Registry, a: CompareArgs) -> Result<i32> {
+    use crate::runner::compare::{self, CompareOptions};
+    let mut opts = CompareOptions::defaults()?;
+    opts.users = a.users;
+    opts.seeds = a.seeds;
+    opts.base_seed = a.seed;
+    opts.population.epochs = a.epochs;
+    opts.population.messages_per_session = a.messages;
+    opts.backend = a.backend;
+    opts.bounds = crate::attack::ClassBounds {
+        coalition: a.coalition,
+        devices: a.devices,
+        work: a.work,
+    };
+    opts.warrants = a.warrants;
+    if !a.schemes.is_empty() {
+        opts.schemes = a
+            .schemes
+            .iter()
+            .map(|s| Scheme::load(s))
+            .collect::<Result<_>>()?;
+    }
+    let report = compare::run(registry, &opts)?;
+    out(&if a.json {
+        report.to_json()
+    } else {
+        report.to_text()
+    })?;
+    Ok(if report.has_errors() {
+        exit_codes::EXPECTATION_FAILED
+    } else {
+        exit_codes::OK
+    })
 }
 
 fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {

@@ -20,6 +20,7 @@ mod boundary;
 mod budget;
 mod cases;
 mod cli;
+mod compare;
 mod cost;
 mod coverage;
 mod docs;

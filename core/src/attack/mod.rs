@@ -16,6 +16,7 @@ mod run_size;
 pub use crate::vocab::capability::Capability;
 pub use crate::vocab::cell::{self, CellId};
 pub use crate::vocab::claims::Recovered;
+pub use crate::vocab::class::{AttackerClass, ClassBounds, ClassSpec, Scale};
 pub use crate::vocab::params;
 pub use crate::vocab::params::{
     Bound, DefaultValue, ParamKind, ParamSpec, ParamValue, Params, RunSize,
@@ -132,6 +133,14 @@ pub trait Attack: Send + Sync {
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
         let _ = (scheme, params);
         0
+    }
+    /// The class of adversary this attack models and how its parameters scale within it
+    /// (`escrowlab compare` runs it over that class's grid, never at its defaults). The
+    /// default derives the class from the capabilities
+    /// ([`AttackerClass::of_capabilities`]) and scales every parameter by its kind
+    /// ([`ClassSpec::default_scale`]); an attack overrides it to say more.
+    fn class(&self) -> ClassSpec {
+        ClassSpec::derive(self.meta().capabilities)
     }
 }
 

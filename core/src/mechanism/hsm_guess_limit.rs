@@ -337,6 +337,8 @@ impl Deployment for HsmDeployment {
             let Some(code) = self.passcodes.get(t as usize).cloned() else {
                 continue;
             };
+            // Lawful access here assumes compelled disclosure: counted as a cost.
+            journal.figure("passcodes_disclosed", 1.0);
             let Some(rec) = self.guess(t, &code, journal) else {
                 continue;
             };

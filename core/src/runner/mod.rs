@@ -2,6 +2,7 @@
 //! it, and measures every figure itself from what the attacks return, compared with
 //! ground truth the attacks never see.
 
+pub mod compare;
 pub mod expect;
 pub mod loophole;
 pub mod provenance;

@@ -6,12 +6,14 @@
 pub mod capability;
 pub mod cell;
 pub mod claims;
+pub mod class;
 pub mod events;
 pub mod family;
 pub mod params;
 pub mod verdict;
 
 pub use capability::Capability;
+pub use class::{AttackerClass, ClassBounds, ClassSpec, Scale};
 
 /// Simulated ticks per epoch: the unit of simulated time every layer counts in.
 pub const TICKS_PER_EPOCH: u64 = 1000;
