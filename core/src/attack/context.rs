@@ -620,11 +620,21 @@ impl<'a> AttackCtx<'a> {
             );
             return;
         }
-        push_unique(&mut self.blocks, &mut self.seen, 0, event(control, source, detail));
+        push_unique(
+            &mut self.blocks,
+            &mut self.seen,
+            0,
+            event(control, source, detail),
+        );
     }
 
     fn detect(&mut self, control: &str, source: impl Into<String>, detail: impl Into<String>) {
-        push_unique(&mut self.detects, &mut self.seen, 1, event(control, source, detail));
+        push_unique(
+            &mut self.detects,
+            &mut self.seen,
+            1,
+            event(control, source, detail),
+        );
     }
 
     /// What the mechanism refused or rejected so far (read-only: an attack may adapt to it,

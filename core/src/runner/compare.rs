@@ -38,7 +38,7 @@ use crate::attack::{
     Attack, AttackerClass, ClassBounds, ClassSpec, ParamValue, Params, Registry, RunSize,
 };
 use crate::backend::BackendKind;
-use crate::config::budget::{RunCost, WorldCost};
+use crate::budget::{RunCost, WorldCost};
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::world::{Population, WorldConfig};

@@ -5,7 +5,9 @@ use serde::Serialize;
 /// Something the mechanism did in response to an attack: a refusal or rejection that
 /// stopped it (`blocks`), or a check that noticed it (`detects`). Recorded by the context,
 /// never by the attack; the runner derives a cell's `blocked_by` and `detected` from these.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 pub struct MechanismEvent {
     /// The control (`scope-check`, `threshold-custody`, `recipient-field-check`, ...).
     pub control: String,
