@@ -810,23 +810,15 @@ fn compare(registry: &Registry, a: CompareArgs) -> Result<i32> {
     };
     opts.warrants = a.warrants;
     if !a.schemes.is_empty() {
-        opts.schemes = a
-            .schemes
-            .iter()
-            .map(|s| Scheme::load(s))
-            .collect::<Result<_>>()?;
+        opts.schemes = load_schemes(&a.schemes)?;
     }
     let report = compare::run(registry, &opts)?;
-    out(&if a.json {
+    let text = if a.json {
         report.to_json()
     } else {
         report.to_text()
-    })?;
-    Ok(if report.has_errors() {
-        exit_codes::EXPECTATION_FAILED
-    } else {
-        exit_codes::OK
-    })
+    };
+    print_report(&text, report.has_errors())
 }
 
 fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
@@ -875,23 +867,15 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
     }
     a.shape.check_applies(&models)?;
     if !a.schemes.is_empty() {
-        opts.schemes = a
-            .schemes
-            .iter()
-            .map(|s| Scheme::load(s))
-            .collect::<Result<_>>()?;
+        opts.schemes = load_schemes(&a.schemes)?;
     }
     let report = loophole::run(registry, &opts)?;
-    out(&if a.json {
+    let text = if a.json {
         report.to_json()
     } else {
         report.to_text()
-    })?;
-    Ok(if report.has_errors() {
-        exit_codes::EXPECTATION_FAILED
-    } else {
-        exit_codes::OK
-    })
+    };
+    print_report(&text, report.has_errors())
 }
 
 /// Most cases per property `check-scheme` accepts.
@@ -1502,4 +1486,19 @@ fn mechanisms(json: bool) -> Result<i32> {
     }
     out(&s)?;
     Ok(exit_codes::OK)
+}
+
+/// Every scheme named on the command line (a built-in name or a file).
+fn load_schemes(names: &[String]) -> Result<Vec<Scheme>> {
+    names.iter().map(|s| Scheme::load(s)).collect()
+}
+
+/// Prints a measurement's report; exit 1 when one of its cells errored.
+fn print_report(text: &str, has_errors: bool) -> Result<i32> {
+    out(text)?;
+    Ok(if has_errors {
+        exit_codes::EXPECTATION_FAILED
+    } else {
+        exit_codes::OK
+    })
 }
