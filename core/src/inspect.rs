@@ -59,7 +59,7 @@ fn small_world(backend: BackendKind, seed: u64) -> Result<World> {
             .try_into()
             .unwrap_or([0; 8]),
     );
-    World::run(WorldConfig {
+    crate::mechanism::run_world(WorldConfig {
         scheme,
         population,
         seed,
@@ -73,7 +73,7 @@ fn small_world(backend: BackendKind, seed: u64) -> Result<World> {
 /// World construction errors.
 pub fn sample(kind: Kind, backend: BackendKind, seed: u64) -> Result<Vec<u8>> {
     let mut world = small_world(backend, seed)?;
-    let b = world.escrow.b();
+    let b = world.backend();
     let s0 = world.transcript.sessions[0].header.clone();
     let warrant = Warrant {
         case_id: "sample".into(),
@@ -97,21 +97,21 @@ pub fn sample(kind: Kind, backend: BackendKind, seed: u64) -> Result<Vec<u8>> {
         Kind::AuditLog => {
             let now = world.now + 1;
             lawful::submit_to(&mut world, &[0], &request, now);
-            world.escrow.agents[0].audit.encode()
+            world.escrow().agents[0].audit.encode()
         }
-        Kind::PublicKeySet => world.escrow.keys[&0].clone(),
+        Kind::PublicKeySet => world.escrow().keys[&0].clone(),
         Kind::DecryptionShare => {
             let f = world
                 .transcript
                 .field(s0.session)
                 .ok_or_else(|| Error::misuse("sample world has no field"))?;
-            let share = world.escrow.agents[0]
+            let share = world.escrow().agents[0]
                 .vault
                 .get(0)
                 .ok_or_else(|| Error::misuse("no share"))?;
             b.decryption_share(share, &f.te_ct)?
         }
-        Kind::SecretShare => world.escrow.agents[0]
+        Kind::SecretShare => world.escrow().agents[0]
             .vault
             .get(0)
             .map(|s| s.0.to_vec())

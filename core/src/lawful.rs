@@ -140,7 +140,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     }
     // One warrant for one target, and the probes the agents must refuse.
     admit(&config)?;
-    let mut world = World::run(config.clone())?;
+    let mut world = crate::mechanism::run_world(config.clone())?;
     crate::progress::stage(
         "lawful-access (warrant and probes)",
         crate::progress::Unit::None,
@@ -187,7 +187,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     let in_scope = sessions_in_scope(&world, &warrant);
     let in_scope_ids = messages_of(&world, &in_scope);
     report.in_scope_messages = in_scope_ids.len();
-    if !world.escrow.has_escrow() {
+    if !world.escrow().has_escrow() {
         report.note = Some(format!(
             "scheme `{}` escrows nothing: there is no escrow key, no agent and no court, so law enforcement can read none of the {} warranted messages",
             scheme.name, report.in_scope_messages
@@ -195,7 +195,7 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         return Ok(report);
     }
     let signed = issue_warrant(&world, warrant.clone())?;
-    let all: Vec<usize> = (0..world.escrow.n).collect();
+    let all: Vec<usize> = (0..world.escrow().n).collect();
     let first = build_request(&world, &signed, &in_scope, "law-enforcement", nonce(11));
     let responses = submit_to(&mut world, &all, &first, now + 1);
     report.refused_requests += responses
@@ -278,11 +278,11 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
     }
     report.in_scope_decrypted = decrypted.intersection(&in_scope_ids).count();
     report.out_of_scope_decrypted = decrypted.difference(&in_scope_ids).count();
-    report.audit_entries = world.escrow.agents.iter().map(|a| a.audit.len()).sum();
-    let witness = (world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed)
-        .then_some(&world.escrow.witness);
+    report.audit_entries = world.escrow().agents.iter().map(|a| a.audit.len()).sum();
+    let witness = (world.escrow().audit_mode == crate::config::scheme::AuditMode::Witnessed)
+        .then_some(&world.escrow().witness);
     report.audit_verified = world
-        .escrow
+        .escrow()
         .agents
         .iter()
         .all(|a| audit::verify(&a.audit, witness).is_ok());
@@ -334,14 +334,14 @@ pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport
     let window = [epochs.saturating_sub(span), epochs.saturating_sub(1)];
     report.target = Some(target);
     report.window = Some(window);
-    let Some(court) = base.family_court().or(world.escrow.court.as_ref()) else {
+    let Some(court) = base.family_court().or(world.escrow().court.as_ref()) else {
         report.note = Some(format!(
             "scheme `{}` has no court: there is no lawful access to serve",
             config.scheme.name
         ));
         return Ok(report);
     };
-    let backend = world.escrow.b();
+    let backend = world.backend();
     let now = world.now;
     let warrant = Warrant {
         case_id: format!("case-{}-1", config.seed),

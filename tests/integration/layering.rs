@@ -32,9 +32,11 @@ const LAYERS: &[&[&str]] = &[
     &["backend"],
     &["config"],
     &["messaging"],
-    &["escrow"],
     &["relay"],
     &["world"],
+    // Session escrow: what its clients attach to every session (the world's attachment
+    // point) and its keys, agents, court and audit log.
+    &["escrow"],
     // What a run will cost, estimated from the configuration and the world's shape.
     &["budget"],
     &["mechanism"],

@@ -44,5 +44,6 @@ mod robustness;
 mod scheme_config;
 mod shard;
 mod sharp_edges;
+mod slurm;
 mod suite_discipline;
 mod terminal;

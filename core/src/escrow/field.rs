@@ -399,55 +399,15 @@ pub fn unwrap_session_key(w: &[u8], header: &SessionHeader, field: &EscrowField)
     Some(Key32(pt.try_into().ok()?))
 }
 
-/// The relay's append-only registry of escrow fields: the fingerprint of each field's
-/// threshold ciphertext, and the hash of the session header it was first carried under.
-/// Agents that check it refuse a field presented under any other header.
-#[derive(Clone, Debug, Default)]
-pub struct FieldRegistry {
-    first_seen: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
-    /// The registrations that took effect, in order: a registry of an earlier moment of the
-    /// same run is a prefix of it (see [`FieldRegistry::prefix`]).
-    log: Vec<([u8; 32], [u8; 32])>,
-}
+pub use crate::relay::FieldRegistry;
 
-impl FieldRegistry {
-    fn digest(b: &[u8]) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(b).into()
-    }
-    /// Records a field carried under `header` (a later registration of the same field is ignored).
-    pub fn register(&mut self, te_ct: &[u8], header: &SessionHeader) {
-        let field = Self::digest(te_ct);
-        if let std::collections::btree_map::Entry::Vacant(slot) = self.first_seen.entry(field) {
-            let header = Self::digest(&header.encode());
-            slot.insert(header);
-            self.log.push((field, header));
-        }
-    }
-    /// The registry as it stood after its first `n` registrations.
-    pub(crate) fn prefix(&self, n: usize) -> FieldRegistry {
-        let log = self.log[..n.min(self.log.len())].to_vec();
-        FieldRegistry {
-            first_seen: log.iter().copied().collect(),
-            log,
-        }
-    }
-    /// Was this field first carried under exactly this header? `None` when never carried.
-    pub fn matches(&self, te_ct: &[u8], header: &SessionHeader) -> Option<bool> {
-        self.first_seen
-            .get(&Self::digest(te_ct))
-            .map(|h| *h == Self::digest(&header.encode()))
-    }
-    /// Registrations that took effect (the length of the log [`FieldRegistry::prefix`] cuts).
-    pub(crate) fn log_len(&self) -> usize {
-        self.log.len()
-    }
-    /// Fields registered.
-    pub fn len(&self) -> usize {
-        self.first_seen.len()
-    }
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.first_seen.is_empty()
+impl crate::relay::Transcript {
+    /// Decoded escrow field of a session (session escrow reads the field the relay carries).
+    pub fn field(&self, session: u32) -> Option<EscrowField> {
+        self.sessions
+            .get(session as usize)?
+            .field
+            .as_ref()
+            .and_then(|b| EscrowField::decode(b).ok())
     }
 }

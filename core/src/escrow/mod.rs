@@ -2,6 +2,7 @@
 //! warrants, the audit log, and the combiner.
 
 pub mod agent;
+pub mod attachment;
 pub mod audit;
 pub mod combiner;
 pub mod court;
@@ -135,6 +136,23 @@ impl EscrowSystem {
             sys.create_key(0)?;
         }
         Ok(sys)
+    }
+
+    /// The escrow side of a world whose clients escrow nothing (plain end-to-end
+    /// encryption's): no keys, agents or court.
+    pub(crate) fn empty() -> &'static EscrowSystem {
+        static EMPTY: std::sync::OnceLock<EscrowSystem> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(|| {
+            let scheme = Scheme::builtins()
+                .into_iter()
+                .find(|s| {
+                    s.custody.kind == CustodyKind::None
+                        && s.family() == crate::vocab::family::SESSION_ESCROW
+                })
+                .expect("a built-in scheme without custody (e2e-baseline)");
+            EscrowSystem::with_dealer(&scheme, BackendKind::Blsttc, 0, DealerConduct::default())
+                .expect("an escrow side without custody makes no keys")
+        })
     }
 
     /// The backend as a trait object.

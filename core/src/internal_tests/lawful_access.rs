@@ -10,7 +10,7 @@ use crate::world::World;
 
 /// A world, a warrant for the most active user over the last epoch, and the in-scope sessions.
 fn case(scheme: &str) -> (World, SignedWarrant, Vec<u32>) {
-    let world = World::run(config(scheme, BackendKind::Blsttc, 5)).unwrap();
+    let world = crate::mechanism::run_world(config(scheme, BackendKind::Blsttc, 5)).unwrap();
     let target = world.transcript.sessions.last().unwrap().header.members[0];
     let last = world.epochs() - 1;
     let w = Warrant {
@@ -69,10 +69,11 @@ fn an_unverifying_combiner_cannot_name_the_bad_agent() {
 
 #[test]
 fn an_epoch_key_past_retention_is_gone() {
-    let world = World::run(config("threshold-3of5-epoch", BackendKind::Blsttc, 5)).unwrap();
-    assert!(world.escrow.destroyed.contains(&0));
-    assert!(!world.escrow.keys.contains_key(&0));
-    for a in &world.escrow.agents {
+    let world = crate::mechanism::run_world(config("threshold-3of5-epoch", BackendKind::Blsttc, 5))
+        .unwrap();
+    assert!(world.escrow().destroyed.contains(&0));
+    assert!(!world.escrow().keys.contains_key(&0));
+    for a in &world.escrow().agents {
         assert!(
             a.vault.get(0).is_none(),
             "agent {} still holds key 0",
@@ -84,7 +85,7 @@ fn an_epoch_key_past_retention_is_gone() {
             .iter()
             .all(|&k| k + 1 >= world.epochs()));
     }
-    assert!(world.escrow.dealer_copies.is_empty());
+    assert!(world.escrow().dealer_copies.is_empty());
     // Law enforcement asking for an epoch-0 field is refused by retention.
     let mut world = world;
     let s0 = world.transcript.sessions[0].header.clone();

@@ -3,11 +3,11 @@
 
 use crate::backend::BackendKind;
 use crate::config::scheme::Scheme;
-use crate::world::{Population, World, WorldConfig};
+use crate::world::{Population, WorldConfig};
 
 #[test]
 fn secrets_never_appear_in_debug_output_or_reports() {
-    let world = World::run(WorldConfig {
+    let world = crate::mechanism::run_world(WorldConfig {
         scheme: Scheme::load("threshold-3of5").unwrap(),
         population: Population {
             users: 6,
@@ -22,7 +22,7 @@ fn secrets_never_appear_in_debug_output_or_reports() {
     })
     .unwrap();
     let debug = format!("{world:?}");
-    for a in &world.escrow.agents {
+    for a in &world.escrow().agents {
         let share = a.vault.get(0).unwrap();
         let hex = hex::encode(share.as_bytes());
         assert!(

@@ -4,35 +4,35 @@
 
 use super::config;
 use crate::backend::BackendKind;
-use crate::world::{Hooks, RogueMode, World};
+use crate::world::{Hooks, RogueMode};
 
 #[test]
 fn refresh_keeps_the_key_and_changes_every_share() {
-    let mut world = World::new(
+    let mut world = crate::mechanism::new_world(
         config("threshold-3of5-epoch", BackendKind::Blsttc, 5),
         Default::default(),
     )
     .unwrap();
     world.step().unwrap();
-    let master = world.escrow.master_keys[&0].clone();
+    let master = world.escrow().master_keys[&0].clone();
     let before: Vec<_> = world
-        .escrow
+        .escrow()
         .agents
         .iter()
         .map(|a| a.vault.get(0).unwrap().clone())
         .collect();
     world.step().unwrap();
-    assert_eq!(world.escrow.master_keys[&0], master);
-    assert_eq!(world.escrow.generation[&0], 1);
-    for (a, old) in world.escrow.agents.iter().zip(before) {
+    assert_eq!(world.escrow().master_keys[&0], master);
+    assert_eq!(world.escrow().generation[&0], 1);
+    for (a, old) in world.escrow().agents.iter().zip(before) {
         assert_ne!(a.vault.get(0).unwrap(), &old);
     }
 }
 
 #[test]
 fn same_seed_same_world() {
-    let a = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
-    let b = World::run(config("hardened", BackendKind::Blsttc, 3)).unwrap();
+    let a = crate::mechanism::run_world(config("hardened", BackendKind::Blsttc, 3)).unwrap();
+    let b = crate::mechanism::run_world(config("hardened", BackendKind::Blsttc, 3)).unwrap();
     assert_eq!(a.transcript.sessions.len(), b.transcript.sessions.len());
     for (x, y) in a
         .transcript
@@ -53,7 +53,7 @@ fn a_rogue_sender_facing_an_honest_recipient_is_rejected_and_detected() {
         let cfg = config("single-key", BackendKind::Blsttc, 7);
         let mut hooks = Hooks::default();
         hooks.rogue_clients.insert(3, mode);
-        let mut w = World::new(cfg, hooks).expect("world");
+        let mut w = crate::mechanism::new_world(cfg, hooks).expect("world");
         w.run_to_end().expect("runs");
         let rogue_sent: Vec<u32> = w
             .transcript
@@ -83,7 +83,7 @@ fn a_rogue_sender_facing_an_honest_recipient_is_rejected_and_detected() {
 fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
     let cfg = config("threshold-3of5-epoch", BackendKind::Blsttc, 11);
     let base = crate::attack::context::BaseWorlds::build(cfg.clone()).unwrap();
-    let mut stepped = World::new(cfg, Default::default()).unwrap();
+    let mut stepped = crate::mechanism::new_world(cfg, Default::default()).unwrap();
     for j in 0..=stepped.epochs() + 1 {
         let rebuilt = base.at(j);
         assert_eq!(rebuilt.next_epoch, stepped.next_epoch, "epoch {j}");
@@ -116,7 +116,8 @@ fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
             );
         }
         assert_eq!(
-            rebuilt.escrow.keys, stepped.escrow.keys,
+            rebuilt.escrow().keys,
+            stepped.escrow().keys,
             "epoch {j}: the live keys"
         );
         stepped.step().unwrap();
@@ -125,7 +126,7 @@ fn a_snapshot_rebuilt_from_the_finished_world_is_the_world_stepped_to_it() {
 
 #[test]
 fn any_envelope_read_alone_or_from_mid_session_is_the_one_read_in_order() {
-    let w = World::run(config("threshold-3of5", BackendKind::Blsttc, 4)).unwrap();
+    let w = crate::mechanism::run_world(config("threshold-3of5", BackendKind::Blsttc, 4)).unwrap();
     let env = &w.transcript.envelopes;
     let all: Vec<_> = env.iter().collect();
     assert_eq!(all.len(), env.len());

@@ -28,7 +28,8 @@ use crate::escrow::court::SignedWarrant;
 use crate::secret::Key32;
 use crate::vocab::MechanismEvent;
 use crate::vocab::{Capability, Params};
-use crate::world::World;
+use crate::world::attachment::{Nothing, SessionAttachment};
+use crate::world::{Hooks, World, WorldConfig};
 use rand_chacha::ChaCha20Rng;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -204,7 +205,7 @@ impl<'w> DeployView<'w> {
     }
     /// The threshold backend of the run.
     pub fn backend(&self) -> &'static dyn crate::backend::Backend {
-        self.world.escrow.b()
+        self.world.backend()
     }
     /// Every session's metadata, in order.
     pub fn sessions(&self) -> Vec<SessionView> {
@@ -485,6 +486,47 @@ pub trait Mechanism: Send + Sync {
     /// # Errors
     /// Key generation failures.
     fn deploy(&self, world: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>>;
+    /// What the family has the sender's client attach to every session while the traffic
+    /// is produced, with its epoch boundary (session escrow's field, keys, agents and
+    /// court); `None`, the default, for a family that attaches nothing and acts only on the
+    /// finished world. `hooks` are the attacker's changes in force (a dealer that keeps
+    /// copies), which only the built-in families can read.
+    ///
+    /// # Errors
+    /// Key generation failures.
+    fn attachment(
+        &self,
+        config: &WorldConfig,
+        hooks: &Hooks,
+    ) -> Result<Option<Box<dyn SessionAttachment>>> {
+        let _ = (config, hooks);
+        Ok(None)
+    }
+}
+
+/// Builds the world of `config` before any traffic, with the attacker's `hooks` in force
+/// and what the scheme's mechanism has clients attach to every session.
+///
+/// # Errors
+/// As [`of_scheme`], the mechanism's [`Mechanism::attachment`] and the population's
+/// validation.
+pub(crate) fn new_world(config: WorldConfig, hooks: Hooks) -> Result<World> {
+    let mechanism = of_scheme(&config.scheme)?;
+    let attachment: Box<dyn SessionAttachment> = match mechanism.attachment(&config, &hooks)? {
+        Some(a) => a,
+        None => Box::new(Nothing),
+    };
+    World::new(config, hooks, attachment)
+}
+
+/// Builds and runs the honest world of `config` to the end of its last epoch.
+///
+/// # Errors
+/// As [`new_world`] and the world's epochs.
+pub(crate) fn run_world(config: WorldConfig) -> Result<World> {
+    let mut w = new_world(config, Hooks::default())?;
+    w.run_to_end()?;
+    Ok(w)
 }
 
 fn registered() -> &'static Mutex<Vec<&'static dyn Mechanism>> {

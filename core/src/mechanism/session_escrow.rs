@@ -48,7 +48,7 @@ impl super::Deployment for EscrowDeployment {
         journal: &mut Journal,
     ) -> Result<Vec<Released>> {
         let world = &mut self.world;
-        if !world.escrow.has_escrow() {
+        if !world.escrow().has_escrow() {
             journal.refuse(
                 "no-escrow",
                 "key custody",
@@ -65,7 +65,7 @@ impl super::Deployment for EscrowDeployment {
             "law-enforcement",
             nonce[..16].try_into().unwrap_or([0; 16]),
         );
-        let agents: Vec<usize> = (0..world.escrow.n).collect();
+        let agents: Vec<usize> = (0..world.escrow().n).collect();
         let responses = super::session_flow::submit_to(world, &agents, &bytes, journal.now());
         for r in &responses {
             for item in &r.items {
@@ -82,7 +82,7 @@ impl super::Deployment for EscrowDeployment {
         journal.figure(
             "audit_entries",
             world
-                .escrow
+                .escrow()
                 .agents
                 .iter()
                 .map(|a| a.audit.len())
@@ -95,6 +95,26 @@ impl super::Deployment for EscrowDeployment {
 impl Mechanism for SessionEscrow {
     fn info(&self) -> &'static MechanismInfo {
         &INFO
+    }
+    /// The escrow field every sender's client attaches, and the escrow side behind it: the
+    /// keys (static ones made now, epoch keys at each boundary), the agents holding their
+    /// shares, the court. A dealer hook in force changes how the keys are dealt.
+    fn attachment(
+        &self,
+        config: &crate::world::WorldConfig,
+        hooks: &crate::world::Hooks,
+    ) -> Result<Option<Box<dyn crate::world::attachment::SessionAttachment>>> {
+        let conduct = crate::escrow::DealerConduct {
+            keep_copies: hooks.capture_dealer,
+            inconsistent_share_to: hooks.dealer_inconsistent,
+        };
+        let escrow = crate::escrow::EscrowSystem::with_dealer(
+            &config.scheme,
+            config.backend,
+            config.seed,
+            conduct,
+        )?;
+        Ok(Some(Box::new(escrow)))
     }
     fn deploy(&self, view: &DeployView<'_>, _: &Params) -> Result<Box<dyn DynDeployment>> {
         Ok(Box::new(EscrowDeployment {

@@ -84,7 +84,7 @@ pub(crate) fn combine_and_read(
     responses: &[ShareResponse],
 ) -> ReadOutcome {
     use rayon::prelude::*;
-    let b = world.escrow.b();
+    let b = world.backend();
     // `build_request` leaves out sessions without a field, so answers' items follow the
     // sessions that have one.
     let mut jobs = Vec::with_capacity(sessions.len());
@@ -108,18 +108,18 @@ pub(crate) fn combine_and_read(
             ) else {
                 return (s, Err(None));
             };
-            let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
+            let Some(public) = world.escrow().keys.get(&field.key_epoch) else {
                 return (s, Err(None));
             };
             let shares = shares_of_item(responses, item);
             match recover(
                 b,
                 public,
-                world.escrow.n,
+                world.escrow().n,
                 &rec.header,
                 &field,
                 &shares,
-                world.escrow.verify_shares,
+                world.escrow().verify_shares,
             ) {
                 Ok(rcv) => (
                     s,
@@ -169,7 +169,7 @@ pub(crate) fn combine_keys(
     sessions: &[u32],
     responses: &[ShareResponse],
 ) -> Vec<(u32, crate::secret::Key32)> {
-    let b = world.escrow.b();
+    let b = world.backend();
     let mut out = Vec::new();
     let mut item = 0usize;
     for &s in sessions {
@@ -181,18 +181,18 @@ pub(crate) fn combine_keys(
         };
         let i = item;
         item += 1;
-        let Some(public) = world.escrow.keys.get(&field.key_epoch) else {
+        let Some(public) = world.escrow().keys.get(&field.key_epoch) else {
             continue;
         };
         let shares = shares_of_item(responses, i);
         if let Ok(rcv) = recover(
             b,
             public,
-            world.escrow.n,
+            world.escrow().n,
             &rec.header,
             &field,
             &shares,
-            world.escrow.verify_shares,
+            world.escrow().verify_shares,
         ) {
             out.push((s, rcv.session_key));
         }
@@ -207,10 +207,9 @@ pub(crate) fn submit_to(
     bytes: &[u8],
     now: u64,
 ) -> Vec<ShareResponse> {
-    let dir = world.directory.clone();
     agents
         .iter()
-        .filter_map(|&i| world.escrow.submit(i, bytes, &dir, &world.registry, now))
+        .filter_map(|&i| world.submit_to_agent(i, bytes, now))
         .collect()
 }
 
@@ -220,10 +219,10 @@ pub(crate) fn submit_to(
 /// When the scheme has no court, or signing fails.
 pub(crate) fn issue_warrant(world: &World, warrant: Warrant) -> Result<SignedWarrant> {
     let court = world
-        .escrow
+        .escrow()
         .court
         .as_ref()
         .ok_or_else(|| crate::Error::misuse("this scheme has no court"))?;
     let judges: Vec<usize> = (0..court.k).collect();
-    court.issue(world.escrow.b(), warrant, &judges)
+    court.issue(world.backend(), warrant, &judges)
 }

@@ -486,7 +486,7 @@ pub fn lawful(base: &BaseWorlds, targets: &[u32], kind: WarrantKind) -> LawfulOn
             let Some(court) = base.family_court() else {
                 continue;
             };
-            let b = world.escrow.b();
+            let b = world.backend();
             let judges: Vec<usize> = (0..court.k).collect();
             let Ok(signed) = court.issue(b, w, &judges) else {
                 continue;
@@ -521,7 +521,7 @@ pub fn lawful(base: &BaseWorlds, targets: &[u32], kind: WarrantKind) -> LawfulOn
             continue;
         }
         // Session escrow: law enforcement asks every agent.
-        if world.escrow.n == 0 {
+        if world.escrow().n == 0 {
             continue;
         }
         let mut world = world.clone();
@@ -535,7 +535,7 @@ pub fn lawful(base: &BaseWorlds, targets: &[u32], kind: WarrantKind) -> LawfulOn
             "compare",
             signed.warrant.nonce,
         );
-        let all: Vec<usize> = (0..world.escrow.n).collect();
+        let all: Vec<usize> = (0..world.escrow().n).collect();
         *out.cost.entry("agent_requests".into()).or_insert(0.0) += all.len() as f64;
         let now = world.now + 1;
         let rs = crate::lawful::submit_to(&mut world, &all, &bytes, now);

@@ -245,7 +245,7 @@ fn detections(
     for x in &world.detections {
         push(&x.control, "client", x.detail.clone());
     }
-    let esc = &world.escrow;
+    let esc = &world.escrow();
     if esc.audit_mode != AuditMode::None {
         let witness = (esc.audit_mode == AuditMode::Witnessed).then_some(&esc.witness);
         for a in &esc.agents {
@@ -792,7 +792,7 @@ pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
         };
         let bytes =
             lawful::build_request(&world, &signed, &sessions, "utility", signed.warrant.nonce);
-        let all: Vec<usize> = (0..world.escrow.n).collect();
+        let all: Vec<usize> = (0..world.escrow().n).collect();
         let now = world.now + 1;
         let rs = lawful::submit_to(&mut world, &all, &bytes, now);
         let got = lawful::combine_and_read(&world, &sessions, &rs);
@@ -825,7 +825,7 @@ fn serve_through(
     let Some(court) = base.family_court() else {
         return BTreeSet::new();
     };
-    let b = world.escrow.b();
+    let b = world.backend();
     let judges: Vec<usize> = (0..court.k).collect();
     let Ok(signed) = court.issue(b, w, &judges) else {
         return BTreeSet::new();

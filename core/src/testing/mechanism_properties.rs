@@ -60,7 +60,7 @@ pub(crate) fn serve(
     let from = case.from.min(epochs.saturating_sub(1));
     let to = (from + case.len - 1).min(epochs.saturating_sub(1));
     let court = base.family_court().ok_or("no court")?;
-    let b = world.escrow.b();
+    let b = world.backend();
     let w = Warrant {
         case_id: format!("conformance-{}", case.target),
         targets: vec![target],

@@ -395,7 +395,7 @@ impl Lab {
         if let Some(w) = self.worlds.borrow().get(spec) {
             return Ok(w.clone());
         }
-        let w = World::run(spec.config(&self.scheme, self.backend))
+        let w = crate::mechanism::run_world(spec.config(&self.scheme, self.backend))
             .map_err(|e| format!("world {spec:?} fails to build: {e}"))?;
         self.worlds.borrow_mut().insert(*spec, w.clone());
         Ok(w)
@@ -469,7 +469,7 @@ fn picked_live(
     let live = live_sessions(world);
     let s = *live.get(pick.of(live.len()))?;
     let field = world.transcript.field(s)?;
-    let public = world.escrow.keys.get(&field.key_epoch)?;
+    let public = world.escrow().keys.get(&field.key_epoch)?;
     Some((
         s,
         &world.transcript.sessions[s as usize],
@@ -487,7 +487,7 @@ fn live_sessions(world: &World) -> Vec<u32> {
             world
                 .transcript
                 .field(s.header.session)
-                .is_some_and(|f| world.escrow.keys.contains_key(&f.key_epoch))
+                .is_some_and(|f| world.escrow().keys.contains_key(&f.key_epoch))
         })
         .map(|s| s.header.session)
         .collect()
@@ -566,8 +566,8 @@ fn concrete(world: &World, case: &WarrantCase) -> Result<Option<Concrete>, Strin
             s
         }
         WarrantKind::WrongKey => {
-            let court = world.escrow.court.as_ref().ok_or("no court")?;
-            let b = world.escrow.b();
+            let court = world.escrow().court.as_ref().ok_or("no court")?;
+            let b = world.backend();
             let (ck, cn) = world.config.scheme.court_kn();
             let other = Court::new(
                 b,
@@ -632,7 +632,7 @@ fn release_probe(
 }
 
 fn everyone(world: &World) -> Vec<usize> {
-    (0..world.escrow.n).collect()
+    (0..world.escrow().n).collect()
 }
 
 /// `(agent, session)` of every share released.
@@ -746,7 +746,7 @@ fn threshold_secrecy(lab: &Lab) -> (String, Outcome) {
             let b = lab.b();
             let shares: Vec<(usize, Vec<u8>)> = subset
                 .iter()
-                .filter_map(|&i| Some((i, world.escrow.agents[i].release_unchecked(b, &field)?)))
+                .filter_map(|&i| Some((i, world.escrow().agents[i].release_unchecked(b, &field)?)))
                 .collect();
             let mut candidates: Vec<(String, Vec<u8>)> = Vec::new();
             if let Ok(w) = b.combine_raw(public, &shares, &field.te_ct) {
@@ -764,13 +764,13 @@ fn threshold_secrecy(lab: &Lab) -> (String, Outcome) {
                 .filter_map(|&i| {
                     Some((
                         i,
-                        world.escrow.agents[i].vault.get(field.key_epoch)?.clone(),
+                        world.escrow().agents[i].vault.get(field.key_epoch)?.clone(),
                     ))
                 })
                 .collect();
             if let Ok(m) = b.interpolate_at_zero(&points) {
                 if b.public_key_of_scalar(&m).ok().as_ref()
-                    == world.escrow.master_keys.get(&field.key_epoch)
+                    == world.escrow().master_keys.get(&field.key_epoch)
                 {
                     return Err(format!(
                         "interpolating the secret shares of agents {subset:?} gives the master key"
@@ -993,7 +993,7 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
                 for r in rs {
                     if r.items.first().is_some_and(|o| o.is_ok()) {
                         *granted_per_agent.entry(r.agent).or_default() += 1;
-                        let log = &world.escrow.agents[r.agent].audit;
+                        let log = &world.escrow().agents[r.agent].audit;
                         let found = log.entries().iter().any(|e| {
                             e.record.decision == Decision::Granted
                                 && e.record.field_id == field_id
@@ -1009,8 +1009,8 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
                     }
                 }
             }
-            let witness = (mode == AuditMode::Witnessed).then_some(&world.escrow.witness);
-            for a in &world.escrow.agents {
+            let witness = (mode == AuditMode::Witnessed).then_some(&world.escrow().witness);
+            for a in &world.escrow().agents {
                 let g = a.audit.granted_count();
                 let want = granted_per_agent.get(&a.index).copied().unwrap_or(0);
                 if g != want {
@@ -1029,7 +1029,7 @@ fn audit_property(lab: &Lab) -> (String, Outcome) {
             // One tamper of one agent's log.
             // The tampered log is that of an agent that was asked (its log has entries).
             let i = agents[case.target.of(agents.len())];
-            let log = &world.escrow.agents[i].audit;
+            let log = &world.escrow().agents[i].audit;
             let Some(tampered) = tamper.apply(log) else {
                 return Ok(());
             };
@@ -1077,7 +1077,7 @@ fn bad_share_bytes(
             shares.insert(0, (agent, mine));
         }
         BadShare::OtherKeySet { offender, seed: sd } => {
-            let (k, n) = (world.escrow.k, world.escrow.n);
+            let (k, n) = (world.escrow().k, world.escrow().n);
             let km = b
                 .dealer_keygen(k, n, seed::derive(sd, "check-scheme/other-key-set", &[]))
                 .map_err(|e| e.to_string())?;
@@ -1096,7 +1096,7 @@ fn bad_share_bytes(
             }
             let o = others[other.of(others.len())];
             let of = world.transcript.field(o).ok_or("no field")?;
-            let d = world.escrow.agents[offender]
+            let d = world.escrow().agents[offender]
                 .release_unchecked(b, &of)
                 .ok_or("no share for the other field")?;
             replace(&mut shares, offender, d);
@@ -1127,11 +1127,11 @@ fn share_robustness(lab: &Lab) -> (String, Outcome) {
         };
         let b = lab.b();
         let honest: Vec<(usize, Vec<u8>)> =
-            world.escrow.agents.iter().filter_map(|a| Some((a.index, a.release_unchecked(b, &field)?))).collect();
+            world.escrow().agents.iter().filter_map(|a| Some((a.index, a.release_unchecked(b, &field)?))).collect();
         let shares = bad_share_bytes(lab, &world, s, &field, &bad, &honest)?;
         let messages = rec.messages.len();
         let offender = bad.offender();
-        let named: Vec<usize> = match recover(b, public, world.escrow.n, &rec.header, &field, &shares, world.escrow.verify_shares) {
+        let named: Vec<usize> = match recover(b, public, world.escrow().n, &rec.header, &field, &shares, world.escrow().verify_shares) {
             Ok(rcv) => {
                 let read = confirmed_with(&world, s, &rcv.session_key);
                 if read != messages {
@@ -1181,15 +1181,15 @@ fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
     let conv = &world.conversations[rec.header.conv as usize];
     let session_key = session_key_of(world.config.seed, conv, s);
     let escrow_public = world
-        .escrow
+        .escrow()
         .keys
         .get(&honest.key_epoch)
         .ok_or("the session's key is gone")?;
     let sender_vk = world.directory[rec.header.sender as usize];
     let env = FieldEnv {
         backend: lab.b(),
-        rule: world.escrow.rule,
-        family_key: &world.escrow.family_key,
+        rule: world.escrow().rule,
+        family_key: &world.escrow().family_key,
     };
     let check = env
         .prepare_recipient_check(
@@ -1213,8 +1213,8 @@ fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
     let memo_key: [u8; 32] = {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        h.update(format!("{:?}|{}|", world.escrow.rule, lab.backend));
-        h.update(world.escrow.family_key);
+        h.update(format!("{:?}|{}|", world.escrow().rule, lab.backend));
+        h.update(world.escrow().family_key);
         h.update(session_key.0);
         h.update(rec.header.encode());
         h.update(cand.encode());
@@ -1252,7 +1252,7 @@ fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
     };
     let Some(t) = found else { return Ok(None) };
     at(&mut cand, t);
-    if world.escrow.rule.agent_verifiable() {
+    if world.escrow().rule.agent_verifiable() {
         cand.sign(
             &rec.header,
             &identity_key(world.config.seed, rec.header.sender),
@@ -1264,11 +1264,11 @@ fn forge(lab: &Lab, world: &World) -> Result<Option<Forgery>, String> {
     // Does it escrow the session key? Decrypt with the whole escrow key (from k shares).
     let b = lab.b();
     let points: Vec<(usize, Scalar)> = world
-        .escrow
+        .escrow()
         .agents
         .iter()
         .filter_map(|a| Some((a.index, a.vault.get(cand.key_epoch)?.clone())))
-        .take(world.escrow.k)
+        .take(world.escrow().k)
         .collect();
     let escrowed = b
         .interpolate_at_zero(&points)
@@ -1365,8 +1365,8 @@ fn binding(lab: &Lab) -> (String, Outcome) {
         if bad == field {
             return Ok(());
         }
-        let env = FieldEnv { backend: lab.b(), rule: world.escrow.rule, family_key: &world.escrow.family_key };
-        let public = &world.escrow.keys[&field.key_epoch];
+        let env = FieldEnv { backend: lab.b(), rule: world.escrow().rule, family_key: &world.escrow().family_key };
+        let public = &world.escrow().keys[&field.key_epoch];
         let vk = world.directory[rec.header.sender as usize];
         if env.recipient_check(&rec.header, &session_key, &bad, public, &vk).is_ok() {
             return Err(format!("the recipient of {} accepts the tampered field", describe_session(&world, s)));
@@ -1383,7 +1383,7 @@ fn binding(lab: &Lab) -> (String, Outcome) {
                 requester: "check-scheme".into(),
                 nonce: nonce16(case.nonce, 1),
             };
-            let all: Vec<usize> = (0..world.escrow.n).collect();
+            let all: Vec<usize> = (0..world.escrow().n).collect();
             let rs = lawful::submit_to(&mut world, &all, &req.encode(), c.at);
             let rel = released(&rs, &[s]);
             if !rel.is_empty() {
@@ -1434,7 +1434,7 @@ fn determinism(lab: &Lab) -> (String, Outcome) {
     let strategy = (lab.specs(), warrant_cases(WarrantKind::Valid));
     let out = lab.run("determinism", cases, strategy, |(spec, case)| {
         let a = lab.world(&spec)?;
-        let b = World::run(spec.config(&lab.scheme, lab.backend)).map_err(|e| e.to_string())?;
+        let b = crate::mechanism::run_world(spec.config(&lab.scheme, lab.backend)).map_err(|e| e.to_string())?;
         if transcript_digest(&a) != transcript_digest(&b) {
             return Err("two worlds from the same spec differ in their transcripts".into());
         }
@@ -1447,7 +1447,7 @@ fn determinism(lab: &Lab) -> (String, Outcome) {
             let all = everyone(&w);
             let rs = ask(&mut w, &all, &c.signed, &[c.session], nonce16(case.nonce, 1), c.at);
             let read = lawful::combine_and_read(&w, &[c.session], &rs);
-            let heads: Vec<String> = w.escrow.agents.iter().map(|a| hex::encode(a.audit.head())).collect();
+            let heads: Vec<String> = w.escrow().agents.iter().map(|a| hex::encode(a.audit.head())).collect();
             results.push(format!("{:?} {:?} {:?} {heads:?}", read.plaintexts, read.failed_sessions, read.rejected_agents));
         }
         if results[0] != results[1] {

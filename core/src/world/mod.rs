@@ -4,6 +4,7 @@
 //! every envelope, a ground-truth store, and a clock.
 
 pub use crate::messaging;
+pub mod attachment;
 pub mod edges;
 pub mod model;
 pub mod truth;
@@ -11,17 +12,16 @@ pub mod truth;
 pub use model::{GroupSizes, Model};
 
 pub use crate::detection::Detection;
-pub use crate::escrow::field::FieldRegistry;
+pub use crate::relay::FieldRegistry;
 pub use crate::relay::{Envelope, Envelopes, SessionRecord, Transcript};
 
 use crate::backend::BackendKind;
 use crate::config::limits;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
-use crate::escrow::field::{EscrowField, FieldEnv};
-use crate::escrow::{DealerConduct, EscrowSystem};
 use crate::secret::Key32;
 use crate::seed;
+use attachment::{SessionAttachment, Setup};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use messaging::{deliver, x25519_public, SessionHeader};
 use rand::seq::SliceRandom;
@@ -299,8 +299,9 @@ pub struct World {
     /// The relay's transcript.
     pub(crate) transcript: Transcript,
     truth: GroundTruth,
-    /// The escrow side.
-    pub(crate) escrow: EscrowSystem,
+    /// What the family has clients attach to every session (session escrow's field and
+    /// its keys, agents and court), and its epoch boundary.
+    pub(crate) attachment: Box<dyn SessionAttachment>,
     /// Attacker hooks in force.
     pub(crate) hooks: Hooks,
     /// The next epoch to simulate.
@@ -352,11 +353,16 @@ struct SessionOut {
 }
 
 impl World {
-    /// Builds the population and the escrow keys, before any traffic.
+    /// Builds the population, with `attachment` as what the family has clients attach to
+    /// every session (its keys made now where they are static), before any traffic.
     ///
     /// # Errors
-    /// [`Error::Input`] for an invalid population; key generation errors.
-    pub(crate) fn new(config: WorldConfig, hooks: Hooks) -> Result<World> {
+    /// [`Error::Input`] for an invalid population.
+    pub(crate) fn new(
+        config: WorldConfig,
+        hooks: Hooks,
+        mut attachment: Box<dyn SessionAttachment>,
+    ) -> Result<World> {
         config.population.validate()?;
         let s = config.seed;
         let users = config.population.users;
@@ -364,19 +370,14 @@ impl World {
             .map(|u| identity_key(s, u).verifying_key())
             .collect();
         let conversations = model::make_conversations(&config.population, s);
-        let conduct = DealerConduct {
-            keep_copies: hooks.capture_dealer,
-            inconsistent_share_to: hooks.dealer_inconsistent,
-        };
-        let mut escrow = EscrowSystem::with_dealer(&config.scheme, config.backend, s, conduct)?;
-        let detections = std::mem::take(&mut escrow.detections);
+        let detections = attachment.take_detections();
         Ok(World {
             config,
             directory,
             conversations,
             transcript: Transcript::default(),
             truth: GroundTruth::default(),
-            escrow,
+            attachment,
             hooks,
             next_epoch: 0,
             now: 0,
@@ -402,7 +403,7 @@ impl World {
             conversations: self.conversations.clone(),
             transcript: Transcript::default(),
             truth: GroundTruth::default(),
-            escrow: self.escrow.clone(),
+            attachment: self.attachment.clone(),
             hooks: self.hooks.clone(),
             next_epoch: self.next_epoch,
             now: self.now,
@@ -423,16 +424,6 @@ impl World {
         self
     }
 
-    /// Builds and runs a world to the end of its last epoch.
-    ///
-    /// # Errors
-    /// As [`World::new`] and [`World::step`].
-    pub(crate) fn run(config: WorldConfig) -> Result<World> {
-        let mut w = World::new(config, Hooks::default())?;
-        w.run_to_end()?;
-        Ok(w)
-    }
-
     /// Runs every remaining epoch and the final boundary.
     ///
     /// # Errors
@@ -442,6 +433,14 @@ impl World {
             self.step()?;
         }
         Ok(())
+    }
+
+    /// The threshold backend the world was built with.
+    pub fn backend(&self) -> &'static dyn crate::backend::Backend {
+        self.config
+            .backend
+            .instance()
+            .expect("a world is only built with a compiled-in backend")
     }
 
     /// Epochs in the run.
@@ -469,8 +468,9 @@ impl World {
         if epoch > self.epochs() {
             return Ok(());
         }
-        self.escrow.begin_epoch(epoch)?;
-        self.detections.append(&mut self.escrow.detections);
+        self.attachment.begin_epoch(epoch)?;
+        self.detections
+            .append(&mut self.attachment.take_detections());
         self.now = epoch as u64 * TICKS_PER_EPOCH;
         self.next_epoch += 1;
         if epoch == self.epochs() {
@@ -497,13 +497,13 @@ impl World {
                 self.rejected_sessions.insert(out.record.header.session);
             }
             self.detections.append(&mut out.detections);
-            if let Some(f) = out
+            if let Some(key) = out
                 .record
                 .field
                 .as_ref()
-                .and_then(|b| EscrowField::decode(b).ok())
+                .and_then(|f| self.attachment.registry_key(f))
             {
-                self.registry.register(&f.te_ct, &out.record.header);
+                self.registry.register(&key, &out.record.header);
             }
             self.transcript.sessions.push(out.record);
         }
@@ -522,19 +522,13 @@ impl World {
         }
     }
 
-    /// The escrow public key set an honest client uses for `epoch`: the genuine key of that
-    /// epoch, or a key pushed through the update channel, unless the client pins the
-    /// genuine key (then it keeps using that and ignores the push).
-    fn client_escrow_key(&self, epoch: u32) -> Option<Vec<u8>> {
-        if let Some((from, pk)) = &self.hooks.escrow_key_override {
-            if epoch >= *from && !self.config.scheme.client.pin_escrow_key {
-                return Some(pk.clone());
-            }
-        }
-        self.escrow
-            .keys
-            .get(&self.escrow.key_epoch_for(epoch))
-            .cloned()
+    /// The key pushed through the update channel and in force at `epoch`, if any.
+    pub(crate) fn pushed_key(&self, epoch: u32) -> Option<&[u8]> {
+        self.hooks
+            .escrow_key_override
+            .as_ref()
+            .filter(|(from, _)| epoch >= *from)
+            .map(|(_, pk)| pk.as_slice())
     }
 
     /// The honest run's copy of this session, when no hook touches it (with the client
@@ -566,7 +560,7 @@ impl World {
             .escrow_key_override
             .as_ref()
             .is_some_and(|(from, _)| epoch >= *from)
-            && self.escrow.has_escrow()
+            && self.attachment.active()
         {
             if !self.config.scheme.client.pin_escrow_key {
                 return None;
@@ -626,96 +620,29 @@ impl World {
         if let Some(out) = self.reuse_honest(conv, epoch, session) {
             return Ok(out);
         }
-        let mut detections = Vec::new();
-        let mut rejected = false;
-        // The escrow field.
-        let ke = self.escrow.key_epoch_for(epoch);
-        let field = match (self.escrow.has_escrow(), self.rogue_mode(sender, conv.id)) {
-            (false, _) => None,
-            (true, Some(mode)) => {
-                // A rogue sender sends no field or random bytes; an honest recipient's check
-                // rejects either (a rogue recipient, cooperating, does not check).
-                if conv
+        // What the family has the sender's client attach (session escrow's field).
+        let attached = self.attachment.attach(
+            &Setup {
+                header: &header,
+                session_key: &session_key,
+                rogue: self.rogue_mode(sender, conv.id),
+                honest_recipient: conv
                     .members
                     .iter()
-                    .any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none())
-                {
-                    rejected = true;
-                    detections.push(Detection {
-                        control: "recipient-field-check".into(),
-                        epoch,
-                        detail: format!("session {session}: missing or bogus escrow field"),
-                    });
-                }
-                match mode {
-                    RogueMode::Strip => None,
-                    RogueMode::Garbage => {
-                        let mut g = vec![0u8; 256];
-                        rng.fill(&mut g[..]);
-                        Some(EscrowField {
-                            key_epoch: ke,
-                            te_ct: g,
-                            wrapped: vec![0; 48],
-                            check: Vec::new(),
-                            sig: Vec::new(),
-                        })
-                    }
-                }
-            }
-            (true, None) => {
-                let pushed = self
-                    .hooks
-                    .escrow_key_override
-                    .as_ref()
-                    .is_some_and(|(from, _)| epoch >= *from);
-                if pushed && self.config.scheme.client.pin_escrow_key {
-                    detections.push(Detection {
-                        control: "key-pinning".into(),
-                        epoch,
-                        detail: format!("session {session}: pushed escrow key differs from the pinned one; refused"),
-                    });
-                }
-                match self.client_escrow_key(epoch) {
-                    None => None,
-                    Some(pk) => {
-                        let env = FieldEnv {
-                            backend: self.escrow.b(),
-                            rule: self.escrow.rule,
-                            family_key: &self.escrow.family_key,
-                        };
-                        let f = env.make(
-                            &header,
-                            &session_key,
-                            ke,
-                            &pk,
-                            &IdentitySigner {
-                                seed: s,
-                                user: sender,
-                                verifying: &self.directory[sender as usize],
-                            },
-                            rng.gen(),
-                        )?;
-                        // Honest recipients check the binding against the key their own
-                        // client is configured with (the same one the sender used).
-                        if let Err(e) = env.recipient_check(
-                            &header,
-                            &session_key,
-                            &f,
-                            &pk,
-                            &self.directory[sender as usize],
-                        ) {
-                            rejected = true;
-                            detections.push(Detection {
-                                control: "recipient-field-check".into(),
-                                epoch,
-                                detail: e.to_string(),
-                            });
-                        }
-                        Some(f)
-                    }
-                }
-            }
-        };
+                    .any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none()),
+                pushed_key: self.pushed_key(epoch),
+                pinned: self.config.scheme.client.pin_escrow_key,
+                signer: &IdentitySigner {
+                    seed: s,
+                    user: sender,
+                    verifying: &self.directory[sender as usize],
+                },
+                sender_identity: &self.directory[sender as usize],
+            },
+            &mut rng,
+        )?;
+        let mut detections = attached.detections;
+        let rejected = attached.rejected;
         // Key deliveries.
         let mut deliveries = Vec::new();
         for &m in conv.members.iter().filter(|&&m| m != sender) {
@@ -771,7 +698,7 @@ impl World {
         Ok(SessionOut {
             record: SessionRecord {
                 header,
-                field: field.map(|f| f.encode()),
+                field: attached.field,
                 deliveries,
                 messages: 0..0,
             },

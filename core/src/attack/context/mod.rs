@@ -21,6 +21,8 @@
 //! epochs before `e` that are still retained (never epoch `e`'s own key, which does not
 //! exist yet). `advance_to_end()` runs every epoch and the final boundary.
 
+mod escrow;
+
 use crate::backend::Backend;
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
@@ -78,7 +80,7 @@ impl BaseWorlds {
     /// [`Error::Boundary`] when called from inside an attack's cell.
     pub(crate) fn build(config: WorldConfig) -> Result<Self> {
         crate::vocab::cell::refuse_inside("building a world (runner::base_worlds)")?;
-        let mut w = World::new(config.clone(), Default::default())?;
+        let mut w = crate::mechanism::new_world(config.clone(), Default::default())?;
         let mut snapshots = vec![w.without_traffic()];
         while !w.finished() {
             w.step()?;
@@ -92,7 +94,7 @@ impl BaseWorlds {
         let family_court = if family {
             let (k, n) = config.scheme.court_kn();
             Some(std::sync::Arc::new(crate::escrow::court::Court::new(
-                w.escrow.b(),
+                w.backend(),
                 k,
                 n,
                 seed::derive(config.seed, "court", &[]),
@@ -101,10 +103,10 @@ impl BaseWorlds {
             None
         };
         let targets = crate::mechanism::standing_targets(&w);
-        let court = family_court.as_deref().or(w.escrow.court.as_ref());
+        let court = family_court.as_deref().or(w.escrow().court.as_ref());
         let docket = match court {
             Some(c) => crate::mechanism::standing_docket(
-                w.escrow.b(),
+                w.backend(),
                 c,
                 &targets,
                 w.epochs(),
@@ -643,27 +645,6 @@ impl<'a> AttackCtx<'a> {
         &self.blocks
     }
 
-    /// Whether the scheme escrows anything. When it does not, the mechanism reports
-    /// `no-escrow` (no escrow key was ever created) and this returns `false`.
-    pub fn require_escrow(&mut self) -> bool {
-        if self.world.escrow.n > 0 {
-            return true;
-        }
-        self.block(
-            "no-escrow",
-            "key custody",
-            "the scheme creates no escrow key: there is nothing to breach or request",
-        );
-        false
-    }
-
-    /// The sharing generation of key `key_epoch` now (0 at creation, +1 at every proactive
-    /// refresh; `None` for a key that does not exist or was destroyed). Public: refreshed
-    /// commitments are published.
-    pub fn key_generation(&self, key_epoch: u32) -> Option<u32> {
-        self.world.escrow.generation.get(&key_epoch).copied()
-    }
-
     /// Whether loot stamped `cell` was made by this context; when not, the violation is
     /// recorded (the runner makes the cell an error naming it).
     fn own(&mut self, cell: CellId, what: &str) -> bool {
@@ -697,17 +678,6 @@ impl<'a> AttackCtx<'a> {
         }
     }
 
-    /// The vault copies this context made (any other is a recorded violation).
-    fn own_vaults<'l>(&mut self, loot: &'l [VaultLoot]) -> Vec<&'l VaultLoot> {
-        let mut own = Vec::with_capacity(loot.len());
-        for l in loot {
-            if self.own(l.cell, "a vault copy") {
-                own.push(l);
-            }
-        }
-        own
-    }
-
     fn record(&mut self, capability: Capability, detail: impl Into<String>) {
         self.uses.push(CapabilityUse {
             capability,
@@ -724,8 +694,8 @@ impl<'a> AttackCtx<'a> {
             scheme: self.world.config.scheme.clone(),
             users: self.world.config.population.users,
             epochs: self.world.epochs(),
-            k: self.world.escrow.k,
-            n: self.world.escrow.n,
+            k: self.world.escrow().k,
+            n: self.world.escrow().n,
         }
     }
     /// The epoch about to be simulated (equal to `epochs` once traffic is over).
@@ -770,23 +740,7 @@ impl<'a> AttackCtx<'a> {
     }
     /// The backend (public code).
     pub fn backend(&self) -> &'static dyn Backend {
-        self.world.escrow.b()
-    }
-    /// Published escrow public key sets, by key epoch (live keys only).
-    pub fn escrow_public_keys(&self) -> BTreeMap<u32, Vec<u8>> {
-        self.world.escrow.keys.clone()
-    }
-    /// Published master public keys, by key epoch (also for destroyed keys).
-    pub fn escrow_master_keys(&self) -> BTreeMap<u32, Vec<u8>> {
-        self.world.escrow.master_keys.clone()
-    }
-    /// The court's pinned master public key (public), if there is a court.
-    pub fn court_public(&self) -> Option<Vec<u8>> {
-        self.world
-            .escrow
-            .court
-            .as_ref()
-            .map(|c| c.master_public.clone())
+        self.world.backend()
     }
     /// Users' identity keys (the public directory).
     pub fn directory(&self) -> Vec<ed25519_dalek::VerifyingKey> {
@@ -868,199 +822,6 @@ impl<'a> AttackCtx<'a> {
         }
     }
 
-    /// `compromise_agent(i)`: a copy of agent `i`'s vault now (every key it holds, with
-    /// each share's sharing generation).
-    ///
-    /// # Errors
-    /// [`Error::Misuse`] for an unknown agent (under a scheme with no escrow the mechanism
-    /// also reports `no-escrow`).
-    pub fn compromise_agent(&mut self, i: usize) -> Result<VaultLoot> {
-        if !self.permit(Capability::CompromiseAgent) {
-            return Err(Error::misuse(
-                "compromise_agent does not exist under this mechanism",
-            ));
-        }
-        if self.world.escrow.n == 0 {
-            self.require_escrow();
-        }
-        let agent = self
-            .world
-            .escrow
-            .agents
-            .get(i)
-            .ok_or_else(|| Error::misuse(format!("no agent {i}")))?;
-        let generation = &self.world.escrow.generation;
-        let shares = agent
-            .vault
-            .contents()
-            .into_iter()
-            .map(|(ke, s)| {
-                let g = generation.get(&ke).copied().unwrap_or(0);
-                (ke, (s, g))
-            })
-            .collect();
-        self.record(
-            Capability::CompromiseAgent,
-            format!("agent {i} vault (epoch {})", self.epoch()),
-        );
-        self.agents_compromised.insert(i);
-        Ok(VaultLoot {
-            cell: self.cell,
-            agent: i,
-            taken_at_epoch: self.epoch(),
-            shares,
-        })
-    }
-
-    /// Rebuilds the master secret of key `key_epoch` from stolen vault copies, the way a
-    /// thief would (Lagrange interpolation at zero over one sharing generation), and keeps
-    /// it only if its public key is the published master key. When that check fails the
-    /// mechanism says why: `key-not-created` (no such key was ever published),
-    /// `threshold-custody` (fewer than `k` agents' shares of it), `epoch-keys` (enough agents
-    /// breached, but fewer than `k` of them held this key when breached),
-    /// `proactive-refresh` (`k` or more shares of it, but no `k` of one sharing generation),
-    /// or `share-commitment-check` (`k` shares of one generation that do not rebuild the
-    /// published key).
-    ///
-    /// Only vault copies this context made count: a copy from another context is refused
-    /// (the cell becomes an error naming it), and with no copy of its own the attack has
-    /// put nothing to the mechanism, which then reports nothing.
-    pub fn rebuild_master(&mut self, key_epoch: u32, loot: &[VaultLoot]) -> Option<MasterSecret> {
-        let loot = self.own_vaults(loot);
-        if loot.is_empty() {
-            return None;
-        }
-        let k = self.world.escrow.k;
-        let Some(master_public) = self.world.escrow.master_keys.get(&key_epoch).cloned() else {
-            self.block(
-                "key-not-created",
-                "published master keys",
-                format!("no escrow key for epoch {key_epoch} was ever published"),
-            );
-            return None;
-        };
-        let agents: BTreeSet<usize> = loot.iter().map(|l| l.agent).collect();
-        // Per agent, the newest share of this key in the loot (by generation).
-        let mut by_gen: BTreeMap<u32, BTreeMap<usize, Scalar>> = BTreeMap::new();
-        let mut holders = BTreeSet::new();
-        for l in &loot {
-            if let Some((s, g)) = l.shares.get(&key_epoch) {
-                holders.insert(l.agent);
-                by_gen.entry(*g).or_default().insert(l.agent, s.clone());
-            }
-        }
-        let b = self.backend();
-        if let Some(points) = by_gen.values().find(|p| p.len() >= k.max(1)) {
-            let pts: Vec<(usize, Scalar)> = points
-                .iter()
-                .take(k)
-                .map(|(a, s)| (*a, s.clone()))
-                .collect();
-            if let Ok(secret) = b.interpolate_at_zero(&pts) {
-                if b.public_key_of_scalar(&secret).ok().as_deref() == Some(&master_public[..]) {
-                    return Some(MasterSecret {
-                        cell: self.cell,
-                        key_epoch,
-                        secret,
-                    });
-                }
-            }
-            self.block(
-                "share-commitment-check",
-                "published master key",
-                format!("{k} shares of key {key_epoch} from one generation do not rebuild its published master key"),
-            );
-            return None;
-        }
-        let most_one_gen = by_gen.values().map(|p| p.len()).max().unwrap_or(0);
-        let (control, detail) = if holders.len() >= k {
-            (
-                "proactive-refresh",
-                format!("{} agents' shares of key {key_epoch}, at most {most_one_gen} of one sharing generation; {k} needed", holders.len()),
-            )
-        } else if agents.len() >= k {
-            (
-                "epoch-keys",
-                format!(
-                    "{} breached, only {} of them held key {key_epoch} when breached; {k} needed",
-                    crate::text::count(agents.len(), "agent", "agents"),
-                    holders.len()
-                ),
-            )
-        } else {
-            (
-                "threshold-custody",
-                format!(
-                    "{} shares of key {key_epoch}; {k} needed to rebuild the published master key",
-                    crate::text::count(holders.len(), "agent's", "agents'")
-                ),
-            )
-        };
-        self.block(control, "published master key", detail);
-        None
-    }
-
-    /// The mechanism's published-key check on a candidate master secret the attacker
-    /// computed itself: `Some` only if its public key is the published master key of
-    /// `key_epoch`; otherwise the check reports `published-key-check`.
-    ///
-    /// The check's refusal is the mechanism's only when the attack holds key material to
-    /// compute a candidate from (it breached an agent, acted as one, ran the dealer, or
-    /// received agents' answers to requests): a
-    /// made-up scalar from an attack with none of these earns no verdict.
-    pub fn check_master(&mut self, key_epoch: u32, candidate: Scalar) -> Option<MasterSecret> {
-        let b = self.backend();
-        let ok = self
-            .world
-            .escrow
-            .master_keys
-            .get(&key_epoch)
-            .is_some_and(|pk| b.public_key_of_scalar(&candidate).ok().as_deref() == Some(&pk[..]));
-        if ok {
-            return Some(MasterSecret {
-                cell: self.cell,
-                key_epoch,
-                secret: candidate,
-            });
-        }
-        let holds_material = self.uses.iter().any(|u| {
-            matches!(
-                u.capability,
-                Capability::CompromiseAgent
-                    | Capability::ActAsAgent
-                    | Capability::ControlDealer
-                    | Capability::SubmitRequest
-            )
-        });
-        if !holds_material {
-            return None;
-        }
-        self.block(
-            "published-key-check",
-            "published master key",
-            format!("a candidate secret does not match key {key_epoch}'s published master key"),
-        );
-        None
-    }
-
-    /// Every master secret the loot rebuilds: [`AttackCtx::rebuild_master`] for each key epoch
-    /// any vault copy held, in key-epoch order.
-    pub fn rebuild_masters(&mut self, loot: &[VaultLoot]) -> Vec<MasterSecret> {
-        let own = self.own_vaults(loot);
-        let epochs: BTreeSet<u32> = own.iter().flat_map(|l| l.key_epochs()).collect();
-        if epochs.is_empty() && !own.is_empty() {
-            self.block(
-                "key-not-created",
-                "key custody",
-                "the vaults held no key when breached",
-            );
-        }
-        epochs
-            .into_iter()
-            .filter_map(|ke| self.rebuild_master(ke, loot))
-            .collect()
-    }
-
     /// `compromise_device(user)`: an implant from now on.
     ///
     /// # Errors
@@ -1129,30 +890,6 @@ impl<'a> AttackCtx<'a> {
             .collect()
     }
 
-    /// `steal_court_key(judge)`: one judge's signing key (the whole court key when single).
-    /// `None` (the mechanism reports `no-court-key`) when there is no such key.
-    pub fn steal_court_key(&mut self, judge: usize) -> Option<Scalar> {
-        if !self.permit(Capability::StealCourtKey) {
-            return None;
-        }
-        self.record(Capability::StealCourtKey, format!("judge {judge}"));
-        let k = self
-            .world
-            .escrow
-            .court
-            .as_ref()
-            .and_then(|c| c.judge_key(judge))
-            .cloned();
-        if k.is_none() {
-            self.block(
-                "no-court-key",
-                "court",
-                format!("the scheme has no court signing key for judge {judge}"),
-            );
-        }
-        k
-    }
-
     /// `control_relay`: add a silent member to conversations from the current epoch on.
     pub fn control_relay_ghost(
         &mut self,
@@ -1179,409 +916,6 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
     }
 
-    /// `act_as_agent(i)`: agent `i` releases a share for `field` with no check and no record.
-    /// `None` when the agent does not hold that key: the mechanism reports `retention` (the
-    /// key was destroyed) or `key-not-created`.
-    pub fn act_as_agent(&mut self, i: usize, field: &EscrowField) -> Option<Vec<u8>> {
-        if !self.permit(Capability::ActAsAgent) {
-            return None;
-        }
-        if !self.agents_compromised.contains(&i) {
-            self.record(Capability::ActAsAgent, format!("agent {i}"));
-            self.agents_compromised.insert(i);
-        }
-        if self.world.escrow.n == 0 {
-            self.require_escrow();
-            return None;
-        }
-        let b = self.backend();
-        let share = self.world.escrow.agents.get(i)?.release_unchecked(b, field);
-        if share.is_none() {
-            let ke = field.key_epoch;
-            if self.world.escrow.destroyed.contains(&ke) {
-                self.block(
-                    "retention",
-                    format!("agent {i} vault"),
-                    format!("key {ke} was destroyed under the retention policy"),
-                );
-            } else {
-                self.block(
-                    "key-not-created",
-                    format!("agent {i} vault"),
-                    format!("agent {i} holds no share of key {ke}"),
-                );
-            }
-        }
-        share
-    }
-
-    /// `submit_request(i, bytes)`: sends bytes to agent `i`'s API at the current time
-    /// plus `delay` ticks.
-    pub fn submit_request(&mut self, i: usize, bytes: &[u8], delay: u64) -> Option<ShareResponse> {
-        if !self.permit(Capability::SubmitRequest) {
-            return None;
-        }
-        self.record(Capability::SubmitRequest, format!("agent {i}"));
-        self.pristine = false;
-        let dir = self.world.directory.clone();
-        let now = self.world.now + delay;
-        let world = self.world.to_mut();
-        let mut r = world.escrow.submit(i, bytes, &dir, &world.registry, now);
-        if let Some(r) = r.as_mut() {
-            r.cell = Some(self.cell);
-        }
-        match &r {
-            Some(r) => self.note_refusals(std::slice::from_ref(r)),
-            None if self.world.escrow.n == 0 => {
-                self.require_escrow();
-            }
-            None => {}
-        }
-        r
-    }
-
-    fn note_refusals(&mut self, responses: &[ShareResponse]) {
-        for e in refusal_events(responses, "") {
-            push_unique(&mut self.blocks, &mut self.seen, 0, e);
-        }
-    }
-
-    /// `write_audit_log(i)`: write access to agent `i`'s log.
-    /// `None` (the mechanism reports `no-audit-log`) when the scheme keeps no audit log or
-    /// there is no agent `i`.
-    pub fn write_audit_log(&mut self, i: usize) -> Option<&mut AuditLog> {
-        if !self.permit(Capability::WriteAuditLog) {
-            return None;
-        }
-        self.record(Capability::WriteAuditLog, format!("agent {i}"));
-        self.pristine = false;
-        if self.world.escrow.audit_mode == crate::config::scheme::AuditMode::None
-            || i >= self.world.escrow.agents.len()
-        {
-            self.block(
-                "no-audit-log",
-                "audit",
-                "the scheme keeps no audit log to write",
-            );
-            return None;
-        }
-        self.world
-            .to_mut()
-            .escrow
-            .agents
-            .get_mut(i)
-            .map(|a| &mut a.audit)
-    }
-
-    /// `control_dealer`: the dealer keeps its copy of every master secret it generates.
-    /// Must be called before any key exists that the attacker wants (it rebuilds the
-    /// world from key generation on).
-    ///
-    /// # Errors
-    /// Key generation errors.
-    pub fn control_dealer(&mut self) -> Result<()> {
-        if !self.permit(Capability::ControlDealer) {
-            return Err(Error::misuse(
-                "control_dealer does not exist under this mechanism",
-            ));
-        }
-        self.record(Capability::ControlDealer, "key ceremony");
-        self.rerun_key_ceremony(|h| h.capture_dealer = true)
-    }
-
-    /// Rebuilds the world from key generation on with changed hooks, back to the current
-    /// epoch. What a dealer does changes keys, not traffic: honest sessions stay valid.
-    fn rerun_key_ceremony(&mut self, change: impl FnOnce(&mut crate::world::Hooks)) -> Result<()> {
-        let mut hooks = self.world.hooks.clone();
-        change(&mut hooks);
-        let target = self.world.next_epoch;
-        let honest = self
-            .world
-            .honest
-            .clone()
-            .or_else(|| Some(self.base.honest()));
-        self.world = std::borrow::Cow::Owned(World::new(self.world.config.clone(), hooks)?);
-        self.world.to_mut().honest = honest;
-        self.pristine = false;
-        while self.world.next_epoch < target {
-            self.world.to_mut().step()?;
-        }
-        Ok(())
-    }
-
-    /// What a controlled dealer kept, checked against the published master keys. Empty
-    /// without `control_dealer`; when a controlled key ceremony kept nothing the mechanism
-    /// says why: `dkg` (distributed key generation: no dealer ever held a master secret).
-    pub fn dealer_copies(&mut self) -> Vec<MasterSecret> {
-        if !self
-            .uses
-            .iter()
-            .any(|u| u.capability == Capability::ControlDealer)
-        {
-            return Vec::new();
-        }
-        let copies: Vec<MasterSecret> = self
-            .world
-            .escrow
-            .dealer_copies
-            .iter()
-            .map(|(ke, s)| MasterSecret {
-                cell: self.cell,
-                key_epoch: *ke,
-                secret: s.clone(),
-            })
-            .collect();
-        if copies.is_empty() && self.world.escrow.n > 0 {
-            let dkg = self.world.config.scheme.custody.keygen == crate::config::scheme::Keygen::Dkg;
-            let (control, detail) = if dkg {
-                ("dkg", "keys are generated by a distributed key generation: no dealer ever holds a master secret")
-            } else {
-                (
-                    "key-not-created",
-                    "no escrow key was created while the attacker controlled the dealer",
-                )
-            };
-            self.block(control, "key ceremony", detail);
-        }
-        copies
-    }
-
-    /// `control_client(user)`: the user's client skips or fakes escrow from now on.
-    pub fn control_client(&mut self, user: u32, mode: RogueMode) {
-        if !self.permit(Capability::ControlClient) {
-            return;
-        }
-        self.record(Capability::ControlClient, format!("user {user} ({mode:?})"));
-        self.world.to_mut().hooks.rogue_clients.insert(user, mode);
-        self.pristine = false;
-    }
-
-    /// `control_client` of the update channel: every client escrows to `public` from now on.
-    pub fn push_escrow_key(&mut self, public: Vec<u8>) {
-        if !self.permit(Capability::ControlClient) {
-            return;
-        }
-        self.record(
-            Capability::ControlClient,
-            "client update channel: escrow key",
-        );
-        self.world.to_mut().hooks.escrow_key_override = Some((self.epoch(), public));
-        self.pristine = false;
-    }
-
-    /// The attacker's own client chip as an oracle: would an honest recipient's chip accept
-    /// `field` for `session_key`? Each call is one try.
-    pub fn chip_oracle(&mut self, session_key: &Key32, field: &EscrowField) -> bool {
-        self.tries += 1;
-        let bits = self.world.escrow.rule.check_bits();
-        bits == 0
-            || chip_check(&self.world.escrow.family_key, session_key, field, bits) == field.check
-    }
-
-    /// What an honest recipient does with a session the attacker (a rogue sender) opens:
-    /// the full recipient check.
-    ///
-    /// # Errors
-    /// [`Error::Refused`] naming the binding control when the recipient rejects it.
-    pub fn recipient_accepts(
-        &mut self,
-        header: &SessionHeader,
-        session_key: &Key32,
-        field: &EscrowField,
-    ) -> Result<()> {
-        if !self.permit(Capability::ControlClient) {
-            return Err(Error::misuse(
-                "control_client does not exist under this mechanism",
-            ));
-        }
-        // Only a sender's client puts a session to a recipient.
-        if !self
-            .uses
-            .iter()
-            .any(|u| u.capability == Capability::ControlClient && u.detail.starts_with("sender "))
-        {
-            self.record(
-                Capability::ControlClient,
-                format!("sender {} opens a session", header.sender),
-            );
-        }
-        let w = &self.world;
-        let env = crate::escrow::field::FieldEnv {
-            backend: w.escrow.b(),
-            rule: w.escrow.rule,
-            family_key: &w.escrow.family_key,
-        };
-        let pk = w
-            .escrow
-            .keys
-            .get(&field.key_epoch)
-            .cloned()
-            .unwrap_or_default();
-        let vk = w
-            .directory
-            .get(header.sender as usize)
-            .copied()
-            .ok_or_else(|| Error::misuse("unknown sender"))?;
-        let r = env.recipient_check(header, session_key, field, &pk, &vk);
-        if let Err(Error::Refused { control, reason }) = &r {
-            let (control, reason) = (control.to_string(), reason.to_string());
-            self.block(&control, "recipient client", reason.clone());
-            self.detect(
-                "recipient-field-check",
-                "recipient client",
-                format!("{control}: {reason}"),
-            );
-        }
-        r
-    }
-
-    /// The attacker's own combiner for decryption shares it holds (from insiders): verifies
-    /// each share against the published key set like law enforcement's combiner, needs `k`
-    /// valid ones, and checks the result with the field's AEAD tag. On failure the mechanism
-    /// says why (`threshold-custody` for fewer than `k` valid shares, `share-verification`
-    /// for shares that fail their check, `key-not-created` / `retention` for a field whose
-    /// key is not live).
-    pub fn combine_shares(
-        &mut self,
-        header: &SessionHeader,
-        field: &EscrowField,
-        shares: &[(usize, Vec<u8>)],
-    ) -> Option<Key32> {
-        // No share of its own: the attack put nothing to the combiner.
-        if shares.is_empty() {
-            return None;
-        }
-        let ke = field.key_epoch;
-        let Some(public) = self.world.escrow.keys.get(&ke).cloned() else {
-            if self.world.escrow.destroyed.contains(&ke) {
-                self.block(
-                    "retention",
-                    "published key sets",
-                    format!("key {ke} was destroyed"),
-                );
-            } else {
-                self.block(
-                    "key-not-created",
-                    "published key sets",
-                    format!("no live key {ke}"),
-                );
-            }
-            return None;
-        };
-        let b = self.backend();
-        let n = self.world.escrow.n;
-        let k = self.world.escrow.k;
-        match crate::escrow::combiner::recover(b, &public, n, header, field, shares, true) {
-            Ok(r) => Some(r.session_key),
-            Err(Error::ShareRejected { agent, .. }) => {
-                self.block(
-                    "share-verification",
-                    "combiner",
-                    format!("agent {agent}'s decryption share fails its check"),
-                );
-                self.detect(
-                    "share-verification",
-                    "combiner",
-                    format!("agent {agent}'s decryption share fails its check"),
-                );
-                None
-            }
-            Err(_) => {
-                let distinct: BTreeSet<usize> = shares.iter().map(|(a, _)| *a).collect();
-                let control = if distinct.len() < k {
-                    "threshold-custody"
-                } else {
-                    "combiner-aead-check"
-                };
-                self.block(
-                    control,
-                    "combiner",
-                    format!(
-                        "{} for session {}; {k} valid needed",
-                        crate::text::count(distinct.len(), "distinct share", "distinct shares"),
-                        header.session
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// Lawful access run by law enforcement now, for `targets` over `window`: the court
-    /// issues a warrant, the request goes to every agent. The attacker (an officer, or
-    /// whoever watches the agent API) gets the warrant and the request bytes.
-    ///
-    /// # Errors
-    /// When the scheme has no court.
-    pub fn lawful_case(
-        &mut self,
-        case: &str,
-        targets: Vec<u32>,
-        window: [u32; 2],
-    ) -> Result<(SignedWarrant, Vec<u8>)> {
-        let c = self.lawful_case_answers(case, targets, window)?;
-        Ok((c.warrant, c.request))
-    }
-
-    /// Combines per-session shares and reads the messages (the attacker's own combiner,
-    /// which verifies shares like law enforcement's does).
-    ///
-    /// The combiner's verdicts are the mechanism's: an agent whose share fails its check is
-    /// a detection and, if nothing was read, the block (`share-verification`); sessions that
-    /// could not be combined for want of valid shares block with `threshold-custody`.
-    pub fn combine_and_read(
-        &mut self,
-        sessions: &[u32],
-        responses: &[ShareResponse],
-    ) -> lawful::ReadOutcome {
-        let mut own = Vec::with_capacity(responses.len());
-        for r in responses {
-            if self.own_answer(r) {
-                own.push(r.clone());
-            }
-        }
-        let r = lawful::combine_and_read(&self.world, sessions, &own);
-        // Nothing of the attack's own reached the combiner: the mechanism says nothing.
-        if own.is_empty() {
-            return r;
-        }
-        for a in &r.rejected_agents {
-            let detail = format!("agent {a}'s decryption share fails its check");
-            self.detect("share-verification", "combiner", detail.clone());
-            self.block("share-verification", "combiner", detail);
-        }
-        // Sessions that lacked valid shares because agents refused are the refusals' doing.
-        if !r.failed_sessions.is_empty() && r.rejected_agents.is_empty() && self.blocks.is_empty() {
-            self.block(
-                "threshold-custody",
-                "combiner",
-                format!(
-                    "{} lacked {} valid shares",
-                    crate::text::count(r.failed_sessions.len(), "session", "sessions"),
-                    self.world.escrow.k
-                ),
-            );
-        }
-        r
-    }
-
-    /// Builds request bytes. The request names each session's header and escrow field, as
-    /// the relay carries them: building one reads the transcript, so it is an `intercept`
-    /// (sending it is `submit_request`).
-    pub fn build_request(
-        &mut self,
-        warrant: &SignedWarrant,
-        sessions: &[u32],
-        requester: &str,
-        nonce: [u8; 16],
-    ) -> Vec<u8> {
-        if !self.permit(Capability::Intercept) {
-            return Vec::new();
-        }
-        self.note_intercept("session headers and escrow fields (a request)");
-        lawful::build_request(&self.world, warrant, sessions, requester, nonce)
-    }
-
     /// Advances the clock by `ticks` within the current epoch boundary (for expiry).
     pub fn wait(&mut self, ticks: u64) {
         self.world.to_mut().now += ticks.min(TICKS_PER_EPOCH * 1000);
@@ -1602,32 +936,6 @@ impl<'a> AttackCtx<'a> {
         self.world.conversations.clone()
     }
 
-    /// `control_client(user)` limited to some conversations: the user's client skips or
-    /// fakes escrow from now on, but only in `conversations` (a modified client two
-    /// users share between themselves), and behaves honestly elsewhere.
-    pub fn control_client_in(&mut self, user: u32, mode: RogueMode, conversations: BTreeSet<u32>) {
-        if !self.permit(Capability::ControlClient) {
-            return;
-        }
-        self.record(
-            Capability::ControlClient,
-            format!(
-                "user {user} ({mode:?}) in {}",
-                crate::text::count(conversations.len(), "conversation", "conversations")
-            ),
-        );
-        self.world.to_mut().hooks.rogue_clients.insert(user, mode);
-        // With no conversation in scope nothing about the simulated traffic changes.
-        if !conversations.is_empty() {
-            self.pristine = false;
-        }
-        self.world
-            .to_mut()
-            .hooks
-            .rogue_scope
-            .insert(user, conversations);
-    }
-
     /// The identity signing key of a user whose client the attacker controls (a rogue
     /// endpoint holds its own key). `None` unless `control_client` was used on `user`.
     pub fn client_identity(&self, user: u32) -> Option<SigningKey> {
@@ -1636,21 +944,6 @@ impl<'a> AttackCtx<'a> {
             .rogue_clients
             .contains_key(&user)
             .then(|| identity_key(self.world.config.seed, user))
-    }
-
-    /// Runs the experiment with client chips that check `bits` bits (a variant of a
-    /// `checksum` scheme: the Clipper LEAF had 16). Returns `false`, changing nothing, when
-    /// the scheme's binding is not a checksum.
-    pub fn set_chip_bits(&mut self, bits: u32) -> bool {
-        if !matches!(self.world.escrow.rule, BindingRule::Checksum(_)) {
-            return false;
-        }
-        self.world.to_mut().escrow.rule = BindingRule::Checksum(bits);
-        // Traffic from here on differs from the honest run's.
-        self.world.to_mut().honest = None;
-        self.world.to_mut().config.scheme.field.checksum_bits = bits;
-        self.pristine = false;
-        true
     }
 
     /// Ends the attack and hands its world and traces to the runner (an attack holds
@@ -1669,186 +962,6 @@ impl<'a> AttackCtx<'a> {
             detects: self.detects,
             mechanism_figures: self.mechanism_figures,
         }
-    }
-
-    /// The court issues (and dockets) a warrant for `targets` over `window` now, and hands
-    /// it to the officer *without* submitting any request: what an officer holding a valid,
-    /// unused warrant has. The warrant is counted as issued by the court (it covers its
-    /// scope for `out_of_scope`).
-    ///
-    /// # Errors
-    /// When the scheme has no court.
-    pub fn obtain_warrant(
-        &mut self,
-        case: &str,
-        targets: Vec<u32>,
-        window: [u32; 2],
-    ) -> Result<SignedWarrant> {
-        if !self.permit(Capability::ObtainWarrant) {
-            return Err(Error::misuse(
-                "obtain_warrant does not exist under this mechanism",
-            ));
-        }
-        self.record(
-            Capability::ObtainWarrant,
-            format!(
-                "case {case}: {}",
-                crate::text::count(targets.len(), "target", "targets")
-            ),
-        );
-        if self.world.escrow.court.is_none() {
-            self.block(
-                "no-court",
-                "court",
-                "the scheme has no court to issue warrants",
-            );
-            return Err(Error::misuse("the scheme has no court"));
-        }
-        let now = self.world.now;
-        let warrant = Warrant {
-            case_id: case.to_string(),
-            targets,
-            from_epoch: window[0],
-            to_epoch: window[1],
-            issued: now,
-            expires: now + lawful::WARRANT_VALIDITY,
-            nonce: seed::derive(
-                self.world.config.seed,
-                "attack-nonce",
-                &[self.docket.len() as u64],
-            )[..16]
-                .try_into()
-                .unwrap_or([0; 16]),
-            use_limit: self.world.config.scheme.warrant.use_limit,
-        };
-        let signed = lawful::issue_warrant(&self.world, warrant)?;
-        self.docket.push(signed.clone());
-        self.pristine = false;
-        Ok(signed)
-    }
-
-    /// What the outside audit witness holds (public checkpoints of every agent's chain
-    /// head), when the scheme's audit is witnessed. The attacker can read it, never
-    /// rewrite it.
-    pub fn audit_witness(&self) -> Option<Witness> {
-        (self.world.escrow.audit_mode == crate::config::scheme::AuditMode::Witnessed)
-            .then(|| self.world.escrow.witness.clone())
-    }
-
-    /// `control_dealer`, handing out inconsistent shares: the dealer gives agent `victim`
-    /// a share off another polynomial, which does not match the published commitment.
-    /// Rebuilds the world from key generation on, like [`AttackCtx::control_dealer`].
-    ///
-    /// # Errors
-    /// Key generation errors.
-    pub fn control_dealer_inconsistent(&mut self, victim: usize) -> Result<()> {
-        if !self.permit(Capability::ControlDealer) {
-            return Err(Error::misuse(
-                "control_dealer does not exist under this mechanism",
-            ));
-        }
-        self.record(
-            Capability::ControlDealer,
-            format!("key ceremony: inconsistent share to agent {victim}"),
-        );
-        if self.world.config.scheme.custody.keygen == crate::config::scheme::Keygen::Dkg
-            && self.world.escrow.n > 0
-        {
-            self.block(
-                "dkg",
-                "key ceremony",
-                "distributed key generation: there is no dealer to hand out a share, and every row is checked against its commitment",
-            );
-        }
-        self.rerun_key_ceremony(|h| h.dealer_inconsistent = Some(victim))
-    }
-
-    /// As [`AttackCtx::lawful_case`], also returning what the case produced: the sessions
-    /// requested (in request order) and every agent's answer. Whoever sits where the answers
-    /// arrive (the officer, the combiner, an agent in the loop) sees these.
-    ///
-    /// # Errors
-    /// When the scheme has no court.
-    pub fn lawful_case_answers(
-        &mut self,
-        case: &str,
-        targets: Vec<u32>,
-        window: [u32; 2],
-    ) -> Result<LawfulCase> {
-        if !self.permit(Capability::SubmitRequest) {
-            return Err(Error::misuse(
-                "submit_request does not exist under this mechanism",
-            ));
-        }
-        let now = self.world.now;
-        let signed = self.obtain_warrant(case, targets, window)?;
-        // Only sessions that carry a field can be requested; answers follow this order.
-        let sessions: Vec<u32> = lawful::sessions_in_scope(&self.world, &signed.warrant)
-            .into_iter()
-            .filter(|&s| self.world.transcript.field(s).is_some())
-            .collect();
-        let bytes = lawful::build_request(
-            &self.world,
-            &signed,
-            &sessions,
-            &format!("officer:{case}"),
-            signed.warrant.nonce,
-        );
-        let all: Vec<usize> = (0..self.world.escrow.n).collect();
-        for i in &all {
-            self.record(
-                Capability::SubmitRequest,
-                format!("agent {i} (case {case})"),
-            );
-        }
-        let mut responses = lawful::submit_to(self.world.to_mut(), &all, &bytes, now + 1);
-        for r in &mut responses {
-            r.cell = Some(self.cell);
-        }
-        for e in refusal_events(&responses, &format!(" (lawful case {case})")) {
-            push_unique(&mut self.case_refusals, &mut self.seen, 2, e);
-        }
-        Ok(LawfulCase {
-            cell: self.cell,
-            warrant: signed,
-            request: bytes,
-            sessions,
-            responses,
-        })
-    }
-
-    /// `act_as_agent(i)` without releasing anything through the vault: the insider decides
-    /// what agent `i` sends (e.g. replaces its answers before they leave).
-    pub fn act_as_agent_sender(&mut self, i: usize) {
-        if !self.permit(Capability::ActAsAgent) {
-            return;
-        }
-        if !self.agents_compromised.contains(&i) {
-            self.record(
-                Capability::ActAsAgent,
-                format!("agent {i} (controls its answers)"),
-            );
-            self.agents_compromised.insert(i);
-        }
-        self.forgeable.insert(i);
-    }
-
-    /// The answer agent `i` sends, written by the insider who controls it (after
-    /// [`AttackCtx::act_as_agent_sender`]).
-    ///
-    /// # Errors
-    /// [`Error::Misuse`] when the attacker does not control agent `i`'s answers.
-    pub fn forge_answer(&mut self, i: usize, items: Vec<ItemOutcome>) -> Result<ShareResponse> {
-        if !self.forgeable.contains(&i) {
-            return Err(Error::misuse(format!(
-                "agent {i}'s answers are not the attacker's to write (use act_as_agent_sender first)"
-            )));
-        }
-        Ok(ShareResponse {
-            cell: Some(self.cell),
-            agent: i,
-            items,
-        })
     }
 }
 
