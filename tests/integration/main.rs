@@ -24,6 +24,7 @@ mod compare;
 mod cost;
 mod coverage;
 mod docs;
+mod double_ratchet;
 mod edges;
 mod fault_isolation;
 mod html_report;

@@ -1,6 +1,9 @@
 //! The end-to-end layer: headers, hash-ratchet message keys, ChaCha20-Poly1305 messages
 //! with the header as associated data, and session-key delivery by X25519.
 
+pub mod double_ratchet;
+pub mod x3dh;
+
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::secret::Key32;
