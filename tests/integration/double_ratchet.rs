@@ -175,3 +175,150 @@ fn the_same_seeds_give_the_same_bytes() {
     };
     assert_eq!(run(), run());
 }
+
+/// A stream that hands out scripted 32-byte secrets, in order: the keys each party draws.
+struct Scripted(std::collections::VecDeque<[u8; 32]>);
+
+impl rand::RngCore for Scripted {
+    fn next_u32(&mut self) -> u32 {
+        unreachable!("the ratchet draws whole keys only")
+    }
+    fn next_u64(&mut self) -> u64 {
+        unreachable!("the ratchet draws whole keys only")
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        let next = self.0.pop_front().expect("a scripted secret left");
+        dest.copy_from_slice(&next);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand::CryptoRng for Scripted {}
+
+/// Where python-doubleratchet is, or why it cannot be used.
+fn python_doubleratchet() -> Result<std::ffi::OsString, String> {
+    let deps = std::env::var_os("ESCROWLAB_PYDEPS").unwrap_or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/pydeps")
+            .into_os_string()
+    });
+    let probe = std::process::Command::new("python3")
+        .env("PYTHONPATH", &deps)
+        .args(["-c", "import doubleratchet, cryptography"])
+        .output()
+        .map_err(|e| format!("python3 does not run ({e})"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "python-doubleratchet is not installed (`python3 -m pip install --target {} \
+             DoubleRatchet==1.1.0`)",
+            std::path::Path::new(&deps).display()
+        ));
+    }
+    Ok(deps)
+}
+
+/// The same exchange (fixed secrets, escrowlab's KDF info strings and AEAD) through
+/// escrowlab's Double Ratchet and through python-doubleratchet: every header and ciphertext
+/// must be the same bytes. Skips with the reason where the package is missing; fails
+/// instead with `ESCROWLAB_REQUIRE_CROSSCHECK` set (as `.ci/run` sets it).
+#[test]
+fn the_double_ratchet_matches_an_independent_implementation_byte_for_byte() {
+    let deps = match python_doubleratchet() {
+        Ok(d) => d,
+        Err(why) => {
+            assert!(
+                std::env::var_os("ESCROWLAB_REQUIRE_CROSSCHECK").is_none(),
+                "the cross-check is required (ESCROWLAB_REQUIRE_CROSSCHECK) but {why}"
+            );
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let mut r = rng(2026);
+    let secrets =
+        |r: &mut ChaCha20Rng, n: usize| -> Vec<[u8; 32]> { (0..n).map(|_| r.gen()).collect() };
+    let sk = escrowlab::secret::Key32(r.gen());
+    let spk: [u8; 32] = r.gen();
+    let (alice_privs, bob_privs) = (secrets(&mut r, 8), secrets(&mut r, 8));
+    let ad = b"escrowlab cross-check".to_vec();
+    // Turns with several messages each, so that every kind of step happens.
+    let turns: &[(&str, usize)] = &[
+        ("alice", 3),
+        ("bob", 2),
+        ("alice", 1),
+        ("bob", 3),
+        ("alice", 2),
+    ];
+    let mut messages = Vec::new();
+    for (t, (who, n)) in turns.iter().enumerate() {
+        for i in 0..*n {
+            messages.push((
+                *who,
+                format!("turn {t} message {i} from {who}").into_bytes(),
+            ));
+        }
+    }
+    // escrowlab's side.
+    let mut ra = Scripted(alice_privs.iter().copied().collect());
+    let mut rb = Scripted(bob_privs.iter().copied().collect());
+    let spk_pair = DhPair::from_secret(spk);
+    let mut a = State::init_alice(&sk, &spk_pair.public, &mut ra);
+    let mut b = State::init_bob(&sk, spk_pair);
+    let mut ours = Vec::new();
+    for (who, pt) in &messages {
+        let (sender, receiver, rng) = if *who == "alice" {
+            (&mut a, &mut b, &mut rb)
+        } else {
+            (&mut b, &mut a, &mut ra)
+        };
+        let (h, c) = sender.encrypt(pt, &ad).unwrap();
+        assert_eq!(&receiver.decrypt(&h, &c, &ad, rng).unwrap(), pt);
+        ours.push(serde_json::json!({
+            "dh": hex::encode(h.dh), "pn": h.pn, "n": h.n, "ct": hex::encode(c)
+        }));
+    }
+    // python-doubleratchet's side.
+    let script = serde_json::json!({
+        "sk": hex::encode(&sk.0),
+        "bob_spk": hex::encode(spk),
+        "alice_privs": alice_privs.iter().map(hex::encode).collect::<Vec<_>>(),
+        "bob_privs": bob_privs.iter().map(hex::encode).collect::<Vec<_>>(),
+        "ad": hex::encode(&ad),
+        "messages": messages.iter().map(|(w, p)| serde_json::json!([w, hex::encode(p)])).collect::<Vec<_>>(),
+    });
+    let mut child = std::process::Command::new("python3")
+        .env("PYTHONPATH", &deps)
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/crosscheck/double_ratchet.py"),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python-doubleratchet failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(theirs.len(), ours.len());
+    for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(o, t, "message {i} differs between the implementations");
+    }
+    // Every change of speaker was a DH step on the receiving side: Bob took three (each of
+    // Alice's turns), Alice two.
+    assert_eq!((a.steps(), b.steps()), (2, 3));
+}
