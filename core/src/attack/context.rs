@@ -425,6 +425,9 @@ pub struct AttackCtx<'a> {
     /// Figures the mechanism reported while answering requests (measured, not the
     /// attack's word).
     mechanism_figures: BTreeMap<String, f64>,
+    /// Sessions the attacker opened as a sender that an honest recipient's full check
+    /// accepted (counted here, never the attack's word).
+    recipient_accepted: u64,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -472,6 +475,7 @@ impl<'a> AttackCtx<'a> {
             declared: &[],
             deployment: None,
             mechanism_figures: BTreeMap::new(),
+            recipient_accepted: 0,
         }
     }
 
@@ -1423,6 +1427,9 @@ impl<'a> AttackCtx<'a> {
             .copied()
             .ok_or_else(|| Error::misuse("unknown sender"))?;
         let r = env.recipient_check(header, session_key, field, &pk, &vk);
+        if r.is_ok() {
+            self.recipient_accepted += 1;
+        }
         if let Err(Error::Refused { control, reason }) = &r {
             let (control, reason) = (control.to_string(), reason.to_string());
             self.block(&control, "recipient client", reason.clone());
@@ -1668,6 +1675,7 @@ impl<'a> AttackCtx<'a> {
             case_refusals: self.case_refusals,
             detects: self.detects,
             mechanism_figures: self.mechanism_figures,
+            recipient_accepted: self.recipient_accepted,
         }
     }
 
@@ -1936,4 +1944,5 @@ pub(crate) struct CtxParts<'a> {
     pub(crate) case_refusals: Vec<MechanismEvent>,
     pub(crate) detects: Vec<MechanismEvent>,
     pub(crate) mechanism_figures: BTreeMap<String, f64>,
+    pub(crate) recipient_accepted: u64,
 }
