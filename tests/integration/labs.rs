@@ -324,7 +324,7 @@ fn files_that_are_not_answers_files_of_the_lab_exit_2_with_one_line() {
     }
     let o = escrowlab(&["lab", "check", "2", "/nonexistent/a.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = escrowlab(&["lab", "start", "7", "--seed", "5"]);
+    let o = escrowlab(&["lab", "start", "8", "--seed", "5"]);
     assert_eq!(o.status.code(), Some(2));
     let o = escrowlab(&["lab", "start", "1", "--seed", "0"]);
     assert_eq!(o.status.code(), Some(2));
@@ -381,21 +381,26 @@ fn every_handout_carries_its_question_table() {
             );
         }
         // Numbering: a graded id `qN.M` or `qN.Mb` is named under written question QN.M
-        // (as "graded: `qN.M`" or "collected: `qN.M`").
-        let mut under: Option<String> = None;
-        let mut found = std::collections::BTreeMap::<String, Vec<Option<String>>>::new();
+        // (as "graded: `qN.M`" or "collected: `qN.M`", possibly across a line break).
+        let mut bullets: Vec<(Option<String>, String)> = vec![(None, String::new())];
         for line in text.lines() {
             let t = line.trim_start();
             if let Some(rest) = t.strip_prefix("- Q") {
-                under = rest.split(". ").next().map(str::to_string);
+                bullets.push((rest.split(". ").next().map(str::to_string), String::new()));
+            } else if t.starts_with('#') || t.starts_with('|') || t.starts_with("- ") {
+                bullets.push((None, String::new()));
             }
-            if t.starts_with('#') || t.starts_with('|') {
-                under = None;
-                continue;
+            if let Some(b) = bullets.last_mut() {
+                b.1.push(' ');
+                b.1.push_str(&t.to_ascii_lowercase());
             }
+        }
+        let mut found = std::collections::BTreeMap::<String, Vec<Option<String>>>::new();
+        for (under, body) in &bullets {
+            let body = body.split_whitespace().collect::<Vec<_>>().join(" ");
             for q in l.questions {
                 for how in ["graded: ", "collected: "] {
-                    if line.to_ascii_lowercase().contains(&format!("{how}`{}`", q.id)) {
+                    if body.contains(&format!("{how}`{}`", q.id)) {
                         found.entry(q.id.to_string()).or_default().push(under.clone());
                     }
                 }
