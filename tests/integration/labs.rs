@@ -401,7 +401,10 @@ fn every_handout_carries_its_question_table() {
             for q in l.questions {
                 for how in ["graded: ", "collected: "] {
                     if body.contains(&format!("{how}`{}`", q.id)) {
-                        found.entry(q.id.to_string()).or_default().push(under.clone());
+                        found
+                            .entry(q.id.to_string())
+                            .or_default()
+                            .push(under.clone());
                     }
                 }
             }
@@ -699,7 +702,10 @@ mod leaf_submissions {
         },
         ParamSpec {
             name: "max_tries",
-            kind: ParamKind::Int { min: 1, max: 1 << 24 },
+            kind: ParamKind::Int {
+                min: 1,
+                max: 1 << 24,
+            },
             default: DefaultValue::Int(1 << 16),
             doc: "chip queries allowed per forged session",
         },
@@ -762,14 +768,21 @@ mod leaf_submissions {
             }
             ctx.advance_to(1)?;
             let info = ctx.info();
-            let rule =
-                BindingRule::from_scheme(info.scheme.field.binding, info.scheme.field.checksum_bits);
+            let rule = BindingRule::from_scheme(
+                info.scheme.field.binding,
+                info.scheme.field.checksum_bits,
+            );
             let bits = rule.check_bits();
             let mut rng = ctx.rng("leaf-search");
             let sender = 0;
             let peer = 1;
             ctx.control_client_in(sender, RogueMode::Garbage, BTreeSet::new());
-            let key_epoch = ctx.escrow_public_keys().keys().next_back().copied().unwrap_or(0);
+            let key_epoch = ctx
+                .escrow_public_keys()
+                .keys()
+                .next_back()
+                .copied()
+                .unwrap_or(0);
             for t in 0..params.int("trials") as u32 {
                 let header = SessionHeader {
                     session: u32::MAX - t,
@@ -823,7 +836,10 @@ fn grade_lab2(submission: &'static leaf_submissions::Submission) -> (String, i32
 fn lab_grade_2_judges_the_search_loop_by_what_recipients_accepted() {
     let (s, code) = grade_lab2(&leaf_submissions::REFERENCE);
     assert_eq!(code, 0, "{s}");
-    assert!(s.contains("-bit chips trials=4 max_tries=65536: pass"), "{s}");
+    assert!(
+        s.contains("-bit chips trials=4 max_tries=65536: pass"),
+        "{s}"
+    );
     let (s, code) = grade_lab2(&leaf_submissions::UNDECLARED);
     assert_eq!(code, 1, "{s}");
     assert!(
@@ -832,10 +848,7 @@ fn lab_grade_2_judges_the_search_loop_by_what_recipients_accepted() {
     );
     let (s, code) = grade_lab2(&leaf_submissions::NO_SEARCH);
     assert_eq!(code, 1, "{s}");
-    assert!(
-        s.contains("the task's reference gets 4 accepted"),
-        "{s}"
-    );
+    assert!(s.contains("the task's reference gets 4 accepted"), "{s}");
 }
 
 #[test]
@@ -910,23 +923,37 @@ fn handout_quotes_match_what_the_tool_prints() {
                 }
                 block.push(l.trim_end_matches('\n'));
             }
-            assert!(!closing.is_empty(), "{}: unclosed console block", path.display());
+            assert!(
+                !closing.is_empty(),
+                "{}: unclosed console block",
+                path.display()
+            );
             let mut entries: Vec<(String, Vec<&str>)> = Vec::new();
             for l in block {
                 if let Some(cmd) = l.strip_prefix("$ ") {
                     entries.push((cmd.to_string(), Vec::new()));
                 } else {
                     let Some(e) = entries.last_mut() else {
-                        panic!("{}: a console block starts with `$ COMMAND`", path.display());
+                        panic!(
+                            "{}: a console block starts with `$ COMMAND`",
+                            path.display()
+                        );
                     };
                     e.1.push(l);
                 }
             }
             for (cmd, want) in entries {
                 let args: Vec<&str> = cmd.split_whitespace().collect();
-                assert_eq!(args.first(), Some(&"escrowlab"), "{}: {cmd}", path.display());
+                assert_eq!(
+                    args.first(),
+                    Some(&"escrowlab"),
+                    "{}: {cmd}",
+                    path.display()
+                );
                 assert!(
-                    !args.iter().any(|a| matches!(*a, "SEED" | "USERS" | "EPOCHS")),
+                    !args
+                        .iter()
+                        .any(|a| matches!(*a, "SEED" | "USERS" | "EPOCHS")),
                     "{}: a quote runs one concrete world, not `{cmd}`",
                     path.display()
                 );

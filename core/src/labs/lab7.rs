@@ -228,13 +228,7 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Integer(retrospective.round() as i64),
         Answer::Integer((retrospective - prospective).round() as i64),
         Answer::Bool(ghost.retrospective.utility.mean > 0.0),
-        Answer::Number(
-            crumple
-                .prospective
-                .cost
-                .get("work")
-                .map_or(0.0, |e| e.mean),
-        ),
+        Answer::Number(crumple.prospective.cost.get("work").map_or(0.0, |e| e.mean)),
         Answer::Name(family),
         Answer::Text,
     ])
