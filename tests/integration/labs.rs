@@ -1,4 +1,4 @@
-//! `escrowlab lab`: the six labs, the course key, their answer keys and the grader, through
+//! `escrowlab lab`: the seven labs, the course key, their answer keys and the grader, through
 //! the binary as a student and an instructor run it; the handouts, which must carry every
 //! graded question; and how much of each lab's answer key depends on the student.
 
@@ -105,7 +105,7 @@ fn handout(lab: u32) -> (PathBuf, String) {
 }
 
 #[test]
-fn lab_list_shows_six_labs() {
+fn lab_list_shows_seven_labs() {
     let o = escrowlab(&["lab", "list"]);
     assert_eq!(o.status.code(), Some(0));
     let s = stdout(&o);
@@ -117,7 +117,7 @@ fn lab_list_shows_six_labs() {
                 .is_some_and(|w| w.parse::<u32>().is_ok())
         })
         .collect();
-    assert_eq!(rows.len(), 6, "{s}");
+    assert_eq!(rows.len(), 7, "{s}");
     for (i, r) in rows.iter().enumerate() {
         assert!(r.starts_with(&(i + 1).to_string()), "{r}");
         assert!(r.contains("hours"), "expected time missing: {r}");
@@ -324,7 +324,7 @@ fn files_that_are_not_answers_files_of_the_lab_exit_2_with_one_line() {
     }
     let o = escrowlab(&["lab", "check", "2", "/nonexistent/a.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = escrowlab(&["lab", "start", "7", "--seed", "5"]);
+    let o = escrowlab(&["lab", "start", "8", "--seed", "5"]);
     assert_eq!(o.status.code(), Some(2));
     let o = escrowlab(&["lab", "start", "1", "--seed", "0"]);
     assert_eq!(o.status.code(), Some(2));
@@ -380,6 +380,46 @@ fn every_handout_carries_its_question_table() {
                 q.id
             );
         }
+        // Numbering: a graded id `qN.M` or `qN.Mb` is named under written question QN.M
+        // (as "graded: `qN.M`" or "collected: `qN.M`", possibly across a line break).
+        let mut bullets: Vec<(Option<String>, String)> = vec![(None, String::new())];
+        for line in text.lines() {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix("- Q") {
+                bullets.push((rest.split(". ").next().map(str::to_string), String::new()));
+            } else if t.starts_with('#') || t.starts_with('|') || t.starts_with("- ") {
+                bullets.push((None, String::new()));
+            }
+            if let Some(b) = bullets.last_mut() {
+                b.1.push(' ');
+                b.1.push_str(&t.to_ascii_lowercase());
+            }
+        }
+        let mut found = std::collections::BTreeMap::<String, Vec<Option<String>>>::new();
+        for (under, body) in &bullets {
+            let body = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            for q in l.questions {
+                for how in ["graded: ", "collected: "] {
+                    if body.contains(&format!("{how}`{}`", q.id)) {
+                        found
+                            .entry(q.id.to_string())
+                            .or_default()
+                            .push(under.clone());
+                    }
+                }
+            }
+        }
+        for q in l.questions {
+            let number = q.id[1..].trim_end_matches(|c: char| c.is_ascii_lowercase());
+            let places = found.get(q.id).cloned().unwrap_or_default();
+            assert!(
+                places.iter().any(|p| p.as_deref() == Some(number)),
+                "{}: {} is not asked (\"graded: `{}`\" or \"collected: …\") under Q{number}; found under {places:?}",
+                path.display(),
+                q.id,
+                q.id
+            );
+        }
     }
 }
 
@@ -387,7 +427,7 @@ fn every_handout_carries_its_question_table() {
 #[ignore = "slow tier: cargo test -- --include-ignored"]
 fn every_lab_accepts_its_own_answer_key_and_rejects_another_students() {
     let (_d, c) = course(false);
-    for lab in 1..=6u32 {
+    for lab in 1..=7u32 {
         let k = key(lab, "alice", &c);
         let (_f, p) = file("alice.toml", &k);
         let o = check(lab, &p, "alice", &c);
@@ -646,6 +686,171 @@ fn lab_grade_fails_an_attack_that_recovers_nothing() {
     );
 }
 
+/// Attacks a lab 2 student might hand in, each registered as `leaf-search`: the reference
+/// search loop, one that drives the client without declaring `control_client`, and one
+/// that puts a random field to the recipient without searching.
+mod leaf_submissions {
+    use escrowlab::escrow::field::truncate_bits;
+    use escrowlab::prelude::*;
+
+    const PARAMS: &[ParamSpec] = &[
+        ParamSpec {
+            name: "trials",
+            kind: ParamKind::Int { min: 1, max: 1000 },
+            default: DefaultValue::Int(4),
+            doc: "forged sessions",
+        },
+        ParamSpec {
+            name: "max_tries",
+            kind: ParamKind::Int {
+                min: 1,
+                max: 1 << 24,
+            },
+            default: DefaultValue::Int(1 << 16),
+            doc: "chip queries allowed per forged session",
+        },
+    ];
+
+    const fn meta(capabilities: &'static [Capability]) -> AttackMeta {
+        AttackMeta {
+            id: "leaf-search",
+            title: "Blaze's search loop (a submission)",
+            actor: "rogue sender",
+            capabilities,
+            description: "Searches check values through its own chip until one passes, then \
+                opens the session to an honest recipient.",
+            references: &[],
+            params: PARAMS,
+        }
+    }
+
+    static FULL: AttackMeta = meta(&[Capability::ControlClient]);
+    static NONE_DECLARED: AttackMeta = meta(&[]);
+
+    /// How a submission behaves.
+    pub struct Submission {
+        meta: &'static AttackMeta,
+        search: bool,
+    }
+
+    /// The reference search loop.
+    pub static REFERENCE: Submission = Submission {
+        meta: &FULL,
+        search: true,
+    };
+    /// Searches without declaring `control_client`.
+    pub static UNDECLARED: Submission = Submission {
+        meta: &NONE_DECLARED,
+        search: true,
+    };
+    /// Puts one random field to the recipient per session, with no search.
+    pub static NO_SEARCH: Submission = Submission {
+        meta: &FULL,
+        search: false,
+    };
+
+    impl Attack for Submission {
+        fn meta(&self) -> &'static AttackMeta {
+            self.meta
+        }
+
+        fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+            match scheme.field.binding {
+                Binding::None | Binding::Checksum => Exposure::yes("a short chip check"),
+                _ => Exposure::no("out of reach"),
+            }
+        }
+
+        fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+            let out = Outcome::default();
+            if !ctx.require_escrow() {
+                return Ok(out);
+            }
+            ctx.advance_to(1)?;
+            let info = ctx.info();
+            let rule = BindingRule::from_scheme(
+                info.scheme.field.binding,
+                info.scheme.field.checksum_bits,
+            );
+            let bits = rule.check_bits();
+            let mut rng = ctx.rng("leaf-search");
+            let sender = 0;
+            let peer = 1;
+            ctx.control_client_in(sender, RogueMode::Garbage, BTreeSet::new());
+            let key_epoch = ctx
+                .escrow_public_keys()
+                .keys()
+                .next_back()
+                .copied()
+                .unwrap_or(0);
+            for t in 0..params.int("trials") as u32 {
+                let header = SessionHeader {
+                    session: u32::MAX - t,
+                    conv: u32::MAX,
+                    epoch: ctx.epoch(),
+                    sender,
+                    members: vec![sender, peer],
+                };
+                let session_key = Key32(rng.gen());
+                let mut te_ct = vec![0u8; 256];
+                rng.fill(&mut te_ct[..]);
+                let mut wrapped = vec![0u8; 48];
+                rng.fill(&mut wrapped[..]);
+                let mut field = EscrowField {
+                    key_epoch,
+                    te_ct,
+                    wrapped,
+                    check: Vec::new(),
+                    sig: Vec::new(),
+                };
+                let mut c = [0u8; 32];
+                rng.fill(&mut c);
+                field.check = truncate_bits(&c, bits);
+                if self.search {
+                    for _ in 0..params.int("max_tries") {
+                        if ctx.chip_oracle(&session_key, &field) {
+                            break;
+                        }
+                        rng.fill(&mut c);
+                        field.check = truncate_bits(&c, bits);
+                    }
+                }
+                // The recipient's verdict is the runner's to count; a refusal is no error.
+                let _ = ctx.recipient_accepts(&header, &session_key, &field);
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn grade_lab2(submission: &'static leaf_submissions::Submission) -> (String, i32) {
+    let registry = escrowlab::attacks::builtins().with(submission);
+    let course = escrowlab::labs::Course::from_key([7; 32], false);
+    escrowlab::labs::grade_attack(&registry, &course, 2, "alice", None).expect("grades")
+}
+
+/// Lab 2's search loop, graded by the recipients' acceptances the context counted: the
+/// reference passes; one that drives the client without declaring it fails (the runner's
+/// error cell); one that does not search gets nothing accepted and fails.
+#[test]
+fn lab_grade_2_judges_the_search_loop_by_what_recipients_accepted() {
+    let (s, code) = grade_lab2(&leaf_submissions::REFERENCE);
+    assert_eq!(code, 0, "{s}");
+    assert!(
+        s.contains("-bit chips trials=4 max_tries=65536: pass"),
+        "{s}"
+    );
+    let (s, code) = grade_lab2(&leaf_submissions::UNDECLARED);
+    assert_eq!(code, 1, "{s}");
+    assert!(
+        s.contains("the runner made the cell an error") && s.contains("control_client"),
+        "{s}"
+    );
+    let (s, code) = grade_lab2(&leaf_submissions::NO_SEARCH);
+    assert_eq!(code, 1, "{s}");
+    assert!(s.contains("the task's reference gets 4 accepted"), "{s}");
+}
+
 #[test]
 fn lab_grade_needs_the_key_and_the_students_binary() {
     let o = escrowlab(&["lab", "grade", "1", "--student", "alice"]);
@@ -671,13 +876,123 @@ fn lab_grade_needs_the_key_and_the_students_binary() {
     let o = escrowlab(&[
         "lab",
         "grade",
-        "2",
+        "4",
         "--student",
         "alice",
         "--course-key",
         c.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The quoted outputs of the handouts and INSTRUCTOR.md, compared with what the tool
+/// prints. A quote is a ```` ```console ```` block: each `$ escrowlab …` line is a command,
+/// run as written (no placeholders: a quote is of one concrete world), and the lines after
+/// it, up to the next `$ ` line or the end of the block, are exactly its standard output.
+/// Regenerate them with `ESCROWLAB_BLESS=1 cargo test --test integration labs::`. Quotes are
+/// kept to small worlds, so this runs in the fast tier.
+#[test]
+fn handout_quotes_match_what_the_tool_prints() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/labs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("docs/labs")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    let bless = std::env::var_os("ESCROWLAB_BLESS").is_some();
+    let mut quotes = 0;
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("handout");
+        let before = quotes;
+        let mut out = String::new();
+        let mut lines = text.split_inclusive('\n');
+        while let Some(line) = lines.next() {
+            out.push_str(line);
+            if line.trim_end() != "```console" {
+                continue;
+            }
+            let mut block: Vec<&str> = Vec::new();
+            let mut closing = "";
+            for l in lines.by_ref() {
+                if l.trim_end() == "```" {
+                    closing = l;
+                    break;
+                }
+                block.push(l.trim_end_matches('\n'));
+            }
+            assert!(
+                !closing.is_empty(),
+                "{}: unclosed console block",
+                path.display()
+            );
+            let mut entries: Vec<(String, Vec<&str>)> = Vec::new();
+            for l in block {
+                if let Some(cmd) = l.strip_prefix("$ ") {
+                    entries.push((cmd.to_string(), Vec::new()));
+                } else {
+                    let Some(e) = entries.last_mut() else {
+                        panic!(
+                            "{}: a console block starts with `$ COMMAND`",
+                            path.display()
+                        );
+                    };
+                    e.1.push(l);
+                }
+            }
+            for (cmd, want) in entries {
+                let args: Vec<&str> = cmd.split_whitespace().collect();
+                assert_eq!(
+                    args.first(),
+                    Some(&"escrowlab"),
+                    "{}: {cmd}",
+                    path.display()
+                );
+                assert!(
+                    !args
+                        .iter()
+                        .any(|a| matches!(*a, "SEED" | "USERS" | "EPOCHS")),
+                    "{}: a quote runs one concrete world, not `{cmd}`",
+                    path.display()
+                );
+                let o = escrowlab(&args[1..]);
+                let got = stdout(&o);
+                let got = got.trim_end();
+                quotes += 1;
+                out.push_str(&format!("$ {cmd}\n"));
+                if !got.is_empty() {
+                    out.push_str(got);
+                    out.push('\n');
+                }
+                let want = want.join("\n");
+                if want.trim_end() != got {
+                    failures.push(format!(
+                        "{}: `{cmd}` prints\n{got}\nbut the handout quotes\n{want}",
+                        path.display()
+                    ));
+                }
+            }
+            out.push_str(closing);
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        assert!(
+            !name.starts_with("lab") || quotes > before,
+            "{name} quotes no output (a ```console block)"
+        );
+        if bless && out != text {
+            std::fs::write(&path, out).expect("write handout");
+        }
+    }
+    assert!(quotes >= 10, "only {quotes} quoted commands found");
+    if !bless {
+        assert!(
+            failures.is_empty(),
+            "stale quotes (regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration labs::`):\n{}",
+            failures.join("\n\n")
+        );
+    }
 }
 
 /// Every `escrowlab` command of every handout's shell blocks runs as written, with `SEED`,
@@ -689,10 +1004,10 @@ fn lab_grade_needs_the_key_and_the_students_binary() {
 #[test]
 #[ignore = "slow tier: cargo test -- --include-ignored"]
 fn every_handout_command_runs_as_written() {
-    let world = escrowlab::labs::LabWorld::of(4242);
     let mut ran = 0;
     let mut failures = Vec::new();
-    for lab in 1..=6u32 {
+    for lab in 1..=7u32 {
+        let world = escrowlab::labs::lab(lab).expect("lab").world(4242);
         let (path, text) = handout(lab);
         let mut in_sh = false;
         for line in text.lines() {

@@ -18,7 +18,7 @@ use crate::vocab::Capability;
 use std::time::{Duration, Instant};
 
 /// The labs whose attack `lab grade` runs.
-pub const GRADED_LABS: &[u32] = &[1, 3, 6];
+pub const GRADED_LABS: &[u32] = &[1, 2, 3, 6];
 
 /// Grading worlds per student.
 const WORLDS: u32 = 2;
@@ -39,7 +39,17 @@ enum Expect {
     /// What the attack's own `check` claims: something when it says exposed, nothing when
     /// it says not.
     AsChecked,
+    /// As many forged sessions accepted by an honest recipient (the context's count) as a
+    /// built-in reference attack gets in the same world (more than none), within the
+    /// oracle budget `trials × max_tries`.
+    AcceptedAs(&'static str, &'static [(&'static str, &'static str)]),
+    /// No forged session accepted, without an error, within the oracle budget.
+    NoneAccepted,
 }
+
+/// The grading scheme of lab 2: `single-key` with chips that check a number of bits the
+/// grading world fixes (6 to 10), which the student never saw.
+const CHECKSUM_VARIANT: &str = "single-key (grading checksum width)";
 
 /// One run of a task.
 struct Run {
@@ -80,6 +90,30 @@ static TASKS: &[Task] = &[
                 scheme: "threshold-3of5-epoch",
                 params: &[("extra", "2")],
                 expect: Expect::SameAs("share-theft", &[("stolen", "3")]),
+            },
+        ],
+    },
+    Task {
+        lab: 2,
+        attack: Some("leaf-search"),
+        allowed: &[Capability::ControlClient],
+        what: "Blaze's search loop: forge escrow fields an honest recipient accepts, through \
+               the sender's own chip, within `max_tries` queries per forged session",
+        runs: &[
+            Run {
+                scheme: CHECKSUM_VARIANT,
+                params: &[("trials", "4"), ("max_tries", "65536")],
+                expect: Expect::AcceptedAs("field-forgery", &[("trials", "4")]),
+            },
+            Run {
+                scheme: "threshold-3of5",
+                params: &[("trials", "2"), ("max_tries", "2048")],
+                expect: Expect::NoneAccepted,
+            },
+            Run {
+                scheme: "hardened",
+                params: &[("trials", "2"), ("max_tries", "2048")],
+                expect: Expect::NoneAccepted,
             },
         ],
     },
@@ -126,8 +160,19 @@ static TASKS: &[Task] = &[
     },
 ];
 
-fn scheme(name: &str) -> Result<Scheme> {
+/// The chip width of lab 2's grading scheme in the world of `seed`.
+fn grading_bits(seed: u64) -> u32 {
+    6 + (seed % 5) as u32
+}
+
+fn scheme(name: &str, seed: u64) -> Result<Scheme> {
     match name {
+        CHECKSUM_VARIANT => {
+            let mut s = Scheme::load("single-key")?;
+            s.field.checksum_bits = grading_bits(seed);
+            s.name = format!("single-key-{}bit", grading_bits(seed));
+            Ok(s)
+        }
         "two-of-five.toml" => Scheme::from_toml_str(lab6::TWO_OF_FIVE, name),
         "refresh-only.toml" => Scheme::from_toml_str(lab6::REFRESH_ONLY, name),
         _ => Scheme::load(name),
@@ -227,7 +272,15 @@ pub fn grade_attack(
         ));
         for run in task.runs {
             total += 1;
-            let label = format!("  {}{}", run.scheme, shown(run.params));
+            let label = if run.scheme == CHECKSUM_VARIANT {
+                format!(
+                    "  single-key with {}-bit chips{}",
+                    grading_bits(seed),
+                    shown(run.params)
+                )
+            } else {
+                format!("  {}{}", run.scheme, shown(run.params))
+            };
             match judge_run(&m, &id, run, &mut read_any) {
                 Ok(None) => {
                     passed += 1;
@@ -260,7 +313,8 @@ pub fn grade_attack(
 /// judgement is used (confirmed exposure, error cell, the mechanism's `blocked_by`).
 fn judge_run(m: &Measure, id: &str, run: &Run, read_any: &mut bool) -> Result<Option<String>> {
     let start = Instant::now();
-    let cell = m.cell_raw(scheme(run.scheme)?, id, run.params)?;
+    let seed = m.world.seed;
+    let cell = m.cell_raw(scheme(run.scheme, seed)?, id, run.params)?;
     if start.elapsed() > TIME_LIMIT {
         return Ok(Some(format!(
             "took longer than the {} s limit",
@@ -280,7 +334,7 @@ fn judge_run(m: &Measure, id: &str, run: &Run, read_any: &mut bool) -> Result<Op
     let blocked = cell.blocked_by.as_deref().unwrap_or("none");
     Ok(match run.expect {
         Expect::SameAs(reference, params) => {
-            let r = m.cell_on(scheme(run.scheme)?, reference, params)?;
+            let r = m.cell_on(scheme(run.scheme, seed)?, reference, params)?;
             let want = r.exposure.messages;
             (read != want || want == 0).then(|| {
                 format!("read {read} confirmed message(s); the task's reference reads {want}")
@@ -291,6 +345,39 @@ fn judge_run(m: &Measure, id: &str, run: &Run, read_any: &mut bool) -> Result<Op
         }),
         Expect::Nothing => {
             (read > 0).then(|| format!("read {read} message(s) where the task expects nothing"))
+        }
+        Expect::AcceptedAs(..) | Expect::NoneAccepted => {
+            let accepted = cell.recipient_accepted;
+            let tries = cell.cost.get("tries").and_then(|v| v.as_u64()).unwrap_or(0);
+            let param = |k: &str| {
+                run.params
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .and_then(|(_, v)| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            let budget = param("trials") * param("max_tries");
+            if tries > budget {
+                Some(format!(
+                    "used {tries} chip queries, over the budget of {budget} (trials × max_tries)"
+                ))
+            } else if let Expect::AcceptedAs(reference, params) = run.expect {
+                let r = m.cell_on(scheme(run.scheme, seed)?, reference, params)?;
+                let want = r.recipient_accepted;
+                (accepted != want || want == 0).then(|| {
+                    format!(
+                        "an honest recipient accepted {accepted} forged session(s) \
+                         ({tries} chip queries); the task's reference gets {want} accepted"
+                    )
+                })
+            } else {
+                (accepted > 0).then(|| {
+                    format!(
+                        "an honest recipient accepted {accepted} forged session(s) where the \
+                         binding should make that impossible"
+                    )
+                })
+            }
         }
         Expect::AsChecked => {
             let says = cell.check.exposed;

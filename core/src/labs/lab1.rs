@@ -48,6 +48,18 @@ pub(super) static LAB: Lab = Lab {
             seeded: true,
         },
         Question {
+            id: "q1.7b",
+            text: "before running share-theft stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`, from your static-key run and your world",
+            kind: Kind::Prediction { of: "q1.7" },
+            seeded: false,
+        },
+        Question {
+            id: "q1.7c",
+            text: "share-theft stolen=3: the messages epoch keys save (`exposure.messages` on threshold-3of5 minus on threshold-3of5-epoch)",
+            kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
             id: "q1.9",
             text: "field-forgery bits=8 trials=1000 on single-key: `cost.tries_mean`",
             kind: Kind::Number { tolerance: 0.005 },
@@ -78,12 +90,6 @@ pub(super) static LAB: Lab = Lab {
             seeded: false,
         },
         Question {
-            id: "q1.17",
-            text: "share-theft stolen=3: the messages epoch keys save (`exposure.messages` on threshold-3of5 minus on threshold-3of5-epoch)",
-            kind: Kind::Integer,
-            seeded: true,
-        },
-        Question {
             id: "q1.18",
             text: "the control `blocked_by` names when insider-breach with extra = 0 reads nothing on threshold-3of5",
             kind: Kind::Control,
@@ -93,12 +99,6 @@ pub(super) static LAB: Lab = Lab {
             id: "q1.19",
             text: "one thing your attack can express that share-theft cannot, with a parameter setting where the two differ",
             kind: Kind::Text,
-            seeded: false,
-        },
-        Question {
-            id: "q1.21",
-            text: "before running share-theft stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`, from your static-key run and your world",
-            kind: Kind::Prediction { of: "q1.7" },
             seeded: false,
         },
     ],
@@ -123,12 +123,12 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Number(ratio(la_epoch.in_scope_decrypted, la_epoch.messages_total)),
         Answer::Integer(st.exposure.users as i64),
         Answer::Integer(st_epoch.exposure.messages as i64),
+        Answer::Prediction,
+        Answer::Integer(st.exposure.messages as i64 - st_epoch.exposure.messages as i64),
         Answer::Number(figure(&ff, "tries_mean")),
         Answer::Name("recompute".into()),
         Answer::Name("accepted_fraction".into()),
-        Answer::Integer(st.exposure.messages as i64 - st_epoch.exposure.messages as i64),
         blocked(&one),
         Answer::Text,
-        Answer::Prediction,
     ])
 }

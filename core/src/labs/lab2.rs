@@ -63,6 +63,12 @@ pub(super) static LAB: Lab = Lab {
             seeded: true,
         },
         Question {
+            id: "q2.7b",
+            text: "before running bits=12: your prediction of its `cost.tries_mean`",
+            kind: Kind::Prediction { of: "q2.7" },
+            seeded: false,
+        },
+        Question {
             id: "q2.8",
             text: "how many times the mean tries grew from bits=4 to bits=8 (your q2.1 divided by your q2.6)",
             kind: Kind::Number { tolerance: 0.01 },
@@ -87,12 +93,6 @@ pub(super) static LAB: Lab = Lab {
             id: "q2.11",
             text: "one paragraph for a policy maker: why a forgery that exposes nothing is still a failure of exceptional access, and which figure measures it",
             kind: Kind::Text,
-            seeded: false,
-        },
-        Question {
-            id: "q2.12",
-            text: "before running bits=12: your prediction of its `cost.tries_mean`",
-            kind: Kind::Prediction { of: "q2.7" },
             seeded: false,
         },
     ],
@@ -123,10 +123,10 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Bool(b8.detected),
         Answer::Number(figure(&b4, "tries_mean")),
         Answer::Number(figure(&b12, "tries_mean")),
+        Answer::Prediction,
         Answer::Number(figure(&b8, "tries_mean") / figure(&b4, "tries_mean")),
         Answer::Bool(figure(&signed, "accepted_fraction") > 0.0),
         Answer::Name("recompute".into()),
         Answer::Text,
-        Answer::Prediction,
     ])
 }

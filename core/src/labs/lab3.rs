@@ -45,6 +45,12 @@ pub(super) static LAB: Lab = Lab {
             seeded: true,
         },
         Question {
+            id: "q3.4b",
+            text: "before running stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`",
+            kind: Kind::Prediction { of: "q3.4" },
+            seeded: false,
+        },
+        Question {
             id: "q3.5",
             text: "stolen=3 on threshold-3of5-epoch: the messages the thief cannot read (`exposure.messages_total` minus `exposure.messages`)",
             kind: Kind::Integer,
@@ -95,12 +101,6 @@ pub(super) static LAB: Lab = Lab {
             kind: Kind::Text,
             seeded: false,
         },
-        Question {
-            id: "q3.13",
-            text: "before running stolen=3 on threshold-3of5-epoch: your prediction of its `exposure.messages`",
-            kind: Kind::Prediction { of: "q3.4" },
-            seeded: false,
-        },
     ],
     compute,
 };
@@ -131,6 +131,7 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         blocked(&s2),
         Answer::Integer(s3.before_compromise as i64),
         Answer::Integer(e3.exposure.messages as i64),
+        Answer::Prediction,
         Answer::Integer(e3.exposure.messages_total as i64 - e3.exposure.messages as i64),
         blocked(&e3_0),
         Answer::Integer(e3_1.exposure.messages as i64),
@@ -139,6 +140,5 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Integer(figure(&mob_epoch, "shares_collected") as i64),
         Answer::Name(falls.join(",")),
         Answer::Text,
-        Answer::Prediction,
     ])
 }

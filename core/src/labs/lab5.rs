@@ -36,20 +36,26 @@ pub(super) static LAB: Lab = Lab {
             seeded: true,
         },
         Question {
+            id: "q5.1b",
+            text: "lawful access on threshold-3of5: the warrant's target user, whose accesses the insider hides (`target`)",
+            kind: Kind::Integer,
+            seeded: true,
+        },
+        Question {
             id: "q5.2",
             text: "lawful access: does hardened write more audit entries than threshold-3of5 for the same case",
             kind: Kind::Bool,
             seeded: false,
         },
         Question {
-            id: "q5.3",
+            id: "q5.2b",
             text: "lawful access on hardened: the share of all messages the audited case read (`in_scope_decrypted` / `messages_total`)",
             kind: Kind::Fraction { tolerance: 0.01 },
             seeded: true,
         },
         Question {
-            id: "q5.4",
-            text: "lawful access on threshold-3of5: the warrant's target user, whose accesses the insider hides (`target`)",
+            id: "q5.2c",
+            text: "lawful access on hardened: the messages the warrant does not cover (`messages_total` minus `in_scope_messages`)",
             kind: Kind::Integer,
             seeded: true,
         },
@@ -95,12 +101,6 @@ pub(super) static LAB: Lab = Lab {
             seeded: false,
         },
         Question {
-            id: "q5.9",
-            text: "lawful access on hardened: the messages the warrant does not cover (`messages_total` minus `in_scope_messages`)",
-            kind: Kind::Integer,
-            seeded: true,
-        },
-        Question {
             id: "q5.10",
             text: "what an auditor can conclude from a verified log, a log that fails verification and a witnessed log that fails verification",
             kind: Kind::Text,
@@ -140,9 +140,10 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         .unwrap_or_else(|| "none".into());
     Ok(vec![
         Answer::Integer(la.audit_entries as i64),
+        Answer::Integer(la.target.map_or(-1, i64::from)),
         Answer::Bool(la_h.audit_entries > la.audit_entries),
         Answer::Number(ratio(la_h.in_scope_decrypted, la_h.messages_total)),
-        Answer::Integer(la.target.map_or(-1, i64::from)),
+        Answer::Integer(la_h.messages_total as i64 - la_h.in_scope_messages as i64),
         Answer::Integer(
             rewrite
                 .first()
@@ -151,7 +152,6 @@ fn compute(m: &Measure) -> Result<Vec<Answer>> {
         Answer::Name(loses_later.into()),
         Answer::Name(detected),
         Answer::Bool(false),
-        Answer::Integer(la_h.messages_total as i64 - la_h.in_scope_messages as i64),
         Answer::Text,
     ])
 }

@@ -27,6 +27,7 @@ mod lab5;
 /// The `tamper` values lab 5 asks about (tests check they are `audit-tamper`'s).
 pub use lab5::TAMPERS as LAB5_TAMPERS;
 mod lab6;
+mod lab7;
 
 use crate::attack::{ParamValue, Registry};
 use crate::backend::BackendKind;
@@ -110,7 +111,7 @@ pub enum LabCommand {
     /// Print the commands of a lab for a seed (`--seed`, as the instructor handed it out;
     /// or `--student` with the course key).
     Start {
-        /// Lab number (1 to 6).
+        /// Lab number (1 to 7).
         lab: u32,
         /// Your seed for this lab, as your instructor gave it to you.
         #[arg(long, conflicts_with = "student")]
@@ -124,7 +125,7 @@ pub enum LabCommand {
     /// check its form only (exit 0 when every question is answered in the expected form).
     /// Exit 2 when the file is not an answers file of the lab.
     Check {
-        /// Lab number (1 to 6).
+        /// Lab number (1 to 7).
         lab: u32,
         /// The answers file (TOML: `lab = N` and an `[answers]` table).
         answers: PathBuf,
@@ -135,7 +136,7 @@ pub enum LabCommand {
     /// Print the answer key of a student as an answers file `lab check` accepts (needs the
     /// course key).
     Answers {
-        /// Lab number (1 to 6).
+        /// Lab number (1 to 7).
         lab: u32,
         /// Student id.
         #[arg(long)]
@@ -147,12 +148,12 @@ pub enum LabCommand {
         /// The roster file.
         file: PathBuf,
     },
-    /// Grade the attack a student wrote (labs 1, 3 and 6): run it, through the student's
+    /// Grade the attack a student wrote (labs 1, 2, 3 and 6): run it, through the student's
     /// binary, in worlds the student never saw, and judge it by the exposure the runner
     /// measures against ground truth, its declared capabilities and its errors (needs the
     /// course key; exit 0 when every run passes, 1 when one fails).
     Grade {
-        /// Lab number (1, 3 or 6).
+        /// Lab number (1, 2, 3 or 6).
         lab: u32,
         /// Student id.
         #[arg(long)]
@@ -424,7 +425,7 @@ type Compute = fn(&Measure) -> Result<Vec<Answer>>;
 
 /// One lab.
 pub struct Lab {
-    /// Its number, 1 to 6.
+    /// Its number, 1 to 7.
     pub number: u32,
     /// Title.
     pub title: &'static str,
@@ -441,6 +442,16 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// The world a seed fixes for this lab: [`LabWorld::of`], except lab 7, whose
+    /// comparison runs every attack of every class against eight schemes and so takes a
+    /// smaller world (8 to 15 users, 3 epochs).
+    pub fn world(&self, seed: u64) -> LabWorld {
+        match self.number {
+            7 => lab7::world(seed),
+            _ => LabWorld::of(seed),
+        }
+    }
+
     /// The answer key for `seed`, one answer per question.
     ///
     /// # Errors
@@ -448,7 +459,7 @@ impl Lab {
     pub fn key(&self, registry: &Registry, seed: u64) -> Result<Vec<Answer>> {
         let m = Measure {
             registry,
-            world: LabWorld::of(seed),
+            world: self.world(seed),
             bases: Default::default(),
         };
         let answers = (self.compute)(&m)?;
@@ -465,7 +476,7 @@ impl Lab {
 }
 
 /// Every lab, in order.
-pub fn labs() -> [&'static Lab; 6] {
+pub fn labs() -> [&'static Lab; 7] {
     [
         &lab1::LAB,
         &lab2::LAB,
@@ -473,6 +484,7 @@ pub fn labs() -> [&'static Lab; 6] {
         &lab4::LAB,
         &lab5::LAB,
         &lab6::LAB,
+        &lab7::LAB,
     ]
 }
 
@@ -484,7 +496,7 @@ pub fn lab(n: u32) -> Result<&'static Lab> {
     labs()
         .into_iter()
         .find(|l| l.number == n)
-        .ok_or_else(|| Error::input(format!("there is no lab {n} (labs: 1 to 6)")))
+        .ok_or_else(|| Error::input(format!("there is no lab {n} (labs: 1 to 7)")))
 }
 
 /// Checks a student id: 1 to 64 characters, letters, digits, `.`, `_`, `-`, `@`.
@@ -693,20 +705,19 @@ fn list() -> String {
 }
 
 fn start(l: &Lab, student: Option<&str>, seed: u64) -> String {
-    let w = LabWorld::of(seed);
+    let w = l.world(seed);
     let who = match student {
         Some(id) => format!("Student {id}: your seed for lab {} is {seed}", l.number),
         None => format!("Your seed for lab {} is {seed}", l.number),
     };
+    let size = format!("{} users, {} epochs", w.users, w.epochs);
     let mut s = format!(
-        "Lab {}: {} ({}, {} questions)\nHandout: {}\n{who}; your world: {} users, {} epochs\n\nRun (add --json to read every figure):\n",
+        "Lab {}: {} ({}, {} questions)\nHandout: {}\n{who}; your world: {size}\n\nRun (add --json to read every figure):\n",
         l.number,
         l.title,
         l.time,
         l.questions.len(),
         l.handout,
-        w.users,
-        w.epochs,
     );
     for c in l.commands {
         s.push_str(&format!("  {}\n", w.fill(c)));
@@ -776,7 +787,7 @@ fn form(kind: &Kind) -> String {
 }
 
 fn answer_key(l: &Lab, student: &str, seed: u64, key: &[Answer]) -> String {
-    let w = LabWorld::of(seed);
+    let w = l.world(seed);
     let mut s = format!(
         "# escrowlab lab {n} answer key for student {student} (seed {seed}, {} users, {} epochs).\n# Check it with `escrowlab lab check {n} FILE --student {student}` and the course key.\nlab = {n}\n\n[answers]\n",
         w.users,

@@ -193,6 +193,11 @@ pub struct CellResult {
     /// order: what coverage figures are computed from. Not serialized.
     #[serde(skip)]
     pub exposed_users: Vec<u32>,
+    /// Sessions the attacker opened as a rogue sender that an honest recipient's full
+    /// check accepted, counted by the attack context (what a forgery achieves: it exposes
+    /// nothing). Not serialized; `lab grade 2` judges a search loop by it.
+    #[serde(skip)]
+    pub recipient_accepted: u64,
 }
 
 impl CellResult {
@@ -429,6 +434,7 @@ fn not_applicable_cell(
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
         exposed_users: Vec::new(),
+        recipient_accepted: 0,
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);
@@ -716,6 +722,7 @@ pub fn run_cell(
         warnings: Vec::new(),
         param_meanings: param_meanings(meta, &params.0),
         exposed_users,
+        recipient_accepted: parts.recipient_accepted,
     };
     judge(&mut cell);
     crate::progress::advance(crate::progress::Unit::Cells);

@@ -526,6 +526,9 @@ impl<'a> AttackCtx<'a> {
             .copied()
             .ok_or_else(|| Error::misuse("unknown sender"))?;
         let r = env.recipient_check(header, session_key, field, &pk, &vk);
+        if r.is_ok() {
+            self.recipient_accepted += 1;
+        }
         if let Err(Error::Refused { control, reason }) = &r {
             let (control, reason) = (control.to_string(), reason.to_string());
             self.block(&control, "recipient client", reason.clone());

@@ -427,6 +427,9 @@ pub struct AttackCtx<'a> {
     /// Figures the mechanism reported while answering requests (measured, not the
     /// attack's word).
     mechanism_figures: BTreeMap<String, f64>,
+    /// Sessions the attacker opened as a sender that an honest recipient's full check
+    /// accepted (counted here, never the attack's word).
+    recipient_accepted: u64,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -474,6 +477,7 @@ impl<'a> AttackCtx<'a> {
             declared: &[],
             deployment: None,
             mechanism_figures: BTreeMap::new(),
+            recipient_accepted: 0,
         }
     }
 
@@ -961,6 +965,7 @@ impl<'a> AttackCtx<'a> {
             case_refusals: self.case_refusals,
             detects: self.detects,
             mechanism_figures: self.mechanism_figures,
+            recipient_accepted: self.recipient_accepted,
         }
     }
 }
@@ -1049,4 +1054,5 @@ pub(crate) struct CtxParts<'a> {
     pub(crate) case_refusals: Vec<MechanismEvent>,
     pub(crate) detects: Vec<MechanismEvent>,
     pub(crate) mechanism_figures: BTreeMap<String, f64>,
+    pub(crate) recipient_accepted: u64,
 }
