@@ -425,6 +425,8 @@ pub struct AttackCtx<'a> {
     /// Figures the mechanism reported while answering requests (measured, not the
     /// attack's word).
     mechanism_figures: BTreeMap<String, f64>,
+    /// What the mechanism said its controls rest on (measured probability or delay).
+    mechanism_bases: BTreeMap<String, crate::controls::ControlBasis>,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -472,6 +474,7 @@ impl<'a> AttackCtx<'a> {
             declared: &[],
             deployment: None,
             mechanism_figures: BTreeMap::new(),
+            mechanism_bases: BTreeMap::new(),
         }
     }
 
@@ -569,6 +572,7 @@ impl<'a> AttackCtx<'a> {
         for (k, v) in j.figures {
             *self.mechanism_figures.entry(k).or_insert(0.0) += v;
         }
+        self.mechanism_bases.extend(j.bases);
         self.docket.extend(j.issued);
     }
 
@@ -1668,6 +1672,7 @@ impl<'a> AttackCtx<'a> {
             case_refusals: self.case_refusals,
             detects: self.detects,
             mechanism_figures: self.mechanism_figures,
+            mechanism_bases: self.mechanism_bases,
         }
     }
 
@@ -1936,4 +1941,5 @@ pub(crate) struct CtxParts<'a> {
     pub(crate) case_refusals: Vec<MechanismEvent>,
     pub(crate) detects: Vec<MechanismEvent>,
     pub(crate) mechanism_figures: BTreeMap<String, f64>,
+    pub(crate) mechanism_bases: BTreeMap<String, crate::controls::ControlBasis>,
 }
