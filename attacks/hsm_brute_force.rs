@@ -163,7 +163,11 @@ impl Attack for HsmBruteForce {
                 public = loot.public;
                 // What each member still holds (a record it destroyed is not there).
                 for r in loot.records {
-                    if !locked.iter().any(|l: &escrowlab_core::mechanism::hsm_guess_limit::LockedRecord| l.user == r.user) {
+                    if !locked.iter().any(
+                        |l: &escrowlab_core::mechanism::hsm_guess_limit::LockedRecord| {
+                            l.user == r.user
+                        },
+                    ) {
                         locked.push(r);
                     }
                 }

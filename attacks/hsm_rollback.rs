@@ -98,11 +98,7 @@ impl Attack for HsmRollback {
             Some(ParamValue::Str(k)) => k.clone(),
             _ => "digits4".to_string(),
         };
-        let pins = match scheme
-            .mechanism
-            .as_ref()
-            .and_then(|m| m.params.get("pins"))
-        {
+        let pins = match scheme.mechanism.as_ref().and_then(|m| m.params.get("pins")) {
             Some(ParamValue::Str(k)) => k.clone(),
             _ => "human".to_string(),
         };

@@ -1106,7 +1106,11 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         s.push_str(&format!(
             "detected: {} [{}]; blocked by: {}\n{}\n",
             cell.detected,
-            if cell.detected { cell.detected_shown() } else { String::new() },
+            if cell.detected {
+                cell.detected_shown()
+            } else {
+                String::new()
+            },
             cell.blocked_shown().unwrap_or_else(|| "-".into()),
             crate::text::wrap(
                 &cost_pairs(&cell.cost).join(" "),

@@ -123,6 +123,10 @@ impl ControlBasis {
         let (kind, rests_on) = static_basis(control)?;
         let (probability, delay_epochs) = match kind {
             BasisKind::Assumption | BasisKind::Design => (Some(1.0), Some(0.0)),
+            // Clipper's 16-bit checksum refuses one forged field with 1 − 2^-16.
+            BasisKind::Measured if control == "checksum-binding" => {
+                (Some(1.0 - 2f64.powi(-16)), None)
+            }
             BasisKind::Cryptographic | BasisKind::Measured => (None, None),
         };
         Some(ControlBasis {
@@ -209,7 +213,7 @@ fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
     use BasisKind::*;
     Some(match control {
         "binding" => (Cryptographic, "the escrow field is signed by the sender; forging it needs the signing key"),
-        "checksum-binding" => (Cryptographic, "a 16-bit checksum over key and field: a forged field passes with probability 2^-16 per try (the attack counts its tries)"),
+        "checksum-binding" => (Measured, "a 16-bit checksum over key and field (the Clipper LEAF; `checksum_bits` in the scheme): each forged field is refused with probability 1 − 2^-16 per try, and the attack's tries are counted"),
         "ciphertext" => (Cryptographic, "the ciphertext does not decrypt under the key offered"),
         "cluster-majority" => (Cryptographic, "each record is locked to the cluster key; fewer members than its quorum cannot open it"),
         "combiner-aead-check" => (Cryptographic, "the combiner's AEAD rejects a key that does not open the session"),

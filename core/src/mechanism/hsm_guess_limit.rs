@@ -337,7 +337,9 @@ impl HsmDeployment {
                 destroyed_now = true;
             }
         }
-        if destroyed_now && self.destroyed.iter().filter(|d| d.contains(&user)).count() >= self.majority() {
+        if destroyed_now
+            && self.destroyed.iter().filter(|d| d.contains(&user)).count() >= self.majority()
+        {
             self.online_destroyed += 1;
             journal.figure("records_destroyed", 1.0);
         }
@@ -464,7 +466,11 @@ impl Deployment for HsmDeployment {
                 // still holds (none once the limit destroyed it everywhere).
                 let gone = |u: u32| self.destroyed.iter().all(|d| d.contains(&u));
                 Ok(HsmResponse::Records(
-                    self.records.iter().filter(|r| !gone(r.user)).cloned().collect(),
+                    self.records
+                        .iter()
+                        .filter(|r| !gone(r.user))
+                        .cloned()
+                        .collect(),
                 ))
             }
         }
@@ -628,6 +634,47 @@ mod tests {
             .map(|i| passcode_at("alnum4", i))
             .collect();
         assert_eq!(distinct.len(), 36 * 36);
+    }
+
+    #[test]
+    fn human_guesses_are_a_permutation_in_frequency_order() {
+        let all: std::collections::BTreeSet<String> = (0..10_000)
+            .map(|i| guess_at("digits4", "human", i))
+            .collect();
+        assert_eq!(all.len(), 10_000);
+        assert_eq!(guess_at("digits4", "human", 0), "1234");
+        assert_eq!(guess_at("digits4", "human", 9), "1998");
+        // Past the table: enumeration order without the table's PINs.
+        assert_eq!(guess_at("digits4", "human", 10), "0001");
+        assert_eq!(guess_at("digits4", "uniform", 10), "0010");
+        assert_eq!(guess_at("digits6", "human", 7), "000007");
+    }
+
+    #[test]
+    fn success_within_the_limit_follows_the_model() {
+        let p = success_within("digits4", "human", 10);
+        assert!((p - 0.1481).abs() < 1e-9, "{p}");
+        assert!((success_within("digits4", "uniform", 10) - 0.001).abs() < 1e-12);
+        assert!((success_within("digits4", "human", 10_000) - 1.0).abs() < 1e-9);
+        assert!(success_within("digits4", "human", 3) > 0.09);
+    }
+
+    #[test]
+    fn drawn_pins_follow_the_table() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let n = 100_000;
+        let mut top1 = 0;
+        let mut top10 = 0;
+        for _ in 0..n {
+            let c = draw_passcode("digits4", "human", &mut rng);
+            top1 += usize::from(c == "1234");
+            top10 += usize::from(HUMAN_PINS4.iter().any(|(p, _)| *p == c));
+        }
+        let f1 = top1 as f64 / n as f64;
+        let f10 = top10 as f64 / n as f64;
+        assert!((f1 - 0.0434).abs() < 0.004, "{f1}");
+        assert!((f10 - 0.1481).abs() < 0.006, "{f10}");
     }
 
     #[test]

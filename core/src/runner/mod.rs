@@ -278,7 +278,10 @@ fn bases(
     measured: &BTreeMap<String, crate::controls::ControlBasis>,
 ) -> Vec<crate::controls::ControlBasis> {
     let mut out: Vec<crate::controls::ControlBasis> = Vec::new();
-    for c in blocked_by.into_iter().chain(detected_by.iter().map(|s| s.as_str())) {
+    for c in blocked_by
+        .into_iter()
+        .chain(detected_by.iter().map(|s| s.as_str()))
+    {
         if out.iter().any(|b| b.control == c) {
             continue;
         }
