@@ -1,7 +1,8 @@
 //! Defences as mechanisms with their own failure modes (issue 23): every block and
 //! detection says what it rests on, and the HSM guess limit's own failure modes (human
 //! PINs guessed in frequency order, records destroyed past the limit, the cluster key held
-//! whole by each member) are exercised by attacks on the defence itself.
+//! whole by each member) and ledger gossip that sees a fork only when views meet are
+//! exercised by attacks on the defence itself.
 
 use crate::common::cell;
 use escrowlab::attack::ParamValue;
@@ -111,5 +112,69 @@ fn one_member_opens_every_record_when_each_holds_the_whole_cluster_key() {
     assert_eq!(
         split.basis_of("cluster-majority").map(|b| b.kind),
         Some(BasisKind::Cryptographic)
+    );
+}
+
+/// A public-ledger scheme file with the given gossip parameters (written under the
+/// target directory; the test's own name keeps parallel tests apart).
+fn ledger_scheme(tag: &str, monitors_pct: i64, interval: i64) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("ledger-gossip-{tag}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"ledger-gossip-{tag}\"\nsummary = \"public ledger, gossip {monitors_pct} %\"\n\n\
+             [custody]\nkind = \"none\"\n\n[field]\nbinding = \"none\"\n\n[audit]\nlog = \"none\"\n\n\
+             [mechanism]\nfamily = \"public-ledger\"\n\
+             params = {{ k = 3, n = 5, gossip = true, monitors_pct = {monitors_pct}, gossip_interval = {interval} }}\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+fn ledger_fork(scheme: &str, seed: u64) -> escrowlab::runner::CellResult {
+    let cfg = crate::common::config(scheme, escrowlab::backend::BackendKind::Blsttc, seed);
+    let c = escrowlab::runner::run_one(
+        &escrowlab::attacks::builtins(),
+        &cfg.scheme,
+        "ledger-fork",
+        &std::collections::BTreeMap::new(),
+        &cfg,
+    )
+    .expect("cell runs");
+    assert!(c.error.is_none(), "{:?}", c.error);
+    c
+}
+
+#[test]
+fn a_fork_is_seen_only_when_a_forked_agents_view_meets_a_monitor() {
+    let none = ledger_fork(&ledger_scheme("none", 0, 1), 7);
+    assert!(none.exposure.messages > 0);
+    assert!(
+        !none.detected_by.contains(&"ledger-gossip".to_string()),
+        "{none:?}"
+    );
+    let all = ledger_fork(&ledger_scheme("all", 100, 3), 7);
+    assert!(all.detected_by.contains(&"ledger-gossip".to_string()));
+    let b = all.basis_of("ledger-gossip").unwrap();
+    assert_eq!(b.kind, BasisKind::Assumption);
+    // The attack acts at the end of epoch 4 of 4: the next round of every 3 is 2 epochs on.
+    assert_eq!(b.delay_epochs, Some(2.0));
+    // One agent in five gossips: detection over seeds is a probability, not a certainty.
+    let scheme = ledger_scheme("fifth", 20, 1);
+    let seen: Vec<bool> = (1..=10)
+        .map(|s| {
+            let c = ledger_fork(&scheme, s);
+            if let Some(b) = c.basis_of("ledger-gossip") {
+                assert_eq!(b.kind, BasisKind::Measured);
+                assert!((b.probability.unwrap() - 0.488).abs() < 1e-9, "{b:?}");
+            }
+            c.detected_by.contains(&"ledger-gossip".to_string())
+        })
+        .collect();
+    assert!(
+        seen.iter().any(|d| *d) && seen.iter().any(|d| !*d),
+        "{seen:?}"
     );
 }
