@@ -6,7 +6,7 @@
 
 use crate::common::read_with_keys;
 use escrowlab_core::mechanism::hsm_guess_limit::{
-    passcode_at, passcode_space, unlock, EscrowRecord, HsmDeployment, HsmRequest, HsmResponse,
+    guess_at, passcode_space, unlock, EscrowRecord, HsmDeployment, HsmRequest, HsmResponse,
 };
 use escrowlab_core::prelude::*;
 
@@ -26,9 +26,11 @@ static META: AttackMeta = AttackMeta {
     description: "Targets `targets` users (chosen from the seed). Takes `members` HSM members; \
         with a majority it rebuilds the cluster key from their shares and unlocks the records; \
         with `firmware` it signs firmware that exports them. An unlocked record is searched \
-        offline over the whole passcode space in enumeration order, one PBKDF2 per try, until \
-        the record opens. Without either, it makes guesses through the recovery interface in \
-        the same order until the cluster refuses. An opened record yields the user's backup: \
+        offline over the whole passcode space in the order of the scheme's passcode model \
+        (commonest human PINs first, or enumeration order), one PBKDF2 per try, until the \
+        record opens. Without either, it makes guesses through the recovery interface in the \
+        same order until the cluster refuses. With `guess_first` it guesses online first and \
+        takes members after. An opened record yields the user's backup: \
         the session keys of every session the user took part in.",
     references: &[
         "Apple Platform Security Guide, Escrow security for iCloud Keychain (2024)",
@@ -50,6 +52,14 @@ static META: AttackMeta = AttackMeta {
             kind: ParamKind::Bool,
             default: DefaultValue::Bool(false),
             doc: "sign firmware that exports every record (needs the signing key to exist)",
+        },
+        ParamSpec {
+            name: "guess_first",
+            kind: ParamKind::Bool,
+            default: DefaultValue::Bool(false),
+            doc: "guess every target through the recovery interface up to the limit first, and \
+                  take members only afterwards (a record the limit destroyed is gone from the \
+                  members' stores: the later breach finds nothing of it)",
         },
         ParamSpec {
             name: "targets",
@@ -84,6 +94,12 @@ impl Attack for HsmBruteForce {
             Some(ParamValue::Int(m)) => *m,
             _ => 5,
         };
+        let whole = mech_param(scheme, "cluster_key") != Some(&ParamValue::Str("threshold".into()));
+        if whole && params.int("members") >= 1 {
+            return Exposure::yes(
+                "each member holds the whole cluster key: one member taken unlocks every record it still holds",
+            );
+        }
         let destroyed =
             mech_param(scheme, "signing_key_destroyed") != Some(&ParamValue::Bool(false));
         if params.int("members") > members / 2 {
@@ -114,11 +130,26 @@ impl Attack for HsmBruteForce {
             Some(ParamValue::Str(k)) => k.clone(),
             _ => "digits4".to_string(),
         };
+        let pins = match mech_param(&scheme, "pins") {
+            Some(ParamValue::Str(k)) => k.clone(),
+            _ => "human".to_string(),
+        };
         let space = passcode_space(&kind);
+        let guess = |i: u64| guess_at(&kind, &pins, i);
         let mut users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
         let mut rng = ctx.rng("hsm-brute-force");
         users.shuffle(&mut rng);
         users.truncate(params.int("targets") as usize);
+        let mut keys = Vec::new();
+        let mut opened_online: BTreeSet<u32> = BTreeSet::new();
+        if params.flag("guess_first") {
+            for &u in &users {
+                if let Some(k) = online(ctx, u, space, &guess)? {
+                    keys.extend(k);
+                    opened_online.insert(u);
+                }
+            }
+        }
         // Offline records, by member majority or by firmware.
         let mut offline: BTreeMap<u32, EscrowRecord> = BTreeMap::new();
         let mut shares = Vec::new();
@@ -130,7 +161,16 @@ impl Attack for HsmBruteForce {
             {
                 shares.push((loot.member, loot.share));
                 public = loot.public;
-                locked = loot.records;
+                // What each member still holds (a record it destroyed is not there).
+                for r in loot.records {
+                    if !locked.iter().any(
+                        |l: &escrowlab_core::mechanism::hsm_guess_limit::LockedRecord| {
+                            l.user == r.user
+                        },
+                    ) {
+                        locked.push(r);
+                    }
+                }
             }
         }
         let b = ctx.backend();
@@ -152,38 +192,27 @@ impl Attack for HsmBruteForce {
                 }
             }
         }
-        let mut keys = Vec::new();
         let mut offline_tries = 0u64;
         for &u in &users {
+            if opened_online.contains(&u) {
+                continue;
+            }
             if let Some(rec) = offline.get(&u) {
                 for i in 0..space {
                     offline_tries += 1;
-                    if let Some(h) = rec.try_passcode(&passcode_at(&kind, i)) {
+                    if let Some(h) = rec.try_passcode(&guess(i)) {
                         keys.extend(rec.open_backup(&h));
                         break;
                     }
                 }
                 continue;
             }
+            if params.flag("guess_first") {
+                continue;
+            }
             // Online, through the limit.
-            for i in 0..space {
-                let answer = ctx.request::<HsmDeployment>(HsmRequest::Guess {
-                    user: u,
-                    passcode: passcode_at(&kind, i),
-                })?;
-                if let HsmResponse::Guess(Some(rec)) = answer {
-                    if let Some(h) = rec.try_passcode(&passcode_at(&kind, i)) {
-                        keys.extend(rec.open_backup(&h));
-                    }
-                    break;
-                }
-                if ctx
-                    .refusals()
-                    .iter()
-                    .any(|e| e.control == "guess-limit" && e.detail.contains(&format!("user {u}'")))
-                {
-                    break;
-                }
+            if let Some(k) = online(ctx, u, space, &guess)? {
+                keys.extend(k);
             }
         }
         ctx.count_tries(offline_tries);
@@ -193,4 +222,32 @@ impl Attack for HsmBruteForce {
         out.recovered = read_with_keys(ctx.intercept(), keys);
         Ok(out)
     }
+}
+
+/// Guesses `u`'s passcode through the recovery interface in the model's order until the
+/// record opens (its session keys) or the cluster refuses (`None`).
+fn online(
+    ctx: &mut AttackCtx,
+    u: u32,
+    space: u64,
+    guess: &dyn Fn(u64) -> String,
+) -> Result<Option<Vec<(u32, Key32)>>> {
+    for i in 0..space {
+        let code = guess(i);
+        let answer = ctx.request::<HsmDeployment>(HsmRequest::Guess {
+            user: u,
+            passcode: code.clone(),
+        })?;
+        if let HsmResponse::Guess(Some(rec)) = answer {
+            return Ok(rec.try_passcode(&code).map(|h| rec.open_backup(&h)));
+        }
+        if ctx
+            .refusals()
+            .iter()
+            .any(|e| e.control == "guess-limit" && e.detail.contains(&format!("user {u}'")))
+        {
+            return Ok(None);
+        }
+    }
+    Ok(None)
 }

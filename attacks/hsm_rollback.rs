@@ -5,7 +5,7 @@
 
 use crate::common::read_with_keys;
 use escrowlab_core::mechanism::hsm_guess_limit::{
-    passcode_at, passcode_space, HsmDeployment, HsmRequest, HsmResponse,
+    guess_at, passcode_space, HsmDeployment, HsmRequest, HsmResponse,
 };
 use escrowlab_core::prelude::*;
 
@@ -98,6 +98,10 @@ impl Attack for HsmRollback {
             Some(ParamValue::Str(k)) => k.clone(),
             _ => "digits4".to_string(),
         };
+        let pins = match scheme.mechanism.as_ref().and_then(|m| m.params.get("pins")) {
+            Some(ParamValue::Str(k)) => k.clone(),
+            _ => "human".to_string(),
+        };
         let mut users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
         let mut rng = ctx.rng("hsm-counter-rollback");
         users.shuffle(&mut rng);
@@ -111,7 +115,7 @@ impl Attack for HsmRollback {
         let mut keys = Vec::new();
         let limit = (params.int("guesses") as u64).min(passcode_space(&kind));
         for i in 0..limit {
-            let code = passcode_at(&kind, i);
+            let code = guess_at(&kind, &pins, i);
             let answer = ctx.request::<HsmDeployment>(HsmRequest::Guess {
                 user: target,
                 passcode: code.clone(),

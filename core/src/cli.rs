@@ -1106,8 +1106,12 @@ fn attack(registry: &Registry, a: AttackArgs) -> Result<i32> {
         s.push_str(&format!(
             "detected: {} [{}]; blocked by: {}\n{}\n",
             cell.detected,
-            cell.detected_by.join(", "),
-            cell.blocked_by.as_deref().unwrap_or("-"),
+            if cell.detected {
+                cell.detected_shown()
+            } else {
+                String::new()
+            },
+            cell.blocked_shown().unwrap_or_else(|| "-".into()),
             crate::text::wrap(
                 &cost_pairs(&cell.cost).join(" "),
                 crate::text::MAX_WIDTH,

@@ -61,6 +61,205 @@ pub const BUILTIN: &[&str] = &[
     "warrant-signature",
 ];
 
+/// What a block or a detection rests on: the difference between a figure the run
+/// measured and a property the model gives a control by construction. Every `blocked_by`
+/// and `detected_by` a cell reports carries one ([`ControlBasis`]), so that a reader never
+/// takes an assumption for a measured block.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum BasisKind {
+    /// Certain by construction: the model has the control fire every time, at once (an
+    /// honest party always checks, every client always compares, every view is compared
+    /// with the true one). Its probability 1 is an assumption, not a measurement.
+    Assumption,
+    /// Holds unless a cryptographic assumption fails (an unforgeable signature, an AEAD, a
+    /// threshold below its quorum): the failure probability is negligible, not measured.
+    Cryptographic,
+    /// Nothing to take: the design holds no such key, party or interface. Certain, and a
+    /// statement about the design rather than about a check.
+    Design,
+    /// A probability or delay that depends on parameters and chance: measured in the run
+    /// (or computed from a cited distribution), given with the figure.
+    Measured,
+}
+
+impl BasisKind {
+    /// The word the reports print.
+    pub fn word(self) -> &'static str {
+        match self {
+            BasisKind::Assumption => "assumption",
+            BasisKind::Cryptographic => "cryptographic",
+            BasisKind::Design => "design",
+            BasisKind::Measured => "measured",
+        }
+    }
+}
+
+/// What one reported control rests on, with the probability and delay behind it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct ControlBasis {
+    /// The control.
+    pub control: String,
+    /// Assumption, cryptographic, design or measured.
+    pub kind: BasisKind,
+    /// The probability that the control stops (or notices) this attack: `1` for an
+    /// assumption or a design fact, `null` when negligible failure is all that can be said
+    /// (cryptographic), the measured or computed figure otherwise.
+    pub probability: Option<f64>,
+    /// Epochs between the attack and the control acting: `0` for an assumption (at once),
+    /// the measured mean delay for a measured one, `null` when not applicable.
+    pub delay_epochs: Option<f64>,
+    /// What the figure rests on, in one sentence.
+    pub rests_on: String,
+}
+
+impl ControlBasis {
+    /// The basis a built-in control has by default (`None` for `not-applicable`, `error`
+    /// and a user family's own controls). A mechanism that measures a probability or a
+    /// delay replaces it with [`ControlBasis::measured`] through its journal.
+    pub fn builtin(control: &str) -> Option<ControlBasis> {
+        let (kind, rests_on) = static_basis(control)?;
+        let (probability, delay_epochs) = match kind {
+            BasisKind::Assumption | BasisKind::Design => (Some(1.0), Some(0.0)),
+            // Clipper's 16-bit checksum refuses one forged field with 1 − 2^-16.
+            BasisKind::Measured if control == "checksum-binding" => {
+                (Some(1.0 - 2f64.powi(-16)), None)
+            }
+            BasisKind::Cryptographic | BasisKind::Measured => (None, None),
+        };
+        Some(ControlBasis {
+            control: control.to_string(),
+            kind,
+            probability,
+            delay_epochs,
+            rests_on: rests_on.to_string(),
+        })
+    }
+    /// A measured (or computed) basis.
+    pub fn measured(
+        control: &str,
+        probability: Option<f64>,
+        delay_epochs: Option<f64>,
+        rests_on: impl Into<String>,
+    ) -> ControlBasis {
+        ControlBasis {
+            control: control.to_string(),
+            kind: BasisKind::Measured,
+            probability,
+            delay_epochs,
+            rests_on: rests_on.into(),
+        }
+    }
+    /// The short label the tables print: `assumed` for an assumption, `p=0.93` or
+    /// `p=0.93, 2.0 epochs` for a measured one, empty otherwise.
+    pub fn short(&self) -> String {
+        match self.kind {
+            BasisKind::Assumption => "assumed".into(),
+            BasisKind::Measured => {
+                let mut s = match self.probability {
+                    Some(p) => format!("p={}", fmt_p(p)),
+                    None => String::new(),
+                };
+                if let Some(d) = self.delay_epochs {
+                    if !s.is_empty() {
+                        s.push_str(", ");
+                    }
+                    s.push_str(&format!("{d:.1} epochs"));
+                }
+                s
+            }
+            BasisKind::Cryptographic | BasisKind::Design => String::new(),
+        }
+    }
+    /// The full label: `kind (probability, delay): rests on`.
+    pub fn label(&self) -> String {
+        let mut figs = Vec::new();
+        match self.probability {
+            Some(p) => figs.push(format!("p={}", fmt_p(p))),
+            None if self.kind == BasisKind::Cryptographic => figs.push("p~1".into()),
+            None => {}
+        }
+        if let Some(d) = self.delay_epochs {
+            figs.push(format!("delay {d:.1} epochs"));
+        }
+        let figs = if figs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", figs.join(", "))
+        };
+        format!(
+            "{}: {}{figs}: {}",
+            self.control,
+            self.kind.word(),
+            self.rests_on
+        )
+    }
+}
+
+/// A probability, four significant places at most (`1`, `0.9312`, `0.0001`).
+fn fmt_p(p: f64) -> String {
+    if p == 1.0 || p == 0.0 {
+        return format!("{p:.0}");
+    }
+    let s = format!("{p:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Every built-in control's default basis (see [`BasisKind`]); a unit test checks that each
+/// control of [`BUILTIN`] but `not-applicable` and `error` has one.
+fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
+    use BasisKind::*;
+    Some(match control {
+        "binding" => (Cryptographic, "the escrow field is signed by the sender; forging it needs the signing key"),
+        "checksum-binding" => (Measured, "a 16-bit checksum over key and field (the Clipper LEAF; `checksum_bits` in the scheme): each forged field is refused with probability 1 − 2^-16 per try, and the attack's tries are counted"),
+        "ciphertext" => (Cryptographic, "the ciphertext does not decrypt under the key offered"),
+        "cluster-majority" => (Cryptographic, "each record is locked to the cluster key; fewer members than its quorum cannot open it"),
+        "combiner-aead-check" => (Cryptographic, "the combiner's AEAD rejects a key that does not open the session"),
+        "delivery" => (Cryptographic, "the session key delivery does not open without the member's key"),
+        "device-binding" => (Assumption, "the vendor compares the device id in the blob with the id the requester presents, and the model has every requester present its own"),
+        "dkg" => (Cryptographic, "distributed key generation: no single party learns the key"),
+        "epoch-keys" => (Cryptographic, "each epoch has its own key; a key of one epoch opens no other"),
+        "expiry" => (Assumption, "an honest agent refuses an expired warrant, every time"),
+        "firmware-transparency" => (Assumption, "every firmware change is seen at once by whoever watches the firmware log"),
+        "guess-limit" => (Measured, "the share of targets whose passcode is not among the guesses the limit allows"),
+        "join-notice" => (Assumption, "every member's client shows every join at once, and someone looks"),
+        "key-check" => (Cryptographic, "the combined key does not unwrap"),
+        "key-not-created" => (Design, "the design never creates the key the attack would take"),
+        "key-pinning" => (Assumption, "the client's pinned key is never rewritten (the model keeps the pin out of the attacker's update channel)"),
+        "ledger-gossip" => (Assumption, "every agent compares its ledger head with the true public head at once"),
+        "ledger-inclusion" => (Assumption, "an honest agent releases only for a request it finds on the ledger"),
+        "malformed" => (Cryptographic, "the request does not parse or verify"),
+        "member-integrity" => (Design, "a counter can be rolled back only on a member the attacker holds"),
+        "no-audit-log" => (Design, "the scheme keeps no audit log to tamper with"),
+        "no-court" => (Design, "the scheme has no court to forge warrants of"),
+        "no-court-key" => (Design, "the scheme has no court key"),
+        "no-escrow" => (Design, "the scheme escrows nothing"),
+        "owner-notice" => (Assumption, "every owner of a seized phone notices at once"),
+        "proactive-refresh" => (Cryptographic, "shares from before a refresh do not combine with shares after it"),
+        "published-key-check" => (Assumption, "clients compare the escrow key with the published one every time"),
+        "recipient-field-check" => (Assumption, "every recipient client checks every escrow field it receives"),
+        "recompute-binding" => (Cryptographic, "recipients re-derive the escrow field from key and header; another field does not match"),
+        "replay-cache" => (Assumption, "an honest agent remembers every warrant it served"),
+        "retention" => (Assumption, "keys past retention are deleted, and the deletion is complete"),
+        "roster-check" => (Assumption, "every client refuses every hidden member, at once and always (who signs the roster is not modelled)"),
+        "scope" | "scope-check" => (Assumption, "an honest agent releases only what the warrant covers"),
+        "share-commitment-check" => (Cryptographic, "a share that does not match its public commitment is rejected"),
+        "share-verification" => (Cryptographic, "a decryption share that does not verify is rejected"),
+        "signature" => (Cryptographic, "the signature does not verify"),
+        "signed-binding" => (Cryptographic, "the escrow field is signed with the family key; forging needs that key (held by clients: extractable from a software client)"),
+        "signing-key-destroyed" => (Design, "the cards that could sign firmware were destroyed (a parameter of the scheme)"),
+        "tap-reconciliation" => (Assumption, "every tap is reconciled against the court's list at once"),
+        "threshold" | "threshold-custody" => (Cryptographic, "fewer shares than the threshold reveal nothing about the key"),
+        "use-limit" => (Assumption, "an honest agent counts every use of a warrant"),
+        "vendor-blob-check" => (Cryptographic, "the vendor's recovery blob does not open or parse"),
+        "warrant-check" => (Assumption, "an honest agent checks every warrant before serving it"),
+        "warrant-signature" => (Cryptographic, "the court's signature on the warrant does not verify"),
+        _ => return None,
+    })
+}
+
 /// Is `name` a control a built-in mechanism can report (or `none`: not blocked)?
 pub fn is_builtin(name: &str) -> bool {
     name == "none" || BUILTIN.contains(&name)
@@ -74,6 +273,23 @@ mod tests {
     fn literal(rest: &str) -> Option<&str> {
         let rest = rest.trim_start().strip_prefix('"')?;
         rest.find('"').map(|end| &rest[..end])
+    }
+
+    #[test]
+    fn every_builtin_control_has_a_basis() {
+        for c in BUILTIN {
+            if matches!(*c, "not-applicable" | "error") {
+                assert!(ControlBasis::builtin(c).is_none(), "{c}");
+                continue;
+            }
+            let b = ControlBasis::builtin(c).unwrap_or_else(|| panic!("{c} has no basis"));
+            assert_eq!(b.control, *c);
+        }
+        let a = ControlBasis::builtin("roster-check").unwrap();
+        assert_eq!(a.kind, BasisKind::Assumption);
+        assert_eq!(a.short(), "assumed");
+        let m = ControlBasis::measured("guess-limit", Some(0.93125), Some(2.0), "x");
+        assert_eq!(m.short(), "p=0.9313, 2.0 epochs");
     }
 
     #[test]

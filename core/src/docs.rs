@@ -285,6 +285,45 @@ pub fn mechanisms_markdown() -> String {
         }
         s.push('\n');
     }
+    s.push_str(&controls_markdown());
+    s
+}
+
+/// Every control the built-in mechanisms report, with what a block or detection by it
+/// rests on (`escrowlab::controls::ControlBasis`): the table MECHANISMS.md ends with.
+fn controls_markdown() -> String {
+    let mut s = String::from(
+        "## What each control rests on\n\n\
+         Every `blocked_by` and `detected_by` in a report carries its basis (JSON `basis`, CSV \
+         `basis`, the Markdown report's last table, the HTML cell's tooltip; the terminal \
+         matrix marks an assumption `assumed` or `*a`). An *assumption* is certain by \
+         construction: the model makes the control work every time and at once, so its \
+         probability 1 is not a measurement. *Cryptographic* holds unless a cryptographic \
+         assumption fails (negligible probability). *Design*: the design has nothing to take. \
+         *Measured*: the mechanism gives the probability (and delay) with each block, \
+         computed from its parameters and a cited distribution, with what the cell saw.\n\n\
+         | control | basis | probability | rests on |\n|---|---|---|---|\n",
+    );
+    for c in crate::controls::BUILTIN {
+        let Some(b) = crate::controls::ControlBasis::builtin(c) else {
+            continue;
+        };
+        let p = match b.kind {
+            crate::controls::BasisKind::Assumption => "1 (assumed)".to_string(),
+            crate::controls::BasisKind::Design => "1 (design)".to_string(),
+            crate::controls::BasisKind::Cryptographic => "1 − negligible".to_string(),
+            crate::controls::BasisKind::Measured => match b.probability {
+                Some(p) => format!("{p:.6} per try"),
+                None => "given with each block".to_string(),
+            },
+        };
+        s.push_str(&format!(
+            "| `{c}` | {} | {p} | {} |\n",
+            b.kind.word(),
+            b.rests_on
+        ));
+    }
+    s.push('\n');
     s
 }
 

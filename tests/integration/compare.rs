@@ -158,7 +158,7 @@ fn the_class_sets_the_counts_and_targets() {
         .filter(|(a, _, _)| a.meta().id == "hsm-brute-force")
         .map(|(_, _, p)| p)
         .collect();
-    assert_eq!(brute.len(), 2, "firmware swept");
+    assert_eq!(brute.len(), 4, "firmware and guess_first swept");
     for p in brute {
         // A majority (3 of the cluster's 5) and every user, whatever the defaults say.
         assert_eq!(p.int("members"), 3);

@@ -23,6 +23,7 @@ mod cli;
 mod compare;
 mod cost;
 mod coverage;
+mod defences;
 mod docs;
 mod double_ratchet;
 mod edges;

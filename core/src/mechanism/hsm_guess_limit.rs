@@ -33,7 +33,93 @@ use std::sync::Arc;
 pub struct HsmGuessLimit;
 
 use crate::vocab::family::hsm_guess_limit::INFO;
-pub use crate::vocab::family::hsm_guess_limit::PASSCODE_KINDS;
+pub use crate::vocab::family::hsm_guess_limit::{CLUSTER_KEYS, PASSCODE_KINDS, PIN_MODELS};
+
+/// The ten commonest human-chosen 4-digit PINs and their shares, in frequency order: the
+/// iPhone unlock-code data set (Amitay 2011, 204 508 PINs) as analysed by Bonneau,
+/// Preibusch & Anderson, "A birthday present every eleven wallets? The security of
+/// customer-chosen banking PINs", Financial Cryptography 2012. 1234 was chosen 8 884
+/// times (4.34 %); the ten together hold about 15 % (14.81 % here, the other shares read
+/// from the published ranking). The other 9 990 PINs share the remaining 85.19 % uniformly
+/// in this model: it under-states the attacker past the tenth guess (real data keep
+/// falling off), so success within `limit` guesses is a lower bound once `limit` > 10.
+pub const HUMAN_PINS4: &[(&str, f64)] = &[
+    ("1234", 0.0434),
+    ("0000", 0.0257),
+    ("2580", 0.0227),
+    ("1111", 0.0164),
+    ("5555", 0.0082),
+    ("5683", 0.0072),
+    ("0852", 0.0070),
+    ("2222", 0.0064),
+    ("1212", 0.0061),
+    ("1998", 0.0050),
+];
+
+/// Whether the human PIN table applies to passcodes of `kind` under model `pins`.
+fn human(kind: &str, pins: &str) -> bool {
+    pins == "human" && kind == "digits4"
+}
+
+/// The attacker's `i`-th guess against a passcode of `kind` chosen under model `pins`: in
+/// frequency order (the published table first, then the rest in enumeration order) for
+/// human PINs, in enumeration order otherwise. Every passcode of the space comes exactly
+/// once for `i` below [`passcode_space`].
+pub fn guess_at(kind: &str, pins: &str, i: u64) -> String {
+    if !human(kind, pins) {
+        return passcode_at(kind, i);
+    }
+    let top = HUMAN_PINS4.len() as u64;
+    if i < top {
+        return HUMAN_PINS4[i as usize].0.to_string();
+    }
+    // The (i - top)-th PIN of the enumeration that is not in the table.
+    let mut want = i - top;
+    let mut skipped_below: Vec<u64> = HUMAN_PINS4
+        .iter()
+        .filter_map(|(p, _)| p.parse::<u64>().ok())
+        .collect();
+    skipped_below.sort_unstable();
+    for s in skipped_below {
+        if s <= want {
+            want += 1;
+        }
+    }
+    passcode_at(kind, want)
+}
+
+/// The probability that a user's passcode is among the attacker's first `guesses` guesses
+/// (in the order of [`guess_at`]): the model's figure, not a measurement.
+pub fn success_within(kind: &str, pins: &str, guesses: u64) -> f64 {
+    let space = passcode_space(kind);
+    let g = guesses.min(space);
+    if !human(kind, pins) {
+        return g as f64 / space as f64;
+    }
+    let top = HUMAN_PINS4.len() as u64;
+    let head: f64 = HUMAN_PINS4.iter().take(g as usize).map(|(_, f)| f).sum();
+    let rest = 1.0 - HUMAN_PINS4.iter().map(|(_, f)| f).sum::<f64>();
+    head + rest * g.saturating_sub(top) as f64 / (space - top) as f64
+}
+
+/// A passcode drawn under model `pins` (one uniform draw from `rng` for a table entry or
+/// for uniform; the uniform draw of a kind without a table is the same as before).
+fn draw_passcode(kind: &str, pins: &str, rng: &mut impl Rng) -> String {
+    let space = passcode_space(kind);
+    if !human(kind, pins) {
+        return passcode_at(kind, rng.gen_range(0..space));
+    }
+    let u: f64 = rng.gen();
+    let mut acc = 0.0;
+    for (p, f) in HUMAN_PINS4 {
+        acc += f;
+        if u < acc {
+            return (*p).to_string();
+        }
+    }
+    let top = HUMAN_PINS4.len() as u64;
+    guess_at(kind, pins, top + rng.gen_range(0..space - top))
+}
 
 /// A user's escrow record as an HSM member stores it: the passcode-sealed history key.
 #[derive(Clone, Debug)]
@@ -194,7 +280,20 @@ pub struct HsmDeployment {
     signing_destroyed: bool,
     /// Failures per member per user.
     counters: Vec<BTreeMap<u32, u32>>,
+    /// Records each member destroyed when its counter reached the limit: gone from its
+    /// store, so a later breach of that member finds nothing for that user.
+    destroyed: Vec<std::collections::BTreeSet<u32>>,
+    /// `success_within(limit)` under the scheme's passcode model.
+    p_within_limit: f64,
+    /// The passcode model (`human` or `uniform`, and whether the table applied).
+    pin_model: String,
+    /// Online guessing seen in this cell: records opened through the interface, and
+    /// records destroyed by the limit.
+    online_opened: u32,
+    online_destroyed: u32,
     taken: Vec<usize>,
+    /// Each member holds the whole cluster key (`cluster_key = "whole"`).
+    whole_key: bool,
     cluster_public: Vec<u8>,
     cluster_shares: Arc<Vec<crate::secret::Scalar>>,
     /// Every record encrypted to the cluster key: what each member's storage holds.
@@ -220,6 +319,7 @@ impl HsmDeployment {
                     self.limit
                 ),
             );
+            self.label(journal);
             return None;
         }
         journal.work(1);
@@ -229,10 +329,50 @@ impl HsmDeployment {
             }
             return Some(rec);
         }
+        let mut destroyed_now = false;
         for m in under {
-            *self.counters[m].entry(user).or_insert(0) += 1;
+            let c = self.counters[m].entry(user).or_insert(0);
+            *c += 1;
+            if *c >= self.limit && self.destroyed[m].insert(user) {
+                destroyed_now = true;
+            }
+        }
+        if destroyed_now
+            && self.destroyed.iter().filter(|d| d.contains(&user)).count() >= self.majority()
+        {
+            self.online_destroyed += 1;
+            journal.figure("records_destroyed", 1.0);
         }
         None
+    }
+
+    /// What the guess limit rests on, given with its refusal: the model's probability that
+    /// it stops a guesser (the passcode is not among the `limit` guesses in frequency
+    /// order), and what this cell saw.
+    fn label(&self, journal: &mut Journal) {
+        journal.rests_on(crate::controls::ControlBasis::measured(
+            "guess-limit",
+            Some(1.0 - self.p_within_limit),
+            None,
+            format!(
+                "computed: 1 − P(the passcode is among the first {} guesses in frequency order) \
+                 under the {} model = {:.4}; this cell: {} records destroyed by the limit, \
+                 {} opened through the interface",
+                self.limit,
+                self.pin_model,
+                1.0 - self.p_within_limit,
+                self.online_destroyed,
+                self.online_opened
+            ),
+        ));
+    }
+    /// The locked records member `m` still holds (every record, less those it destroyed).
+    fn held_by(&self, m: usize) -> Vec<LockedRecord> {
+        self.locked
+            .iter()
+            .filter(|r| !self.destroyed[m].contains(&r.user))
+            .cloned()
+            .collect()
     }
 }
 
@@ -264,7 +404,11 @@ impl Deployment for HsmDeployment {
                 if user as usize >= self.records.len() {
                     return Err(Error::misuse(format!("no user {user}")));
                 }
-                Ok(HsmResponse::Guess(self.guess(user, &passcode, journal)))
+                let got = self.guess(user, &passcode, journal);
+                if got.is_some() {
+                    self.online_opened += 1;
+                }
+                Ok(HsmResponse::Guess(got))
             }
             HsmRequest::TakeMember { member } => {
                 if member >= self.members {
@@ -273,7 +417,7 @@ impl Deployment for HsmDeployment {
                 if !self.taken.contains(&member) {
                     self.taken.push(member);
                 }
-                if self.taken.len() < self.majority() {
+                if !self.whole_key && self.taken.len() < self.majority() {
                     journal.refuse(
                         "cluster-majority",
                         "HSM cluster",
@@ -289,7 +433,7 @@ impl Deployment for HsmDeployment {
                     member,
                     share: self.cluster_shares[member].clone(),
                     public: self.cluster_public.clone(),
-                    records: self.locked.to_vec(),
+                    records: self.held_by(member),
                 }))
             }
             HsmRequest::RollBack { member, user } => {
@@ -318,7 +462,16 @@ impl Deployment for HsmDeployment {
                     "HSM cluster",
                     "a firmware change was installed on every member",
                 );
-                Ok(HsmResponse::Records(self.records.to_vec()))
+                // The firmware runs on every member: it exports every record some member
+                // still holds (none once the limit destroyed it everywhere).
+                let gone = |u: u32| self.destroyed.iter().all(|d| d.contains(&u));
+                Ok(HsmResponse::Records(
+                    self.records
+                        .iter()
+                        .filter(|r| !gone(r.user))
+                        .cloned()
+                        .collect(),
+                ))
             }
         }
     }
@@ -369,6 +522,8 @@ impl Mechanism for HsmGuessLimit {
     fn deploy(&self, view: &DeployView<'_>, params: &Params) -> Result<Box<dyn DynDeployment>> {
         let mut rng = view.rng("hsm-guess-limit");
         let kind = params.word("passcode").to_string();
+        let pins = params.word("pins").to_string();
+        let whole_key = params.word("cluster_key") == "whole";
         let iterations = params.int("kdf_iterations").clamp(1, 1_000_000) as u32;
         let members = params.int("members").clamp(1, 15) as usize;
         let sessions = view.sessions();
@@ -387,7 +542,7 @@ impl Mechanism for HsmGuessLimit {
         let mut sealed_records = Vec::with_capacity(users as usize);
         for (u, mine) in by_user.iter().enumerate() {
             let u = u as u32;
-            let code = passcode_at(&kind, rng.gen_range(0..passcode_space(&kind)));
+            let code = draw_passcode(&kind, &pins, &mut rng);
             let salt: [u8; 16] = rng.gen();
             let history = Key32(rng.gen());
             let backup: Vec<(u32, Vec<u8>)> = mine
@@ -412,7 +567,9 @@ impl Mechanism for HsmGuessLimit {
         records.extend(sealed_records);
         let backend = view.backend();
         let majority = members / 2 + 1;
-        let km = backend.dealer_keygen(majority, members, rng.gen())?;
+        // The whole key at every member is a sharing with quorum 1: each share is the key.
+        let quorum = if whole_key { 1 } else { majority };
+        let km = backend.dealer_keygen(quorum, members, rng.gen())?;
         let lock_seed: [u8; 32] = rng.gen();
         let locked = records
             .iter()
@@ -425,14 +582,25 @@ impl Mechanism for HsmGuessLimit {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let limit = params.int("limit").clamp(1, 1000) as u32;
         Ok(Box::new(HsmDeployment {
+            whole_key,
+            destroyed: vec![std::collections::BTreeSet::new(); members],
+            p_within_limit: success_within(&kind, &pins, limit as u64),
+            pin_model: if human(&kind, &pins) {
+                "human-PIN (Bonneau et al. 2012)".into()
+            } else {
+                format!("uniform {kind}")
+            },
+            online_opened: 0,
+            online_destroyed: 0,
             cluster_public: km.public,
             cluster_shares: Arc::new(km.shares),
             locked: Arc::new(locked),
             records: Arc::new(records),
             passcodes: Arc::new(passcodes),
             sessions: Arc::new(sessions),
-            limit: params.int("limit").clamp(1, 1000) as u32,
+            limit,
             members,
             signing_destroyed: params.flag("signing_key_destroyed"),
             counters: vec![BTreeMap::new(); members],
@@ -466,6 +634,47 @@ mod tests {
             .map(|i| passcode_at("alnum4", i))
             .collect();
         assert_eq!(distinct.len(), 36 * 36);
+    }
+
+    #[test]
+    fn human_guesses_are_a_permutation_in_frequency_order() {
+        let all: std::collections::BTreeSet<String> = (0..10_000)
+            .map(|i| guess_at("digits4", "human", i))
+            .collect();
+        assert_eq!(all.len(), 10_000);
+        assert_eq!(guess_at("digits4", "human", 0), "1234");
+        assert_eq!(guess_at("digits4", "human", 9), "1998");
+        // Past the table: enumeration order without the table's PINs.
+        assert_eq!(guess_at("digits4", "human", 10), "0001");
+        assert_eq!(guess_at("digits4", "uniform", 10), "0010");
+        assert_eq!(guess_at("digits6", "human", 7), "000007");
+    }
+
+    #[test]
+    fn success_within_the_limit_follows_the_model() {
+        let p = success_within("digits4", "human", 10);
+        assert!((p - 0.1481).abs() < 1e-9, "{p}");
+        assert!((success_within("digits4", "uniform", 10) - 0.001).abs() < 1e-12);
+        assert!((success_within("digits4", "human", 10_000) - 1.0).abs() < 1e-9);
+        assert!(success_within("digits4", "human", 3) > 0.09);
+    }
+
+    #[test]
+    fn drawn_pins_follow_the_table() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let n = 100_000;
+        let mut top1 = 0;
+        let mut top10 = 0;
+        for _ in 0..n {
+            let c = draw_passcode("digits4", "human", &mut rng);
+            top1 += usize::from(c == "1234");
+            top10 += usize::from(HUMAN_PINS4.iter().any(|(p, _)| *p == c));
+        }
+        let f1 = top1 as f64 / n as f64;
+        let f10 = top10 as f64 / n as f64;
+        assert!((f1 - 0.0434).abs() < 0.004, "{f1}");
+        assert!((f10 - 0.1481).abs() < 0.006, "{f10}");
     }
 
     #[test]

@@ -269,6 +269,8 @@ pub struct Journal {
     pub(crate) notices: Vec<MechanismEvent>,
     pub(crate) work: u64,
     pub(crate) figures: BTreeMap<String, f64>,
+    /// What the controls this request fired rest on, when the mechanism measured it.
+    pub(crate) bases: BTreeMap<String, crate::controls::ControlBasis>,
     pub(crate) issued: Vec<SignedWarrant>,
     /// The cell the request came from (`None` while serving a warrant).
     pub(crate) cell: Option<crate::vocab::CellId>,
@@ -292,6 +294,7 @@ impl Journal {
             notices: Vec::new(),
             work: 0,
             figures: BTreeMap::new(),
+            bases: BTreeMap::new(),
             issued: Vec::new(),
             cell: None,
             violations: Vec::new(),
@@ -348,6 +351,13 @@ impl Journal {
     /// A figure the mechanism measured (devices bricked, ledger entries).
     pub fn figure(&mut self, name: &str, v: f64) {
         *self.figures.entry(name.to_string()).or_insert(0.0) += v;
+    }
+    /// What a control this mechanism reports rests on, as measured or computed from its
+    /// parameters (the probability that it stops the attack, the delay before it notices):
+    /// it replaces the control's default basis ([`crate::controls::ControlBasis::builtin`])
+    /// in the cell's report. The last one given for a control is kept.
+    pub fn rests_on(&mut self, basis: crate::controls::ControlBasis) {
+        self.bases.insert(basis.control.clone(), basis);
     }
     /// The court issued `w` in answer to the request (it covers its scope when the runner
     /// counts what was exposed outside any warrant).

@@ -169,6 +169,14 @@ pub struct LedgerDeployment {
     sessions: Arc<Vec<SessionView>>,
     k: usize,
     gossip: bool,
+    /// Whether each agent's checked head reaches a monitor (drawn from the seed).
+    gossips: Arc<Vec<bool>>,
+    /// `monitors_pct` / 100.
+    monitor_share: f64,
+    /// Epochs between gossip rounds.
+    interval: u32,
+    /// Agents that released against a forked head in this cell.
+    fork_agents: std::collections::BTreeSet<usize>,
     ledger: Ledger,
     fork: Option<Ledger>,
     court: Option<Arc<crate::escrow::court::Court>>,
@@ -181,7 +189,7 @@ impl LedgerDeployment {
         self.fork.as_ref().map_or(self.ledger.head(), |f| f.head())
     }
     fn release(
-        &self,
+        &mut self,
         agent: usize,
         session: u32,
         warrant: Option<&SignedWarrant>,
@@ -231,13 +239,53 @@ impl LedgerDeployment {
             return None;
         }
         if self.gossip && head != self.ledger.head() {
-            journal.notice(
-                "ledger-gossip",
-                "public monitor",
-                format!(
-                    "agent {agent} checked a proof against a head the public ledger does not have"
-                ),
+            self.fork_agents.insert(agent);
+            // The fork is seen only when a forked agent's view meets a monitor's: at the
+            // next gossip round, and only for an agent whose head reaches a monitor.
+            let e = journal.epoch();
+            let delay = f64::from(self.interval - e % self.interval);
+            let used = self.fork_agents.len() as i32;
+            let p = 1.0 - (1.0 - self.monitor_share).powi(used);
+            let seen = self
+                .fork_agents
+                .iter()
+                .any(|a| self.gossips.get(*a).copied().unwrap_or(false));
+            if seen {
+                journal.notice(
+                    "ledger-gossip",
+                    "public monitor",
+                    format!(
+                        "an agent's checked head does not match the public ledger's, seen at the \
+                         gossip round {delay} epoch(s) after the release"
+                    ),
+                );
+            }
+            let rests = format!(
+                "computed: 1 − (1 − {:.2})^{used} = {p:.4} that one of the {used} agent(s) that \
+                 released against the fork gossips its head to a monitor; this cell: {}; \
+                 noticed at the next round, every {} epoch(s)",
+                self.monitor_share,
+                if seen { "seen" } else { "not seen" },
+                self.interval
             );
+            journal.rests_on(if self.monitor_share >= 1.0 {
+                crate::controls::ControlBasis {
+                    control: "ledger-gossip".into(),
+                    kind: crate::controls::BasisKind::Assumption,
+                    probability: Some(1.0),
+                    delay_epochs: Some(delay),
+                    rests_on: format!(
+                        "every agent's view reaches a monitor (monitors_pct = 100): {rests}"
+                    ),
+                }
+            } else {
+                crate::controls::ControlBasis::measured(
+                    "ledger-gossip",
+                    Some(p),
+                    Some(delay),
+                    rests,
+                )
+            });
         }
         let share = self.shares.get(agent)?;
         let field = self.fields.get(session as usize)?;
@@ -422,6 +470,9 @@ impl Mechanism for PublicLedger {
             })
             .collect::<Result<_>>()?;
         let court = view.court();
+        // Which agents' heads reach a monitor: drawn last, so nothing above changes.
+        let monitor_share = params.int("monitors_pct").clamp(0, 100) as f64 / 100.0;
+        let gossips: Vec<bool> = (0..n).map(|_| rng.gen::<f64>() < monitor_share).collect();
         Ok(Box::new(LedgerDeployment {
             backend,
             public: km.public,
@@ -430,6 +481,10 @@ impl Mechanism for PublicLedger {
             sessions: Arc::new(sessions),
             k,
             gossip: params.flag("gossip"),
+            gossips: Arc::new(gossips),
+            monitor_share,
+            interval: params.int("gossip_interval").clamp(1, 100) as u32,
+            fork_agents: std::collections::BTreeSet::new(),
             ledger: Ledger::default(),
             fork: None,
             court_public: court

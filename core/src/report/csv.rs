@@ -33,6 +33,7 @@ const HEAD: &[&str] = &[
     "detected",
     "detected_by",
     "blocked_by",
+    "basis",
     "docket_targets",
     "docket_claimed",
     "docket_learned",
@@ -51,6 +52,25 @@ const TAIL: &[&str] = &[
     "backend",
     "scheme_sha256",
 ];
+
+/// What the cell's blocks and detections rest on: `control=kind` with `:p=` and `:delay=`
+/// when known, `;`-separated (`roster-check=assumption:p=1:delay=0`).
+fn basis(c: &CellResult) -> String {
+    c.basis
+        .iter()
+        .map(|b| {
+            let mut s = format!("{}={}", b.control, b.kind.word());
+            if let Some(p) = b.probability {
+                s.push_str(&format!(":p={p}"));
+            }
+            if let Some(d) = b.delay_epochs {
+                s.push_str(&format!(":delay={d}"));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
 
 /// One field, quoted when it must be.
 fn field(s: &str) -> String {
@@ -148,6 +168,7 @@ pub fn render(r: &Report) -> String {
             c.detected.to_string(),
             text(&c.detected_by.join(";")),
             text(c.blocked_by.as_deref().unwrap_or("")),
+            text(&basis(c)),
             c.docket.targets.to_string(),
             c.docket.claimed.to_string(),
             c.docket.learned.to_string(),

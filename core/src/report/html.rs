@@ -133,10 +133,13 @@ fn cell_tip(c: &CellResult) -> String {
         verdict_word(c.verdict)
     );
     if c.detected {
-        let _ = write!(t, "\ndetected by {}", c.detected_by.join(", "));
+        let _ = write!(t, "\ndetected by {}", c.detected_shown());
     }
-    if let Some(b) = &c.blocked_by {
+    if let Some(b) = c.blocked_shown() {
         let _ = write!(t, "\nblocked by {b}");
+    }
+    for b in &c.basis {
+        let _ = write!(t, "\n{}", b.label());
     }
     if c.out_of_scope > 0 {
         let _ = write!(t, "\nout of scope {}", c.out_of_scope);
@@ -800,12 +803,8 @@ fn cells_table(r: &Report, out: &mut String) {
             } else {
                 "-".to_string()
             }),
-            tdw(&if c.detected_by.is_empty() {
-                "-".to_string()
-            } else {
-                c.detected_by.join(", ")
-            }),
-            td(c.blocked_by.as_deref().unwrap_or("-")),
+            tdw(&c.detected_shown()),
+            td(&c.blocked_shown().unwrap_or_else(|| "-".into())),
             v = verdict_word(c.verdict)
         );
     }

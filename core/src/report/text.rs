@@ -98,6 +98,15 @@ fn entry(cells: &[&CellResult], varying: &[String]) -> String {
     let mut s = pct(worst.exposure.fraction);
     if detected {
         s.push('*');
+        // Detected only by a control the model assumes always works: not a measurement.
+        let judged: Vec<&&CellResult> = if exposed.is_empty() {
+            cells.iter().collect()
+        } else {
+            exposed
+        };
+        if judged.iter().all(|c| c.detected_only_by_assumption()) {
+            s.push('a');
+        }
     }
     let same = cells.iter().all(|c| {
         (c.exposure.messages, c.detected, &c.blocked_by)
@@ -110,7 +119,7 @@ fn entry(cells: &[&CellResult], varying: &[String]) -> String {
             s.push_str(&name);
         }
     }
-    if let Some(b) = worst.blocked_by.as_deref() {
+    if let Some(b) = worst.blocked_shown() {
         if cells.len() == 1 || worst.exposure.messages == 0 {
             s.push_str(&format!(" [{b}]"));
         }
@@ -387,6 +396,41 @@ fn provenance_footer(r: &Report) -> String {
 /// carry all 64).
 const DIGEST_SHOWN: usize = 16;
 
+/// What every reported block and detection rests on, one row per distinct basis.
+fn bases_markdown(r: &Report) -> String {
+    let mut seen: Vec<&crate::controls::ControlBasis> = Vec::new();
+    for c in &r.results {
+        for b in &c.basis {
+            if !seen.contains(&b) {
+                seen.push(b);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return String::new();
+    }
+    seen.sort_by(|a, b| a.control.cmp(&b.control));
+    let mut out = String::from(
+        "\n## What the blocks and detections rest on\n\nAn *assumption* is certain by construction \
+         (the model makes the control work every time, at once): it is not a measured block. \
+         *Cryptographic* holds unless a cryptographic assumption fails; *design* means the design \
+         has nothing to take; *measured* gives the probability or delay the run measured or \
+         computed.\n\n| control | basis | probability | delay (epochs) | rests on |\n|---|---|---|---|---|\n",
+    );
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
+    for b in seen {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            b.control,
+            b.kind.word(),
+            opt(b.probability),
+            opt(b.delay_epochs),
+            b.rests_on.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 /// The provenance section of the Markdown report.
 fn provenance_markdown(r: &Report) -> String {
     let p = &r.provenance;
@@ -429,7 +473,10 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     out.push_str(&matrix(r, opts));
     out.push_str(
         "\n  % = messages exposed (confirmed against ground truth); * = detected;\n  \
-         [control] = what blocked it; ! = expectation failed. A swept attack shows\n  \
+         [control] = what blocked it; ! = expectation failed. *a = detected only by\n  \
+         a control the model assumes always works (certain by construction, not\n  \
+         measured); [control, assumed] likewise for a block; [control, p=...] gives\n  \
+         the measured probability behind it. A swept attack shows\n  \
          its worst variant, named; there * means every variant that exposed anything\n  \
          was detected, and [control] appears only when the worst variant exposed\n  \
          nothing. --expand shows every variant.\n\n",
@@ -549,7 +596,10 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
         out.push('\n');
     }
     out.push_str(
-        "\n`*` detected, `[control]` blocked by, `!` expectation failed. A swept attack shows \
+        "\n`*` detected, `[control]` blocked by, `!` expectation failed; `*a` detected only by a \
+         control the model assumes always works (certain by construction, not measured), \
+         `[control, assumed]` likewise for a block, `[control, p=...]` the measured probability \
+         behind it. A swept attack shows \
          its worst variant and names it; `*` only when every variant that exposed anything \
          was detected; `[control]` only when the worst variant exposed nothing.\n",
     );
@@ -602,15 +652,12 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
             c.exposure.users_total,
             c.out_of_scope,
             c.before_compromise,
-            if c.detected_by.is_empty() {
-                "-".to_string()
-            } else {
-                c.detected_by.join(", ")
-            },
-            c.blocked_by.as_deref().unwrap_or("-"),
+            c.detected_shown(),
+            c.blocked_shown().unwrap_or_else(|| "-".into()),
             c.verdict
         ));
     }
+    out.push_str(&bases_markdown(r));
     let t = &r.tally;
     out.push_str(&format!(
         "\n{}: {} passed, {} failed, {} unjudged, {}.\n",

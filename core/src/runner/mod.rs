@@ -154,6 +154,11 @@ pub struct CellResult {
     /// The control that stopped the attack, as the mechanism reported it: set only when the
     /// attack exposed nothing, and only from a mechanism event (never from the attack).
     pub blocked_by: Option<String>,
+    /// What `blocked_by` and each control of `detected_by` rest on: an assumption (certain
+    /// by construction), a cryptographic assumption, a fact of the design, or a measured
+    /// probability and delay, one entry per control, `blocked_by`'s first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub basis: Vec<crate::controls::ControlBasis>,
     /// Every refusal or rejection the mechanism reported to what the attack did.
     pub refusals: Vec<MechanismEvent>,
     /// Refusals inside lawful cases the attack took part in (context: they never set
@@ -201,6 +206,51 @@ pub struct CellResult {
 }
 
 impl CellResult {
+    /// What `control` rests on in this cell, when it was reported (see [`CellResult::basis`]).
+    pub fn basis_of(&self, control: &str) -> Option<&crate::controls::ControlBasis> {
+        self.basis.iter().find(|b| b.control == control)
+    }
+    /// A reported control with its basis, as the tables print it: `threshold-custody`,
+    /// `roster-check, assumed`, `guess-limit, p=0.9312`.
+    pub fn control_shown(&self, control: &str) -> String {
+        match self.basis_of(control).map(|b| b.short()) {
+            Some(s) if !s.is_empty() => format!("{control}, {s}"),
+            _ => control.to_string(),
+        }
+    }
+    /// `blocked_by` with its basis (see [`CellResult::control_shown`]).
+    pub fn blocked_shown(&self) -> Option<String> {
+        self.blocked_by.as_deref().map(|b| {
+            if b == "not-applicable" {
+                b.to_string()
+            } else {
+                self.control_shown(b)
+            }
+        })
+    }
+    /// `detected_by` with their bases, joined by `, ` (`-` when nothing noticed).
+    pub fn detected_shown(&self) -> String {
+        if self.detected_by.is_empty() {
+            return "-".into();
+        }
+        self.detected_by
+            .iter()
+            .map(|c| match self.basis_of(c).map(|b| b.short()) {
+                Some(s) if !s.is_empty() => format!("{c} ({s})"),
+                _ => c.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    /// Whether the cell was detected only by controls the model assumes always work
+    /// (certain by construction, not measured).
+    pub fn detected_only_by_assumption(&self) -> bool {
+        self.detected
+            && self.detected_by.iter().all(|c| {
+                self.basis_of(c)
+                    .is_some_and(|b| b.kind == crate::controls::BasisKind::Assumption)
+            })
+    }
     /// The parameters as `name=value`, a sentinel with its meaning
     /// (`user=-1 (chosen from the seed)`), joined by `sep`.
     pub fn params_shown(&self, sep: &str) -> String {
@@ -223,6 +273,32 @@ fn num(v: f64) -> Value {
             .map(Value::Number)
             .unwrap_or(Value::Null)
     }
+}
+
+/// What each reported control rests on: the mechanism's measured basis when it gave one,
+/// the control's built-in basis otherwise; `blocked_by` first, then `detected_by` in order.
+fn bases(
+    blocked_by: Option<&str>,
+    detected_by: &[String],
+    measured: &BTreeMap<String, crate::controls::ControlBasis>,
+) -> Vec<crate::controls::ControlBasis> {
+    let mut out: Vec<crate::controls::ControlBasis> = Vec::new();
+    for c in blocked_by
+        .into_iter()
+        .chain(detected_by.iter().map(|s| s.as_str()))
+    {
+        if out.iter().any(|b| b.control == c) {
+            continue;
+        }
+        if let Some(b) = measured
+            .get(c)
+            .cloned()
+            .or_else(|| crate::controls::ControlBasis::builtin(c))
+        {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// Detections visible after an attack, each with its source: client checks that fired,
@@ -418,6 +494,7 @@ fn not_applicable_cell(
         detected_by: Vec::new(),
         detections: Vec::new(),
         blocked_by: Some("not-applicable".into()),
+        basis: Vec::new(),
         refusals: vec![event],
         case_refusals: Vec::new(),
         cost: Map::new(),
@@ -684,6 +761,7 @@ pub fn run_cell(
     } else {
         confirmed.len() as f64 / messages_total as f64
     };
+    let basis = bases(blocked_by.as_deref(), &detected_by, &parts.mechanism_bases);
     let mut cell = CellResult {
         scheme: scheme.name.clone(),
         attack: meta.id.to_string(),
@@ -705,6 +783,7 @@ pub fn run_cell(
         detected: !detected_by.is_empty(),
         detected_by,
         detections,
+        basis,
         blocked_by,
         refusals,
         case_refusals,

@@ -430,6 +430,8 @@ pub struct AttackCtx<'a> {
     /// Sessions the attacker opened as a sender that an honest recipient's full check
     /// accepted (counted here, never the attack's word).
     recipient_accepted: u64,
+    /// What the mechanism said its controls rest on (measured probability or delay).
+    mechanism_bases: BTreeMap<String, crate::controls::ControlBasis>,
 }
 
 impl<'a> AttackCtx<'a> {
@@ -478,6 +480,7 @@ impl<'a> AttackCtx<'a> {
             deployment: None,
             mechanism_figures: BTreeMap::new(),
             recipient_accepted: 0,
+            mechanism_bases: BTreeMap::new(),
         }
     }
 
@@ -575,6 +578,7 @@ impl<'a> AttackCtx<'a> {
         for (k, v) in j.figures {
             *self.mechanism_figures.entry(k).or_insert(0.0) += v;
         }
+        self.mechanism_bases.extend(j.bases);
         self.docket.extend(j.issued);
     }
 
@@ -966,6 +970,7 @@ impl<'a> AttackCtx<'a> {
             detects: self.detects,
             mechanism_figures: self.mechanism_figures,
             recipient_accepted: self.recipient_accepted,
+            mechanism_bases: self.mechanism_bases,
         }
     }
 }
@@ -1055,4 +1060,5 @@ pub(crate) struct CtxParts<'a> {
     pub(crate) detects: Vec<MechanismEvent>,
     pub(crate) mechanism_figures: BTreeMap<String, f64>,
     pub(crate) recipient_accepted: u64,
+    pub(crate) mechanism_bases: BTreeMap<String, crate::controls::ControlBasis>,
 }

@@ -8,6 +8,15 @@ use crate::vocab::{DefaultValue, ParamKind, ParamSpec};
 /// Passcode alphabets and lengths.
 pub const PASSCODE_KINDS: &[&str] = &["digits4", "digits6", "alnum4", "alnum6"];
 
+/// How users choose passcodes: `human` (for `digits4`, the published frequencies of
+/// human-chosen 4-digit PINs: [`crate::mechanism::hsm_guess_limit::HUMAN_PINS4`]) or
+/// `uniform`.
+pub const PIN_MODELS: &[&str] = &["human", "uniform"];
+
+/// How the cluster holds its key: `whole` (each member holds the whole cluster key, as the
+/// deployed designs document it) or `threshold` (split so that a majority is needed).
+pub const CLUSTER_KEYS: &[&str] = &["whole", "threshold"];
+
 /// The family's parameters (the scheme's `[mechanism.params]`).
 static PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -17,10 +26,29 @@ static PARAMS: &[ParamSpec] = &[
         doc: "users' passcodes: 4 or 6 digits, or 4 or 6 characters of [a-z0-9]",
     },
     ParamSpec {
+        name: "pins",
+        kind: ParamKind::Choice(PIN_MODELS),
+        default: DefaultValue::Str("human"),
+        doc: "how users choose passcodes: `human` draws 4-digit PINs from the published \
+              frequencies (Bonneau, Preibusch & Anderson 2012, iPhone data set of 204 508 \
+              PINs: the ten commonest hold 14.8 %, the rest modelled uniform), and the \
+              attacker guesses in frequency order; `uniform` draws every passcode alike \
+              (kinds other than digits4 have no published table here and are uniform)",
+    },
+    ParamSpec {
+        name: "cluster_key",
+        kind: ParamKind::Choice(CLUSTER_KEYS),
+        default: DefaultValue::Str("whole"),
+        doc: "`whole`: every member holds the whole cluster key that locks the records (the \
+              deployed design: one member taken opens every record it still holds); \
+              `threshold`: the key is split so that a majority of members is needed",
+    },
+    ParamSpec {
         name: "limit",
         kind: ParamKind::Int { min: 1, max: 1000 },
         default: DefaultValue::Int(10),
-        doc: "failed guesses a member allows per record before it destroys its copy",
+        doc: "failed guesses a member allows per record before it destroys its copy (Apple: \
+              10; a destroyed copy is gone from that member's store)",
     },
     ParamSpec {
         name: "members",
@@ -60,6 +88,9 @@ pub static INFO: MechanismInfo = MechanismInfo {
         "Apple Platform Security Guide, Escrow security for iCloud Keychain (2024)",
         "WhatsApp, End-to-end encrypted backups, security whitepaper (2021)",
         "RIPA 2000 Part III, s.49 disclosure notices",
+        "Bonneau, Preibusch & Anderson, A birthday present every eleven wallets? The security \
+         of customer-chosen banking PINs, Financial Cryptography 2012 (human 4-digit PIN \
+         frequencies, iPhone data set of 204 508 PINs)",
     ],
     capabilities: &[
         (Capability::Intercept, "read the relay's transcript"),

@@ -24,7 +24,24 @@ static PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Bool,
         default: DefaultValue::Bool(true),
         doc: "agents publish the ledger head they checked a proof against, and public \
-              monitors compare it with the head they see (a fork is noticed)",
+              monitors compare it with the head they see (a fork is noticed when the two \
+              views meet: `monitors_pct`, `gossip_interval`)",
+    },
+    ParamSpec {
+        name: "monitors_pct",
+        kind: ParamKind::Int { min: 0, max: 100 },
+        default: DefaultValue::Int(100),
+        doc: "percent chance that an agent's checked head reaches an independent monitor \
+              (drawn once per agent from the seed); a fork is noticed only when an agent that \
+              released against it gossips. 100 (the default) is the old model's every-view \
+              assumption; no deployed figure exists for it, so sweep it",
+    },
+    ParamSpec {
+        name: "gossip_interval",
+        kind: ParamKind::Int { min: 1, max: 100 },
+        default: DefaultValue::Int(1),
+        doc: "epochs between gossip rounds: a fork is noticed at the first round after the \
+              release (the detection delay)",
     },
 ];
 
