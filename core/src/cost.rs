@@ -747,7 +747,7 @@ pub fn render(p: &Projection) -> String {
     for r in &p.crumple {
         s.push_str(&format!("  {}\n", r.label));
         s.push_str(&format!(
-            "    ${}/message (2^{:.1} hashes); gate ${}; one warrant ${}\n",
+            "    ${}/message (2^{:.1} hashes a message); gate ${}; one warrant ${}\n",
             fig(r.usd_per_message),
             r.puzzle_bits,
             fig(r.gate_usd),
