@@ -447,9 +447,11 @@ fn the_family_paragraphs_follow_the_figures() {
     // Nobody reaches everyone.
     let p = CompareReport::family_paragraph(&scheme(vec![
         row(AttackerClass::Seizure, &[0.2, 0.1], &[0.2, 0.1], true),
+        row(AttackerClass::Outsider, &[0.05, 0.05], &[0.05, 0.05], true),
         row(AttackerClass::Insider, &[0.0, 0.0], &[0.0, 0.0], false),
     ]));
     assert!(p.contains("does not hold"), "{p}");
+    assert!(p.contains("the worst is Seizure"), "{p}");
     assert!(p.contains("no more than plain E2E"), "{p}");
     assert!(p.contains("insider class applies"), "{p}");
 }

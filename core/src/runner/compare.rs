@@ -1025,9 +1025,10 @@ impl CompareReport {
             }
             if !shared.is_empty() {
                 s.push_str(&format!(
-                    "{} every active user too, but plain E2E whose clients check no roster is \
-                     as open in that class (marginal risk {}), so that loophole is not the \
-                     mechanism's; against clients that verify membership the family adds {}. ",
+                    "Under {} every active user is exposed too, but plain E2E whose clients \
+                     check no roster is as open in that class (marginal risk {}), so that \
+                     loophole is not the mechanism's; against clients that verify membership \
+                     the family adds {}. ",
                     shared
                         .iter()
                         .map(|c| name(c))
@@ -1046,26 +1047,43 @@ impl CompareReport {
                 ));
             }
         }
-        let partial: Vec<&ClassRow> = applicable
+        // The class already named as the worst when none reaches everyone.
+        let named = if everyone.is_empty() {
+            applicable
+                .iter()
+                .max_by(|a, b| a.worst.mean.total_cmp(&b.worst.mean))
+                .map(|c| c.class)
+        } else {
+            None
+        };
+        for c in applicable
             .iter()
             .copied()
             .filter(|c| !everyone.iter().any(|e| e.class == c.class))
-            .filter(|c| c.marginal_risk.mean.abs() <= EPS && c.worst.mean > EPS)
-            .collect();
-        if !partial.is_empty() {
-            s.push_str(&format!(
-                "{} exposes no more than plain E2E loses the same way (marginal risk {}). ",
-                partial
-                    .iter()
-                    .map(|c| name(c))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                partial
-                    .iter()
-                    .map(|c| pct(&c.marginal_risk))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            .filter(|c| c.worst.mean > EPS && Some(c.class) != named)
+        {
+            if c.marginal_risk.mean.abs() <= EPS {
+                s.push_str(&format!(
+                    "Under {} the family exposes no more than plain E2E loses the same way \
+                     ({}, marginal risk {}). ",
+                    name(c),
+                    pct(&c.worst),
+                    pct(&c.marginal_risk)
+                ));
+            } else {
+                s.push_str(&format!(
+                    "Under {} it exposes {} of active users, a marginal risk of {}{}. ",
+                    name(c),
+                    pct(&c.worst),
+                    pct(&c.marginal_risk),
+                    if c.marginal_risk.mean < 0.0 {
+                        " (below plain E2E: a single-user attack is tried on the baselines' \
+                         worst users only, so the family's figure is a lower bound)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
         }
         let na: Vec<&str> = f
             .classes
