@@ -190,7 +190,7 @@ fn loophole_block(r: &Report) -> String {
     let mut out = String::from("One loophole (users exposed by the worst single failure):\n");
     out.push_str(&crate::text::wrap(
         &format!("comparison: {}.", crate::runner::loophole::COMPARISON),
-        100,
+        80,
         "  ",
         "    ",
     ));
@@ -443,15 +443,16 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
     );
     out.push_str(&loophole_block(r));
     out.push_str(
-        "\nLawful utility (warranted messages law enforcement can read; the same targets\n\
-         retrospectively, issued at the end over every epoch, and prospectively, issued at\n\
-         the middle epoch; cost as the mechanism measured it):\n",
+        "\nLawful utility (warranted messages law enforcement can read; the same\n\
+         targets retrospectively, warrants issued at the end over every epoch, and\n\
+         prospectively, issued at the middle epoch; cost as the mechanism measured it):\n",
     );
+    let pad = " ".repeat(25);
     for s in &r.schemes {
         let u = &s.lawful_utility;
         let p = &u.prospective;
         out.push_str(&format!(
-            "  {:<22} retrospective {} ({} of {}); prospective {} ({} of {}, from epoch {})\n",
+            "  {:<22} retrospective {} ({} of {})\n{pad}prospective {} ({} of {}), from epoch {}\n",
             s.name,
             pct(u.fraction),
             u.readable,
@@ -462,15 +463,20 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
             p.from_epoch
         ));
         if !u.cost.is_empty() || !p.cost.is_empty() {
-            out.push_str(&format!(
-                "  {:<22} cost: retrospective {}; prospective {}\n",
-                "",
-                crate::lawful::cost_words(&u.cost),
-                crate::lawful::cost_words(&p.cost)
+            out.push_str(&crate::text::wrap(
+                &format!(
+                    "cost: retrospective {}; prospective {}",
+                    crate::lawful::cost_words(&u.cost),
+                    crate::lawful::cost_words(&p.cost)
+                ),
+                80,
+                &pad,
+                &pad,
             ));
+            out.push('\n');
         }
         if let Some(a) = &u.assumption {
-            out.push_str(&crate::text::wrap(a, 100, &" ".repeat(25), &" ".repeat(25)));
+            out.push_str(&crate::text::wrap(a, 80, &pad, &pad));
             out.push('\n');
         }
     }
