@@ -632,16 +632,13 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
     for s in &r.schemes {
         let l = s.loophole.as_ref();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} / {} |\n",
             s.name,
             worst_line(&s.worst),
             ratio(l.and_then(|l| l.ratio_to_worst_device)),
             ratio(l.and_then(|l| l.ratio_to_median_device)),
-            format!(
-                "{} / {}",
-                pct(s.lawful_utility.fraction),
-                pct(s.lawful_utility.prospective.fraction)
-            )
+            pct(s.lawful_utility.fraction),
+            pct(s.lawful_utility.prospective.fraction)
         ));
     }
     out.push_str(&lawful_markdown(r));
