@@ -137,6 +137,10 @@ pub struct CostArgs {
     /// Days of one target's traffic one warrant covers.
     #[arg(long, default_value_t = crate::cost::DEFAULT_WARRANT_DAYS)]
     pub warrant_days: f64,
+    /// US dollars of a crypto crumple zone's gatekeeper puzzle (default: Wright and
+    /// Varia's lower bound, $100M).
+    #[arg(long, default_value_t = crate::cost::DEFAULT_CRUMPLE_GATE_USD)]
+    pub crumple_gate_usd: f64,
     /// Milliseconds of measuring per rate (1 to 10000).
     #[arg(long, default_value_t = crate::cost::DEFAULT_MEASURE_MS)]
     pub measure_ms: u64,
@@ -1317,6 +1321,7 @@ fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
         price_per_core_hour: a.price_per_core_hour,
         device_cost: a.device_cost,
         warrant_days: a.warrant_days,
+        crumple_gate_usd: a.crumple_gate_usd,
         backend: a.backend.name().into(),
         ..crate::cost::Assumptions::default()
     };
@@ -1443,6 +1448,38 @@ fn lawful_access(a: LawfulArgs) -> Result<i32> {
     }
     if let Some(n) = &r.note {
         s.push_str(&format!("note: {n}\n"));
+    }
+    if let Some(k) = &r.kinds {
+        s.push_str(&format!(
+            "both kinds, as `compare` serves them ({} targets: {}), executed at the end:\n",
+            k.targets.len(),
+            k.targets
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for (name, l) in [
+            (
+                format!("prospective (issued at epoch {})", k.prospective_from_epoch),
+                &k.prospective,
+            ),
+            (
+                "retrospective (issued at the end)".to_string(),
+                &k.retrospective,
+            ),
+        ] {
+            s.push_str(&format!(
+                "  {name}: read {} of {} warranted messages ({:.1}%); cost: {}\n",
+                l.read,
+                l.warranted,
+                100.0 * l.fraction(),
+                lawful::cost_words(&l.cost)
+            ));
+        }
+        if let Some(a) = k.assumption {
+            s.push_str(&format!("  {a}\n"));
+        }
     }
     out(&s)?;
     Ok(exit_codes::OK)

@@ -35,6 +35,17 @@ pub const DEFAULT_PRICE_PER_CORE_HOUR: f64 = 0.045;
 pub const DEFAULT_DEVICE_COST: f64 = 65_000.0;
 /// The days of traffic one warrant covers.
 pub const DEFAULT_WARRANT_DAYS: f64 = 30.0;
+/// The crumple zone's gatekeeper puzzle priced in US dollars: Wright and Varia's lower
+/// bound for the upfront cost, "in the range of $100M" upwards (Crypto Crumple Zones,
+/// IEEE EuroS&P 2018, abstract; ../shared/PROPOSALS.md §1e).
+pub const DEFAULT_CRUMPLE_GATE_USD: f64 = 1e8;
+/// The per-message prices of crumple-zone access projected: $1 000 and $1 000 000, the
+/// range of the marginal cost per message Wright and Varia discuss (../shared/PROPOSALS.md
+/// §1e records it as recalled, unconfirmed: the stored abstract is cut off there).
+pub const CRUMPLE_MESSAGE_USD: [f64; 2] = [1e3, 1e6];
+/// The simulation's crumple-zone puzzles (the `crumple-zone` scheme's defaults): bits of
+/// work per session field, and of the gatekeeper puzzle.
+pub const SIMULATED_CRUMPLE_BITS: (u32, u32) = (10, 16);
 /// Measuring time per rate, in milliseconds.
 pub const DEFAULT_MEASURE_MS: u64 = 400;
 
@@ -68,6 +79,8 @@ pub struct Assumptions {
     pub backend: String,
     /// Plaintext bytes per message (the simulation's message size).
     pub message_bytes: usize,
+    /// US dollars of the crumple zone's gatekeeper puzzle, paid once.
+    pub crumple_gate_usd: f64,
     /// Where each default comes from.
     pub sources: Vec<String>,
 }
@@ -87,6 +100,7 @@ impl Default for Assumptions {
             n: 5,
             backend: BackendKind::Blsttc.name().into(),
             message_bytes: MESSAGE_BYTES,
+            crumple_gate_usd: DEFAULT_CRUMPLE_GATE_USD,
             sources: vec![
                 "messages_per_day 1e11: \"more than 100 billion messages a day\" (WhatsApp; \
                  Zuckerberg, Facebook Q3 2020 earnings call)"
@@ -101,6 +115,12 @@ impl Default for Assumptions {
                     .into(),
                 "warrant_days 30: one month of one target's traffic".into(),
                 "k-of-n 3-of-5: the threshold-3of5 built-in scheme".into(),
+                "crumple_gate_usd 1e8: Wright and Varia's upfront cost \"in the range of \
+                 $100M\" upwards (Crypto Crumple Zones, IEEE EuroS&P 2018, abstract)"
+                    .into(),
+                "crumple per-message prices $1,000 and $1,000,000: the marginal cost per \
+                 message Wright and Varia discuss (recalled, unconfirmed: PROPOSALS.md 1e)"
+                    .into(),
             ],
         }
     }
@@ -191,9 +211,36 @@ pub struct Projection {
     pub plain_e2e: PlainE2e,
     /// Lawful access per warrant.
     pub lawful_per_warrant: Warrant,
+    /// Crumple-zone access at the simulation's puzzles and at the per-message prices Wright
+    /// and Varia discuss.
+    pub crumple: Vec<CrumpleRow>,
     /// Where plain E2E's devices per user come from (`None`: one device per user).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<MeasuredCoverage>,
+}
+
+/// Crumple-zone access at one price per message: what a warrant and what everyone's day
+/// cost, and the puzzle that price means at the measured hash rate and the assumed price
+/// of compute. The budget at which "a modest budget reads everyone" flips is
+/// `everyone_day_usd`: below it a buyer reads at most `(budget − gate) / per message`
+/// messages.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CrumpleRow {
+    /// Where the price comes from.
+    pub label: String,
+    /// US dollars per message opened.
+    pub usd_per_message: f64,
+    /// The puzzle that costs that much at the measured rate: bits of SHA-256 work per
+    /// message (a search averages half the space, so `log2(2 · price / price per hash)`).
+    pub puzzle_bits: f64,
+    /// The gatekeeper puzzle, paid once, in US dollars.
+    pub gate_usd: f64,
+    /// One warrant (one target's messages over the warrant's days), gate excluded.
+    pub warrant_usd: f64,
+    /// Every message of one day, gate included: the budget above which everyone is read.
+    pub everyone_day_usd: f64,
+    /// Messages a buyer of the gate plus $1 billion reads (`(1e9) / per message`).
+    pub messages_per_billion: f64,
 }
 
 /// The greedy set cover measured on a simulated population: plain E2E's every-device
@@ -278,6 +325,7 @@ pub fn check(a: &Assumptions) -> Result<()> {
     for (flag, v) in [
         ("--price-per-core-hour", a.price_per_core_hour),
         ("--device-cost", a.device_cost),
+        ("--crumple-gate-usd", a.crumple_gate_usd),
     ] {
         if !(v.is_finite() && v > 0.0 && v <= 1e12) {
             return Err(Error::input(format!(
@@ -459,6 +507,22 @@ pub fn project(a: Assumptions, backend: BackendKind, budget: Duration) -> Result
          40-byte message",
         (per_batch / f64::from(batch), batches * u64::from(batch)),
     );
+    // The crumple zone: one guess at a session field's puzzle is one SHA-256 evaluation.
+    let gate = crate::mechanism::crumple_zone::gate_key(7);
+    let mut guess = 0u64;
+    push(
+        "crumple.hash",
+        "anyone, thief or law enforcement, against a crypto crumple zone: one guess at a \
+         session field's puzzle (one SHA-256 evaluation)",
+        measure(budget, || {
+            guess = guess.wrapping_add(1);
+            black_box(crate::mechanism::crumple_zone::field_check(
+                &gate,
+                black_box(1),
+                guess,
+            ));
+        }),
+    );
     // Law enforcement: every agent checks the ciphertext and computes its decryption share;
     // the combiner checks every share and combines k of them.
     let te_ct = field.te_ct.clone();
@@ -521,6 +585,7 @@ pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
         bill: Bill::new(sessions * per_session + messages * rate("message.open"), &a),
     };
     a.message_bytes = MESSAGE_BYTES;
+    let crumple = crumple_rows(rate("crumple.hash"), &a);
     Projection {
         schema: SCHEMA,
         escrowlab_version: env!("CARGO_PKG_VERSION"),
@@ -530,8 +595,51 @@ pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
         thief_split: [sessions_s, messages_s],
         plain_e2e,
         lawful_per_warrant: lawful,
+        crumple,
         coverage: None,
     }
+}
+
+/// Crumple-zone access at the simulation's puzzles and at Wright and Varia's per-message
+/// prices ([`CRUMPLE_MESSAGE_USD`]), from the measured seconds per hash.
+pub fn crumple_rows(hash_seconds: f64, a: &Assumptions) -> Vec<CrumpleRow> {
+    let usd_per_hash = hash_seconds / 3600.0 * a.price_per_core_hour;
+    let per_user_day = a.messages_per_day / a.users;
+    let messages_per_session = a.messages_per_day / a.sessions_per_day;
+    let (bits, gate_bits) = SIMULATED_CRUMPLE_BITS;
+    // The simulation: one puzzle per session (about half its space searched), shared by
+    // the session's messages; the gate likewise.
+    let sim_message = 2f64.powi(bits as i32 - 1) * usd_per_hash / messages_per_session;
+    let sim_gate = 2f64.powi(gate_bits as i32 - 1) * usd_per_hash;
+    let row = |label: String, per_message: f64, gate: f64| CrumpleRow {
+        label,
+        usd_per_message: per_message,
+        puzzle_bits: if usd_per_hash > 0.0 {
+            (2.0 * per_message / usd_per_hash).log2()
+        } else {
+            0.0
+        },
+        gate_usd: gate,
+        warrant_usd: per_message * per_user_day * a.warrant_days,
+        everyone_day_usd: gate + per_message * a.messages_per_day,
+        messages_per_billion: 1e9 / per_message,
+    };
+    let mut out = vec![row(
+        format!(
+            "the simulation: 2^{bits} work per session of {} messages, 2^{gate_bits} gate",
+            fig(messages_per_session)
+        ),
+        sim_message,
+        sim_gate,
+    )];
+    for p in CRUMPLE_MESSAGE_USD {
+        out.push(row(
+            format!("Wright and Varia: ${} a message", fig(p)),
+            p,
+            a.crumple_gate_usd,
+        ));
+    }
+    out
 }
 
 /// A figure for a reader: integers below 10^7 as they are, three significant digits
@@ -630,6 +738,27 @@ pub fn render(p: &Projection) -> String {
         duration(w.bill.core_seconds),
         fig(w.bill.usd)
     ));
+    s.push_str(&format!(
+        "crypto crumple zone at ${} per core-hour (gate paid once; a warrant is one target's \
+         {} days):\n",
+        fig(a.price_per_core_hour),
+        fig(a.warrant_days)
+    ));
+    for r in &p.crumple {
+        s.push_str(&format!("  {}\n", r.label));
+        s.push_str(&format!(
+            "    ${}/message (2^{:.1} hashes a message); gate ${}; one warrant ${}\n",
+            fig(r.usd_per_message),
+            r.puzzle_bits,
+            fig(r.gate_usd),
+            fig(r.warrant_usd)
+        ));
+        s.push_str(&format!(
+            "    everyone's day ${}: above that budget everyone is read; $1e9 reads {} messages\n",
+            fig(r.everyone_day_usd),
+            fig(r.messages_per_billion)
+        ));
+    }
     s.push_str("\nassumptions (flags; every rate above is measured, every figure below assumed)\n");
     s.push_str(&format!(
         "  messages/day {}, sessions/day {}, users {}, cores {},\n  \

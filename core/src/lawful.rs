@@ -90,6 +90,11 @@ pub struct LawfulReport {
     /// What it refused.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refusals: Vec<crate::vocab::MechanismEvent>,
+    /// Lawful access in both kinds, with its cost: [`KIND_TARGETS`] targets chosen from the
+    /// seed, each served a prospective and a retrospective warrant (as `compare` serves
+    /// them), on the finished world before the demonstration's own warrant and probes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<Kinds>,
 }
 
 impl LawfulReport {
@@ -126,6 +131,7 @@ impl LawfulReport {
             mechanism_figures: BTreeMap::new(),
             notices: Vec::new(),
             refusals: Vec::new(),
+            kinds: None,
         }
     }
 }
@@ -153,6 +159,12 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         &world,
         crate::mechanism::session_escrow::SessionEscrow.info(),
     );
+    report.kinds = Some(kinds_of(
+        &world,
+        None,
+        None,
+        crate::mechanism::SESSION_ESCROW,
+    ));
     // Target and window, from the seed.
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();
@@ -291,10 +303,14 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
 
 /// The budget check and the progress stage both demonstrations start with.
 fn admit(config: &WorldConfig) -> Result<()> {
-    config.cost().lawful(2.0).within_budget(
-        &format!("lawful access under {}", config.scheme.name),
-        crate::budget::LOWER_WORLD,
-    )?;
+    // The demonstration's warrant and probes, and both kinds for `KIND_TARGETS` targets.
+    config
+        .cost()
+        .lawful(2.0 + 2.0 * KIND_TARGETS as f64)
+        .within_budget(
+            &format!("lawful access under {}", config.scheme.name),
+            crate::budget::LOWER_WORLD,
+        )?;
     crate::progress::stage(
         "lawful-access (simulating)",
         crate::progress::Unit::Epochs,
@@ -319,6 +335,12 @@ pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport
     let world = base.finished();
     let epochs = world.epochs();
     let mut report = LawfulReport::empty(&config, world, info);
+    report.kinds = Some(kinds_of(
+        world,
+        base.deployment(),
+        base.family_court(),
+        info.family,
+    ));
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();
     let Some(&target) = candidates.choose(&mut rng) else {
@@ -419,4 +441,247 @@ pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport
         ));
     }
     Ok(report)
+}
+
+// ----- the two kinds of warrant, served the same way to every family -----
+
+/// Warrant targets `lawful-access` serves in each kind (as `compare` does by default).
+pub const KIND_TARGETS: usize = 5;
+
+/// What the HSM family's lawful path assumes.
+pub const HSM_ASSUMPTION: &str = "assumes compelled disclosure: every target discloses its \
+    passcode under the order (the mechanism keeps none it could use otherwise); the utility \
+    is conditional on that";
+
+/// What lawful access assumes under `family`, when it assumes anything beyond the
+/// mechanism.
+pub fn assumption_of(family: &str) -> Option<&'static str> {
+    (family == "hsm-guess-limit").then_some(HSM_ASSUMPTION)
+}
+
+/// The two kinds of warrant every family is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WarrantKind {
+    /// Issued at the start of epoch `epochs / 2`, covering it to the last.
+    Prospective,
+    /// Issued at the end of the run, covering every epoch.
+    Retrospective,
+}
+
+impl WarrantKind {
+    /// The first epoch a warrant of this kind covers in a run of `epochs`.
+    pub fn from_epoch(self, epochs: u32) -> u32 {
+        match self {
+            WarrantKind::Prospective => epochs / 2,
+            WarrantKind::Retrospective => 0,
+        }
+    }
+    /// When it is issued in a run of `epochs` that ended at `now`.
+    pub fn issued(self, epochs: u32, now: u64) -> u64 {
+        match self {
+            WarrantKind::Prospective => u64::from(epochs / 2) * TICKS_PER_EPOCH,
+            WarrantKind::Retrospective => now,
+        }
+    }
+}
+
+/// Lawful access of one kind in one world: what the warrants covered, what was read, and
+/// what serving them cost.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct LawfulOnce {
+    /// Messages the warrants cover.
+    pub warranted: usize,
+    /// Of those, read and confirmed against ground truth.
+    pub read: usize,
+    /// What serving cost, as the mechanism measured it (devices taken, hash evaluations as
+    /// `work`, passcodes disclosed, taps, ledger records; agent requests under session
+    /// escrow), summed over the warrants.
+    pub cost: BTreeMap<String, f64>,
+}
+
+impl LawfulOnce {
+    /// `read / warranted` (0 when nothing was warranted).
+    pub fn fraction(&self) -> f64 {
+        if self.warranted == 0 {
+            0.0
+        } else {
+            self.read as f64 / self.warranted as f64
+        }
+    }
+}
+
+/// `n` active users of `world` chosen from its seed under `label` (the same for every
+/// scheme of the same population and seed), sorted when `sorted`.
+pub fn choose_targets(world: &World, n: usize, label: &str, sorted: bool) -> Vec<u32> {
+    let mut rng = seed::rng(world.config.seed, &format!("{label}-targets"), &[]);
+    let users: Vec<u32> = world.active_users().into_iter().collect();
+    let mut chosen: Vec<u32> = users
+        .choose_multiple(&mut rng, n.min(users.len()))
+        .copied()
+        .collect();
+    if sorted {
+        chosen.sort_unstable();
+    }
+    chosen
+}
+
+/// Serves one warrant of `kind` per target on the finished `world`, one after the other,
+/// and measures what was read (confirmed against ground truth) and what it cost. Every
+/// warrant is executed at the end of the run; a family other than session escrow serves
+/// it through a copy of its `deployment`, signed by its `court` (a ghost is inserted
+/// when its warrant is issued, so only a prospective one reads anything under the ghost
+/// user); under session escrow law enforcement asks every agent, on one copy of the world
+/// for all the warrants. `label` names the cases, nonces and requester.
+pub fn serve_kind(
+    world: &World,
+    deployment: Option<&dyn crate::mechanism::DynDeployment>,
+    court: Option<&crate::escrow::court::Court>,
+    targets: &[u32],
+    kind: WarrantKind,
+    label: &str,
+) -> LawfulOnce {
+    let epochs = world.epochs();
+    let mut out = LawfulOnce::default();
+    let mut warranted = BTreeSet::new();
+    let mut read = BTreeSet::new();
+    let mut deployment = deployment.map(|d| d.clone_box());
+    let mut escrow_world: Option<World> = None;
+    for (i, &t) in targets.iter().enumerate() {
+        let w = Warrant {
+            case_id: format!("{label}-{i}"),
+            targets: vec![t],
+            from_epoch: kind.from_epoch(epochs),
+            to_epoch: epochs.saturating_sub(1),
+            issued: kind.issued(epochs, world.now),
+            expires: world.now + WARRANT_VALIDITY,
+            nonce: seed::derive(world.config.seed, &format!("{label}-nonce"), &[i as u64])[..16]
+                .try_into()
+                .unwrap_or([0; 16]),
+            use_limit: 0,
+        };
+        let sessions = sessions_in_scope(world, &w);
+        warranted.extend(messages_of(world, &sessions));
+        if let Some(d) = deployment.as_mut() {
+            let Some(court) = court else {
+                continue;
+            };
+            let b = world.backend();
+            let judges: Vec<usize> = (0..court.k).collect();
+            let Ok(signed) = court.issue(b, w, &judges) else {
+                continue;
+            };
+            let mut journal = Journal::new(None, world.now, epochs);
+            let key = CourtKey {
+                public: &court.master_public,
+                backend: b,
+            };
+            let Ok(released) = d.serve_dyn(&signed, &key, &mut journal) else {
+                continue;
+            };
+            for (k, v) in &journal.figures {
+                *out.cost.entry(k.clone()).or_insert(0.0) += v;
+            }
+            if journal.work > 0 {
+                *out.cost.entry("work".into()).or_insert(0.0) += journal.work as f64;
+            }
+            let mut claims = Vec::new();
+            for r in &released {
+                claims.extend(read_session(&world.transcript, r.session, &r.key));
+            }
+            read.extend(
+                world
+                    .truth()
+                    .confirm(claims.iter().map(|(id, pt)| (*id, pt.as_slice()))),
+            );
+            continue;
+        }
+        // Session escrow: law enforcement asks every agent (none under plain E2E).
+        if world.escrow().n == 0 {
+            continue;
+        }
+        let ew = escrow_world.get_or_insert_with(|| world.clone());
+        let Ok(signed) = issue_warrant(ew, w) else {
+            continue;
+        };
+        let bytes = build_request(ew, &signed, &sessions, label, signed.warrant.nonce);
+        let all: Vec<usize> = (0..ew.escrow().n).collect();
+        *out.cost.entry("agent_requests".into()).or_insert(0.0) += all.len() as f64;
+        let now = ew.now + 1;
+        let rs = submit_to(ew, &all, &bytes, now);
+        let got = combine_and_read(ew, &sessions, &rs);
+        read.extend(
+            ew.truth()
+                .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))),
+        );
+    }
+    out.warranted = warranted.len();
+    out.read = read.intersection(&warranted).count();
+    out
+}
+
+/// Both kinds served to the same targets: what `lawful-access` reports beside its
+/// demonstration.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Kinds {
+    /// The targets, one warrant each per kind (chosen from the seed as `compare` does).
+    pub targets: Vec<u32>,
+    /// The first epoch a prospective warrant covers (it is issued at its start).
+    pub prospective_from_epoch: u32,
+    /// Warrants issued at epoch `prospective_from_epoch`, covering it to the last.
+    pub prospective: LawfulOnce,
+    /// Warrants issued at the end of the run, covering every epoch.
+    pub retrospective: LawfulOnce,
+    /// What lawful access assumes under the family, when it assumes anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<&'static str>,
+}
+
+/// Serves [`KIND_TARGETS`] targets in both kinds on `world` (see [`serve_kind`]), with
+/// `compare`'s targets, cases and nonces.
+pub fn kinds_of(
+    world: &World,
+    deployment: Option<&dyn crate::mechanism::DynDeployment>,
+    court: Option<&crate::escrow::court::Court>,
+    family: &str,
+) -> Kinds {
+    let targets = choose_targets(world, KIND_TARGETS, "compare", true);
+    Kinds {
+        prospective_from_epoch: WarrantKind::Prospective.from_epoch(world.epochs()),
+        prospective: serve_kind(
+            world,
+            deployment,
+            court,
+            &targets,
+            WarrantKind::Prospective,
+            "compare",
+        ),
+        retrospective: serve_kind(
+            world,
+            deployment,
+            court,
+            &targets,
+            WarrantKind::Retrospective,
+            "compare",
+        ),
+        assumption: assumption_of(family),
+        targets,
+    }
+}
+
+/// A cost map in words: `agent_requests 25, work 1024` (`none measured` when empty).
+pub fn cost_words(cost: &BTreeMap<String, f64>) -> String {
+    if cost.is_empty() {
+        return "none measured".into();
+    }
+    cost.iter()
+        .map(|(k, v)| {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{k} {v:.0}")
+            } else {
+                format!("{k} {v:.1}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

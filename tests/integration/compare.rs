@@ -357,3 +357,101 @@ fn the_table_does_not_change_when_every_default_does() {
     assert_eq!(a.table_markdown(), b.table_markdown());
     assert_eq!(a.to_json(), b.to_json());
 }
+
+/// THREAT-MODEL.md's cross-family section is `compare`'s output for the small comparison
+/// (regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration compare::threat_model
+/// -- --include-ignored`).
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn threat_model_cross_family_section_is_current() {
+    let want = small().threat_model_markdown();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/THREAT-MODEL.md");
+    let have = std::fs::read_to_string(&path).unwrap();
+    let begin = have
+        .find(compare::THREAT_MODEL_BEGIN)
+        .expect("THREAT-MODEL.md has the begin marker");
+    let end = have
+        .find(compare::THREAT_MODEL_END)
+        .expect("THREAT-MODEL.md has the end marker")
+        + compare::THREAT_MODEL_END.len()
+        + 1;
+    let section = &have[begin..end.min(have.len())];
+    if std::env::var_os("ESCROWLAB_BLESS").is_some() && section != want {
+        let new = format!("{}{want}{}", &have[..begin], &have[end.min(have.len())..]);
+        std::fs::write(&path, new).unwrap();
+        return;
+    }
+    assert!(
+        section == want,
+        "docs/THREAT-MODEL.md's cross-family section is stale: run `ESCROWLAB_BLESS=1 cargo \
+         test --test integration compare::threat_model -- --include-ignored`"
+    );
+    // The section says what the comparison assumes, and has a paragraph per family.
+    assert!(want.contains(&format!("{} users", compare::DEVICE_CANDIDATES)));
+    for f in &small().families {
+        assert!(want.contains(&format!("**{} (`{}`).**", f.family, f.scheme)));
+    }
+}
+
+#[test]
+fn the_family_paragraphs_follow_the_figures() {
+    use escrowlab::runner::loophole::Estimate;
+    let est = |v: &[f64]| Estimate::of(v);
+    let row = |class, worst: &[f64], base: &[f64], applicable| compare::ClassRow {
+        class,
+        description: format!("{class:?}"),
+        cells: 1,
+        applicable,
+        worst: est(worst),
+        worst_messages: est(worst),
+        baseline: est(base),
+        baseline_checked: est(&[0.0, 0.0]),
+        marginal_risk: est(&worst
+            .iter()
+            .zip(base)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>()),
+        marginal_risk_checked: est(worst),
+        worst_cells: Vec::new(),
+    };
+    let lawful = compare::LawfulRow {
+        utility: est(&[1.0, 1.0]),
+        warranted: est(&[10.0, 10.0]),
+        cost: Default::default(),
+    };
+    let scheme = |classes| compare::SchemeRow {
+        scheme: "s".into(),
+        family: "f".into(),
+        classes,
+        prospective: lawful.clone(),
+        retrospective: lawful.clone(),
+        assumption: None,
+    };
+    // Everyone, added by the mechanism.
+    let p = CompareReport::family_paragraph(&scheme(vec![row(
+        AttackerClass::Coalition,
+        &[1.0, 1.0],
+        &[0.0, 0.0],
+        true,
+    )]));
+    assert!(p.contains("the mechanism adds it"), "{p}");
+    // Everyone, but shared with plain E2E.
+    let p = CompareReport::family_paragraph(&scheme(vec![row(
+        AttackerClass::Provider,
+        &[1.0, 1.0],
+        &[1.0, 1.0],
+        true,
+    )]));
+    assert!(p.contains("not the mechanism's"), "{p}");
+    assert!(!p.contains("the mechanism adds it"), "{p}");
+    // Nobody reaches everyone.
+    let p = CompareReport::family_paragraph(&scheme(vec![
+        row(AttackerClass::Seizure, &[0.2, 0.1], &[0.2, 0.1], true),
+        row(AttackerClass::Outsider, &[0.05, 0.05], &[0.05, 0.05], true),
+        row(AttackerClass::Insider, &[0.0, 0.0], &[0.0, 0.0], false),
+    ]));
+    assert!(p.contains("does not hold"), "{p}");
+    assert!(p.contains("the worst is Seizure"), "{p}");
+    assert!(p.contains("no more than plain E2E"), "{p}");
+    assert!(p.contains("insider class applies"), "{p}");
+}

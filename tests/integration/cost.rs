@@ -217,7 +217,7 @@ fn counts_are_whole_prices_positive_and_every_figure_finite() {
                 "--sessions-per-day",
                 "1",
             ],
-            "make `plain_e2e.ratio_to_thief` not a finite number",
+            "make `crumple.0.messages_per_billion` not a finite number",
         ),
     ] {
         let (code, out, err) = cost(args);

@@ -124,3 +124,56 @@ fn replay_switches_off_serve_replays() {
 // The step-by-step lawful-access tests (tampered share, unverifying combiner, retention),
 // refresh and determinism need world internals: they live in
 // `core/src/internal_tests/{lawful_access,world}.rs`.
+
+/// `lawful-access` serves both kinds of warrant, as `compare` does: under the ghost user a
+/// prospective warrant reads and a retrospective one does not; under session escrow both
+/// read everything, costing one request per agent per warrant; the HSM family states its
+/// assumption.
+#[test]
+fn lawful_access_reports_both_kinds_with_their_cost() {
+    let run = |scheme: &str| -> serde_json::Value {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+            .args([
+                "lawful-access",
+                "--scheme",
+                scheme,
+                "--users",
+                "20",
+                "--epochs",
+                "2",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let g = run("ghost-user");
+    let k = &g["kinds"];
+    assert_eq!(k["targets"].as_array().unwrap().len(), lawful::KIND_TARGETS);
+    assert_eq!(k["prospective_from_epoch"], 1);
+    assert!(k["prospective"]["read"].as_u64().unwrap() > 0, "{k}");
+    assert_eq!(
+        k["prospective"]["read"], k["prospective"]["warranted"],
+        "{k}"
+    );
+    assert_eq!(k["retrospective"]["read"], 0, "{k}");
+    assert!(k["retrospective"]["warranted"].as_u64().unwrap() > 0, "{k}");
+    assert_eq!(k["prospective"]["cost"]["taps_inserted"], 5.0, "{k}");
+    let t = run("threshold-3of5");
+    let k = &t["kinds"];
+    for kind in ["prospective", "retrospective"] {
+        assert_eq!(k[kind]["read"], k[kind]["warranted"], "{k}");
+        assert_eq!(k[kind]["cost"]["agent_requests"], 25.0, "{k}");
+    }
+    // The retrospective warrants cover more than the prospective ones.
+    assert!(
+        k["retrospective"]["warranted"].as_u64() > k["prospective"]["warranted"].as_u64(),
+        "{k}"
+    );
+    let h = run("hsm-guess-limit");
+    assert!(h["kinds"]["assumption"]
+        .as_str()
+        .unwrap()
+        .contains("compelled disclosure"));
+}

@@ -68,6 +68,22 @@ fn the_proposals_suite_passes_strict_with_a_docket_figure_in_every_cell() {
             1.0
         };
         assert_eq!(s["lawful_utility"]["fraction"], want, "{name}: {s}");
+        // Prospective warrants (issued at the middle epoch) read under every family, the
+        // ghost user included (not where clients check the roster: they refuse the lawful
+        // ghost too); the HSM family says what its lawful path assumes.
+        let p = &s["lawful_utility"]["prospective"];
+        let read = p["fraction"].as_f64().unwrap();
+        if name == "ghost-user-checked" {
+            assert_eq!(read, 0.0, "{name}: {p}");
+        } else {
+            assert!(read > 0.0, "{name}: {p}");
+        }
+        assert!(p["warranted_messages"].as_u64().unwrap() > 0, "{name}: {p}");
+        assert_eq!(
+            s["lawful_utility"].get("assumption").is_some(),
+            name.starts_with("hsm"),
+            "{name}"
+        );
     }
     // Every attack has at least one family it applies to.
     let applicable: BTreeSet<&str> = cells

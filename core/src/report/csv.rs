@@ -6,8 +6,9 @@
 //! (`docket_targets`, `docket_claimed`, `docket_learned`, `docket_fraction` (F1),
 //! `docket_recall`, `docket_precision`), every cost figure as its own
 //! column (`cost.` and the figure's path, nested maps flattened with dots; the union of
-//! every cell's keys, sorted, empty where a cell has none), `error`, `failures`, then the
-//! provenance (`version`, `suite`, `seed`, `backend`, `scheme_sha256`).
+//! every cell's keys, sorted, empty where a cell has none), `error`, `failures`, the cell's
+//! scheme's lawful utility (`scheme_lawful_retrospective`, `scheme_lawful_prospective`:
+//! fractions of warranted messages read), then the provenance (`version`, `suite`, `seed`, `backend`, `scheme_sha256`).
 //!
 //! A text field that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`,
 //! `@`, a tab or a carriage return) is prefixed with `'`; numbers are written as they are.
@@ -46,6 +47,8 @@ const HEAD: &[&str] = &[
 const TAIL: &[&str] = &[
     "error",
     "failures",
+    "scheme_lawful_retrospective",
+    "scheme_lawful_prospective",
     "version",
     "suite",
     "seed",
@@ -152,6 +155,11 @@ pub fn render(r: &Report) -> String {
     for (c, cost) in r.results.iter().zip(&costs) {
         let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let digest = r.provenance.schemes.iter().find(|s| s.name == c.scheme);
+        let lawful = r
+            .schemes
+            .iter()
+            .find(|s| s.name == c.scheme)
+            .map(|s| &s.lawful_utility);
         let e = &c.exposure;
         let mut row: Vec<String> = vec![
             text(&c.scheme),
@@ -183,6 +191,10 @@ pub fn render(r: &Report) -> String {
         row.extend([
             text(c.error.as_deref().unwrap_or("")),
             text(&c.failures.join("; ")),
+            lawful.map(|u| u.fraction.to_string()).unwrap_or_default(),
+            lawful
+                .map(|u| u.prospective.fraction.to_string())
+                .unwrap_or_default(),
             r.provenance.version.clone(),
             text(&r.provenance.suite),
             r.provenance.seed.to_string(),

@@ -602,37 +602,60 @@ fn epochs(r: &Report) -> Vec<Chart> {
     charts
 }
 
-/// Lawful utility against the worst single attack's exposure, one point per scheme.
+/// Lawful utility against the worst single attack's exposure, one point per scheme and
+/// kind of warrant (retrospective: issued at the end over every epoch; prospective: issued
+/// at the middle epoch).
 fn utility(r: &Report) -> Chart {
-    let series = r
-        .schemes
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let worst = s.worst.as_ref().map_or(0.0, |w| w.fraction);
-            let u = &s.lawful_utility;
-            Series {
-                name: s.name.clone(),
+    let mut series = Vec::new();
+    for (i, s) in r.schemes.iter().enumerate() {
+        let worst = s.worst.as_ref().map_or(0.0, |w| w.fraction);
+        let u = &s.lawful_utility;
+        let p = &u.prospective;
+        let kinds = [
+            (
+                "retro",
+                "retrospective (issued at the end, every epoch)".to_string(),
+                u.fraction,
+                u.readable,
+                u.warranted_messages,
+                &u.cost,
+            ),
+            (
+                "prosp",
+                format!("prospective (issued at epoch {})", p.from_epoch),
+                p.fraction,
+                p.readable,
+                p.warranted_messages,
+                &p.cost,
+            ),
+        ];
+        for (short, long, fraction, readable, warranted, cost) in kinds {
+            series.push(Series {
+                name: format!("{}, {short}", s.name),
                 colour: i,
                 points: vec![Point {
                     x: worst,
-                    y: u.fraction,
+                    y: fraction,
                     tip: format!(
-                        "{}\nlawful utility {} ({} of {} warranted messages)\nworst exposure {}{}",
+                        "{}\nlawful utility, {long}: {} ({} of {} warranted messages)\ncost: {}\nworst exposure {}{}{}",
                         s.name,
-                        svg::pct(u.fraction),
-                        u.readable,
-                        u.warranted_messages,
+                        svg::pct(fraction),
+                        readable,
+                        warranted,
+                        crate::lawful::cost_words(cost),
                         svg::pct(worst),
                         s.worst.as_ref().map_or(String::new(), |w| format!(
                             " ({}, {} users)",
                             w.attack, w.users
-                        ))
+                        )),
+                        u.assumption
+                            .as_ref()
+                            .map_or(String::new(), |a| format!("\n{a}"))
                     ),
                 }],
-            }
-        })
-        .collect();
+            });
+        }
+    }
     Chart {
         id: "utility".into(),
         title: "Lawful utility against the worst single attack's exposure".into(),
@@ -669,7 +692,7 @@ fn loophole_table(r: &Report, out: &mut String) {
     out.push_str(
         "<table><tr><th>scheme</th><th>backend</th><th>worst single attack</th><th>users</th>\
          <th>messages</th><th>× worst E2E device</th><th>× median E2E device</th>\
-         <th>lawful utility</th></tr>\n",
+         <th>lawful utility, retro / prosp</th></tr>\n",
     );
     for s in &r.schemes {
         let (attack, users, msgs) = match &s.worst {
@@ -698,14 +721,23 @@ fn loophole_table(r: &Report, out: &mut String) {
             tdn(ratio(l.and_then(|l| l.ratio_to_worst_device))),
             tdn(ratio(l.and_then(|l| l.ratio_to_median_device))),
             tdn(format!(
-                "{} ({} of {})",
+                "{} ({} of {}) / {} ({} of {})",
                 svg::pct(u.fraction),
                 u.readable,
-                u.warranted_messages
+                u.warranted_messages,
+                svg::pct(u.prospective.fraction),
+                u.prospective.readable,
+                u.prospective.warranted_messages
             )),
         );
     }
     out.push_str("</table>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Comparison: {}. Lawful utility: retrospective (warrants issued at \
+         the end, every epoch) / prospective (issued at the middle epoch).</p>",
+        esc(crate::runner::loophole::COMPARISON)
+    );
     if let Some(l) = r.schemes.iter().find_map(|s| s.loophole.as_ref()) {
         let d = &l.e2e;
         let _ = writeln!(

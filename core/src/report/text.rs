@@ -197,6 +197,13 @@ fn ratio(r: Option<f64>) -> String {
 /// that is, then which attack and variant it was.
 fn loophole_block(r: &Report) -> String {
     let mut out = String::from("One loophole (users exposed by the worst single failure):\n");
+    out.push_str(&crate::text::wrap(
+        &format!("comparison: {}.", crate::runner::loophole::COMPARISON),
+        80,
+        "  ",
+        "    ",
+    ));
+    out.push('\n');
     match e2e_reference(r) {
         None => out.push_str("  plain E2E: n/a (no endpoint-compromise in the registry)\n"),
         Some(l) => {
@@ -482,16 +489,43 @@ pub fn table_with(r: &Report, opts: MatrixOptions) -> String {
          nothing. --expand shows every variant.\n\n",
     );
     out.push_str(&loophole_block(r));
-    out.push_str("\nLawful utility (warranted messages law enforcement can read):\n");
+    out.push_str(
+        "\nLawful utility (warranted messages law enforcement can read; the same\n\
+         targets retrospectively, warrants issued at the end over every epoch, and\n\
+         prospectively, issued at the middle epoch; cost as the mechanism measured it):\n",
+    );
+    let pad = " ".repeat(25);
     for s in &r.schemes {
         let u = &s.lawful_utility;
+        let p = &u.prospective;
         out.push_str(&format!(
-            "  {:<22} {} ({} of {})\n",
+            "  {:<22} retrospective {} ({} of {})\n{pad}prospective {} ({} of {}), from epoch {}\n",
             s.name,
             pct(u.fraction),
             u.readable,
-            u.warranted_messages
+            u.warranted_messages,
+            pct(p.fraction),
+            p.readable,
+            p.warranted_messages,
+            p.from_epoch
         ));
+        if !u.cost.is_empty() || !p.cost.is_empty() {
+            out.push_str(&crate::text::wrap(
+                &format!(
+                    "cost: retrospective {}; prospective {}",
+                    crate::lawful::cost_words(&u.cost),
+                    crate::lawful::cost_words(&p.cost)
+                ),
+                80,
+                &pad,
+                &pad,
+            ));
+            out.push('\n');
+        }
+        if let Some(a) = &u.assumption {
+            out.push_str(&crate::text::wrap(a, 80, &pad, &pad));
+            out.push('\n');
+        }
     }
     out.push_str(&docket_block(r));
     let t = &r.tally;
@@ -564,6 +598,43 @@ fn docket_block(r: &Report) -> String {
     out
 }
 
+/// The Markdown section on lawful access: both kinds per scheme, with their cost.
+fn lawful_markdown(r: &Report) -> String {
+    let mut out = String::from(
+        "\n## Lawful access\n\nThe same targets served two kinds of warrant: retrospective (issued at the end of the run, covering every epoch) and prospective (issued at the start of the middle epoch, covering it to the last), both executed at the end. Cost as the mechanism measured it, summed over the warrants.\n\n| scheme | kind | utility | read of warranted | cost |\n|---|---|---|---|---|\n",
+    );
+    let mut notes = Vec::new();
+    for s in &r.schemes {
+        let u = &s.lawful_utility;
+        let p = &u.prospective;
+        let mark = match &u.assumption {
+            Some(a) => {
+                notes.push(a.clone());
+                format!(" ({})", notes.len())
+            }
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "| {}{mark} | retrospective | {} | {} of {} | {} |\n| {}{mark} | prospective, from epoch {} | {} | {} of {} | {} |\n",
+            s.name,
+            pct(u.fraction),
+            u.readable,
+            u.warranted_messages,
+            crate::lawful::cost_words(&u.cost),
+            s.name,
+            p.from_epoch,
+            pct(p.fraction),
+            p.readable,
+            p.warranted_messages,
+            crate::lawful::cost_words(&p.cost),
+        ));
+    }
+    for (i, n) in notes.iter().enumerate() {
+        out.push_str(&format!("\n({}) {n}.\n", i + 1));
+    }
+    out
+}
+
 /// A Markdown report fit for a lab write-up.
 pub fn markdown(r: &Report) -> String {
     markdown_with(r, MatrixOptions::default())
@@ -604,20 +675,23 @@ pub fn markdown_with(r: &Report, opts: MatrixOptions) -> String {
          was detected; `[control]` only when the worst variant exposed nothing.\n",
     );
     out.push_str(&format!(
-        "\n## One loophole\n\nEach scheme's worst single attack, against plain E2E's single-device failures (`endpoint-compromise` on every device under `e2e-baseline`): {}.\n\n| scheme | worst single attack | × the worst device (users) | × the median device (users) | lawful utility |\n|---|---|---|---|---|\n",
-        e2e_devices(e2e_reference(r))
+        "\n## One loophole\n\nEach scheme's worst single attack, against plain E2E's single-device failures (`endpoint-compromise` on every device under `e2e-baseline`): {}.\n\nComparison: {}.\n\n| scheme | worst single attack | × the worst device (users) | × the median device (users) | lawful utility, retrospective / prospective |\n|---|---|---|---|---|\n",
+        e2e_devices(e2e_reference(r)),
+        crate::runner::loophole::COMPARISON
     ));
     for s in &r.schemes {
         let l = s.loophole.as_ref();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} / {} |\n",
             s.name,
             worst_line(&s.worst),
             ratio(l.and_then(|l| l.ratio_to_worst_device)),
             ratio(l.and_then(|l| l.ratio_to_median_device)),
-            pct(s.lawful_utility.fraction)
+            pct(s.lawful_utility.fraction),
+            pct(s.lawful_utility.prospective.fraction)
         ));
     }
+    out.push_str(&lawful_markdown(r));
     let named: Vec<&CellResult> = r.results.iter().filter(|c| c.docket.claimed > 0).collect();
     if !named.is_empty() {
         out.push_str(&format!("\n## Docket exposure\n\n{DOCKET_LEGEND}\n\n| scheme | attack | params | docket (F1) | recall | precision |\n|---|---|---|---|---|---|\n"));

@@ -42,7 +42,6 @@ use crate::budget::{RunCost, WorldCost};
 use crate::config::scheme::Scheme;
 use crate::error::{Error, Result};
 use crate::world::{Population, WorldConfig};
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,10 +90,7 @@ pub const MAX_USERS: u32 = 2_000;
 pub const MAX_SEEDS: u32 = 100;
 /// Most warrant targets.
 pub const MAX_WARRANTS: u32 = 1_000;
-/// What the HSM family's lawful path assumes.
-pub const HSM_ASSUMPTION: &str = "assumes compelled disclosure: every target discloses its \
-    passcode under the order (the mechanism keeps none it could use otherwise); the utility \
-    is conditional on that";
+pub use crate::lawful::{LawfulOnce, WarrantKind, HSM_ASSUMPTION};
 
 /// The built-in plain-E2E scheme whose clients verify membership.
 ///
@@ -358,17 +354,6 @@ impl Worst {
     }
 }
 
-/// Lawful access of one kind in one world.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct LawfulOnce {
-    /// Messages the warrants cover.
-    pub warranted: usize,
-    /// Of those, read and confirmed against ground truth.
-    pub read: usize,
-    /// What serving cost, as the mechanism measured it.
-    pub cost: BTreeMap<String, f64>,
-}
-
 /// What one scheme's world gave at one seed.
 #[derive(Clone, Debug, Default)]
 pub struct WorldResult {
@@ -385,6 +370,17 @@ pub struct WorldResult {
     /// The user indices (of parameters that pick one user) whose cells exposed the most,
     /// worst first, at most [`DEVICE_CANDIDATES`].
     pub top_users: Vec<i64>,
+}
+
+/// What the comparison assumes about the single-user sweep, stated in its output.
+pub fn device_assumption() -> String {
+    format!(
+        "a parameter that picks one user (the device seized or implanted) is swept over every \
+         user on the two plain-E2E baselines only; under each escrow scheme it is tried on the \
+         {DEVICE_CANDIDATES} users whose choice exposed the most there, at the same seed (the \
+         same device holds the same sessions whatever the scheme, so a family's figure for \
+         such an attack is a lower bound if another user would expose more under it)"
+    )
 }
 
 /// How many of the worst single-user choices found by sweeping every user on plain E2E are
@@ -428,127 +424,18 @@ pub fn restrict_users(
         .collect()
 }
 
-/// The two kinds of warrant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WarrantKind {
-    /// Issued at the start of epoch `epochs / 2`, covering it to the last.
-    Prospective,
-    /// Issued at the end, covering every epoch.
-    Retrospective,
-}
-
-/// The warrant targets of a world: `n` active users chosen from the seed (the same for
-/// every scheme of the same population and seed).
-fn warrant_targets(base: &BaseWorlds, n: usize) -> Vec<u32> {
-    let world = base.finished();
-    let mut rng = crate::seed::rng(world.config.seed, "compare-targets", &[]);
-    let users: Vec<u32> = world.active_users().into_iter().collect();
-    let mut chosen: Vec<u32> = users
-        .choose_multiple(&mut rng, n.min(users.len()))
-        .copied()
-        .collect();
-    chosen.sort_unstable();
-    chosen
-}
-
-/// Serves `targets`' warrants of `kind` on `base` and measures what was read.
+/// Serves `targets`' warrants of `kind` on `base` and measures what was read
+/// ([`crate::lawful::serve_kind`], shared with the suites' lawful utility and
+/// `lawful-access`).
 pub fn lawful(base: &BaseWorlds, targets: &[u32], kind: WarrantKind) -> LawfulOnce {
-    let world = base.finished();
-    let epochs = world.epochs();
-    let last = epochs.saturating_sub(1);
-    let (from, issued) = match kind {
-        WarrantKind::Prospective => {
-            let e = epochs / 2;
-            (e, u64::from(e) * crate::world::TICKS_PER_EPOCH)
-        }
-        WarrantKind::Retrospective => (0, world.now),
-    };
-    let mut out = LawfulOnce::default();
-    let mut warranted = BTreeSet::new();
-    let mut read = BTreeSet::new();
-    let mut deployment = base.deployment().map(|d| d.clone_box());
-    for (i, &t) in targets.iter().enumerate() {
-        let w = crate::escrow::court::Warrant {
-            case_id: format!("compare-{i}"),
-            targets: vec![t],
-            from_epoch: from,
-            to_epoch: last,
-            issued,
-            expires: world.now + crate::lawful::WARRANT_VALIDITY,
-            nonce: crate::seed::derive(world.config.seed, "compare-nonce", &[i as u64])[..16]
-                .try_into()
-                .unwrap_or([0; 16]),
-            use_limit: 0,
-        };
-        let sessions = crate::lawful::sessions_in_scope(world, &w);
-        warranted.extend(crate::lawful::messages_of(world, &sessions));
-        if let Some(d) = deployment.as_mut() {
-            let Some(court) = base.family_court() else {
-                continue;
-            };
-            let b = world.backend();
-            let judges: Vec<usize> = (0..court.k).collect();
-            let Ok(signed) = court.issue(b, w, &judges) else {
-                continue;
-            };
-            let mut journal = crate::mechanism::Journal::new(None, world.now, epochs);
-            let key = crate::mechanism::CourtKey {
-                public: &court.master_public,
-                backend: b,
-            };
-            let Ok(released) = d.serve_dyn(&signed, &key, &mut journal) else {
-                continue;
-            };
-            for (k, v) in &journal.figures {
-                *out.cost.entry(k.clone()).or_insert(0.0) += v;
-            }
-            if journal.work > 0 {
-                *out.cost.entry("work".into()).or_insert(0.0) += journal.work as f64;
-            }
-            let mut claims = Vec::new();
-            for r in &released {
-                claims.extend(crate::relay::read_session(
-                    &world.transcript,
-                    r.session,
-                    &r.key,
-                ));
-            }
-            read.extend(
-                world
-                    .truth()
-                    .confirm(claims.iter().map(|(id, pt)| (*id, pt.as_slice()))),
-            );
-            continue;
-        }
-        // Session escrow: law enforcement asks every agent.
-        if world.escrow().n == 0 {
-            continue;
-        }
-        let mut world = world.clone();
-        let Ok(signed) = crate::lawful::issue_warrant(&world, w) else {
-            continue;
-        };
-        let bytes = crate::lawful::build_request(
-            &world,
-            &signed,
-            &sessions,
-            "compare",
-            signed.warrant.nonce,
-        );
-        let all: Vec<usize> = (0..world.escrow().n).collect();
-        *out.cost.entry("agent_requests".into()).or_insert(0.0) += all.len() as f64;
-        let now = world.now + 1;
-        let rs = crate::lawful::submit_to(&mut world, &all, &bytes, now);
-        let got = crate::lawful::combine_and_read(&world, &sessions, &rs);
-        read.extend(
-            world
-                .truth()
-                .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))),
-        );
-    }
-    out.warranted = warranted.len();
-    out.read = read.intersection(&warranted).count();
-    out
+    crate::lawful::serve_kind(
+        base.finished(),
+        base.deployment(),
+        base.family_court(),
+        targets,
+        kind,
+        "compare",
+    )
 }
 
 /// Measures one scheme's world: every cell of every class grid, and lawful access.
@@ -622,7 +509,7 @@ pub fn measure_world(
             messages_total: base.finished().message_count(),
         });
     }
-    let targets = warrant_targets(base, warrants);
+    let targets = crate::lawful::choose_targets(base.finished(), warrants, "compare", true);
     WorldResult {
         worst,
         cells: counts,
@@ -731,26 +618,21 @@ pub struct CompareReport {
     pub families: Vec<SchemeRow>,
     /// The two plain-E2E baselines, measured the same way.
     pub baselines: Vec<SchemeRow>,
+    /// What the comparison assumes beyond the mechanisms (the single-user sweep).
+    pub assumptions: Vec<String>,
     /// Cells that errored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
 
 fn assumption_of(family: &str) -> Option<String> {
-    (family == "hsm-guess-limit").then(|| HSM_ASSUMPTION.to_string())
+    crate::lawful::assumption_of(family).map(str::to_string)
 }
 
 fn lawful_row(per_seed: &[&LawfulOnce]) -> LawfulRow {
-    let frac = |l: &LawfulOnce| {
-        if l.warranted == 0 {
-            0.0
-        } else {
-            l.read as f64 / l.warranted as f64
-        }
-    };
     let names: BTreeSet<&String> = per_seed.iter().flat_map(|l| l.cost.keys()).collect();
     LawfulRow {
-        utility: Estimate::of(&per_seed.iter().map(|l| frac(l)).collect::<Vec<_>>()),
+        utility: Estimate::of(&per_seed.iter().map(|l| l.fraction()).collect::<Vec<_>>()),
         warranted: Estimate::of(
             &per_seed
                 .iter()
@@ -911,6 +793,7 @@ pub fn run(registry: &Registry, opts: &CompareOptions) -> Result<CompareReport> 
         warrants: opts.warrants,
         families: rows,
         baselines,
+        assumptions: vec![device_assumption()],
         errors,
     })
 }
@@ -1035,6 +918,9 @@ impl CompareReport {
             "\nn/a: no attack of the class applies under the scheme's mechanism (it does not \
              model the capability): 0 for want of a model, not a defence.\n",
         );
+        for a in &self.assumptions {
+            s.push_str(&format!("assumption: {a}.\n"));
+        }
         s.push_str(&format!(
             "\nlawful access: {} warrant targets, prospective (issued at the middle epoch) and \
              retrospective (issued at the end)\n\n",
@@ -1044,6 +930,266 @@ impl CompareReport {
         for e in &self.errors {
             s.push_str(&format!("error: {e}\n"));
         }
+        s
+    }
+}
+
+/// The marker lines around THREAT-MODEL.md's generated cross-family section.
+pub const THREAT_MODEL_BEGIN: &str =
+    "<!-- BEGIN generated by `escrowlab compare` (CompareReport::threat_model_markdown): do not edit; regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration compare::threat_model -- --include-ignored` -->";
+/// The closing marker.
+pub const THREAT_MODEL_END: &str = "<!-- END generated by `escrowlab compare` -->";
+
+/// The closeness under which a fraction counts as all (1) or none (0).
+const EPS: f64 = 1e-9;
+
+impl CompareReport {
+    /// The command line that reproduces this report.
+    pub fn command(&self) -> String {
+        let mut s = format!(
+            "escrowlab compare --users {} --seeds {} --seed {} --epochs {} --messages {}",
+            self.users,
+            self.seeds.len(),
+            self.seeds.first().copied().unwrap_or(DEFAULT_BASE_SEED),
+            self.epochs,
+            self.messages_per_session
+        );
+        let d = ClassBounds::default();
+        if self.bounds.coalition != d.coalition {
+            s.push_str(&format!(" --coalition {}", self.bounds.coalition));
+        }
+        if self.bounds.devices != d.devices {
+            s.push_str(&format!(" --devices {}", self.bounds.devices));
+        }
+        if self.bounds.work != d.work {
+            s.push_str(&format!(" --work {}", self.bounds.work));
+        }
+        if self.warrants != DEFAULT_WARRANTS {
+            s.push_str(&format!(" --warrants {}", self.warrants));
+        }
+        s
+    }
+
+    /// What the measured marginal risk says, for one family, about the claim that one
+    /// loophole exposes everyone (a paragraph generated from the figures).
+    pub fn family_paragraph(f: &SchemeRow) -> String {
+        let name = |c: &ClassRow| {
+            let attack = c
+                .worst_cells
+                .first()
+                .and_then(|w| w.attack.clone())
+                .unwrap_or_else(|| "no attack".into());
+            format!("{} (`{attack}`)", c.description)
+        };
+        let applicable: Vec<&ClassRow> = f.classes.iter().filter(|c| c.applicable).collect();
+        let everyone: Vec<&ClassRow> = applicable
+            .iter()
+            .copied()
+            .filter(|c| c.worst.per_seed.iter().all(|x| *x >= 1.0 - EPS))
+            .collect();
+        let mut s = format!("**{} (`{}`).** ", f.family, f.scheme);
+        if everyone.is_empty() {
+            match applicable
+                .iter()
+                .max_by(|a, b| a.worst.mean.total_cmp(&b.worst.mean))
+            {
+                Some(c) => s.push_str(&format!(
+                    "No class reaches every active user at every seed: the worst is {} at {}, \
+                     a marginal risk of {} over plain E2E. At these class bounds the claim \
+                     that one loophole exposes everyone does not hold for this family. ",
+                    name(c),
+                    pct(&c.worst),
+                    pct(&c.marginal_risk)
+                )),
+                None => s.push_str("No class applies: nothing was measured. "),
+            }
+        } else {
+            let (added, shared): (Vec<&ClassRow>, Vec<&ClassRow>) = everyone
+                .iter()
+                .copied()
+                .partition(|c| c.marginal_risk.mean > EPS);
+            if !added.is_empty() {
+                s.push_str(&format!(
+                    "One loophole exposes every active user, at every seed, and the mechanism \
+                     adds it: {}. ",
+                    added
+                        .iter()
+                        .map(|c| format!(
+                            "{}, marginal risk {} over plain E2E",
+                            name(c),
+                            pct(&c.marginal_risk)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+            if !shared.is_empty() {
+                s.push_str(&format!(
+                    "Under {} every active user is exposed too, but plain E2E whose clients \
+                     check no roster is as open in that class (marginal risk {}), so that \
+                     loophole is not the mechanism's; against clients that verify membership \
+                     the family adds {}. ",
+                    shared
+                        .iter()
+                        .map(|c| name(c))
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                    shared
+                        .iter()
+                        .map(|c| pct(&c.marginal_risk))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    shared
+                        .iter()
+                        .map(|c| pct(&c.marginal_risk_checked))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        // The class already named as the worst when none reaches everyone.
+        let named = if everyone.is_empty() {
+            applicable
+                .iter()
+                .max_by(|a, b| a.worst.mean.total_cmp(&b.worst.mean))
+                .map(|c| c.class)
+        } else {
+            None
+        };
+        for c in applicable
+            .iter()
+            .copied()
+            .filter(|c| !everyone.iter().any(|e| e.class == c.class))
+            .filter(|c| c.worst.mean > EPS && Some(c.class) != named)
+        {
+            if c.marginal_risk.mean.abs() <= EPS {
+                s.push_str(&format!(
+                    "Under {} the family exposes no more than plain E2E loses the same way \
+                     ({}, marginal risk {}). ",
+                    name(c),
+                    pct(&c.worst),
+                    pct(&c.marginal_risk)
+                ));
+            } else {
+                s.push_str(&format!(
+                    "Under {} it exposes {} of active users, a marginal risk of {}{}. ",
+                    name(c),
+                    pct(&c.worst),
+                    pct(&c.marginal_risk),
+                    if c.marginal_risk.mean < 0.0 {
+                        " (below plain E2E: a single-user attack is tried on the baselines' \
+                         worst users only, so the family's figure is a lower bound)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        let na: Vec<&str> = f
+            .classes
+            .iter()
+            .filter(|c| !c.applicable)
+            .map(|c| c.class.name())
+            .collect();
+        if !na.is_empty() {
+            s.push_str(&format!(
+                "No attack of the {} class{} applies under this mechanism (it does not model \
+                 the capability): no evidence either way. ",
+                na.join(", "),
+                if na.len() > 1 { "es" } else { "" }
+            ));
+        }
+        let cost = |l: &LawfulRow| {
+            if l.cost.is_empty() {
+                "no measured cost".to_string()
+            } else {
+                l.cost
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", v.show(1)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        s.push_str(&format!(
+            "Lawful access reads {} of the warranted messages prospectively ({}) and {} \
+             retrospectively ({}).",
+            pct(&f.prospective.utility),
+            cost(&f.prospective),
+            pct(&f.retrospective.utility),
+            cost(&f.retrospective)
+        ));
+        if let Some(a) = &f.assumption {
+            s.push_str(&format!(" Its lawful path {a}."));
+        }
+        s
+    }
+
+    /// THREAT-MODEL.md's cross-family section, between [`THREAT_MODEL_BEGIN`] and
+    /// [`THREAT_MODEL_END`] (markers included).
+    pub fn threat_model_markdown(&self) -> String {
+        let mut s = format!("{THREAT_MODEL_BEGIN}\n\n");
+        s.push_str("## Across families, on equal footing (generated by `escrowlab compare`)\n\n");
+        s.push_str(&format!(
+            "Measured with `{}`: {} users ({} population), {} epochs, {} messages per \
+             session, seeds {}. Every figure is the {INTERVAL}; exposure is the fraction of \
+             active users with an exposed message. Each class's figure is the worst attack \
+             of that class with its parameters maximised over the class (never at their \
+             defaults), on the family's scheme and on both plain-E2E baselines; the \
+             marginal risk is the difference, seed by seed. The configuration is kept small \
+             so that this section is regenerated by the test suite; the same command at 200 \
+             users and 3 seeds is the issue's reference run.\n\n",
+            self.command(),
+            self.users,
+            self.population,
+            self.epochs,
+            self.messages_per_session,
+            self.seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        s.push_str("Classes:\n\n");
+        for c in &self.classes {
+            s.push_str(&format!(
+                "- `{}`: {} ({})\n",
+                c.class.name(),
+                c.description,
+                c.attacks
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        s.push_str("\nAssumptions:\n\n");
+        for a in &self.assumptions {
+            s.push_str(&format!("- The single-user sweep: {a}.\n"));
+        }
+        s.push_str(&format!(
+            "- The HSM family's lawful path {HSM_ASSUMPTION}.\n"
+        ));
+        s.push_str("\n### Worst exposure and marginal risk, by family and class\n\n");
+        s.push_str(&self.table_markdown());
+        s.push_str(
+            "\nn/a: no attack of the class applies under the scheme's mechanism (it does not \
+             model the capability): 0 for want of a model, not a defence.\n",
+        );
+        s.push_str(&format!(
+            "\n### Lawful access, both kinds\n\n{} warrant targets chosen from each seed, the \
+             same for every scheme: prospective (issued at the start of the middle epoch, \
+             covering it to the last) and retrospective (issued at the end, covering every \
+             epoch), both executed at the end; cost as the mechanism measured it, per seed.\n\n",
+            self.warrants
+        ));
+        s.push_str(&self.lawful_markdown());
+        s.push_str("\n### What the marginal risk says about \"one loophole exposes everyone\"\n\n");
+        for f in &self.families {
+            s.push_str(&Self::family_paragraph(f));
+            s.push_str("\n\n");
+        }
+        s.push_str(THREAT_MODEL_END);
+        s.push('\n');
         s
     }
 }

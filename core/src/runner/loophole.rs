@@ -57,6 +57,13 @@ pub const MAX_SIZES: usize = 16;
 pub const MAX_MODELS: usize = 8;
 /// Most seeds in one `loophole` run.
 pub const MAX_SEEDS: u32 = 1_000;
+/// Which comparison a one-loophole line makes (`loophole` and the suites' reports print
+/// it): the escrow side is any class at the run's own parameters, the baseline one class.
+pub const COMPARISON: &str = "each scheme's worst single attack of any attacker class, at the \
+    parameters the run gives it (not maximised over a class), against plain E2E whose clients \
+    check no roster (`e2e-baseline`) in the seizure class at d = 1: `endpoint-compromise` on \
+    one device, every device in turn; `escrowlab compare` makes the comparison class by class, \
+    with parameters maximised over each class and both baselines";
 /// What every interval in this module is, in words (printed with the results).
 pub const INTERVAL: &str =
     "mean over seeds with a 95% Student t interval (n-1 degrees of freedom); per-seed ratios";
@@ -827,6 +834,8 @@ pub struct LoopholeRow {
 pub struct LoopholeReport {
     /// `escrowlab-loophole/1`.
     pub schema: &'static str,
+    /// Which comparison the ratios make ([`COMPARISON`]).
+    pub comparison: &'static str,
     /// The base seed.
     pub base_seed: u64,
     /// The seeds measured (`base_seed + i`).
@@ -1060,6 +1069,7 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
     }
     Ok(LoopholeReport {
         schema: SCHEMA,
+        comparison: COMPARISON,
         base_seed: opts.base_seed,
         seeds,
         epochs: opts.epochs,
@@ -1111,6 +1121,13 @@ impl LoopholeReport {
         out.push_str(&format!(
             "Plain E2E: `{DEVICE_ATTACK}` run once per device (every user) under `{BASELINE_SCHEME}`.\n"
         ));
+        out.push_str(&crate::text::wrap(
+            &format!("Comparison: {COMPARISON}."),
+            100,
+            "",
+            "  ",
+        ));
+        out.push('\n');
         out.push_str(
             "Coverage: greedy set cover over the devices' exposures (an upper bound on the\n\
              devices needed; any k greedy devices expose >= (1 - 1/e) of what the best k do).\n",

@@ -15,11 +15,8 @@ use crate::attack::context::{AttackCtx, BaseWorlds, MechanismEvent};
 use crate::attack::{Attack, Exposure, Outcome, ParamValue, Params};
 use crate::config::scheme::{AuditMode, Scheme};
 use crate::escrow::audit::{self, Decision};
-use crate::lawful;
-use crate::seed;
 use crate::world::{World, WorldConfig};
 use expect::Expectation;
-use rand::seq::SliceRandom;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -828,113 +825,80 @@ pub fn judge(cell: &mut CellResult) {
     expect::apply(cell)
 }
 
-/// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads.
+/// Lawful utility of a scheme: the fraction of warranted messages law enforcement reads,
+/// in both kinds of warrant, with what serving them cost. The top-level figures are the
+/// retrospective kind (warrants issued at the end of the run, covering every epoch: the
+/// suite's figure since its first report).
 #[derive(Clone, Debug, Serialize, PartialEq, JsonSchema, Deserialize)]
 pub struct LawfulUtility {
+    /// Messages covered by the retrospective warrants.
+    pub warranted_messages: usize,
+    /// Of those, read and confirmed.
+    pub readable: usize,
+    /// `readable / warranted_messages`.
+    pub fraction: f64,
+    /// What serving the retrospective warrants cost, as the mechanism measured it, by
+    /// figure (summed over the warrants).
+    pub cost: BTreeMap<String, f64>,
+    /// The same targets served warrants issued at the start of epoch `from_epoch` (the
+    /// middle epoch), covering it to the last, executed at the end.
+    pub prospective: KindUtility,
+    /// What lawful access assumes under the family, when it assumes anything (the HSM
+    /// family: compelled disclosure of passcodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
+}
+
+/// Lawful utility of one kind of warrant.
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema, Deserialize)]
+pub struct KindUtility {
+    /// The first epoch the warrants cover (they are issued at its start).
+    pub from_epoch: u32,
     /// Messages covered by the warrants.
     pub warranted_messages: usize,
     /// Of those, read and confirmed.
     pub readable: usize,
     /// `readable / warranted_messages`.
     pub fraction: f64,
+    /// What serving them cost, by figure.
+    pub cost: BTreeMap<String, f64>,
 }
 
-/// Measures lawful utility on a copy of the finished world: warrants for `targets` seeded
-/// users over every epoch, requested from every agent.
+/// Measures lawful utility on the finished world: `targets` seeded users, each served a
+/// retrospective warrant (issued at the end, over every epoch) and a prospective one
+/// (issued at the middle epoch), through [`crate::lawful::serve_kind`], the path
+/// `compare` and `lawful-access` use too.
 pub fn lawful_utility(base: &BaseWorlds, targets: usize) -> LawfulUtility {
-    let mut world = base.finished().clone();
-    let mut rng = seed::rng(world.config.seed, "utility-targets", &[]);
-    let users: Vec<u32> = world.active_users().into_iter().collect();
-    let chosen: Vec<u32> = users
-        .choose_multiple(&mut rng, targets.min(users.len()))
-        .copied()
-        .collect();
-    let mut warranted = BTreeSet::new();
-    let mut read = BTreeSet::new();
-    let mut deployment = base.deployment().map(|d| d.clone_box());
-    for (i, &t) in chosen.iter().enumerate() {
-        let w = crate::escrow::court::Warrant {
-            case_id: format!("utility-{i}"),
-            targets: vec![t],
-            from_epoch: 0,
-            to_epoch: world.epochs().saturating_sub(1),
-            issued: world.now,
-            expires: world.now + lawful::WARRANT_VALIDITY,
-            nonce: seed::derive(world.config.seed, "utility-nonce", &[i as u64])[..16]
-                .try_into()
-                .unwrap_or([0; 16]),
-            use_limit: 0,
-        };
-        let sessions = lawful::sessions_in_scope(&world, &w);
-        warranted.extend(lawful::messages_of(&world, &sessions));
-        if let Some(d) = deployment.as_mut() {
-            // Another family serves the warrant itself (a ghost inserted now reads nothing
-            // of the run that is over).
-            read.extend(serve_through(base, d.as_mut(), w));
-            continue;
-        }
-        let Ok(signed) = lawful::issue_warrant(&world, w) else {
-            continue;
-        };
-        let bytes =
-            lawful::build_request(&world, &signed, &sessions, "utility", signed.warrant.nonce);
-        let all: Vec<usize> = (0..world.escrow().n).collect();
-        let now = world.now + 1;
-        let rs = lawful::submit_to(&mut world, &all, &bytes, now);
-        let got = lawful::combine_and_read(&world, &sessions, &rs);
-        read.extend(
-            world
-                .truth()
-                .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice()))),
-        );
-    }
-    let readable = read.intersection(&warranted).count();
-    LawfulUtility {
-        warranted_messages: warranted.len(),
-        readable,
-        fraction: if warranted.is_empty() {
-            0.0
-        } else {
-            readable as f64 / warranted.len() as f64
-        },
-    }
-}
-
-/// Serves `w` through a family's deployment, signed by the family's court, at the end of
-/// the run; the messages read, confirmed against ground truth.
-fn serve_through(
-    base: &BaseWorlds,
-    d: &mut dyn crate::mechanism::DynDeployment,
-    w: crate::escrow::court::Warrant,
-) -> BTreeSet<u64> {
+    use crate::lawful::{serve_kind, WarrantKind};
     let world = base.finished();
-    let Some(court) = base.family_court() else {
-        return BTreeSet::new();
+    let chosen = crate::lawful::choose_targets(world, targets, "utility", false);
+    let serve = |kind| {
+        serve_kind(
+            world,
+            base.deployment(),
+            base.family_court(),
+            &chosen,
+            kind,
+            "utility",
+        )
     };
-    let b = world.backend();
-    let judges: Vec<usize> = (0..court.k).collect();
-    let Ok(signed) = court.issue(b, w, &judges) else {
-        return BTreeSet::new();
-    };
-    let mut journal = crate::mechanism::Journal::new(None, world.now, world.epochs());
-    let key = crate::mechanism::CourtKey {
-        public: &court.master_public,
-        backend: b,
-    };
-    let Ok(released) = d.serve_dyn(&signed, &key, &mut journal) else {
-        return BTreeSet::new();
-    };
-    let mut claims = Vec::new();
-    for r in &released {
-        claims.extend(crate::relay::read_session(
-            &world.transcript,
-            r.session,
-            &r.key,
-        ));
+    let retro = serve(WarrantKind::Retrospective);
+    let pro = serve(WarrantKind::Prospective);
+    LawfulUtility {
+        warranted_messages: retro.warranted,
+        readable: retro.read,
+        fraction: retro.fraction(),
+        cost: retro.cost,
+        prospective: KindUtility {
+            from_epoch: WarrantKind::Prospective.from_epoch(world.epochs()),
+            warranted_messages: pro.warranted,
+            readable: pro.read,
+            fraction: pro.fraction(),
+            cost: pro.cost,
+        },
+        assumption: crate::lawful::assumption_of(base.mechanism().info().family)
+            .map(str::to_string),
     }
-    world
-        .truth()
-        .confirm(claims.iter().map(|(id, pt)| (*id, pt.as_slice())))
 }
 
 /// Builds the base worlds of a scheme.

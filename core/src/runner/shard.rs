@@ -850,6 +850,18 @@ fn rejudge(
                 u.fraction,
                 u.readable,
                 u.warranted_messages,
+            )?;
+            let p = &u.prospective;
+            check_le(
+                "lawful_utility.prospective.readable",
+                p.readable as f64,
+                p.warranted_messages as f64,
+            )?;
+            check_ratio(
+                "lawful_utility.prospective.fraction",
+                p.fraction,
+                p.readable,
+                p.warranted_messages,
             )
         }
         (want, _) => Err(format!(
