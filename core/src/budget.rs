@@ -292,7 +292,9 @@ impl WorldCost {
         let users = f64::from(population.users);
         let epochs = f64::from(population.epochs);
         let conversations = f64::from(population.conversation_count());
-        let sessions = conversations * epochs;
+        // Under heavy-tailed activity both are means (a conversation all of whose members
+        // are silent holds no session; priced as if it did, erring towards refusing).
+        let sessions = conversations * epochs * population.sessions_per_epoch_resolved();
         let messages = sessions * f64::from(population.messages_per_session);
         // 1:1 conversations have 2 members, groups as the population's group sizes say
         // (3 to 8, 5.5 on average, by default).
