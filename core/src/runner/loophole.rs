@@ -11,7 +11,13 @@
 //!
 //! The worst single attack under a scheme is the cell of every attack in the registry at
 //! its default parameters that exposes the most users (ties: the most messages, then the
-//! first in registry order).
+//! first in registry order). `loophole` runs the attacks in registry order and stops at
+//! the first cell that exposes every message of the world ([`worst_attack_pruned`]): no
+//! later cell can expose more, and a tie goes to the earlier one, so the worst cell is the
+//! same; the attacks not run are listed per row (`skipped`). Measured: `loophole --users
+//! 1000 --seeds 1` (every escrow scheme) took 37.7 s of CPU against 104 s before (release,
+//! identical figures); under `single-key`, `threshold-3of5` and `threshold-3of5-epoch` key
+//! theft, share theft or the dealer already read everything.
 //!
 //! Over seeds, every figure is given as its mean and a 95 % Student t interval with
 //! n − 1 degrees of freedom ([`Estimate`]); the ratio worst-attack users / worst-device
@@ -544,7 +550,9 @@ pub fn worst_attack_pruned(
         }
     });
     let cut = full.load(Ordering::SeqCst);
-    let slots = slots.into_inner().expect("no cell panics outside its guard");
+    let slots = slots
+        .into_inner()
+        .expect("no cell panics outside its guard");
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
     let mut ok = Vec::new();
@@ -659,7 +667,8 @@ impl LoopholeOptions {
                     .iter()
                     .filter(|a| super::fully_applicable(**a, scheme))
                     .count();
-                WorldCost::of(scheme, &population, backend).cells(
+                WorldCost::of(scheme, &population, backend).cells_at(
+                    crate::budget::LOOPHOLE_CELL_SHARE,
                     cells as f64,
                     guesses,
                     diverging as f64,
