@@ -489,8 +489,10 @@ mod tests {
 
     #[test]
     fn activity_parameters_are_checked() {
-        let mut p = Population::default();
-        p.sessions_per_epoch = Some(2.0);
+        let mut p = Population {
+            sessions_per_epoch: Some(2.0),
+            ..Population::default()
+        };
         assert!(p.validate().is_err(), "heavy-tailed only");
         p.activity = Activity::HeavyTailed;
         p.validate().unwrap();
