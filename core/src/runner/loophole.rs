@@ -500,6 +500,9 @@ pub fn worst_attack(registry: &Registry, base: &BaseWorlds) -> (Option<WorstCell
     (worst_cell(&ok), errors)
 }
 
+/// What [`worst_attack_pruned`] found: the worst cell, the errors, the attacks skipped.
+pub type Searched = (Option<WorstCell>, Vec<String>, Vec<String>);
+
 /// As [`worst_attack`], but a cell that exposed every message of the world (all its users
 /// and all its messages: no cell can expose more, and a tie goes to the first in registry
 /// order) ends the search for every attack after it in registry order. Cells are taken in
@@ -509,10 +512,7 @@ pub fn worst_attack(registry: &Registry, base: &BaseWorlds) -> (Option<WorstCell
 /// errors and skips reported are those of the attacks before the first fully exposing one
 /// (always run) and every attack after it is reported as skipped (whether or not a thread
 /// had started it). Returns the worst cell, the errors, and the attacks skipped.
-pub fn worst_attack_pruned(
-    registry: &Registry,
-    base: &BaseWorlds,
-) -> (Option<WorstCell>, Vec<String>, Vec<String>) {
+pub fn worst_attack_pruned(registry: &Registry, base: &BaseWorlds) -> Searched {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let attacks: Vec<&'static dyn Attack> = registry.iter().collect();
@@ -1053,7 +1053,7 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
         let population = opts.population_of(shape, users);
         let mut e2e_runs = Vec::with_capacity(seeds.len());
         // worst[scheme][seed]
-        let mut worst: Vec<Vec<(Option<WorstCell>, Vec<String>, Vec<String>)>> =
+        let mut worst: Vec<Vec<Searched>> =
             vec![Vec::with_capacity(seeds.len()); opts.schemes.len()];
         for &seed in &seeds {
             // Plain E2E (every device) and the schemes' attack cells share the threads.
@@ -1064,7 +1064,7 @@ pub fn run(registry: &Registry, opts: &LoopholeOptions) -> Result<LoopholeReport
                     let base = base_worlds(&config.scheme, &config)?;
                     device_failures(&base, device_attack)
                 },
-                || -> Result<Vec<(Option<WorstCell>, Vec<String>, Vec<String>)>> {
+                || -> Result<Vec<Searched>> {
                     let _runner = crate::attack::cell::RunnerFrame::enter();
                     opts.schemes
                         .iter()
