@@ -206,7 +206,12 @@ impl Population {
             .round() as u64;
         if total > limits::MAX_TOTAL_MESSAGES {
             return Err(Error::input(format!(
-                "conversations × sessions per epoch × epochs × messages_per_session = {total} messages is over the limit of {}",
+                "conversations × {}epochs × messages_per_session = {total} messages is over the limit of {}",
+                if self.activity == Activity::HeavyTailed {
+                    "sessions_per_epoch × "
+                } else {
+                    ""
+                },
                 limits::MAX_TOTAL_MESSAGES
             )));
         }
