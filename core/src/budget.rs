@@ -69,6 +69,15 @@ const BASE_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
 /// attack's reading), from the default suite.
 const CELL_SHARE: f64 = 0.5;
 
+/// A `loophole` attack cell's CPU as a share of its world's simulation: every attack at its
+/// default parameters against a base world shared by all of them. Measured (release, 1 000
+/// users, 4 epochs × 20 messages, every escrow scheme, 1 seed): the run took 37.7 s of CPU
+/// (18.7 s for `hardened` alone, which runs all its cells), about 0.04 of a world per cell
+/// against the 0.5 of [`CELL_SHARE`]; rounded up to 0.1 so that the estimate errs towards
+/// refusing (it prices every fully applicable attack as run, although the search stops at
+/// the first cell that reads every message).
+pub const LOOPHOLE_CELL_SHARE: f64 = 0.1;
+
 /// Per-backend rates: one escrow wrap (threshold encryption); one share's part of lawful
 /// access to one session (an agent's checks of the request and ciphertext, its decryption
 /// share, the combiner's check of it, the audit entry): lawful utility over 100 targets of
@@ -292,7 +301,9 @@ impl WorldCost {
         let users = f64::from(population.users);
         let epochs = f64::from(population.epochs);
         let conversations = f64::from(population.conversation_count());
-        let sessions = conversations * epochs;
+        // Under heavy-tailed activity both are means (a conversation all of whose members
+        // are silent holds no session; priced as if it did, erring towards refusing).
+        let sessions = conversations * epochs * population.sessions_per_epoch_resolved();
         let messages = sessions * f64::from(population.messages_per_session);
         // 1:1 conversations have 2 members, groups as the population's group sizes say
         // (3 to 8, 5.5 on average, by default).
@@ -376,9 +387,15 @@ impl WorldCost {
     /// ([`WorldCost::guess_s`], on the cell's one thread). One cell per core runs at once,
     /// each holding at most one claim per message.
     pub fn cells(&self, cells: f64, tries: f64, diverging: f64) -> RunCost {
+        self.cells_at(CELL_SHARE, cells, tries, diverging)
+    }
+
+    /// As [`WorldCost::cells`], with each cell priced at `share` of the world's simulation
+    /// (`loophole` uses [`LOOPHOLE_CELL_SHARE`]).
+    pub fn cells_at(&self, share: f64, cells: f64, tries: f64, diverging: f64) -> RunCost {
         let work = tries * self.guess_s;
         RunCost {
-            cpu_seconds: self.cpu_seconds * (1.0 + CELL_SHARE * cells) + work,
+            cpu_seconds: self.cpu_seconds * (1.0 + share * cells) + work,
             serial_seconds: work,
             bytes: BASE_BYTES
                 + self.bytes

@@ -342,6 +342,21 @@ pub struct ShapeArgs {
     /// replace --users and --conversations (model `edges`; docs/POPULATIONS.md).
     #[arg(long, value_name = "PATH")]
     pub edges: Option<String>,
+    /// Activity: constant (one session per conversation per epoch, the original) or
+    /// heavy-tailed (Pareto-mixed Poisson sessions and messages with stated means).
+    #[arg(long, value_enum)]
+    pub activity: Option<crate::world::Activity>,
+    /// Heavy-tailed activity: mean sessions per conversation per epoch (default 1).
+    #[arg(long)]
+    pub sessions_per_epoch: Option<f64>,
+    /// Heavy-tailed activity: Pareto shape α of sessions and messages (1.1 to 10; default
+    /// 1.5).
+    #[arg(long)]
+    pub activity_exponent: Option<f64>,
+    /// Share of users who never write (0 to 0.99; default 0, or 0.1 under heavy-tailed
+    /// activity).
+    #[arg(long)]
+    pub silent_share: Option<f64>,
 }
 
 impl ShapeArgs {
@@ -398,6 +413,10 @@ impl ShapeArgs {
         p.group_exponent = self.group_exponent.or(p.group_exponent);
         p.max_group = self.max_group.or(p.max_group);
         p.conversations = self.conversations.or(p.conversations);
+        p.activity = self.activity.unwrap_or(p.activity);
+        p.sessions_per_epoch = self.sessions_per_epoch.or(p.sessions_per_epoch);
+        p.activity_exponent = self.activity_exponent.or(p.activity_exponent);
+        p.silent_share = self.silent_share.or(p.silent_share);
     }
 }
 

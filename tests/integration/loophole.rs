@@ -392,3 +392,51 @@ fn the_help_shows_the_default_sizes_and_seeds() {
     );
     assert!(s.contains(&format!("[default: {DEFAULT_SEEDS}]")), "{s}");
 }
+
+/// The pruned search (a fully exposing cell ends it for the attacks after it) finds the
+/// same worst cell as running every attack, and says which attacks it did not run.
+#[test]
+fn the_pruned_search_finds_the_same_worst_cell_and_names_what_it_skipped() {
+    use escrowlab::config::scheme::Scheme;
+    use escrowlab::runner::loophole::{worst_attack, worst_attack_pruned};
+    use escrowlab::world::{Population, WorldConfig};
+    let registry = escrowlab::attacks::builtins();
+    for (name, prunes) in [("single-key", true), ("hardened", false)] {
+        let scheme = Scheme::load(name).unwrap();
+        let config = WorldConfig {
+            scheme: scheme.clone(),
+            population: Population {
+                users: 20,
+                epochs: 2,
+                messages_per_session: 3,
+                ..Population::default()
+            },
+            seed: 3,
+            backend: escrowlab::backend::BackendKind::Blsttc,
+        };
+        let base = escrowlab::runner::base_worlds(&scheme, &config).unwrap();
+        let (all, all_errors) = worst_attack(&registry, &base);
+        let (pruned, errors, skipped) = worst_attack_pruned(&registry, &base);
+        assert_eq!(pruned, all, "{name}");
+        assert!(
+            all_errors.is_empty() && errors.is_empty(),
+            "{name}: {errors:?}"
+        );
+        let worst = pruned.expect("some attack runs");
+        let after = registry
+            .iter()
+            .position(|a| a.meta().id == worst.attack)
+            .map(|i| registry.iter().count() - 1 - i)
+            .unwrap();
+        if worst.fraction >= 1.0 {
+            assert_eq!(skipped.len(), after, "{name}: {skipped:?}");
+        } else {
+            assert!(skipped.is_empty(), "{name}: {skipped:?}");
+        }
+        if prunes {
+            // Key theft, first in registry order, reads every message under one key.
+            assert_eq!(worst.attack, "key-theft");
+            assert_eq!(skipped.len(), registry.iter().count() - 1, "{skipped:?}");
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use escrowlab::runner::loophole::baseline_device_failures;
 use escrowlab::runner::suite_file::Suite;
-use escrowlab::world::{GroupSizes, Model, Population};
+use escrowlab::world::{Activity, GroupSizes, Model, Population};
 use std::process::Command;
 
 fn pop(model: Model, users: u32) -> Population {
@@ -158,6 +158,65 @@ fn the_provenance_names_the_model_and_every_parameter() {
     assert_eq!(p["max_degree"], 29.0);
     assert_eq!(p["group_sizes"], "power-law");
     assert_eq!(p["max_group"], 1024);
+    assert_eq!(p["activity"], "constant", "the activity is named too");
+}
+
+#[test]
+fn heavy_tailed_activity_is_named_deterministic_and_its_silent_users_never_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(
+        &path,
+        "schemes = [\"single-key\"]\nattacks = [\"key-theft\"]\n[population]\nusers = 40\n\
+         epochs = 2\nmessages_per_session = 3\nactivity = \"heavy-tailed\"\nsilent_share = 0.25\n",
+    )
+    .unwrap();
+    let run = || {
+        let out = escrowlab(&["suite", path.to_str().unwrap(), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        v
+    };
+    let v = run();
+    let p = &v["provenance"]["population"];
+    assert_eq!(p["activity"], "heavy-tailed");
+    assert_eq!(p["silent_share"], 0.25);
+    assert_eq!(p["sessions_per_epoch"], 1.0, "defaults are named");
+    assert_eq!(p["activity_exponent"], 1.5);
+    let cells = |v: &serde_json::Value| v["results"].to_string();
+    assert_eq!(cells(&v), cells(&run()), "same seed, same cells");
+    // Key theft reads every active user: a quarter of the 40 users never writes, so at
+    // most 30 users are exposed.
+    let theft = &v["results"][0]["exposure"];
+    let exposed = theft["users"].as_u64().unwrap();
+    assert!(exposed > 0 && exposed <= 30, "{theft}");
+    assert_eq!(theft["users"], theft["users_total"]);
+}
+
+#[test]
+fn activity_flags_are_checked() {
+    let out = escrowlab(&[
+        "attack",
+        "key-theft",
+        "--scheme",
+        "single-key",
+        "--users",
+        "20",
+        "--epochs",
+        "1",
+        "--sessions-per-epoch",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sessions_per_epoch applies to activity"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut p = pop(Model::PowerLaw, 100);
+    p.activity = Activity::HeavyTailed;
+    p.silent_share = Some(1.5);
+    assert!(p.validate().is_err());
 }
 
 #[test]

@@ -4,11 +4,13 @@
 //! every envelope, a ground-truth store, and a clock.
 
 pub use crate::messaging;
+pub mod activity;
 pub mod attachment;
 pub mod edges;
 pub mod model;
 pub mod truth;
 
+pub use activity::Activity;
 pub use model::{GroupSizes, Model};
 
 pub use crate::detection::Detection;
@@ -47,7 +49,7 @@ pub struct Population {
     /// Epochs simulated.
     #[serde(default = "defaults::epochs")]
     pub epochs: u32,
-    /// Messages per session.
+    /// Messages per session (under `activity = "heavy-tailed"`, their mean).
     #[serde(default = "defaults::messages")]
     pub messages_per_session: u32,
     /// Conversations (default: as many as users under `uniform`; under a heavy-tailed
@@ -86,6 +88,21 @@ pub struct Population {
     /// line; [`edges`]). Its users and conversations are the file's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges: Option<String>,
+    /// How traffic is spread over conversations and sessions ([`Activity`]; default
+    /// `constant`, the original traffic: one session per conversation per epoch).
+    #[serde(default)]
+    pub activity: Activity,
+    /// `activity = "heavy-tailed"`: mean sessions per conversation per epoch (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_per_epoch: Option<f64>,
+    /// `activity = "heavy-tailed"`: the Pareto shape α of sessions per conversation and
+    /// messages per session (default 1.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_exponent: Option<f64>,
+    /// Share of users who never write (default 0 under `constant`, 0.1 under
+    /// `heavy-tailed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent_share: Option<f64>,
 }
 
 mod defaults {
@@ -121,6 +138,10 @@ impl Default for Population {
             group_exponent: None,
             max_group: None,
             edges: None,
+            activity: Activity::Constant,
+            sessions_per_epoch: None,
+            activity_exponent: None,
+            silent_share: None,
         }
     }
 }
@@ -142,6 +163,7 @@ impl Population {
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
         self.validate_model()?;
+        self.validate_activity()?;
         let max_conversations = match self.model {
             Model::Edges => {
                 let path = self.edges.as_deref().ok_or_else(|| {
@@ -176,10 +198,20 @@ impl Population {
         )?;
         let convs = self.conversation_count() as u64;
         range("conversations", convs, 1, max_conversations)?;
-        let total = convs * self.epochs as u64 * self.messages_per_session as u64;
+        // Under heavy-tailed activity, the expected total (sessions per epoch is a mean).
+        let total = (convs as f64
+            * self.sessions_per_epoch_resolved()
+            * self.epochs as f64
+            * self.messages_per_session as f64)
+            .round() as u64;
         if total > limits::MAX_TOTAL_MESSAGES {
             return Err(Error::input(format!(
-                "conversations × epochs × messages_per_session = {total} messages is over the limit of {}",
+                "conversations × {}epochs × messages_per_session = {total} messages is over the limit of {}",
+                if self.activity == Activity::HeavyTailed {
+                    "sessions_per_epoch × "
+                } else {
+                    ""
+                },
                 limits::MAX_TOTAL_MESSAGES
             )));
         }
@@ -318,6 +350,8 @@ pub struct World {
     /// that no hook touches are identical there (same seed, same derivations), so they are
     /// copied instead of recomputed.
     pub(crate) honest: Option<std::sync::Arc<HonestRun>>,
+    /// Who is silent, and how many sessions and messages each conversation has per epoch.
+    pub(crate) plan: std::sync::Arc<activity::Plan>,
 }
 
 /// How much traffic a world had seen: its transcript, ground truth and field registry
@@ -370,6 +404,7 @@ impl World {
             .map(|u| identity_key(s, u).verifying_key())
             .collect();
         let conversations = model::make_conversations(&config.population, s);
+        let plan = std::sync::Arc::new(activity::Plan::new(&config.population, &conversations, s));
         let detections = attachment.take_detections();
         Ok(World {
             config,
@@ -385,6 +420,7 @@ impl World {
             rejected_sessions: BTreeSet::new(),
             registry: FieldRegistry::default(),
             honest: None,
+            plan,
         })
     }
 
@@ -411,6 +447,7 @@ impl World {
             rejected_sessions: self.rejected_sessions.clone(),
             registry: FieldRegistry::default(),
             honest: self.honest.clone(),
+            plan: self.plan.clone(),
         };
         (light, mark)
     }
@@ -477,11 +514,16 @@ impl World {
             return Ok(());
         }
         let base = self.transcript.sessions.len() as u32;
-        let outs: Vec<Result<SessionOut>> = self
-            .conversations
+        let slots = self
+            .plan
+            .sessions(&self.conversations, epoch, self.config.seed);
+        let outs: Vec<Result<SessionOut>> = slots
             .par_iter()
             .enumerate()
-            .map(|(i, conv)| self.simulate_session(conv, epoch, base + i as u32))
+            .map(|(i, slot)| {
+                let conv = &self.conversations[slot.conv as usize];
+                self.simulate_session(conv, epoch, base + i as u32, slot.messages)
+            })
             .collect();
         let messages: usize = outs.iter().flatten().map(|o| o.plaintexts.len()).sum();
         self.transcript.envelopes.reserve_exact(outs.len());
@@ -601,6 +643,7 @@ impl World {
         conv: &Conversation,
         epoch: u32,
         session: u32,
+        messages: u32,
     ) -> Result<SessionOut> {
         let s = self.config.seed;
         let mut rng = seed::rng(s, "session", &[session as u64]);
@@ -689,8 +732,8 @@ impl World {
         // the digest of each plaintext.
         let traffic = crate::relay::SessionTraffic::new(
             &header,
-            &conv.members,
-            self.config.population.messages_per_session,
+            &self.plan.speakers(&conv.members),
+            messages,
             &session_key,
             &rng,
         );

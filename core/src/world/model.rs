@@ -245,6 +245,7 @@ impl Population {
             p.group_exponent = Some(p.group_exponent.unwrap_or(DEFAULT_GROUP_EXPONENT));
             p.max_group = Some(p.max_group.unwrap_or(MAX_GROUP));
         }
+        p.resolve_activity();
         p
     }
 
@@ -252,10 +253,11 @@ impl Population {
     pub fn model_summary(&self) -> String {
         if self.model == Model::Edges {
             return format!(
-                "edges {} ({} users, {} conversations)",
+                "edges {} ({} users, {} conversations){}",
                 self.edges.as_deref().unwrap_or("?"),
                 self.users,
-                self.conversation_count()
+                self.conversation_count(),
+                self.activity_summary()
             );
         }
         let mut s = match self.weights() {
@@ -275,6 +277,7 @@ impl Population {
                 self.group_exponent.unwrap_or(DEFAULT_GROUP_EXPONENT)
             )),
         }
+        s.push_str(&self.activity_summary());
         s
     }
 
