@@ -203,28 +203,21 @@ impl State {
     ) -> State {
         let dhs = DhPair::generate(rng);
         let (rk, cks) = kdf_rk(sk, &dhs.dh(bob_public));
-        State {
-            dhs,
-            dhr: Some(*bob_public),
-            rk,
-            cks: Some(cks),
-            ckr: None,
-            ns: 0,
-            nr: 0,
-            pn: 0,
-            skipped: BTreeMap::new(),
-            skipped_order: VecDeque::new(),
-            steps: 0,
-        }
+        State::fresh(dhs, Some(*bob_public), rk, Some(cks))
     }
 
     /// `RatchetInitBob(SK, bob_dh_key_pair)`: the responder, with its ratchet key pair.
     pub fn init_bob(sk: &Key32, bob_pair: DhPair) -> State {
+        State::fresh(bob_pair, None, sk.clone(), None)
+    }
+
+    /// A state before any message: no receiving chain, counters at zero, nothing skipped.
+    fn fresh(dhs: DhPair, dhr: Option<[u8; 32]>, rk: Key32, cks: Option<Key32>) -> State {
         State {
-            dhs: bob_pair,
-            dhr: None,
-            rk: sk.clone(),
-            cks: None,
+            dhs,
+            dhr,
+            rk,
+            cks,
             ckr: None,
             ns: 0,
             nr: 0,

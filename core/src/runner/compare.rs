@@ -860,17 +860,7 @@ impl CompareReport {
         let mut s = String::from(
             "| scheme | prospective utility | retrospective utility | prospective cost | retrospective cost |\n|---|---|---|---|---|\n",
         );
-        let cost = |l: &LawfulRow| {
-            if l.cost.is_empty() {
-                "none measured".to_string()
-            } else {
-                l.cost
-                    .iter()
-                    .map(|(k, v)| format!("{k} {}", v.show(1)))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }
-        };
+        let cost = |l: &LawfulRow| cost_text(l, "none measured", "; ");
         for r in self.families.iter().chain(&self.baselines) {
             s.push_str(&format!(
                 "| {}{} | {} | {} | {} | {} |\n",
@@ -1099,17 +1089,7 @@ impl CompareReport {
                 if na.len() > 1 { "es" } else { "" }
             ));
         }
-        let cost = |l: &LawfulRow| {
-            if l.cost.is_empty() {
-                "no measured cost".to_string()
-            } else {
-                l.cost
-                    .iter()
-                    .map(|(k, v)| format!("{k} {}", v.show(1)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
+        let cost = |l: &LawfulRow| cost_text(l, "no measured cost", ", ");
         s.push_str(&format!(
             "Lawful access reads {} of the warranted messages prospectively ({}) and {} \
              retrospectively ({}).",
@@ -1192,4 +1172,16 @@ impl CompareReport {
         s.push('\n');
         s
     }
+}
+
+/// A lawful row's measured costs as text (`none` when nothing was measured), joined by `sep`.
+fn cost_text(l: &LawfulRow, none: &str, sep: &str) -> String {
+    if l.cost.is_empty() {
+        return none.to_string();
+    }
+    l.cost
+        .iter()
+        .map(|(k, v)| format!("{k} {}", v.show(1)))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
