@@ -807,6 +807,14 @@ fn pct(e: &Estimate) -> String {
 }
 
 impl CompareReport {
+    /// The seeds, comma-separated (as the text and the generated section print them).
+    fn seed_list(&self) -> String {
+        self.seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
     /// One JSON object.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
@@ -888,11 +896,7 @@ impl CompareReport {
             self.population,
             self.epochs,
             self.messages_per_session,
-            self.seeds
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            self.seed_list()
         );
         for c in &self.classes {
             s.push_str(&format!(
@@ -1123,11 +1127,7 @@ impl CompareReport {
             self.population,
             self.epochs,
             self.messages_per_session,
-            self.seeds
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            self.seed_list()
         ));
         s.push_str("Classes:\n\n");
         for c in &self.classes {
