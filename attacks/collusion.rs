@@ -99,7 +99,7 @@ impl Attack for Collusion {
                 no_key += 1;
                 continue;
             }
-            match ctx.combine_shares(&rec.header, &field, &shares) {
+            match ctx.combine_trusted_shares(&rec.header, &field, &shares) {
                 Some(sk) => {
                     opened += 1;
                     out.recovered

@@ -101,20 +101,33 @@ impl Attack for EscrowKeySubstitution {
         ctx.advance_to(info.epochs)?;
         let b = ctx.backend();
         let transcript = ctx.intercept().clone();
-        let (mut fields, mut opened) = (0usize, 0usize);
-        for rec in transcript
+        // Every field since the push is tried with the attacker's own key, on every core:
+        // its own key needs no pairing check (the AEAD tag of the wrapped session key
+        // confirms a field that was encrypted to it and rejects one that was not).
+        let tried: Vec<(&SessionRecord, EscrowField)> = transcript
             .sessions
             .iter()
             .filter(|r| r.header.epoch >= at_epoch)
-        {
-            let Some(field) = transcript.field(rec.header.session) else {
-                continue;
-            };
-            fields += 1;
-            let Ok(Some(w)) = b.decrypt_with_scalar(&master, &field.te_ct) else {
-                continue;
-            };
-            let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
+            .filter_map(|r| Some((r, transcript.field(r.header.session)?)))
+            .collect();
+        let fields = tried.len();
+        let keys: Vec<Option<Key32>> = {
+            use rayon::prelude::*;
+            tried
+                .par_iter()
+                .map(|(rec, field)| {
+                    let mut sk = None;
+                    let _ = b.decrypt_with_scalar_confirmed(&master, &field.te_ct, &mut |w| {
+                        sk = unwrap_session_key(w, &rec.header, field);
+                        sk.is_some()
+                    });
+                    sk
+                })
+                .collect()
+        };
+        let mut opened = 0usize;
+        for ((rec, _), sk) in tried.iter().zip(keys) {
+            let Some(sk) = sk else {
                 continue;
             };
             opened += 1;

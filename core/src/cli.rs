@@ -174,7 +174,7 @@ pub struct LoopholeArgs {
     #[arg(long, default_value_t = crate::runner::loophole::DEFAULT_BASE_SEED)]
     pub seed: u64,
     /// An escrow scheme, built-in name or path to a scheme TOML file (repeatable; default:
-    /// every built-in but e2e-baseline).
+    /// single-key, the headline's; `all`: every built-in escrow scheme).
     #[arg(long = "scheme", value_name = "NAME|PATH")]
     pub schemes: Vec<String>,
     /// Epochs of every world.
@@ -889,7 +889,15 @@ fn loophole(registry: &Registry, a: LoopholeArgs) -> Result<i32> {
         opts.shapes.push(p.with_edges()?);
     }
     a.shape.check_applies(&models)?;
-    if !a.schemes.is_empty() {
+    if a.schemes.iter().any(|s| s == loophole::ALL_SCHEMES) {
+        if a.schemes.len() > 1 {
+            return Err(Error::input(format!(
+                "--scheme {} stands for every built-in escrow scheme; give it alone",
+                loophole::ALL_SCHEMES
+            )));
+        }
+        opts.schemes = LoopholeOptions::every_escrow_scheme();
+    } else if !a.schemes.is_empty() {
         opts.schemes = load_schemes(&a.schemes)?;
     }
     let report = loophole::run(registry, &opts)?;

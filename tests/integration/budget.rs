@@ -114,6 +114,47 @@ fn the_default_runs_fit_the_budget_by_estimate() {
         .unwrap();
 }
 
+/// Issue 21's headline measurement (`loophole --model uniform,power-law,log-normal --users
+/// 1000,10000 --seeds 3`, the headline's scheme) is accepted; the same measurement over every
+/// built-in escrow scheme is refused with its estimate, and so is `hardened` alone, whose
+/// destroyed keys mean no single attack reads everything and every cell is priced.
+#[test]
+fn the_headline_loophole_fits_the_budget_and_every_scheme_does_not() {
+    use escrowlab::runner::loophole::LoopholeOptions;
+    use escrowlab::world::Model;
+    let registry = escrowlab::attacks::builtins();
+    let headline = LoopholeOptions {
+        sizes: vec![1_000, 10_000],
+        shapes: [Model::Uniform, Model::PowerLaw, Model::LogNormal]
+            .into_iter()
+            .map(|model| Population {
+                model,
+                ..Population::default()
+            })
+            .collect(),
+        ..LoopholeOptions::defaults()
+    };
+    let e = headline.estimate(&registry).unwrap();
+    e.within_budget("the headline loophole", "-").unwrap();
+    let every = LoopholeOptions {
+        schemes: LoopholeOptions::every_escrow_scheme(),
+        ..headline.clone()
+    };
+    let all = every.estimate(&registry).unwrap();
+    assert!(all.within_budget("every scheme", "-").is_err(), "{all:?}");
+    // Pricing stops at the first exposing attack only under a scheme that keeps its keys.
+    let one = |name: &str| LoopholeOptions {
+        schemes: vec![Scheme::load(name).unwrap()],
+        ..headline.clone()
+    };
+    let hardened = one("hardened").estimate(&registry).unwrap();
+    let single = one("single-key").estimate(&registry).unwrap();
+    assert!(
+        hardened.cpu_seconds > 2.0 * single.cpu_seconds,
+        "{hardened:?} {single:?}"
+    );
+}
+
 #[test]
 fn cost_grows_with_what_is_simulated() {
     let scheme = Scheme::load("threshold-3of5").unwrap();

@@ -17,6 +17,8 @@ const SMALL: &[&str] = &[
     "2",
     "--messages",
     "4",
+    "--scheme",
+    "all",
     "--json",
 ];
 
@@ -266,6 +268,10 @@ fn bad_input_exits_2_with_a_clear_message() {
         (
             &["--scheme", "single-key", "--scheme", "single-key"][..],
             "twice",
+        ),
+        (
+            &["--scheme", "all", "--scheme", "hardened"][..],
+            "give it alone",
         ),
         (&["--epochs", "0"][..], "epochs = 0 is out of range"),
         (&["--messages", "0"][..], "messages_per_session = 0"),

@@ -42,6 +42,14 @@ pub const DEVICE_PARAM: &str = "user";
 /// The scheme plain E2E is measured under (built for the measurement whether or not a
 /// suite runs it).
 pub const BASELINE_SCHEME: &str = "e2e-baseline";
+/// The escrow scheme `loophole` measures by default: the headline's (`single-key`, whose
+/// worst single attack, a stolen master key, reads every active user). Under
+/// `threshold-3of5` and `threshold-3of5-epoch` the worst single attack reads the same users
+/// (share theft, the dealer) at a larger world's cost; `--scheme all` measures every
+/// built-in escrow scheme ([`LoopholeOptions::every_escrow_scheme`]).
+pub const DEFAULT_SCHEME: &str = "single-key";
+/// The `--scheme` value that stands for every built-in session-escrow scheme.
+pub const ALL_SCHEMES: &str = "all";
 /// The JSON schema name of the `loophole` command's output.
 pub const SCHEMA: &str = "escrowlab-loophole/1";
 /// Population sizes `loophole` measures by default.
@@ -610,9 +618,9 @@ pub struct LoopholeOptions {
 }
 
 impl LoopholeOptions {
-    /// The defaults of `escrowlab loophole`: sizes 100 and 1000; 3 seeds from 42; every
-    /// built-in scheme with escrow (all but `e2e-baseline`); the default suite's population
-    /// shape (4 epochs, 20 messages per session, group share 0.2).
+    /// The defaults of `escrowlab loophole`: sizes 100 and 1000; 3 seeds from 42; the
+    /// headline's scheme ([`DEFAULT_SCHEME`]); the default suite's population shape (4
+    /// epochs, 20 messages per session, group share 0.2).
     pub fn defaults() -> LoopholeOptions {
         let p = Population::default();
         LoopholeOptions {
@@ -621,9 +629,7 @@ impl LoopholeOptions {
             base_seed: DEFAULT_BASE_SEED,
             schemes: Scheme::builtins()
                 .into_iter()
-                .filter(|s| {
-                    s.name != BASELINE_SCHEME && s.family() == crate::mechanism::SESSION_ESCROW
-                })
+                .filter(|s| s.name == DEFAULT_SCHEME)
                 .collect(),
             epochs: p.epochs,
             messages_per_session: p.messages_per_session,
@@ -631,6 +637,15 @@ impl LoopholeOptions {
             backend: None,
             shapes: vec![p],
         }
+    }
+
+    /// Every built-in session-escrow scheme (all but `e2e-baseline`), in built-in order:
+    /// what `--scheme all` measures.
+    pub fn every_escrow_scheme() -> Vec<Scheme> {
+        Scheme::builtins()
+            .into_iter()
+            .filter(|s| s.name != BASELINE_SCHEME && s.family() == crate::mechanism::SESSION_ESCROW)
+            .collect()
     }
 
     /// The seeds measured, in order.
@@ -657,28 +672,12 @@ impl LoopholeOptions {
                     .backend
                     .or(scheme.backend)
                     .unwrap_or(BackendKind::Blsttc);
-                let guesses: f64 = attacks
-                    .iter()
-                    .map(|a| {
-                        Params::resolve(a.meta().id, a.meta().params, &BTreeMap::new())
-                            .map_or(0.0, |p| super::guesses(*a, scheme, &p))
-                    })
-                    .sum();
-                let diverging = attacks
-                    .iter()
-                    .filter(|a| super::diverges_under(**a, scheme))
-                    .count();
-                // Priced as in the suite's estimate: a cell lacking a capability here stops at
-                // its first refused request.
-                let cells = attacks
-                    .iter()
-                    .filter(|a| super::fully_applicable(**a, scheme))
-                    .count();
+                let (cells, guesses, diverging) = priced_search(&attacks, scheme, &population);
                 WorldCost::of(scheme, &population, backend).cells_at(
                     crate::budget::LOOPHOLE_CELL_SHARE,
-                    cells as f64,
+                    cells,
                     guesses,
-                    diverging as f64,
+                    diverging,
                 )
             });
             Ok(e2e + schemes.sum())
@@ -746,8 +745,8 @@ impl LoopholeOptions {
         for (i, &u) in self.sizes.iter().enumerate() {
             if !(MIN_USERS..=MAX_USERS).contains(&u) {
                 return Err(Error::input(format!(
-                    "--users {u} is out of range (accepted: {MIN_USERS}..={MAX_USERS} per size; \
-                     every device is measured in its own run, so the work grows as users²)"
+                    "--users {u} is out of range (accepted: {MIN_USERS}..={MAX_USERS} per size, \
+                     within the run-time budget)"
                 )));
             }
             if self.sizes[..i].contains(&u) {
@@ -1022,6 +1021,45 @@ fn growth_of(results: &[LoopholeRow]) -> Vec<Growth> {
             })
         })
         .collect()
+}
+
+/// The cells [`worst_attack_pruned`] is expected to run under `scheme`, priced in registry
+/// order as `(cells, guesses, diverging cells)`: every fully applicable attack (one lacking a
+/// capability stops at its first refused request), up to and including the first whose
+/// `check` says the scheme exposes it, when the scheme keeps every escrow key it creates to
+/// the end of the run (static keys, or epoch keys kept at least as long as the run lasts).
+/// That attack is expected to read every message, where the search stops. A scheme that
+/// destroys keys is priced with every cell, since no single attack may read everything.
+/// The guess is about the search, not the figures: were it wrong, the run would go on past
+/// the expected stop and take longer than estimated, with the same results.
+fn priced_search(
+    attacks: &[&'static dyn Attack],
+    scheme: &Scheme,
+    population: &Population,
+) -> (f64, f64, f64) {
+    use crate::config::scheme::Lifetime;
+    let keeps_every_key = match scheme.custody.lifetime {
+        Lifetime::Static => true,
+        Lifetime::Epoch => scheme.custody.retention >= population.epochs,
+    };
+    let (mut cells, mut guesses, mut diverging) = (0.0, 0.0, 0.0);
+    for a in attacks {
+        let Ok(params) = Params::resolve(a.meta().id, a.meta().params, &BTreeMap::new()) else {
+            continue;
+        };
+        guesses += super::guesses(*a, scheme, &params);
+        if !super::fully_applicable(*a, scheme) {
+            continue;
+        }
+        cells += 1.0;
+        if super::diverges_under(*a, scheme) {
+            diverging += 1.0;
+        }
+        if keeps_every_key && super::check_exposes(*a, scheme, &params) {
+            break;
+        }
+    }
+    (cells, guesses, diverging)
 }
 
 /// Runs the `loophole` measurement: per size and seed, plain E2E over every device, and per

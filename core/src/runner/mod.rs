@@ -400,6 +400,15 @@ pub(crate) fn diverges_under(attack: &dyn Attack, scheme: &Scheme) -> bool {
         .any(|c| c.changes_traffic() && m.info().has(*c))
 }
 
+/// Whether `attack`'s `check` says `scheme` exposes it at `params` (contained: a panic counts
+/// as not exposed here, and [`run_cell`] makes that cell an error).
+pub(crate) fn check_exposes(attack: &dyn Attack, scheme: &Scheme, params: &Params) -> bool {
+    let guard = crate::attack::cell::enter();
+    let c = guarded("check()", || attack.check(scheme, params));
+    drop(guard);
+    c.is_ok_and(|e| e.exposed)
+}
+
 /// Runs the attack's `check` and `run`, each contained: a panic in either, or an error
 /// from `run`, becomes the error, and `run` is skipped when `check` panicked.
 /// The attack's brute-force guesses for the cost estimate, contained: a panic counts as none

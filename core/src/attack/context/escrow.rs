@@ -553,6 +553,33 @@ impl<'a> AttackCtx<'a> {
         field: &EscrowField,
         shares: &[(usize, Vec<u8>)],
     ) -> Option<Key32> {
+        self.combine_with(header, field, shares, true)
+    }
+
+    /// The colluders' own combiner, for shares they trust because they made them: the first
+    /// `k` distinct shares are interpolated with no share check (the crate's raw combine) and
+    /// the field's AEAD tag alone confirms the result, one pairing-free check per field. On
+    /// failure the mechanism says why (`threshold-custody` for fewer than `k` distinct
+    /// shares, `combiner-aead-check` for a combined key the tag rejects, `key-not-created` /
+    /// `retention` for a field whose key is not live). It names no offending share: an
+    /// unverifying combiner cannot.
+    pub fn combine_trusted_shares(
+        &mut self,
+        header: &SessionHeader,
+        field: &EscrowField,
+        shares: &[(usize, Vec<u8>)],
+    ) -> Option<Key32> {
+        self.combine_with(header, field, shares, false)
+    }
+
+    /// [`Self::combine_shares`] (`verify`) or [`Self::combine_trusted_shares`].
+    fn combine_with(
+        &mut self,
+        header: &SessionHeader,
+        field: &EscrowField,
+        shares: &[(usize, Vec<u8>)],
+        verify: bool,
+    ) -> Option<Key32> {
         // No share of its own: the attack put nothing to the combiner.
         if shares.is_empty() {
             return None;
@@ -577,7 +604,17 @@ impl<'a> AttackCtx<'a> {
         let b = self.backend();
         let n = self.world.escrow().n;
         let k = self.world.escrow().k;
-        match crate::escrow::combiner::recover(b, &public, n, header, field, shares, true) {
+        // The unverifying combiner takes the first `k` distinct known agents' shares.
+        let mut distinct: Vec<(usize, Vec<u8>)> = Vec::new();
+        if !verify {
+            for (i, s) in shares {
+                if *i < n && distinct.len() < k && !distinct.iter().any(|(j, _)| j == i) {
+                    distinct.push((*i, s.clone()));
+                }
+            }
+        }
+        let given = if verify { shares } else { &distinct[..] };
+        match crate::escrow::combiner::recover(b, &public, n, header, field, given, verify) {
             Ok(r) => Some(r.session_key),
             Err(Error::ShareRejected { agent, .. }) => {
                 self.block(
