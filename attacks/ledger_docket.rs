@@ -84,7 +84,11 @@ impl Attack for LedgerDocket {
         let mut linked = 0usize;
         for r in &records {
             let mut ids: Vec<u32> = r.sessions.clone();
-            ids.extend(r.commitments.iter().filter_map(|c| unsalted.get(c).copied()));
+            ids.extend(
+                r.commitments
+                    .iter()
+                    .filter_map(|c| unsalted.get(c).copied()),
+            );
             published += r.sessions.len() + r.commitments.len();
             let mut common: Option<BTreeSet<u32>> = None;
             for s in &ids {

@@ -229,11 +229,16 @@ impl LedgerDeployment {
             .enumerate()
             .map(|(i, r)| {
                 if self.committed {
-                    let salt = super::kdf("ledger-salt", &[&self.salt_seed, &(i as u64).to_le_bytes()]).0;
+                    let salt =
+                        super::kdf("ledger-salt", &[&self.salt_seed, &(i as u64).to_le_bytes()]).0;
                     PublishedRecord {
                         warrant: r.warrant.clone(),
                         sessions: Vec::new(),
-                        commitments: r.sessions.iter().map(|s| session_commitment(&salt, *s)).collect(),
+                        commitments: r
+                            .sessions
+                            .iter()
+                            .map(|s| session_commitment(&salt, *s))
+                            .collect(),
                     }
                 } else {
                     PublishedRecord {
