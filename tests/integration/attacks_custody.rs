@@ -122,7 +122,7 @@ fn dealer_runs_through_the_ledger_and_hsm_key_ceremonies() {
     assert_eq!(h.blocked_by, None, "{:?}", h.blocked_by);
     assert!(fig(&h, "records_uploaded") > 1.0);
     assert_eq!(fig(&h, "records_unlocked"), fig(&h, "records_uploaded"));
-    assert_eq!(fig(&h, "records_opened"), h.exposure.users_total as f64);
+    assert!(fig(&h, "records_opened") >= h.exposure.users_total as f64);
     assert!(fig(&h, "offline_tries") > fig(&h, "records_opened") * 10.0);
     assert_eq!(h.exposure.fraction, 1.0);
     assert!(!h.detected, "{:?}", h.detected_by);
