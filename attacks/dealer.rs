@@ -1,7 +1,11 @@
 //! `dealer`: whoever runs the key ceremony keeps the master secret, or hands out
 //! inconsistent shares.
 
-use crate::common::read_with_masters;
+use crate::common::{read_with_keys, read_with_masters};
+use escrowlab_core::mechanism::hsm_guess_limit::{
+    guess_at, passcode_space, unlock, HsmDeployment, HsmRequest, HsmResponse,
+};
+use escrowlab_core::mechanism::public_ledger::{LedgerDeployment, LedgerRequest, LedgerResponse};
 use escrowlab_core::prelude::*;
 
 /// Compromised dealer at key generation.
@@ -21,7 +25,13 @@ static META: AttackMeta = AttackMeta {
         shares against the commitment at key creation, so this is detected, and the attack \
         measures the fraction of k-subsets of agents for which a lawful case then fails. A \
         dealer-free key generation (DKG) never computes the master secret and has no dealer to \
-        control.",
+        control. The public-ledger and HSM families use a trusted dealer too, and the attack runs \
+        through their own key ceremonies (mode `keep`): under the ledger, the dealer's copy of \
+        the agents' master secret opens every escrow field with no agent asked and no record \
+        on the ledger; under the HSM guess limit, the copy of the cluster key unlocks every \
+        escrow record as clients upload it (before any limit destroyed one), and every \
+        user's passcode is then searched offline in the scheme's passcode \
+        model order, one PBKDF2 a try, with no limit.",
     references: &[
         "Pedersen, A Threshold Cryptosystem without a Trusted Party, EUROCRYPT 1991",
         "Feldman, A Practical Scheme for Non-interactive Verifiable Secret Sharing, FOCS 1987",
@@ -73,9 +83,42 @@ impl Attack for Dealer {
     }
     fn class(&self) -> escrowlab_core::attack::ClassSpec {
         use escrowlab_core::attack::{AttackerClass, ClassSpec, Scale};
-        ClassSpec::new(AttackerClass::Provider, &[("victim", Scale::Fixed(0, "agents are interchangeable: the agent dealt an inconsistent share may be any one"))])
+        ClassSpec::new(
+            AttackerClass::Provider,
+            &[
+                ("victim", Scale::Fixed(0, "agents are interchangeable: the agent dealt an inconsistent share may be any one")),
+            ],
+        )
     }
-    fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
+    fn max_guesses(&self, scheme: &Scheme, _params: &Params) -> u64 {
+        if scheme.family() != "hsm-guess-limit" {
+            return 0;
+        }
+        let kind = match mech_param(scheme, "passcode") {
+            Some(ParamValue::Str(k)) => k.as_str(),
+            _ => "digits4",
+        };
+        // One record's whole space: the search runs over every user's record, whose count
+        // the scheme does not say, so this prices one record (as `hsm-brute-force` at its
+        // default of one target) and under-counts by the number of users.
+        passcode_space(kind)
+    }
+    fn check(&self, scheme: &Scheme, params: &Params) -> Exposure {
+        let family = scheme.family();
+        if family == "public-ledger" || family == "hsm-guess-limit" {
+            if params.word("mode") == "inconsistent" {
+                return Exposure::no(
+                    "mode `inconsistent` is modelled for session escrow's agents only",
+                );
+            }
+            return Exposure::yes(if family == "public-ledger" {
+                "a trusted dealer computes the agents' master secret to deal the shares: its \
+                 copy opens every field, with no record on the ledger"
+            } else {
+                "the key ceremony computes the cluster key to load it into the members: its \
+                 copy unlocks every uploaded record for an offline search with no limit"
+            });
+        }
         match (scheme.custody.kind, scheme.custody.keygen) {
             (CustodyKind::None, _) => Exposure::no("no escrow key exists"),
             (CustodyKind::Threshold, Keygen::Dkg) => {
@@ -90,6 +133,21 @@ impl Attack for Dealer {
         }
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
+        let family = ctx.info().scheme.family().to_string();
+        if family == "public-ledger" || family == "hsm-guess-limit" {
+            let mut out = Outcome::default();
+            if params.word("mode") == "inconsistent" {
+                out.notes.push(
+                    "mode `inconsistent` is modelled for session escrow's agents only".into(),
+                );
+                return Ok(out);
+            }
+            return if family == "public-ledger" {
+                ledger(ctx, out)
+            } else {
+                hsm(ctx, out)
+            };
+        }
         if !ctx.require_escrow() {
             return Ok(Outcome::default());
         }
@@ -131,6 +189,117 @@ impl Attack for Dealer {
         out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         Ok(out)
     }
+}
+
+fn mech_param<'a>(scheme: &'a Scheme, name: &str) -> Option<&'a ParamValue> {
+    scheme.mechanism.as_ref()?.params.get(name)
+}
+
+/// The public ledger's ceremony: the dealer's copy of the agents' master secret opens
+/// every intercepted escrow field (the backend's ciphertext check, then the messages' AEAD).
+fn ledger(ctx: &mut AttackCtx, mut out: Outcome) -> Result<Outcome> {
+    ctx.advance_to_end()?;
+    let LedgerResponse::DealerCopy(master) =
+        ctx.request::<LedgerDeployment>(LedgerRequest::DealerCopy)?
+    else {
+        return Ok(out);
+    };
+    let LedgerResponse::Fields(_public, fields) =
+        ctx.request::<LedgerDeployment>(LedgerRequest::Fields)?
+    else {
+        return Ok(out);
+    };
+    out.figure("keys_generated", 1.0);
+    out.figure("keys_kept", f64::from(u8::from(master.is_some())));
+    let Some(master) = master else {
+        out.notes
+            .push("the key ceremony left no master secret anywhere".into());
+        return Ok(out);
+    };
+    let b = ctx.backend();
+    use rayon::prelude::*;
+    let keys: Vec<(u32, Key32)> = fields
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let pt = b.decrypt_with_scalar(&master, f).ok()??;
+            Some((i as u32, Key32(pt.try_into().ok()?)))
+        })
+        .collect();
+    out.figure("sessions_opened", keys.len() as f64);
+    out.notes.push(format!(
+        "the dealer kept the agents' master secret: it opened {} of {} escrow fields with no \
+         agent asked and no record on the ledger",
+        keys.len(),
+        fields.len()
+    ));
+    out.recovered = read_with_keys(ctx.intercept(), keys);
+    Ok(out)
+}
+
+/// The HSM cluster's ceremony: the copy of the cluster key unlocks every uploaded record;
+/// every user's passcode is then searched offline, with no limit.
+fn hsm(ctx: &mut AttackCtx, mut out: Outcome) -> Result<Outcome> {
+    ctx.advance_to_end()?;
+    let scheme = ctx.info().scheme;
+    let kind = match mech_param(&scheme, "passcode") {
+        Some(ParamValue::Str(k)) => k.clone(),
+        _ => "digits4".to_string(),
+    };
+    let pins = match mech_param(&scheme, "pins") {
+        Some(ParamValue::Str(k)) => k.clone(),
+        _ => "human".to_string(),
+    };
+    let HsmResponse::DealerCopy(master, _public) =
+        ctx.request::<HsmDeployment>(HsmRequest::DealerCopy)?
+    else {
+        return Ok(out);
+    };
+    let HsmResponse::Uploads(locked) = ctx.request::<HsmDeployment>(HsmRequest::Uploads)? else {
+        return Ok(out);
+    };
+    out.figure("keys_kept", f64::from(u8::from(master.is_some())));
+    let Some(master) = master else {
+        out.notes
+            .push("the key ceremony left no cluster key anywhere".into());
+        return Ok(out);
+    };
+    let b = ctx.backend();
+    let records: BTreeMap<u32, _> = locked
+        .iter()
+        .filter_map(|r| Some((r.user, unlock(b, &master, r)?)))
+        .collect();
+    let users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
+    let space = passcode_space(&kind);
+    let mut tries = 0u64;
+    let mut keys = Vec::new();
+    let mut opened = 0usize;
+    for u in &users {
+        let Some(rec) = records.get(u) else { continue };
+        for i in 0..space {
+            tries += 1;
+            if let Some(h) = rec.try_passcode(&guess_at(&kind, &pins, i)) {
+                keys.extend(rec.open_backup(&h));
+                opened += 1;
+                break;
+            }
+        }
+    }
+    ctx.count_tries(tries);
+    out.figure("records_unlocked", records.len() as f64);
+    out.figure("records_uploaded", locked.len() as f64);
+    out.figure("records_opened", opened as f64);
+    out.figure("offline_tries", tries as f64);
+    out.notes.push(format!(
+        "the ceremony's copy of the cluster key unlocked {} of {} uploaded records, none \
+         counted by a member; {opened} of {} searched {} opened offline in {tries} tries",
+        records.len(),
+        locked.len(),
+        users.len(),
+        escrowlab_core::text::plural(users.len(), "passcode", "passcodes"),
+    ));
+    out.recovered = read_with_keys(ctx.intercept(), keys);
+    Ok(out)
 }
 
 impl Dealer {

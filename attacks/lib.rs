@@ -25,6 +25,7 @@ pub mod hsm_brute_force;
 pub mod hsm_rollback;
 pub mod interface_breach;
 pub mod key_theft;
+pub mod ledger_docket;
 pub mod ledger_fork;
 pub mod ledger_off_record;
 pub mod malicious_shares;
@@ -68,6 +69,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &crumple_budget::CrumpleBudget,
     &ledger_off_record::OffLedger,
     &ledger_fork::LedgerFork,
+    &ledger_docket::LedgerDocket,
 ];
 
 /// A registry holding every built-in attack (start here and add your own with

@@ -1528,6 +1528,13 @@ fn mechanisms(json: bool) -> Result<i32> {
                     "capabilities": i.capabilities.iter().map(|(c, what)| serde_json::json!({"name": c.name(), "here": what})).collect::<Vec<_>>(),
                     "params": i.params.iter().map(|p| serde_json::json!({"name": p.name, "default": p.default.value(), "doc": p.doc})).collect::<Vec<_>>(),
                     "references": i.references,
+                    "defences": crate::controls::defences_of(i.family).map(|d| serde_json::json!({
+                        "control": d.control,
+                        "params": d.params.iter().map(|(n, v)| serde_json::json!({"name": n, "default": v})).collect::<Vec<_>>(),
+                        "cited_default": d.cited,
+                        "basis": crate::controls::ControlBasis::builtin(d.control),
+                        "attacks": d.attacks,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();

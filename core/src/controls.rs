@@ -47,6 +47,7 @@ pub const BUILTIN: &[&str] = &[
     "roster-check",
     "scope",
     "scope-check",
+    "session-commitment",
     "share-commitment-check",
     "share-verification",
     "signature",
@@ -230,6 +231,7 @@ fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
         "key-pinning" => (Assumption, "the client's pinned key is never rewritten (the model keeps the pin out of the attacker's update channel)"),
         "ledger-gossip" => (Assumption, "every agent compares its ledger head with the true public head at once"),
         "ledger-inclusion" => (Assumption, "an honest agent releases only for a request it finds on the ledger"),
+        "session-commitment" => (Cryptographic, "a published record names its sessions by SHA-256(salt ‖ session id) with a 256-bit salt the public never sees: linking one is a preimage search"),
         "malformed" => (Cryptographic, "the request does not parse or verify"),
         "member-integrity" => (Design, "a counter can be rolled back only on a member the attacker holds"),
         "no-audit-log" => (Design, "the scheme keeps no audit log to tamper with"),
@@ -343,4 +345,57 @@ mod tests {
             missing.join("\n")
         );
     }
+}
+
+/// One defence a family offers: the control that reports it, the parameters that switch
+/// and tune it (a scheme key such as `client.roster_check`, or the family's own
+/// `[mechanism.params]` name) with their defaults, where the default comes from, and the
+/// attacks that target it. `escrowlab mechanisms --json` lists them per family with the
+/// control's basis.
+#[derive(Debug)]
+pub struct Defence {
+    /// The family.
+    pub family: &'static str,
+    /// The control reported in `blocked_by` / `detected_by`.
+    pub control: &'static str,
+    /// `(parameter, default)` pairs.
+    pub params: &'static [(&'static str, &'static str)],
+    /// Where the default comes from (a citation, or "chosen" when nothing is cited).
+    pub cited: &'static str,
+    /// Attacks that target this defence.
+    pub attacks: &'static [&'static str],
+}
+
+/// Every built-in family's defences.
+pub static DEFENCES: &[Defence] = &[
+    Defence { family: "session-escrow", control: "threshold-custody", params: &[("custody.kind", "required"), ("custody.k", "1"), ("custody.n", "1")], cited: "k-of-n escrow agents (Abelson et al., Keys Under Doormats 2015; the threshold-3of5 scheme chooses 3-of-5)", attacks: &["key-theft", "share-theft", "collusion"] },
+    Defence { family: "session-escrow", control: "dkg", params: &[("custody.keygen", "dealer")], cited: "Pedersen 1991; Gennaro, Jarecki, Krawczyk & Rabin 1999 (a trusted dealer is the default, as in deployed escrow)", attacks: &["dealer"] },
+    Defence { family: "session-escrow", control: "epoch-keys", params: &[("custody.lifetime", "static")], cited: "chosen (forward secrecy of escrow keys per epoch)", attacks: &["key-theft", "mobile-adversary"] },
+    Defence { family: "session-escrow", control: "proactive-refresh", params: &[("custody.refresh", "false")], cited: "Herzberg, Jarecki, Krawczyk & Yung, Proactive Secret Sharing, CRYPTO 1995", attacks: &["mobile-adversary"] },
+    Defence { family: "session-escrow", control: "checksum-binding", params: &[("field.binding", "signed"), ("field.checksum_bits", "16")], cited: "EES LEAF 16-bit checkword (Blaze 1994)", attacks: &["field-forgery", "rogue-endpoints"] },
+    Defence { family: "session-escrow", control: "signed-binding", params: &[("field.binding", "signed")], cited: "chosen (one family signing key held by clients)", attacks: &["field-forgery"] },
+    Defence { family: "session-escrow", control: "recompute-binding", params: &[("field.binding", "signed")], cited: "Bellare & Goldwasser, verifiable partial key escrow, CCS 1997 (recipients re-derive the field)", attacks: &["field-forgery", "rogue-endpoints"] },
+    Defence { family: "session-escrow", control: "key-pinning", params: &[("client.pin_escrow_key", "false")], cited: "chosen; in-band pin (Juniper 2015 rewrote the constant through the update channel)", attacks: &["escrow-key-substitution"] },
+    Defence { family: "session-escrow", control: "roster-check", params: &[("client.roster_check", "false")], cited: "CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps"] },
+    Defence { family: "session-escrow", control: "share-verification", params: &[("combiner.verify_shares", "true")], cited: "threshold decryption shares with proofs (Shoup & Gennaro 1998)", attacks: &["malicious-shares", "rogue-agent"] },
+    Defence { family: "session-escrow", control: "use-limit", params: &[("warrant.use_limit", "1"), ("warrant.replay_cache", "true")], cited: "chosen", attacks: &["warrant-replay"] },
+    Defence { family: "session-escrow", control: "scope-check", params: &[("warrant.check_scope", "true")], cited: "the warrant's targets and window (an honest agent)", attacks: &["scope-abuse", "target-substitution"] },
+    Defence { family: "session-escrow", control: "warrant-signature", params: &[("warrant.court.kind", "single"), ("warrant.check_signature", "true")], cited: "a court-signed warrant (chosen; threshold judges optional)", attacks: &["warrant-forgery"] },
+    Defence { family: "ghost-user", control: "roster-check", params: &[("client.roster_check", "false")], cited: "Levy & Robinson 2018 proposal; CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps", "interface-breach"] },
+    Defence { family: "ghost-user", control: "tap-reconciliation", params: &[("reconcile_taps", "true")], cited: "chosen (Athens 2004: the bypassed management system kept the only log)", attacks: &["shadow-taps"] },
+    Defence { family: "device-escrow", control: "device-binding", params: &[("bind_to_device", "false")], cited: "Ozzie, CLEAR (2018); Tromer's relay critique", attacks: &["device-relay"] },
+    Defence { family: "device-escrow", control: "owner-notice", params: &[], cited: "CLEAR: recovery bricks the phone (its owner notices)", attacks: &["device-seizure"] },
+    Defence { family: "hsm-guess-limit", control: "guess-limit", params: &[("limit", "10"), ("pins", "human"), ("passcode", "digits4")], cited: "Apple Platform Security Guide (10 tries); Bonneau, Preibusch & Anderson 2012 (human PINs)", attacks: &["hsm-brute-force"] },
+    Defence { family: "hsm-guess-limit", control: "cluster-majority", params: &[("members", "5"), ("cluster_key", "whole")], cited: "Apple Platform Security Guide (each member holds the cluster key)", attacks: &["hsm-brute-force", "hsm-counter-rollback"] },
+    Defence { family: "hsm-guess-limit", control: "signing-key-destroyed", params: &[("signing_key_destroyed", "true")], cited: "Apple destroyed the admin cards (Krstić, Black Hat 2016)", attacks: &["hsm-brute-force"] },
+    Defence { family: "hsm-guess-limit", control: "member-integrity", params: &[], cited: "each member counts on its own", attacks: &["hsm-counter-rollback"] },
+    Defence { family: "public-ledger", control: "ledger-inclusion", params: &[("k", "3"), ("n", "5")], cited: "Green, Kaptchuk & Van Laer 2021 (procedural check by each agent here)", attacks: &["off-ledger", "ledger-fork"] },
+    Defence { family: "public-ledger", control: "ledger-gossip", params: &[("gossip", "true"), ("monitors_pct", "100"), ("gossip_interval", "1")], cited: "Certificate Transparency gossip (RFC 6962); no deployed figure for monitors_pct: sweep it", attacks: &["ledger-fork"] },
+    Defence { family: "public-ledger", control: "session-commitment", params: &[("record_ids", "clear")], cited: "chosen (a salted SHA-256 commitment per session)", attacks: &["ledger-docket"] },
+    Defence { family: "public-ledger", control: "threshold", params: &[("k", "3"), ("n", "5")], cited: "k-of-n agents (3-of-5 chosen)", attacks: &["off-ledger", "dealer"] },
+];
+
+/// The defences of `family`.
+pub fn defences_of(family: &str) -> impl Iterator<Item = &'static Defence> + '_ {
+    DEFENCES.iter().filter(move |d| d.family == family)
 }

@@ -108,6 +108,30 @@ fn dealer_keeps_every_master_silently() {
 }
 
 #[test]
+fn dealer_runs_through_the_ledger_and_hsm_key_ceremonies() {
+    // The ledger's trusted dealer kept the agents' master secret: every field opens, with
+    // no agent asked and nothing on the ledger.
+    let l = cell("public-ledger", "dealer", &[]);
+    assert_eq!(l.blocked_by, None, "{:?}", l.blocked_by);
+    assert_eq!(l.exposure.fraction, 1.0);
+    assert_eq!(fig(&l, "keys_kept"), 1.0);
+    assert!(!l.detected, "{:?}", l.detected_by);
+    // The HSM ceremony's copy of the cluster key unlocks every uploaded record; every
+    // passcode then falls offline, past the limit.
+    let h = cell("hsm-guess-limit", "dealer", &[]);
+    assert_eq!(h.blocked_by, None, "{:?}", h.blocked_by);
+    assert!(fig(&h, "records_uploaded") > 1.0);
+    assert_eq!(fig(&h, "records_unlocked"), fig(&h, "records_uploaded"));
+    assert!(fig(&h, "records_opened") >= h.exposure.users_total as f64);
+    assert!(fig(&h, "offline_tries") > fig(&h, "records_opened") * 10.0);
+    assert_eq!(h.exposure.fraction, 1.0);
+    assert!(!h.detected, "{:?}", h.detected_by);
+    // Under the other families there is still no dealer.
+    let g = cell("ghost-user", "dealer", &[]);
+    assert_eq!(g.blocked_by.as_deref(), Some("not-applicable"));
+}
+
+#[test]
 fn dealer_has_nothing_to_keep_under_dkg() {
     let c = cell("hardened", "dealer", &[]);
     assert_eq!(c.exposure.messages, 0);

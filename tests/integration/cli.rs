@@ -233,3 +233,58 @@ fn a_false_expectation_exits_1_and_a_true_one_exits_0() {
         "{xml}"
     );
 }
+
+#[test]
+fn mechanisms_json_lists_each_defence_with_params_basis_and_the_attacks_on_it() {
+    let o = escrowlab(&["mechanisms", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let registry = escrowlab::attacks::builtins();
+    let attacks: Vec<&str> = registry.iter().map(|a| a.meta().id).collect();
+    for fam in v.as_array().unwrap() {
+        let family = fam["family"].as_str().unwrap();
+        let defences = fam["defences"].as_array().unwrap();
+        // A user's own family may have none; every built-in one has some.
+        if family == "crumple-zone" {
+            continue;
+        }
+        assert!(!defences.is_empty(), "{family}");
+        let own: Vec<&str> = fam["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for d in defences {
+            let control = d["control"].as_str().unwrap();
+            assert!(escrowlab::controls::is_builtin(control), "{control}");
+            let kind = d["basis"]["kind"].as_str().unwrap();
+            assert!(
+                ["assumption", "cryptographic", "design", "measured"].contains(&kind),
+                "{control}: {kind}"
+            );
+            assert!(!d["cited_default"].as_str().unwrap().is_empty());
+            for a in d["attacks"].as_array().unwrap() {
+                assert!(attacks.contains(&a.as_str().unwrap()), "{control}: {a}");
+            }
+            // A family parameter is one the family declares, with its declared default.
+            for p in d["params"].as_array().unwrap() {
+                let name = p["name"].as_str().unwrap();
+                if !name.contains('.') {
+                    assert!(own.contains(&name), "{family}: {name}");
+                    let declared = fam["params"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|q| q["name"] == name)
+                        .unwrap();
+                    let shown = match &declared["default"] {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    assert_eq!(p["default"].as_str().unwrap(), shown, "{family}: {name}");
+                }
+            }
+        }
+    }
+}

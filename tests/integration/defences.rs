@@ -178,3 +178,41 @@ fn a_fork_is_seen_only_when_a_forked_agents_view_meets_a_monitor() {
         "{seen:?}"
     );
 }
+
+/// A public-ledger scheme file naming its records' sessions `record_ids`.
+fn ledger_ids_scheme(record_ids: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("ledger-ids-{record_ids}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"ledger-ids-{record_ids}\"\nsummary = \"public ledger, record ids {record_ids}\"\n\n\
+             [custody]\nkind = \"none\"\n\n[field]\nbinding = \"none\"\n\n[audit]\nlog = \"none\"\n\n\
+             [mechanism]\nfamily = \"public-ledger\"\n\
+             params = {{ k = 3, n = 5, record_ids = \"{record_ids}\" }}\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn an_observer_names_the_docket_from_clear_records_and_nothing_from_committed_ones() {
+    let clear = cell(&ledger_ids_scheme("clear"), "ledger-docket", &[]);
+    assert!(clear.docket.targets > 0, "{:?}", clear.docket);
+    assert_eq!(clear.docket.recall, 1.0, "{:?}", clear.docket);
+    assert!(clear.docket.precision >= 0.5, "{:?}", clear.docket);
+    assert_eq!(clear.exposure.messages, 0);
+    assert!(figure(&clear, "sessions_linked") > 0.0);
+    assert_eq!(clear.blocked_by, None);
+    let committed = cell(&ledger_ids_scheme("committed"), "ledger-docket", &[]);
+    assert_eq!(committed.docket.claimed, 0, "{:?}", committed.docket);
+    assert_eq!(figure(&committed, "sessions_linked"), 0.0);
+    assert_eq!(
+        figure(&committed, "sessions_published"),
+        figure(&clear, "sessions_published")
+    );
+    assert_eq!(committed.blocked_by.as_deref(), Some("session-commitment"));
+    let b = committed.basis_of("session-commitment").unwrap();
+    assert_eq!(b.kind, BasisKind::Cryptographic);
+}

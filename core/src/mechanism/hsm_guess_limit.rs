@@ -217,6 +217,13 @@ pub enum HsmRequest {
     },
     /// `sign_firmware`: push firmware that ignores counters and exports every record.
     Firmware,
+    /// `control_dealer`: the copy of the cluster key that the key ceremony computed before
+    /// loading it into the members, when the ceremony's dealer kept one.
+    DealerCopy,
+    /// `intercept`: the locked records as the users' clients upload them through the
+    /// provider's escrow service to the cluster (encrypted to the cluster key, before any
+    /// member counted a guess or destroyed a copy).
+    Uploads,
 }
 
 /// What the cluster answers.
@@ -231,6 +238,11 @@ pub enum HsmResponse {
     Records(Vec<EscrowRecord>),
     /// A counter rolled back (or not).
     RolledBack(bool),
+    /// The dealer's copy of the cluster key (`None`: the ceremony computed none) and the
+    /// cluster's public key set.
+    DealerCopy(Option<crate::secret::Scalar>, Vec<u8>),
+    /// Every locked record as uploaded.
+    Uploads(Vec<LockedRecord>),
 }
 
 /// A record as the cluster stores it: the passcode-sealed record, encrypted to the
@@ -296,6 +308,8 @@ pub struct HsmDeployment {
     whole_key: bool,
     cluster_public: Vec<u8>,
     cluster_shares: Arc<Vec<crate::secret::Scalar>>,
+    /// The cluster key the ceremony computed to load (or deal) it into the members.
+    dealer_master: Option<crate::secret::Scalar>,
     /// Every record encrypted to the cluster key: what each member's storage holds.
     locked: Arc<Vec<LockedRecord>>,
 }
@@ -386,6 +400,8 @@ impl Deployment for HsmDeployment {
                 Capability::CompromiseVault
             }
             HsmRequest::Firmware => Capability::SignFirmware,
+            HsmRequest::DealerCopy => Capability::ControlDealer,
+            HsmRequest::Uploads => Capability::Intercept,
         }
     }
     fn describe(r: &HsmRequest) -> String {
@@ -396,10 +412,18 @@ impl Deployment for HsmDeployment {
                 format!("counter of user {user} on HSM member {member}")
             }
             HsmRequest::Firmware => "firmware for every HSM member".into(),
+            HsmRequest::DealerCopy => "the cluster key ceremony's dealer".into(),
+            HsmRequest::Uploads => "escrow records uploaded to the cluster".into(),
         }
     }
     fn handle(&mut self, r: HsmRequest, journal: &mut Journal) -> Result<HsmResponse> {
         match r {
+            // The ceremony's copy is silent: no member counts anything for it.
+            HsmRequest::DealerCopy => Ok(HsmResponse::DealerCopy(
+                self.dealer_master.clone(),
+                self.cluster_public.clone(),
+            )),
+            HsmRequest::Uploads => Ok(HsmResponse::Uploads(self.locked.to_vec())),
             HsmRequest::Guess { user, passcode } => {
                 if user as usize >= self.records.len() {
                     return Err(Error::misuse(format!("no user {user}")));
@@ -596,6 +620,7 @@ impl Mechanism for HsmGuessLimit {
             online_destroyed: 0,
             cluster_public: km.public,
             cluster_shares: Arc::new(km.shares),
+            dealer_master: km.dealer_master,
             locked: Arc::new(locked),
             records: Arc::new(records),
             passcodes: Arc::new(passcodes),

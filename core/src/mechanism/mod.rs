@@ -191,6 +191,13 @@ impl<'w> DeployView<'w> {
             Vec::new()
         }
     }
+    /// The standing warrants served on this family over the run, signed (a family whose
+    /// design records each service in public, like the ledger, records them at
+    /// deployment). A family learns them as the court delivers them, never as a list of
+    /// users.
+    pub fn served_warrants(&self) -> Vec<SignedWarrant> {
+        self.standing.clone()
+    }
     /// Users.
     pub fn users(&self) -> u32 {
         self.world.config.population.users

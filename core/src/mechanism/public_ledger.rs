@@ -50,6 +50,27 @@ impl LedgerRecord {
     }
 }
 
+/// A record as the public reads it: the warrant's fingerprint and the sessions it covers,
+/// by id (`record_ids = "clear"`) or by salted commitment (`"committed"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedRecord {
+    /// The warrant's fingerprint.
+    pub warrant: String,
+    /// Session ids, in clear (empty when committed).
+    pub sessions: Vec<u32>,
+    /// SHA-256(salt ‖ session id) per session (empty when in clear).
+    pub commitments: Vec<[u8; 32]>,
+}
+
+/// The commitment a record publishes for `session` under `salt`.
+pub fn session_commitment(salt: &[u8; 32], session: u32) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"ledger-session");
+    h.update(salt);
+    h.update(session.to_le_bytes());
+    h.finalize().into()
+}
+
 /// A hash-chained ledger.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
@@ -142,6 +163,11 @@ pub enum LedgerRequest {
         /// Targets.
         targets: Vec<u32>,
     },
+    /// `read_public`: every record on the public ledger, as anyone reads it.
+    Read,
+    /// `control_dealer`: the copy of the agents' master secret that the trusted dealer of
+    /// the key ceremony computed to deal the shares, when it kept one.
+    DealerCopy,
 }
 
 /// The answers.
@@ -157,6 +183,10 @@ pub enum LedgerResponse {
     Proof(InclusionProof),
     /// A signed warrant.
     Warrant(SignedWarrant),
+    /// The dealer's copy of the master secret (`None`: the ceremony never computed one).
+    DealerCopy(Option<Scalar>),
+    /// The public ledger's records.
+    Records(Vec<PublishedRecord>),
 }
 
 /// The ledger, the agents and the escrowed fields on one world.
@@ -165,6 +195,9 @@ pub struct LedgerDeployment {
     backend: &'static dyn Backend,
     public: Vec<u8>,
     shares: Arc<Vec<Scalar>>,
+    /// The master secret the trusted dealer computed to deal `shares` (what a dealer that
+    /// kept its copy holds).
+    dealer_master: Option<Scalar>,
     fields: Arc<Vec<Vec<u8>>>,
     sessions: Arc<Vec<SessionView>>,
     k: usize,
@@ -178,12 +211,59 @@ pub struct LedgerDeployment {
     /// Agents that released against a forked head in this cell.
     fork_agents: std::collections::BTreeSet<usize>,
     ledger: Ledger,
+    /// Records name sessions by salted commitment (`record_ids = "committed"`).
+    committed: bool,
+    /// The per-record salt seed (the agents' and the requester's, never published).
+    salt_seed: [u8; 32],
     fork: Option<Ledger>,
     court: Option<Arc<crate::escrow::court::Court>>,
     court_public: Vec<u8>,
 }
 
 impl LedgerDeployment {
+    /// The records as the public reads them.
+    fn published(&self) -> Vec<PublishedRecord> {
+        self.ledger
+            .records()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if self.committed {
+                    let salt =
+                        super::kdf("ledger-salt", &[&self.salt_seed, &(i as u64).to_le_bytes()]).0;
+                    PublishedRecord {
+                        warrant: r.warrant.clone(),
+                        sessions: Vec::new(),
+                        commitments: r
+                            .sessions
+                            .iter()
+                            .map(|s| session_commitment(&salt, *s))
+                            .collect(),
+                    }
+                } else {
+                    PublishedRecord {
+                        warrant: r.warrant.clone(),
+                        sessions: r.sessions.clone(),
+                        commitments: Vec::new(),
+                    }
+                }
+            })
+            .collect()
+    }
+    /// Appends the record of serving `w`: the sessions it covers. Returns its index.
+    fn record(&mut self, w: &SignedWarrant) -> (usize, Vec<u32>) {
+        let sessions: Vec<u32> = self
+            .sessions
+            .iter()
+            .filter(|s| w.warrant.covers(s.epoch, &s.members))
+            .map(|s| s.index)
+            .collect();
+        let i = self.ledger.append(LedgerRecord {
+            warrant: w.fingerprint(),
+            sessions: sessions.clone(),
+        });
+        (i, sessions)
+    }
     /// The head agents check against: the fork when the operator shows one.
     fn agents_head(&self) -> [u8; 32] {
         self.fork.as_ref().map_or(self.ledger.head(), |f| f.head())
@@ -316,6 +396,8 @@ impl Deployment for LedgerDeployment {
             LedgerRequest::Request { .. } => Capability::SubmitRequest,
             LedgerRequest::Fork { .. } => Capability::ControlLedger,
             LedgerRequest::Warrant { .. } => Capability::ObtainWarrant,
+            LedgerRequest::DealerCopy => Capability::ControlDealer,
+            LedgerRequest::Read => Capability::ReadPublic,
         }
     }
     fn describe(r: &LedgerRequest) -> String {
@@ -327,10 +409,28 @@ impl Deployment for LedgerDeployment {
             }
             LedgerRequest::Fork { .. } => "a forked ledger shown to the agents".into(),
             LedgerRequest::Warrant { targets } => format!("warrant for {targets:?}"),
+            LedgerRequest::DealerCopy => "the key ceremony's dealer".into(),
+            LedgerRequest::Read => "the public ledger's records".into(),
         }
     }
     fn handle(&mut self, r: LedgerRequest, journal: &mut Journal) -> Result<LedgerResponse> {
         match r {
+            // The dealer's copy is silent: nothing on the ledger or at an agent sees it kept.
+            LedgerRequest::DealerCopy => Ok(LedgerResponse::DealerCopy(self.dealer_master.clone())),
+            LedgerRequest::Read => {
+                let records = self.published();
+                if self.committed && !records.is_empty() {
+                    journal.refuse(
+                        "session-commitment",
+                        "public ledger",
+                        format!(
+                            "{} records name their sessions by salted commitment only",
+                            records.len()
+                        ),
+                    );
+                }
+                Ok(LedgerResponse::Records(records))
+            }
             LedgerRequest::Fields => Ok(LedgerResponse::Fields(
                 self.public.clone(),
                 self.fields.clone(),
@@ -407,16 +507,7 @@ impl Deployment for LedgerDeployment {
         if !court.admits(w, "ledger", journal) {
             return Ok(Vec::new());
         }
-        let sessions: Vec<u32> = self
-            .sessions
-            .iter()
-            .filter(|s| w.warrant.covers(s.epoch, &s.members))
-            .map(|s| s.index)
-            .collect();
-        let i = self.ledger.append(LedgerRecord {
-            warrant: w.fingerprint(),
-            sessions: sessions.clone(),
-        });
+        let (i, sessions) = self.record(w);
         journal.figure("ledger_records", 1.0);
         let proof = self.ledger.proof(i);
         let mut out = Vec::new();
@@ -473,9 +564,11 @@ impl Mechanism for PublicLedger {
         // Which agents' heads reach a monitor: drawn last, so nothing above changes.
         let monitor_share = params.int("monitors_pct").clamp(0, 100) as f64 / 100.0;
         let gossips: Vec<bool> = (0..n).map(|_| rng.gen::<f64>() < monitor_share).collect();
-        Ok(Box::new(LedgerDeployment {
+        let salt_seed: [u8; 32] = rng.gen();
+        let mut d = LedgerDeployment {
             backend,
             public: km.public,
+            dealer_master: km.dealer_master,
             shares: Arc::new(km.shares),
             fields: Arc::new(fields),
             sessions: Arc::new(sessions),
@@ -486,12 +579,19 @@ impl Mechanism for PublicLedger {
             interval: params.int("gossip_interval").clamp(1, 100) as u32,
             fork_agents: std::collections::BTreeSet::new(),
             ledger: Ledger::default(),
+            committed: params.word("record_ids") == "committed",
+            salt_seed,
             fork: None,
             court_public: court
                 .as_ref()
                 .map(|c| c.master_public.clone())
                 .unwrap_or_default(),
             court,
-        }))
+        };
+        // The standing warrants were served over the run: each access is on the ledger.
+        for w in view.served_warrants() {
+            d.record(&w);
+        }
+        Ok(Box::new(d))
     }
 }

@@ -44,6 +44,9 @@ pub enum Capability {
     SpendWork,
     /// Operate the public ledger: choose what each party is shown.
     ControlLedger,
+    /// Read what a mechanism publishes for anyone (the public ledger's records): free, no
+    /// compromise.
+    ReadPublic,
 }
 
 impl Capability {
@@ -75,6 +78,7 @@ impl Capability {
             Capability::SignFirmware => "sign_firmware",
             Capability::SpendWork => "spend_work",
             Capability::ControlLedger => "control_ledger",
+            Capability::ReadPublic => "read_public",
         }
     }
     /// Whether obtaining it marks the moment of compromise (for `before_compromise`).
@@ -86,6 +90,7 @@ impl Capability {
                 | Capability::SubmitRequest
                 | Capability::ObtainWarrant
                 | Capability::SpendWork
+                | Capability::ReadPublic
         )
     }
 }

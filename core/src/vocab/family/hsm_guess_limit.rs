@@ -93,7 +93,11 @@ pub static INFO: MechanismInfo = MechanismInfo {
          frequencies, iPhone data set of 204 508 PINs)",
     ],
     capabilities: &[
-        (Capability::Intercept, "read the relay's transcript"),
+        (
+            Capability::Intercept,
+            "read the relay's transcript, and the escrow records clients upload through the \
+             provider's escrow service (locked to the cluster key)",
+        ),
         (
             Capability::SubmitRequest,
             "guess a user's passcode through the cluster's recovery interface",
@@ -107,6 +111,11 @@ pub static INFO: MechanismInfo = MechanismInfo {
             "sign firmware that ignores the counters on every member",
         ),
         (Capability::CompromiseDevice, "implant a user's device"),
+        (
+            Capability::ControlDealer,
+            "run the cluster's key ceremony: it computes the cluster key before loading it \
+             (whole, or dealt in shares) into the members, and may keep it",
+        ),
     ],
     absent: "the HSM design has no session escrow field, no threshold agents, no relay-side \
              insertion and no device recovery mode",

@@ -5,6 +5,11 @@ use super::MechanismInfo;
 use crate::vocab::Capability;
 use crate::vocab::{DefaultValue, ParamKind, ParamSpec};
 
+/// How a ledger record names the sessions it covers: `clear` (their ids, as the record
+/// was designed) or `committed` (a salted SHA-256 commitment per session, opened to the
+/// agents with the request).
+pub const RECORD_IDS: &[&str] = &["clear", "committed"];
+
 /// The family's parameters (the scheme's `[mechanism.params]`).
 static PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -43,6 +48,16 @@ static PARAMS: &[ParamSpec] = &[
         doc: "epochs between gossip rounds: a fork is noticed at the first round after the \
               release (the detection delay)",
     },
+    ParamSpec {
+        name: "record_ids",
+        kind: ParamKind::Choice(RECORD_IDS),
+        default: DefaultValue::Str("clear"),
+        doc: "how a record names the sessions accessed: `clear` publishes their ids, so \
+              anyone who can link a session id to its members (the relay's headers, or a \
+              member of the session) learns who is under a warrant (`ledger-docket`); \
+              `committed` publishes SHA-256(salt ‖ session id) with a 256-bit salt per \
+              record that only the agents and the requester see",
+    },
 ];
 
 /// The family's description: what it is, what exists under it, its parameters.
@@ -80,8 +95,17 @@ pub static INFO: MechanismInfo = MechanismInfo {
             "obtain a real warrant from the court",
         ),
         (Capability::CompromiseDevice, "implant a user's device"),
+        (
+            Capability::ReadPublic,
+            "read the ledger's published records, as anyone can, at no cost",
+        ),
+        (
+            Capability::ControlDealer,
+            "run the key ceremony: a trusted dealer computes the agents' master secret to \
+             deal their shares, and may keep it",
+        ),
     ],
-    absent: "the ledger design has no dealer under attacker control, no relay-side \
-             insertion, no device recovery and no puzzles",
+    absent: "the ledger design has no relay-side insertion, no device recovery and no \
+             puzzles",
     params: PARAMS,
 };
