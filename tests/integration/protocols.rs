@@ -114,3 +114,18 @@ fn a_device_snapshot_heals_under_the_double_ratchet_an_implant_does_not() {
         "snapshot at epoch 1, devices 0-7: hash ratchet reads {hash}, double ratchet {dr} messages"
     );
 }
+
+#[test]
+fn lawful_access_opens_every_chain_of_the_warrants_sessions() {
+    for protocol in [Protocol::DoubleRatchet, Protocol::SenderKeys] {
+        let mut cfg = common::config("single-key", BackendKind::Blsttc, 11);
+        cfg.population.users = 24;
+        cfg.population.epochs = 3;
+        cfg.population.protocol = protocol;
+        let r = escrowlab::lawful::demonstrate(cfg).expect("demonstration runs");
+        assert!(r.in_scope_messages > 0, "{protocol:?}");
+        // The warrant's sessions are opened chain by chain: all of them, nothing else.
+        assert_eq!(r.in_scope_decrypted, r.in_scope_messages, "{protocol:?}");
+        assert_eq!(r.out_of_scope_decrypted, 0, "{protocol:?}");
+    }
+}
