@@ -47,8 +47,10 @@ pub fn open_sessions_with_masters<E, I, F>(
     }
     // Opens one session, appending its claims to `opened`.
     // Under a chain-per-speaker protocol a session has a field per chain, each opening
-    // its own chain's messages.
+    // its own chain's messages: the keys are unwrapped first and the session's envelopes
+    // sealed again once for all of them.
     let open_session = |rec: &SessionRecord, opened: &mut Recovered| {
+        let mut keys = Vec::new();
         for bytes in rec.fields() {
             let Ok(field) = EscrowField::decode(bytes) else {
                 continue;
@@ -61,15 +63,22 @@ pub fn open_sessions_with_masters<E, I, F>(
                 sk = unwrap_session_key(w, &rec.header, &field);
                 sk.is_some()
             });
-            let Some(sk) = sk else {
-                continue;
-            };
-            let envelopes = envelopes_of(rec);
-            opened.reserve(envelopes.size_hint().0);
-            if rec.keying == Keying::HashRatchet {
-                open_envelopes(&sk, envelopes, |id, plaintext| opened.push(id, plaintext));
-            } else {
-                open_chain(&sk, envelopes, |id, plaintext| opened.push(id, plaintext));
+            keys.extend(sk);
+        }
+        if keys.is_empty() {
+            return;
+        }
+        let envelopes = envelopes_of(rec);
+        opened.reserve(envelopes.size_hint().0);
+        if rec.keying == Keying::HashRatchet {
+            // One field, one key.
+            open_envelopes(&keys[0], envelopes, |id, plaintext| {
+                opened.push(id, plaintext)
+            });
+        } else {
+            let envelopes: Vec<Envelope> = envelopes.map(|e| e.borrow().clone()).collect();
+            for sk in &keys {
+                open_chain(sk, &envelopes, |id, plaintext| opened.push(id, plaintext));
             }
         }
     };

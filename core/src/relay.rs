@@ -88,7 +88,7 @@ enum Keys {
     /// One hash chain.
     Hash(Ratchet),
     /// A chain per speaker turn (Double Ratchet) or per sender (sender keys).
-    Chains(Chains),
+    Chains(Box<Chains>),
 }
 
 /// Chain-per-speaker keying state: what both members' devices together derive (each DH
@@ -326,7 +326,7 @@ impl SessionTraffic {
     fn keys(&self) -> Keys {
         match self.keying {
             Keying::HashRatchet => Keys::Hash(Ratchet::new(&self.key)),
-            keying => Keys::Chains(Chains {
+            keying => Keys::Chains(Box::new(Chains {
                 keying,
                 key: self.key.clone(),
                 rng_seed: self.rng_seed,
@@ -344,7 +344,7 @@ impl SessionTraffic {
                 devices: Default::default(),
                 senders: Default::default(),
                 began: Vec::new(),
-            }),
+            })),
         }
     }
     /// The chain keys of the session as each chain began, in order (one per speaker turn
