@@ -80,8 +80,11 @@ pub(crate) struct SessionTraffic {
     /// Under the Double Ratchet, the responder's first ratchet public key (its epoch
     /// prekey, as X3DH's signed prekey is): the responder is the member the first
     /// message is not from.
-    prekeys: Option<Box<[(u32, [u8; 32]); 2]>>,
+    prekeys: Option<Box<Prekeys>>,
 }
+
+/// Both members' epoch prekeys (public) with their user indices.
+type Prekeys = [(u32, [u8; 32]); 2];
 
 /// The message keys of one session in order, as its members' devices derive them.
 enum Keys {
@@ -98,7 +101,7 @@ struct Chains {
     keying: Keying,
     key: Key32,
     rng_seed: [u8; 32],
-    prekeys: [(u32, [u8; 32]); 2],
+    prekeys: Prekeys,
     /// Double Ratchet: root key, current sending chain, its speaker and position, the
     /// speakers' current ratchet public keys and the length of each one's last chain.
     rk: Key32,
@@ -246,7 +249,7 @@ impl SessionTraffic {
         key: &Key32,
         rng: &rand_chacha::ChaCha20Rng,
         keying: Keying,
-        prekeys: Option<[(u32, [u8; 32]); 2]>,
+        prekeys: Option<Prekeys>,
     ) -> SessionTraffic {
         SessionTraffic {
             keying,
