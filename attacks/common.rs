@@ -46,24 +46,41 @@ pub fn open_sessions_with_masters<E, I, F>(
         return;
     }
     // Opens one session, appending its claims to `opened`.
+    // Under a chain-per-speaker protocol a session has a field per chain, each opening
+    // its own chain's messages: the keys are unwrapped first and the session's envelopes
+    // sealed again once for all of them.
     let open_session = |rec: &SessionRecord, opened: &mut Recovered| {
-        let Some(field) = rec.field.as_ref().and_then(|b| EscrowField::decode(b).ok()) else {
+        let mut keys = Vec::new();
+        for bytes in rec.fields() {
+            let Ok(field) = EscrowField::decode(bytes) else {
+                continue;
+            };
+            let Some(master) = by_epoch.get(&field.key_epoch) else {
+                continue;
+            };
+            let mut sk = None;
+            let _ = backend.decrypt_with_scalar_confirmed(master, &field.te_ct, &mut |w| {
+                sk = unwrap_session_key(w, &rec.header, &field);
+                sk.is_some()
+            });
+            keys.extend(sk);
+        }
+        if keys.is_empty() {
             return;
-        };
-        let Some(master) = by_epoch.get(&field.key_epoch) else {
-            return;
-        };
-        let mut sk = None;
-        let _ = backend.decrypt_with_scalar_confirmed(master, &field.te_ct, &mut |w| {
-            sk = unwrap_session_key(w, &rec.header, &field);
-            sk.is_some()
-        });
-        let Some(sk) = sk else {
-            return;
-        };
+        }
         let envelopes = envelopes_of(rec);
         opened.reserve(envelopes.size_hint().0);
-        open_envelopes(&sk, envelopes, |id, plaintext| opened.push(id, plaintext));
+        if rec.keying == Keying::HashRatchet {
+            // One field, one key.
+            open_envelopes(&keys[0], envelopes, |id, plaintext| {
+                opened.push(id, plaintext)
+            });
+        } else {
+            let envelopes: Vec<Envelope> = envelopes.map(|e| e.borrow().clone()).collect();
+            for sk in &keys {
+                open_chain(sk, &envelopes, |id, plaintext| opened.push(id, plaintext));
+            }
+        }
     };
     // Each task opens a run of consecutive sessions into one `Recovered` (one allocation
     // per run, not per session, and in session order).

@@ -38,41 +38,83 @@ impl Attack for EndpointCompromise {
         Exposure::yes("every scheme has endpoints; escrow neither helps nor hurts here")
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        let mut out = Outcome::default();
-        let users = ctx.info().users;
-        let user = match params.int("user") {
-            // The hacker picks someone who uses the messenger (a member of some conversation).
-            -1 => {
-                let users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
-                users.choose(&mut ctx.rng("user")).copied().unwrap_or(0)
-            }
-            u => (u as u32).min(users - 1),
-        };
-        ctx.advance_to(params.int("at_epoch") as u32)?;
-        let loot = ctx.compromise_device(user)?;
-        ctx.advance_to_end()?;
-        let own = ctx.implant_session_keys(&loot);
-        // The sessions the device is a member of: the only ones it holds a key to.
-        let (transcript, sessions) = ctx.intercept_sessions_of(user);
-        for rec in sessions
-            .iter()
-            .filter_map(|&i| transcript.sessions.get(i as usize))
-        {
-            let key = if let Some(k) = own.get(&rec.header.session) {
-                Some(k.clone())
-            } else {
-                let pre = loot.prekey(rec.header.epoch);
-                rec.deliveries
-                    .iter()
-                    .find(|d| d.recipient == user)
-                    .and_then(|d| pre.and_then(|p| accept(d, &rec.header, p).ok()))
-            };
-            if let Some(k) = key {
-                out.recovered
-                    .extend(read_session(transcript, rec.header.session, &k));
-            }
-        }
-        out.note(format!("device of user {user} compromised"));
-        Ok(out)
+        compromise(ctx, params, false)
     }
+}
+
+/// One device compromised at the start of `at_epoch`: an implant (`snapshot` false) keeps
+/// reading; a snapshot copies the device's state once (`device-snapshot`).
+pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -> Result<Outcome> {
+    let mut out = Outcome::default();
+    let users = ctx.info().users;
+    let user = match params.int("user") {
+        // The hacker picks someone who uses the messenger (a member of some conversation).
+        -1 => {
+            let users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();
+            users.choose(&mut ctx.rng("user")).copied().unwrap_or(0)
+        }
+        u => (u as u32).min(users - 1),
+    };
+    let at_epoch = params.int("at_epoch") as u32;
+    ctx.advance_to(at_epoch)?;
+    let loot = ctx.compromise_device(user)?;
+    ctx.advance_to_end()?;
+    // A snapshot holds no session key the device makes after the copy.
+    let own = if snapshot {
+        BTreeMap::new()
+    } else {
+        ctx.implant_session_keys(&loot)
+    };
+    // The sessions the device is a member of: the only ones it holds a key to.
+    let (transcript, sessions) = ctx.intercept_sessions_of(user);
+    let mut by_epoch: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut member_of: BTreeMap<u32, usize> = BTreeMap::new();
+    for rec in sessions
+        .iter()
+        .filter_map(|&i| transcript.sessions.get(i as usize))
+    {
+        if rec.header.epoch >= at_epoch {
+            *member_of.entry(rec.header.epoch).or_insert(0) += rec.messages.len();
+        }
+        // A snapshot holds the prekey of its own epoch only (later ones are made
+        // after the copy).
+        let pre = loot
+            .prekey(rec.header.epoch)
+            .filter(|_| !snapshot || rec.header.epoch == at_epoch);
+        let key = if let Some(k) = own.get(&rec.header.session) {
+            Some(k.clone())
+        } else {
+            rec.deliveries
+                .iter()
+                .find(|d| d.recipient == user)
+                .and_then(|d| pre.and_then(|p| accept(d, &rec.header, p).ok()))
+        };
+        let Some(k) = key else { continue };
+        let read = match (snapshot, pre) {
+            (true, Some(p)) => read_session_snapshot(transcript, rec.header.session, user, &k, p),
+            (true, None) => Vec::new(),
+            // The implant is the device: its ratchet secrets too.
+            (false, _) => read_session_as_member(transcript, rec.header.session, user, &k),
+        };
+        *by_epoch.entry(rec.header.epoch).or_insert(0) += read.len();
+        out.recovered.extend(read);
+    }
+    // Exposure by epoch after a snapshot: the share of the messages of the device's
+    // sessions that the copy reads (an implant's figures are the cell's own).
+    for (epoch, total) in member_of.iter().filter(|_| snapshot) {
+        let read = by_epoch.get(epoch).copied().unwrap_or(0);
+        out.figure(
+            &format!("read_share_epoch_{epoch}"),
+            read as f64 / (*total).max(1) as f64,
+        );
+    }
+    out.note(format!(
+        "device of user {user} {}",
+        if snapshot {
+            "copied once (snapshot)"
+        } else {
+            "compromised"
+        }
+    ));
+    Ok(out)
 }

@@ -72,6 +72,17 @@ impl Attack for KeyTheft {
         let masters = ctx.rebuild_masters(&[vault]);
         out.figure("keys_recovered", masters.len() as f64);
         out.recovered = read_with_masters(b, ctx.intercept(), &masters);
+        // Under a chain-per-speaker protocol, what the thief had to open: one field per
+        // new sending chain (counted on the intercepted transcript).
+        let t = ctx.intercept();
+        if t.sessions.iter().any(|r| r.keying != Keying::HashRatchet) {
+            let fields: usize = t.sessions.iter().map(|r| r.fields().count()).sum();
+            out.figure("escrow_fields", fields as f64);
+            out.figure(
+                "escrow_fields_per_message",
+                fields as f64 / t.envelopes.len().max(1) as f64,
+            );
+        }
         Ok(out)
     }
 }

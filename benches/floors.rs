@@ -559,6 +559,8 @@ fn captured_sessions(
                 field: Some(field.encode()),
                 deliveries: Vec::new(),
                 messages: first..first + MESSAGES,
+                keying: Default::default(),
+                chain_fields: Vec::new(),
             };
             (record, envelopes)
         })

@@ -357,6 +357,10 @@ pub struct ShapeArgs {
     /// activity).
     #[arg(long)]
     pub silent_share: Option<f64>,
+    /// How sessions are keyed: hash-ratchet (the original world), double-ratchet (1:1
+    /// sessions run the Double Ratchet, groups sender keys) or sender-keys (groups only).
+    #[arg(long, value_enum)]
+    pub protocol: Option<crate::world::Protocol>,
 }
 
 impl ShapeArgs {
@@ -417,6 +421,7 @@ impl ShapeArgs {
         p.sessions_per_epoch = self.sessions_per_epoch.or(p.sessions_per_epoch);
         p.activity_exponent = self.activity_exponent.or(p.activity_exponent);
         p.silent_share = self.silent_share.or(p.silent_share);
+        p.protocol = self.protocol.unwrap_or(p.protocol);
     }
 }
 

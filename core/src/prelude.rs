@@ -11,7 +11,11 @@ pub use crate::error::{Error, Result};
 pub use crate::escrow::agent::{ItemOutcome, Refusal, ShareRequest, ShareResponse};
 pub use crate::escrow::court::{SignedWarrant, Warrant};
 pub use crate::escrow::field::{unwrap_session_key, BindingRule, EscrowField};
-pub use crate::relay::{open_envelopes, read_session, Envelope};
+pub use crate::messaging::Keying;
+pub use crate::relay::{
+    open_chain, open_envelopes, read_session, read_session_as_member, read_session_snapshot,
+    Envelope,
+};
 pub use crate::secret::{Key32, Scalar};
 pub use crate::world::messaging::{accept, SessionHeader};
 pub use crate::world::{

@@ -2,8 +2,9 @@
 //! sees, and reading a session's messages with its key.
 
 use crate::append_log::AppendLog;
+use crate::messaging::double_ratchet::{self as dr, DhPair, Header as ChainHeader};
 use crate::messaging::{
-    message_key, open_into, seal, KeyDelivery, MessageHeader, Ratchet, SessionHeader,
+    message_key, open_into, seal, KeyDelivery, Keying, MessageHeader, Ratchet, SessionHeader,
 };
 use crate::secret::Key32;
 use std::ops::Range;
@@ -19,6 +20,19 @@ pub struct SessionRecord {
     pub deliveries: Vec<KeyDelivery>,
     /// Envelope ids of its messages.
     pub messages: Range<usize>,
+    /// How its messages are keyed (its protocol applied to its size).
+    pub keying: Keying,
+    /// Under a chain-per-speaker keying (`double-ratchet`, `sender-keys`), the escrow
+    /// fields of the chains after the first (whose field is [`field`](Self::field)): one
+    /// per new sending chain, in the order the chains began. Empty under the hash ratchet.
+    pub chain_fields: Vec<Vec<u8>>,
+}
+
+impl SessionRecord {
+    /// Every escrow field of the session: [`field`](Self::field), then the later chains'.
+    pub fn fields(&self) -> impl Iterator<Item = &Vec<u8>> + '_ {
+        self.field.iter().chain(self.chain_fields.iter())
+    }
 }
 
 /// One message envelope as the relay saw it.
@@ -61,6 +75,158 @@ pub(crate) struct SessionTraffic {
     key: Key32,
     rng_seed: [u8; 32],
     word_pos: u128,
+    /// How the messages are keyed.
+    keying: Keying,
+    /// Under the Double Ratchet, the responder's first ratchet public key (its epoch
+    /// prekey, as X3DH's signed prekey is): the responder is the member the first
+    /// message is not from.
+    prekeys: Option<Box<Prekeys>>,
+}
+
+/// Both members' epoch prekeys (public) with their user indices.
+type Prekeys = [(u32, [u8; 32]); 2];
+
+/// The message keys of one session in order, as its members' devices derive them.
+enum Keys {
+    /// One hash chain.
+    Hash(Ratchet),
+    /// A chain per speaker turn (Double Ratchet) or per sender (sender keys).
+    Chains(Box<Chains>),
+}
+
+/// Chain-per-speaker keying state: what both members' devices together derive (each DH
+/// output is computed once, by the member who made the new key pair; the other member
+/// derives the same value from its own secret and the public key in the header).
+struct Chains {
+    keying: Keying,
+    key: Key32,
+    rng_seed: [u8; 32],
+    prekeys: Prekeys,
+    /// Double Ratchet: root key, current sending chain, its speaker and position, the
+    /// speakers' current ratchet public keys and the length of each one's last chain.
+    rk: Key32,
+    ck: Option<Key32>,
+    speaker: Option<u32>,
+    n: u32,
+    public: std::collections::BTreeMap<u32, [u8; 32]>,
+    last_len: std::collections::BTreeMap<u32, u32>,
+    devices: std::collections::BTreeMap<u32, rand_chacha::ChaCha20Rng>,
+    /// Sender keys: each sender's chain key, public id and position.
+    senders: std::collections::BTreeMap<u32, (Key32, [u8; 32], u32)>,
+    /// Chain keys as each chain began (what per-chain escrow captures), in order.
+    began: Vec<Key32>,
+}
+
+/// A member's device randomness for one session's ratchet (its key pairs, its sender key):
+/// drawn from the world's private session stream, never from the session key.
+fn device_rng(rng_seed: &[u8; 32], member: u32) -> rand_chacha::ChaCha20Rng {
+    use rand::SeedableRng;
+    rand_chacha::ChaCha20Rng::from_seed(crate::messaging::hkdf32(
+        rng_seed,
+        b"escrowlab-device-ratchet",
+        &member.to_be_bytes(),
+    ))
+}
+
+impl Chains {
+    fn device(&mut self, member: u32) -> &mut rand_chacha::ChaCha20Rng {
+        let seed = self.rng_seed;
+        self.devices
+            .entry(member)
+            .or_insert_with(|| device_rng(&seed, member))
+    }
+    /// The message key and the chain header of the next message, from `from`.
+    fn next(&mut self, from: u32) -> (Key32, ChainHeader) {
+        match self.keying {
+            Keying::DoubleRatchet => self.next_dr(from),
+            _ => self.next_sender_key(from),
+        }
+    }
+    fn next_dr(&mut self, from: u32) -> (Key32, ChainHeader) {
+        match self.speaker {
+            Some(s) if s == from => {}
+            None => {
+                // RatchetInitAlice: the first speaker's key pair against the responder's
+                // prekey.
+                let (bob, prekey) = *self
+                    .prekeys
+                    .iter()
+                    .find(|(m, _)| *m != from)
+                    .unwrap_or(&self.prekeys[0]);
+                let pair = DhPair::generate(self.device(from));
+                let (rk, ck) = dr::kdf_rk(&self.key, &pair.dh(&prekey));
+                self.rk = rk;
+                self.ck = Some(ck);
+                self.public.insert(bob, prekey);
+                self.public.insert(from, pair.public);
+                self.speaker = Some(from);
+                self.n = 0;
+                self.began.extend(self.ck.clone());
+            }
+            Some(prev) => {
+                // A change of speaker: the new speaker's DH ratchet step (its receiving
+                // chain is the previous speaker's sending chain, already derived; its new
+                // sending chain comes from a fresh key pair).
+                self.last_len.insert(prev, self.n);
+                let other = self.public[&prev];
+                let pair = DhPair::generate(self.device(from));
+                let (rk, ck) = dr::kdf_rk(&self.rk, &pair.dh(&other));
+                self.rk = rk;
+                self.ck = Some(ck);
+                self.public.insert(from, pair.public);
+                self.speaker = Some(from);
+                self.n = 0;
+                self.began.extend(self.ck.clone());
+            }
+        }
+        let (ck, mk) = dr::kdf_ck(self.ck.as_ref().expect("a chain has begun"));
+        self.ck = Some(ck);
+        let header = ChainHeader {
+            dh: self.public[&from],
+            pn: self.last_len.get(&from).copied().unwrap_or(0),
+            n: self.n,
+        };
+        self.n += 1;
+        (mk, header)
+    }
+    fn next_sender_key(&mut self, from: u32) -> (Key32, ChainHeader) {
+        if !self.senders.contains_key(&from) {
+            use rand::RngCore;
+            let mut ck = [0u8; 32];
+            self.device(from).fill_bytes(&mut ck);
+            let id = crate::messaging::hkdf32(&ck, b"escrowlab-sender-key", b"id");
+            self.began.push(Key32(ck));
+            self.senders.insert(from, (Key32(ck), id, 0));
+        }
+        let (ck, id, n) = self.senders.get_mut(&from).expect("inserted above");
+        let (next, mk) = dr::kdf_ck(ck);
+        *ck = next;
+        let header = ChainHeader {
+            dh: *id,
+            pn: 0,
+            n: *n,
+        };
+        *n += 1;
+        (mk, header)
+    }
+}
+
+/// Seals one message under a chain keying: the chain header, then the AEAD of the
+/// plaintext with the message header and the chain header as associated data.
+fn seal_chained(mk: &Key32, ad: &[u8], header: &ChainHeader, plaintext: &[u8]) -> Vec<u8> {
+    let mut out = header.encode().to_vec();
+    out.extend(dr::encrypt(mk, plaintext, &dr::concat(ad, header)));
+    out
+}
+
+/// Opens one message sealed by [`seal_chained`] with its message key.
+fn open_chained(mk: &Key32, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    let header = ChainHeader::decode(ciphertext.get(..ChainHeader::LEN)?).ok()?;
+    dr::decrypt(
+        mk,
+        &ciphertext[ChainHeader::LEN..],
+        &dr::concat(ad, &header),
+    )
 }
 
 /// The plaintext a message of `header` says, from its random words.
@@ -74,14 +240,20 @@ fn plaintext_of(header: &MessageHeader, text: u64) -> Vec<u8> {
 
 impl SessionTraffic {
     /// The traffic of a session whose messages draw from `rng` from its current position.
-    pub(crate) fn new(
+    /// Keyed by `keying`; under the Double Ratchet `prekeys` gives both members' epoch
+    /// prekeys (public), with their user indices.
+    pub(crate) fn keyed(
         header: &crate::messaging::SessionHeader,
         members: &[u32],
         count: u32,
         key: &Key32,
         rng: &rand_chacha::ChaCha20Rng,
+        keying: Keying,
+        prekeys: Option<Prekeys>,
     ) -> SessionTraffic {
         SessionTraffic {
+            keying,
+            prekeys: prekeys.map(Box::new),
             first: 0,
             conv: header.conv,
             session: header.session,
@@ -121,18 +293,98 @@ impl SessionTraffic {
     /// sealed them (the ones before are neither formatted nor sealed; the ratchet walks past
     /// them).
     fn envelopes_from(&self, from: usize) -> impl Iterator<Item = Envelope> + '_ {
-        let mut ratchet = Ratchet::new(&self.key);
-        self.drawn().skip(from).map(move |(header, text)| {
-            let mk = ratchet
-                .key_at(header.counter)
-                .expect("counters increase through a session");
-            Envelope {
-                id: self.first + u64::from(header.counter),
-                ciphertext: seal(&mk, &header.encode(), &plaintext_of(&header, text)),
-                time: send_time(header.epoch, header.counter, self.count),
-                header,
+        let mut keys = self.keys();
+        self.drawn()
+            .enumerate()
+            .filter_map(move |(i, (header, text))| {
+                let ciphertext = match &mut keys {
+                    Keys::Hash(ratchet) => {
+                        if i < from {
+                            return None;
+                        }
+                        let mk = ratchet
+                            .key_at(header.counter)
+                            .expect("counters increase through a session");
+                        seal(&mk, &header.encode(), &plaintext_of(&header, text))
+                    }
+                    Keys::Chains(chains) => {
+                        // Every earlier message's key is derived (a chain depends on the
+                        // turns before it); only the wanted ones are sealed.
+                        let (mk, chain) = chains.next(header.sender);
+                        if i < from {
+                            return None;
+                        }
+                        seal_chained(&mk, &header.encode(), &chain, &plaintext_of(&header, text))
+                    }
+                };
+                Some(Envelope {
+                    id: self.first + u64::from(header.counter),
+                    ciphertext,
+                    time: send_time(header.epoch, header.counter, self.count),
+                    header,
+                })
+            })
+    }
+    /// The message keys as the members' devices derive them.
+    fn keys(&self) -> Keys {
+        match self.keying {
+            Keying::HashRatchet => Keys::Hash(Ratchet::new(&self.key)),
+            keying => Keys::Chains(Box::new(Chains {
+                keying,
+                key: self.key.clone(),
+                rng_seed: self.rng_seed,
+                prekeys: self
+                    .prekeys
+                    .as_deref()
+                    .copied()
+                    .unwrap_or([(0, [0; 32]); 2]),
+                rk: Key32([0; 32]),
+                ck: None,
+                speaker: None,
+                n: 0,
+                public: Default::default(),
+                last_len: Default::default(),
+                devices: Default::default(),
+                senders: Default::default(),
+                began: Vec::new(),
+            })),
+        }
+    }
+    /// The chain keys of the session as each chain began, in order (one per speaker turn
+    /// under the Double Ratchet, one per sender under sender keys; the hash ratchet has
+    /// none beyond its session key): what per-chain escrow captures.
+    pub(crate) fn chain_keys(&self) -> Vec<Key32> {
+        match self.keys() {
+            Keys::Hash(_) => Vec::new(),
+            Keys::Chains(mut chains) => {
+                for (header, _) in self.drawn() {
+                    chains.next(header.sender);
+                }
+                chains.began
             }
-        })
+        }
+    }
+    /// The plaintexts a member's device opens, with the message keys it derives (the
+    /// session key and its own ratchet secrets; by DH's symmetry the values are those the
+    /// replay derives).
+    fn open_as_member(&self, found: &mut impl FnMut(u64, &[u8])) {
+        let mut keys = self.keys();
+        let mut envelopes = self.envelopes_from(0);
+        for (header, _) in self.drawn() {
+            let Some(env) = envelopes.next() else { break };
+            let opened = match &mut keys {
+                Keys::Hash(r) => r
+                    .key_at(header.counter)
+                    .and_then(|mk| crate::messaging::open(&mk, &header.encode(), &env.ciphertext)),
+                Keys::Chains(c) => {
+                    let (mk, _) = c.next(header.sender);
+                    open_chained(&mk, &header.encode(), &env.ciphertext)
+                }
+            };
+            if let Some(pt) = opened {
+                found(env.id, &pt);
+            }
+        }
     }
     fn ids(&self) -> Range<u64> {
         self.first..self.first + u64::from(self.count)
@@ -294,7 +546,8 @@ impl Transcript {
     }
 }
 
-/// Opens every message of `session` in the transcript with its session key.
+/// Opens every message of `session` in the transcript with its session key (under a
+/// chain-per-speaker keying, the messages of the one chain `session_key` is the key of).
 /// Returns `(envelope id, plaintext)` for each message whose tag verifies.
 pub fn read_session(
     transcript: &Transcript,
@@ -305,11 +558,138 @@ pub fn read_session(
         return Vec::new();
     };
     let mut out = Vec::with_capacity(rec.messages.len());
-    open_envelopes(
-        session_key,
-        transcript.envelopes.range(rec.messages.clone()),
-        |id, plaintext| out.push((id, plaintext.to_vec())),
-    );
+    let envelopes = transcript.envelopes.range(rec.messages.clone());
+    let found = |id, plaintext: &[u8]| out.push((id, plaintext.to_vec()));
+    if rec.keying == Keying::HashRatchet {
+        open_envelopes(session_key, envelopes, found);
+    } else {
+        // Under a chain keying the key is one chain's (what a per-chain escrow field
+        // holds); the session key alone opens no chain.
+        open_chain(session_key, envelopes, found);
+    }
+    out
+}
+
+/// Opens what one chain key opens among a session's `envelopes` under a chain-per-speaker
+/// keying (`double-ratchet`, `sender-keys`): the key is tried on the first message of
+/// each chain (the chain header names it) until one's tag verifies, and then walks that
+/// chain. A key of no chain opens nothing.
+pub fn open_chain<E: std::borrow::Borrow<Envelope>>(
+    chain_key: &Key32,
+    envelopes: impl IntoIterator<Item = E>,
+    mut found: impl FnMut(u64, &[u8]),
+) {
+    let mut matched: Option<[u8; 32]> = None;
+    let mut refused = std::collections::BTreeSet::new();
+    let (mut ck, mut n) = (chain_key.clone(), 0u32);
+    for env in envelopes {
+        let env = env.borrow();
+        let Some(header) = env
+            .ciphertext
+            .get(..ChainHeader::LEN)
+            .and_then(|b| ChainHeader::decode(b).ok())
+        else {
+            continue;
+        };
+        match matched {
+            Some(dh) if dh != header.dh => continue,
+            None if refused.contains(&header.dh) => continue,
+            _ => {}
+        }
+        if header.n < n {
+            // Behind the walk (out of order): start again from the chain key.
+            (ck, n) = (chain_key.clone(), 0);
+        }
+        let mut mk = None;
+        while n <= header.n {
+            let (next, k) = dr::kdf_ck(&ck);
+            (ck, n) = (next, n + 1);
+            mk = Some(k);
+        }
+        let opened = mk.and_then(|mk| open_chained(&mk, &env.header.encode(), &env.ciphertext));
+        match opened {
+            Some(pt) => {
+                matched = Some(header.dh);
+                found(env.id, &pt);
+            }
+            None if matched.is_none() => {
+                refused.insert(header.dh);
+                (ck, n) = (chain_key.clone(), 0);
+            }
+            None => {}
+        }
+    }
+}
+
+/// Reads one session as a member's device does: with the session key and the device's
+/// own ratchet secrets, every message (under the hash ratchet, what [`read_session`]
+/// reads). A key that is not the session's, or a user who is not a member, reads nothing.
+pub fn read_session_as_member(
+    transcript: &Transcript,
+    session: u32,
+    member: u32,
+    session_key: &Key32,
+) -> Vec<(u64, Vec<u8>)> {
+    let Some(rec) = transcript.sessions.get(session as usize) else {
+        return Vec::new();
+    };
+    if rec.keying == Keying::HashRatchet {
+        return read_session(transcript, session, session_key);
+    }
+    let Some(traffic) = transcript.envelopes.session_traffic(rec.messages.start) else {
+        return Vec::new();
+    };
+    if traffic.key != *session_key || !rec.header.members.contains(&member) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let end = transcript.envelopes.len() as u64;
+    traffic.open_as_member(&mut |id, pt| {
+        if id < end {
+            out.push((id, pt.to_vec()))
+        }
+    });
+    out
+}
+
+/// Reads one session with a copy of a member's device state taken before the session's
+/// traffic: the session key (from the delivery) and the member's epoch prekey secret,
+/// but none of the key pairs the device makes afterwards. Under the Double Ratchet this
+/// opens the first chain when the member is its responder (the prekey is the responder's
+/// first ratchet key) and nothing after the member's own first DH ratchet step: the
+/// ratchet has healed. Under the hash ratchet and sender keys (no DH step), everything.
+pub fn read_session_snapshot(
+    transcript: &Transcript,
+    session: u32,
+    member: u32,
+    session_key: &Key32,
+    prekey_secret: &[u8; 32],
+) -> Vec<(u64, Vec<u8>)> {
+    let Some(rec) = transcript.sessions.get(session as usize) else {
+        return Vec::new();
+    };
+    if rec.keying != Keying::DoubleRatchet {
+        return read_session_as_member(transcript, session, member, session_key);
+    }
+    let envelopes: Vec<Envelope> = transcript.envelopes.range(rec.messages.clone()).collect();
+    let Some(first) = envelopes.first() else {
+        return Vec::new();
+    };
+    if first.header.sender == member {
+        // The member opened the ratchet after the copy: its first key pair is unknown.
+        return Vec::new();
+    }
+    let Some(chain) = first
+        .ciphertext
+        .get(..ChainHeader::LEN)
+        .and_then(|b| ChainHeader::decode(b).ok())
+    else {
+        return Vec::new();
+    };
+    let own = DhPair::from_secret(*prekey_secret);
+    let (_, chain_key) = dr::kdf_rk(session_key, &own.dh(&chain.dh));
+    let mut out = Vec::new();
+    open_chain(&chain_key, &envelopes, |id, pt| out.push((id, pt.to_vec())));
     out
 }
 
@@ -386,5 +766,141 @@ impl FieldRegistry {
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.first_seen.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+    use crate::messaging::double_ratchet::State;
+    use crate::messaging::x25519_public;
+    use rand::SeedableRng;
+    use std::collections::BTreeSet;
+
+    const KEY: Key32 = Key32([5; 32]);
+
+    /// A transcript of one session of `members` keyed by `keying`.
+    fn one_session(keying: Keying, members: &[u32], count: u32) -> (Transcript, SessionTraffic) {
+        let header = SessionHeader {
+            session: 0,
+            conv: 1,
+            epoch: 0,
+            sender: members[0],
+            members: members.to_vec(),
+        };
+        let rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+        let prekeys = (keying == Keying::DoubleRatchet).then(|| {
+            [
+                (members[0], x25519_public(&[7; 32])),
+                (members[1], x25519_public(&[8; 32])),
+            ]
+        });
+        let traffic = SessionTraffic::keyed(&header, members, count, &KEY, &rng, keying, prekeys);
+        let mut t = Transcript::default();
+        let messages = t.envelopes.push_session(traffic.clone());
+        t.sessions.push(SessionRecord {
+            header,
+            field: None,
+            deliveries: Vec::new(),
+            messages,
+            keying,
+            chain_fields: Vec::new(),
+        });
+        (t, traffic)
+    }
+
+    fn ids(read: &[(u64, Vec<u8>)]) -> Vec<u64> {
+        read.iter().map(|(id, _)| *id).collect()
+    }
+
+    #[test]
+    fn the_replay_sends_what_two_devices_running_the_double_ratchet_send() {
+        let (t, traffic) = one_session(Keying::DoubleRatchet, &[10, 11], 40);
+        let envelopes: Vec<Envelope> = t.envelopes.iter().collect();
+        let alice = envelopes[0].header.sender;
+        let bob = if alice == 10 { 11 } else { 10 };
+        let bob_secret = if bob == 10 { [7; 32] } else { [8; 32] };
+        let mut rngs = [alice, bob].map(|m| device_rng(&[9; 32], m));
+        let [arng, brng] = &mut rngs;
+        let mut a = State::init_alice(&KEY, &x25519_public(&bob_secret), &mut *arng);
+        let mut b = State::init_bob(&KEY, DhPair::from_secret(bob_secret));
+        let mut turns = 0;
+        let mut last = None;
+        for (env, pt) in envelopes.iter().zip(traffic.plaintexts()) {
+            let ad = env.header.encode();
+            let (from, to, to_rng) = if env.header.sender == alice {
+                (&mut a, &mut b, &mut *brng)
+            } else {
+                (&mut b, &mut a, &mut *arng)
+            };
+            let (h, ct) = from.encrypt(&pt, &ad).expect("a sending chain");
+            let mut sent = h.encode().to_vec();
+            sent.extend(&ct);
+            assert_eq!(sent, env.ciphertext, "message {}", env.id);
+            assert_eq!(to.decrypt(&h, &ct, &ad, to_rng).expect("decrypts"), pt);
+            if last != Some(env.header.sender) {
+                turns += 1;
+                last = Some(env.header.sender);
+            }
+        }
+        assert!(turns > 5, "{turns} speaker turns");
+        assert_eq!(traffic.chain_keys().len(), turns);
+        // Every turn is one DH ratchet step of its receiver.
+        assert_eq!(a.steps() + b.steps(), turns as u32);
+    }
+
+    #[test]
+    fn each_chain_key_opens_its_turn_and_the_session_key_alone_opens_nothing() {
+        for (keying, members) in [
+            (Keying::DoubleRatchet, &[10u32, 11][..]),
+            (Keying::SenderKeys, &[3, 4, 5, 6][..]),
+        ] {
+            let (t, traffic) = one_session(keying, members, 30);
+            let all: Vec<u64> = (0..30).collect();
+            assert!(read_session(&t, 0, &KEY).is_empty(), "{keying:?}");
+            let mut union = Vec::new();
+            for ck in traffic.chain_keys() {
+                let read = read_session(&t, 0, &ck);
+                assert!(!read.is_empty());
+                // One chain: one sender.
+                let senders: BTreeSet<u32> = ids(&read)
+                    .iter()
+                    .map(|&i| t.envelopes.header(i as usize).expect("a message").sender)
+                    .collect();
+                assert_eq!(senders.len(), 1, "{keying:?}");
+                union.extend(ids(&read));
+            }
+            union.sort_unstable();
+            assert_eq!(union, all, "{keying:?}: the chains cover the session once");
+            // A member's device reads all; a stranger or a wrong key nothing.
+            assert_eq!(ids(&read_session_as_member(&t, 0, members[1], &KEY)), all);
+            assert!(read_session_as_member(&t, 0, 99, &KEY).is_empty());
+            assert!(read_session_as_member(&t, 0, members[1], &Key32([6; 32])).is_empty());
+        }
+        let (_, traffic) = one_session(Keying::SenderKeys, &[3, 4, 5, 6], 30);
+        let speakers: BTreeSet<u32> = traffic.drawn().map(|(h, _)| h.sender).collect();
+        assert_eq!(traffic.chain_keys().len(), speakers.len());
+    }
+
+    #[test]
+    fn a_snapshot_reads_until_the_victims_next_dh_step() {
+        let (t, _) = one_session(Keying::DoubleRatchet, &[10, 11], 40);
+        let headers: Vec<MessageHeader> = t.envelopes.headers().collect();
+        let alice = headers[0].sender;
+        let bob = if alice == 10 { 11 } else { 10 };
+        let bob_secret = if bob == 10 { [7; 32] } else { [8; 32] };
+        let first_turn = headers.iter().take_while(|h| h.sender == alice).count() as u64;
+        assert!(first_turn < 40, "the responder speaks");
+        // The responder's copy reads the first turn and nothing after its own DH step.
+        let read = read_session_snapshot(&t, 0, bob, &KEY, &bob_secret);
+        assert_eq!(ids(&read), (0..first_turn).collect::<Vec<_>>());
+        // The initiator's copy predates its first key pair: nothing.
+        assert!(read_session_snapshot(&t, 0, alice, &KEY, &[1; 32]).is_empty());
+        // Under the hash ratchet the same copy reads the whole session.
+        let (h, _) = one_session(Keying::HashRatchet, &[10, 11], 40);
+        assert_eq!(
+            read_session_snapshot(&h, 0, bob, &KEY, &bob_secret).len(),
+            40
+        );
     }
 }

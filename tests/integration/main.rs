@@ -40,6 +40,7 @@ mod output_safety;
 mod populations;
 mod properties;
 mod proposals;
+mod protocols;
 mod report_schema;
 mod reports;
 mod robustness;

@@ -410,4 +410,16 @@ impl crate::relay::Transcript {
             .as_ref()
             .and_then(|b| EscrowField::decode(b).ok())
     }
+    /// Every decoded escrow field of a session: the first, then (under a chain protocol)
+    /// one per later chain. Under the hash ratchet, [`field`](Self::field) alone.
+    pub fn fields(&self, session: u32) -> Vec<EscrowField> {
+        self.sessions
+            .get(session as usize)
+            .map(|r| {
+                r.fields()
+                    .filter_map(|b| EscrowField::decode(b).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }

@@ -43,14 +43,20 @@ pub(crate) fn build_request(
     requester: &str,
     nonce: [u8; 16],
 ) -> Vec<u8> {
+    // One item per field: a session under a chain protocol has one per chain.
     let items = sessions
         .iter()
         .filter_map(|&s| {
-            Some((
-                world.transcript.sessions.get(s as usize)?.header.clone(),
-                world.transcript.field(s)?,
-            ))
+            let header = &world.transcript.sessions.get(s as usize)?.header;
+            Some(
+                world
+                    .transcript
+                    .fields(s)
+                    .into_iter()
+                    .map(move |f| (header.clone(), f)),
+            )
         })
+        .flatten()
         .collect();
     ShareRequest {
         warrant: warrant.clone(),
@@ -87,12 +93,17 @@ pub(crate) fn combine_and_read(
     let b = world.backend();
     // `build_request` leaves out sessions without a field, so answers' items follow the
     // sessions that have one.
+    // (session, item, field): one job per field (a chain protocol's session has several),
+    // a session without one a job that fails.
     let mut jobs = Vec::with_capacity(sessions.len());
     let mut idx = 0usize;
     for &s in sessions {
-        let has_field = world.transcript.field(s).is_some();
-        jobs.push((s, has_field.then_some(idx)));
-        if has_field {
+        let fields = world.transcript.fields(s);
+        if fields.is_empty() {
+            jobs.push((s, None));
+        }
+        for f in fields {
+            jobs.push((s, Some((idx, f))));
             idx += 1;
         }
     }
@@ -100,14 +111,14 @@ pub(crate) fn combine_and_read(
     // merge in request order.
     let results: Vec<(u32, SessionRead)> = jobs
         .par_iter()
-        .map(|&(s, item)| {
-            let (Some(item), Some(rec), Some(field)) = (
-                item,
-                world.transcript.sessions.get(s as usize),
-                world.transcript.field(s),
-            ) else {
+        .map(|(s, item)| {
+            let s = *s;
+            let (Some((item, field)), Some(rec)) =
+                (item.as_ref(), world.transcript.sessions.get(s as usize))
+            else {
                 return (s, Err(None));
             };
+            let (item, field) = (*item, field.clone());
             let Some(public) = world.escrow().keys.get(&field.key_epoch) else {
                 return (s, Err(None));
             };
@@ -172,11 +183,11 @@ pub(crate) fn combine_keys(
     let b = world.backend();
     let mut out = Vec::new();
     let mut item = 0usize;
-    for &s in sessions {
-        let (Some(rec), Some(field)) = (
-            world.transcript.sessions.get(s as usize),
-            world.transcript.field(s),
-        ) else {
+    for (s, field) in sessions
+        .iter()
+        .flat_map(|&s| world.transcript.fields(s).into_iter().map(move |f| (s, f)))
+    {
+        let Some(rec) = world.transcript.sessions.get(s as usize) else {
             continue;
         };
         let i = item;

@@ -4,6 +4,77 @@
 pub mod double_ratchet;
 pub mod x3dh;
 
+/// How a session's messages are keyed (the world option `protocol`).
+///
+/// - `hash-ratchet` (the default, the original world): one symmetric chain per session from
+///   the session key, shared by every member; no post-compromise security.
+/// - `double-ratchet`: 1:1 sessions run the Double Ratchet ([`double_ratchet`]): the session
+///   key is the shared secret `SK` of the setup, the responder's epoch prekey is its first
+///   ratchet key, and each change of speaker is a DH ratchet step with a fresh key pair from
+///   the speaker's device; groups use sender keys.
+/// - `sender-keys`: groups give every sender its own chain (a sender key, fresh from the
+///   sender's device in each session, distributed to the members with the session's
+///   delivery); 1:1 sessions keep the hash ratchet, as WhatsApp's groups do beside their
+///   pairwise sessions (the choice that changes the group side only).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// One symmetric hash chain per session (the original world).
+    #[default]
+    HashRatchet,
+    /// The Double Ratchet for 1:1 sessions, sender keys for groups.
+    DoubleRatchet,
+    /// Sender keys for groups, the hash ratchet for 1:1 sessions.
+    SenderKeys,
+}
+
+impl Protocol {
+    /// The name used in configuration files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::HashRatchet => "hash-ratchet",
+            Protocol::DoubleRatchet => "double-ratchet",
+            Protocol::SenderKeys => "sender-keys",
+        }
+    }
+    /// Is this the default (the original world)?
+    pub fn is_default(&self) -> bool {
+        *self == Protocol::HashRatchet
+    }
+    /// How a session with `members` members is keyed under this protocol.
+    pub fn keying(self, members: usize) -> Keying {
+        match (self, members > 2) {
+            (Protocol::HashRatchet, _) | (Protocol::SenderKeys, false) => Keying::HashRatchet,
+            (Protocol::DoubleRatchet, false) => Keying::DoubleRatchet,
+            (_, true) => Keying::SenderKeys,
+        }
+    }
+}
+
+/// How one session is keyed (its protocol applied to its size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Keying {
+    /// One hash chain from the session key.
+    #[default]
+    HashRatchet,
+    /// The Double Ratchet: a new sending chain at every change of speaker.
+    DoubleRatchet,
+    /// One chain per sender, each from a sender key of the sender's device.
+    SenderKeys,
+}
+
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::secret::Key32;

@@ -11,6 +11,7 @@ pub mod model;
 pub mod truth;
 
 pub use activity::Activity;
+pub use messaging::Protocol;
 pub use model::{GroupSizes, Model};
 
 pub use crate::detection::Detection;
@@ -103,6 +104,10 @@ pub struct Population {
     /// `heavy-tailed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silent_share: Option<f64>,
+    /// How sessions are keyed ([`Protocol`]: `hash-ratchet`, the original world and the
+    /// default; `double-ratchet`; `sender-keys`).
+    #[serde(default, skip_serializing_if = "Protocol::is_default")]
+    pub protocol: Protocol,
 }
 
 mod defaults {
@@ -142,6 +147,7 @@ impl Default for Population {
             sessions_per_epoch: None,
             activity_exponent: None,
             silent_share: None,
+            protocol: Protocol::HashRatchet,
         }
     }
 }
@@ -547,6 +553,11 @@ impl World {
             {
                 self.registry.register(&key, &out.record.header);
             }
+            for f in &out.record.chain_fields {
+                if let Some(key) = self.attachment.registry_key(f) {
+                    self.registry.register(&key, &out.record.header);
+                }
+            }
             self.transcript.sessions.push(out.record);
         }
         // The epoch is over: the clock stands at the start of the next one.
@@ -730,20 +741,64 @@ impl World {
         }
         // Messages: the relay keeps what replays them (see `Envelopes`); ground truth keeps
         // the digest of each plaintext.
-        let traffic = crate::relay::SessionTraffic::new(
+        let keying = self.config.population.protocol.keying(conv.members.len());
+        let prekeys = (keying == messaging::Keying::DoubleRatchet).then(|| {
+            let pk = |m: u32| (m, x25519_public(&prekey_secret(s, m, epoch)));
+            [pk(conv.members[0]), pk(conv.members[1])]
+        });
+        let traffic = crate::relay::SessionTraffic::keyed(
             &header,
             &self.plan.speakers(&conv.members),
             messages,
             &session_key,
             &rng,
+            keying,
+            prekeys,
         );
         let plaintexts = traffic.plaintexts().map(|p| truth::digest(&p)).collect();
+        let (mut field, mut chain_fields) = (attached.field, Vec::new());
+        if keying != messaging::Keying::HashRatchet
+            && field.is_some()
+            && self.rogue_mode(sender, conv.id).is_none()
+        {
+            // Per-chain escrow: the session key opens no chain, so the client escrows
+            // every new sending chain's key, each in its own field bound to the session's
+            // header (from a stream of its own, so the traffic is the same under every
+            // protocol).
+            let mut fields = Vec::new();
+            for (i, chain_key) in traffic.chain_keys().iter().enumerate() {
+                let again = self.attachment.attach(
+                    &Setup {
+                        header: &header,
+                        session_key: chain_key,
+                        rogue: None,
+                        honest_recipient: true,
+                        pushed_key: self.pushed_key(epoch),
+                        pinned: self.config.scheme.client.pin_escrow_key,
+                        signer: &IdentitySigner {
+                            seed: s,
+                            user: sender,
+                            verifying: &self.directory[sender as usize],
+                        },
+                        sender_identity: &self.directory[sender as usize],
+                    },
+                    &mut seed::rng(s, "chain-field", &[session as u64, i as u64]),
+                )?;
+                fields.extend(again.field);
+            }
+            if !fields.is_empty() {
+                field = Some(fields.remove(0));
+                chain_fields = fields;
+            }
+        }
         Ok(SessionOut {
             record: SessionRecord {
                 header,
-                field: attached.field,
+                field,
                 deliveries,
                 messages: 0..0,
+                keying,
+                chain_fields,
             },
             traffic,
             plaintexts,

@@ -1,0 +1,131 @@
+//! The `protocol` world option: the same traffic under the hash ratchet, the Double
+//! Ratchet and sender keys; per-chain escrow; a device snapshot heals under the Double
+//! Ratchet while a stolen escrow key never does.
+
+use crate::common;
+use escrowlab::attack::ParamValue;
+use escrowlab::backend::BackendKind;
+use escrowlab::runner::{run_one, CellResult};
+use escrowlab::world::Protocol;
+use std::collections::BTreeMap;
+
+/// A tiny world (24 users, 3 epochs, 6 messages a session) under `protocol`.
+fn run(
+    scheme: &str,
+    attack: &str,
+    protocol: Protocol,
+    params: &[(&str, ParamValue)],
+) -> CellResult {
+    let mut cfg = common::config(scheme, BackendKind::Blsttc, 7);
+    cfg.population.users = 24;
+    cfg.population.epochs = 3;
+    cfg.population.messages_per_session = 6;
+    cfg.population.protocol = protocol;
+    let given: BTreeMap<String, ParamValue> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let c = run_one(
+        &escrowlab::attacks::builtins(),
+        &cfg.scheme,
+        attack,
+        &given,
+        &cfg,
+    )
+    .expect("cell runs");
+    assert!(c.error.is_none(), "attack errored: {:?}", c.error);
+    c
+}
+
+fn figure(c: &CellResult, name: &str) -> f64 {
+    c.cost
+        .get(name)
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(|| panic!("no figure {name}: {:?}", c.cost))
+}
+
+#[test]
+fn per_chain_escrow_reads_everything_and_costs_a_field_per_speaker_turn() {
+    let hash = run("single-key", "key-theft", Protocol::HashRatchet, &[]);
+    for protocol in [Protocol::DoubleRatchet, Protocol::SenderKeys] {
+        let c = run("single-key", "key-theft", protocol, &[]);
+        // The traffic is the protocol's only change: the same messages exist.
+        assert_eq!(c.exposure.messages_total, hash.exposure.messages_total);
+        assert_eq!(c.exposure.total_by_epoch, hash.exposure.total_by_epoch);
+        // The stolen escrow key opens every chain's field: everything, as before.
+        assert_eq!(c.exposure.fraction, 1.0, "{protocol:?}");
+        assert_eq!(c.exposure.messages, hash.exposure.messages);
+        let per_message = figure(&c, "escrow_fields_per_message");
+        // More than one field per session (about 1/6 a message here), at most one a
+        // message.
+        assert!(
+            per_message > 1.0 / 6.0 && per_message <= 1.0,
+            "{protocol:?}: {per_message}"
+        );
+        println!("{protocol:?}: {per_message:.3} escrow fields per message (hash ratchet: 1 per session of 6)");
+    }
+}
+
+#[test]
+fn a_device_snapshot_heals_under_the_double_ratchet_an_implant_does_not() {
+    let user = ("user", ParamValue::Int(0));
+    let at = ("at_epoch", ParamValue::Int(1));
+    let cell = |p: Protocol, params: &[(&str, ParamValue)]| {
+        run("e2e-baseline", "endpoint-compromise", p, params)
+    };
+    // An implant is the device: it reads what the device reads under either protocol.
+    let implant_hash = cell(Protocol::HashRatchet, &[user.clone(), at.clone()]);
+    let implant_dr = cell(Protocol::DoubleRatchet, &[user.clone(), at.clone()]);
+    assert!(implant_hash.exposure.messages > 0);
+    assert_eq!(implant_dr.exposure.messages, implant_hash.exposure.messages);
+    // A snapshot at the start of epoch 1 holds that epoch's prekey: under the hash ratchet
+    // it reads the sessions delivered to it to their end; under the Double Ratchet only
+    // until the device's first DH step in each (summed over the first eight devices).
+    let (mut hash, mut dr) = (0, 0);
+    for u in 0..8 {
+        let params = [("user", ParamValue::Int(u)), at.clone()];
+        let h = run(
+            "e2e-baseline",
+            "device-snapshot",
+            Protocol::HashRatchet,
+            &params,
+        );
+        let d = run(
+            "e2e-baseline",
+            "device-snapshot",
+            Protocol::DoubleRatchet,
+            &params,
+        );
+        assert!(d.exposure.messages <= h.exposure.messages, "user {u}");
+        // Nothing of another epoch (a later prekey is made after the copy), under both.
+        for c in [&h, &d] {
+            assert_eq!(
+                c.exposure.by_epoch[0] + c.exposure.by_epoch[2],
+                0,
+                "user {u}"
+            );
+        }
+        hash += h.exposure.messages;
+        dr += d.exposure.messages;
+    }
+    assert!(dr > 0, "the responder's copy reads the first chain");
+    assert!(dr < hash, "{dr} !< {hash}: the Double Ratchet heals");
+    println!(
+        "snapshot at epoch 1, devices 0-7: hash ratchet reads {hash}, double ratchet {dr} messages"
+    );
+}
+
+#[test]
+fn lawful_access_opens_every_chain_of_the_warrants_sessions() {
+    for protocol in [Protocol::DoubleRatchet, Protocol::SenderKeys] {
+        let mut cfg = common::config("single-key", BackendKind::Blsttc, 11);
+        cfg.population.users = 24;
+        cfg.population.epochs = 3;
+        cfg.population.protocol = protocol;
+        let r = escrowlab::lawful::demonstrate(cfg).expect("demonstration runs");
+        assert!(r.in_scope_messages > 0, "{protocol:?}");
+        // The warrant's sessions are opened chain by chain: all of them, nothing else.
+        assert_eq!(r.in_scope_decrypted, r.in_scope_messages, "{protocol:?}");
+        assert_eq!(r.out_of_scope_decrypted, 0, "{protocol:?}");
+    }
+}
