@@ -87,26 +87,29 @@ impl Attack for Collusion {
         let transcript = ctx.intercept().clone();
         let (mut opened, mut no_key, mut failed, mut shares_released) =
             (0usize, 0usize, 0usize, 0usize);
+        // One field per session under the hash ratchet; one per chain under a chain
+        // protocol, each opening its own chain (a session counts as opened when any did).
         for rec in &transcript.sessions {
-            let Some(field) = rec.field.as_ref().and_then(|f| EscrowField::decode(f).ok()) else {
-                continue;
-            };
-            let shares: Vec<(usize, Vec<u8>)> = (0..colluders)
-                .filter_map(|i| ctx.act_as_agent(i, &field).map(|s| (i, s)))
-                .collect();
-            shares_released += shares.len();
-            if shares.is_empty() {
-                no_key += 1;
-                continue;
-            }
-            match ctx.combine_trusted_shares(&rec.header, &field, &shares) {
-                Some(sk) => {
-                    opened += 1;
-                    out.recovered
-                        .extend(read_session(&transcript, rec.header.session, &sk));
+            let mut any = false;
+            for field in transcript.fields(rec.header.session) {
+                let shares: Vec<(usize, Vec<u8>)> = (0..colluders)
+                    .filter_map(|i| ctx.act_as_agent(i, &field).map(|s| (i, s)))
+                    .collect();
+                shares_released += shares.len();
+                if shares.is_empty() {
+                    no_key += 1;
+                    continue;
                 }
-                None => failed += 1,
+                match ctx.combine_trusted_shares(&rec.header, &field, &shares) {
+                    Some(sk) => {
+                        any = true;
+                        out.recovered
+                            .extend(read_session(&transcript, rec.header.session, &sk));
+                    }
+                    None => failed += 1,
+                }
             }
+            opened += usize::from(any);
         }
         // The rest of the run happens without them (so every cell measures the same world).
         ctx.advance_to_end()?;

@@ -108,7 +108,13 @@ impl Attack for EscrowKeySubstitution {
             .sessions
             .iter()
             .filter(|r| r.header.epoch >= at_epoch)
-            .filter_map(|r| Some((r, transcript.field(r.header.session)?)))
+            .flat_map(|r| {
+                // One field per session, or one per chain under a chain protocol.
+                transcript
+                    .fields(r.header.session)
+                    .into_iter()
+                    .map(move |f| (r, f))
+            })
             .collect();
         let fields = tried.len();
         let keys: Vec<Option<Key32>> = {

@@ -129,3 +129,16 @@ fn lawful_access_opens_every_chain_of_the_warrants_sessions() {
         assert_eq!(r.out_of_scope_decrypted, 0, "{protocol:?}");
     }
 }
+
+/// Colluding agents and a substituted escrow key open every chain's field, not only the
+/// first: under the Double Ratchet they read what they read under the hash ratchet.
+#[test]
+fn collusion_and_key_substitution_open_every_chain() {
+    for attack in ["collusion", "escrow-key-substitution"] {
+        let hash = run("threshold-3of5", attack, Protocol::HashRatchet, &[]);
+        assert!(hash.exposure.messages > 0, "{attack}");
+        let dr = run("threshold-3of5", attack, Protocol::DoubleRatchet, &[]);
+        assert_eq!(dr.exposure.messages, hash.exposure.messages, "{attack}");
+        assert_eq!(dr.exposure.users, hash.exposure.users, "{attack}");
+    }
+}
