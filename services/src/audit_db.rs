@@ -339,25 +339,28 @@ fn read_rows(conn: &Connection, path: &Path) -> Result<Vec<Row>, DbError> {
     let mut out = Vec::new();
     for r in rows {
         let (row, seq, prev, hash, record) = r.map_err(sql)?;
-        let entry = (|| {
-            let seq = u64::try_from(seq).map_err(|_| format!("negative seq {seq}"))?;
-            let prev: [u8; 32] = prev
-                .try_into()
-                .map_err(|p: Vec<u8>| format!("prev is {} bytes, not 32", p.len()))?;
-            let hash: [u8; 32] = hash
-                .try_into()
-                .map_err(|h: Vec<u8>| format!("hash is {} bytes, not 32", h.len()))?;
-            let record = AuditRecord::decode(&record).map_err(|e| e.to_string())?;
-            Ok(AuditEntry {
-                seq,
-                record,
-                prev,
-                hash,
-            })
-        })();
+        let entry = decode_row(seq, prev, hash, &record);
         out.push(Row { row, entry });
     }
     Ok(out)
+}
+
+/// One row's columns as a chain entry, or why they are not one.
+fn decode_row(seq: i64, prev: Vec<u8>, hash: Vec<u8>, record: &[u8]) -> Result<AuditEntry, String> {
+    let seq = u64::try_from(seq).map_err(|_| format!("negative seq {seq}"))?;
+    let prev: [u8; 32] = prev
+        .try_into()
+        .map_err(|p: Vec<u8>| format!("prev is {} bytes, not 32", p.len()))?;
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|h: Vec<u8>| format!("hash is {} bytes, not 32", h.len()))?;
+    let record = AuditRecord::decode(record).map_err(|e| e.to_string())?;
+    Ok(AuditEntry {
+        seq,
+        record,
+        prev,
+        hash,
+    })
 }
 
 /// What [`inspect_audit_db`] found.
