@@ -141,8 +141,20 @@ impl LawfulReport {
 /// # Errors
 /// World construction errors.
 pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
+    demonstrate_with(config, true)
+}
+
+/// [`demonstrate`], with both kinds of warrant (`kinds`, the costliest part: 2 ×
+/// [`KIND_TARGETS`] warrants served) only when `with_kinds`. Every other figure of the
+/// report is the same either way: the kinds are served on the world before the
+/// demonstration's own warrant and leave it unchanged. The labs' answer keys read none of
+/// the kinds.
+///
+/// # Errors
+/// As [`demonstrate`].
+pub(crate) fn demonstrate_with(config: WorldConfig, with_kinds: bool) -> Result<LawfulReport> {
     if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
-        return demonstrate_through_mechanism(config);
+        return demonstrate_through_mechanism_with(config, with_kinds);
     }
     // One warrant for one target, and the probes the agents must refuse.
     admit(&config)?;
@@ -159,12 +171,14 @@ pub fn demonstrate(config: WorldConfig) -> Result<LawfulReport> {
         &world,
         crate::mechanism::session_escrow::SessionEscrow.info(),
     );
-    report.kinds = Some(kinds_of(
-        &world,
-        None,
-        None,
-        crate::mechanism::SESSION_ESCROW,
-    ));
+    if with_kinds {
+        report.kinds = Some(kinds_of(
+            &world,
+            None,
+            None,
+            crate::mechanism::SESSION_ESCROW,
+        ));
+    }
     // Target and window, from the seed.
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();
@@ -324,6 +338,13 @@ fn admit(config: &WorldConfig) -> Result<()> {
 /// # Errors
 /// World construction and deployment errors.
 pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport> {
+    demonstrate_through_mechanism_with(config, true)
+}
+
+fn demonstrate_through_mechanism_with(
+    config: WorldConfig,
+    with_kinds: bool,
+) -> Result<LawfulReport> {
     admit(&config)?;
     let base = BaseWorlds::build(config.clone())?;
     crate::progress::stage(
@@ -335,12 +356,14 @@ pub fn demonstrate_through_mechanism(config: WorldConfig) -> Result<LawfulReport
     let world = base.finished();
     let epochs = world.epochs();
     let mut report = LawfulReport::empty(&config, world, info);
-    report.kinds = Some(kinds_of(
-        world,
-        base.deployment(),
-        base.family_court(),
-        info.family,
-    ));
+    if with_kinds {
+        report.kinds = Some(kinds_of(
+            world,
+            base.deployment(),
+            base.family_court(),
+            info.family,
+        ));
+    }
     let mut rng = seed::rng(config.seed, "lawful-target", &[]);
     let candidates: Vec<u32> = world.active_users().into_iter().collect();
     let Some(&target) = candidates.choose(&mut rng) else {

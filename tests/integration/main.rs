@@ -14,6 +14,7 @@ mod attacks_clients;
 mod attacks_core;
 mod attacks_custody;
 mod attacks_warrants;
+mod audit_db;
 mod audit_log;
 mod backend_conformance;
 mod boundary;

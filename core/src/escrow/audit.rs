@@ -70,6 +70,21 @@ impl AuditRecord {
         out
     }
 
+    /// Decodes [`AuditRecord::encode`] output: exactly one record, no trailing bytes (what
+    /// a durable log stores per row, beside the entry's `seq`, `prev` and `hash`).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] (`audit log`): truncation, an oversized or non-UTF-8 string, an
+    /// unknown decision tag, trailing bytes.
+    pub fn decode(bytes: &[u8]) -> Result<AuditRecord> {
+        let mut r = Reader { bytes, pos: 0 };
+        let record = r.record()?;
+        if r.pos != bytes.len() {
+            return Err(malformed(format!("{} trailing bytes", bytes.len() - r.pos)));
+        }
+        Ok(record)
+    }
+
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.time.to_be_bytes());
         for s in [
@@ -237,26 +252,7 @@ impl AuditLog {
             let seq = r.u64()?;
             let prev = r.array32()?;
             let hash = r.array32()?;
-            let time = r.u64()?;
-            let case_id = r.string()?;
-            let warrant_fp = r.string()?;
-            let field_id = r.string()?;
-            let requester = r.string()?;
-            let decision = match r.take(1)?[0] {
-                0 => Decision::Granted,
-                1 => Decision::Refused {
-                    control: r.string()?,
-                },
-                t => return Err(malformed(format!("unknown decision tag {t}"))),
-            };
-            let record = AuditRecord {
-                time,
-                case_id,
-                warrant_fp,
-                field_id,
-                requester,
-                decision,
-            };
+            let record = r.record()?;
             entries.push(AuditEntry {
                 seq,
                 record,
@@ -305,6 +301,28 @@ impl<'a> Reader<'a> {
         let mut b = [0u8; 32];
         b.copy_from_slice(self.take(32)?);
         Ok(b)
+    }
+    fn record(&mut self) -> Result<AuditRecord> {
+        let time = self.u64()?;
+        let case_id = self.string()?;
+        let warrant_fp = self.string()?;
+        let field_id = self.string()?;
+        let requester = self.string()?;
+        let decision = match self.take(1)?[0] {
+            0 => Decision::Granted,
+            1 => Decision::Refused {
+                control: self.string()?,
+            },
+            t => return Err(malformed(format!("unknown decision tag {t}"))),
+        };
+        Ok(AuditRecord {
+            time,
+            case_id,
+            warrant_fp,
+            field_id,
+            requester,
+            decision,
+        })
     }
     fn string(&mut self) -> Result<String> {
         let mut b = [0u8; 4];
