@@ -148,3 +148,18 @@ pub fn other_family(scheme: &Scheme, family: &str) -> Option<Exposure> {
         ))
     })
 }
+
+/// A parameter of the scheme's mechanism family, if the scheme sets it.
+pub fn mech_param<'a>(scheme: &'a Scheme, name: &str) -> Option<&'a ParamValue> {
+    scheme.mechanism.as_ref()?.params.get(name)
+}
+
+/// The HSM family's passcode model: the passcode kind (`digits4` by default) and how users
+/// choose them (`human` by default), as the scheme sets them.
+pub fn pin_model(scheme: &Scheme) -> (String, String) {
+    let word = |name: &str, default: &str| match mech_param(scheme, name) {
+        Some(ParamValue::Str(k)) => k.clone(),
+        _ => default.to_string(),
+    };
+    (word("passcode", "digits4"), word("pins", "human"))
+}

@@ -1,7 +1,7 @@
 //! `dealer`: whoever runs the key ceremony keeps the master secret, or hands out
 //! inconsistent shares.
 
-use crate::common::{read_with_keys, read_with_masters};
+use crate::common::{mech_param, read_with_keys, read_with_masters};
 use escrowlab_core::mechanism::hsm_guess_limit::{
     guess_at, passcode_space, unlock, HsmDeployment, HsmRequest, HsmResponse,
 };
@@ -191,10 +191,6 @@ impl Attack for Dealer {
     }
 }
 
-fn mech_param<'a>(scheme: &'a Scheme, name: &str) -> Option<&'a ParamValue> {
-    scheme.mechanism.as_ref()?.params.get(name)
-}
-
 /// The public ledger's ceremony: the dealer's copy of the agents' master secret opens
 /// every intercepted escrow field (the backend's ciphertext check, then the messages' AEAD).
 fn ledger(ctx: &mut AttackCtx, mut out: Outcome) -> Result<Outcome> {
@@ -242,14 +238,7 @@ fn ledger(ctx: &mut AttackCtx, mut out: Outcome) -> Result<Outcome> {
 fn hsm(ctx: &mut AttackCtx, mut out: Outcome) -> Result<Outcome> {
     ctx.advance_to_end()?;
     let scheme = ctx.info().scheme;
-    let kind = match mech_param(&scheme, "passcode") {
-        Some(ParamValue::Str(k)) => k.clone(),
-        _ => "digits4".to_string(),
-    };
-    let pins = match mech_param(&scheme, "pins") {
-        Some(ParamValue::Str(k)) => k.clone(),
-        _ => "human".to_string(),
-    };
+    let (kind, pins) = crate::common::pin_model(&scheme);
     let HsmResponse::DealerCopy(master, _public) =
         ctx.request::<HsmDeployment>(HsmRequest::DealerCopy)?
     else {

@@ -4,7 +4,7 @@
 //! the records and searches each passcode offline, one PBKDF2 a try; with the firmware
 //! signing key it installs firmware that exports them.
 
-use crate::common::read_with_keys;
+use crate::common::{mech_param, read_with_keys};
 use escrowlab_core::mechanism::hsm_guess_limit::{
     guess_at, passcode_space, unlock, EscrowRecord, HsmDeployment, HsmRequest, HsmResponse,
 };
@@ -74,10 +74,6 @@ static META: AttackMeta = AttackMeta {
     ],
 };
 
-fn mech_param<'a>(scheme: &'a Scheme, name: &str) -> Option<&'a ParamValue> {
-    scheme.mechanism.as_ref()?.params.get(name)
-}
-
 impl Attack for HsmBruteForce {
     fn meta(&self) -> &'static AttackMeta {
         &META
@@ -126,14 +122,7 @@ impl Attack for HsmBruteForce {
         let mut out = Outcome::default();
         ctx.advance_to_end()?;
         let scheme = ctx.info().scheme;
-        let kind = match mech_param(&scheme, "passcode") {
-            Some(ParamValue::Str(k)) => k.clone(),
-            _ => "digits4".to_string(),
-        };
-        let pins = match mech_param(&scheme, "pins") {
-            Some(ParamValue::Str(k)) => k.clone(),
-            _ => "human".to_string(),
-        };
+        let (kind, pins) = crate::common::pin_model(&scheme);
         let space = passcode_space(&kind);
         let guess = |i: u64| guess_at(&kind, &pins, i);
         let mut users: Vec<u32> = ctx.users_in_conversations().into_iter().collect();

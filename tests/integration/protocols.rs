@@ -5,9 +5,8 @@
 use crate::common;
 use escrowlab::attack::ParamValue;
 use escrowlab::backend::BackendKind;
-use escrowlab::runner::{run_one, CellResult};
+use escrowlab::runner::CellResult;
 use escrowlab::world::Protocol;
-use std::collections::BTreeMap;
 
 /// A tiny world (24 users, 3 epochs, 6 messages a session) under `protocol`.
 fn run(
@@ -21,20 +20,7 @@ fn run(
     cfg.population.epochs = 3;
     cfg.population.messages_per_session = 6;
     cfg.population.protocol = protocol;
-    let given: BTreeMap<String, ParamValue> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let c = run_one(
-        &escrowlab::attacks::builtins(),
-        &cfg.scheme,
-        attack,
-        &given,
-        &cfg,
-    )
-    .expect("cell runs");
-    assert!(c.error.is_none(), "attack errored: {:?}", c.error);
-    c
+    common::cell_with(&cfg, attack, params)
 }
 
 fn figure(c: &CellResult, name: &str) -> f64 {

@@ -42,7 +42,11 @@ pub fn cell_on(
     params: &[(&str, ParamValue)],
     backend: BackendKind,
 ) -> CellResult {
-    let cfg = config(scheme, backend, 7);
+    cell_with(&config(scheme, backend, 7), attack, params)
+}
+
+/// Runs one attack cell on a world configuration of the test's own.
+pub fn cell_with(cfg: &WorldConfig, attack: &str, params: &[(&str, ParamValue)]) -> CellResult {
     let given: BTreeMap<String, ParamValue> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -52,7 +56,7 @@ pub fn cell_on(
         &cfg.scheme,
         attack,
         &given,
-        &cfg,
+        cfg,
     )
     .expect("cell runs");
     assert!(c.error.is_none(), "attack errored: {:?}", c.error);
