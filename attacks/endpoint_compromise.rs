@@ -15,11 +15,20 @@ static META: AttackMeta = AttackMeta {
         prekeys were deleted, which is forward secrecy), opens every session-key delivery addressed \
         to that user, reads the session keys the device itself generates, and opens those sessions' \
         messages from the transcript. This is the worst single failure of plain end-to-end \
-        encryption, the reference every escrow scheme is compared with.",
-    references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017"],
+        encryption, the reference every escrow scheme is compared with. With `mode = snapshot` \
+        the device's state is copied once instead, at the start of `at_epoch`: the identity key \
+        and that epoch's prekey, but nothing the device makes afterwards (later prekeys, the \
+        session keys it opens, its ratchet key pairs). Under the hash ratchet and sender keys \
+        the copy reads each of that epoch's sessions addressed to the user to its end; under \
+        the Double Ratchet (`protocol = \"double-ratchet\"`) only the first chain of a session \
+        the user answers, up to its own first DH ratchet step: the ratchet heals. Figures \
+        `read_share_epoch_E` give the share of the device's messages of each epoch from \
+        `at_epoch` on that the copy reads.",
+    references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017", "Perrin & Marlinspike, The Double Ratchet Algorithm, 2016", "Cohn-Gordon, Cremers & Garratt, On Post-Compromise Security, 2016"],
     params: &[
         ParamSpec { name: "user", kind: ParamKind::Bounded { min: -1, max: escrowlab_core::config::limits::MAX_USERS as i64 - 1, bound: Bound::User }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
-        ParamSpec { name: "at_epoch", kind: ParamKind::Bounded { min: 0, max: 1000, bound: Bound::Epoch }, default: DefaultValue::Int(0), doc: "epoch at whose start the device is implanted" },
+        ParamSpec { name: "at_epoch", kind: ParamKind::Bounded { min: 0, max: 1000, bound: Bound::Epoch }, default: DefaultValue::Int(0), doc: "epoch at whose start the device is implanted (or its state copied)" },
+        ParamSpec { name: "mode", kind: ParamKind::Choice(&["implant", "snapshot"]), default: DefaultValue::Str("implant"), doc: "implant: the device is the attacker's from `at_epoch` on; snapshot: its state is copied once, at the start of `at_epoch`" },
     ],
 };
 
@@ -38,12 +47,12 @@ impl Attack for EndpointCompromise {
         Exposure::yes("every scheme has endpoints; escrow neither helps nor hurts here")
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
-        compromise(ctx, params, false)
+        compromise(ctx, params, params.word("mode") == "snapshot")
     }
 }
 
 /// One device compromised at the start of `at_epoch`: an implant (`snapshot` false) keeps
-/// reading; a snapshot copies the device's state once (`device-snapshot`).
+/// reading; a snapshot (`mode = snapshot`) copies the device's state once.
 pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -> Result<Outcome> {
     let mut out = Outcome::default();
     let users = ctx.info().users;

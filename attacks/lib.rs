@@ -17,7 +17,6 @@ pub mod crumple_budget;
 pub mod dealer;
 pub mod device_relay;
 pub mod device_seizure;
-pub mod device_snapshot;
 pub mod endpoint_compromise;
 pub mod escrow_key_substitution;
 pub mod field_forgery;
@@ -71,7 +70,6 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &ledger_off_record::OffLedger,
     &ledger_fork::LedgerFork,
     &ledger_docket::LedgerDocket,
-    &device_snapshot::DeviceSnapshot,
 ];
 
 /// A registry holding every built-in attack (start here and add your own with

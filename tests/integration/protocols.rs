@@ -69,16 +69,20 @@ fn a_device_snapshot_heals_under_the_double_ratchet_an_implant_does_not() {
     // until the device's first DH step in each (summed over the first eight devices).
     let (mut hash, mut dr) = (0, 0);
     for u in 0..8 {
-        let params = [("user", ParamValue::Int(u)), at.clone()];
+        let params = [
+            ("user", ParamValue::Int(u)),
+            at.clone(),
+            ("mode", ParamValue::Str("snapshot".into())),
+        ];
         let h = run(
             "e2e-baseline",
-            "device-snapshot",
+            "endpoint-compromise",
             Protocol::HashRatchet,
             &params,
         );
         let d = run(
             "e2e-baseline",
-            "device-snapshot",
+            "endpoint-compromise",
             Protocol::DoubleRatchet,
             &params,
         );
