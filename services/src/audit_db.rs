@@ -524,8 +524,9 @@ pub fn inspect_main(args: &[std::ffi::OsString]) -> i32 {
     let usage = "usage: escrowlab inspect audit-db PATH\n  Verifies an agent's audit database (SQLite): the hash chain and its replay cache.\n  Exit 0: valid; 1: the first broken row is named; 2: not an escrowlab audit database.";
     match args {
         [a] if a == "--help" || a == "-h" => {
-            println!("{usage}");
-            0
+            // A closed stdout is not a panic (`println!` would be one).
+            let written = writeln!(std::io::stdout(), "{usage}");
+            i32::from(written.is_err()) * 2
         }
         [path] => match inspect_audit_db(Path::new(path)) {
             Ok(r) => {
@@ -544,14 +545,14 @@ pub fn inspect_main(args: &[std::ffi::OsString]) -> i32 {
             }
             Err(e) => {
                 eprintln!(
-                    "error: {}",
+                    "escrowlab: error: {}",
                     escrowlab_core::text::escape_for_terminal(&e.to_string())
                 );
                 2
             }
         },
         _ => {
-            eprintln!("error: {usage}");
+            eprintln!("escrowlab: error: {usage}");
             2
         }
     }
