@@ -3,19 +3,13 @@
 
 use escrowlab::escrow::audit::{AuditRecord, Decision};
 use escrowlab::services::AuditDb;
-use std::process::Command;
 
 fn inspect(path: &std::path::Path) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
-        .args(["inspect", "audit-db"])
-        .arg(path)
-        .output()
-        .expect("binary runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    crate::common::run_escrowlab([
+        std::ffi::OsStr::new("inspect"),
+        std::ffi::OsStr::new("audit-db"),
+        path.as_os_str(),
+    ])
 }
 
 #[test]
@@ -63,9 +57,6 @@ fn inspect_audit_db_exits_0_1_2() {
     assert!(!err.contains("panicked"), "{err}");
     let (code, _, _) = inspect(&dir.path().join("none.db"));
     assert_eq!(code, Some(2));
-    let o = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
-        .args(["inspect", "audit-db"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    let (code, _, _) = crate::common::run_escrowlab(["inspect", "audit-db"]);
+    assert_eq!(code, Some(2));
 }

@@ -160,20 +160,9 @@ fn a_panic_in_check_yields_one_error_cell_and_a_complete_report() {
 
 #[test]
 fn a_panic_in_check_is_contained_for_one_cell_and_the_loophole() {
-    use escrowlab::world::{Population, WorldConfig};
     escrowlab::panics::install_hook();
-    let scheme = Scheme::load("single-key").unwrap();
-    let config = WorldConfig {
-        scheme: scheme.clone(),
-        population: Population {
-            users: 20,
-            epochs: 2,
-            messages_per_session: 3,
-            ..Population::default()
-        },
-        seed: 3,
-        backend: escrowlab::backend::BackendKind::Blsttc,
-    };
+    let config = crate::common::tiny_config("single-key");
+    let scheme = config.scheme.clone();
     let registry = check_registry();
     let cell = escrowlab::runner::run_one(
         &registry,

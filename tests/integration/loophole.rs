@@ -403,24 +403,11 @@ fn the_help_shows_the_default_sizes_and_seeds() {
 /// same worst cell as running every attack, and says which attacks it did not run.
 #[test]
 fn the_pruned_search_finds_the_same_worst_cell_and_names_what_it_skipped() {
-    use escrowlab::config::scheme::Scheme;
     use escrowlab::runner::loophole::{worst_attack, worst_attack_pruned};
-    use escrowlab::world::{Population, WorldConfig};
     let registry = escrowlab::attacks::builtins();
     for (name, prunes) in [("single-key", true), ("hardened", false)] {
-        let scheme = Scheme::load(name).unwrap();
-        let config = WorldConfig {
-            scheme: scheme.clone(),
-            population: Population {
-                users: 20,
-                epochs: 2,
-                messages_per_session: 3,
-                ..Population::default()
-            },
-            seed: 3,
-            backend: escrowlab::backend::BackendKind::Blsttc,
-        };
-        let base = escrowlab::runner::base_worlds(&scheme, &config).unwrap();
+        let config = crate::common::tiny_config(name);
+        let base = escrowlab::runner::base_worlds(&config.scheme, &config).unwrap();
         let (all, all_errors) = worst_attack(&registry, &base);
         let (pruned, errors, skipped) = worst_attack_pruned(&registry, &base);
         assert_eq!(pruned, all, "{name}");

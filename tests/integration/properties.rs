@@ -15,7 +15,6 @@ use escrowlab::config::scheme::Scheme;
 use escrowlab::testing::{self, check_scheme, PropertyResult, PropertyStatus};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-use std::process::Command;
 
 /// Cases per property in the library tests: `PROPTEST_CASES`, else 4.
 fn cases() -> u32 {
@@ -41,15 +40,7 @@ fn failing(results: &[PropertyResult]) -> BTreeSet<&str> {
 }
 
 fn escrowlab(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
-        .args(args)
-        .output()
-        .expect("binary runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    crate::common::run_escrowlab(args)
 }
 
 #[test]

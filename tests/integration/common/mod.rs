@@ -20,6 +20,39 @@ pub fn small_population() -> Population {
     }
 }
 
+/// The tiniest useful world of a built-in scheme: 20 users, 2 epochs, 3 messages per
+/// session, seed 3, blsttc (a loophole search over every attack stays fast on it).
+pub fn tiny_config(scheme: &str) -> WorldConfig {
+    WorldConfig {
+        scheme: Scheme::load(scheme).expect("scheme loads"),
+        population: Population {
+            users: 20,
+            epochs: 2,
+            messages_per_session: 3,
+            ..Population::default()
+        },
+        seed: 3,
+        backend: BackendKind::Blsttc,
+    }
+}
+
+/// Runs the `escrowlab` binary: its exit code, stdout and stderr.
+pub fn run_escrowlab<I, S>(args: I) -> (Option<i32>, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_escrowlab"))
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// World config for a built-in scheme (or a path) on the small population.
 pub fn config(scheme: &str, backend: BackendKind, seed: u64) -> WorldConfig {
     WorldConfig {
