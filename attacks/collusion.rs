@@ -88,28 +88,29 @@ impl Attack for Collusion {
         let (mut opened, mut no_key, mut failed, mut shares_released) =
             (0usize, 0usize, 0usize, 0usize);
         // One field per session under the hash ratchet; one per chain under a chain
-        // protocol, each opening its own chain (a session counts as opened when any did).
+        // protocol, each opening its own chain. The figures count sessions: a session is
+        // opened when any of its fields opened, its key destroyed when no field got a share,
+        // and its combine failed when shares came back but no field opened.
         for rec in &transcript.sessions {
-            let mut any = false;
+            let (mut any, mut any_share) = (false, false);
             for field in transcript.fields(rec.header.session) {
                 let shares: Vec<(usize, Vec<u8>)> = (0..colluders)
                     .filter_map(|i| ctx.act_as_agent(i, &field).map(|s| (i, s)))
                     .collect();
                 shares_released += shares.len();
                 if shares.is_empty() {
-                    no_key += 1;
                     continue;
                 }
-                match ctx.combine_trusted_shares(&rec.header, &field, &shares) {
-                    Some(sk) => {
-                        any = true;
-                        out.recovered
-                            .extend(read_session(&transcript, rec.header.session, &sk));
-                    }
-                    None => failed += 1,
+                any_share = true;
+                if let Some(sk) = ctx.combine_trusted_shares(&rec.header, &field, &shares) {
+                    any = true;
+                    out.recovered
+                        .extend(read_session(&transcript, rec.header.session, &sk));
                 }
             }
             opened += usize::from(any);
+            no_key += usize::from(!any_share);
+            failed += usize::from(any_share && !any);
         }
         // The rest of the run happens without them (so every cell measures the same world).
         ctx.advance_to_end()?;

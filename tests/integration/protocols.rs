@@ -131,4 +131,17 @@ fn collusion_and_key_substitution_open_every_chain() {
         assert_eq!(dr.exposure.messages, hash.exposure.messages, "{attack}");
         assert_eq!(dr.exposure.users, hash.exposure.users, "{attack}");
     }
+    // Collusion's figures count sessions, not fields: under the Double Ratchet, with its
+    // many fields per session, they add up to the hash ratchet's session counts.
+    let names = [
+        "sessions_opened",
+        "sessions_key_destroyed",
+        "sessions_combine_failed",
+    ];
+    let epoch = |protocol| run("threshold-3of5-epoch", "collusion", protocol, &[]);
+    let (hash, dr) = (epoch(Protocol::HashRatchet), epoch(Protocol::DoubleRatchet));
+    for name in names {
+        assert_eq!(figure(&dr, name), figure(&hash, name), "{name}");
+    }
+    assert!(figure(&dr, "sessions_key_destroyed") > 0.0);
 }
