@@ -264,6 +264,15 @@ fn mechanisms_json_lists_each_defence_with_params_basis_and_the_attacks_on_it() 
                 "{control}: {kind}"
             );
             assert!(!d["cited_default"].as_str().unwrap().is_empty());
+            // What it assumes and with what probability it works (issue 23).
+            assert!(!d["assumes"].as_str().unwrap().is_empty(), "{control}");
+            let works = d["works"].as_str().unwrap();
+            assert!(
+                ["certain by construction (", "a parameter", "measured"]
+                    .iter()
+                    .any(|p| works.starts_with(p)),
+                "{control}: {works}"
+            );
             for a in d["attacks"].as_array().unwrap() {
                 assert!(attacks.contains(&a.as_str().unwrap()), "{control}: {a}");
             }
