@@ -21,7 +21,7 @@ static META: AttackMeta = AttackMeta {
         tag rejects it. Epoch keys with short retention limit the damage to the keys still live.",
     references: &[
         "Abelson et al., The Risks of Key Recovery, Key Escrow, and Trusted Third-Party Encryption, 1997",
-        "Liu, Ryan & Chen, Accountable Escrow / ARLEAS, 2014",
+        "Liu, Ryan & Chen, accountable escrow, 2014; Green, Kaptchuk & Van Laer, ARLEAS, 2021",
     ],
     params: &[
         ParamSpec {

@@ -260,7 +260,7 @@ impl Attack for FieldForgery {
 }
 
 /// The rogue sender's own signature over its forged field (as an honest client signs).
-fn sign_field(
+pub(crate) fn sign_field(
     id: &ed25519_dalek::SigningKey,
     header: &SessionHeader,
     field: &EscrowField,

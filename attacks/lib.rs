@@ -11,6 +11,7 @@
 
 pub mod agent_api;
 pub mod audit_tamper;
+pub mod client_key_extraction;
 pub mod collusion;
 pub mod common;
 pub mod crumple_budget;
@@ -53,6 +54,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &scope_abuse::ScopeAbuse,
     &target_substitution::TargetSubstitution,
     &field_forgery::FieldForgery,
+    &client_key_extraction::ClientKeyExtraction,
     &rogue_endpoints::RogueEndpoints,
     &ghost::Ghost,
     &audit_tamper::AuditTamper,

@@ -17,6 +17,7 @@ pub const BUILTIN: &[&str] = &[
     "cluster-majority",
     "combiner-aead-check",
     "delivery",
+    "device-attestation",
     "device-binding",
     "dkg",
     "epoch-keys",
@@ -219,7 +220,8 @@ fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
         "cluster-majority" => (Cryptographic, "each record is locked to the cluster key; fewer members than its quorum cannot open it"),
         "combiner-aead-check" => (Cryptographic, "the combiner's AEAD rejects a key that does not open the session"),
         "delivery" => (Cryptographic, "the session key delivery does not open without the member's key"),
-        "device-binding" => (Assumption, "the vendor compares the device id in the blob with the id the requester presents, and the model has every requester present its own"),
+        "device-attestation" => (Measured, "a distance-bounding exchange keyed by the phone's secure element: a relay passes with (3/4)^db_rounds, computed with each block"),
+        "device-binding" => (Assumption, "the vendor compares the device id in the blob with the id the phone in custody claims; the claim is the phone's own word (a relay lies)"),
         "dkg" => (Cryptographic, "distributed key generation: no single party learns the key"),
         "epoch-keys" => (Cryptographic, "each epoch has its own key; a key of one epoch opens no other"),
         "expiry" => (Assumption, "an honest agent refuses an expired warrant, every time"),
@@ -295,6 +297,39 @@ mod tests {
     }
 
     #[test]
+    fn every_defence_says_what_it_assumes_and_how_it_works_in_its_basis_words() {
+        for d in DEFENCES {
+            assert!(is_builtin(d.control), "{}", d.control);
+            assert!(!d.assumes.trim().is_empty(), "{}: assumes", d.control);
+            let b = ControlBasis::builtin(d.control).unwrap();
+            // "certain by construction (K...": K is the control's basis word; a measured
+            // basis is "measured" or "a parameter"; an assumption the mechanism replaces
+            // with a measured figure is "a parameter".
+            let w = d.works;
+            if let Some(rest) = w.strip_prefix("certain by construction (") {
+                assert!(
+                    rest.starts_with(b.kind.word()),
+                    "{}: works says {w:?}, its basis is {}",
+                    d.control,
+                    b.kind.word()
+                );
+            } else {
+                assert!(
+                    w.starts_with("a parameter") || w.starts_with("measured"),
+                    "{}: {w:?}",
+                    d.control
+                );
+                assert!(
+                    matches!(b.kind, BasisKind::Measured | BasisKind::Assumption),
+                    "{}: {w:?} but its basis is {}",
+                    d.control,
+                    b.kind.word()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_list_is_sorted_and_holds_every_control_the_sources_name() {
         let mut sorted = BUILTIN.to_vec();
         sorted.sort_unstable();
@@ -364,35 +399,40 @@ pub struct Defence {
     pub cited: &'static str,
     /// Attacks that target this defence.
     pub attacks: &'static [&'static str],
+    /// What the defence assumes.
+    pub assumes: &'static str,
+    /// With what probability it works: measured, a parameter, or certain by construction.
+    pub works: &'static str,
 }
 
 /// Every built-in family's defences.
 pub static DEFENCES: &[Defence] = &[
-    Defence { family: "session-escrow", control: "threshold-custody", params: &[("custody.kind", "required"), ("custody.k", "1"), ("custody.n", "1")], cited: "k-of-n escrow agents (Abelson et al., Keys Under Doormats 2015; the threshold-3of5 scheme chooses 3-of-5)", attacks: &["key-theft", "share-theft", "collusion"] },
-    Defence { family: "session-escrow", control: "dkg", params: &[("custody.keygen", "dealer")], cited: "Pedersen 1991; Gennaro, Jarecki, Krawczyk & Rabin 1999 (a trusted dealer is the default, as in deployed escrow)", attacks: &["dealer"] },
-    Defence { family: "session-escrow", control: "epoch-keys", params: &[("custody.lifetime", "static")], cited: "chosen (forward secrecy of escrow keys per epoch)", attacks: &["key-theft", "mobile-adversary"] },
-    Defence { family: "session-escrow", control: "proactive-refresh", params: &[("custody.refresh", "false")], cited: "Herzberg, Jarecki, Krawczyk & Yung, Proactive Secret Sharing, CRYPTO 1995", attacks: &["mobile-adversary"] },
-    Defence { family: "session-escrow", control: "checksum-binding", params: &[("field.binding", "signed"), ("field.checksum_bits", "16")], cited: "EES LEAF 16-bit checkword (Blaze 1994)", attacks: &["field-forgery", "rogue-endpoints"] },
-    Defence { family: "session-escrow", control: "signed-binding", params: &[("field.binding", "signed")], cited: "chosen (one family signing key held by clients)", attacks: &["field-forgery"] },
-    Defence { family: "session-escrow", control: "recompute-binding", params: &[("field.binding", "signed")], cited: "Bellare & Goldwasser, verifiable partial key escrow, CCS 1997 (recipients re-derive the field)", attacks: &["field-forgery", "rogue-endpoints"] },
-    Defence { family: "session-escrow", control: "key-pinning", params: &[("client.pin_escrow_key", "false")], cited: "chosen; in-band pin (Juniper 2015 rewrote the constant through the update channel)", attacks: &["escrow-key-substitution"] },
-    Defence { family: "session-escrow", control: "roster-check", params: &[("client.roster_check", "false")], cited: "CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps"] },
-    Defence { family: "session-escrow", control: "share-verification", params: &[("combiner.verify_shares", "true")], cited: "threshold decryption shares with proofs (Shoup & Gennaro 1998)", attacks: &["malicious-shares", "rogue-agent"] },
-    Defence { family: "session-escrow", control: "use-limit", params: &[("warrant.use_limit", "1"), ("warrant.replay_cache", "true")], cited: "chosen", attacks: &["warrant-replay"] },
-    Defence { family: "session-escrow", control: "scope-check", params: &[("warrant.check_scope", "true")], cited: "the warrant's targets and window (an honest agent)", attacks: &["scope-abuse", "target-substitution"] },
-    Defence { family: "session-escrow", control: "warrant-signature", params: &[("warrant.court.kind", "single"), ("warrant.check_signature", "true")], cited: "a court-signed warrant (chosen; threshold judges optional)", attacks: &["warrant-forgery"] },
-    Defence { family: "ghost-user", control: "roster-check", params: &[("client.roster_check", "false")], cited: "Levy & Robinson 2018 proposal; CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps", "interface-breach"] },
-    Defence { family: "ghost-user", control: "tap-reconciliation", params: &[("reconcile_taps", "true")], cited: "chosen (Athens 2004: the bypassed management system kept the only log)", attacks: &["shadow-taps"] },
-    Defence { family: "device-escrow", control: "device-binding", params: &[("bind_to_device", "false")], cited: "Ozzie, CLEAR (2018); Tromer's relay critique", attacks: &["device-relay"] },
-    Defence { family: "device-escrow", control: "owner-notice", params: &[], cited: "CLEAR: recovery bricks the phone (its owner notices)", attacks: &["device-seizure"] },
-    Defence { family: "hsm-guess-limit", control: "guess-limit", params: &[("limit", "10"), ("pins", "human"), ("passcode", "digits4")], cited: "Apple Platform Security Guide (10 tries); Bonneau, Preibusch & Anderson 2012 (human PINs)", attacks: &["hsm-brute-force"] },
-    Defence { family: "hsm-guess-limit", control: "cluster-majority", params: &[("members", "5"), ("cluster_key", "whole")], cited: "Apple Platform Security Guide (each member holds the cluster key)", attacks: &["hsm-brute-force", "hsm-counter-rollback"] },
-    Defence { family: "hsm-guess-limit", control: "signing-key-destroyed", params: &[("signing_key_destroyed", "true")], cited: "Apple destroyed the admin cards (Krstić, Black Hat 2016)", attacks: &["hsm-brute-force"] },
-    Defence { family: "hsm-guess-limit", control: "member-integrity", params: &[], cited: "each member counts on its own", attacks: &["hsm-counter-rollback"] },
-    Defence { family: "public-ledger", control: "ledger-inclusion", params: &[("k", "3"), ("n", "5")], cited: "Green, Kaptchuk & Van Laer 2021 (procedural check by each agent here)", attacks: &["off-ledger", "ledger-fork"] },
-    Defence { family: "public-ledger", control: "ledger-gossip", params: &[("gossip", "true"), ("monitors_pct", "100"), ("gossip_interval", "1")], cited: "Certificate Transparency gossip (RFC 6962); no deployed figure for monitors_pct: sweep it", attacks: &["ledger-fork"] },
-    Defence { family: "public-ledger", control: "session-commitment", params: &[("record_ids", "clear")], cited: "chosen (a salted SHA-256 commitment per session)", attacks: &["ledger-docket"] },
-    Defence { family: "public-ledger", control: "threshold", params: &[("k", "3"), ("n", "5")], cited: "k-of-n agents (3-of-5 chosen)", attacks: &["off-ledger", "dealer"] },
+    Defence { family: "session-escrow", control: "threshold-custody", params: &[("custody.kind", "required"), ("custody.k", "1"), ("custody.n", "1")], cited: "k-of-n escrow agents (Abelson et al., Keys Under Doormats 2015; the threshold-3of5 scheme chooses 3-of-5)", attacks: &["key-theft", "share-theft", "collusion"], assumes: "fewer than k of the n agents are taken or collude, and the dealer (by default) forgets the key it dealt", works: "certain by construction (cryptographic): fewer than k shares reveal nothing; how many are taken is the attack's parameter, not a probability" },
+    Defence { family: "session-escrow", control: "dkg", params: &[("custody.keygen", "dealer")], cited: "Pedersen 1991; Gennaro, Jarecki, Krawczyk & Rabin 1999 (a trusted dealer is the default, as in deployed escrow)", attacks: &["dealer"], assumes: "at least one participant of the key generation is honest and the agents' channels are authenticated", works: "certain by construction (cryptographic): no single party learns the key; `custody.keygen` switches it on" },
+    Defence { family: "session-escrow", control: "epoch-keys", params: &[("custody.lifetime", "static")], cited: "chosen (forward secrecy of escrow keys per epoch)", attacks: &["key-theft", "mobile-adversary"], assumes: "each epoch's key is erased when the epoch ends, completely", works: "certain by construction (cryptographic, with erasure assumed): a key of one epoch opens no other" },
+    Defence { family: "session-escrow", control: "proactive-refresh", params: &[("custody.refresh", "false")], cited: "Herzberg, Jarecki, Krawczyk & Yung, Proactive Secret Sharing, CRYPTO 1995", attacks: &["mobile-adversary"], assumes: "fewer than k shares are taken within one refresh period, and old shares are erased at each refresh", works: "certain by construction (cryptographic): shares of different periods do not combine; the mobile adversary's shares per epoch are its parameter" },
+    Defence { family: "session-escrow", control: "checksum-binding", params: &[("field.binding", "signed"), ("field.checksum_bits", "16")], cited: "EES LEAF 16-bit checkword (Blaze 1994)", attacks: &["field-forgery", "rogue-endpoints", "client-key-extraction"], assumes: "every recipient (or chip) checks the checksum of every field it receives, and a forger tests a candidate only by querying that check", works: "measured: a forged field passes with probability 2^-checksum_bits a try (2^-16 by default); the attack's tries are counted; with the family key extracted from a software client, in one try" },
+    Defence { family: "session-escrow", control: "signed-binding", params: &[("field.binding", "signed")], cited: "chosen (one family signing key held by clients)", attacks: &["field-forgery", "client-key-extraction"], assumes: "the family signing key stays secret although every client holds it: true only on tamper-proof hardware, not in a software client", works: "certain by construction (cryptographic) while the key is secret; one key extracted from a software client makes a forgery succeed in one try" },
+    Defence { family: "session-escrow", control: "recompute-binding", params: &[("field.binding", "signed")], cited: "Bellare & Goldwasser, verifiable partial key escrow, CCS 1997 (recipients re-derive the field)", attacks: &["field-forgery", "rogue-endpoints"], assumes: "the recipient's client is honest and re-derives the field from the session key and the header", works: "certain by construction (cryptographic): a field other than the recomputed one is refused; two rogue endpoints together skip the check" },
+    Defence { family: "session-escrow", control: "key-pinning", params: &[("client.pin_escrow_key", "false")], cited: "chosen; in-band pin (Juniper 2015 rewrote the constant through the update channel)", attacks: &["escrow-key-substitution"], assumes: "the pinned escrow key is never rewritten: the update channel that ships the pin is outside the attacker's control", works: "certain by construction (assumption): an attacker who controls the update channel rewrites the pin with the key (Juniper 2015), so its probability 1 is the model's, not measured" },
+    Defence { family: "session-escrow", control: "roster-check", params: &[("client.roster_check", "false")], cited: "CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps"], assumes: "every client sees the true roster and refuses any member not on it; who signs the roster is not modelled", works: "certain by construction (assumption): every client refuses every hidden member, at once; a roster signed by the provider would stop nothing the provider inserts" },
+    Defence { family: "session-escrow", control: "share-verification", params: &[("combiner.verify_shares", "true")], cited: "threshold decryption shares with proofs (Shoup & Gennaro 1998)", attacks: &["malicious-shares", "rogue-agent"], assumes: "the combiner checks every share against the agent's public verification key", works: "certain by construction (cryptographic assumption): a share that fails its pairing check is rejected" },
+    Defence { family: "session-escrow", control: "use-limit", params: &[("warrant.use_limit", "1"), ("warrant.replay_cache", "true")], cited: "chosen", attacks: &["warrant-replay"], assumes: "an honest agent counts every use of a warrant and keeps its replay cache", works: "certain by construction (assumption): an honest agent refuses every replay at once; a rogue agent does not count" },
+    Defence { family: "session-escrow", control: "scope-check", params: &[("warrant.check_scope", "true")], cited: "the warrant's targets and window (an honest agent)", attacks: &["scope-abuse", "target-substitution"], assumes: "an honest agent compares every request with the warrant's targets and window", works: "certain by construction (assumption): an honest agent refuses every request outside the warrant; a rogue agent does not check" },
+    Defence { family: "session-escrow", control: "warrant-signature", params: &[("warrant.court.kind", "single"), ("warrant.check_signature", "true")], cited: "a court-signed warrant (chosen; threshold judges optional)", attacks: &["warrant-forgery"], assumes: "the court's signing key (or k of its judges' keys) stays secret", works: "certain by construction (cryptographic): a warrant that verifies needs the court key, which `warrant-forgery` steals" },
+    Defence { family: "ghost-user", control: "roster-check", params: &[("client.roster_check", "false")], cited: "Levy & Robinson 2018 proposal; CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps", "interface-breach"], assumes: "every client sees the true roster and refuses any member not on it; who signs the roster is not modelled", works: "certain by construction (assumption): every client refuses every hidden member, at once; a roster signed by the provider would stop nothing the provider inserts" },
+    Defence { family: "ghost-user", control: "tap-reconciliation", params: &[("reconcile_taps", "true")], cited: "chosen (Athens 2004: the bypassed management system kept the only log)", attacks: &["shadow-taps"], assumes: "every tap leaves a record outside the switch it runs on, and that record is reconciled against the court's list", works: "certain by construction (assumption): every unlisted tap is found at once; in Athens 2004 the only log was in the bypassed system" },
+    Defence { family: "device-escrow", control: "device-binding", params: &[("bind_to_device", "false")], cited: "Ozzie, CLEAR (2018); Tromer's relay critique", attacks: &["device-relay"], assumes: "the vendor compares the device id inside the blob with the id the phone in custody claims; without attestation that claim is the phone's own word", works: "certain by construction (assumption) against an honest phone only: a relay claims the victim's id and passes unless `attestation = \"relay-proof\"`" },
+    Defence { family: "device-escrow", control: "device-attestation", params: &[("attestation", "none"), ("db_rounds", "32")], cited: "Brands & Chaum, distance bounding (EUROCRYPT 1993); Hancke & Kuhn (SecureComm 2005); 32 rounds chosen", attacks: &["device-relay"], assumes: "each phone's device key stays in its secure element (enrolled with the vendor at manufacture), and a relay cannot answer a rapid round within its time bound (speed of light), so it commits its answers before the challenges", works: "a parameter: a relay that pre-asks the genuine phone passes with probability (3/4)^db_rounds (1.0e-4 at 32 rounds), computed with each block" },
+    Defence { family: "device-escrow", control: "owner-notice", params: &[], cited: "CLEAR: recovery bricks the phone (its owner notices)", attacks: &["device-seizure"], assumes: "the owner of a bricked phone notices and complains", works: "certain by construction (assumption): every owner notices, at once" },
+    Defence { family: "hsm-guess-limit", control: "guess-limit", params: &[("limit", "10"), ("pins", "human"), ("passcode", "digits4")], cited: "Apple Platform Security Guide (10 tries); Bonneau, Preibusch & Anderson 2012 (human PINs)", attacks: &["hsm-brute-force"], assumes: "each member counts guesses on its own and is not rolled back; passcodes follow the chosen distribution (human or uniform) and are guessed in frequency order", works: "measured: the share of targets whose passcode is not among the guesses the limit allows, from the PIN distribution (uniform 4 digits: 1 − 10/10^4; human 4-digit PINs: 14.8 % fall within 10 tries)" },
+    Defence { family: "hsm-guess-limit", control: "cluster-majority", params: &[("members", "5"), ("cluster_key", "whole")], cited: "Apple Platform Security Guide (each member holds the cluster key)", attacks: &["hsm-brute-force", "hsm-counter-rollback"], assumes: "fewer members than the quorum are breached (threshold split), or none at all (the deployed design: each member holds the whole cluster key)", works: "certain by construction (cryptographic) below the quorum; with the whole key (default) one breached member opens every record it holds" },
+    Defence { family: "hsm-guess-limit", control: "signing-key-destroyed", params: &[("signing_key_destroyed", "true")], cited: "Apple destroyed the admin cards (Krstić, Black Hat 2016)", attacks: &["hsm-brute-force"], assumes: "the admin cards were really destroyed and no other firmware signing path exists", works: "certain by construction (design, a parameter): with the key gone no firmware can lift the limit" },
+    Defence { family: "hsm-guess-limit", control: "member-integrity", params: &[], cited: "each member counts on its own", attacks: &["hsm-counter-rollback"], assumes: "a member's counter can be rolled back only by holding that member", works: "certain by construction (design): rolling back a counter needs the member" },
+    Defence { family: "public-ledger", control: "ledger-inclusion", params: &[("k", "3"), ("n", "5")], cited: "Green, Kaptchuk & Van Laer 2021 (procedural check by each agent here)", attacks: &["off-ledger", "ledger-fork"], assumes: "an honest agent finds every request on the ledger before it releases; the check is procedural (publication does not gate the key cryptographically)", works: "certain by construction (assumption): an honest agent refuses every off-ledger request at once; a rogue agent releases anyway" },
+    Defence { family: "public-ledger", control: "ledger-gossip", params: &[("gossip", "true"), ("monitors_pct", "100"), ("gossip_interval", "1")], cited: "Certificate Transparency gossip (RFC 6962); no deployed figure for monitors_pct: sweep it", attacks: &["ledger-fork"], assumes: "monitors compare the heads they receive honestly; an agent's view reaches a monitor only at a gossip round, with probability monitors_pct", works: "a parameter: detection needs a monitor's view to meet the fork, probability ≈ monitors_pct per gossip round (1 − (1 − monitors_pct/100)^agents forked), delay up to gossip_interval epochs; certain by construction (assumption) only at monitors_pct = 100" },
+    Defence { family: "public-ledger", control: "session-commitment", params: &[("record_ids", "clear")], cited: "chosen (a salted SHA-256 commitment per session)", attacks: &["ledger-docket"], assumes: "each record's 256-bit salt stays with the agents, and SHA-256 is preimage-resistant", works: "certain by construction (cryptographic): linking a committed session id is a preimage search (the docket attack links 0 of 252 sessions)" },
+    Defence { family: "public-ledger", control: "threshold", params: &[("k", "3"), ("n", "5")], cited: "k-of-n agents (3-of-5 chosen)", attacks: &["off-ledger", "dealer"], assumes: "fewer than k of the n agents are taken or collude, and the dealer forgets the key it dealt", works: "certain by construction (cryptographic): fewer than k shares reveal nothing; how many are taken is the attack's parameter" },
 ];
 
 /// The defences of `family`.

@@ -286,6 +286,49 @@ pub fn mechanisms_markdown() -> String {
         s.push('\n');
     }
     s.push_str(&controls_markdown());
+    s.push_str("## What each defence assumes, and with what probability it works\n\n");
+    s.push_str(&defences_markdown());
+    s
+}
+
+/// Where THREAT-MODEL.md's generated defence table starts and ends.
+pub const DEFENCES_BEGIN: &str = "<!-- BEGIN generated from controls::DEFENCES (docs::defences_markdown): do not edit; regenerate with `ESCROWLAB_BLESS=1 cargo test --test integration docs::` -->";
+/// See [`DEFENCES_BEGIN`].
+pub const DEFENCES_END: &str = "<!-- END generated from controls::DEFENCES -->";
+
+/// Every built-in family's defences (`controls::DEFENCES`): the parameters that switch and
+/// tune each, what it assumes, and with what probability it works (measured, a parameter,
+/// or certain by construction). MECHANISMS.md ends with it and THREAT-MODEL.md carries it
+/// between [`DEFENCES_BEGIN`] and [`DEFENCES_END`].
+pub fn defences_markdown() -> String {
+    let mut s = String::from(
+        "One row per defence a built-in family offers (`escrowlab mechanisms --json` lists the \
+         same, with the attacks that target each). *Certain by construction* means the model \
+         makes it work every time (an assumption, or a cryptographic assumption whose failure \
+         is negligible, or a fact of the design); *a parameter* and *measured* give the \
+         probability a report prints with each block or detection.\n\n\
+         | family | control | parameters (default) | assumes | works |\n|---|---|---|---|---|\n",
+    );
+    for d in crate::controls::DEFENCES {
+        let params = if d.params.is_empty() {
+            "none".to_string()
+        } else {
+            d.params
+                .iter()
+                .map(|(n, v)| format!("`{n}` ({v})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            d.family,
+            d.control,
+            params,
+            d.assumes.replace('|', "\\|"),
+            d.works.replace('|', "\\|")
+        ));
+    }
+    s.push('\n');
     s
 }
 

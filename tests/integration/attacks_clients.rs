@@ -274,3 +274,30 @@ fn escrow_key_substitution_not_applicable_to_plain_e2e() {
     assert_eq!(c.blocked_by.as_deref(), Some("no-escrow"));
     assert_eq!(c.exposure.messages, 0);
 }
+
+/// `signed` and `checksum` bindings key the recipients' check with a family key every
+/// client holds: read out of one software client, it makes every forgery pass on its first
+/// try, where the chip oracle needs about 2^16 tries a field (checksum) or never gets one
+/// through (signed); `recompute` has no key to extract.
+#[test]
+fn a_family_key_extracted_from_a_software_client_forges_in_one_try() {
+    use crate::common::cell;
+    let fig = |c: &escrowlab::runner::CellResult, k: &str| {
+        c.cost.get(k).and_then(|v| v.as_f64()).unwrap_or(-1.0)
+    };
+    for scheme in ["single-key", "threshold-3of5"] {
+        let c = cell(scheme, "client-key-extraction", &[]);
+        assert_eq!(fig(&c, "key_extracted"), 1.0, "{scheme}");
+        assert_eq!(fig(&c, "accepted_fraction"), 1.0, "{scheme}: {c:?}");
+        assert_eq!(fig(&c, "tries_mean"), 1.0, "{scheme}");
+        assert_eq!(c.blocked_by, None, "{scheme}");
+    }
+    // The same binding without the extraction: the signed check is out of reach.
+    let f = cell("threshold-3of5", "field-forgery", &[]);
+    assert_eq!(f.blocked_by.as_deref(), Some("signed-binding"));
+    // Recompute: nothing to extract, every forgery refused.
+    let h = cell("hardened", "client-key-extraction", &[]);
+    assert_eq!(fig(&h, "key_extracted"), 0.0);
+    assert_eq!(fig(&h, "accepted_fraction"), 0.0);
+    assert_eq!(h.blocked_by.as_deref(), Some("recompute-binding"));
+}

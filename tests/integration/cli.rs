@@ -43,6 +43,8 @@ fn lawful_access_works_under_every_family() {
     for (scheme, reads) in [
         ("ghost-user", "after the ghost's insertion"),
         ("device-escrow", "only devices seized"),
+        // Under relay-proof attestation the genuine phone in custody proves itself.
+        ("device-escrow-bound", "only devices seized"),
         ("hsm-guess-limit", "passcode is disclosed"),
         ("crumple-zone", "pays for"),
         ("public-ledger", "recorded on the public ledger"),
@@ -55,7 +57,11 @@ fn lawful_access_works_under_every_family() {
             "{scheme}: {v}"
         );
         assert_eq!(v["out_of_scope_decrypted"], 0, "{scheme}: {v}");
-        assert_eq!(v["family"], scheme, "{scheme}: {v}");
+        assert_eq!(
+            v["family"],
+            scheme.trim_end_matches("-bound"),
+            "{scheme}: {v}"
+        );
         assert!(
             v["reads"].as_str().unwrap().contains(reads),
             "{scheme}: {v}"
@@ -264,6 +270,15 @@ fn mechanisms_json_lists_each_defence_with_params_basis_and_the_attacks_on_it() 
                 "{control}: {kind}"
             );
             assert!(!d["cited_default"].as_str().unwrap().is_empty());
+            // What it assumes and with what probability it works (issue 23).
+            assert!(!d["assumes"].as_str().unwrap().is_empty(), "{control}");
+            let works = d["works"].as_str().unwrap();
+            assert!(
+                ["certain by construction (", "a parameter", "measured"]
+                    .iter()
+                    .any(|p| works.starts_with(p)),
+                "{control}: {works}"
+            );
             for a in d["attacks"].as_array().unwrap() {
                 assert!(attacks.contains(&a.as_str().unwrap()), "{control}: {a}");
             }

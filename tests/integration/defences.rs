@@ -216,3 +216,60 @@ fn an_observer_names_the_docket_from_clear_records_and_nothing_from_committed_on
     let b = committed.basis_of("session-commitment").unwrap();
     assert_eq!(b.kind, BasisKind::Cryptographic);
 }
+
+/// The device-escrow scheme with `params` (TOML inline-table body) on the small population.
+fn device_scheme(params: &str) -> escrowlab::world::WorldConfig {
+    let text = format!(
+        "name = \"device-test\"\nsummary = \"device escrow under test\"\n[custody]\nkind = \
+         \"none\"\n[field]\nbinding = \"none\"\n[audit]\nlog = \"none\"\n[mechanism]\nfamily = \
+         \"device-escrow\"\nparams = {{ {params} }}\n"
+    );
+    let mut cfg =
+        crate::common::config("device-escrow", escrowlab::backend::BackendKind::Blsttc, 7);
+    cfg.scheme = escrowlab::config::scheme::Scheme::from_toml_str(&text, "device-test").unwrap();
+    cfg
+}
+
+#[test]
+fn binding_without_attestation_lets_the_relay_claim_the_victims_identity() {
+    let cfg = device_scheme("bind_to_device = true");
+    let c = crate::common::cell_with(&cfg, "device-relay", &[("victims", int(5))]);
+    assert_eq!(figure(&c, "relays_tried"), 5.0, "{c:?}");
+    assert_eq!(figure(&c, "relays_unlocked"), 5.0, "{c:?}");
+    assert!(c.exposure.messages > 0, "{c:?}");
+    assert!(
+        !c.detected_by.iter().any(|d| d == "device-binding"),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn relay_proof_attestation_refuses_the_relay_with_the_probability_its_rounds_give() {
+    // 32 rounds (the built-in scheme): every relay refused, the block measured.
+    let c = cell(
+        "device-escrow-bound",
+        "device-relay",
+        &[("victims", int(18))],
+    );
+    assert_eq!(figure(&c, "relays_tried"), 18.0, "{c:?}");
+    assert_eq!(figure(&c, "relays_unlocked"), 0.0, "{c:?}");
+    assert_eq!(c.exposure.messages, 0);
+    assert_eq!(c.blocked_by.as_deref(), Some("device-attestation"));
+    assert!(c.detected_by.iter().any(|d| d == "device-attestation"));
+    let b = c.basis_of("device-attestation").expect("basis");
+    assert_eq!(b.kind, BasisKind::Measured);
+    assert!((b.probability.unwrap() - (1.0 - 0.75f64.powi(32))).abs() < 1e-12);
+
+    // Two rounds: the pre-ask strategy passes with 0.75^2 = 0.5625 a relay; 18 relays (the
+    // 36 users in conversations, paired).
+    let cfg = device_scheme("bind_to_device = true, attestation = \"relay-proof\", db_rounds = 2");
+    let c = crate::common::cell_with(&cfg, "device-relay", &[("victims", int(18))]);
+    let passed = figure(&c, "relays_unlocked");
+    assert_eq!(figure(&c, "relays_tried"), 18.0);
+    // Binomial(20, 0.5625): mean 11.25, sd 2.2; outside [3, 19] has probability < 1e-4.
+    assert!(
+        (3.0..=19.0).contains(&passed),
+        "{passed} of 20 relays passed 2 rounds"
+    );
+    assert!(c.exposure.messages > 0);
+}

@@ -43,6 +43,35 @@ fn mechanisms_md_is_current() {
 }
 
 #[test]
+fn threat_models_defence_table_is_current() {
+    use escrowlab::docs::{defences_markdown, DEFENCES_BEGIN, DEFENCES_END};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/THREAT-MODEL.md");
+    let have = std::fs::read_to_string(&path).unwrap();
+    let start = have
+        .find(DEFENCES_BEGIN)
+        .expect("THREAT-MODEL.md has the begin marker")
+        + DEFENCES_BEGIN.len();
+    let end = have
+        .find(DEFENCES_END)
+        .expect("THREAT-MODEL.md has the end marker");
+    let want = format!("\n\n{}", defences_markdown());
+    if std::env::var_os("ESCROWLAB_BLESS").is_some() {
+        let text = format!("{}{want}{}", &have[..start], &have[end..]);
+        std::fs::write(&path, text).unwrap();
+    } else {
+        assert!(
+            have[start..end] == want,
+            "docs/THREAT-MODEL.md's defence table is stale: run `ESCROWLAB_BLESS=1 cargo test \
+             --test integration docs::`"
+        );
+    }
+    // Every defence is in it, with what it assumes.
+    for d in escrowlab::controls::DEFENCES {
+        assert!(want.contains(d.assumes) || want.contains(&d.assumes.replace('|', "\\|")));
+    }
+}
+
+#[test]
 fn suites_md_is_current() {
     current("SUITES.md", &escrowlab::docs::suites_markdown());
 }

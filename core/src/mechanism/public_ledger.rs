@@ -1,4 +1,6 @@
-//! A public ledger of accesses (ARLEAS-style detectability, Green–Kaptchuk–Van Laer 2021):
+//! Accountable escrow with a public ledger of accesses (after Liu, Ryan & Chen 2014; the
+//! detectability goal of ARLEAS, Green–Kaptchuk–Van Laer 2021, without its cryptographic
+//! gate: here each agent checks the ledger procedurally):
 //! every session key is escrowed to a k-of-n threshold key on BLS12-381, and an agent
 //! releases its decryption share only against a record of the request appended to a
 //! public hash-chained ledger, with an inclusion proof checked against the head the agent

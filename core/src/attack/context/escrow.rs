@@ -472,6 +472,23 @@ impl<'a> AttackCtx<'a> {
         self.pristine = false;
     }
 
+    /// `control_client` of the attacker's own software client: reads the family key the
+    /// client's check uses out of its memory (a software messenger has no tamper-proof chip
+    /// to keep it in). `None` when the binding keys no check with it (`none`, `recompute`).
+    pub fn extract_family_key(&mut self) -> Option<[u8; 32]> {
+        if !self.permit(Capability::ControlClient) {
+            return None;
+        }
+        if self.world.escrow().rule.check_bits() == 0 {
+            return None;
+        }
+        self.record(
+            Capability::ControlClient,
+            "own software client: family key read from memory",
+        );
+        Some(self.world.escrow().family_key)
+    }
+
     /// The attacker's own client chip as an oracle: would an honest recipient's chip accept
     /// `field` for `session_key`? Each call is one try.
     pub fn chip_oracle(&mut self, session_key: &Key32, field: &EscrowField) -> bool {

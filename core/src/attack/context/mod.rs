@@ -598,6 +598,13 @@ impl<'a> AttackCtx<'a> {
         }
     }
 
+    /// A parameter of the scheme's mechanism, resolved with its default (public: the design
+    /// is known).
+    pub fn mechanism_param(&self, name: &str) -> Option<crate::attack::ParamValue> {
+        let p = crate::mechanism::params_of(&self.world.config.scheme).ok()?;
+        p.0.get(name).cloned()
+    }
+
     /// `breach_interface`: the lawful-access interface's store of warrants (the standing
     /// docket), as an intruder in it reads them.
     pub fn breach_interface(&mut self) -> Vec<SignedWarrant> {

@@ -5,15 +5,38 @@ use super::MechanismInfo;
 use crate::vocab::Capability;
 use crate::vocab::{DefaultValue, ParamKind, ParamSpec};
 
+/// What `attestation` accepts: `none` (the phone's claimed identity is its own word) or
+/// `relay-proof` (a distance-bounding exchange keyed by the phone's secure element).
+pub const ATTESTATIONS: &[&str] = &["none", "relay-proof"];
+
 /// The family's parameters (the scheme's `[mechanism.params]`).
-static PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "bind_to_device",
-    kind: ParamKind::Bool,
-    default: DefaultValue::Bool(false),
-    doc: "the recovery blob names its device inside the ciphertext and the vendor answers \
-          only for the device the warrant names (stops Tromer's relay; CLEAR as published \
-          does not)",
-}];
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "bind_to_device",
+        kind: ParamKind::Bool,
+        default: DefaultValue::Bool(false),
+        doc: "the recovery blob names its device inside the ciphertext and the vendor answers \
+              only when it matches the identity the phone in custody claims (CLEAR as \
+              published does not); without attestation a relay claims the victim's identity \
+              and passes",
+    },
+    ParamSpec {
+        name: "attestation",
+        kind: ParamKind::Choice(ATTESTATIONS),
+        default: DefaultValue::Str("none"),
+        doc: "`relay-proof`: the phone in custody proves the identity it claims with a \
+              distance-bounding exchange keyed by its secure element's device key (Hancke & \
+              Kuhn 2005): a relay cannot forward the rapid rounds in time and passes with \
+              probability (3/4)^db_rounds; `none`: its claim is its own word",
+    },
+    ParamSpec {
+        name: "db_rounds",
+        kind: ParamKind::Int { min: 1, max: 128 },
+        default: DefaultValue::Int(32),
+        doc: "rapid rounds of the relay-proof exchange (chosen; a relay passes with \
+              (3/4)^rounds, about 1.0e-4 at 32)",
+    },
+];
 
 /// The family's description: what it is, what exists under it, its parameters.
 pub static INFO: MechanismInfo = MechanismInfo {

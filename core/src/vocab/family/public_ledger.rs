@@ -63,10 +63,13 @@ static PARAMS: &[ParamSpec] = &[
 /// The family's description: what it is, what exists under it, its parameters.
 pub static INFO: MechanismInfo = MechanismInfo {
     family: "public-ledger",
-    title: "Public ledger of accesses (ARLEAS-style)",
+    title: "Accountable escrow with a public ledger of accesses",
     summary: "Session keys escrowed to a k-of-n threshold key; an agent releases a share \
               only against a record appended to a public hash-chained ledger, with an \
-              inclusion proof, so every access is visible afterwards.",
+              inclusion proof, so every access is visible afterwards. The check is each \
+              agent's procedure (accountable escrow, Liu, Ryan & Chen 2014): publication \
+              does not gate decryption cryptographically, as it does in ARLEAS (Green, \
+              Kaptchuk & Van Laer 2021), and k agents together release off the ledger.",
     lawful_scope: "every session of the warrant's targets inside its window, each access \
                    recorded on the public ledger",
     references: &[
