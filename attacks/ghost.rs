@@ -53,8 +53,8 @@ impl Attack for Ghost {
         )
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
-        if scheme.client.roster_check {
-            Exposure::no("clients check session-key recipients against the signed roster")
+        if scheme.client.refuses_inserted_member() {
+            Exposure::no("clients check session-key recipients against the roster members sign")
         } else {
             Exposure::yes(
                 "clients encrypt session keys to whatever member list the relay gives them",
@@ -102,7 +102,7 @@ impl Attack for Ghost {
         out.figure("sessions_targeted", targeted as f64);
         out.figure("sessions_opened", opened as f64);
         if targeted > 0 && opened == 0 {
-            if info.scheme.client.roster_check {
+            if info.scheme.client.refuses_inserted_member() {
                 out.notes.push("senders' clients found the ghost's key outside the signed roster and did not encrypt to it".into());
             } else {
                 out.notes

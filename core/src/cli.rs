@@ -1539,6 +1539,8 @@ fn mechanisms(json: bool) -> Result<i32> {
                         "cited_default": d.cited,
                         "basis": crate::controls::ControlBasis::builtin(d.control),
                         "attacks": d.attacks,
+                        "assumes": d.assumes,
+                        "works": d.works,
                     })).collect::<Vec<_>>(),
                 })
             })

@@ -11,6 +11,7 @@
 /// Every control a built-in mechanism, the attack context, an agent or a client can
 /// report, sorted; `not-applicable` is the runner's word for an attack that cannot run.
 pub const BUILTIN: &[&str] = &[
+    "binary-transparency",
     "binding",
     "checksum-binding",
     "ciphertext",
@@ -28,6 +29,7 @@ pub const BUILTIN: &[&str] = &[
     "key-check",
     "key-not-created",
     "key-pinning",
+    "key-transparency",
     "ledger-gossip",
     "ledger-inclusion",
     "malformed",
@@ -213,6 +215,7 @@ fn fmt_p(p: f64) -> String {
 fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
     use BasisKind::*;
     Some(match control {
+        "binary-transparency" => (Measured, "client updates are logged and independent rebuilders check them against reproducible builds, outside the update channel: a rebuilder looks with probability `bt_monitor_pct` per epoch, and clients roll back an update it catches (the run reports the probability and the delay it measured; at 100 every update is rebuilt in the epoch it ships, an assumption)"),
         "binding" => (Cryptographic, "the escrow field is signed by the sender; forging it needs the signing key"),
         "checksum-binding" => (Measured, "a 16-bit checksum over key and field (the Clipper LEAF; `checksum_bits` in the scheme): each forged field is refused with probability 1 − 2^-16 per try, and the attack's tries are counted"),
         "ciphertext" => (Cryptographic, "the ciphertext does not decrypt under the key offered"),
@@ -228,7 +231,8 @@ fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
         "join-notice" => (Assumption, "every member's client shows every join at once, and someone looks"),
         "key-check" => (Cryptographic, "the combined key does not unwrap"),
         "key-not-created" => (Design, "the design never creates the key the attack would take"),
-        "key-pinning" => (Assumption, "the client's pinned key is never rewritten (the model keeps the pin out of the attacker's update channel)"),
+        "key-pinning" => (Assumption, "the client's pinned key is never rewritten: true only against a key pushed outside the update channel that ships the pin (an in-band pin is rewritten by the update that pushes the key, and then reports nothing)"),
+        "key-transparency" => (Measured, "a key clients accept must be in the provider's published key log (a SHA-256 Merkle tree with inclusion proofs); a monitor looks at a user's entries with probability `kt_monitor_pct` per epoch and has a key its owner did not add, or a silent member whose credential matches no warrant, revoked after that epoch (the run reports the share it caught and the mean delay; at 100 every monitor looks every epoch, an assumption)"),
         "ledger-gossip" => (Assumption, "every agent compares its ledger head with the true public head at once"),
         "ledger-inclusion" => (Assumption, "an honest agent releases only for a request it finds on the ledger"),
         "session-commitment" => (Cryptographic, "a published record names its sessions by SHA-256(salt ‖ session id) with a 256-bit salt the public never sees: linking one is a preimage search"),
@@ -245,7 +249,7 @@ fn static_basis(control: &str) -> Option<(BasisKind, &'static str)> {
         "recompute-binding" => (Cryptographic, "recipients re-derive the escrow field from key and header; another field does not match"),
         "replay-cache" => (Assumption, "an honest agent remembers every warrant it served"),
         "retention" => (Assumption, "keys past retention are deleted, and the deletion is complete"),
-        "roster-check" => (Assumption, "every client refuses every hidden member, at once and always (who signs the roster is not modelled)"),
+        "roster-check" => (Assumption, "members sign the roster and their identity keys are verified out of band (`roster_signer = \"user\"`): every client refuses every member no member signed, at once and always, unless it carries a valid exception credential (under `roster_signer = \"provider\"` the check stops nothing the provider inserts; under `\"log\"` key transparency decides)"),
         "scope" | "scope-check" => (Assumption, "an honest agent releases only what the warrant covers"),
         "share-commitment-check" => (Cryptographic, "a share that does not match its public commitment is rejected"),
         "share-verification" => (Cryptographic, "a decryption share that does not verify is rejected"),
@@ -364,35 +368,42 @@ pub struct Defence {
     pub cited: &'static str,
     /// Attacks that target this defence.
     pub attacks: &'static [&'static str],
+    /// What the defence assumes.
+    pub assumes: &'static str,
+    /// With what probability it works: measured, a parameter, or certain by construction.
+    pub works: &'static str,
 }
 
 /// Every built-in family's defences.
 pub static DEFENCES: &[Defence] = &[
-    Defence { family: "session-escrow", control: "threshold-custody", params: &[("custody.kind", "required"), ("custody.k", "1"), ("custody.n", "1")], cited: "k-of-n escrow agents (Abelson et al., Keys Under Doormats 2015; the threshold-3of5 scheme chooses 3-of-5)", attacks: &["key-theft", "share-theft", "collusion"] },
-    Defence { family: "session-escrow", control: "dkg", params: &[("custody.keygen", "dealer")], cited: "Pedersen 1991; Gennaro, Jarecki, Krawczyk & Rabin 1999 (a trusted dealer is the default, as in deployed escrow)", attacks: &["dealer"] },
-    Defence { family: "session-escrow", control: "epoch-keys", params: &[("custody.lifetime", "static")], cited: "chosen (forward secrecy of escrow keys per epoch)", attacks: &["key-theft", "mobile-adversary"] },
-    Defence { family: "session-escrow", control: "proactive-refresh", params: &[("custody.refresh", "false")], cited: "Herzberg, Jarecki, Krawczyk & Yung, Proactive Secret Sharing, CRYPTO 1995", attacks: &["mobile-adversary"] },
-    Defence { family: "session-escrow", control: "checksum-binding", params: &[("field.binding", "signed"), ("field.checksum_bits", "16")], cited: "EES LEAF 16-bit checkword (Blaze 1994)", attacks: &["field-forgery", "rogue-endpoints"] },
-    Defence { family: "session-escrow", control: "signed-binding", params: &[("field.binding", "signed")], cited: "chosen (one family signing key held by clients)", attacks: &["field-forgery"] },
-    Defence { family: "session-escrow", control: "recompute-binding", params: &[("field.binding", "signed")], cited: "Bellare & Goldwasser, verifiable partial key escrow, CCS 1997 (recipients re-derive the field)", attacks: &["field-forgery", "rogue-endpoints"] },
-    Defence { family: "session-escrow", control: "key-pinning", params: &[("client.pin_escrow_key", "false")], cited: "chosen; in-band pin (Juniper 2015 rewrote the constant through the update channel)", attacks: &["escrow-key-substitution"] },
-    Defence { family: "session-escrow", control: "roster-check", params: &[("client.roster_check", "false")], cited: "CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps"] },
-    Defence { family: "session-escrow", control: "share-verification", params: &[("combiner.verify_shares", "true")], cited: "threshold decryption shares with proofs (Shoup & Gennaro 1998)", attacks: &["malicious-shares", "rogue-agent"] },
-    Defence { family: "session-escrow", control: "use-limit", params: &[("warrant.use_limit", "1"), ("warrant.replay_cache", "true")], cited: "chosen", attacks: &["warrant-replay"] },
-    Defence { family: "session-escrow", control: "scope-check", params: &[("warrant.check_scope", "true")], cited: "the warrant's targets and window (an honest agent)", attacks: &["scope-abuse", "target-substitution"] },
-    Defence { family: "session-escrow", control: "warrant-signature", params: &[("warrant.court.kind", "single"), ("warrant.check_signature", "true")], cited: "a court-signed warrant (chosen; threshold judges optional)", attacks: &["warrant-forgery"] },
-    Defence { family: "ghost-user", control: "roster-check", params: &[("client.roster_check", "false")], cited: "Levy & Robinson 2018 proposal; CONIKS (Melara et al. 2015), modelled as every client refusing every hidden member", attacks: &["ghost", "shadow-taps", "interface-breach"] },
-    Defence { family: "ghost-user", control: "tap-reconciliation", params: &[("reconcile_taps", "true")], cited: "chosen (Athens 2004: the bypassed management system kept the only log)", attacks: &["shadow-taps"] },
-    Defence { family: "device-escrow", control: "device-binding", params: &[("bind_to_device", "false")], cited: "Ozzie, CLEAR (2018); Tromer's relay critique", attacks: &["device-relay"] },
-    Defence { family: "device-escrow", control: "owner-notice", params: &[], cited: "CLEAR: recovery bricks the phone (its owner notices)", attacks: &["device-seizure"] },
-    Defence { family: "hsm-guess-limit", control: "guess-limit", params: &[("limit", "10"), ("pins", "human"), ("passcode", "digits4")], cited: "Apple Platform Security Guide (10 tries); Bonneau, Preibusch & Anderson 2012 (human PINs)", attacks: &["hsm-brute-force"] },
-    Defence { family: "hsm-guess-limit", control: "cluster-majority", params: &[("members", "5"), ("cluster_key", "whole")], cited: "Apple Platform Security Guide (each member holds the cluster key)", attacks: &["hsm-brute-force", "hsm-counter-rollback"] },
-    Defence { family: "hsm-guess-limit", control: "signing-key-destroyed", params: &[("signing_key_destroyed", "true")], cited: "Apple destroyed the admin cards (Krstić, Black Hat 2016)", attacks: &["hsm-brute-force"] },
-    Defence { family: "hsm-guess-limit", control: "member-integrity", params: &[], cited: "each member counts on its own", attacks: &["hsm-counter-rollback"] },
-    Defence { family: "public-ledger", control: "ledger-inclusion", params: &[("k", "3"), ("n", "5")], cited: "Green, Kaptchuk & Van Laer 2021 (procedural check by each agent here)", attacks: &["off-ledger", "ledger-fork"] },
-    Defence { family: "public-ledger", control: "ledger-gossip", params: &[("gossip", "true"), ("monitors_pct", "100"), ("gossip_interval", "1")], cited: "Certificate Transparency gossip (RFC 6962); no deployed figure for monitors_pct: sweep it", attacks: &["ledger-fork"] },
-    Defence { family: "public-ledger", control: "session-commitment", params: &[("record_ids", "clear")], cited: "chosen (a salted SHA-256 commitment per session)", attacks: &["ledger-docket"] },
-    Defence { family: "public-ledger", control: "threshold", params: &[("k", "3"), ("n", "5")], cited: "k-of-n agents (3-of-5 chosen)", attacks: &["off-ledger", "dealer"] },
+    Defence { family: "session-escrow", control: "threshold-custody", params: &[("custody.kind", "required"), ("custody.k", "1"), ("custody.n", "1")], cited: "k-of-n escrow agents (Abelson et al., Keys Under Doormats 2015; the threshold-3of5 scheme chooses 3-of-5)", attacks: &["key-theft", "share-theft", "collusion"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "dkg", params: &[("custody.keygen", "dealer")], cited: "Pedersen 1991; Gennaro, Jarecki, Krawczyk & Rabin 1999 (a trusted dealer is the default, as in deployed escrow)", attacks: &["dealer"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "epoch-keys", params: &[("custody.lifetime", "static")], cited: "chosen (forward secrecy of escrow keys per epoch)", attacks: &["key-theft", "mobile-adversary"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "proactive-refresh", params: &[("custody.refresh", "false")], cited: "Herzberg, Jarecki, Krawczyk & Yung, Proactive Secret Sharing, CRYPTO 1995", attacks: &["mobile-adversary"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "checksum-binding", params: &[("field.binding", "signed"), ("field.checksum_bits", "16")], cited: "EES LEAF 16-bit checkword (Blaze 1994)", attacks: &["field-forgery", "rogue-endpoints"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "signed-binding", params: &[("field.binding", "signed")], cited: "chosen (one family signing key held by clients)", attacks: &["field-forgery"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "recompute-binding", params: &[("field.binding", "signed")], cited: "Bellare & Goldwasser, verifiable partial key escrow, CCS 1997 (recipients re-derive the field)", attacks: &["field-forgery", "rogue-endpoints"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "key-pinning", params: &[("client.pin_escrow_key", "false")], cited: "chosen; an in-band pin (Juniper 2015: Checkoway et al., CCS 2016, the Dual EC constant rewritten through the update channel)", attacks: &["escrow-key-substitution"], assumes: "the pin ships with the client's own updates: it holds against a key pushed by configuration, and is rewritten by an update that pushes the key (`escrow-key-substitution` controls the update channel, so against it the pin reports nothing)", works: "0 against an update-channel push: the pin is rewritten with the key (the Juniper case measures it); certain by construction (assumption) against a configuration push, which no built-in attack makes" },
+    Defence { family: "session-escrow", control: "binary-transparency", params: &[("client.binary_transparency", "false"), ("client.bt_monitor_pct", "100")], cited: "binary transparency and reproducible builds (Fahl et al., Hey, NSA: Stay Away from my Market!, CCS 2014; Mozilla Binary Transparency 2017; Go checksum database, Cox 2019); no deployed figure for bt_monitor_pct: sweep it", attacks: &["escrow-key-substitution"], assumes: "every client update is published in an append-only log the update channel cannot rewrite, and clients roll back an update a rebuilder reports", works: "measured: a rebuilder looks with p = bt_monitor_pct per epoch, so a pushed key is caught by epoch e with 1 − (1 − p)^(e + 1) and read until then; each cell reports the delay it measured; at 100 (hardened) certain by construction (assumption)" },
+    Defence { family: "session-escrow", control: "roster-check", params: &[("client.roster_check", "false"), ("client.roster_signer", "user")], cited: "members sign the roster, identity keys compared out of band (Signal safety numbers; CONIKS, Melara et al. 2015)", attacks: &["ghost", "shadow-taps"], assumes: "`roster_signer = user`: members' identity keys are verified out of band and every client compares every roster; `provider`: nothing (a provider-signed roster signs what the provider inserts); `log`: see key-transparency", works: "certain by construction (assumption) under `user`; 0 under `provider` against the relay's own ghost; under `log` the key is accepted and key-transparency decides" },
+    Defence { family: "session-escrow", control: "key-transparency", params: &[("client.roster_check", "false"), ("client.roster_signer", "user"), ("client.kt_monitor_pct", "100")], cited: "CONIKS (Melara et al. 2015); WhatsApp's auditable key directory (akd, 2023); no deployed figure for kt_monitor_pct: sweep it (100 is CONIKS's every-client-every-epoch assumption)", attacks: &["ghost", "shadow-taps"], assumes: "clients accept a key only with an inclusion proof in the published log, the log's roots are gossiped (no equivocation), and a key a monitor flags is revoked after that epoch", works: "measured: a monitor looks at a conversation's entries with p = kt_monitor_pct per epoch; a ghost logged at epoch e0 is caught within the run with 1 − (1 − p)^(epochs − e0); each cell reports the share caught and the mean delay" },
+    Defence { family: "session-escrow", control: "share-verification", params: &[("combiner.verify_shares", "true")], cited: "threshold decryption shares with proofs (Shoup & Gennaro 1998)", attacks: &["malicious-shares", "rogue-agent"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "use-limit", params: &[("warrant.use_limit", "1"), ("warrant.replay_cache", "true")], cited: "chosen", attacks: &["warrant-replay"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "scope-check", params: &[("warrant.check_scope", "true")], cited: "the warrant's targets and window (an honest agent)", attacks: &["scope-abuse", "target-substitution"], assumes: "", works: "" },
+    Defence { family: "session-escrow", control: "warrant-signature", params: &[("warrant.court.kind", "single"), ("warrant.check_signature", "true")], cited: "a court-signed warrant (chosen; threshold judges optional)", attacks: &["warrant-forgery"], assumes: "", works: "" },
+    Defence { family: "ghost-user", control: "roster-check", params: &[("client.roster_check", "false"), ("client.roster_signer", "user"), ("exception", "none")], cited: "Levy & Robinson 2018 proposal; the open letter of 2019 (clients would have to stop checking); CONIKS (Melara et al. 2015)", attacks: &["ghost", "shadow-taps", "interface-breach"], assumes: "`roster_signer = user`: members' identity keys are verified out of band; a silent member passes only with an Ed25519 exception credential from the issuer `exception` names (`provider`: the interface signs it; `court`: the interface holds the court's, one per warrant)", works: "cryptographic for the credential (a silent member without one is refused unless Ed25519 is forged); the roster itself certain by construction (assumption) under `user`; 0 under `provider` (the provider signs what its interface inserts)" },
+    Defence { family: "ghost-user", control: "key-transparency", params: &[("client.roster_check", "false"), ("client.roster_signer", "user"), ("client.kt_monitor_pct", "100"), ("exception", "none")], cited: "CONIKS (Melara et al. 2015); WhatsApp's auditable key directory (akd, 2023); the lawful-exception design of the 2018–19 ghost debate; no deployed figure for kt_monitor_pct: sweep it", attacks: &["interface-breach"], assumes: "every key clients accept is logged with its credential (inclusion proofs against gossiped roots); the target's monitor flags a device it did not add, an auditor with the court's list flags a silent member whose credential matches no warrant; a flagged key is revoked after that epoch; a stolen court credential for a docket target matches a warrant and is not flagged", works: "measured: p = kt_monitor_pct per user per epoch; a key logged at e0 is caught with 1 − (1 − p)^(epochs − e0); the suite fixtures/suites/key-transparency.toml sweeps p and reports the detection curve (cost.kt_caught / cost.kt_flaggable)" },
+    Defence { family: "ghost-user", control: "tap-reconciliation", params: &[("reconcile_taps", "true")], cited: "chosen (Athens 2004: the bypassed management system kept the only log)", attacks: &["shadow-taps"], assumes: "", works: "" },
+    Defence { family: "device-escrow", control: "device-binding", params: &[("bind_to_device", "false")], cited: "Ozzie, CLEAR (2018); Tromer's relay critique", attacks: &["device-relay"], assumes: "", works: "" },
+    Defence { family: "device-escrow", control: "owner-notice", params: &[], cited: "CLEAR: recovery bricks the phone (its owner notices)", attacks: &["device-seizure"], assumes: "", works: "" },
+    Defence { family: "hsm-guess-limit", control: "guess-limit", params: &[("limit", "10"), ("pins", "human"), ("passcode", "digits4")], cited: "Apple Platform Security Guide (10 tries); Bonneau, Preibusch & Anderson 2012 (human PINs)", attacks: &["hsm-brute-force"], assumes: "", works: "" },
+    Defence { family: "hsm-guess-limit", control: "cluster-majority", params: &[("members", "5"), ("cluster_key", "whole")], cited: "Apple Platform Security Guide (each member holds the cluster key)", attacks: &["hsm-brute-force", "hsm-counter-rollback"], assumes: "", works: "" },
+    Defence { family: "hsm-guess-limit", control: "signing-key-destroyed", params: &[("signing_key_destroyed", "true")], cited: "Apple destroyed the admin cards (Krstić, Black Hat 2016)", attacks: &["hsm-brute-force"], assumes: "", works: "" },
+    Defence { family: "hsm-guess-limit", control: "member-integrity", params: &[], cited: "each member counts on its own", attacks: &["hsm-counter-rollback"], assumes: "", works: "" },
+    Defence { family: "public-ledger", control: "ledger-inclusion", params: &[("k", "3"), ("n", "5")], cited: "Green, Kaptchuk & Van Laer 2021 (procedural check by each agent here)", attacks: &["off-ledger", "ledger-fork"], assumes: "", works: "" },
+    Defence { family: "public-ledger", control: "ledger-gossip", params: &[("gossip", "true"), ("monitors_pct", "100"), ("gossip_interval", "1")], cited: "Certificate Transparency gossip (RFC 6962); no deployed figure for monitors_pct: sweep it", attacks: &["ledger-fork"], assumes: "", works: "" },
+    Defence { family: "public-ledger", control: "session-commitment", params: &[("record_ids", "clear")], cited: "chosen (a salted SHA-256 commitment per session)", attacks: &["ledger-docket"], assumes: "", works: "" },
+    Defence { family: "public-ledger", control: "threshold", params: &[("k", "3"), ("n", "5")], cited: "k-of-n agents (3-of-5 chosen)", attacks: &["off-ledger", "dealer"], assumes: "", works: "" },
 ];
 
 /// The defences of `family`.
