@@ -124,6 +124,33 @@ fn a_lawful_exception_admits_only_credentialed_silent_members() {
     assert_eq!(figure(&kt, "kt_flaggable"), 6.0, "{kt:?}");
     assert_eq!(figure(&kt, "kt_caught"), 6.0);
     assert!(kt.exposure.messages < provider.exposure.messages);
+    // The exception is what gives checking clients lawful access back: prospective
+    // warrants read everything under a court credential, nothing without an exception.
+    for (scheme, want) in [
+        (
+            ghost_scheme("exc-court-lawful", "user", 100, "court"),
+            "(100.0%)",
+        ),
+        (
+            ghost_scheme("exc-none-lawful", "user", 100, "none"),
+            "(0.0%)",
+        ),
+        (
+            ghost_scheme("exc-court-kt-lawful", "log", 100, "court"),
+            "(100.0%)",
+        ),
+    ] {
+        let (code, out, err) =
+            crate::common::run_escrowlab(["lawful-access", "--scheme", &scheme, "--users", "60"]);
+        assert_eq!(code, Some(0), "{err}");
+        let line = out
+            .lines()
+            .find(|l| l.contains("prospective (issued"))
+            .unwrap();
+        assert!(line.contains(want), "{scheme}: {line}");
+        // A lawful silent member matches its warrant: the auditor flags nothing.
+        assert!(!out.contains("key-transparency"), "{out}");
+    }
     let kt_court = run(
         &ghost_scheme("exc-court-kt", "log", 100, "court"),
         "interface-breach",

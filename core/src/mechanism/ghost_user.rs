@@ -82,7 +82,9 @@ pub struct GhostDeployment {
     signer: RosterSigner,
     /// The lawful exception's issuer: `none`, `provider` or `court`.
     exception: &'static str,
-    /// The key that signs exception credentials (the provider's, or the court's).
+    /// The key that signs exception credentials: the provider's (under `provider` the
+    /// interface signs with it), or the court's (under `court` used only in `serve`, the
+    /// court issuing a credential with a warrant it signed: no request reaches it).
     issuer: ed25519_dalek::SigningKey,
     /// Under `court`: the credentials the court issued for its warrants' targets.
     court_credentials: std::collections::BTreeMap<u32, [u8; 64]>,
@@ -333,6 +335,19 @@ impl Deployment for GhostDeployment {
     ) -> Result<Vec<Released>> {
         if !court.admits(w, "insertion interface", journal) {
             return Ok(Vec::new());
+        }
+        // The interface keeps the warrant it serves (the auditor reconciles logged silent
+        // members against these), and under `court` the court issues a credential for each
+        // target with the warrant it signed.
+        for &t in &w.warrant.targets {
+            if !self.docket.contains(&t) {
+                self.docket.push(t);
+            }
+            if self.exception == "court" {
+                use ed25519_dalek::Signer;
+                let c = self.issuer.sign(&credential_message(t)).to_bytes();
+                self.court_credentials.entry(t).or_insert(c);
+            }
         }
         // The ghost is inserted when the warrant is issued, or when its window opens if
         // that is later: nothing sent before reaches it. A warrant issued after its
