@@ -673,7 +673,7 @@ impl World {
             let model = 1.0 - (1.0 - p).powi(left as i32);
             let caught = self.bt_caught();
             let rests = format!(
-                "a rebuilder checks the logged updates with p = {p:.2} per epoch; over the {left} \
+                "computed: a rebuilder checks the logged updates with p = {p:.2} per epoch; over the {left} \
                  epoch(s) after the push, 1 − (1 − {p:.2})^{left} = {model:.4}; this run: {}",
                 match caught {
                     Some(d) => format!("caught at epoch {d}, {} epoch(s) after the push", d - from),
