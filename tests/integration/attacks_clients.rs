@@ -262,7 +262,11 @@ fn escrow_key_substitution_rewrites_the_pin_and_is_stopped_by_binary_transparenc
     assert_eq!(c.blocked_by.as_deref(), Some("binary-transparency"));
     assert!(has(&c, "binary-transparency"), "{:?}", c.detected_by);
     assert!(!has(&c, "key-pinning"), "{:?}", c.detected_by);
-    assert_eq!(fig(&c, "pin_rewritten"), 1.0, "the update rewrote the in-band pin");
+    assert_eq!(
+        fig(&c, "pin_rewritten"),
+        1.0,
+        "the update rewrote the in-band pin"
+    );
     assert_eq!(
         fig(&c, "lawful_fail_fraction"),
         0.0,
