@@ -113,6 +113,8 @@ fn a_lawful_exception_admits_only_credentialed_silent_members() {
     // the refusing clients notice them), its docket taps are not.
     assert!(provider.detected_by.is_empty(), "{provider:?}");
     assert_eq!(court.detected_by, vec!["roster-check".to_string()]);
+    let b = court.basis_of("roster-check").expect("basis");
+    assert!(b.rests_on.contains("credential from the court"), "{b:?}");
     assert!(court.blocked_by.is_none());
     // Under key transparency with every entry monitored, the provider-signed extras are
     // flagged and revoked; the court's, for docket targets, match warrants.

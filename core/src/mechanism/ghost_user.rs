@@ -242,7 +242,25 @@ impl GhostDeployment {
                 RosterSigner::Log => {
                     to_epoch = self.kt_log(target, from_epoch, to_epoch, public, cred, journal);
                 }
-                _ => refused = cred.is_none(),
+                _ => {
+                    refused = cred.is_none();
+                    if refused && self.exception != "none" {
+                        journal.rests_on(crate::controls::ControlBasis {
+                            control: "roster-check".into(),
+                            kind: crate::controls::BasisKind::Assumption,
+                            probability: Some(1.0),
+                            delay_epochs: Some(0.0),
+                            rests_on: format!(
+                                "members sign the roster, their identity keys verified out of \
+                                 band (assumed: every client checks, at once), and a silent \
+                                 member needs an Ed25519 credential from the {} (cryptographic: \
+                                 none exists for this target, and forging one needs the \
+                                 issuer's key)",
+                                self.exception
+                            ),
+                        });
+                    }
+                }
             }
         }
         let sessions = Arc::clone(&self.sessions);
