@@ -19,8 +19,10 @@ static META: AttackMeta = AttackMeta {
         opens those deliveries with its secret and reads the sessions from the intercepted \
         transcript. No escrow key is involved: the attack needs only the relay, which is why it \
         is open to whoever runs the service, not only to police. A client that checks recipients \
-        against the signed roster (key transparency) refuses to encrypt to the extra key and \
-        reports it; a visible join notice lets users notice.",
+        against a roster its members sign refuses to encrypt to the extra key and reports it; \
+        against a provider-signed roster the check passes the ghost; under key transparency \
+        (`roster_signer = \"log\"`) the ghost's key is logged and read until a monitor looks \
+        (`kt_monitor_pct` per epoch), then revoked; a visible join notice lets users notice.",
     references: &[
         "Levy & Robinson (GCHQ), Principles for a More Informed Exceptional Access Debate, Lawfare, 2018",
         "Open letter to GCHQ on the threats posed by the ghost proposal, 2019",
