@@ -19,16 +19,18 @@ static META: AttackMeta = AttackMeta {
     description:
         "Generates a key set of its own and pushes its public key to every client through \
         the update channel at epoch `at_epoch`. From then on clients escrow session keys to the \
-        attacker instead of the agents (each field still names the genuine key epoch). The \
+        attacker instead of the agents (each field still names the genuine key epoch); a pin \
+        shipped in the client's own code is rewritten by the same update. The \
         attacker decrypts every field in the intercepted transcript with its own secret, unwraps \
         the session keys and reads the sessions. Law enforcement notices nothing until a warrant \
         is served: the agents release shares, but they do not open the substituted fields. The \
-        attack measures that silent failure on a lawful case for `targets` users. A client that \
-        pins the escrow key (or checks it in a transparency log) keeps the genuine key and \
-        reports the push.",
+        attack measures that silent failure on a lawful case for `targets` users. Only a \
+        control outside the update channel catches the push: binary transparency, whose rebuilders find the update does not reproduce from source when \
+        they look, and clients roll it back.",
     references: &[
         "Abelson et al., Keys Under Doormats, 2015",
         "Melara et al., CONIKS: Bringing Key Transparency to End Users, 2015",
+        "Checkoway et al., A Systematic Analysis of the Juniper Dual EC Incident, CCS 2016",
     ],
     params: &[
         ParamSpec {
@@ -74,8 +76,10 @@ impl Attack for EscrowKeySubstitution {
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
         if scheme.custody.kind == CustodyKind::None {
             Exposure::no("no escrow key: clients encrypt to no one")
-        } else if scheme.client.pin_escrow_key {
-            Exposure::no("clients pin the escrow key")
+        } else if scheme.client.binary_transparency && scheme.client.bt_monitor_pct >= 100 {
+            Exposure::no("every update is rebuilt from source in the epoch it ships (binary transparency): the pushed key is caught and rolled back before use")
+        } else if scheme.client.binary_transparency {
+            Exposure::yes("clients take the pushed update (an in-band pin is rewritten with the key) until a rebuilder catches it in the binary transparency log")
         } else {
             Exposure::yes("clients take the escrow key from their configuration, which the update channel writes")
         }
@@ -97,6 +101,11 @@ impl Attack for EscrowKeySubstitution {
             .ok_or_else(|| Error::misuse("key generation returned no secret"))?;
         ctx.advance_to(at_epoch)?;
         ctx.push_escrow_key(km.public.clone());
+        if info.scheme.client.pin_escrow_key {
+            out.note(
+                "the update that pushed the key also rewrote the clients' in-band escrow-key pin",
+            );
+        }
         // All traffic, before the final key boundary.
         ctx.advance_to(info.epochs)?;
         let b = ctx.backend();
@@ -143,9 +152,9 @@ impl Attack for EscrowKeySubstitution {
         out.figure("fields_tried", fields as f64);
         out.figure("fields_opened", opened as f64);
         if fields > 0 && opened == 0 {
-            if info.scheme.client.pin_escrow_key {
+            if info.scheme.client.binary_transparency {
                 out.notes.push(
-                    "clients kept the pinned escrow key; no field is encrypted to the attacker"
+                    "clients rolled the update back before it was used; no field is encrypted to the attacker"
                         .into(),
                 );
             } else {

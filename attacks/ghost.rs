@@ -19,8 +19,10 @@ static META: AttackMeta = AttackMeta {
         opens those deliveries with its secret and reads the sessions from the intercepted \
         transcript. No escrow key is involved: the attack needs only the relay, which is why it \
         is open to whoever runs the service, not only to police. A client that checks recipients \
-        against the signed roster (key transparency) refuses to encrypt to the extra key and \
-        reports it; a visible join notice lets users notice.",
+        against a roster its members sign refuses to encrypt to the extra key and reports it; \
+        against a provider-signed roster the check passes the ghost; under key transparency \
+        (`roster_signer = \"log\"`) the ghost's key is logged and read until a monitor looks \
+        (`kt_monitor_pct` per epoch), then revoked; a visible join notice lets users notice.",
     references: &[
         "Levy & Robinson (GCHQ), Principles for a More Informed Exceptional Access Debate, Lawfare, 2018",
         "Open letter to GCHQ on the threats posed by the ghost proposal, 2019",
@@ -53,8 +55,8 @@ impl Attack for Ghost {
         )
     }
     fn check(&self, scheme: &Scheme, _params: &Params) -> Exposure {
-        if scheme.client.roster_check {
-            Exposure::no("clients check session-key recipients against the signed roster")
+        if scheme.client.refuses_inserted_member() {
+            Exposure::no("clients check session-key recipients against the roster members sign")
         } else {
             Exposure::yes(
                 "clients encrypt session keys to whatever member list the relay gives them",
@@ -102,7 +104,7 @@ impl Attack for Ghost {
         out.figure("sessions_targeted", targeted as f64);
         out.figure("sessions_opened", opened as f64);
         if targeted > 0 && opened == 0 {
-            if info.scheme.client.roster_check {
+            if info.scheme.client.refuses_inserted_member() {
                 out.notes.push("senders' clients found the ghost's key outside the signed roster and did not encrypt to it".into());
             } else {
                 out.notes

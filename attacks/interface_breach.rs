@@ -59,7 +59,9 @@ impl Attack for InterfaceBreach {
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
         match scheme.family() {
             "ghost-user" if scheme.client.roster_check => Exposure::yes(
-                "the warrant store is readable; taps are refused by roster-checking clients",
+                "the warrant store is readable; taps pass roster-checking clients only under a \
+                 provider-signed roster, with the interface's exception credentials, or logged \
+                 where key transparency's monitors may catch them",
             ),
             "ghost-user" => {
                 Exposure::yes("the insertion interface holds the docket and inserts taps")

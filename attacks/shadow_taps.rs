@@ -73,8 +73,8 @@ impl Attack for ShadowTaps {
         )
     }
     fn check(&self, scheme: &Scheme, _: &Params) -> Exposure {
-        if scheme.client.roster_check {
-            Exposure::no("clients check rosters: a hidden member gets no session key")
+        if scheme.client.refuses_inserted_member() {
+            Exposure::no("clients check rosters members sign: a hidden member gets no session key")
         } else {
             Exposure::yes("whoever runs the switch adds silent members; nothing logs them")
         }

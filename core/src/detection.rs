@@ -15,11 +15,12 @@ impl Detection {
     /// Whether the control that noticed also refused: a client that refuses a pushed escrow
     /// key (`key-pinning`), rejects a session whose field fails its check
     /// (`recipient-field-check`), or delivers no key to a member outside the signed roster
-    /// (`roster-check`). A `join-notice` or a `share-commitment-check` only notices.
+    /// (`roster-check`), or rolls back an update a rebuilder caught (`binary-transparency`). A
+    /// `key-transparency` notice revokes the key only after its epoch, and a `join-notice` or a `share-commitment-check` only notices.
     pub fn refused(&self) -> bool {
         matches!(
             self.control.as_str(),
-            "key-pinning" | "recipient-field-check" | "roster-check"
+            "binary-transparency" | "key-pinning" | "recipient-field-check" | "roster-check"
         )
     }
 }

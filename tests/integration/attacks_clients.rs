@@ -255,16 +255,22 @@ fn escrow_key_substitution_exposes_the_future_and_lawful_access_silently_fails()
 }
 
 #[test]
-fn escrow_key_substitution_is_stopped_by_key_pinning() {
+fn escrow_key_substitution_rewrites_the_pin_and_is_stopped_by_binary_transparency() {
     let c = cell("hardened", "escrow-key-substitution", &[]);
     assert_eq!(c.exposure.messages, 0);
     assert_eq!(fig(&c, "fields_opened"), 0.0);
-    assert_eq!(c.blocked_by.as_deref(), Some("key-pinning"));
-    assert!(has(&c, "key-pinning"), "{:?}", c.detected_by);
+    assert_eq!(c.blocked_by.as_deref(), Some("binary-transparency"));
+    assert!(has(&c, "binary-transparency"), "{:?}", c.detected_by);
+    assert!(!has(&c, "key-pinning"), "{:?}", c.detected_by);
+    assert_eq!(
+        fig(&c, "pin_rewritten"),
+        1.0,
+        "the update rewrote the in-band pin"
+    );
     assert_eq!(
         fig(&c, "lawful_fail_fraction"),
         0.0,
-        "pinned clients escrow to the genuine key"
+        "clients rolled the update back: they escrow to the genuine key"
     );
 }
 

@@ -37,6 +37,7 @@ mod layering;
 mod loophole;
 mod malformed_corpus;
 mod mechanism_trait;
+mod membership;
 mod output_safety;
 mod populations;
 mod properties;

@@ -26,4 +26,6 @@ pub struct KeyDoc {
     pub example: &'static str,
 }
 
-pub use scheme::{AuditMode, Binding, Client, Court, CustodyKind, Keygen, Lifetime, Scheme};
+pub use scheme::{
+    AuditMode, Binding, Client, Court, CustodyKind, Keygen, Lifetime, RosterSigner, Scheme,
+};

@@ -290,18 +290,85 @@ impl Default for Combiner {
     }
 }
 
-/// The `[client]` table: checks an honest client makes on its own (both off by default).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+/// The `[client]` table: checks an honest client makes on its own (off by default).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     /// Compare the recipients of a session key with the signed conversation roster, so a
     /// hidden ("ghost") member is noticed.
     #[serde(default)]
     pub roster_check: bool,
-    /// Pin the escrow public key (or check it in a transparency log), so a substituted
-    /// escrow key is noticed instead of used.
+    /// Pin the escrow public key in the client. The pin ships with the client's own
+    /// updates (in band): whoever controls the update channel rewrites it with the key.
     #[serde(default)]
     pub pin_escrow_key: bool,
+    /// Who signs the roster the clients check (`roster_check`): `user` (members sign,
+    /// their identity keys verified out of band), `provider` (the provider signs: stops
+    /// nothing the provider inserts) or `log` (key transparency: a key is accepted when it
+    /// is in the provider's key log, where monitors may see it).
+    #[serde(default)]
+    pub roster_signer: RosterSigner,
+    /// Key transparency (`roster_signer = "log"`): the percentage chance that a monitor
+    /// checks a user's entries in the key log in a given epoch.
+    #[serde(default = "hundred")]
+    pub kt_monitor_pct: u32,
+    /// Binary transparency: every client update is published in a log that independent
+    /// rebuilders check against reproducible builds, out of the update channel's path.
+    #[serde(default)]
+    pub binary_transparency: bool,
+    /// The percentage chance that a rebuilder checks the logged updates in a given epoch
+    /// (`binary_transparency`).
+    #[serde(default = "hundred")]
+    pub bt_monitor_pct: u32,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client {
+            roster_check: false,
+            pin_escrow_key: false,
+            roster_signer: RosterSigner::User,
+            kt_monitor_pct: 100,
+            binary_transparency: false,
+            bt_monitor_pct: 100,
+        }
+    }
+}
+
+impl Client {
+    /// Whether a client refuses a member outside the roster that the provider (or whoever
+    /// controls the relay) lists: it checks rosters that members sign. A provider-signed
+    /// roster signs the provider's member; a key log takes a logged key (key transparency
+    /// may catch it later).
+    pub fn refuses_inserted_member(&self) -> bool {
+        self.roster_check && self.roster_signer == RosterSigner::User
+    }
+}
+
+/// Who signs the roster clients check (`[client] roster_signer`).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RosterSigner {
+    /// Members sign the roster; their identity keys are verified out of band (safety
+    /// numbers): a key no member signed is refused (an assumption: everyone compares).
+    #[default]
+    User,
+    /// The provider signs the roster: a member the provider inserts is signed too.
+    Provider,
+    /// Key transparency: a key in the provider's published key log is accepted; a monitor
+    /// sees an entry with probability `kt_monitor_pct` per epoch.
+    Log,
+}
+
+impl RosterSigner {
+    /// The word the scheme file uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            RosterSigner::User => "user",
+            RosterSigner::Provider => "provider",
+            RosterSigner::Log => "log",
+        }
+    }
 }
 
 fn one() -> usize {
@@ -315,6 +382,9 @@ fn sixteen() -> u32 {
 }
 fn yes() -> bool {
     true
+}
+fn hundred() -> u32 {
+    100
 }
 
 /// Every key a scheme file accepts, table by table, with its type, default, accepted values
@@ -352,7 +422,11 @@ pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("audit", "log", "string", "`hash-chain`", "`none`, `hash-chain`, `witnessed`", "`none`: no log; `hash-chain`: a SHA-256 hash chain per agent (catches edits, deletions and reordering, not a cut tail or a consistent rewrite); `witnessed`: chain heads anchored with an outside witness (also catches truncation and rewriting).", "\"witnessed\""),
     key("combiner", "verify_shares", "boolean", "true", "`true`, `false`", "The combiner verifies each decryption share before combining (`false`: a deliberately broken combiner).", "false"),
     key("client", "roster_check", "boolean", "false", "`true`, `false`", "Clients compare a session key's recipients with the signed conversation roster, so a hidden (ghost) member is noticed.", "true"),
-    key("client", "pin_escrow_key", "boolean", "false", "`true`, `false`", "Clients pin the escrow public key (or check it in a transparency log), so a substituted escrow key is noticed instead of used.", "true"),
+    key("client", "pin_escrow_key", "boolean", "false", "`true`, `false`", "Clients pin the escrow public key in their own code. The pin ships in band, with the client's updates: whoever controls the update channel (Juniper 2015) rewrites the pin with the key, so it stops a key pushed by configuration, not by update.", "true"),
+    key("client", "roster_signer", "string", "`user`", "`user`, `provider`, `log`", "Who signs the roster `roster_check` compares with: `user`: members sign, their identity keys verified out of band (an assumption); `provider`: the provider signs, so a member it inserts passes; `log`: key transparency, a key in the provider's published key log (a SHA-256 Merkle tree) passes and a monitor sees each entry with probability `kt_monitor_pct` per epoch.", "\"log\""),
+    key("client", "kt_monitor_pct", "integer", "100", "0 to 100", "Key transparency: percentage chance that a monitor checks a user's log entries in an epoch (no deployed figure: sweep it; 100 is the CONIKS assumption that every client monitors every epoch). A key caught is revoked after that epoch.", "20"),
+    key("client", "binary_transparency", "boolean", "false", "`true`, `false`", "Client updates are published in a log that independent rebuilders check against reproducible builds (outside the update channel): a substituted key shipped in an update is caught when a rebuilder looks, and clients roll it back.", "true"),
+    key("client", "bt_monitor_pct", "integer", "100", "0 to 100", "Binary transparency: percentage chance that a rebuilder checks the logged updates in an epoch (100: every update is rebuilt in the epoch it ships, an assumption).", "30"),
     key("mechanism", "family", "string", "required", "`session-escrow`, `ghost-user`, `device-escrow`, `hsm-guess-limit`, `crumple-zone`, `public-ledger`, or a registered family", "The mechanism family (docs/MECHANISMS.md).", "\"session-escrow\""),
     key("mechanism", "params", "table", "the family's defaults", "the family's parameters (docs/MECHANISMS.md)", "The family's parameters, each checked against its declared type and range (e.g. `{ bind_to_device = true }` for `device-escrow`); a family with both `k` and `n` needs `k` <= `n`.", "{}"),
 ];
@@ -618,6 +692,17 @@ impl Scheme {
             return err(&["summary"], "summary must be a single line".into());
         }
 
+        for (key, v) in [
+            ("kt_monitor_pct", self.client.kt_monitor_pct),
+            ("bt_monitor_pct", self.client.bt_monitor_pct),
+        ] {
+            if v > 100 {
+                return err(
+                    &["client", key],
+                    format!("{key} is a percentage, 0 to 100 (found {v})"),
+                );
+            }
+        }
         let c = &self.custody;
         match c.kind {
             CustodyKind::None | CustodyKind::Single => {

@@ -2,6 +2,7 @@
 //! with the header as associated data, and session-key delivery by X25519.
 
 pub mod double_ratchet;
+pub mod keylog;
 pub mod x3dh;
 
 /// How a session's messages are keyed (the world option `protocol`).

@@ -753,6 +753,10 @@ pub fn run_cell(
     for (k, v) in &parts.mechanism_figures {
         cost.insert(k.clone(), num(*v));
     }
+    // What the clients' own controls measured (a rewritten pin, binary transparency's delay).
+    for (k, v) in parts.world.client_figures() {
+        cost.insert(k.to_string(), num(v));
+    }
     let mut attack_figures = Vec::new();
     for (k, v) in &outcome.figures {
         // The runner's own measurements are not the attack's to overwrite.
@@ -767,7 +771,11 @@ pub fn run_cell(
     } else {
         confirmed.len() as f64 / messages_total as f64
     };
-    let basis = bases(blocked_by.as_deref(), &detected_by, &parts.mechanism_bases);
+    let mut measured = parts.mechanism_bases.clone();
+    for b in world.client_bases() {
+        measured.entry(b.control.clone()).or_insert(b);
+    }
+    let basis = bases(blocked_by.as_deref(), &detected_by, &measured);
     let mut cell = CellResult {
         scheme: scheme.name.clone(),
         attack: meta.id.to_string(),

@@ -575,13 +575,163 @@ impl World {
         }
     }
 
-    /// The key pushed through the update channel and in force at `epoch`, if any.
+    /// The key pushed through the update channel and in force at `epoch`, if any: from the
+    /// push until binary transparency catches the update (clients then roll it back). A pin
+    /// shipped in the same channel does not stop it: the update rewrites the pin.
     pub(crate) fn pushed_key(&self, epoch: u32) -> Option<&[u8]> {
-        self.hooks
-            .escrow_key_override
-            .as_ref()
-            .filter(|(from, _)| epoch >= *from)
-            .map(|(_, pk)| pk.as_slice())
+        let (from, pk) = self.hooks.escrow_key_override.as_ref()?;
+        if epoch < *from || self.bt_caught().is_some_and(|d| epoch >= d) {
+            return None;
+        }
+        Some(pk.as_slice())
+    }
+
+    /// The epoch at which an independent rebuilder first checks the logged client updates
+    /// after a pushed escrow key (binary transparency), if it does within the run.
+    pub fn bt_caught(&self) -> Option<u32> {
+        let c = &self.config.scheme.client;
+        let (from, _) = self.hooks.escrow_key_override.as_ref()?;
+        if !c.binary_transparency {
+            return None;
+        }
+        let seed = crate::seed::derive(self.config.seed, "bt-monitor", &[]);
+        crate::messaging::keylog::first_look(
+            &seed,
+            0,
+            *from,
+            self.epochs(),
+            f64::from(c.bt_monitor_pct) / 100.0,
+        )
+    }
+
+    /// Key transparency under a ghost the relay inserted (`roster_signer = "log"`): the
+    /// epoch at which a monitor first checks conversation `conv`'s logged keys after the
+    /// ghost's insertion, if within the run. The ghost's key is revoked after that epoch.
+    pub fn kt_caught(&self, conv: u32) -> Option<u32> {
+        let c = &self.config.scheme.client;
+        let g = self.hooks.ghost.as_ref()?;
+        if !(c.roster_check && c.roster_signer == crate::config::RosterSigner::Log) {
+            return None;
+        }
+        let seed = crate::seed::derive(self.config.seed, "kt-monitor", &[]);
+        crate::messaging::keylog::first_look(
+            &seed,
+            conv,
+            g.from_epoch,
+            self.epochs(),
+            f64::from(c.kt_monitor_pct) / 100.0,
+        )
+    }
+
+    /// Binary transparency's detection, in the epoch a rebuilder catches the pushed key's
+    /// update (clients roll it back from then on).
+    fn bt_detection(&self, epoch: u32, session: u32) -> Option<Detection> {
+        let d = self.bt_caught()?;
+        let from = self.hooks.escrow_key_override.as_ref()?.0;
+        (d == epoch).then(|| Detection {
+            control: "binary-transparency".into(),
+            epoch,
+            detail: format!(
+                "session {session}: a rebuilder found that the logged update's escrow key does not \
+                 reproduce from source, {} epoch(s) after the push; clients rolled it back",
+                d - from
+            ),
+        })
+    }
+
+    /// What the clients' own controls measured in this world, as cell figures:
+    /// `pin_rewritten` (1: an escrow key was pushed through the update channel while
+    /// clients pin the key in band, so the same update rewrote the pin) and
+    /// `bt_delay_epochs` (epochs from the push to a rebuilder catching it).
+    pub fn client_figures(&self) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        let c = &self.config.scheme.client;
+        if let Some((from, _)) = self.hooks.escrow_key_override.as_ref() {
+            if c.pin_escrow_key && self.attachment.active() {
+                out.push(("pin_rewritten", 1.0));
+            }
+            if let Some(d) = self.bt_caught() {
+                out.push(("bt_delay_epochs", f64::from(d - from)));
+            }
+        }
+        out
+    }
+
+    /// What the clients' own controls that fired in this world rest on, with the
+    /// probability and delay the run measured: key transparency against a relay's ghost,
+    /// binary transparency against a pushed escrow key. The runner reports them.
+    pub fn client_bases(&self) -> Vec<crate::controls::ControlBasis> {
+        let mut out = Vec::new();
+        let c = &self.config.scheme.client;
+        let epochs = self.epochs();
+        if let (true, Some((from, _))) = (
+            c.binary_transparency,
+            self.hooks.escrow_key_override.as_ref(),
+        ) {
+            let p = f64::from(c.bt_monitor_pct) / 100.0;
+            let left = epochs.saturating_sub(*from);
+            let model = 1.0 - (1.0 - p).powi(left as i32);
+            let caught = self.bt_caught();
+            let rests = format!(
+                "computed: a rebuilder checks the logged updates with p = {p:.2} per epoch; over the {left} \
+                 epoch(s) after the push, 1 − (1 − {p:.2})^{left} = {model:.4}; this run: {}",
+                match caught {
+                    Some(d) => format!("caught at epoch {d}, {} epoch(s) after the push", d - from),
+                    None => "not caught".into(),
+                }
+            );
+            out.push(crate::controls::ControlBasis {
+                control: "binary-transparency".into(),
+                kind: if c.bt_monitor_pct >= 100 {
+                    crate::controls::BasisKind::Assumption
+                } else {
+                    crate::controls::BasisKind::Measured
+                },
+                probability: Some(if c.bt_monitor_pct >= 100 { 1.0 } else { model }),
+                delay_epochs: caught.map(|d| f64::from(d - from)),
+                rests_on: if c.bt_monitor_pct >= 100 {
+                    format!("every update is rebuilt in the epoch it ships (bt_monitor_pct = 100): {rests}")
+                } else {
+                    rests
+                },
+            });
+        }
+        if let Some(g) = self.hooks.ghost.as_ref() {
+            if c.roster_check && c.roster_signer == crate::config::RosterSigner::Log {
+                let p = f64::from(c.kt_monitor_pct) / 100.0;
+                let (mut caught, mut delay) = (0usize, 0u32);
+                for &conv in &g.conversations {
+                    if let Some(d) = self.kt_caught(conv) {
+                        caught += 1;
+                        delay += d - g.from_epoch;
+                    }
+                }
+                let n = g.conversations.len().max(1);
+                let left = epochs.saturating_sub(g.from_epoch);
+                let model = 1.0 - (1.0 - p).powi(left as i32);
+                out.push(crate::controls::ControlBasis {
+                    control: "key-transparency".into(),
+                    kind: if c.kt_monitor_pct >= 100 {
+                        crate::controls::BasisKind::Assumption
+                    } else {
+                        crate::controls::BasisKind::Measured
+                    },
+                    probability: Some(caught as f64 / n as f64),
+                    delay_epochs: (caught > 0).then(|| f64::from(delay) / caught as f64),
+                    rests_on: format!(
+                        "measured: {caught} of {n} ghost key(s) seen by a monitor (kt_monitor_pct = {}; \
+                         the model gives 1 − (1 − {p:.2})^{left} = {model:.4} each){}",
+                        c.kt_monitor_pct,
+                        if c.kt_monitor_pct >= 100 {
+                            "; every monitor looks every epoch: an assumption"
+                        } else {
+                            ""
+                        }
+                    ),
+                });
+            }
+        }
+        out
     }
 
     /// The honest run's copy of this session, when no hook touches it (with the client
@@ -608,23 +758,13 @@ impl World {
             return None;
         }
         let mut detections = Vec::new();
-        if self
-            .hooks
-            .escrow_key_override
-            .as_ref()
-            .is_some_and(|(from, _)| epoch >= *from)
-            && self.attachment.active()
-        {
-            if !self.config.scheme.client.pin_escrow_key {
+        if self.attachment.active() {
+            if self.pushed_key(epoch).is_some() {
                 return None;
             }
-            detections.push(Detection {
-                control: "key-pinning".into(),
-                epoch,
-                detail: format!(
-                    "session {session}: pushed escrow key differs from the pinned one; refused"
-                ),
-            });
+            if let Some(d) = self.bt_detection(epoch, session) {
+                detections.push(d);
+            }
         }
         if rec.messages.end > honest.transcript.envelopes.len() {
             return None;
@@ -685,7 +825,8 @@ impl World {
                     .iter()
                     .any(|&m| m != sender && self.rogue_mode(m, conv.id).is_none()),
                 pushed_key: self.pushed_key(epoch),
-                pinned: self.config.scheme.client.pin_escrow_key,
+                // An in-band pin is rewritten by the update that pushes the key.
+                pinned: false,
                 signer: &IdentitySigner {
                     seed: s,
                     user: sender,
@@ -709,9 +850,27 @@ impl World {
                 seed::derive(s, "eph", &[session as u64, m as u64]),
             ));
         }
+        if self.attachment.active() {
+            if let Some(d) = self.bt_detection(epoch, session) {
+                detections.push(d);
+            }
+        }
         if let Some(g) = &self.hooks.ghost {
+            let client = &self.config.scheme.client;
+            let caught = self.kt_caught(conv.id);
             if epoch >= g.from_epoch && g.conversations.contains(&conv.id) {
-                if self.config.scheme.client.roster_check {
+                if caught == Some(epoch) {
+                    detections.push(Detection {
+                        control: "key-transparency".into(),
+                        epoch,
+                        detail: format!("conversation {}: a monitor found a logged key no member added, {} epoch(s) after it was logged; revoked from the next epoch", conv.id, epoch - g.from_epoch),
+                    });
+                }
+                if caught.is_some_and(|d| epoch > d) {
+                    // Revoked: the clients no longer find the key in the log.
+                } else if client.roster_check
+                    && client.roster_signer == crate::config::RosterSigner::User
+                {
                     // The sender's client compares the recipients the relay lists with the
                     // signed roster and does not encrypt the session key to the extra key.
                     detections.push(Detection {
@@ -774,7 +933,7 @@ impl World {
                         rogue: None,
                         honest_recipient: true,
                         pushed_key: self.pushed_key(epoch),
-                        pinned: self.config.scheme.client.pin_escrow_key,
+                        pinned: false,
                         signer: &IdentitySigner {
                             seed: s,
                             user: sender,

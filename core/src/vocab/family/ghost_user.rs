@@ -6,13 +6,31 @@ use crate::vocab::Capability;
 use crate::vocab::{DefaultValue, ParamKind, ParamSpec};
 
 /// The family's parameters (the scheme's `[mechanism.params]`).
-static PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "reconcile_taps",
-    kind: ParamKind::Bool,
-    default: DefaultValue::Bool(true),
-    doc: "the provider reconciles the insertion interface's active taps against the court's \
-          warrants, so a tap without a warrant is noticed",
-}];
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "reconcile_taps",
+        kind: ParamKind::Bool,
+        default: DefaultValue::Bool(true),
+        doc: "the provider reconciles the insertion interface's active taps against the \
+              court's warrants, so a tap without a warrant is noticed",
+    },
+    ParamSpec {
+        name: "exception",
+        kind: ParamKind::Choice(EXCEPTIONS),
+        default: DefaultValue::Str("none"),
+        doc: "the lawful exception to roster-checking clients (the 2018–19 ghost debate): \
+              `none`: a checking client refuses every silent member; `provider` or `court`: \
+              it accepts a silent member that carries an Ed25519 credential for the target \
+              signed by that issuer (the provider's interface holds the provider's signing \
+              key; under `court` it holds only the credentials the court issued for its \
+              warrants). Under key transparency each silent member is logged with its \
+              credential and an auditor who looks (`kt_monitor_pct`) flags one that matches \
+              no warrant",
+    },
+];
+
+/// The values of `exception`.
+pub const EXCEPTIONS: &[&str] = &["none", "provider", "court"];
 
 /// The family's description: what it is, what exists under it, its parameters.
 pub static INFO: MechanismInfo = MechanismInfo {
