@@ -76,9 +76,12 @@ pub fn open_sessions_with_masters<E, I, F>(
                 opened.push(id, plaintext)
             });
         } else {
+            // A key per chain, or one seed per session (the escrowed-seed design).
             let envelopes: Vec<Envelope> = envelopes.map(|e| e.borrow().clone()).collect();
             for sk in &keys {
-                open_chain(sk, &envelopes, |id, plaintext| opened.push(id, plaintext));
+                open_with_key(rec, sk, &envelopes, |id, plaintext| {
+                    opened.push(id, plaintext)
+                });
             }
         }
     };
