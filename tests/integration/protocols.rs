@@ -132,3 +132,59 @@ fn collusion_and_key_substitution_open_every_chain() {
         assert_eq!(dr.exposure.users, hash.exposure.users, "{attack}");
     }
 }
+
+/// The escrowed-seed design (`[field] ratchet_escrow = "seed"`).
+const SEED_SCHEME: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/schemes/single-key-seed.toml"
+);
+
+/// Under the escrowed-seed design one field per session opens every chain of it: the
+/// stolen escrow key reads everything with the hash ratchet's field count.
+#[test]
+fn an_escrowed_seed_opens_every_chain_with_one_field_per_session() {
+    let hash = run("single-key", "key-theft", Protocol::HashRatchet, &[]);
+    for protocol in [Protocol::DoubleRatchet, Protocol::SenderKeys] {
+        let chains = run("single-key", "key-theft", protocol, &[]);
+        let seed = run(SEED_SCHEME, "key-theft", protocol, &[]);
+        assert_eq!(seed.exposure.messages_total, hash.exposure.messages_total);
+        assert_eq!(seed.exposure.fraction, 1.0, "{protocol:?}");
+        assert_eq!(seed.exposure.messages, hash.exposure.messages);
+        let rate = figure(&seed, "escrow_fields_per_message");
+        // One field per session of six messages.
+        assert_eq!(rate, 1.0 / 6.0, "{protocol:?}: one field per session");
+        assert!(
+            rate < figure(&chains, "escrow_fields_per_message"),
+            "{protocol:?}"
+        );
+    }
+}
+
+/// The price of the escrowed seed: a device snapshot under the Double Ratchet no longer
+/// heals. The copy holds the seed every later key pair derives from, so it reads what a
+/// snapshot reads under the hash ratchet (each session of its epoch to its end), where
+/// the per-chain design's copy stops at the device's first DH step.
+#[test]
+fn under_an_escrowed_seed_a_device_snapshot_keeps_reading_after_the_next_dh_step() {
+    let (mut hash, mut chains, mut seed) = (0, 0, 0);
+    for u in 0..8 {
+        let params = [
+            ("user", ParamValue::Int(u)),
+            ("at_epoch", ParamValue::Int(1)),
+            ("mode", ParamValue::Str("snapshot".into())),
+        ];
+        let cell = |scheme: &str, p: Protocol| run(scheme, "endpoint-compromise", p, &params);
+        let h = cell("single-key", Protocol::HashRatchet);
+        let c = cell("single-key", Protocol::DoubleRatchet);
+        let s = cell(SEED_SCHEME, Protocol::DoubleRatchet);
+        assert_eq!(s.exposure.messages, h.exposure.messages, "user {u}");
+        assert!(c.exposure.messages <= s.exposure.messages, "user {u}");
+        hash += h.exposure.messages;
+        chains += c.exposure.messages;
+        seed += s.exposure.messages;
+    }
+    assert!(chains < seed, "{chains} !< {seed}: only the per-chain design heals");
+    println!(
+        "snapshot at epoch 1, devices 0-7: hash ratchet {hash}, double ratchet with per-chain escrow {chains}, with an escrowed seed {seed} messages"
+    );
+}
