@@ -104,6 +104,17 @@ pub fn open_sessions_with_masters<E, I, F>(
     }
 }
 
+/// The items of a request for `sessions`, in request order, as the request builder makes
+/// them: `(session, field)` for every escrow field of each session that has one (one
+/// under the hash ratchet, one per chain under a chain protocol). Item `i` of every
+/// agent's answer is the share of the `i`th of them.
+pub fn request_items(transcript: &Transcript, sessions: &[u32]) -> Vec<(u32, EscrowField)> {
+    sessions
+        .iter()
+        .flat_map(|&s| transcript.fields(s).into_iter().map(move |f| (s, f)))
+        .collect()
+}
+
 /// Every user seen sending a session in the transcript, sorted (what an interceptor learns
 /// about who talks).
 pub fn senders(transcript: &Transcript) -> Vec<u32> {

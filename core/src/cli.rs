@@ -1404,7 +1404,12 @@ fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
     // the protocol asked for, unless given.
     let field_rate = match a.sessions_per_day {
         Some(_) => None,
-        None => Some(measured_field_rate(&shape, a.protocol, a.ratchet_escrow, a.backend)?),
+        None => Some(measured_field_rate(
+            &shape,
+            a.protocol,
+            a.ratchet_escrow,
+            a.backend,
+        )?),
     };
     let mut assumptions = crate::cost::Assumptions {
         e2e_devices_per_user: coverage

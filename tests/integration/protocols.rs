@@ -183,8 +183,36 @@ fn under_an_escrowed_seed_a_device_snapshot_keeps_reading_after_the_next_dh_step
         chains += c.exposure.messages;
         seed += s.exposure.messages;
     }
-    assert!(chains < seed, "{chains} !< {seed}: only the per-chain design heals");
+    assert!(
+        chains < seed,
+        "{chains} !< {seed}: only the per-chain design heals"
+    );
     println!(
         "snapshot at epoch 1, devices 0-7: hash ratchet {hash}, double ratchet with per-chain escrow {chains}, with an escrowed seed {seed} messages"
     );
+}
+
+/// The agent-facing attacks open every chain of the sessions they obtain shares for (a
+/// request has one item per escrow field): under the Double Ratchet they read what they
+/// read under the hash ratchet.
+#[test]
+fn rogue_agents_and_forged_requests_open_every_chain() {
+    for (scheme, attack, mode) in [
+        ("threshold-3of5", "rogue-agent", "reuse"),
+        ("threshold-3of5", "rogue-agent", "combiner"),
+        ("single-key", "warrant-forgery", ""),
+    ] {
+        let params: Vec<(&str, ParamValue)> = if mode.is_empty() {
+            Vec::new()
+        } else {
+            vec![("mode", ParamValue::Str(mode.into()))]
+        };
+        let hash = run(scheme, attack, Protocol::HashRatchet, &params);
+        assert!(hash.exposure.messages > 0, "{attack} {mode}");
+        let dr = run(scheme, attack, Protocol::DoubleRatchet, &params);
+        assert_eq!(
+            dr.exposure.messages, hash.exposure.messages,
+            "{attack} {mode}"
+        );
+    }
 }
