@@ -216,3 +216,130 @@ fn rogue_agents_and_forged_requests_open_every_chain() {
         );
     }
 }
+
+/// The healing contrast of docs/THREAT-MODEL.md ("Device state theft against escrow key
+/// theft"), measured: one compromise at the start of epoch 1 of a 4-epoch world of 100
+/// users (20 messages a session; 1:1 conversations only, then the default mix with
+/// groups), every device in turn. A device snapshot's share of the device's messages by
+/// epoch (and by quarter of its sessions within epoch 1), against a stolen escrow key's
+/// share of all messages by epoch, per protocol and escrow design. Prints the table the
+/// section quotes:
+/// `cargo test --test integration protocols::healing_contrast -- --include-ignored --nocapture`.
+#[test]
+#[ignore = "slow tier: cargo test -- --include-ignored"]
+fn healing_contrast() {
+    use escrowlab::runner::{base_worlds, run_cell};
+    use std::collections::BTreeMap;
+    let cell = |base: &escrowlab::attack::context::BaseWorlds,
+                attack: &str,
+                given: &[(&str, ParamValue)]| {
+        let a = escrowlab::attacks::find(attack).expect("built-in attack");
+        let given: BTreeMap<String, ParamValue> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let params =
+            escrowlab::attack::Params::resolve(attack, a.meta().params, &given).expect("params");
+        let c = run_cell(base, a, &params, &[]);
+        assert!(c.error.is_none(), "{attack}: {:?}", c.error);
+        c
+    };
+    println!("| conversations | protocol | escrow | snapshot: epoch 1, by quarter of its sessions | snapshot: epochs 1, 2, 3 | escrow key theft: epochs 1, 2, 3 | fields per message |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut healed = BTreeMap::new();
+    for (pairs, protocol, design) in [
+        (true, Protocol::HashRatchet, "single-key"),
+        (true, Protocol::DoubleRatchet, "single-key"),
+        (true, Protocol::DoubleRatchet, SEED_SCHEME),
+        (false, Protocol::HashRatchet, "single-key"),
+        (false, Protocol::DoubleRatchet, "single-key"),
+        (false, Protocol::DoubleRatchet, SEED_SCHEME),
+        (false, Protocol::SenderKeys, "single-key"),
+        (false, Protocol::SenderKeys, SEED_SCHEME),
+    ] {
+        let mut cfg = common::config(design, BackendKind::Blsttc, 7);
+        if pairs {
+            cfg.population.group_share = 0.0;
+        }
+        cfg.population.users = 100;
+        cfg.population.epochs = 4;
+        cfg.population.messages_per_session = 20;
+        cfg.population.protocol = protocol;
+        let base = base_worlds(&cfg.scheme, &cfg).expect("world");
+        let at = ("at_epoch", ParamValue::Int(1));
+        // Per epoch: the device's messages (what its implant reads) and the snapshot's.
+        let (mut member, mut read) = ([0usize; 4], [0usize; 4]);
+        let mut quarters = [0.0f64; 4];
+        for u in 0..100 {
+            let user = ("user", ParamValue::Int(u));
+            let implant = cell(&base, "endpoint-compromise", &[user.clone(), at.clone()]);
+            let snapshot = cell(
+                &base,
+                "endpoint-compromise",
+                &[user, at.clone(), ("mode", ParamValue::Str("snapshot".into()))],
+            );
+            for e in 0..4 {
+                member[e] += implant.exposure.by_epoch[e];
+                read[e] += snapshot.exposure.by_epoch[e];
+            }
+            // Sessions have 20 messages: a quarter of the epoch's messages each.
+            for (q, share) in quarters.iter_mut().enumerate() {
+                let f = snapshot
+                    .cost
+                    .get(&format!("read_share_quarter_{}", q + 1))
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
+                *share += f * implant.exposure.by_epoch[1] as f64 / 4.0;
+            }
+        }
+        let theft = cell(&base, "key-theft", &[at.clone()]);
+        let pct = |a: f64, b: f64| format!("{:.0} %", 100.0 * a / b.max(1.0));
+        let q: Vec<String> = quarters
+            .iter()
+            .map(|r| pct(*r, member[1] as f64 / 4.0))
+            .collect();
+        let by_epoch: Vec<String> = (1..4)
+            .map(|e| pct(read[e] as f64, member[e] as f64))
+            .collect();
+        let theft_by_epoch: Vec<String> = (1..4)
+            .map(|e| {
+                pct(
+                    theft.exposure.by_epoch[e] as f64,
+                    theft.exposure.total_by_epoch[e] as f64,
+                )
+            })
+            .collect();
+        let fields = theft
+            .cost
+            .get("escrow_fields_per_message")
+            .and_then(|v| v.as_f64())
+            .map_or("0.050 (one per session)".to_string(), |f| format!("{f:.3}"));
+        let escrow = if design == SEED_SCHEME { "seed" } else { "chains" };
+        println!(
+            "| {} | {} | {escrow} | {} | {} | {} | {fields} |",
+            if pairs { "1:1 only" } else { "default mix" },
+            protocol.name(),
+            q.join(", "),
+            by_epoch.join(", "),
+            theft_by_epoch.join(", ")
+        );
+        // Escrow key theft never heals; a snapshot reads nothing of a later epoch.
+        assert!(theft_by_epoch.iter().all(|s| s == "100 %"), "{protocol:?}");
+        assert_eq!(read[2] + read[3], 0, "{protocol:?}");
+        if pairs {
+            healed.insert((protocol.name(), escrow), read[1] as f64 / member[1] as f64);
+            if protocol == Protocol::DoubleRatchet && escrow == "chains" {
+                // 1:1 only: past the first quarter of its sessions the copy reads nothing
+                // (the device's own first DH step comes within a few messages).
+                assert!(quarters[3] < 0.05 * member[1] as f64 / 4.0, "{quarters:?}");
+            }
+        }
+    }
+    // Only the Double Ratchet with per-chain escrow heals within the epoch.
+    let dr = healed[&("double-ratchet", "chains")];
+    assert!(dr < healed[&("hash-ratchet", "chains")], "{healed:?}");
+    assert_eq!(
+        healed[&("double-ratchet", "seed")],
+        healed[&("hash-ratchet", "chains")]
+    );
+}
