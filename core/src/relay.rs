@@ -303,10 +303,9 @@ impl SessionTraffic {
         rng: &rand_chacha::ChaCha20Rng,
         keying: Keying,
         prekeys: Option<Prekeys>,
-        seeded: bool,
     ) -> SessionTraffic {
         SessionTraffic {
-            seeded: seeded && keying != Keying::HashRatchet,
+            seeded: false,
             keying,
             prekeys: prekeys.map(Box::new),
             first: 0,
@@ -319,6 +318,12 @@ impl SessionTraffic {
             rng_seed: rng.get_seed(),
             word_pos: rng.get_word_pos(),
         }
+    }
+    /// The same traffic under the escrowed-seed design when `seeded` (every ratchet key
+    /// pair and sender key derived from the session key); the hash ratchet is unchanged.
+    pub(crate) fn with_seeded(mut self, seeded: bool) -> SessionTraffic {
+        self.seeded = seeded && self.keying != Keying::HashRatchet;
+        self
     }
     /// The session's message headers in order, each with the random words its text is
     /// made from (no plaintext is formatted).
@@ -899,8 +904,7 @@ mod chain_tests {
                 (members[1], x25519_public(&[8; 32])),
             ]
         });
-        let traffic =
-            SessionTraffic::keyed(&header, members, count, &KEY, &rng, keying, prekeys, false);
+        let traffic = SessionTraffic::keyed(&header, members, count, &KEY, &rng, keying, prekeys);
         let mut t = Transcript::default();
         let messages = t.envelopes.push_session(traffic.clone());
         t.sessions.push(SessionRecord {

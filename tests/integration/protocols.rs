@@ -299,7 +299,7 @@ fn healing_contrast() {
                 *share += f * implant.exposure.by_epoch[1] as f64 / 4.0;
             }
         }
-        let theft = cell(&base, "key-theft", &[at.clone()]);
+        let theft = cell(&base, "key-theft", std::slice::from_ref(&at));
         let pct = |a: f64, b: f64| format!("{:.0} %", 100.0 * a / b.max(1.0));
         let q: Vec<String> = quarters
             .iter()

@@ -768,8 +768,8 @@ impl World {
             &rng,
             keying,
             prekeys,
-            seeded,
-        );
+        )
+        .with_seeded(seeded);
         let plaintexts = traffic.plaintexts().map(|p| truth::digest(&p)).collect();
         let (mut field, mut chain_fields) = (attached.field, Vec::new());
         if per_chain && field.is_some() {
