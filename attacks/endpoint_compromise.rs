@@ -25,7 +25,9 @@ static META: AttackMeta = AttackMeta {
         `read_share_epoch_E` give the share of the device's messages of each epoch from \
         `at_epoch` on that the copy reads, and `read_share_quarter_Q` (Q = 1..4) the share of \
         each quarter of its sessions of `at_epoch` (time after the copy: the ratchet heals \
-        within a session).",
+        within a session). Where devices keep history (`[population] history_epochs = N`), \
+        an implant and a snapshot also take the device's stored plaintexts of the N epochs \
+        before `at_epoch` (figure `history_messages`).",
     references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017", "Perrin & Marlinspike, The Double Ratchet Algorithm, 2016", "Cohn-Gordon, Cremers & Garratt, On Post-Compromise Security, 2016"],
     params: &[
         ParamSpec { name: "user", kind: ParamKind::Bounded { min: -1, max: escrowlab_core::config::limits::MAX_USERS as i64 - 1, bound: Bound::User }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
@@ -69,6 +71,13 @@ pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -
     let at_epoch = params.int("at_epoch") as u32;
     ctx.advance_to(at_epoch)?;
     let loot = ctx.compromise_device(user)?;
+    // The history the device stored before the compromise (`history_epochs`; none in the
+    // original world): an implant and a snapshot both take it.
+    let history = ctx.device_history(&loot);
+    if !history.is_empty() {
+        out.figure("history_messages", history.len() as f64);
+    }
+    out.recovered.extend(history);
     ctx.advance_to_end()?;
     // A snapshot holds no session key the device makes after the copy.
     let own = if snapshot {

@@ -379,6 +379,10 @@ pub struct ShapeArgs {
     /// sessions run the Double Ratchet, groups sender keys) or sender-keys (groups only).
     #[arg(long, value_enum)]
     pub protocol: Option<crate::world::Protocol>,
+    /// Epochs of message history every device keeps (0 to 1000; default 0, none): a
+    /// compromised device also yields its stored plaintexts of that many epochs before.
+    #[arg(long)]
+    pub history_epochs: Option<u32>,
 }
 
 impl ShapeArgs {
@@ -440,6 +444,7 @@ impl ShapeArgs {
         p.activity_exponent = self.activity_exponent.or(p.activity_exponent);
         p.silent_share = self.silent_share.or(p.silent_share);
         p.protocol = self.protocol.unwrap_or(p.protocol);
+        p.history_epochs = self.history_epochs.unwrap_or(p.history_epochs);
     }
 }
 

@@ -364,3 +364,45 @@ fn healing_contrast() {
         stale.join("\n")
     );
 }
+
+/// Devices that keep history (`[population] history_epochs`): a device compromised at
+/// epoch 2 with two epochs of history yields everything one compromised at epoch 0 does
+/// (its stored plaintexts of epochs 0 and 1, then what it reads on), under the hash ratchet
+/// and the Double Ratchet; without history, only what comes after.
+#[test]
+fn a_device_that_keeps_history_yields_it_to_an_implant_and_a_snapshot() {
+    for protocol in [Protocol::HashRatchet, Protocol::DoubleRatchet] {
+        let cell = |history: u32, at: i64, mode: &str| {
+            let mut cfg = common::config("e2e-baseline", BackendKind::Blsttc, 7);
+            cfg.population.users = 24;
+            cfg.population.epochs = 3;
+            cfg.population.messages_per_session = 6;
+            cfg.population.protocol = protocol;
+            cfg.population.history_epochs = history;
+            let params = [
+                ("user", ParamValue::Int(0)),
+                ("at_epoch", ParamValue::Int(at)),
+                ("mode", ParamValue::Str(mode.into())),
+            ];
+            common::cell_with(&cfg, "endpoint-compromise", &params)
+        };
+        let from_start = cell(0, 0, "implant");
+        let late = cell(0, 2, "implant");
+        let late_with_history = cell(2, 2, "implant");
+        assert!(late.exposure.messages < from_start.exposure.messages);
+        assert_eq!(
+            late_with_history.exposure.by_epoch, from_start.exposure.by_epoch,
+            "{protocol:?}"
+        );
+        // A snapshot takes the same stored history (and then heals or not, as before).
+        let snapshot = cell(0, 2, "snapshot");
+        let snapshot_with_history = cell(2, 2, "snapshot");
+        assert_eq!(
+            snapshot_with_history.exposure.messages,
+            snapshot.exposure.messages
+                + from_start.exposure.by_epoch[0]
+                + from_start.exposure.by_epoch[1],
+            "{protocol:?}"
+        );
+    }
+}

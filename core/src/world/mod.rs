@@ -108,6 +108,18 @@ pub struct Population {
     /// default; `double-ratchet`; `sender-keys`).
     #[serde(default, skip_serializing_if = "Protocol::is_default")]
     pub protocol: Protocol,
+    /// Epochs of message history every device keeps (0, the default: none, the original
+    /// world, where a compromised device holds only what comes after the compromise).
+    /// A device snapshot or implant at epoch e also takes the stored plaintexts of the
+    /// device's sessions of epochs e − `history_epochs` to e − 1. Signal and WhatsApp keep
+    /// every message until deleted (disappearing messages are off by default), so a
+    /// messenger-like world sets it to its number of epochs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub history_epochs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 mod defaults {
@@ -148,6 +160,7 @@ impl Default for Population {
             activity_exponent: None,
             silent_share: None,
             protocol: Protocol::HashRatchet,
+            history_epochs: 0,
         }
     }
 }
@@ -168,6 +181,7 @@ impl Population {
             }
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
+        range("history_epochs", self.history_epochs as u64, 0, 1000)?;
         self.validate_model()?;
         self.validate_activity()?;
         let max_conversations = match self.model {
