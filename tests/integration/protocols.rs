@@ -193,7 +193,7 @@ fn under_an_escrowed_seed_a_device_snapshot_keeps_reading_after_the_next_dh_step
 }
 
 /// The agent-facing attacks open every chain of the sessions they obtain shares for (a
-/// request has one item per escrow field): under the Double Ratchet they read what they
+/// request has one item per escrow field; `scope-abuse` also counts its victims by them): under the Double Ratchet they read what they
 /// read under the hash ratchet.
 #[test]
 fn rogue_agents_and_forged_requests_open_every_chain() {
@@ -201,6 +201,14 @@ fn rogue_agents_and_forged_requests_open_every_chain() {
         ("threshold-3of5", "rogue-agent", "reuse"),
         ("threshold-3of5", "rogue-agent", "combiner"),
         ("single-key", "warrant-forgery", ""),
+        (
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/schemes/broken/no-scope-check.toml"
+            ),
+            "scope-abuse",
+            "",
+        ),
     ] {
         let params: Vec<(&str, ParamValue)> = if mode.is_empty() {
             Vec::new()
@@ -404,5 +412,23 @@ fn a_device_that_keeps_history_yields_it_to_an_implant_and_a_snapshot() {
                 + from_start.exposure.by_epoch[1],
             "{protocol:?}"
         );
+    }
+}
+
+/// `scope-abuse` counts its victims by request item (one per escrow field): under the
+/// Double Ratchet the scope check refuses every victim session as under the hash ratchet,
+/// and without the check every one is served.
+#[test]
+fn scope_abuse_counts_victim_sessions_by_their_fields() {
+    let no_check = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/schemes/broken/no-scope-check.toml"
+    );
+    for scheme in ["threshold-3of5", no_check] {
+        let hash = run(scheme, "scope-abuse", Protocol::HashRatchet, &[]);
+        let dr = run(scheme, "scope-abuse", Protocol::DoubleRatchet, &[]);
+        for name in ["victim_sessions", "victim_sessions_served"] {
+            assert_eq!(figure(&dr, name), figure(&hash, name), "{scheme}: {name}");
+        }
     }
 }
