@@ -75,10 +75,14 @@ pub fn combine_fast(
     let keys = ctx.escrow_public_keys();
     let transcript = ctx.intercept();
     let mut out = Vec::new();
-    let mut opened = 0;
-    for (idx, &s) in sessions.iter().enumerate() {
-        let (Some(rec), Some(field)) = (transcript.sessions.get(s as usize), transcript.field(s))
-        else {
+    // One request item per escrow field (one per chain under a chain protocol); a session
+    // counts as opened when any of its fields opened.
+    let mut opened_sessions = std::collections::BTreeSet::new();
+    for (idx, (s, field)) in crate::common::request_items(transcript, sessions)
+        .into_iter()
+        .enumerate()
+    {
+        let Some(rec) = transcript.sessions.get(s as usize) else {
             continue;
         };
         let Some(public) = keys.get(&field.key_epoch) else {
@@ -103,8 +107,9 @@ pub fn combine_fast(
         let Some(sk) = unwrap_session_key(&w, &rec.header, &field) else {
             continue;
         };
-        opened += 1;
+        opened_sessions.insert(s);
         out.extend(read_session(transcript, s, &sk));
     }
+    let opened = opened_sessions.len();
     (out, opened)
 }

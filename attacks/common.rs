@@ -76,9 +76,12 @@ pub fn open_sessions_with_masters<E, I, F>(
                 opened.push(id, plaintext)
             });
         } else {
+            // A key per chain, or one seed per session (the escrowed-seed design).
             let envelopes: Vec<Envelope> = envelopes.map(|e| e.borrow().clone()).collect();
             for sk in &keys {
-                open_chain(sk, &envelopes, |id, plaintext| opened.push(id, plaintext));
+                open_with_key(rec, sk, &envelopes, |id, plaintext| {
+                    opened.push(id, plaintext)
+                });
             }
         }
     };
@@ -99,6 +102,17 @@ pub fn open_sessions_with_masters<E, I, F>(
             out.append(&mut r);
         }
     }
+}
+
+/// The items of a request for `sessions`, in request order, as the request builder makes
+/// them: `(session, field)` for every escrow field of each session that has one (one
+/// under the hash ratchet, one per chain under a chain protocol). Item `i` of every
+/// agent's answer is the share of the `i`th of them.
+pub fn request_items(transcript: &Transcript, sessions: &[u32]) -> Vec<(u32, EscrowField)> {
+    sessions
+        .iter()
+        .flat_map(|&s| transcript.fields(s).into_iter().map(move |f| (s, f)))
+        .collect()
 }
 
 /// Every user seen sending a session in the transcript, sorted (what an interceptor learns

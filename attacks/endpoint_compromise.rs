@@ -23,7 +23,11 @@ static META: AttackMeta = AttackMeta {
         the Double Ratchet (`protocol = \"double-ratchet\"`) only the first chain of a session \
         the user answers, up to its own first DH ratchet step: the ratchet heals. Figures \
         `read_share_epoch_E` give the share of the device's messages of each epoch from \
-        `at_epoch` on that the copy reads.",
+        `at_epoch` on that the copy reads, and `read_share_quarter_Q` (Q = 1..4) the share of \
+        each quarter of its sessions of `at_epoch` (time after the copy: the ratchet heals \
+        within a session). Where devices keep history (`[population] history_epochs = N`), \
+        an implant and a snapshot also take the device's stored plaintexts of the N epochs \
+        before `at_epoch` (figure `history_messages`).",
     references: &["Marlinspike & Perrin, The X3DH Key Agreement Protocol, 2016", "Cohn-Gordon et al., A Formal Security Analysis of the Signal Messaging Protocol, 2017", "Perrin & Marlinspike, The Double Ratchet Algorithm, 2016", "Cohn-Gordon, Cremers & Garratt, On Post-Compromise Security, 2016"],
     params: &[
         ParamSpec { name: "user", kind: ParamKind::Bounded { min: -1, max: escrowlab_core::config::limits::MAX_USERS as i64 - 1, bound: Bound::User }, default: DefaultValue::Int(-1), doc: "user to compromise (-1: chosen from the seed)" },
@@ -67,6 +71,13 @@ pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -
     let at_epoch = params.int("at_epoch") as u32;
     ctx.advance_to(at_epoch)?;
     let loot = ctx.compromise_device(user)?;
+    // The history the device stored before the compromise (`history_epochs`; none in the
+    // original world): an implant and a snapshot both take it.
+    let history = ctx.device_history(&loot);
+    if !history.is_empty() {
+        out.figure("history_messages", history.len() as f64);
+    }
+    out.recovered.extend(history);
     ctx.advance_to_end()?;
     // A snapshot holds no session key the device makes after the copy.
     let own = if snapshot {
@@ -78,12 +89,24 @@ pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -
     let (transcript, sessions) = ctx.intercept_sessions_of(user);
     let mut by_epoch: BTreeMap<u32, usize> = BTreeMap::new();
     let mut member_of: BTreeMap<u32, usize> = BTreeMap::new();
+    // Within the copy's epoch, time after the copy: the device's messages and those read
+    // by quarter of their session (each session starts after the copy).
+    let (mut quarter_total, mut quarter_read) = ([0usize; 4], [0usize; 4]);
+    let quarter = |rec: &SessionRecord, id: u64| {
+        let len = rec.messages.len().max(1) as u64;
+        ((id.saturating_sub(rec.messages.start as u64)) * 4 / len).min(3) as usize
+    };
     for rec in sessions
         .iter()
         .filter_map(|&i| transcript.sessions.get(i as usize))
     {
         if rec.header.epoch >= at_epoch {
             *member_of.entry(rec.header.epoch).or_insert(0) += rec.messages.len();
+        }
+        if rec.header.epoch == at_epoch {
+            for id in rec.messages.clone() {
+                quarter_total[quarter(rec, id as u64)] += 1;
+            }
         }
         // A snapshot holds the prekey of its own epoch only (later ones are made
         // after the copy).
@@ -106,6 +129,11 @@ pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -
             (false, _) => read_session_as_member(transcript, rec.header.session, user, &k),
         };
         *by_epoch.entry(rec.header.epoch).or_insert(0) += read.len();
+        if rec.header.epoch == at_epoch {
+            for (id, _) in &read {
+                quarter_read[quarter(rec, *id)] += 1;
+            }
+        }
         out.recovered.extend(read);
     }
     // Exposure by epoch after a snapshot: the share of the messages of the device's
@@ -116,6 +144,16 @@ pub(crate) fn compromise(ctx: &mut AttackCtx, params: &Params, snapshot: bool) -
             &format!("read_share_epoch_{epoch}"),
             read as f64 / (*total).max(1) as f64,
         );
+    }
+    // Healing within the copy's epoch: the share read of each quarter of the sessions'
+    // messages (under the Double Ratchet the copy stops at the device's first DH step).
+    if snapshot && quarter_total.iter().any(|&t| t > 0) {
+        for q in 0..4 {
+            out.figure(
+                &format!("read_share_quarter_{}", q + 1),
+                quarter_read[q] as f64 / quarter_total[q].max(1) as f64,
+            );
+        }
     }
     out.note(format!(
         "device of user {user} {}",

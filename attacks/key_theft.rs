@@ -73,15 +73,21 @@ impl Attack for KeyTheft {
         out.figure("keys_recovered", masters.len() as f64);
         out.recovered = read_with_masters(b, ctx.intercept(), &masters);
         // Under a chain-per-speaker protocol, what the thief had to open: one field per
-        // new sending chain (counted on the intercepted transcript).
+        // new sending chain, or one per session under the escrowed-seed design (counted on
+        // the intercepted transcript), and their bytes. Each field is one threshold
+        // encryption for the sender and one decryption for the thief: the work per
+        // message follows the field count (`escrowlab cost` prices one).
         let t = ctx.intercept();
         if t.sessions.iter().any(|r| r.keying != Keying::HashRatchet) {
-            let fields: usize = t.sessions.iter().map(|r| r.fields().count()).sum();
+            let (fields, bytes) = t
+                .sessions
+                .iter()
+                .flat_map(|r| r.fields())
+                .fold((0usize, 0usize), |(n, b), f| (n + 1, b + f.len()));
+            let messages = t.envelopes.len().max(1) as f64;
             out.figure("escrow_fields", fields as f64);
-            out.figure(
-                "escrow_fields_per_message",
-                fields as f64 / t.envelopes.len().max(1) as f64,
-            );
+            out.figure("escrow_fields_per_message", fields as f64 / messages);
+            out.figure("escrow_bytes_per_message", bytes as f64 / messages);
         }
         Ok(out)
     }

@@ -97,16 +97,16 @@ impl Attack for MaliciousShares {
             return Ok(out);
         };
         let mut bad_items = Vec::with_capacity(case.sessions().len());
-        for (idx, &s) in case.sessions().iter().enumerate() {
+        // One request item per escrow field (one per chain under a chain protocol).
+        for (idx, (_, field)) in crate::common::request_items(&transcript, case.sessions())
+            .into_iter()
+            .enumerate()
+        {
             let own = honest
                 .items()
                 .get(idx)
                 .cloned()
                 .unwrap_or_else(|| Ok(Vec::new()));
-            let Some(field) = transcript.field(s) else {
-                bad_items.push(own);
-                continue;
-            };
             let bad: Option<Vec<u8>> = match kind.as_str() {
                 "random" => {
                     let len = own.as_ref().map(|v| v.len()).unwrap_or(48).max(1);

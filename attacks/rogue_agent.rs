@@ -176,18 +176,20 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
     };
     let transcript = ctx.intercept().clone();
     let in_case: BTreeSet<u32> = case.sessions().iter().copied().collect();
-    let (mut tries, mut opened_other, mut opened_own) = (0u64, 0usize, 0usize);
-    for (idx, &s) in case.sessions().iter().enumerate() {
+    let (mut tries, mut opened_other, mut opened_own) = (0u64, 0usize, BTreeSet::new());
+    // One request item per escrow field: under a chain protocol a session has one per
+    // chain, and each chain's shares open that chain.
+    for (idx, (s, field)) in crate::common::request_items(&transcript, case.sessions())
+        .into_iter()
+        .enumerate()
+    {
         let shares = shares_of(&case, idx);
         let Some(rec) = transcript.sessions.get(s as usize) else {
             continue;
         };
-        let Some(field) = transcript.field(s) else {
-            continue;
-        };
         // The shares open their own field (what the warrant allows) ...
         if let Some(sk) = ctx.combine_shares(&rec.header, &field, &shares) {
-            opened_own += 1;
+            opened_own.insert(s);
             out.recovered.extend(read_session(&transcript, s, &sk));
         }
         // ... and are tried on other fields under the same key (up to `reuse_fields`).
@@ -195,9 +197,11 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
             .sessions
             .iter()
             .filter(|r| !in_case.contains(&r.header.session))
-            .filter_map(|r| {
-                let f = r.field.as_ref().and_then(|f| EscrowField::decode(f).ok())?;
-                (f.key_epoch == field.key_epoch).then_some((r, f))
+            .flat_map(|r| {
+                r.fields()
+                    .filter_map(|f| EscrowField::decode(f).ok())
+                    .filter(|f| f.key_epoch == field.key_epoch)
+                    .map(move |f| (r, f))
             })
             .take(limit);
         for (other, of) in others {
@@ -211,13 +215,13 @@ fn reuse(ctx: &mut AttackCtx, params: &Params, out: &mut Outcome) -> Result<()> 
     }
     ctx.count_tries(tries);
     out.figure("warranted_sessions", case.sessions().len() as f64);
-    out.figure("warranted_sessions_opened", opened_own as f64);
+    out.figure("warranted_sessions_opened", opened_own.len() as f64);
     out.figure("reuse_tries", tries as f64);
     out.figure("other_sessions_opened", opened_other as f64);
     if opened_other == 0 {
         out.notes.push(format!(
             "the case's shares opened its own {} and none of {} on other fields",
-            escrowlab_core::text::count(opened_own, "session", "sessions"),
+            escrowlab_core::text::count(opened_own.len(), "session", "sessions"),
             escrowlab_core::text::count(tries, "reuse try", "reuse tries")
         ));
     }
@@ -280,10 +284,10 @@ fn combiner(ctx: &mut AttackCtx, out: &mut Outcome) -> Result<()> {
     let k = ctx.info().k;
     let mut attempts = 0u64;
     let mut masters: BTreeMap<u32, MasterSecret> = BTreeMap::new();
-    for (idx, &s) in case.sessions().iter().enumerate() {
-        let Some(field) = transcript.field(s) else {
-            continue;
-        };
+    for (idx, (_, field)) in crate::common::request_items(&transcript, case.sessions())
+        .into_iter()
+        .enumerate()
+    {
         if !master_pks.contains_key(&field.key_epoch) {
             continue;
         }

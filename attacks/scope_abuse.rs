@@ -110,11 +110,20 @@ impl Attack for ScopeAbuse {
             .collect();
         let read = ctx.combine_and_read(&sessions, &responses);
         let k = info.k;
-        let mut opened = 0usize;
         let mut controls: Vec<String> = Vec::new();
-        for idx in in_scope.len()..sessions.len() {
+        // One request item per escrow field (one per chain under a chain protocol): a
+        // victim session is served when any of its fields was.
+        let victim_set: std::collections::BTreeSet<u32> = victims.iter().copied().collect();
+        let mut served = std::collections::BTreeSet::new();
+        for (idx, (s, _)) in super::common::request_items(&transcript, &sessions)
+            .into_iter()
+            .enumerate()
+        {
+            if !victim_set.contains(&s) {
+                continue;
+            }
             if item_shares(&responses, idx) >= k {
-                opened += 1;
+                served.insert(s);
             }
             for c in item_refusals(&responses, idx) {
                 if !controls.contains(&c) {
@@ -122,6 +131,7 @@ impl Attack for ScopeAbuse {
                 }
             }
         }
+        let opened = served.len();
         out.figure("victim_sessions_served", opened as f64);
         if !controls.is_empty() {
             out.notes.push(format!(

@@ -29,6 +29,13 @@
 //!   the session key, walk the ratchet, open 20 messages, confirm them) on one and two
 //!   threads, against the floor of one G1 multiplication and 20 opens; reported with and
 //!   without the relay's replay (one seal per message) counted in the floor.
+//! - `dr_simulation` (paired report only): the `double-ratchet` world (1:1 sessions, 20
+//!   messages each, per-chain escrow) per session, measured as the session simulation is
+//!   (a larger world less a smaller one, plus one read of every session), against its own
+//!   cryptographic floor counted from the world's sessions: per new sending chain one DH
+//!   ratchet step (`GENERATE_DH`, `DH`, `KDF_RK`) and one escrow field; per message one
+//!   `KDF_CK` and one AEAD seal; per session one key delivery. The floor of the sessions
+//!   the larger world adds runs as one job in the same round as the worlds.
 //! - `relay_replay`: sealing every session's messages again (what reading costs the
 //!   relay), on one and two threads, so the thief's own work is the path minus it.
 //!
@@ -196,6 +203,30 @@ fn world_config_of(epochs: u32) -> WorldConfig {
         seed: 1,
         backend: escrowlab::backend::BackendKind::Blsttc,
     }
+}
+
+/// Epochs of the Double Ratchet bench's smaller world; the larger one has four times as many.
+const DR_EPOCHS: u32 = 1;
+
+/// A single-key `double-ratchet` world of 1:1 conversations (50 sessions per epoch, 20
+/// messages each) over `epochs` epochs.
+fn dr_config_of(epochs: u32) -> WorldConfig {
+    let mut config = world_config_of(epochs);
+    config.population.conversations = Some(50);
+    config.population.protocol = escrowlab::world::Protocol::DoubleRatchet;
+    config
+}
+
+/// Chains (new sending chains: one DH ratchet step and one escrow field each), messages and
+/// sessions of `config`'s world, from its transcript.
+fn dr_counts(config: &WorldConfig) -> [usize; 3] {
+    let base = base_worlds(&config.scheme, config).unwrap();
+    let mut ctx =
+        escrowlab::attack::context::AttackCtx::new(&base, "dr-counts").expect("outside a cell");
+    ctx.advance_to_end().expect("the honest world finishes");
+    let t = ctx.intercept();
+    let chains = t.sessions.iter().map(|r| r.fields().count()).sum();
+    [chains, t.envelopes.len(), t.sessions.len()]
 }
 
 /// The crypto floor of one simulated session: the escrow wrap (the sender's field), one
@@ -875,7 +906,8 @@ mod paired {
             .collect()
     }
 
-    /// Runs the paired comparisons; `only` (`pairings`, `aead`, `simulation` or `thief`)
+    /// Runs the paired comparisons; `only` (`pairings`, `aead`, `simulation`,
+    /// `double-ratchet` or `thief`)
     /// runs one group.
     pub(super) fn report(only: Option<&str>) {
         println!(
@@ -883,10 +915,11 @@ mod paired {
             rounds_n(ROUNDS),
             rounds_n(THIEF_ROUNDS)
         );
-        let groups: [(&str, fn()); 4] = [
+        let groups: [(&str, fn()); 5] = [
             ("pairings", pairings),
             ("aead", aead),
             ("simulation", simulation),
+            ("double-ratchet", double_ratchet),
             ("thief", thief),
         ];
         for (name, run) in groups {
@@ -1054,6 +1087,126 @@ mod paired {
             "  whole run incl. setup, parallel efficiency",
             per_round(&t, |r| r[2] / (2.0 * r[4])),
             "-",
+        );
+    }
+
+    /// Rounds for the Double Ratchet comparison (its worlds take seconds each).
+    const DR_ROUNDS: usize = 7;
+
+    /// The `double-ratchet` world against its own cryptographic floor (see the module doc).
+    fn double_ratchet() {
+        use escrowlab::messaging::double_ratchet as dr;
+        let small = dr_config_of(DR_EPOCHS);
+        let large = dr_config_of(4 * DR_EPOCHS);
+        // What the sessions the larger world adds need: chains (one DH step and one field
+        // each), messages and sessions, counted from both worlds' transcripts.
+        let (small_counts, large_counts) = (dr_counts(&small), dr_counts(&large));
+        let added = [0, 1, 2].map(|i| large_counts[i] - small_counts[i]);
+        let [chains, messages, sessions] = added.map(|n| n as f64);
+        println!(
+            "double-ratchet world: {:.2} chains (DH steps, fields) and {:.1} messages per session",
+            chains / sessions,
+            messages / sessions
+        );
+        let unit = SessionFloor::new();
+        let env = FieldEnv {
+            backend: escrowlab::backend::BackendKind::Blsttc.instance().unwrap(),
+            rule: BindingRule::Checksum(16),
+            family_key: &unit.family,
+        };
+        let ck = Key32([5; 32]);
+        let mut device = {
+            use rand::SeedableRng;
+            rand_chacha::ChaCha20Rng::from_seed([4; 32])
+        };
+        let other =
+            x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([8; 32])).to_bytes();
+        let mh = MessageHeader {
+            conv: 1,
+            session: 1,
+            sender: 0,
+            epoch: 0,
+            counter: 0,
+        };
+        let chain_header = dr::Header {
+            dh: other,
+            pn: 0,
+            n: 0,
+        };
+        let (one, two) = (pool(1), pool(2));
+        let world = |config: &WorldConfig| {
+            let base = base_worlds(&config.scheme, config).unwrap();
+            black_box(read_every_session(&base));
+        };
+        // The floor of the sessions the larger world adds, as one job of about the same
+        // length as the worlds' difference (so a round's load hits both alike).
+        let (n_chains, n_messages, n_sessions) = (added[0], added[1], added[2]);
+        let mut floor_job = || {
+            for _ in 0..n_chains {
+                black_box(
+                    env.make(&unit.header, &ck, 0, &unit.public, &unit.signer, [9; 32])
+                        .unwrap(),
+                );
+                let pair = dr::DhPair::generate(&mut device);
+                black_box(dr::kdf_rk(&ck, &pair.dh(black_box(&other))));
+            }
+            for _ in 0..n_messages {
+                let (_, mk) = dr::kdf_ck(black_box(&ck));
+                let ad = dr::concat(&mh.encode(), &chain_header);
+                black_box(dr::encrypt(&mk, &[0x61; 40], &ad));
+            }
+            for _ in 0..n_sessions {
+                black_box(deliver(
+                    &ck,
+                    &unit.header,
+                    1,
+                    unit.prekey.as_bytes(),
+                    [6; 32],
+                ));
+            }
+        };
+        let t = rounds_of(
+            DR_ROUNDS,
+            &mut [
+                ("floor", 1, Box::new(&mut floor_job)),
+                (
+                    "1 thread, small",
+                    1,
+                    Box::new(|| one.install(|| world(&small))),
+                ),
+                (
+                    "1 thread, large",
+                    1,
+                    Box::new(|| one.install(|| world(&large))),
+                ),
+                (
+                    "2 threads, small",
+                    1,
+                    Box::new(|| two.install(|| world(&small))),
+                ),
+                (
+                    "2 threads, large",
+                    1,
+                    Box::new(|| two.install(|| world(&large))),
+                ),
+            ],
+        );
+        line(
+            "double-ratchet world per session, 1 thread: path / floor",
+            per_round(&t, |r| (r[2] - r[1]) / r[0]),
+            "<= 1.20",
+        );
+        line(
+            "  the same, 2 threads: path / (floor / 2)",
+            per_round(&t, |r| 2.0 * (r[4] - r[3]) / r[0]),
+            "-",
+        );
+        let mut f: Vec<f64> = t[0].clone();
+        f.sort_by(f64::total_cmp);
+        println!(
+            "{:<56} {:>6.1} µs per session (median)",
+            "double-ratchet floor, absolute",
+            f[f.len() / 2] / sessions * 1e6
         );
     }
 

@@ -118,9 +118,18 @@ pub struct CostArgs {
     /// Messages per day.
     #[arg(long, default_value_t = crate::cost::DEFAULT_MESSAGES_PER_DAY)]
     pub messages_per_day: f64,
-    /// Escrowed sessions per day (one escrow field each).
-    #[arg(long, default_value_t = crate::cost::DEFAULT_SESSIONS_PER_DAY)]
-    pub sessions_per_day: f64,
+    /// Escrow fields per day (one per escrowed session, or per chain). Default: measured,
+    /// messages per day × the fields per message of a simulated world (the coverage
+    /// population under --protocol and --ratchet-escrow).
+    #[arg(long)]
+    pub sessions_per_day: Option<f64>,
+    /// Protocol of the world whose escrow fields per message are measured.
+    #[arg(long, value_enum, default_value_t = crate::world::Protocol::HashRatchet)]
+    pub protocol: crate::world::Protocol,
+    /// What that world's escrow captures under a chain protocol: every chain or one seed
+    /// per session (the scheme's `[field] ratchet_escrow`).
+    #[arg(long, value_enum, default_value_t = RatchetEscrowArg::Chains)]
+    pub ratchet_escrow: RatchetEscrowArg,
     /// Users (plain E2E: the greedy cover's devices per user, measured; a warrant: one
     /// user's share of the traffic).
     #[arg(long, default_value_t = crate::cost::DEFAULT_USERS)]
@@ -157,6 +166,15 @@ pub struct CostArgs {
     /// Print one JSON object (`escrowlab-cost/1`).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--ratchet-escrow` of `cost`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RatchetEscrowArg {
+    /// One field per new sending chain.
+    Chains,
+    /// One field per session (an escrowed ratchet seed).
+    Seed,
 }
 
 /// Arguments of `loophole`.
@@ -361,6 +379,10 @@ pub struct ShapeArgs {
     /// sessions run the Double Ratchet, groups sender keys) or sender-keys (groups only).
     #[arg(long, value_enum)]
     pub protocol: Option<crate::world::Protocol>,
+    /// Epochs of message history every device keeps (0 to 1000; default 0, none): a
+    /// compromised device also yields its stored plaintexts of that many epochs before.
+    #[arg(long)]
+    pub history_epochs: Option<u32>,
 }
 
 impl ShapeArgs {
@@ -422,6 +444,7 @@ impl ShapeArgs {
         p.activity_exponent = self.activity_exponent.or(p.activity_exponent);
         p.silent_share = self.silent_share.or(p.silent_share);
         p.protocol = self.protocol.unwrap_or(p.protocol);
+        p.history_epochs = self.history_epochs.unwrap_or(p.history_epochs);
     }
 }
 
@@ -1347,7 +1370,9 @@ fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
     }
     let assumptions = crate::cost::Assumptions {
         messages_per_day: a.messages_per_day,
-        sessions_per_day: a.sessions_per_day,
+        sessions_per_day: a
+            .sessions_per_day
+            .unwrap_or(crate::cost::DEFAULT_SESSIONS_PER_DAY),
         users: a.users,
         cores: a.cores,
         price_per_core_hour: a.price_per_core_hour,
@@ -1380,18 +1405,39 @@ fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
             devices_90: d.coverage.devices_90,
             devices_100: d.coverage.devices_100,
         });
-    let assumptions = crate::cost::Assumptions {
+    // The escrow fields a day's traffic carries, measured on the same population under
+    // the protocol asked for, unless given.
+    let field_rate = match a.sessions_per_day {
+        Some(_) => None,
+        None => Some(measured_field_rate(
+            &shape,
+            a.protocol,
+            a.ratchet_escrow,
+            a.backend,
+        )?),
+    };
+    let mut assumptions = crate::cost::Assumptions {
         e2e_devices_per_user: coverage
             .as_ref()
             .map_or(1.0, crate::cost::MeasuredCoverage::per_user),
         ..assumptions
     };
+    if let Some(r) = &field_rate {
+        assumptions.sessions_per_day = (a.messages_per_day * r.per_message()).round().max(1.0);
+        let source = r.source(a.messages_per_day);
+        for s in assumptions.sources.iter_mut() {
+            if s.starts_with("sessions_per_day") {
+                *s = source.clone();
+            }
+        }
+    }
     let mut p = crate::cost::project(
         assumptions,
         a.backend,
         std::time::Duration::from_millis(a.measure_ms),
     )?;
     p.coverage = coverage;
+    p.field_rate = field_rate;
     if a.json {
         let j = serde_json::to_string_pretty(&p).map_err(|e| Error::misuse(e.to_string()))?;
         out(&format!("{j}\n"))?;
@@ -1399,6 +1445,51 @@ fn cost(registry: &Registry, a: CostArgs) -> Result<i32> {
         out(&crate::cost::render(&p))?;
     }
     Ok(exit_codes::OK)
+}
+
+/// Escrow fields per message of a simulated single-key world of `shape` under `protocol`,
+/// seed 42: what `cost` projects the day's fields from.
+fn measured_field_rate(
+    shape: &Population,
+    protocol: crate::world::Protocol,
+    escrow: RatchetEscrowArg,
+    backend: BackendKind,
+) -> Result<crate::cost::MeasuredFieldRate> {
+    let mut scheme = Scheme::load("single-key")?;
+    scheme.field.ratchet_escrow = match escrow {
+        RatchetEscrowArg::Chains => crate::config::scheme::RatchetEscrow::Chains,
+        RatchetEscrowArg::Seed => crate::config::scheme::RatchetEscrow::Seed,
+    };
+    let seed = 42;
+    let config = crate::world::WorldConfig {
+        scheme,
+        population: Population {
+            protocol,
+            ..shape.clone()
+        },
+        seed,
+        backend,
+    };
+    let base = crate::runner::base_worlds(&config.scheme, &config)?;
+    let mut ctx = crate::attack::context::AttackCtx::new(&base, "cost-field-rate")?;
+    ctx.advance_to_end()?;
+    let t = ctx.intercept();
+    let (fields, field_bytes) = t
+        .sessions
+        .iter()
+        .flat_map(|r| r.fields())
+        .fold((0, 0), |(n, b), f| (n + 1, b + f.len()));
+    Ok(crate::cost::MeasuredFieldRate {
+        protocol: protocol.name().into(),
+        ratchet_escrow: config.scheme.field.ratchet_escrow.name().into(),
+        population: shape.model_summary(),
+        users: shape.users,
+        messages_per_session: shape.messages_per_session,
+        seed,
+        fields,
+        field_bytes,
+        messages: t.envelopes.len(),
+    })
 }
 
 fn lawful_access(a: LawfulArgs) -> Result<i32> {

@@ -20,7 +20,9 @@ pub const SCHEMA: &str = "escrowlab-cost/1";
 /// Messages per day at WhatsApp scale: "more than 100 billion messages a day" (Mark
 /// Zuckerberg, Facebook Q3 2020 earnings call, 29 Oct 2020).
 pub const DEFAULT_MESSAGES_PER_DAY: f64 = 1e11;
-/// Escrowed sessions per day: one escrow field per ten messages (the issue's default).
+/// Escrow fields per day when nothing is measured (`cost` measures the rate on a simulated
+/// world unless `--sessions-per-day` is given): one escrow field per ten messages, the
+/// original assumption, kept for a projection built without a simulation.
 pub const DEFAULT_SESSIONS_PER_DAY: f64 = 1e10;
 /// Users: "two billion users" (WhatsApp blog, 12 Feb 2020).
 pub const DEFAULT_USERS: f64 = 2e9;
@@ -217,6 +219,65 @@ pub struct Projection {
     /// Where plain E2E's devices per user come from (`None`: one device per user).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<MeasuredCoverage>,
+    /// Where the escrow fields per day come from (`None`: `--sessions-per-day` as given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_rate: Option<MeasuredFieldRate>,
+}
+
+/// Escrow fields per message measured on a simulated world: what a day's traffic makes the
+/// thief open (one field per session under the hash ratchet; one per new sending chain
+/// under `double-ratchet` and `sender-keys` with per-chain escrow; one per session with an
+/// escrowed seed).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MeasuredFieldRate {
+    /// The protocol simulated.
+    pub protocol: String,
+    /// What the escrow captures (`chains` or `seed`).
+    pub ratchet_escrow: String,
+    /// The population model and its parameters.
+    pub population: String,
+    /// Users simulated.
+    pub users: u32,
+    /// Messages per session.
+    pub messages_per_session: u32,
+    /// The seed.
+    pub seed: u64,
+    /// Escrow fields the world's sessions carry.
+    pub fields: usize,
+    /// Their bytes.
+    pub field_bytes: usize,
+    /// Messages.
+    pub messages: usize,
+}
+
+impl MeasuredFieldRate {
+    /// Fields per message.
+    pub fn per_message(&self) -> f64 {
+        self.fields as f64 / self.messages.max(1) as f64
+    }
+    /// Field bytes per message.
+    pub fn bytes_per_message(&self) -> f64 {
+        self.field_bytes as f64 / self.messages.max(1) as f64
+    }
+    /// The source line of the fields-per-day figure it gives.
+    pub fn source(&self, messages_per_day: f64) -> String {
+        format!(
+            "sessions_per_day {} (escrow fields a day): messages_per_day × {:.4} fields per \
+             message ({:.1} field bytes), measured on a simulated {} world with {} escrow \
+             ({}, {} users, {} messages a session, seed {}): {} fields for {} messages",
+            fig(messages_per_day * self.per_message()),
+            self.per_message(),
+            self.bytes_per_message(),
+            self.protocol,
+            self.ratchet_escrow,
+            self.population,
+            self.users,
+            self.messages_per_session,
+            self.seed,
+            self.fields,
+            self.messages
+        )
+    }
 }
 
 /// Crumple-zone access at one price per message: what a warrant and what everyone's day
@@ -597,6 +658,7 @@ pub fn assemble(rates: Vec<Rate>, mut a: Assumptions) -> Projection {
         lawful_per_warrant: lawful,
         crumple,
         coverage: None,
+        field_rate: None,
     }
 }
 

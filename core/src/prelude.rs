@@ -13,8 +13,8 @@ pub use crate::escrow::court::{SignedWarrant, Warrant};
 pub use crate::escrow::field::{unwrap_session_key, BindingRule, EscrowField};
 pub use crate::messaging::Keying;
 pub use crate::relay::{
-    open_chain, open_envelopes, read_session, read_session_as_member, read_session_snapshot,
-    Envelope,
+    open_chain, open_envelopes, open_with_key, read_session, read_session_as_member,
+    read_session_snapshot, Envelope,
 };
 pub use crate::secret::{Key32, Scalar};
 pub use crate::world::messaging::{accept, SessionHeader};

@@ -81,6 +81,10 @@ pub(crate) struct SessionTraffic {
     /// prekey, as X3DH's signed prekey is): the responder is the member the first
     /// message is not from.
     prekeys: Option<Box<Prekeys>>,
+    /// The escrowed-seed design (`[field] ratchet_escrow = "seed"`): every ratchet key pair
+    /// and sender key of the session derives from the session key, not from the devices'
+    /// own randomness.
+    seeded: bool,
 }
 
 /// Both members' epoch prekeys (public) with their user indices.
@@ -128,7 +132,56 @@ fn device_rng(rng_seed: &[u8; 32], member: u32) -> rand_chacha::ChaCha20Rng {
     ))
 }
 
+/// Under the escrowed-seed design, what a member's device randomness for one session's
+/// ratchet derives from: the session key (the escrowed seed), so whoever holds it derives
+/// every key pair and sender key of the session.
+fn seed_stream(session_key: &Key32) -> [u8; 32] {
+    crate::messaging::hkdf32(&session_key.0, b"escrowlab-escrowed-seed", b"device")
+}
+
+/// Under the escrowed-seed design, a member's first ratchet key pair (the one the other
+/// member's first DH step is against), derived from the seed as every other key pair is.
+fn seeded_prekey(session_key: &Key32, member: u32) -> DhPair {
+    DhPair::from_secret(crate::messaging::hkdf32(
+        &session_key.0,
+        b"escrowlab-escrowed-seed-prekey",
+        &member.to_be_bytes(),
+    ))
+}
+
 impl Chains {
+    /// The keying state at the start of a session keyed by `keying` with `key`.
+    fn start(
+        keying: Keying,
+        key: &Key32,
+        rng_seed: [u8; 32],
+        prekeys: Prekeys,
+        seeded: bool,
+    ) -> Chains {
+        let (rng_seed, prekeys) = if seeded {
+            (
+                seed_stream(key),
+                prekeys.map(|(m, _)| (m, seeded_prekey(key, m).public)),
+            )
+        } else {
+            (rng_seed, prekeys)
+        };
+        Chains {
+            keying,
+            key: key.clone(),
+            rng_seed,
+            prekeys,
+            rk: Key32([0; 32]),
+            ck: None,
+            speaker: None,
+            n: 0,
+            public: Default::default(),
+            last_len: Default::default(),
+            devices: Default::default(),
+            senders: Default::default(),
+            began: Vec::new(),
+        }
+    }
     fn device(&mut self, member: u32) -> &mut rand_chacha::ChaCha20Rng {
         let seed = self.rng_seed;
         self.devices
@@ -252,6 +305,7 @@ impl SessionTraffic {
         prekeys: Option<Prekeys>,
     ) -> SessionTraffic {
         SessionTraffic {
+            seeded: false,
             keying,
             prekeys: prekeys.map(Box::new),
             first: 0,
@@ -264,6 +318,12 @@ impl SessionTraffic {
             rng_seed: rng.get_seed(),
             word_pos: rng.get_word_pos(),
         }
+    }
+    /// The same traffic under the escrowed-seed design when `seeded` (every ratchet key
+    /// pair and sender key derived from the session key); the hash ratchet is unchanged.
+    pub(crate) fn with_seeded(mut self, seeded: bool) -> SessionTraffic {
+        self.seeded = seeded && self.keying != Keying::HashRatchet;
+        self
     }
     /// The session's message headers in order, each with the random words its text is
     /// made from (no plaintext is formatted).
@@ -329,25 +389,16 @@ impl SessionTraffic {
     fn keys(&self) -> Keys {
         match self.keying {
             Keying::HashRatchet => Keys::Hash(Ratchet::new(&self.key)),
-            keying => Keys::Chains(Box::new(Chains {
+            keying => Keys::Chains(Box::new(Chains::start(
                 keying,
-                key: self.key.clone(),
-                rng_seed: self.rng_seed,
-                prekeys: self
-                    .prekeys
+                &self.key,
+                self.rng_seed,
+                self.prekeys
                     .as_deref()
                     .copied()
                     .unwrap_or([(0, [0; 32]); 2]),
-                rk: Key32([0; 32]),
-                ck: None,
-                speaker: None,
-                n: 0,
-                public: Default::default(),
-                last_len: Default::default(),
-                devices: Default::default(),
-                senders: Default::default(),
-                began: Vec::new(),
-            })),
+                self.seeded,
+            ))),
         }
     }
     /// The chain keys of the session as each chain began, in order (one per speaker turn
@@ -560,14 +611,66 @@ pub fn read_session(
     let mut out = Vec::with_capacity(rec.messages.len());
     let envelopes = transcript.envelopes.range(rec.messages.clone());
     let found = |id, plaintext: &[u8]| out.push((id, plaintext.to_vec()));
-    if rec.keying == Keying::HashRatchet {
-        open_envelopes(session_key, envelopes, found);
-    } else {
-        // Under a chain keying the key is one chain's (what a per-chain escrow field
-        // holds); the session key alone opens no chain.
-        open_chain(session_key, envelopes, found);
-    }
+    open_with_key(rec, session_key, envelopes, found);
     out
+}
+
+/// Opens what `key` opens among `rec`'s `envelopes` (in order, from the session's first):
+/// under the hash ratchet the session's chain; under a chain-per-speaker keying the one
+/// chain `key` is the key of (what a per-chain escrow field holds) or, when `key` is the
+/// seed of a session of the escrowed-seed design (one field per session), every chain
+/// derived from it. The reader tries both designs; the AEAD tags decide. A key of neither
+/// opens nothing.
+pub fn open_with_key<E: std::borrow::Borrow<Envelope>>(
+    rec: &SessionRecord,
+    key: &Key32,
+    envelopes: impl IntoIterator<Item = E>,
+    mut found: impl FnMut(u64, &[u8]),
+) {
+    if rec.keying == Keying::HashRatchet {
+        return open_envelopes(key, envelopes, found);
+    }
+    let envelopes: Vec<E> = envelopes.into_iter().collect();
+    let mut opened = false;
+    open_chain(key, envelopes.iter().map(|e| e.borrow()), |id, pt| {
+        opened = true;
+        found(id, pt)
+    });
+    if !opened {
+        open_seeded(rec, key, envelopes.iter().map(|e| e.borrow()), found);
+    }
+}
+
+/// The escrowed-seed reader: walks a chain-keyed session's ratchet from `seed` as both
+/// members' devices do under that design (every key pair derived from the seed), opening
+/// `envelopes` in order; stops at the first message whose tag fails (a wrong seed, or a
+/// session of the per-chain design, opens nothing).
+fn open_seeded<'a>(
+    rec: &SessionRecord,
+    seed: &Key32,
+    envelopes: impl IntoIterator<Item = &'a Envelope>,
+    mut found: impl FnMut(u64, &[u8]),
+) {
+    let mut envelopes = envelopes.into_iter().peekable();
+    let Some(first) = envelopes.peek() else {
+        return;
+    };
+    let members = &rec.header.members;
+    let first_sender = first.header.sender;
+    let responder = members
+        .iter()
+        .copied()
+        .find(|&m| m != first_sender)
+        .unwrap_or(first_sender);
+    let prekeys = [(responder, [0; 32]), (first_sender, [0; 32])];
+    let mut chains = Chains::start(rec.keying, seed, [0; 32], prekeys, true);
+    for env in envelopes {
+        let (mk, _) = chains.next(env.header.sender);
+        match open_chained(&mk, &env.header.encode(), &env.ciphertext) {
+            Some(pt) => found(env.id, &pt),
+            None => return,
+        }
+    }
 }
 
 /// Opens what one chain key opens among a session's `envelopes` under a chain-per-speaker
@@ -668,7 +771,13 @@ pub fn read_session_snapshot(
     let Some(rec) = transcript.sessions.get(session as usize) else {
         return Vec::new();
     };
-    if rec.keying != Keying::DoubleRatchet {
+    let seeded = transcript
+        .envelopes
+        .session_traffic(rec.messages.start)
+        .is_some_and(|t| t.seeded);
+    if rec.keying != Keying::DoubleRatchet || seeded {
+        // No DH step (hash ratchet, sender keys), or every key pair derives from the seed
+        // the copy holds (the escrowed-seed design): the copy reads on.
         return read_session_as_member(transcript, session, member, session_key);
     }
     let envelopes: Vec<Envelope> = transcript.envelopes.range(rec.messages.clone()).collect();

@@ -70,8 +70,15 @@ fn projection_is_the_measured_rates_times_the_stated_traffic() {
     assert!(rate(&j, "agent.share") > 10.0 * rate(&j, "message.open"));
     let a = &j["assumptions"];
     assert_eq!(a["messages_per_day"].as_f64(), Some(1e11));
-    assert_eq!(a["sessions_per_day"].as_f64(), Some(1e10));
-    let core_s = 1e10 * rate(&j, "thief.session") + 1e11 * rate(&j, "message.open");
+    // The escrow fields a day are measured: one field per session of 20 messages under
+    // the hash ratchet.
+    let f = &j["field_rate"];
+    assert_eq!(f["protocol"], "hash-ratchet");
+    let per_message = f["fields"].as_f64().unwrap() / f["messages"].as_f64().unwrap();
+    assert!(close(per_message, 1.0 / 20.0), "{per_message}");
+    let fields = a["sessions_per_day"].as_f64().unwrap();
+    assert_eq!(fields, 5e9);
+    let core_s = fields * rate(&j, "thief.session") + 1e11 * rate(&j, "message.open");
     let thief = &j["thief"];
     assert!(close(thief["core_seconds"].as_f64().unwrap(), core_s));
     assert!(close(
@@ -100,7 +107,7 @@ fn projection_is_the_measured_rates_times_the_stated_traffic() {
     ));
     // One warrant: one user's share of 30 days.
     let w = &j["lawful_per_warrant"];
-    assert!(close(w["sessions"].as_f64().unwrap(), 1e10 / 2e9 * 30.0));
+    assert!(close(w["sessions"].as_f64().unwrap(), 5e9 / 2e9 * 30.0));
     assert!(close(w["messages"].as_f64().unwrap(), 1e11 / 2e9 * 30.0));
     assert!(!a["sources"].as_array().unwrap().is_empty());
 }
@@ -141,6 +148,29 @@ fn every_assumption_is_a_flag() {
         j["lawful_per_warrant"]["sessions"].as_f64().unwrap(),
         4.0
     ));
+    // Given, the figure is not measured.
+    assert!(j.get("field_rate").is_none());
+}
+
+/// `--protocol`: the Double Ratchet with per-chain escrow makes a field per speaker turn,
+/// several times the hash ratchet's; an escrowed seed goes back to one per session.
+#[test]
+fn the_field_rate_is_measured_per_protocol() {
+    let rate_of = |args: &[&str]| {
+        let j = json(args);
+        let f = &j["field_rate"];
+        let per_message = f["fields"].as_f64().unwrap() / f["messages"].as_f64().unwrap();
+        assert!(close(
+            j["assumptions"]["sessions_per_day"].as_f64().unwrap(),
+            (1e11 * per_message).round()
+        ));
+        per_message
+    };
+    let hash = rate_of(&[]);
+    let dr = rate_of(&["--protocol", "double-ratchet"]);
+    let seed = rate_of(&["--protocol", "double-ratchet", "--ratchet-escrow", "seed"]);
+    assert!(dr > 5.0 * hash, "{dr} vs {hash}");
+    assert!(close(seed, hash), "{seed} vs {hash}");
 }
 
 #[test]

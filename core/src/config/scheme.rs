@@ -149,6 +149,11 @@ pub struct Field {
     /// Bits of the check (binding `checksum`): 1 to [`MAX_CHECKSUM_BITS`].
     #[serde(default = "sixteen")]
     pub checksum_bits: u32,
+    /// What session escrow captures under a protocol whose keys change within a session
+    /// (`double-ratchet`, `sender-keys`): every new chain (`chains`, the default) or one
+    /// ratchet seed per session (`seed`). The hash ratchet is one chain either way.
+    #[serde(default, skip_serializing_if = "RatchetEscrow::is_default")]
+    pub ratchet_escrow: RatchetEscrow,
 }
 
 impl Default for Field {
@@ -156,6 +161,38 @@ impl Default for Field {
         Field {
             binding: Binding::default(),
             checksum_bits: 16,
+            ratchet_escrow: RatchetEscrow::default(),
+        }
+    }
+}
+
+/// What session escrow captures when a session's keys change within it (`[field]
+/// ratchet_escrow`).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum RatchetEscrow {
+    /// One field per new sending chain (per speaker turn under the Double Ratchet, per
+    /// sender under sender keys), each holding that chain's key: the devices' DH ratchet
+    /// stays their own, so a stolen device state heals at the next DH step.
+    #[default]
+    Chains,
+    /// One field per session holding a seed every ratchet key pair and sender key of the
+    /// session is derived from (the escrowed-seed design): the escrow opens the session
+    /// with one field, and the design gives up post-compromise security (a copy of a
+    /// device's state derives every later key pair too).
+    Seed,
+}
+
+impl RatchetEscrow {
+    /// Is this the default (`chains`)?
+    pub fn is_default(&self) -> bool {
+        *self == RatchetEscrow::Chains
+    }
+    /// The name in scheme files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RatchetEscrow::Chains => "chains",
+            RatchetEscrow::Seed => "seed",
         }
     }
 }
@@ -409,6 +446,7 @@ pub const SCHEME_KEYS: &[super::KeyDoc] = &[
     key("custody", "refresh", "boolean", "false", "`true`, `false`", "Proactive refresh: re-share the same secret every epoch, so shares taken in different epochs do not combine.", "true"),
     key("field", "binding", "string", "`signed`", "`none`, `checksum`, `signed`, `recompute`", "`none`: a sender can attach any field; `checksum`: a short check over session key and field (the Clipper LEAF design); `signed`: the sender signs header and field; `recompute`: escrow randomness derives from session key and header, so every recipient re-derives the exact field.", "\"checksum\""),
     key("field", "checksum_bits", "integer", "16", "1 to 64", "Bits of the check (`binding = \"checksum\"`).", "8"),
+    key("field", "ratchet_escrow", "string", "`chains`", "`chains`, `seed`", "What escrow captures under a protocol whose keys change within a session (`double-ratchet`, `sender-keys`): `chains`: one field per new sending chain (the devices' DH ratchet stays theirs, so a stolen device state heals); `seed`: one field per session holding a seed every ratchet key pair and sender key derives from (as cheap as the hash ratchet, and gives up post-compromise security). The hash ratchet is one chain either way.", "\"seed\""),
     key("warrant", "court", "table", "`{ kind = \"single\" }`", "see `[warrant.court]`", "Who signs warrants.", "{ kind = \"single\" }"),
     key("warrant", "check_signature", "boolean", "true", "`true`, `false`", "Agents verify the court's signature (rejecting identity keys).", "false"),
     key("warrant", "check_expiry", "boolean", "true", "`true`, `false`", "Agents reject expired (or not yet valid) warrants.", "false"),

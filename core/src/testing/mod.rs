@@ -230,6 +230,7 @@ pub fn sound_schemes() -> impl Strategy<Value = Scheme> {
             let field = Field {
                 binding,
                 checksum_bits: 16,
+                ..Field::default()
             };
             assemble(c, kg, lt, ret, refresh, field, warrant, audit, true)
         })
@@ -249,6 +250,7 @@ pub fn schemes() -> impl Strategy<Value = Scheme> {
         (1u32..=64).prop_map(move |checksum_bits| Field {
             binding,
             checksum_bits,
+            ..Field::default()
         })
     });
     let warrant =

@@ -36,6 +36,12 @@ pub struct Setup<'a> {
     pub(crate) signer: &'a IdentitySigner<'a>,
     /// The sender's identity verifying key (from the directory).
     pub sender_identity: &'a VerifyingKey,
+    /// Is the session-level field wanted? `false` when the world escrows the session's
+    /// chains in fields of their own (per-chain escrow under `double-ratchet` or
+    /// `sender-keys`): the attachment then draws from `rng` exactly as it would and may
+    /// return an empty placeholder (`Some(vec![])`) instead of making the field, which
+    /// would open nothing.
+    pub field_wanted: bool,
 }
 
 /// What an attachment produced for one session.

@@ -108,6 +108,18 @@ pub struct Population {
     /// default; `double-ratchet`; `sender-keys`).
     #[serde(default, skip_serializing_if = "Protocol::is_default")]
     pub protocol: Protocol,
+    /// Epochs of message history every device keeps (0, the default: none, the original
+    /// world, where a compromised device holds only what comes after the compromise).
+    /// A device snapshot or implant at epoch e also takes the stored plaintexts of the
+    /// device's sessions of epochs e − `history_epochs` to e − 1. Signal and WhatsApp keep
+    /// every message until deleted (disappearing messages are off by default), so a
+    /// messenger-like world sets it to its number of epochs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub history_epochs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 mod defaults {
@@ -148,6 +160,7 @@ impl Default for Population {
             activity_exponent: None,
             silent_share: None,
             protocol: Protocol::HashRatchet,
+            history_epochs: 0,
         }
     }
 }
@@ -168,6 +181,7 @@ impl Population {
             }
         };
         range("users", self.users as u64, 2, limits::MAX_USERS as u64)?;
+        range("history_epochs", self.history_epochs as u64, 0, 1000)?;
         self.validate_model()?;
         self.validate_activity()?;
         let max_conversations = match self.model {
@@ -815,6 +829,16 @@ impl World {
             return Ok(out);
         }
         // What the family has the sender's client attach (session escrow's field).
+        // Under per-chain escrow (a chain keying, the per-chain design, an honest sender)
+        // the session-level field would open nothing: the attachment only moves the
+        // stream as making it would (so the traffic is the same under every protocol).
+        let keying = self.config.population.protocol.keying(conv.members.len());
+        let seeded =
+            self.config.scheme.field.ratchet_escrow == crate::config::scheme::RatchetEscrow::Seed;
+        let per_chain = keying != messaging::Keying::HashRatchet
+            && !seeded
+            && self.rogue_mode(sender, conv.id).is_none();
+        let before_attach = rng.clone();
         let attached = self.attachment.attach(
             &Setup {
                 header: &header,
@@ -833,6 +857,7 @@ impl World {
                     verifying: &self.directory[sender as usize],
                 },
                 sender_identity: &self.directory[sender as usize],
+                field_wanted: !per_chain,
             },
             &mut rng,
         )?;
@@ -900,11 +925,14 @@ impl World {
         }
         // Messages: the relay keeps what replays them (see `Envelopes`); ground truth keeps
         // the digest of each plaintext.
-        let keying = self.config.population.protocol.keying(conv.members.len());
         let prekeys = (keying == messaging::Keying::DoubleRatchet).then(|| {
             let pk = |m: u32| (m, x25519_public(&prekey_secret(s, m, epoch)));
             [pk(conv.members[0]), pk(conv.members[1])]
         });
+        // The escrowed-seed design: the ratchet's key pairs and sender keys derive from
+        // the session key, which the session's one field escrows.
+        let seeded =
+            self.config.scheme.field.ratchet_escrow == crate::config::scheme::RatchetEscrow::Seed;
         let traffic = crate::relay::SessionTraffic::keyed(
             &header,
             &self.plan.speakers(&conv.members),
@@ -913,13 +941,11 @@ impl World {
             &rng,
             keying,
             prekeys,
-        );
+        )
+        .with_seeded(seeded);
         let plaintexts = traffic.plaintexts().map(|p| truth::digest(&p)).collect();
         let (mut field, mut chain_fields) = (attached.field, Vec::new());
-        if keying != messaging::Keying::HashRatchet
-            && field.is_some()
-            && self.rogue_mode(sender, conv.id).is_none()
-        {
+        if per_chain && field.is_some() {
             // Per-chain escrow: the session key opens no chain, so the client escrows
             // every new sending chain's key, each in its own field bound to the session's
             // header (from a stream of its own, so the traffic is the same under every
@@ -940,12 +966,37 @@ impl World {
                             verifying: &self.directory[sender as usize],
                         },
                         sender_identity: &self.directory[sender as usize],
+                        field_wanted: true,
                     },
                     &mut seed::rng(s, "chain-field", &[session as u64, i as u64]),
                 )?;
                 fields.extend(again.field);
             }
-            if !fields.is_empty() {
+            if fields.is_empty() {
+                // No chain (a session without messages): the session-level field after all,
+                // from the stream as it stood.
+                field = self
+                    .attachment
+                    .attach(
+                        &Setup {
+                            header: &header,
+                            session_key: &session_key,
+                            rogue: None,
+                            honest_recipient: true,
+                            pushed_key: self.pushed_key(epoch),
+                            pinned: self.config.scheme.client.pin_escrow_key,
+                            signer: &IdentitySigner {
+                                seed: s,
+                                user: sender,
+                                verifying: &self.directory[sender as usize],
+                            },
+                            sender_identity: &self.directory[sender as usize],
+                            field_wanted: true,
+                        },
+                        &mut before_attach.clone(),
+                    )?
+                    .field;
+            } else {
                 field = Some(fields.remove(0));
                 chain_fields = fields;
             }

@@ -869,6 +869,43 @@ impl<'a> AttackCtx<'a> {
         })
     }
 
+    /// The message history stored on `loot.user()`'s device when it was compromised: the
+    /// plaintexts of the device's sessions of the `history_epochs` epochs before the
+    /// compromise (`[population] history_epochs`; none by default), as `(envelope id,
+    /// plaintext)`. The loot proves the `compromise_device` capability.
+    pub fn device_history(&mut self, loot: &DeviceLoot) -> Vec<(u64, Vec<u8>)> {
+        if !self.own(loot.cell, "device loot") {
+            return Vec::new();
+        }
+        let keep = self.world.config.population.history_epochs;
+        let from = loot.from_epoch;
+        if keep == 0 || from == 0 {
+            return Vec::new();
+        }
+        let first = from.saturating_sub(keep);
+        let w = &self.world;
+        let mut out = Vec::new();
+        for r in w.transcript.sessions.iter() {
+            if r.header.epoch < first
+                || r.header.epoch >= from
+                || !r.header.members.contains(&loot.user)
+            {
+                continue;
+            }
+            let Some(conv) = w.conversations.get(r.header.conv as usize) else {
+                continue;
+            };
+            let key = crate::world::session_key_of(w.config.seed, conv, r.header.session);
+            out.extend(crate::relay::read_session_as_member(
+                &w.transcript,
+                r.header.session,
+                loot.user,
+                &key,
+            ));
+        }
+        out
+    }
+
     /// What an implant on `loot.user()`'s device reads when that device opens a session
     /// itself: the session keys it generates from the compromise on (session → key). The
     /// loot proves the `compromise_device` capability: only the context makes it.
