@@ -809,3 +809,143 @@ pub fn cost_words(cost: &BTreeMap<String, f64>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Warrant after warrant for one target, against any transport: what the fault test and
+/// the load benchmark run, in process ([`WarrantFlow::serve_in_process`]) or against a
+/// deployment (the same request bytes sent over its wire). Each warrant is the
+/// demonstration's (same target and window, from the seed) with its own case id and nonce.
+pub struct WarrantFlow {
+    world: World,
+    warrant: Warrant,
+    sessions: Vec<u32>,
+    in_scope: BTreeSet<u64>,
+}
+
+/// What one warrant's answers opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowRead {
+    /// Warranted messages decrypted and confirmed against ground truth.
+    pub in_scope_decrypted: usize,
+    /// Messages outside the warrant decrypted and confirmed.
+    pub out_of_scope_decrypted: usize,
+    /// Agents whose share the combiner rejected.
+    pub rejected_agents: Vec<usize>,
+}
+
+impl WarrantFlow {
+    /// Builds the world of `config` (session escrow) and picks the demonstration's target
+    /// and window.
+    ///
+    /// # Errors
+    /// Another family, no escrow, nobody active; world construction errors.
+    pub fn new(config: WorldConfig) -> Result<WarrantFlow> {
+        if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
+            return Err(crate::Error::input(format!(
+                "scheme `{}` is not session escrow: no agents to ask",
+                config.scheme.name
+            )));
+        }
+        let world = crate::mechanism::run_world(config.clone())?;
+        if world.escrow().court.is_none() {
+            return Err(crate::Error::input(format!(
+                "scheme `{}` escrows nothing: no agents to ask",
+                config.scheme.name
+            )));
+        }
+        let mut rng = seed::rng(config.seed, "lawful-target", &[]);
+        let candidates: Vec<u32> = world.active_users().into_iter().collect();
+        let &target = candidates
+            .choose(&mut rng)
+            .ok_or_else(|| crate::Error::input("no user sent any message"))?;
+        let epochs = world.epochs();
+        let span = if config.scheme.custody.lifetime == crate::config::scheme::Lifetime::Epoch {
+            config.scheme.custody.retention.max(1)
+        } else {
+            2
+        };
+        let warrant = Warrant {
+            case_id: format!("case-{}-flow", config.seed),
+            targets: vec![target],
+            from_epoch: epochs.saturating_sub(span),
+            to_epoch: epochs - 1,
+            issued: world.now,
+            expires: world.now + WARRANT_VALIDITY,
+            nonce: [0; 16],
+            use_limit: config.scheme.warrant.use_limit,
+        };
+        let sessions = sessions_in_scope(&world, &warrant);
+        let in_scope = messages_of(&world, &sessions);
+        Ok(WarrantFlow {
+            world,
+            warrant,
+            sessions,
+            in_scope,
+        })
+    }
+
+    /// Warranted messages each warrant covers.
+    pub fn in_scope_messages(&self) -> usize {
+        self.in_scope.len()
+    }
+
+    /// The request bytes of warrant number `i` (its own case id and nonce, signed by the
+    /// court's first `k` judges).
+    ///
+    /// # Errors
+    /// Signing errors.
+    pub fn request(&self, i: u64) -> Result<Vec<u8>> {
+        let mut w = self.warrant.clone();
+        w.case_id = format!("{}-{i}", w.case_id);
+        w.nonce = seed::derive(self.world_seed(), "flow-nonce", &[i])[..16]
+            .try_into()
+            .unwrap_or([0; 16]);
+        let signed = issue_warrant(&self.world, w)?;
+        let nonce = seed::derive(self.world_seed(), "flow-request", &[i])[..16]
+            .try_into()
+            .unwrap_or([0; 16]);
+        Ok(build_request(
+            &self.world,
+            &signed,
+            &self.sessions,
+            "law-enforcement",
+            nonce,
+        ))
+    }
+
+    fn world_seed(&self) -> u64 {
+        self.world.config.seed
+    }
+
+    /// Serves request bytes with the world's own agents (in process), at the deployed
+    /// agents' clock ([`AgentState::now`]).
+    pub fn serve_in_process(&mut self, request: &[u8]) -> Vec<(usize, Vec<ItemOutcome>)> {
+        let all: Vec<usize> = (0..self.world.escrow().n).collect();
+        let now = self.world.now + 1;
+        submit_to(&mut self.world, &all, request, now)
+            .into_iter()
+            .map(|r| (r.agent, r.items))
+            .collect()
+    }
+
+    /// Combines `answers` to one request and reads what they open.
+    pub fn read(&self, answers: Vec<(usize, Vec<ItemOutcome>)>) -> FlowRead {
+        let responses: Vec<crate::escrow::agent::ShareResponse> = answers
+            .into_iter()
+            .map(|(agent, items)| crate::escrow::agent::ShareResponse {
+                cell: None,
+                agent,
+                items,
+            })
+            .collect();
+        let got = combine_and_read(&self.world, &self.sessions, &responses);
+        let read = self
+            .world
+            .truth()
+            .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
+        FlowRead {
+            in_scope_decrypted: read.intersection(&self.in_scope).count(),
+            out_of_scope_decrypted: read.difference(&self.in_scope).count(),
+            rejected_agents: got.rejected_agents.into_iter().collect(),
+        }
+    }
+}
