@@ -119,8 +119,34 @@ impl Deployment {
     }
 }
 
+/// CPU seconds (user + system) process `pid` has used so far, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    ticks / 100.0
+}
+
 impl Drop for Deployment {
     fn drop(&mut self) {
+        // The agents' CPU (they are not the test's children): shown with --nocapture.
+        if let Ok(file) = ClusterFile::load(self.path()) {
+            let cpu: f64 = (0..file.agents)
+                .filter_map(|i| {
+                    std::fs::read_to_string(agent_dir(self.path(), i).join("pid")).ok()
+                })
+                .filter_map(|p| p.trim().parse::<u32>().ok())
+                .map(cpu_seconds)
+                .sum();
+            eprintln!("deployment: the running agents used {cpu:.2} s of CPU");
+        }
         let _ = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
             .args(["cluster", "down", "--dir"])
             .arg(self.dir.path())
