@@ -72,7 +72,10 @@ impl Deployment {
         assert!(st.success());
         let start = Instant::now();
         while escrowlab::services::cluster::alive(pid) {
-            assert!(start.elapsed() < Duration::from_secs(10), "agent {i} survives SIGKILL");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "agent {i} survives SIGKILL"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         let _ = std::fs::remove_file(agent_dir(self.path(), i).join("addr"));
@@ -93,7 +96,10 @@ impl Deployment {
         self.restarted.push(child);
         let start = Instant::now();
         while !adir.join("addr").exists() {
-            assert!(start.elapsed() < Duration::from_secs(30), "agent {i} did not restart");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "agent {i} did not restart"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -139,9 +145,7 @@ impl Drop for Deployment {
         // The agents' CPU (they are not the test's children): shown with --nocapture.
         if let Ok(file) = ClusterFile::load(self.path()) {
             let cpu: f64 = (0..file.agents)
-                .filter_map(|i| {
-                    std::fs::read_to_string(agent_dir(self.path(), i).join("pid")).ok()
-                })
+                .filter_map(|i| std::fs::read_to_string(agent_dir(self.path(), i).join("pid")).ok())
                 .filter_map(|p| p.trim().parse::<u32>().ok())
                 .map(cpu_seconds)
                 .sum();
@@ -288,7 +292,10 @@ fn malformed_frames_get_an_error_reply_and_the_agent_keeps_serving() {
     let flow = d.flow();
     let req = flow.request(0).unwrap();
     let (_, items) = c.ask(0, &req).answer.unwrap();
-    assert!(items.iter().any(|i| i.is_ok()), "the agent serves after the junk");
+    assert!(
+        items.iter().any(|i| i.is_ok()),
+        "the agent serves after the junk"
+    );
     // Through TLS, a frame of another version and an oversized one get an error frame.
     let bad_version = {
         let mut f = wire::encode_frame(Kind::ShareRequest, b"");
@@ -370,7 +377,10 @@ fn sigkill_with_100_warrants_in_flight_loses_and_duplicates_nothing() {
                     .or_default() += 1;
             }
         }
-        assert!(grants.values().all(|&c| c == 1), "agent {a} granted a field twice");
+        assert!(
+            grants.values().all(|&c| c == 1),
+            "agent {a} granted a field twice"
+        );
         granted_total += grants.len();
         for (agent, i, j) in received.iter().filter(|r| r.0 == a) {
             let req = &decoded[*i];
@@ -379,7 +389,11 @@ fn sigkill_with_100_warrants_in_flight_loses_and_duplicates_nothing() {
                 req.warrant.warrant.case_id.clone(),
                 format!("s{}:{}", h.session, fingerprint(&f.te_ct)),
             );
-            assert_eq!(grants.get(&key), Some(&1), "agent {agent}: a released share without its row");
+            assert_eq!(
+                grants.get(&key),
+                Some(&1),
+                "agent {agent}: a released share without its row"
+            );
         }
         for req in &decoded {
             let uses = db.uses(&hex::encode(req.warrant.warrant.nonce)).unwrap();
@@ -396,9 +410,15 @@ fn sigkill_with_100_warrants_in_flight_loses_and_duplicates_nothing() {
     d.restart(VICTIM);
     let fresh = flow.request(WARRANTS).unwrap();
     let (_, items) = client.ask(VICTIM, &fresh).answer.unwrap();
-    assert!(items.iter().all(|i| i.is_ok()), "the restarted agent serves");
+    assert!(
+        items.iter().all(|i| i.is_ok()),
+        "the restarted agent serves"
+    );
     let (_, again) = client.ask(VICTIM, &requests[0]).answer.unwrap();
-    assert!(again.iter().all(|i| i.is_err()), "a request served before the crash stays refused");
+    assert!(
+        again.iter().all(|i| i.is_err()),
+        "a request served before the crash stays refused"
+    );
     assert!(inspect_audit_db(&d.db(VICTIM)).unwrap().is_valid());
 }
 
