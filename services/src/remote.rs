@@ -84,7 +84,7 @@ impl Client {
         let f = wire::read_frame(&mut s)
             .map_err(|e| format!("agent {i}: {e}"))?
             .ok_or_else(|| format!("agent {i} closed the connection"))?;
-        let _ = s.conn.send_close_notify();
+        s.conn.send_close_notify();
         let _ = std::io::Write::flush(&mut s);
         Ok((f.kind, f.payload))
     }
