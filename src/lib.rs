@@ -23,17 +23,16 @@ pub mod cli {
     pub use escrowlab_core::cli::*;
 
     /// Runs the CLI on the process arguments with the built-in attacks. With the
-    /// `services` feature (a default), `escrowlab inspect audit-db PATH` verifies an
-    /// agent's SQLite audit log ([`escrowlab_services::audit_db`]); every other command is
+    /// `services` feature (a default), the deployment's commands are
+    /// [`escrowlab_services::cli::dispatch`]'s (`inspect audit-db`, `serve agent`,
+    /// `cluster up|down`, `lawful-access --remote DIR`); every other command is
     /// [`main_with`]'s.
     pub fn main() -> i32 {
         #[cfg(feature = "services")]
         {
             let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-            if args.get(1).is_some_and(|a| a == "inspect")
-                && args.get(2).is_some_and(|a| a == "audit-db")
-            {
-                return escrowlab_services::audit_db::inspect_main(&args[3..]);
+            if let Some(code) = escrowlab_services::cli::dispatch(&args) {
+                return code;
             }
         }
         main_with(crate::attacks::builtins())

@@ -4,8 +4,10 @@
 
 use crate::attack::context::BaseWorlds;
 use crate::error::Result;
+use crate::escrow::agent::ItemOutcome;
 use crate::escrow::audit;
 use crate::escrow::court::Warrant;
+pub use crate::escrow::standalone::AgentState;
 use crate::mechanism::{CourtKey, Journal, Mechanism};
 use crate::relay::read_session;
 use crate::seed;
@@ -156,6 +158,100 @@ pub(crate) fn demonstrate_with(config: WorldConfig, with_kinds: bool) -> Result<
     if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
         return demonstrate_through_mechanism_with(config, with_kinds);
     }
+    demonstrate_session(config, with_kinds, Route::InProcess)
+}
+
+/// The answers of a deployment's agents to one request's bytes: `(agent, outcome per
+/// item)` for every agent that answered (an agent that is down, or whose answer did not
+/// decode, is left out).
+pub type RemoteSubmit<'a> = &'a mut dyn FnMut(&[u8]) -> Vec<(usize, Vec<ItemOutcome>)>;
+
+/// Where the flow's requests go.
+enum Route<'a> {
+    /// To the world's own agents, at the time the flow gives.
+    InProcess,
+    /// To a deployment's agents, over their wire; their clocks are their own
+    /// ([`AgentState::now`]).
+    Remote(RemoteSubmit<'a>),
+}
+
+impl Route<'_> {
+    fn submit(
+        &mut self,
+        world: &mut World,
+        agents: &[usize],
+        bytes: &[u8],
+        now: u64,
+    ) -> Vec<crate::escrow::agent::ShareResponse> {
+        match self {
+            Route::InProcess => submit_to(world, agents, bytes, now),
+            Route::Remote(f) => f(bytes)
+                .into_iter()
+                .filter(|(a, _)| agents.contains(a))
+                .map(|(agent, items)| crate::escrow::agent::ShareResponse {
+                    cell: None,
+                    agent,
+                    items,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Deals a deployment: builds the world of `config` (session escrow only) and returns every
+/// agent's state ([`AgentState`]: its vault, checks, the pinned court key, directory,
+/// registry and clock), for `escrowlab cluster up` to write into each agent's own state
+/// directory. The same `config` rebuilds the same world on the client
+/// ([`demonstrate_remote`]).
+///
+/// # Errors
+/// A scheme of another family or without custody ([`crate::Error::Input`]); world
+/// construction errors.
+pub fn deal(config: WorldConfig) -> Result<Vec<AgentState>> {
+    if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
+        return Err(crate::Error::input(format!(
+            "scheme `{}` is of the `{}` family: only session escrow's agents can be deployed",
+            config.scheme.name,
+            config.scheme.family()
+        )));
+    }
+    admit(&config)?;
+    let world = crate::mechanism::run_world(config.clone())?;
+    let states = AgentState::of_world(&world);
+    if states.is_empty() {
+        return Err(crate::Error::input(format!(
+            "scheme `{}` escrows nothing: there is no agent to deploy",
+            config.scheme.name
+        )));
+    }
+    Ok(states)
+}
+
+/// [`demonstrate`] against a deployment: the same world rebuilt from `config`, the same
+/// warrant and probes, each request's bytes handed to `submit` (which sends them to every
+/// agent and returns the answers). Differences from the in-process flow: the `expired`
+/// probe carries a warrant that expired before the agents' clock (they read their own
+/// clock, fixed when dealt), and `audit_entries`/`audit_verified` are left for the caller
+/// to read from the agents' own logs. No `kinds`.
+///
+/// # Errors
+/// As [`demonstrate`].
+pub fn demonstrate_remote(config: WorldConfig, submit: RemoteSubmit<'_>) -> Result<LawfulReport> {
+    if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
+        return Err(crate::Error::input(format!(
+            "scheme `{}` is not session escrow: no deployment to ask",
+            config.scheme.name
+        )));
+    }
+    demonstrate_session(config, false, Route::Remote(submit))
+}
+
+fn demonstrate_session(
+    config: WorldConfig,
+    with_kinds: bool,
+    mut route: Route<'_>,
+) -> Result<LawfulReport> {
+    let remote = matches!(route, Route::Remote(_));
     // One warrant for one target, and the probes the agents must refuse.
     admit(&config)?;
     let mut world = crate::mechanism::run_world(config.clone())?;
@@ -223,7 +319,7 @@ pub(crate) fn demonstrate_with(config: WorldConfig, with_kinds: bool) -> Result<
     let signed = issue_warrant(&world, warrant.clone())?;
     let all: Vec<usize> = (0..world.escrow().n).collect();
     let first = build_request(&world, &signed, &in_scope, "law-enforcement", nonce(11));
-    let responses = submit_to(&mut world, &all, &first, now + 1);
+    let responses = route.submit(&mut world, &all, &first, now + 1);
     report.refused_requests += responses
         .iter()
         .filter(|r| r.items.iter().all(|o| o.is_err()))
@@ -264,6 +360,11 @@ pub(crate) fn demonstrate_with(config: WorldConfig, with_kinds: bool) -> Result<
                 let mut w2 = warrant.clone();
                 w2.case_id = format!("case-{}-2", config.seed);
                 w2.nonce = nonce(2);
+                if remote {
+                    // The agents' clock is their own: a warrant that expired before it.
+                    w2.issued = now.saturating_sub(WARRANT_VALIDITY + TICKS_PER_EPOCH);
+                    w2.expires = now.saturating_sub(TICKS_PER_EPOCH);
+                }
                 let s2 = issue_warrant(&world, w2)?;
                 build_request(&world, &s2, &in_scope, "law-enforcement", nonce(13))
             },
@@ -273,7 +374,7 @@ pub(crate) fn demonstrate_with(config: WorldConfig, with_kinds: bool) -> Result<
         ("replayed", first.clone(), in_scope.clone(), now + 3),
     ];
     for (kind, bytes, sessions, at) in probes {
-        let rs = submit_to(&mut world, &all, &bytes, at);
+        let rs = route.submit(&mut world, &all, &bytes, at);
         let refused = rs
             .iter()
             .filter(|r| r.items.iter().all(|o| o.is_err()))
@@ -707,4 +808,144 @@ pub fn cost_words(cost: &BTreeMap<String, f64>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Warrant after warrant for one target, against any transport: what the fault test and
+/// the load benchmark run, in process ([`WarrantFlow::serve_in_process`]) or against a
+/// deployment (the same request bytes sent over its wire). Each warrant is the
+/// demonstration's (same target and window, from the seed) with its own case id and nonce.
+pub struct WarrantFlow {
+    world: World,
+    warrant: Warrant,
+    sessions: Vec<u32>,
+    in_scope: BTreeSet<u64>,
+}
+
+/// What one warrant's answers opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowRead {
+    /// Warranted messages decrypted and confirmed against ground truth.
+    pub in_scope_decrypted: usize,
+    /// Messages outside the warrant decrypted and confirmed.
+    pub out_of_scope_decrypted: usize,
+    /// Agents whose share the combiner rejected.
+    pub rejected_agents: Vec<usize>,
+}
+
+impl WarrantFlow {
+    /// Builds the world of `config` (session escrow) and picks the demonstration's target
+    /// and window.
+    ///
+    /// # Errors
+    /// Another family, no escrow, nobody active; world construction errors.
+    pub fn new(config: WorldConfig) -> Result<WarrantFlow> {
+        if config.scheme.family() != crate::mechanism::SESSION_ESCROW {
+            return Err(crate::Error::input(format!(
+                "scheme `{}` is not session escrow: no agents to ask",
+                config.scheme.name
+            )));
+        }
+        let world = crate::mechanism::run_world(config.clone())?;
+        if world.escrow().court.is_none() {
+            return Err(crate::Error::input(format!(
+                "scheme `{}` escrows nothing: no agents to ask",
+                config.scheme.name
+            )));
+        }
+        let mut rng = seed::rng(config.seed, "lawful-target", &[]);
+        let candidates: Vec<u32> = world.active_users().into_iter().collect();
+        let &target = candidates
+            .choose(&mut rng)
+            .ok_or_else(|| crate::Error::input("no user sent any message"))?;
+        let epochs = world.epochs();
+        let span = if config.scheme.custody.lifetime == crate::config::scheme::Lifetime::Epoch {
+            config.scheme.custody.retention.max(1)
+        } else {
+            2
+        };
+        let warrant = Warrant {
+            case_id: format!("case-{}-flow", config.seed),
+            targets: vec![target],
+            from_epoch: epochs.saturating_sub(span),
+            to_epoch: epochs - 1,
+            issued: world.now,
+            expires: world.now + WARRANT_VALIDITY,
+            nonce: [0; 16],
+            use_limit: config.scheme.warrant.use_limit,
+        };
+        let sessions = sessions_in_scope(&world, &warrant);
+        let in_scope = messages_of(&world, &sessions);
+        Ok(WarrantFlow {
+            world,
+            warrant,
+            sessions,
+            in_scope,
+        })
+    }
+
+    /// Warranted messages each warrant covers.
+    pub fn in_scope_messages(&self) -> usize {
+        self.in_scope.len()
+    }
+
+    /// The request bytes of warrant number `i` (its own case id and nonce, signed by the
+    /// court's first `k` judges).
+    ///
+    /// # Errors
+    /// Signing errors.
+    pub fn request(&self, i: u64) -> Result<Vec<u8>> {
+        let mut w = self.warrant.clone();
+        w.case_id = format!("{}-{i}", w.case_id);
+        w.nonce = seed::derive(self.world_seed(), "flow-nonce", &[i])[..16]
+            .try_into()
+            .unwrap_or([0; 16]);
+        let signed = issue_warrant(&self.world, w)?;
+        let nonce = seed::derive(self.world_seed(), "flow-request", &[i])[..16]
+            .try_into()
+            .unwrap_or([0; 16]);
+        Ok(build_request(
+            &self.world,
+            &signed,
+            &self.sessions,
+            "law-enforcement",
+            nonce,
+        ))
+    }
+
+    fn world_seed(&self) -> u64 {
+        self.world.config.seed
+    }
+
+    /// Serves request bytes with the world's own agents (in process), at the deployed
+    /// agents' clock ([`AgentState::now`]).
+    pub fn serve_in_process(&mut self, request: &[u8]) -> Vec<(usize, Vec<ItemOutcome>)> {
+        let all: Vec<usize> = (0..self.world.escrow().n).collect();
+        let now = self.world.now + 1;
+        submit_to(&mut self.world, &all, request, now)
+            .into_iter()
+            .map(|r| (r.agent, r.items))
+            .collect()
+    }
+
+    /// Combines `answers` to one request and reads what they open.
+    pub fn read(&self, answers: Vec<(usize, Vec<ItemOutcome>)>) -> FlowRead {
+        let responses: Vec<crate::escrow::agent::ShareResponse> = answers
+            .into_iter()
+            .map(|(agent, items)| crate::escrow::agent::ShareResponse {
+                cell: None,
+                agent,
+                items,
+            })
+            .collect();
+        let got = combine_and_read(&self.world, &self.sessions, &responses);
+        let read = self
+            .world
+            .truth()
+            .confirm(got.plaintexts.iter().map(|(id, pt)| (*id, pt.as_slice())));
+        FlowRead {
+            in_scope_decrypted: read.intersection(&self.in_scope).count(),
+            out_of_scope_decrypted: read.difference(&self.in_scope).count(),
+            rejected_agents: got.rejected_agents.into_iter().collect(),
+        }
+    }
 }

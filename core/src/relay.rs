@@ -864,6 +864,19 @@ impl FieldRegistry {
             .get(&Self::digest(te_ct))
             .map(|h| *h == Self::digest(&header.encode()))
     }
+    /// The registrations in order: (SHA-256 of the field's registry key, SHA-256 of the
+    /// header it was first carried under). What a deployed agent's state stores.
+    pub fn entries(&self) -> &[([u8; 32], [u8; 32])] {
+        &self.log
+    }
+    /// Adds a registration given as digests ([`FieldRegistry::entries`]' form); a field
+    /// already registered keeps its first header.
+    pub fn insert_digests(&mut self, field: [u8; 32], header: [u8; 32]) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.first_seen.entry(field) {
+            slot.insert(header);
+            self.log.push((field, header));
+        }
+    }
     /// Registrations that took effect (the length of the log [`FieldRegistry::prefix`] cuts).
     pub(crate) fn log_len(&self) -> usize {
         self.log.len()

@@ -43,6 +43,15 @@ pub enum DbError {
         /// The entry that released a share for it first.
         seq: u64,
     },
+    /// A request a deployed agent refused by its durable memory (the replay cache or the use
+    /// limit): the refusal is recorded, nothing is released.
+    #[error("refused by {control}: {reason}")]
+    Refused {
+        /// The control (`replay-cache` or `use-limit`).
+        control: String,
+        /// Why.
+        reason: String,
+    },
     /// The caller asked for something the log cannot record (a grant whose record is a
     /// refusal).
     #[error("{0}")]
@@ -100,6 +109,8 @@ impl AuditDb {
              COMMIT;",
         )
         .map_err(|e| DbError::sql(path, &e))?;
+        conn.execute_batch(REQUEST_TABLES)
+            .map_err(|e| DbError::sql(path, &e))?;
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema', ?1), ('agent', ?2)",
             (SCHEMA, agent.to_string()),
@@ -123,6 +134,8 @@ impl AuditDb {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::sql(path, &e))?;
         let agent = check_meta(&conn, path)?;
         durable(&conn).map_err(|e| DbError::sql(path, &e))?;
+        conn.execute_batch(REQUEST_TABLES)
+            .map_err(|e| DbError::sql(path, &e))?;
         Ok(AuditDb {
             conn,
             agent,
@@ -184,6 +197,123 @@ impl AuditDb {
         Ok(share)
     }
 
+    /// Records a deployed agent's decision on a whole request whose warrant passed its
+    /// stateless checks, in one transaction, and returns only once it is committed:
+    /// - a request whose digest `request` was served before is refused (`replay-cache`,
+    ///   when `replay_cache`), one refusal row recorded;
+    /// - a warrant (`warrant`, its nonce in hex) already used `use_limit` times is refused
+    ///   (`use-limit`), one refusal row recorded;
+    /// - otherwise every record of `records` (one per item, granted or refused) is
+    ///   appended, each granted item's replay-cache entry (`request#item`) inserted, the
+    ///   request remembered and the warrant's use counted.
+    ///
+    /// # Errors
+    /// [`DbError::Refused`] for the two refusals; [`DbError::Input`] when the database
+    /// cannot be written.
+    pub fn serve_request(
+        &mut self,
+        records: &[AuditRecord],
+        request: &str,
+        warrant: &str,
+        use_limit: Option<u32>,
+        replay_cache: bool,
+    ) -> Result<(), DbError> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| DbError::sql(&path, &e);
+        let agent = self.agent;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let seen: Option<i64> = tx
+            .query_row("SELECT 1 FROM requests WHERE key = ?1", [request], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sql)?;
+        let used: i64 = tx
+            .query_row(
+                "SELECT count FROM uses WHERE warrant = ?1",
+                [warrant],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?
+            .unwrap_or(0);
+        let refusal = if replay_cache && seen.is_some() {
+            Some((
+                "replay-cache",
+                "this exact request was already served".to_string(),
+            ))
+        } else if use_limit.is_some_and(|l| l > 0 && used >= i64::from(l)) {
+            Some((
+                "use-limit",
+                format!("the warrant was already used {used} times"),
+            ))
+        } else {
+            None
+        };
+        if let Some((control, reason)) = refusal {
+            let first = records
+                .first()
+                .cloned()
+                .ok_or_else(|| DbError::Misuse("serve_request needs one record per item".into()))?;
+            let refused = AuditRecord {
+                field_id: "*".into(),
+                decision: Decision::Refused {
+                    control: control.into(),
+                },
+                ..first
+            };
+            append(&tx, agent, &refused).map_err(sql)?;
+            tx.commit().map_err(sql)?;
+            return Err(DbError::Refused {
+                control: control.into(),
+                reason,
+            });
+        }
+        for (i, record) in records.iter().enumerate() {
+            let seq = append(&tx, agent, record).map_err(sql)?;
+            if record.decision == Decision::Granted {
+                tx.execute(
+                    "INSERT INTO replay (key, seq) VALUES (?1, ?2)",
+                    (format!("{request}#{i}"), seq as i64),
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO requests (key) VALUES (?1)",
+            [request],
+        )
+        .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO uses (warrant, count) VALUES (?1, 1)
+             ON CONFLICT(warrant) DO UPDATE SET count = count + 1",
+            [warrant],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(())
+    }
+
+    /// How many requests the agent served under a warrant (its nonce in hex).
+    ///
+    /// # Errors
+    /// [`DbError::Input`] when the database cannot be read.
+    pub fn uses(&self, warrant: &str) -> Result<u32, DbError> {
+        let n: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT count FROM uses WHERE warrant = ?1",
+                [warrant],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| DbError::sql(&self.path, &e))?;
+        Ok(n.unwrap_or(0) as u32)
+    }
+
     /// Records a refusal (committed before this returns) and returns its sequence number.
     ///
     /// # Errors
@@ -228,6 +358,11 @@ impl AuditDb {
         Ok(log)
     }
 }
+
+/// A deployed agent's memory of requests: the digests of requests served, and each
+/// warrant's uses (created when missing, so a log made before them opens).
+const REQUEST_TABLES: &str = "CREATE TABLE IF NOT EXISTS requests (key TEXT PRIMARY KEY);
+     CREATE TABLE IF NOT EXISTS uses (warrant TEXT PRIMARY KEY, count INTEGER NOT NULL);";
 
 /// WAL and fully synchronous commits: a commit is on disk when it returns.
 fn durable(conn: &Connection) -> rusqlite::Result<()> {

@@ -25,6 +25,7 @@ mod compare;
 mod cost;
 mod coverage;
 mod defences;
+mod deployment;
 mod docs;
 mod double_ratchet;
 mod edges;

@@ -227,6 +227,58 @@ impl Agent {
         }
     }
 
+    /// An agent holding `vault`, with an empty log and no memory of earlier requests (a
+    /// deployed agent's, [`super::standalone::AgentState`]).
+    pub(crate) fn with_vault(index: usize, policy: Policy, vault: Vault) -> Self {
+        Agent {
+            vault,
+            ..Agent::new(index, policy)
+        }
+    }
+
+    /// The decision on a decoded request without the checks that need memory (replay cache,
+    /// use limit) and without recording it: the warrant's signature and validity, then each
+    /// item's checks and share.
+    pub(crate) fn decide(
+        &self,
+        env: &AgentEnv<'_>,
+        req: &ShareRequest,
+    ) -> std::result::Result<Vec<ItemOutcome>, Refusal> {
+        Self::check_signature_and_expiry(self.policy, env, &req.warrant).map_err(Refusal::from)?;
+        use rayon::prelude::*;
+        Ok(req
+            .items
+            .par_iter()
+            .map(|(h, f)| {
+                self.serve_item(env, &req.warrant, h, f)
+                    .map_err(Refusal::from)
+            })
+            .collect())
+    }
+
+    fn check_signature_and_expiry(
+        policy: Policy,
+        env: &AgentEnv<'_>,
+        w: &SignedWarrant,
+    ) -> Result<()> {
+        if policy.check_signature && !verify_warrant(env.backend, env.court_public, w) {
+            return Err(Error::refused(
+                "signature",
+                "the warrant's signature does not verify against the court key",
+            ));
+        }
+        if policy.check_expiry && (env.now > w.warrant.expires || env.now < w.warrant.issued) {
+            return Err(Error::refused(
+                "expiry",
+                format!(
+                    "time {} is outside the warrant's validity {}..={}",
+                    env.now, w.warrant.issued, w.warrant.expires
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn record(
         &mut self,
         now: u64,
@@ -255,21 +307,7 @@ impl Agent {
         digest: [u8; 32],
     ) -> Result<()> {
         let w = &req.warrant;
-        if self.policy.check_signature && !verify_warrant(env.backend, env.court_public, w) {
-            return Err(Error::refused(
-                "signature",
-                "the warrant's signature does not verify against the court key",
-            ));
-        }
-        if self.policy.check_expiry && (env.now > w.warrant.expires || env.now < w.warrant.issued) {
-            return Err(Error::refused(
-                "expiry",
-                format!(
-                    "time {} is outside the warrant's validity {}..={}",
-                    env.now, w.warrant.issued, w.warrant.expires
-                ),
-            ));
-        }
+        Self::check_signature_and_expiry(self.policy, env, w)?;
         if self.policy.replay_cache && self.served.contains(&digest) {
             return Err(Error::refused(
                 "replay-cache",

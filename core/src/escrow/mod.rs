@@ -7,6 +7,7 @@ pub mod audit;
 pub mod combiner;
 pub mod court;
 pub mod field;
+pub mod standalone;
 
 use crate::backend::{Backend, BackendKind, KeyMaterial};
 use crate::config::scheme::{AuditMode, CustodyKind, Keygen, Lifetime, Scheme};
