@@ -105,25 +105,8 @@ impl Attack for ClientKeyExtraction {
         let mut accepted = 0u32;
         let mut refusal = None;
         for t in 0..trials {
-            let header = SessionHeader {
-                session: u32::MAX - t,
-                conv: u32::MAX,
-                epoch,
-                sender,
-                members: members.clone(),
-            };
-            let session_key = Key32(rng.gen());
-            let mut te_ct = vec![0u8; 256];
-            rng.fill(&mut te_ct[..]);
-            let mut wrapped = vec![0u8; 48];
-            rng.fill(&mut wrapped[..]);
-            let mut field = EscrowField {
-                key_epoch,
-                te_ct,
-                wrapped,
-                check: Vec::new(),
-                sig: Vec::new(),
-            };
+            let (header, session_key, mut field) =
+                crate::common::own_forged_session(&mut rng, t, epoch, key_epoch, sender, &members);
             // One try: the check computed with the extracted key.
             ctx.count_tries(1);
             if let Some(k) = &family_key {

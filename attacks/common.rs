@@ -177,3 +177,37 @@ pub fn pin_model(scheme: &Scheme) -> (String, String) {
     };
     (word("passcode", "digits4"), word("pins", "human"))
 }
+
+/// A made-up session of a rogue sender's own, for forging its escrow field: header
+/// `u32::MAX - trial` in a conversation no one else has, a fresh session key, and a field
+/// whose ciphertexts are random bytes (its check and signature left to the forger). The
+/// draws come from `rng` in a fixed order: session key, then the two ciphertexts.
+pub fn own_forged_session(
+    rng: &mut impl Rng,
+    trial: u32,
+    epoch: u32,
+    key_epoch: u32,
+    sender: u32,
+    members: &[u32],
+) -> (SessionHeader, Key32, EscrowField) {
+    let header = SessionHeader {
+        session: u32::MAX - trial,
+        conv: u32::MAX,
+        epoch,
+        sender,
+        members: members.to_vec(),
+    };
+    let session_key = Key32(rng.gen());
+    let mut te_ct = vec![0u8; 256];
+    rng.fill(&mut te_ct[..]);
+    let mut wrapped = vec![0u8; 48];
+    rng.fill(&mut wrapped[..]);
+    let field = EscrowField {
+        key_epoch,
+        te_ct,
+        wrapped,
+        check: Vec::new(),
+        sig: Vec::new(),
+    };
+    (header, session_key, field)
+}

@@ -165,25 +165,8 @@ impl Attack for FieldForgery {
         let mut refusal: Option<(String, String)> = None;
         for t in 0..trials as u32 {
             // A session of the attacker's own: a made-up header and a fresh session key.
-            let header = SessionHeader {
-                session: u32::MAX - t,
-                conv: u32::MAX,
-                epoch,
-                sender,
-                members: members.clone(),
-            };
-            let session_key = Key32(rng.gen());
-            let mut te_ct = vec![0u8; 256];
-            rng.fill(&mut te_ct[..]);
-            let mut wrapped = vec![0u8; 48];
-            rng.fill(&mut wrapped[..]);
-            let mut field = EscrowField {
-                key_epoch,
-                te_ct,
-                wrapped,
-                check: Vec::new(),
-                sig: Vec::new(),
-            };
+            let (header, session_key, mut field) =
+                crate::common::own_forged_session(&mut rng, t, epoch, key_epoch, sender, &members);
             let mut passed = false;
             let mut tries = 0u64;
             if rule == BindingRule::Recompute {
