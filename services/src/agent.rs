@@ -1,12 +1,14 @@
 //! `escrowlab serve agent`: one escrow agent as its own process, serving share requests
 //! over mutually authenticated TLS ([`crate::wire`], [`crate::pki`]).
 //!
-//! Its state directory holds `state.bin` (its [`AgentState`], mode 0600), `audit.db` (its
+//! Its state directory holds `state.bin` (its [`AgentState`], sealed under the operator's
+//! vault key by [`crate::vault`], mode 0600), `audit.db` (its
 //! [`AuditDb`]), its certificate and key, and, once it listens, `addr` (the address it
 //! bound) and `pid`. A share leaves the process only after the request's audit rows, its
 //! replay-cache entries and the warrant's use count have committed in one transaction.
 
 use crate::audit_db::{AuditDb, DbError};
+use crate::vault::VaultKey;
 use crate::wire::{self, Kind, WireError};
 use escrowlab_core::escrow::agent::{ItemOutcome, Refusal, ShareRequest};
 use escrowlab_core::escrow::audit::{AuditRecord, Decision};
@@ -51,13 +53,14 @@ pub struct AgentServer {
 }
 
 impl AgentServer {
-    /// Opens the agent in `dir` (its state, and its audit database, created on first use).
+    /// Opens the agent in `dir`: its state, unsealed with `key`, and its audit database,
+    /// created on first use.
     ///
     /// # Errors
-    /// Missing or bad state, or an audit database that cannot be opened.
-    pub fn open(dir: &Path, conduct: Conduct) -> Result<AgentServer, String> {
-        let bytes = std::fs::read(dir.join(STATE_FILE))
-            .map_err(|e| format!("{}: {e}", dir.join(STATE_FILE).display()))?;
+    /// Missing state, state that does not unseal under `key` (the wrong key, or an altered
+    /// file) or does not decode, or an audit database that cannot be opened.
+    pub fn open(dir: &Path, key: &VaultKey, conduct: Conduct) -> Result<AgentServer, String> {
+        let bytes = crate::vault::read_sealed(&dir.join(STATE_FILE), key)?;
         let state = AgentState::decode(&bytes)
             .map_err(|e| format!("{}: {e}", dir.join(STATE_FILE).display()))?;
         let path = dir.join(AUDIT_FILE);
@@ -248,13 +251,16 @@ fn connection(server: &AgentServer, tls: Arc<rustls::ServerConfig>, stream: TcpS
     }
 }
 
-/// `escrowlab serve agent --dir DIR [--listen ADDR] [--byzantine]`: opens the agent,
-/// binds, writes `addr` and `pid` into DIR, then serves until killed.
+/// `escrowlab serve agent --dir DIR --vault-key-file KEY [--listen ADDR] [--byzantine]`:
+/// reads the vault key, opens the agent, binds, writes `addr` and `pid` into DIR, then
+/// serves until killed.
 ///
 /// # Errors
-/// As [`AgentServer::open`]; the address cannot be bound.
-pub fn run(dir: PathBuf, listen: &str, conduct: Conduct) -> Result<(), String> {
-    let server = Arc::new(AgentServer::open(&dir, conduct)?);
+/// As [`VaultKey::load`] and [`AgentServer::open`]; the address cannot be bound.
+pub fn run(dir: PathBuf, key_file: &Path, listen: &str, conduct: Conduct) -> Result<(), String> {
+    let key = VaultKey::load(key_file)?;
+    let server = Arc::new(AgentServer::open(&dir, &key, conduct)?);
+    drop(key);
     let listener =
         TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

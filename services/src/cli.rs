@@ -34,11 +34,14 @@ pub fn dispatch(args: &[OsString]) -> Option<i32> {
     }
 }
 
-const SERVE_USAGE: &str = "usage: escrowlab serve agent --dir DIR [--listen ADDR] [--byzantine]
+const SERVE_USAGE: &str =
+    "usage: escrowlab serve agent --dir DIR --vault-key-file KEY [--listen ADDR] [--byzantine]
 
 Runs one escrow agent of a deployment (`escrowlab cluster up` starts them): its state,
 audit database and certificate are in DIR; it listens on ADDR (default 127.0.0.1:0, an
 ephemeral port written to DIR/addr) for share requests over mutually authenticated TLS.
+--vault-key-file: the 32-byte key (raw, or 64 hex digits; mode 0600) DIR/state.bin is
+sealed under; without it the agent does not start.
 --byzantine: answers garbage in place of every share it releases (a lying agent).";
 
 fn serve(args: &[OsString]) -> i32 {
@@ -55,11 +58,16 @@ fn serve(args: &[OsString]) -> i32 {
             "`serve` runs an agent (court and combiner are not services yet)\n{SERVE_USAGE}"
         ));
     }
-    let (mut dir, mut listen, mut conduct) = (None, "127.0.0.1:0".to_string(), Default::default());
+    let (mut dir, mut key, mut listen, mut conduct) =
+        (None, None, "127.0.0.1:0".to_string(), Default::default());
     let mut it = args[1..].iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--dir" => dir = it.next().map(PathBuf::from),
+            "--vault-key-file" => match it.next() {
+                Some(k) => key = Some(PathBuf::from(k)),
+                None => return fail("--vault-key-file needs a path"),
+            },
             "--listen" => match it.next() {
                 Some(l) => listen = l.clone(),
                 None => return fail("--listen needs an address"),
@@ -71,18 +79,25 @@ fn serve(args: &[OsString]) -> i32 {
     let Some(dir) = dir else {
         return fail(&format!("--dir is required\n{SERVE_USAGE}"));
     };
-    match crate::agent::run(dir, &listen, conduct) {
+    let Some(key) = key else {
+        return fail(&format!(
+            "--vault-key-file is required: {} is sealed under the operator's vault key\n{SERVE_USAGE}",
+            dir.join(crate::agent::STATE_FILE).display()
+        ));
+    };
+    match crate::agent::run(dir, &key, &listen, conduct) {
         Ok(()) => 0,
         Err(e) => fail(&e),
     }
 }
 
-const CLUSTER_USAGE: &str = "usage: escrowlab cluster up --agents N --threshold K --dir DIR [--scheme S] [--byzantine I]... [world options]
+const CLUSTER_USAGE: &str = "usage: escrowlab cluster up --agents N --threshold K --dir DIR [--vault-key-file KEY] [--scheme S] [--byzantine I]... [world options]
        escrowlab cluster down --dir DIR
 
 `up` deals a world's escrow keys to N agent processes on loopback (each its own state
 directory under DIR, a throwaway CA and per-party certificates, ports and pids written into
-DIR); `down` stops them. World options are lawful-access's (--seed, --users, --epochs, ...).";
+DIR; each agent's state sealed under KEY, or under a new key written to DIR/vault.key);
+`down` stops them. World options are lawful-access's (--seed, --users, --epochs, ...).";
 
 fn cluster(args: &[OsString]) -> i32 {
     let args = match strings(args) {

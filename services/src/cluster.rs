@@ -2,7 +2,8 @@
 //!
 //! `cluster up --agents N --threshold K --dir DIR [--scheme S] [world options]` deals the
 //! world's escrow keys (the same world `lawful-access --remote DIR` rebuilds), writes each
-//! agent's state into `DIR/agent-I/` (mode 0600), makes a throwaway CA and a certificate
+//! agent's state into `DIR/agent-I/`, sealed under the vault key ([`crate::vault`]; the
+//! operator's `--vault-key-file`, or else a new key in `DIR/vault.key`) with mode 0600, makes a throwaway CA and a certificate
 //! per party (`agent-I`, `law-enforcement`), starts `escrowlab serve agent` for each agent
 //! (detached, in its own process group, logging to `DIR/agent-I/log`), and waits until
 //! each has written the ephemeral port it bound (`DIR/agent-I/addr`) and its pid. The
@@ -40,6 +41,10 @@ pub struct UpArgs {
     /// replaced by --threshold and --agents).
     #[arg(long, default_value = "threshold-3of5")]
     pub scheme: String,
+    /// The key every agent's state is sealed under: 32 bytes, raw or as 64 hex digits,
+    /// mode 0600. Without it a new key is drawn and written to DIR/vault.key.
+    #[arg(long)]
+    pub vault_key_file: Option<PathBuf>,
     /// Agents that answer garbage shares (Byzantine), by index; repeatable.
     #[arg(long)]
     pub byzantine: Vec<usize>,
@@ -89,11 +94,16 @@ pub fn agent_name(i: usize) -> String {
     format!("agent-{i}")
 }
 
+/// The vault key `cluster up` draws when the operator supplies none.
+pub const VAULT_KEY_FILE: &str = "vault.key";
+
 /// `cluster.json`.
 #[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct ClusterFile {
     /// The wire protocol version.
     pub protocol: u8,
+    /// The vault key file every agent is started with (an absolute path).
+    pub vault_key_file: PathBuf,
     /// Agents.
     pub agents: usize,
     /// Shares needed.
@@ -132,7 +142,7 @@ impl ClusterFile {
 ///
 /// # Errors
 /// The process cannot be started, or does not listen within [`START_TIMEOUT`].
-pub fn start_agent(dir: &Path, i: usize, byzantine: bool) -> Result<u32, String> {
+pub fn start_agent(dir: &Path, i: usize, key_file: &Path, byzantine: bool) -> Result<u32, String> {
     let adir = agent_dir(dir, i);
     let _ = std::fs::remove_file(adir.join(ADDR_FILE));
     let log = std::fs::OpenOptions::new()
@@ -144,6 +154,8 @@ pub fn start_agent(dir: &Path, i: usize, byzantine: bool) -> Result<u32, String>
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["serve", "agent", "--dir"])
         .arg(&adir)
+        .arg("--vault-key-file")
+        .arg(key_file)
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log);
@@ -201,14 +213,33 @@ pub fn up(args: &[String]) -> Result<String, String> {
         ));
     }
     let config = a.config()?;
+    let supplied = match &a.vault_key_file {
+        Some(p) => Some((
+            crate::vault::VaultKey::load(p)?,
+            std::fs::canonicalize(p).map_err(|e| format!("vault key {}: {e}", p.display()))?,
+        )),
+        None => None,
+    };
     let states = escrowlab_core::lawful::deal(config).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&a.dir).map_err(|e| format!("{}: {e}", a.dir.display()))?;
+    let (key, key_file) = match supplied {
+        Some(k) => k,
+        None => {
+            let p = std::fs::canonicalize(&a.dir)
+                .map_err(|e| format!("{}: {e}", a.dir.display()))?
+                .join(VAULT_KEY_FILE);
+            (crate::vault::VaultKey::generate(&p)?, p)
+        }
+    };
     let mut parties = Vec::new();
     for s in &states {
         let d = agent_dir(&a.dir, s.index);
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-        crate::files::write_secret(&d.join(STATE_FILE), &s.encode())
-            .map_err(|e| format!("{}: {e}", d.display()))?;
+        crate::vault::write_sealed(
+            &d.join(STATE_FILE),
+            &key,
+            &zeroize::Zeroizing::new(s.encode()),
+        )?;
         parties.push((agent_name(s.index), d));
     }
     parties.push((CLIENT_DIR.to_string(), a.dir.join(CLIENT_DIR)));
@@ -219,6 +250,7 @@ pub fn up(args: &[String]) -> Result<String, String> {
     crate::pki::issue(&refs)?;
     let file = ClusterFile {
         protocol: crate::wire::VERSION,
+        vault_key_file: key_file.clone(),
         agents: a.agents,
         threshold: a.threshold,
         args: args.to_vec(),
@@ -232,7 +264,7 @@ pub fn up(args: &[String]) -> Result<String, String> {
     .map_err(|e| e.to_string())?;
     let mut out = String::new();
     for i in 0..a.agents {
-        match start_agent(&a.dir, i, a.byzantine.contains(&i)) {
+        match start_agent(&a.dir, i, &key_file, a.byzantine.contains(&i)) {
             Ok(pid) => {
                 let addr = std::fs::read_to_string(agent_dir(&a.dir, i).join(ADDR_FILE))
                     .unwrap_or_default();
@@ -245,11 +277,17 @@ pub fn up(args: &[String]) -> Result<String, String> {
         }
     }
     out.push_str(&format!(
-        "deployment of {} agents ({}-of-{}) up in {}\n",
+        "deployment of {} agents ({}-of-{}) up in {}, their vaults sealed under {}{}\n",
         a.agents,
         a.threshold,
         a.agents,
-        a.dir.display()
+        a.dir.display(),
+        key_file.display(),
+        if a.vault_key_file.is_none() {
+            " (a new key: keep it elsewhere, and pass --vault-key-file, for a vault a copy of DIR does not open)"
+        } else {
+            ""
+        }
     ));
     Ok(out)
 }

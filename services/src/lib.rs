@@ -6,6 +6,7 @@
 //!   [`escrowlab_core::escrow::audit`], one SQLite row per entry) with its replay cache, and
 //!   [`inspect_audit_db`], what `escrowlab inspect audit-db PATH` runs;
 //! - [`wire`]: the versioned frame protocol; [`pki`]: the throwaway CA and TLS configs;
+//! - [`vault`]: an agent's state sealed at rest under the operator's key;
 //! - [`agent`]: `escrowlab serve agent`; [`cluster`]: `escrowlab cluster up|down`;
 //! - [`remote`]: the law-enforcement client and `escrowlab lawful-access --remote DIR`;
 //! - [`cli`]: those commands, dispatched before core's parser.
@@ -19,6 +20,7 @@ pub mod cluster;
 pub mod files;
 pub mod pki;
 pub mod remote;
+pub mod vault;
 pub mod wire;
 
 pub use audit_db::{inspect_audit_db, inspect_main, AuditDb, DbError, Inspection};

@@ -85,9 +85,12 @@ impl Deployment {
     fn restart(&mut self, i: usize) {
         let adir = agent_dir(self.path(), i);
         let _ = std::fs::remove_file(adir.join("addr"));
+        let key = ClusterFile::load(self.path()).unwrap().vault_key_file;
         let child = Command::new(env!("CARGO_BIN_EXE_escrowlab"))
             .args(["serve", "agent", "--dir"])
             .arg(&adir)
+            .arg("--vault-key-file")
+            .arg(key)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -304,6 +307,107 @@ fn malformed_frames_get_an_error_reply_and_the_agent_keeps_serving() {
     };
     assert!(wire::decode_frame(&bad_version).is_err());
     assert!(inspect_audit_db(&d.db(0)).unwrap().is_valid());
+}
+
+/// `escrowlab serve agent` in `adir` with `args` after `--dir adir`, to its exit (it must
+/// exit: every caller expects a refusal to start).
+fn serve_refuses(adir: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["serve".as_ref(), "agent".as_ref(), "--dir".as_ref()];
+    all.push(adir.as_os_str());
+    all.extend_from_slice(args);
+    let (code, _, err) = crate::common::run_escrowlab(&all);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// Issue point 2, a vault sealed at rest: every agent's `state.bin` is mode 0600 and holds
+/// no 16-byte run of its state (the vault shares, the checks, the pinned key); it opens only
+/// under the deployment's vault key. Without a key, under the wrong key, under a key file
+/// others may read, or from an altered file, an agent refuses to start (exit 2, a message
+/// naming the cause); under the right key it serves again.
+#[test]
+fn sealed_vaults_open_only_under_their_key_and_agents_refuse_to_start_without_it() {
+    use escrowlab::escrow::standalone::AgentState;
+    use escrowlab::services::vault::{read_sealed, VaultKey};
+    use std::collections::HashSet;
+    use std::ffi::OsStr;
+    let mut d = Deployment::up(3, 2, &[]);
+    let key_file = ClusterFile::load(d.path()).unwrap().vault_key_file;
+    assert_eq!(key_file, d.path().canonicalize().unwrap().join("vault.key"));
+    let key = VaultKey::load(&key_file).unwrap();
+    for i in 0..3 {
+        let state = agent_dir(d.path(), i).join("state.bin");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "agent {i}");
+        }
+        let sealed = std::fs::read(&state).unwrap();
+        let plain = read_sealed(&state, &key).unwrap();
+        let s = AgentState::decode(&plain).unwrap();
+        assert_eq!(s.index, i);
+        assert!(!s.key_epochs().is_empty(), "agent {i} holds shares");
+        assert!(AgentState::decode(&sealed).is_err());
+        let runs: HashSet<&[u8]> = sealed.windows(16).collect();
+        let seen = plain.windows(16).filter(|w| runs.contains(w)).count();
+        assert_eq!(
+            seen, 0,
+            "agent {i}: {seen} runs of its state appear in state.bin"
+        );
+    }
+    // A second sealing of the same state draws a fresh nonce.
+    assert_ne!(key.seal(b"same"), key.seal(b"same"));
+    d.kill(0);
+    let adir = agent_dir(d.path(), 0);
+    let err = serve_refuses(&adir, &[]);
+    assert!(err.contains("--vault-key-file is required"), "{err}");
+    let wrong = d.path().join("wrong.key");
+    escrowlab::services::files::write_secret(&wrong, &[7u8; 32]).unwrap();
+    let err = serve_refuses(&adir, &[OsStr::new("--vault-key-file"), wrong.as_os_str()]);
+    assert!(err.contains("wrong vault key"), "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open_key = d.path().join("open.key");
+        std::fs::copy(&key_file, &open_key).unwrap();
+        std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = serve_refuses(
+            &adir,
+            &[OsStr::new("--vault-key-file"), open_key.as_os_str()],
+        );
+        assert!(err.contains("mode 0644"), "{err}");
+    }
+    let short = d.path().join("short.key");
+    escrowlab::services::files::write_secret(&short, &[7u8; 31]).unwrap();
+    let err = serve_refuses(&adir, &[OsStr::new("--vault-key-file"), short.as_os_str()]);
+    assert!(err.contains("a vault key is 32 bytes"), "{err}");
+    // One flipped bit in the sealed body, then in the header: refused; restored: served.
+    let state = adir.join("state.bin");
+    let good = std::fs::read(&state).unwrap();
+    for at in [good.len() / 2, 4] {
+        let mut bad = good.clone();
+        bad[at] ^= 1;
+        std::fs::write(&state, &bad).unwrap();
+        let err = serve_refuses(
+            &adir,
+            &[OsStr::new("--vault-key-file"), key_file.as_os_str()],
+        );
+        assert!(
+            err.contains("altered") || err.contains("sealed vault format"),
+            "{err}"
+        );
+    }
+    std::fs::write(&state, &good).unwrap();
+    d.restart(0);
+    let c = Client::open(d.path()).unwrap();
+    let req = d.flow().request(0).unwrap();
+    let (_, items) = c.ask(0, &req).answer.unwrap();
+    assert!(
+        items.iter().any(|i| i.is_ok()),
+        "the agent serves under its key"
+    );
 }
 
 /// SIGKILL of an agent while 100 warrants are in flight. Afterwards, on every agent: the
