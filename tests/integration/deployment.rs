@@ -410,6 +410,54 @@ fn sealed_vaults_open_only_under_their_key_and_agents_refuse_to_start_without_it
     );
 }
 
+/// The operator's own key, as 64 hex digits: `cluster up --vault-key-file` seals under it,
+/// writes no key of its own, and its agents serve; a key file others may read is refused
+/// before anything is dealt.
+#[test]
+fn cluster_up_seals_under_the_operators_key_and_refuses_a_readable_one() {
+    use escrowlab::services::vault::{read_sealed, VaultKey};
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("operator.key");
+    escrowlab::services::files::write_secret(
+        &key_file,
+        format!("{}\n", "ab".repeat(32)).as_bytes(),
+    )
+    .unwrap();
+    let d = Deployment::up(2, 2, &["--vault-key-file", key_file.to_str().unwrap()]);
+    assert!(!d.path().join("vault.key").exists());
+    assert_eq!(
+        ClusterFile::load(d.path()).unwrap().vault_key_file,
+        key_file.canonicalize().unwrap()
+    );
+    let key = VaultKey::from_bytes([0xab; 32]);
+    assert!(read_sealed(&agent_dir(d.path(), 1).join("state.bin"), &key).is_ok());
+    let c = Client::open(d.path()).unwrap();
+    let req = d.flow().request(0).unwrap();
+    let (_, items) = c.ask(1, &req).answer.unwrap();
+    assert!(items.iter().any(|i| i.is_ok()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let dir = keys.path().join("d");
+        let (code, _, err) = crate::common::run_escrowlab([
+            "cluster",
+            "up",
+            "--agents",
+            "2",
+            "--threshold",
+            "2",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--vault-key-file",
+            key_file.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("mode 0640"), "{err}");
+        assert!(!dir.exists(), "nothing is dealt or written");
+    }
+}
+
 /// SIGKILL of an agent while 100 warrants are in flight. Afterwards, on every agent: the
 /// chain verifies, every share the client received has exactly one granted audit row, no
 /// field was granted twice under one warrant, no warrant was served more than its use
