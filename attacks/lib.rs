@@ -26,6 +26,7 @@ pub mod hsm_brute_force;
 pub mod hsm_rollback;
 pub mod interface_breach;
 pub mod key_theft;
+pub mod leaf_replay;
 pub mod ledger_docket;
 pub mod ledger_fork;
 pub mod ledger_off_record;
@@ -54,6 +55,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &scope_abuse::ScopeAbuse,
     &target_substitution::TargetSubstitution,
     &field_forgery::FieldForgery,
+    &leaf_replay::LeafReplay,
     &client_key_extraction::ClientKeyExtraction,
     &rogue_endpoints::RogueEndpoints,
     &ghost::Ghost,
