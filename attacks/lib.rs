@@ -16,6 +16,7 @@ pub mod collusion;
 pub mod common;
 pub mod crumple_budget;
 pub mod dealer;
+pub mod delivery_breach;
 pub mod device_relay;
 pub mod device_seizure;
 pub mod endpoint_compromise;
@@ -65,6 +66,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
     &interface_breach::InterfaceBreach,
+    &delivery_breach::DeliveryBreach,
     &shadow_taps::ShadowTaps,
     &device_seizure::DeviceSeizure,
     &device_relay::DeviceRelay,
