@@ -16,6 +16,7 @@ pub mod collusion;
 pub mod common;
 pub mod crumple_budget;
 pub mod dealer;
+pub mod delivery_breach;
 pub mod device_relay;
 pub mod device_seizure;
 pub mod endpoint_compromise;
@@ -26,6 +27,7 @@ pub mod hsm_brute_force;
 pub mod hsm_rollback;
 pub mod interface_breach;
 pub mod key_theft;
+pub mod leaf_replay;
 pub mod ledger_docket;
 pub mod ledger_fork;
 pub mod ledger_off_record;
@@ -54,6 +56,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &scope_abuse::ScopeAbuse,
     &target_substitution::TargetSubstitution,
     &field_forgery::FieldForgery,
+    &leaf_replay::LeafReplay,
     &client_key_extraction::ClientKeyExtraction,
     &rogue_endpoints::RogueEndpoints,
     &ghost::Ghost,
@@ -63,6 +66,7 @@ pub static REGISTRY: &[&dyn Attack] = &[
     &warrant_forgery::WarrantForgery,
     &endpoint_compromise::EndpointCompromise,
     &interface_breach::InterfaceBreach,
+    &delivery_breach::DeliveryBreach,
     &shadow_taps::ShadowTaps,
     &device_seizure::DeviceSeizure,
     &device_relay::DeviceRelay,

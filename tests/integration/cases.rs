@@ -84,7 +84,63 @@ fn the_incidents_show_docket_exposure() {
         assert!(c["docket"]["targets"].as_u64().unwrap() >= 1, "{c}");
         assert_eq!(c["docket"]["learned"], c["docket"]["targets"], "{c}");
         let content = c["exposure"]["messages"].as_u64().unwrap();
-        assert_eq!(content > 0, c["scheme"] == "ghost-user", "{c}");
+        // Content where the interface taps (ghost-user), and on the delivery side where
+        // a combiner delivers (session escrow).
+        let reads = (c["scheme"] == "ghost-user" && c["attack"] == "interface-breach")
+            || (c["scheme"] == "threshold-3of5" && c["attack"] == "delivery-breach");
+        assert_eq!(content > 0, reads, "{c}");
+        if c["attack"] == "delivery-breach" {
+            // Only what lawful access delivered: every claimed message confirmed against
+            // ground truth, none outside a warrant, none from before the intruder got in.
+            assert_eq!(
+                c["exposure"]["messages"], c["cost"]["messages_delivered"],
+                "{c}"
+            );
+            assert_eq!(c["out_of_scope"], 0, "{c}");
+            assert_eq!(c["exposure"]["by_epoch"][0], 0, "{c}");
+        }
+    }
+}
+
+/// Blaze's replay variant: one try per session; a fresh key fails the chip check (and the
+/// field would give law enforcement the wrong key), a reused one passes and gives it the
+/// traffic key.
+#[test]
+fn a_replayed_leaf_passes_only_with_the_key_it_carries() {
+    for (key, accepted, same) in [("fresh", 0.0, 0.0), ("reused", 1.0, 1.0)] {
+        let o = escrowlab(&[
+            "attack",
+            "leaf-replay",
+            "--scheme",
+            "single-key",
+            "--users",
+            "20",
+            "--epochs",
+            "1",
+            "--param",
+            &format!("key={key}"),
+            "--json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(c["cost"]["tries_mean"], 1, "{c}");
+        assert_eq!(
+            c["cost"]["accepted_fraction"].as_f64(),
+            Some(accepted),
+            "{c}"
+        );
+        assert_eq!(c["cost"]["lawful_key_recovered"], 1, "{c}");
+        assert_eq!(
+            c["cost"]["lawful_key_is_traffic_key_fraction"].as_f64(),
+            Some(same),
+            "{c}"
+        );
+        assert_eq!(c["exposure"]["messages"], 0, "{c}");
     }
 }
 

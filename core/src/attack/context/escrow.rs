@@ -22,6 +22,72 @@ impl<'a> AttackCtx<'a> {
         false
     }
 
+    /// `breach_interface`, delivery side: what lawful access delivered for the standing
+    /// warrants, as an intruder in the delivery path (the combiner's output) copies it. Law
+    /// enforcement serves every standing warrant now, over the sessions of epochs
+    /// `since_epoch` up to the last finished one: the request goes to every agent, which
+    /// check it as always, and the combiner opens what they release. The intruder gets the
+    /// plaintext delivered, `(envelope id, plaintext)`, and no more: sessions no warrant
+    /// covers are never requested. Under a mechanism with no combiner the mechanism says
+    /// so (`not-applicable`) and this returns nothing.
+    pub fn breach_delivery(&mut self, since_epoch: u32) -> Vec<(u64, Vec<u8>)> {
+        let info = self.base.mechanism.info();
+        if !info.has(Capability::BreachInterface) {
+            self.block(
+                "not-applicable",
+                info.family,
+                "breach_interface does not exist under this mechanism",
+            );
+            return Vec::new();
+        }
+        if info.family != crate::mechanism::SESSION_ESCROW || self.world.escrow().n == 0 {
+            self.block(
+                "not-applicable",
+                info.family,
+                "the delivery side (a combiner releasing session keys) does not exist under this mechanism",
+            );
+            return Vec::new();
+        }
+        self.record(
+            Capability::BreachInterface,
+            "delivery side: the combiner's output for the standing warrants",
+        );
+        let (now, until) = (
+            self.world.now,
+            self.world.next_epoch.min(self.world.epochs()),
+        );
+        let all: Vec<usize> = (0..self.world.escrow().n).collect();
+        let mut delivered = Vec::new();
+        for w in self.base.docket.clone() {
+            let sessions: Vec<u32> = lawful::sessions_in_scope(&self.world, &w.warrant)
+                .into_iter()
+                .filter(|&s| {
+                    self.world
+                        .transcript
+                        .sessions
+                        .get(s as usize)
+                        .is_some_and(|r| (since_epoch..until).contains(&r.header.epoch))
+                        && self.world.transcript.field(s).is_some()
+                })
+                .collect();
+            if sessions.is_empty() {
+                continue;
+            }
+            let bytes = lawful::build_request(
+                &self.world,
+                &w,
+                &sessions,
+                &format!("officer:{}", w.warrant.case_id),
+                w.warrant.nonce,
+            );
+            let responses = lawful::submit_to(self.world.to_mut(), &all, &bytes, now);
+            let read = lawful::combine_and_read(&self.world, &sessions, &responses);
+            delivered.extend(read.plaintexts);
+        }
+        self.pristine = false;
+        delivered
+    }
+
     /// The sharing generation of key `key_epoch` now (0 at creation, +1 at every proactive
     /// refresh; `None` for a key that does not exist or was destroyed). Public: refreshed
     /// commitments are published.

@@ -998,6 +998,32 @@ impl<'a> AttackCtx<'a> {
             .then(|| identity_key(self.world.config.seed, user))
     }
 
+    /// The session key of `session`, when its sender is a user whose client the attacker
+    /// controls (a client knows the keys of the sessions it opened, and an earlier
+    /// session's key is what replaying that session's escrow field needs). `None` for a
+    /// session someone else sent, or one that does not exist.
+    pub fn client_session_key(&self, session: u32) -> Option<Key32> {
+        let rec = self.world.transcript.sessions.get(session as usize)?;
+        if !self
+            .world
+            .hooks
+            .rogue_clients
+            .contains_key(&rec.header.sender)
+        {
+            return None;
+        }
+        let conv = self
+            .world
+            .conversations
+            .iter()
+            .find(|c| c.id == rec.header.conv)?;
+        Some(crate::world::session_key_of(
+            self.world.config.seed,
+            conv,
+            session,
+        ))
+    }
+
     /// Ends the attack and hands its world and traces to the runner (an attack holds
     /// only `&mut AttackCtx` and so cannot call this).
     pub(crate) fn into_parts(self) -> CtxParts<'a> {
