@@ -69,10 +69,7 @@ impl Attack for ClientKeyExtraction {
         }
     }
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
-        if scheme.custody.kind == CustodyKind::None {
-            return 0;
-        }
-        params.int("trials").max(1) as u64
+        crate::common::one_try_per_trial(scheme, params)
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
@@ -93,12 +90,7 @@ impl Attack for ClientKeyExtraction {
         ctx.control_client_in(sender, RogueMode::Garbage, BTreeSet::new());
         let identity = ctx.client_identity(sender);
         let family_key = ctx.extract_family_key();
-        let key_epoch = ctx
-            .escrow_public_keys()
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(0);
+        let key_epoch = crate::common::newest_key_epoch(ctx);
         let epoch = ctx.epoch();
         let mut members = vec![sender, peer];
         members.sort_unstable();

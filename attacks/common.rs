@@ -211,3 +211,22 @@ pub fn own_forged_session(
     };
     (header, session_key, field)
 }
+
+/// The guesses an attack of one try per trial makes (its `trials` parameter, at least one),
+/// or none where no escrow key exists.
+pub fn one_try_per_trial(scheme: &Scheme, params: &Params) -> u64 {
+    if scheme.custody.kind == CustodyKind::None {
+        return 0;
+    }
+    params.int("trials").max(1) as u64
+}
+
+/// The epoch of the newest escrow public key the clients hold (0 when there is none yet):
+/// the key a field forged now is made under.
+pub fn newest_key_epoch(ctx: &AttackCtx) -> u32 {
+    ctx.escrow_public_keys()
+        .keys()
+        .next_back()
+        .copied()
+        .unwrap_or(0)
+}

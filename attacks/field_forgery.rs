@@ -148,12 +148,7 @@ impl Attack for FieldForgery {
         // conversations are untouched.
         ctx.control_client_in(sender, RogueMode::Garbage, BTreeSet::new());
         let identity = ctx.client_identity(sender);
-        let key_epoch = ctx
-            .escrow_public_keys()
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(0);
+        let key_epoch = crate::common::newest_key_epoch(ctx);
         let epoch = ctx.epoch();
         let mut members = vec![sender, peer];
         members.sort_unstable();

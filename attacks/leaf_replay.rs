@@ -70,10 +70,7 @@ impl Attack for LeafReplay {
         }
     }
     fn max_guesses(&self, scheme: &Scheme, params: &Params) -> u64 {
-        if scheme.custody.kind == CustodyKind::None {
-            return 0;
-        }
-        params.int("trials").max(1) as u64
+        crate::common::one_try_per_trial(scheme, params)
     }
     fn run(&self, ctx: &mut AttackCtx, params: &Params) -> Result<Outcome> {
         let mut out = Outcome::default();
